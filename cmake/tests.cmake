@@ -1,0 +1,24 @@
+# Unit tests: every tests/unit/<module>/<name>_test.c is one cmocka program,
+# linked against the library of its module and registered under CTest.
+file(GLOB_RECURSE GV_UNIT_TESTS CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/tests/unit/*_test.c)
+foreach(src ${GV_UNIT_TESTS})
+  get_filename_component(name ${src} NAME_WE)
+  get_filename_component(dir ${src} DIRECTORY)
+  get_filename_component(module ${dir} NAME)
+  add_executable(${module}_${name} ${src})
+  target_include_directories(${module}_${name} PRIVATE ${CMAKE_SOURCE_DIR}/tests/unit)
+  target_link_libraries(${module}_${name} PRIVATE gv_cli PkgConfig::CMOCKA)
+  target_compile_definitions(${module}_${name} PRIVATE
+    GV_SOURCE_DIR="${CMAKE_SOURCE_DIR}" GV_BINARY="$<TARGET_FILE:gavel>")
+  add_test(NAME unit/${module}/${name} COMMAND ${module}_${name})
+  set_tests_properties(unit/${module}/${name} PROPERTIES LABELS unit TIMEOUT 300)
+endforeach()
+
+# Integration tests: every tests/integration/*.sh runs the real gavel binary.
+file(GLOB GV_INTEGRATION_TESTS CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/tests/integration/*.sh)
+foreach(script ${GV_INTEGRATION_TESTS})
+  get_filename_component(name ${script} NAME_WE)
+  add_test(NAME integration/${name} COMMAND bash ${script})
+  set_tests_properties(integration/${name} PROPERTIES LABELS integration TIMEOUT 600
+    ENVIRONMENT "GAVEL=$<TARGET_FILE:gavel>;GV_SOURCE_DIR=${CMAKE_SOURCE_DIR}")
+endforeach()

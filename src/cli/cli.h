@@ -1,0 +1,32 @@
+/*
+ * The `gavel` command's subcommands. Each takes the arguments after its name
+ * (argv[0] is the subcommand) and returns the process exit code:
+ *   0  success
+ *   1  the input was refused (invalid definition, rejected command, failed verification)
+ *   2  usage error (unknown option, missing argument)
+ *   3  storage or system error (cannot open, damaged database, disk full)
+ */
+#ifndef GV_CLI_CLI_H
+#define GV_CLI_CLI_H
+
+enum { GV_EXIT_OK = 0, GV_EXIT_REFUSED = 1, GV_EXIT_USAGE = 2, GV_EXIT_SYSTEM = 3 };
+
+typedef struct gv_subcommand {
+    const char *name;
+    const char *summary;
+    int (*run)(int argc, char **argv);
+} gv_subcommand;
+
+int gv_cli_validate(int argc, char **argv);
+int gv_cli_init(int argc, char **argv);
+int gv_cli_apply(int argc, char **argv);
+int gv_cli_log(int argc, char **argv);
+int gv_cli_state(int argc, char **argv);
+int gv_cli_verify(int argc, char **argv);
+int gv_cli_demo(int argc, char **argv);
+
+/* The example meeting built into the binary (examples/cstd-2022-high-level-panel.yaml). */
+extern const unsigned char gv_example_yaml[];
+extern const size_t gv_example_yaml_len;
+
+#endif

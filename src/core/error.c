@@ -1,0 +1,46 @@
+/*
+ * Error codes and messages. A gv_error is a plain value: no allocation, so it
+ * can be filled on any failure path, including out of memory.
+ */
+#include "core/error.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+
+int gv_error_set(gv_error *err, int code, const char *fmt, ...)
+{
+    if (err) {
+        va_list ap;
+        err->code = code;
+        va_start(ap, fmt);
+        vsnprintf(err->msg, sizeof err->msg, fmt, ap);
+        va_end(ap);
+    }
+    return code;
+}
+
+void gv_error_clear(gv_error *err)
+{
+    if (err) {
+        err->code = 0;
+        err->msg[0] = '\0';
+    }
+}
+
+const char *gv_error_name(int code)
+{
+    switch (code) {
+    case GV_OK: return "ok";
+    case GV_EINVAL: return "bad_request";
+    case GV_EPERM: return "forbidden";
+    case GV_ESTATE: return "conflict";
+    case GV_ENOTFOUND: return "not_found";
+    case GV_ENOMEM: return "out_of_memory";
+    case GV_EIO: return "io_error";
+    case GV_ECORRUPT: return "corrupt";
+    case GV_ELIMIT: return "too_large";
+    case GV_EAUTH: return "unauthorized";
+    case GV_EBUSY: return "busy";
+    }
+    return "unknown_error";
+}

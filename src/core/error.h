@@ -1,0 +1,45 @@
+/*
+ * Errors of the whole project: a negative code plus a message fit for a person.
+ *
+ * Functions return 0 on success or a negative GV_E* code; when they take a
+ * gv_error*, they also fill it with what was wrong, where, and what to do.
+ * The short names from gv_error_name() are the stable error codes of the
+ * protocol (docs/protocol.md) and of the command line.
+ */
+#ifndef GV_CORE_ERROR_H
+#define GV_CORE_ERROR_H
+
+#include <stddef.h>
+
+enum {
+    GV_OK = 0,
+    GV_EINVAL = -1,    /* malformed input: bad JSON, wrong type, missing field */
+    GV_EPERM = -2,     /* the sender's role does not allow this command */
+    GV_ESTATE = -3,    /* well formed and allowed, but not possible now */
+    GV_ENOTFOUND = -4, /* names a person, item, request or question that does not exist */
+    GV_ENOMEM = -5,    /* out of memory */
+    GV_EIO = -6,       /* storage or operating system failure */
+    GV_ECORRUPT = -7,  /* stored data fails its checks (hash chain, sequence, bytes) */
+    GV_ELIMIT = -8,    /* a size or rate limit was exceeded */
+    GV_EAUTH = -9,     /* missing, forged or revoked credentials */
+    GV_EBUSY = -10,    /* resource held elsewhere (database locked) */
+};
+
+#define GV_ERROR_MSG_MAX 512
+
+typedef struct gv_error {
+    int code;                   /** one of GV_E*, 0 when no error was set */
+    char msg[GV_ERROR_MSG_MAX]; /** what was wrong, where, what to do */
+} gv_error;
+
+/* Sets err (if not NULL) to code and a printf-style message; returns code. */
+int gv_error_set(gv_error *err, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Clears err to "no error". */
+void gv_error_clear(gv_error *err);
+
+/* Stable short name of a code ("bad_request", "forbidden", ...); never NULL. */
+const char *gv_error_name(int code);
+
+#endif

@@ -1,0 +1,72 @@
+/*
+ * The meeting: its state, the commands that change it and the fold over its
+ * events. This is the public contract of the pure core.
+ *
+ *   command (JSON) --gv_meeting_decide--> events (JSON array)
+ *   state + event  --gv_meeting_apply---> state
+ *
+ * decide never changes the state: it checks the command against the state and
+ * the sender's roles and returns the events that would follow. Only after the
+ * events are stored does the caller apply them, one by one, in order. Replaying
+ * all stored events on a new meeting gives back the same state, byte for byte
+ * as JSON (gv_meeting_to_json).
+ *
+ * Time is always an argument (milliseconds since the Unix epoch): the core reads
+ * no clock, does no I/O and holds no globals.
+ */
+#ifndef GV_CORE_MEETING_H
+#define GV_CORE_MEETING_H
+
+#include <jansson.h>
+#include <stdint.h>
+
+#include "core/error.h"
+
+typedef struct gv_meeting gv_meeting;
+
+/* The pseudo-person that issues the first event (the definition). */
+#define GV_ACTOR_SYSTEM "system"
+
+/* Allocates an empty meeting (no definition, sequence 0). NULL on ENOMEM. */
+gv_meeting *gv_meeting_new(void);
+
+/* Frees the meeting and everything it owns. NULL is allowed. */
+void gv_meeting_free(gv_meeting *m);
+
+/*
+ * The first event of every log: "meeting_defined", carrying the definition
+ * (the JSON form of a meeting definition file, see docs/meeting-definition.md).
+ * Returns a new reference the caller owns, or NULL with err set when the
+ * definition is invalid or the meeting already has events.
+ */
+json_t *gv_meeting_define(const gv_meeting *m, const json_t *definition, int64_t now_ms,
+                          gv_error *err);
+
+/*
+ * Decides what `command` (a JSON object with a "type") sent by the person with
+ * id `actor` at `now_ms` does. On success returns 0 and sets *events to a new
+ * JSON array (caller owns) of one or more events, numbered from the meeting's
+ * next sequence number. On failure returns a negative GV_E* code, fills err and
+ * leaves *events NULL. The meeting is never changed.
+ */
+int gv_meeting_decide(const gv_meeting *m, const json_t *command, const char *actor,
+                      int64_t now_ms, json_t **events, gv_error *err);
+
+/*
+ * Folds one event into the state. The event must carry the next sequence
+ * number. Returns 0, or a negative code with err set and the state unchanged
+ * when the event is malformed or does not fit the state (a damaged log).
+ */
+int gv_meeting_apply(gv_meeting *m, const json_t *event, gv_error *err);
+
+/* Sequence number of the last applied event (0 for a new meeting). */
+int64_t gv_meeting_seq(const gv_meeting *m);
+
+/* The whole state as a new JSON object (caller owns), NULL on ENOMEM. */
+json_t *gv_meeting_to_json(const gv_meeting *m);
+
+/* The canonical bytes of an event: compact JSON with sorted keys, no newline.
+ * Returns a malloc'd NUL-terminated string the caller frees, NULL on ENOMEM. */
+char *gv_event_canonical(const json_t *event);
+
+#endif

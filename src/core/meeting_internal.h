@@ -1,0 +1,258 @@
+/*
+ * The meeting's state as the core's modules see it, and the contract between
+ * meeting.c (dispatch, roles, sequence) and the modules that own families of
+ * commands and events (floor, questions, agenda and attendance, notes).
+ *
+ * A module exports two tables, each ended by an entry with type NULL:
+ *   gv_command_spec: command type, roles allowed to send it, decide function;
+ *   gv_event_spec:   event type, apply function.
+ * meeting.c checks the sender's roles against the table before calling decide,
+ * so a decide function only checks what depends on the state or on who the
+ * sender is (a person may withdraw only their own request).
+ *
+ * Rules for module functions:
+ * - decide reads the meeting and the command, never changes the meeting, and
+ *   appends events with gv__event_add(); it returns 0 or a GV_E* code with err
+ *   set (then the events it appended are discarded by the caller);
+ * - apply validates everything it reads from the event before changing
+ *   anything: a damaged event gives an error and leaves the state unchanged;
+ * - apply of an event made by decide on the same state always succeeds.
+ */
+#ifndef GV_CORE_MEETING_INTERNAL_H
+#define GV_CORE_MEETING_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/meeting.h"
+#include "core/floor.h"
+#include "core/questions.h"
+
+/* Roles, as a bit mask; a person may hold several. */
+enum {
+    GV_ROLE_CHAIR = 1u << 0,
+    GV_ROLE_MODERATOR = 1u << 1,
+    GV_ROLE_SECRETARIAT = 1u << 2,
+    GV_ROLE_RAPPORTEUR = 1u << 3,
+    GV_ROLE_PANELIST = 1u << 4,
+    GV_ROLE_PARTICIPANT = 1u << 5,
+    GV_ROLE_SYSTEM = 1u << 6, /* only the definition event */
+};
+#define GV_ROLES_PRESIDING (GV_ROLE_CHAIR | GV_ROLE_MODERATOR)
+#define GV_ROLES_SPEAKING (GV_ROLE_PANELIST | GV_ROLE_PARTICIPANT | GV_ROLES_PRESIDING)
+#define GV_ROLES_ANY_PERSON                                                                       \
+    (GV_ROLE_CHAIR | GV_ROLE_MODERATOR | GV_ROLE_SECRETARIAT | GV_ROLE_RAPPORTEUR |              \
+     GV_ROLE_PANELIST | GV_ROLE_PARTICIPANT)
+
+typedef enum gv_group {
+    GV_GROUP_MEMBER_STATE,
+    GV_GROUP_OBSERVER_STATE,
+    GV_GROUP_INTERGOVERNMENTAL, /* UN entities and other intergovernmental organizations */
+    GV_GROUP_PRIVATE_SECTOR,
+    GV_GROUP_CIVIL_SOCIETY,
+    GV_GROUP_TECHNICAL_ACADEMIC,
+    GV_GROUP_COUNT
+} gv_group;
+
+typedef enum gv_region {
+    GV_REGION_AFRICAN,
+    GV_REGION_ASIA_PACIFIC,
+    GV_REGION_EASTERN_EUROPEAN,
+    GV_REGION_LATIN_AMERICAN_CARIBBEAN,
+    GV_REGION_WESTERN_EUROPEAN_OTHERS,
+    GV_REGION_NONE, /* not a state, or not declared */
+    GV_REGION_COUNT
+} gv_region;
+
+typedef enum gv_gender {
+    GV_GENDER_UNDISCLOSED,
+    GV_GENDER_FEMALE,
+    GV_GENDER_MALE,
+    GV_GENDER_OTHER,
+    GV_GENDER_COUNT
+} gv_gender;
+
+typedef enum gv_mode { GV_MODE_ROOM, GV_MODE_ONLINE, GV_MODE_COUNT } gv_mode;
+
+typedef enum gv_item_kind {
+    GV_ITEM_OPENING,
+    GV_ITEM_REPORT, /* introduction of a report */
+    GV_ITEM_PRESENTATIONS,
+    GV_ITEM_DISCUSSION,
+    GV_ITEM_CLOSING,
+    GV_ITEM_OTHER,
+    GV_ITEM_KIND_COUNT
+} gv_item_kind;
+
+typedef enum gv_policy { GV_POLICY_FIFO, GV_POLICY_UN, GV_POLICY_BALANCED, GV_POLICY_COUNT } gv_policy;
+
+/* Names used in definitions, commands, events and state JSON; index = enum value. */
+extern const char *const gv_group_names[GV_GROUP_COUNT];
+extern const char *const gv_region_names[GV_REGION_COUNT];
+extern const char *const gv_gender_names[GV_GENDER_COUNT];
+extern const char *const gv_mode_names[GV_MODE_COUNT];
+extern const char *const gv_item_kind_names[GV_ITEM_KIND_COUNT];
+extern const char *const gv_policy_names[GV_POLICY_COUNT];
+
+/* Index of `name` in `names[n]`, or -1. */
+int gv__name_index(const char *const *names, int n, const char *name);
+
+typedef struct gv_person {
+    char *id;          /** stable identifier from the definition, used in commands */
+    char *name;
+    char *function;    /** title or function, may be "" */
+    char *affiliation; /** organization or delegation, may be "" */
+    char *delegation;  /** budget key for per-delegation time; affiliation when not set */
+    gv_group group;
+    gv_region region;
+    gv_gender gender;
+    gv_mode mode;      /** declared mode; a request may say otherwise */
+    unsigned roles;    /** GV_ROLE_* mask */
+    int64_t checked_in_at_ms; /** first check-in in the room, 0 if never */
+    int64_t joined_at_ms;     /** first join online, 0 if never */
+    bool present;             /** checked in or joined and not left */
+} gv_person;
+
+typedef struct gv_document {
+    char *symbol; /** UN document symbol, may be "" */
+    char *title;
+    char *link;   /** may be "" */
+} gv_document;
+
+typedef struct gv_guiding_question {
+    char *id;
+    char *text;
+} gv_guiding_question;
+
+typedef struct gv_item {
+    char *id;
+    char *title;
+    gv_item_kind kind;
+    int64_t planned_ms;          /** planned duration */
+    int64_t limit_ms;            /** default speaking limit for this item */
+    int64_t warning_ms;          /** warning when this much time has been spoken */
+    gv_policy policy;            /** speakers' list ordering */
+    int64_t list_closes_after_ms; /** list closes this long after the item starts; 0 never */
+    int *speakers;               /** indices into people: planned speakers, in order */
+    size_t n_speakers;
+    int64_t started_at_ms;       /** 0 until started */
+    int64_t ended_at_ms;         /** 0 until ended */
+} gv_item;
+
+typedef enum gv_status { GV_STATUS_SCHEDULED, GV_STATUS_OPEN, GV_STATUS_CLOSED } gv_status;
+
+typedef struct gv_note {
+    int64_t id;       /** sequence number of the event that added it */
+    int question;     /** guiding question index, -1 for the meeting as a whole */
+    int author;       /** person index */
+    int64_t at_ms;
+    char *text;
+} gv_note;
+
+struct gv_meeting {
+    int64_t seq;         /** last applied event's sequence number */
+    int64_t last_at_ms;  /** time of the last applied event */
+    bool defined;        /** the definition event has been applied */
+
+    /* The definition, fixed by the first event. */
+    char *id;
+    char *title;
+    char *body;          /** convening body */
+    char *session;       /** session name, may be "" */
+    char *starts_local;  /** "YYYY-MM-DDTHH:MM" in the meeting's zone */
+    char *ends_local;
+    char *timezone;      /** IANA zone name */
+    char *venue;
+    char *online_link;
+    char **languages;
+    size_t n_languages;
+    bool anonymous_questions; /** questions may be asked without a name */
+    bool moderated_questions; /** questions are shown only once approved */
+
+    gv_person *people;
+    size_t n_people;
+    gv_document *documents;
+    size_t n_documents;
+    gv_guiding_question *questions_def;
+    size_t n_questions_def;
+    gv_item *items;
+    size_t n_items;
+
+    /* The live state. */
+    gv_status status;
+    int64_t opened_at_ms;
+    int64_t closed_at_ms;
+    int current_item;     /** index into items, -1 when none */
+    int current_question; /** guiding question under discussion, -1 when none */
+    gv_note *notes;
+    size_t n_notes;
+
+    gv_floor floor;         /** speakers' list, speeches, timers, totals */
+    gv_questions questions; /** questions from the audience */
+};
+
+/* A command being decided. */
+typedef struct gv_cmd {
+    const char *type;     /** the command's "type" */
+    const json_t *json;   /** the whole command object, borrowed */
+    int actor;            /** index into people, -1 for the system */
+    unsigned actor_roles; /** GV_ROLE_* mask of the actor */
+    int64_t now_ms;       /** server time of the decision */
+} gv_cmd;
+
+typedef int (*gv_decide_fn)(const gv_meeting *m, const gv_cmd *c, json_t *events,
+                            gv_error *err);
+typedef int (*gv_apply_fn)(gv_meeting *m, const json_t *event, gv_error *err);
+
+typedef struct gv_command_spec {
+    const char *type;
+    unsigned roles; /** GV_ROLE_* mask of who may send it */
+    gv_decide_fn decide;
+} gv_command_spec;
+
+typedef struct gv_event_spec {
+    const char *type;
+    gv_apply_fn apply;
+} gv_event_spec;
+
+/*
+ * Appends a new event {"seq", "type", "at_ms", "by"} to `events`, numbered
+ * after the meeting's sequence and the events already in the array. Returns
+ * the event (borrowed, owned by the array) for the caller to add fields to,
+ * or NULL on ENOMEM.
+ */
+json_t *gv__event_add(const gv_meeting *m, const gv_cmd *c, json_t *events, const char *type);
+
+/* Index of the person with `id`, or -1. */
+int gv__person_find(const gv_meeting *m, const char *id);
+/* Index of the agenda item / guiding question with `id`, or -1. */
+int gv__item_find(const gv_meeting *m, const char *id);
+int gv__question_def_find(const gv_meeting *m, const char *id);
+
+/* Person index named by event field `key` (an id string); GV_EINVAL/ENOTFOUND with err. */
+int gv__event_person(const gv_meeting *m, const json_t *ev, const char *key, int *out,
+                     gv_error *err);
+
+/* Module tables (each ended by a NULL type). */
+extern const gv_command_spec gv__agenda_commands[];
+extern const gv_event_spec gv__agenda_events[];
+extern const gv_command_spec gv__floor_commands[];
+extern const gv_event_spec gv__floor_events[];
+extern const gv_command_spec gv__questions_commands[];
+extern const gv_event_spec gv__questions_events[];
+
+/* Module state lifecycles and JSON views (each adds its keys to `state`). */
+void gv__floor_init(gv_floor *f);
+void gv__floor_release(gv_floor *f);
+int gv__floor_to_json(const gv_meeting *m, json_t *state);
+void gv__questions_init(gv_questions *q);
+void gv__questions_release(gv_questions *q);
+int gv__questions_to_json(const gv_meeting *m, json_t *state);
+
+/* Definition: check a JSON definition and build the meeting's fixed part from it. */
+int gv__definition_load(gv_meeting *m, const json_t *def, gv_error *err);
+void gv__definition_release(gv_meeting *m);
+int gv__definition_to_json(const gv_meeting *m, json_t *state);
+
+#endif

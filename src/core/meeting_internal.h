@@ -250,6 +250,17 @@ void gv__questions_init(gv_questions *q);
 void gv__questions_release(gv_questions *q);
 int gv__questions_to_json(const gv_meeting *m, json_t *state);
 
+/* Agenda module: live meeting status, notes. */
+int gv__agenda_to_json(const gv_meeting *m, json_t *state);
+void gv__agenda_release(gv_meeting *m);
+
+/* The command spec for `type`, or NULL. */
+const gv_command_spec *gv__command_find(const char *type);
+/* Stores up to max command specs in out; returns how many there are in all. */
+size_t gv__command_list(const gv_command_spec **out, size_t max);
+/* Name of a single GV_ROLE_* bit ("chair", ...). */
+const char *gv__role_name(unsigned role);
+
 /* Definition: check a JSON definition and build the meeting's fixed part from it. */
 int gv__definition_load(gv_meeting *m, const json_t *def, gv_error *err);
 void gv__definition_release(gv_meeting *m);

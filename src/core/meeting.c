@@ -1,0 +1,259 @@
+/*
+ * The meeting: dispatch of commands to the modules that own them, the role
+ * check, sequence numbering and the fold.
+ *
+ * Every command type appears in exactly one module table (agenda, floor,
+ * questions) together with the roles that may send it; every event type in
+ * exactly one event table, except "meeting_defined", which this file applies
+ * itself. Invariants kept here:
+ * - m->seq is the sequence number of the last applied event; the next event
+ *   applied must carry m->seq + 1, and events from decide are numbered so;
+ * - the first event of a meeting is "meeting_defined" and no other event is
+ *   accepted before it;
+ * - decide never changes the meeting; apply changes it only on success.
+ */
+#include "core/meeting_internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/jsonf.h"
+
+static const gv_command_spec *const command_tables[] = {
+    gv__agenda_commands,
+    gv__floor_commands,
+    gv__questions_commands,
+};
+static const gv_event_spec *const event_tables[] = {
+    gv__agenda_events,
+    gv__floor_events,
+    gv__questions_events,
+};
+#define N_TABLES (sizeof command_tables / sizeof command_tables[0])
+
+static const char *const role_names[] = {"chair",    "moderator",   "secretariat", "rapporteur",
+                                         "panelist", "participant", "system"};
+#define N_ROLE_NAMES (sizeof role_names / sizeof role_names[0])
+
+gv_meeting *gv_meeting_new(void)
+{
+    gv_meeting *m = calloc(1, sizeof *m);
+    if (!m)
+        return NULL;
+    m->current_item = -1;
+    m->current_question = -1;
+    gv__floor_init(&m->floor);
+    gv__questions_init(&m->questions);
+    return m;
+}
+
+void gv_meeting_free(gv_meeting *m)
+{
+    if (!m)
+        return;
+    gv__questions_release(&m->questions);
+    gv__floor_release(&m->floor);
+    gv__agenda_release(m);
+    gv__definition_release(m);
+    free(m);
+}
+
+int64_t gv_meeting_seq(const gv_meeting *m)
+{
+    return m->seq;
+}
+
+const gv_command_spec *gv__command_find(const char *type)
+{
+    for (size_t t = 0; t < N_TABLES; t++)
+        for (const gv_command_spec *s = command_tables[t]; s->type; s++)
+            if (strcmp(s->type, type) == 0)
+                return s;
+    return NULL;
+}
+
+size_t gv__command_list(const gv_command_spec **out, size_t max)
+{
+    size_t n = 0;
+    for (size_t t = 0; t < N_TABLES; t++)
+        for (const gv_command_spec *s = command_tables[t]; s->type; s++, n++)
+            if (n < max)
+                out[n] = s;
+    return n;
+}
+
+static const gv_event_spec *event_find(const char *type)
+{
+    for (size_t t = 0; t < N_TABLES; t++)
+        for (const gv_event_spec *s = event_tables[t]; s->type; s++)
+            if (strcmp(s->type, type) == 0)
+                return s;
+    return NULL;
+}
+
+const char *gv__role_name(unsigned role)
+{
+    for (size_t i = 0; i < N_ROLE_NAMES; i++)
+        if (role == 1u << i)
+            return role_names[i];
+    return "unknown";
+}
+
+/* Writes "a, b or c" for the roles in mask into buf. */
+static void roles_text(unsigned mask, char *buf, size_t size)
+{
+    size_t n = 0, count = 0, total = 0;
+    for (size_t i = 0; i < N_ROLE_NAMES; i++)
+        total += (mask >> i) & 1u;
+    buf[0] = '\0';
+    for (size_t i = 0; i < N_ROLE_NAMES && n < size; i++) {
+        if (!((mask >> i) & 1u))
+            continue;
+        const char *sep = count == 0 ? "" : (count + 1 == total ? " or " : ", ");
+        int w = snprintf(buf + n, size - n, "%s%s", sep, role_names[i]);
+        if (w < 0)
+            break;
+        n += (size_t)w;
+        count++;
+    }
+}
+
+json_t *gv__event_add(const gv_meeting *m, const gv_cmd *c, json_t *events, const char *type)
+{
+    const char *by = c->actor >= 0 ? m->people[c->actor].id : GV_ACTOR_SYSTEM;
+    json_t *ev = json_pack("{s:I, s:s, s:I, s:s}", "seq",
+                           (json_int_t)(m->seq + 1 + (int64_t)json_array_size(events)), "type",
+                           type, "at_ms", (json_int_t)c->now_ms, "by", by);
+    if (!ev || json_array_append_new(events, ev) < 0)
+        return NULL;
+    return ev;
+}
+
+json_t *gv_meeting_define(const gv_meeting *m, const json_t *definition, int64_t now_ms,
+                          gv_error *err)
+{
+    if (m->seq != 0) {
+        gv_error_set(err, GV_ESTATE, "the meeting is already defined (%lld events)",
+                     (long long)m->seq);
+        return NULL;
+    }
+    gv_meeting *probe = gv_meeting_new();
+    if (!probe) {
+        gv_error_set(err, GV_ENOMEM, "out of memory");
+        return NULL;
+    }
+    int rc = gv__definition_load(probe, definition, err);
+    gv_meeting_free(probe);
+    if (rc < 0)
+        return NULL;
+    json_t *ev =
+        json_pack("{s:i, s:s, s:I, s:s, s:O}", "seq", 1, "type", "meeting_defined", "at_ms",
+                  (json_int_t)now_ms, "by", GV_ACTOR_SYSTEM, "definition", definition);
+    if (!ev)
+        gv_error_set(err, GV_ENOMEM, "out of memory");
+    return ev;
+}
+
+int gv_meeting_decide(const gv_meeting *m, const json_t *command, const char *actor, int64_t now_ms,
+                      json_t **events, gv_error *err)
+{
+    const char *type = NULL;
+    *events = NULL;
+    if (!json_is_object(command))
+        return gv_error_set(err, GV_EINVAL, "a command must be a JSON object with a \"type\"");
+    int rc = gv__json_string(command, "type", true, 64, &type, err);
+    if (rc < 0)
+        return rc;
+    const gv_command_spec *spec = gv__command_find(type);
+    if (!spec)
+        return gv_error_set(err, GV_EINVAL, "unknown command type \"%s\"", type);
+    if (!m->defined)
+        return gv_error_set(err, GV_ESTATE, "the meeting has no definition yet");
+    int who = actor ? gv__person_find(m, actor) : -1;
+    if (who < 0)
+        return gv_error_set(err, GV_EAUTH, "unknown person \"%s\"", actor ? actor : "");
+    unsigned roles = m->people[who].roles;
+    if (!(roles & spec->roles)) {
+        char allowed[160];
+        roles_text(spec->roles, allowed, sizeof allowed);
+        return gv_error_set(err, GV_EPERM, "\"%s\" may not send \"%s\": only the %s may", actor,
+                            type, allowed);
+    }
+    gv_cmd c = {
+        .type = type, .json = command, .actor = who, .actor_roles = roles, .now_ms = now_ms};
+    json_t *out = json_array();
+    if (!out)
+        return gv_error_set(err, GV_ENOMEM, "out of memory");
+    rc = spec->decide(m, &c, out, err);
+    if (rc == 0 && json_array_size(out) == 0)
+        rc = gv_error_set(err, GV_ESTATE, "\"%s\" changes nothing now", type);
+    if (rc < 0) {
+        json_decref(out);
+        return rc;
+    }
+    *events = out;
+    return 0;
+}
+
+static int apply_defined(gv_meeting *m, const json_t *event, gv_error *err)
+{
+    if (m->defined)
+        return gv_error_set(err, GV_ECORRUPT, "event %lld defines the meeting a second time",
+                            (long long)(m->seq + 1));
+    const json_t *def = json_object_get(event, "definition");
+    int rc = gv__definition_load(m, def, err);
+    if (rc < 0)
+        return rc;
+    m->defined = true;
+    return 0;
+}
+
+int gv_meeting_apply(gv_meeting *m, const json_t *event, gv_error *err)
+{
+    int64_t seq = 0, at_ms = 0;
+    const char *type = NULL;
+    int rc;
+    if ((rc = gv__json_int(event, "seq", true, 1, INT64_MAX, &seq, err)) < 0 ||
+        (rc = gv__json_string(event, "type", true, 64, &type, err)) < 0 ||
+        (rc = gv__json_int(event, "at_ms", true, 0, INT64_MAX, &at_ms, err)) < 0)
+        return gv_error_set(err, GV_ECORRUPT, "malformed event after %lld: %s", (long long)m->seq,
+                            err ? err->msg : "");
+    if (seq != m->seq + 1)
+        return gv_error_set(err, GV_ECORRUPT, "event %lld follows event %lld: %lld expected",
+                            (long long)seq, (long long)m->seq, (long long)(m->seq + 1));
+    if (strcmp(type, "meeting_defined") == 0) {
+        rc = apply_defined(m, event, err);
+    } else if (!m->defined) {
+        rc = gv_error_set(err, GV_ECORRUPT, "event %lld (%s) comes before the definition",
+                          (long long)seq, type);
+    } else {
+        const gv_event_spec *spec = event_find(type);
+        rc = spec ? spec->apply(m, event, err)
+                  : gv_error_set(err, GV_ECORRUPT, "event %lld has unknown type \"%s\"",
+                                 (long long)seq, type);
+    }
+    if (rc < 0)
+        return rc;
+    m->seq = seq;
+    m->last_at_ms = at_ms;
+    return 0;
+}
+
+json_t *gv_meeting_to_json(const gv_meeting *m)
+{
+    json_t *s =
+        json_pack("{s:I, s:I}", "seq", (json_int_t)m->seq, "last_at_ms", (json_int_t)m->last_at_ms);
+    if (!s)
+        return NULL;
+    if (m->defined && (gv__definition_to_json(m, s) < 0 || gv__agenda_to_json(m, s) < 0 ||
+                       gv__floor_to_json(m, s) < 0 || gv__questions_to_json(m, s) < 0)) {
+        json_decref(s);
+        return NULL;
+    }
+    return s;
+}
+
+char *gv_event_canonical(const json_t *event)
+{
+    return json_dumps(event, JSON_COMPACT | JSON_SORT_KEYS);
+}

@@ -179,6 +179,9 @@ int gv_meeting_decide(const gv_meeting *m, const json_t *command, const char *ac
         return gv_error_set(err, GV_EPERM, "\"%s\" may not send \"%s\": only the %s may", actor,
                             type, allowed);
     }
+    /* Time never runs backwards in a log: a clock that stepped back is held at the last event. */
+    if (now_ms < m->last_at_ms)
+        now_ms = m->last_at_ms;
     gv_cmd c = {
         .type = type, .json = command, .actor = who, .actor_roles = roles, .now_ms = now_ms};
     json_t *out = json_array();

@@ -1,0 +1,82 @@
+/*
+ * Helpers shared by the subcommands. Input is read whole, with a bound, so
+ * that a parser never sees a partial file and a huge input fails early.
+ */
+#include "cli/util.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+
+char *gv_cli_read_file(const char *path, size_t *len, gv_error *err)
+{
+    FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
+    char *buf = NULL;
+    size_t used = 0, cap = 0;
+    if (!f) {
+        gv_error_set(err, GV_EIO, "cannot open %s: %s", path, strerror(errno));
+        return NULL;
+    }
+    for (;;) {
+        if (cap - used < 4096) {
+            size_t ncap = cap ? cap * 2 : 65536;
+            char *nbuf = realloc(buf, ncap + 1);
+            if (!nbuf) {
+                gv_error_set(err, GV_ENOMEM, "out of memory reading %s", path);
+                goto fail;
+            }
+            buf = nbuf;
+            cap = ncap;
+        }
+        size_t n = fread(buf + used, 1, cap - used, f);
+        used += n;
+        if (used > GV_CLI_MAX_INPUT_BYTES) {
+            gv_error_set(err, GV_ELIMIT, "%s is larger than %u bytes", path,
+                         GV_CLI_MAX_INPUT_BYTES);
+            goto fail;
+        }
+        if (n == 0)
+            break;
+    }
+    if (ferror(f)) {
+        gv_error_set(err, GV_EIO, "cannot read %s: %s", path, strerror(errno));
+        goto fail;
+    }
+    if (f != stdin)
+        fclose(f);
+    buf[used] = '\0';
+    *len = used;
+    return buf;
+fail:
+    if (f != stdin)
+        fclose(f);
+    free(buf);
+    return NULL;
+}
+
+void gv_cli_error(const char *cmd, const char *fmt, ...)
+{
+    va_list ap;
+    fprintf(stderr, "gavel %s: ", cmd);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+}
+
+int gv_cli_exit_for(int code)
+{
+    switch (code) {
+    case GV_EIO:
+    case GV_ECORRUPT:
+    case GV_ENOMEM:
+    case GV_EBUSY:
+        return GV_EXIT_SYSTEM;
+    default:
+        return GV_EXIT_REFUSED;
+    }
+}

@@ -22,3 +22,17 @@ foreach(script ${GV_INTEGRATION_TESTS})
   set_tests_properties(integration/${name} PROPERTIES LABELS integration TIMEOUT 600
     ENVIRONMENT "GAVEL=$<TARGET_FILE:gavel>;GV_SOURCE_DIR=${CMAKE_SOURCE_DIR}")
 endforeach()
+
+# Fuzz targets: every tests/fuzz/<name>_fuzz.c is a libFuzzer program (clang,
+# -DGV_FUZZ=ON), run by `make fuzz` on its corpus tests/fuzz/corpus/<name>/
+# with the dictionary tests/fuzz/<name>.dict when present.
+if(GV_FUZZ)
+  file(GLOB GV_FUZZ_TARGETS CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/tests/fuzz/*_fuzz.c)
+  foreach(src ${GV_FUZZ_TARGETS})
+    get_filename_component(name ${src} NAME_WE)
+    add_executable(${name} ${src})
+    target_compile_options(${name} PRIVATE -fsanitize=fuzzer)
+    target_link_options(${name} PRIVATE -fsanitize=fuzzer)
+    target_link_libraries(${name} PRIVATE gv_cli)
+  endforeach()
+endif()

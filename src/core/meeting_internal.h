@@ -136,8 +136,11 @@ typedef struct gv_item {
     int64_t list_closes_after_ms; /** list closes this long after the item starts; 0 never */
     int *speakers;               /** indices into people: planned speakers, in order */
     size_t n_speakers;
-    int64_t started_at_ms;       /** 0 until started */
-    int64_t ended_at_ms;         /** 0 until ended */
+    int64_t started_at_ms;       /** first start; 0 until started */
+    int64_t ended_at_ms;         /** end of the last run; 0 while running or never ended */
+    int64_t resumed_at_ms;       /** start of the current (or last) run; 0 until started */
+    int64_t actual_ms;           /** time the item ran, summed over its finished runs */
+    int runs;                    /** how many times it was started (more than 1: resumed) */
 } gv_item;
 
 typedef enum gv_status { GV_STATUS_SCHEDULED, GV_STATUS_OPEN, GV_STATUS_CLOSED } gv_status;
@@ -148,6 +151,8 @@ typedef struct gv_note {
     int author;       /** person index */
     int64_t at_ms;
     char *text;
+    int64_t amended_at_ms; /** last amendment, 0 if never amended */
+    int amended_by;        /** person index of the last amendment, -1 if never amended */
 } gv_note;
 
 struct gv_meeting {
@@ -246,6 +251,9 @@ extern const gv_event_spec gv__questions_events[];
 void gv__floor_init(gv_floor *f);
 void gv__floor_release(gv_floor *f);
 int gv__floor_to_json(const gv_meeting *m, json_t *state);
+/* Called by the agenda's apply after m->current_item changed (item started or
+ * ended) at at_ms, so the speakers' list lapses or resets with the item. */
+void gv__floor_item_changed(gv_meeting *m, int64_t at_ms);
 void gv__questions_init(gv_questions *q);
 void gv__questions_release(gv_questions *q);
 int gv__questions_to_json(const gv_meeting *m, json_t *state);

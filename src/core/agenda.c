@@ -35,6 +35,7 @@
  */
 #include "core/meeting_internal.h"
 
+#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -113,8 +114,9 @@ static int corrupt(const json_t *ev, gv_error *err, const char *why)
     const char *type = json_string_value(json_object_get(ev, "type"));
     char reason[GV_ERROR_MSG_MAX];
     snprintf(reason, sizeof reason, "%s", why);
-    return gv_error_set(err, GV_ECORRUPT, "event %lld (%s): %s", (long long)seq, type ? type : "?",
-                        reason);
+    gv_error_set(err, GV_ECORRUPT, "event %lld (%s): %s", (long long)seq, type ? type : "?",
+                 reason);
+    return GV_ECORRUPT;
 }
 
 /* GV_ECORRUPT carrying the message a field reader left in err. */
@@ -323,8 +325,8 @@ static int attendance_person(const gv_meeting *m, const gv_cmd *c, int *out, gv_
     if ((rc = gv__json_only(c->json, fields, err)) < 0 ||
         (rc = gv__json_string(c->json, "person", false, ID_MAX_BYTES, &id, err)) < 0)
         return rc;
-    int p = c->actor;
-    if (id && (p = gv__person_find(m, id)) < 0)
+    int p = id ? gv__person_find(m, id) : c->actor;
+    if (p < 0)
         return gv_error_set(err, GV_ENOTFOUND, "there is no person \"%s\"", id);
     if (p != c->actor && !(c->actor_roles & (GV_ROLE_SECRETARIAT | GV_ROLES_PRESIDING)))
         return gv_error_set(err, GV_EPERM,
@@ -429,9 +431,12 @@ static int note_text(const gv_cmd *c, const char **text, size_t *len, gv_error *
     int rc = gv__json_string(c->json, "text", true, NOTE_MAX_BYTES, &s, err);
     if (rc < 0)
         return rc;
+    assert(s); /* a required field is set on success */
     trim(s, &start, len);
-    if (*len == 0)
-        return gv_error_set(err, GV_EINVAL, "field \"text\" is empty: write the note");
+    if (*len == 0) {
+        gv_error_set(err, GV_EINVAL, "field \"text\" is empty: write the note");
+        return GV_EINVAL;
+    }
     *text = s + start;
     return 0;
 }

@@ -178,9 +178,11 @@ static int cmd_question(const gv_meeting *m, const gv_cmd *c, const char *key,
     if (rc < 0)
         return rc;
     const gv_question *q = question_find(&m->questions, id);
-    if (!q)
-        return gv_error_set(err, GV_ENOTFOUND, "there is no question %lld (field \"%s\")",
-                            (long long)id, key);
+    if (!q) {
+        gv_error_set(err, GV_ENOTFOUND, "there is no question %lld (field \"%s\")", (long long)id,
+                     key);
+        return GV_ENOTFOUND;
+    }
     *out = q;
     return 0;
 }
@@ -494,8 +496,9 @@ static int corrupt(const json_t *ev, gv_error *err, const char *why)
     const char *type = json_string_value(json_object_get(ev, "type"));
     char reason[GV_ERROR_MSG_MAX];
     snprintf(reason, sizeof reason, "%s", why);
-    return gv_error_set(err, GV_ECORRUPT, "event %lld (%s): %s", (long long)seq, type ? type : "?",
-                        reason);
+    gv_error_set(err, GV_ECORRUPT, "event %lld (%s): %s", (long long)seq, type ? type : "?",
+                 reason);
+    return GV_ECORRUPT;
 }
 
 /* GV_ECORRUPT carrying the message a field reader left in err. */
@@ -691,8 +694,8 @@ static int apply_merged(gv_meeting *m, const json_t *ev, gv_error *err)
 
     /* The union of two ascending lists, so a person who voted for both counts once. */
     size_t cap = q->n_voters + into->n_voters, n = 0, i = 0, j = 0;
-    int *u = NULL;
-    if (cap > 0 && !(u = malloc(cap * sizeof *u)))
+    int *u = malloc((cap ? cap : 1) * sizeof *u);
+    if (!u)
         return gv_error_set(err, GV_ENOMEM, "out of memory");
     while (i < q->n_voters || j < into->n_voters) {
         if (j == into->n_voters || (i < q->n_voters && q->voters[i] < into->voters[j]))

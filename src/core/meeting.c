@@ -129,6 +129,21 @@ json_t *gv__event_add(const gv_meeting *m, const gv_cmd *c, json_t *events, cons
     return ev;
 }
 
+int gv__event_person(const gv_meeting *m, const json_t *ev, const char *key, int *out,
+                     gv_error *err)
+{
+    const char *id = NULL;
+    int rc = gv__json_string(ev, key, true, 128, &id, err);
+    if (rc < 0)
+        return rc;
+    int who = gv__person_find(m, id);
+    if (who < 0)
+        return gv_error_set(err, GV_ENOTFOUND,
+                            "field \"%s\" names \"%s\", who is not in the meeting", key, id);
+    *out = who;
+    return 0;
+}
+
 json_t *gv_meeting_define(const gv_meeting *m, const json_t *definition, int64_t now_ms,
                           gv_error *err)
 {

@@ -1,0 +1,363 @@
+/*
+ * The in-memory engine: the reference for what an engine does, and the store
+ * of tests that need no file. Everything is gone when the handle closes.
+ *
+ * Meetings are kept in an array sorted by id (so lookups are a binary search
+ * and listing is in id order, as in SQLite); each meeting holds its events in
+ * an array where event k sits at index k - 1.
+ *
+ * Transactions keep an undo log: every change (a meeting created, an event
+ * appended) pushes one entry first, so rolling back pops the entries in
+ * reverse and can never fail for lack of memory. A savepoint is a position
+ * in that log. Commit forgets the log.
+ */
+#include "store/store_internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct mem_event {
+    int64_t seq;
+    int64_t at_ms;
+    char *type;
+    unsigned char *bytes;
+    size_t len;
+    unsigned char hash[GV_HASH_BYTES];
+} mem_event;
+
+typedef struct mem_meeting {
+    char *id;
+    int64_t created_at_ms;
+    mem_event *events; /** events[k - 1] is event k */
+    size_t n, cap;
+} mem_meeting;
+
+typedef struct mem_undo {
+    enum { UNDO_MEETING_CREATED, UNDO_EVENT_APPENDED } kind;
+    mem_meeting *m;
+} mem_undo;
+
+struct gv__engine_impl {
+    mem_meeting **meetings; /** sorted by id */
+    size_t n, cap;
+    bool in_tx;
+    mem_undo *undo;
+    size_t n_undo, cap_undo;
+    size_t savepoint; /** undo-log length at the savepoint */
+    bool has_savepoint;
+};
+
+static bool mem_match(const char *location, const char **rest)
+{
+    if (strcmp(location, "memory:") != 0)
+        return false;
+    *rest = "";
+    return true;
+}
+
+static gv__engine_impl *mem_open(const char *rest, unsigned flags, gv_error *err)
+{
+    (void)rest;
+    (void)flags;
+    gv__engine_impl *e = calloc(1, sizeof *e);
+    if (!e)
+        gv_error_set(err, GV_ENOMEM, "out of memory opening an in-memory store");
+    return e;
+}
+
+static void meeting_free(mem_meeting *m)
+{
+    for (size_t i = 0; i < m->n; i++) {
+        free(m->events[i].type);
+        free(m->events[i].bytes);
+    }
+    free(m->events);
+    free(m->id);
+    free(m);
+}
+
+static void mem_close(gv__engine_impl *e)
+{
+    if (!e)
+        return;
+    for (size_t i = 0; i < e->n; i++)
+        meeting_free(e->meetings[i]);
+    free(e->meetings);
+    free(e->undo);
+    free(e);
+}
+
+/* Index of the meeting with this id, or where it would be inserted. */
+static size_t find_pos(const gv__engine_impl *e, const char *id, bool *found)
+{
+    size_t lo = 0, hi = e->n;
+    *found = false;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int c = strcmp(e->meetings[mid]->id, id);
+        if (c == 0) {
+            *found = true;
+            return mid;
+        }
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+static mem_meeting *find(const gv__engine_impl *e, const char *id)
+{
+    bool found;
+    size_t i = find_pos(e, id, &found);
+    return found ? e->meetings[i] : NULL;
+}
+
+static int not_found(const char *id, gv_error *err)
+{
+    return gv_error_set(err, GV_ENOTFOUND, "no meeting \"%s\" in this store", id);
+}
+
+/* Makes room for one more undo entry, so that the change can be undone. */
+static int reserve_undo(gv__engine_impl *e, gv_error *err)
+{
+    if (e->n_undo < e->cap_undo)
+        return 0;
+    size_t cap = e->cap_undo ? 2 * e->cap_undo : 16;
+    mem_undo *u = realloc(e->undo, cap * sizeof *u);
+    if (!u)
+        return gv_error_set(err, GV_ENOMEM, "out of memory in a transaction");
+    e->undo = u;
+    e->cap_undo = cap;
+    return 0;
+}
+
+static void undo_one(gv__engine_impl *e, const mem_undo *u)
+{
+    mem_meeting *m = u->m;
+    if (u->kind == UNDO_EVENT_APPENDED) {
+        mem_event *ev = &m->events[--m->n];
+        free(ev->type);
+        free(ev->bytes);
+        return;
+    }
+    /* Entries are undone newest first, so the meeting's events are gone. */
+    bool found;
+    size_t i = find_pos(e, m->id, &found);
+    if (found) {
+        memmove(&e->meetings[i], &e->meetings[i + 1], (e->n - i - 1) * sizeof e->meetings[0]);
+        e->n--;
+    }
+    meeting_free(m);
+}
+
+static void undo_to(gv__engine_impl *e, size_t len)
+{
+    while (e->n_undo > len)
+        undo_one(e, &e->undo[--e->n_undo]);
+}
+
+static int mem_begin(gv__engine_impl *e, gv_error *err)
+{
+    if (e->in_tx)
+        return gv_error_set(err, GV_ESTATE, "a transaction is already open on this store");
+    e->in_tx = true;
+    e->n_undo = 0;
+    e->has_savepoint = false;
+    return 0;
+}
+
+static int mem_commit(gv__engine_impl *e, gv_error *err)
+{
+    if (!e->in_tx)
+        return gv_error_set(err, GV_ESTATE, "no transaction is open on this store");
+    e->in_tx = false;
+    e->n_undo = 0;
+    e->has_savepoint = false;
+    return 0;
+}
+
+static void mem_rollback(gv__engine_impl *e)
+{
+    if (!e->in_tx)
+        return;
+    undo_to(e, 0);
+    e->in_tx = false;
+    e->has_savepoint = false;
+}
+
+static int mem_savepoint(gv__engine_impl *e, gv_error *err)
+{
+    if (!e->in_tx || e->has_savepoint)
+        return gv_error_set(err, GV_ESTATE, "a savepoint needs an open transaction, one at a time");
+    e->savepoint = e->n_undo;
+    e->has_savepoint = true;
+    return 0;
+}
+
+static int mem_release(gv__engine_impl *e, gv_error *err)
+{
+    if (!e->has_savepoint)
+        return gv_error_set(err, GV_ESTATE, "no savepoint to release");
+    e->has_savepoint = false;
+    return 0;
+}
+
+static int mem_rollback_to(gv__engine_impl *e, gv_error *err)
+{
+    if (!e->has_savepoint)
+        return gv_error_set(err, GV_ESTATE, "no savepoint to roll back to");
+    undo_to(e, e->savepoint);
+    e->has_savepoint = false;
+    return 0;
+}
+
+static int mem_create_meeting(gv__engine_impl *e, const char *id, int64_t created_at_ms,
+                              gv_error *err)
+{
+    mem_meeting *m = NULL;
+    bool found;
+    size_t pos = find_pos(e, id, &found);
+    int rc;
+
+    if (found)
+        return gv_error_set(err, GV_ESTATE, "meeting \"%s\" already exists in this store", id);
+    if ((rc = reserve_undo(e, err)))
+        return rc;
+    if (e->n == e->cap) {
+        size_t cap = e->cap ? 2 * e->cap : 8;
+        mem_meeting **a = realloc(e->meetings, cap * sizeof *a);
+        if (!a)
+            goto nomem;
+        e->meetings = a;
+        e->cap = cap;
+    }
+    m = calloc(1, sizeof *m);
+    if (!m || !(m->id = strdup(id)))
+        goto nomem;
+    m->created_at_ms = created_at_ms;
+    memmove(&e->meetings[pos + 1], &e->meetings[pos], (e->n - pos) * sizeof e->meetings[0]);
+    e->meetings[pos] = m;
+    e->n++;
+    e->undo[e->n_undo++] = (mem_undo){UNDO_MEETING_CREATED, m};
+    return 0;
+
+nomem:
+    if (m)
+        meeting_free(m);
+    return gv_error_set(err, GV_ENOMEM, "out of memory creating meeting %s", id);
+}
+
+static int mem_insert(gv__engine_impl *e, const char *meeting, const gv_stored_event *ev,
+                      gv_error *err)
+{
+    mem_meeting *m = find(e, meeting);
+    mem_event nev = {.seq = ev->seq, .at_ms = ev->at_ms, .len = ev->len};
+    int rc;
+
+    if (!m)
+        return not_found(meeting, err);
+    if (ev->seq != (int64_t)m->n + 1)
+        return gv_error_set(err, GV_ESTATE, "meeting %s: seq %lld does not follow %zu", meeting,
+                            (long long)ev->seq, m->n);
+    if ((rc = reserve_undo(e, err)))
+        return rc;
+    if (m->n == m->cap) {
+        size_t cap = m->cap ? 2 * m->cap : 16;
+        mem_event *a = realloc(m->events, cap * sizeof *a);
+        if (!a)
+            goto nomem;
+        m->events = a;
+        m->cap = cap;
+    }
+    nev.type = strdup(ev->type);
+    nev.bytes = malloc(ev->len);
+    if (!nev.type || !nev.bytes)
+        goto nomem;
+    memcpy(nev.bytes, ev->bytes, ev->len);
+    memcpy(nev.hash, ev->hash, GV_HASH_BYTES);
+    m->events[m->n++] = nev;
+    e->undo[e->n_undo++] = (mem_undo){UNDO_EVENT_APPENDED, m};
+    return 0;
+
+nomem:
+    free(nev.type);
+    free(nev.bytes);
+    return gv_error_set(err, GV_ENOMEM, "out of memory appending to meeting %s", meeting);
+}
+
+static int mem_head(gv__engine_impl *e, const char *meeting, int64_t *seq,
+                    unsigned char hash[GV_HASH_BYTES], gv_error *err)
+{
+    mem_meeting *m = find(e, meeting);
+    if (!m)
+        return not_found(meeting, err);
+    *seq = (int64_t)m->n;
+    if (m->n)
+        memcpy(hash, m->events[m->n - 1].hash, GV_HASH_BYTES);
+    else
+        memset(hash, 0, GV_HASH_BYTES);
+    return 0;
+}
+
+static int mem_read(gv__engine_impl *e, const char *meeting, int64_t after_seq,
+                    gv_store_event_fn fn, void *ud, gv_error *err)
+{
+    mem_meeting *m = find(e, meeting);
+    if (!m)
+        return not_found(meeting, err);
+    for (size_t i = (size_t)after_seq; i < m->n; i++) {
+        const mem_event *me = &m->events[i];
+        gv_stored_event ev = {.seq = me->seq,
+                              .type = me->type,
+                              .at_ms = me->at_ms,
+                              .bytes = me->bytes,
+                              .len = me->len};
+        memcpy(ev.hash, me->hash, GV_HASH_BYTES);
+        int rc = fn(ud, &ev);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+static int mem_list(gv__engine_impl *e, gv_store_meeting_fn fn, void *ud, gv_error *err)
+{
+    (void)err;
+    for (size_t i = 0; i < e->n; i++) {
+        const mem_meeting *m = e->meetings[i];
+        gv_meeting_info info = {
+            .id = m->id, .created_at_ms = m->created_at_ms, .last_seq = (int64_t)m->n};
+        int rc = fn(ud, &info);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+static int mem_check(gv__engine_impl *e, gv_error *err)
+{
+    (void)e;
+    (void)err;
+    return 0;
+}
+
+const gv__store_engine gv__engine_memory = {
+    .name = "memory",
+    .match = mem_match,
+    .open = mem_open,
+    .close = mem_close,
+    .begin = mem_begin,
+    .commit = mem_commit,
+    .rollback = mem_rollback,
+    .savepoint = mem_savepoint,
+    .release = mem_release,
+    .rollback_to = mem_rollback_to,
+    .create_meeting = mem_create_meeting,
+    .insert = mem_insert,
+    .head = mem_head,
+    .read = mem_read,
+    .list_meetings = mem_list,
+    .check = mem_check,
+};

@@ -1,0 +1,653 @@
+/*
+ * The SQLite engine: one database file holds many meetings.
+ *
+ *   meetings(id TEXT PRIMARY KEY, created_at_ms INTEGER)            WITHOUT ROWID
+ *   events(meeting, seq, type, at_ms, body BLOB, hash BLOB,
+ *          PRIMARY KEY(meeting, seq))                                WITHOUT ROWID
+ *
+ * Durability: WAL journal with synchronous=FULL, so a COMMIT returns only
+ * after its WAL frames are on disk; one COMMIT (one fsync) may carry many
+ * appends (writer.c). Readers on other connections see the last commit and
+ * never wait for the writer.
+ *
+ * Schema versions: PRAGMA user_version is the number of migrations applied;
+ * `migrations` below is the ordered list, and open applies the missing ones
+ * in one BEGIN IMMEDIATE transaction, so a database is at one version or
+ * the next, never between. PRAGMA application_id marks the file as Gavel's.
+ * A newer version than this code knows is refused, never downgraded.
+ *
+ * Damage: SQLite itself reports a truncated or garbled file (SQLITE_CORRUPT,
+ * SQLITE_NOTADB) on the statement that meets it; every such result becomes
+ * GV_ECORRUPT with a message naming the file and what to do. The bytes of
+ * events are covered by the hash chain (store.c), which SQLite does not
+ * check. All statements are prepared once at open, so a damaged schema is
+ * found there, and reused (sqlite3_reset after each use).
+ */
+#include "store/store_internal.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+/* 'Gvl1' in the file header: a Gavel event store. */
+#define GV_SQLITE_APPLICATION_ID  0x47766c31
+#define GV_SQLITE_BUSY_TIMEOUT_MS 5000
+
+/* migrations[k] takes a database from user_version k to k + 1. */
+static const char *const migrations[] = {
+    /* 1: meetings and their event logs. */
+    "CREATE TABLE meetings("
+    " id TEXT PRIMARY KEY NOT NULL,"
+    " created_at_ms INTEGER NOT NULL"
+    ") WITHOUT ROWID;"
+    "CREATE TABLE events("
+    " meeting TEXT NOT NULL REFERENCES meetings(id),"
+    " seq INTEGER NOT NULL CHECK (seq >= 1),"
+    " type TEXT NOT NULL,"
+    " at_ms INTEGER NOT NULL,"
+    " body BLOB NOT NULL,"
+    " hash BLOB NOT NULL CHECK (length(hash) = 32),"
+    " PRIMARY KEY (meeting, seq)"
+    ") WITHOUT ROWID;",
+};
+#define SCHEMA_VERSION ((int)(sizeof migrations / sizeof migrations[0]))
+
+enum stmt_id {
+    ST_BEGIN,
+    ST_COMMIT,
+    ST_ROLLBACK,
+    ST_SAVEPOINT,
+    ST_RELEASE,
+    ST_ROLLBACK_TO,
+    ST_CREATE_MEETING,
+    ST_MEETING_EXISTS,
+    ST_INSERT,
+    ST_HEAD,
+    ST_READ,
+    ST_LIST,
+    ST_COUNT
+};
+
+static const char *const stmt_sql[ST_COUNT] = {
+    [ST_BEGIN] = "BEGIN IMMEDIATE",
+    [ST_COMMIT] = "COMMIT",
+    [ST_ROLLBACK] = "ROLLBACK",
+    [ST_SAVEPOINT] = "SAVEPOINT gv_batch",
+    [ST_RELEASE] = "RELEASE gv_batch",
+    [ST_ROLLBACK_TO] = "ROLLBACK TO gv_batch",
+    [ST_CREATE_MEETING] = "INSERT INTO meetings(id, created_at_ms) VALUES (?1, ?2)",
+    [ST_MEETING_EXISTS] = "SELECT 1 FROM meetings WHERE id = ?1",
+    [ST_INSERT] = "INSERT INTO events(meeting, seq, type, at_ms, body, hash)"
+                  " VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    [ST_HEAD] = "SELECT seq, hash FROM events WHERE meeting = ?1 ORDER BY seq DESC LIMIT 1",
+    [ST_READ] = "SELECT seq, type, at_ms, body, hash FROM events"
+                " WHERE meeting = ?1 AND seq > ?2 ORDER BY seq",
+    [ST_LIST] = "SELECT id, created_at_ms,"
+                " (SELECT max(seq) FROM events WHERE meeting = meetings.id)"
+                " FROM meetings ORDER BY id",
+};
+
+struct gv__engine_impl {
+    sqlite3 *db;
+    char *path;
+    bool empty_file; /** the file had 0 bytes when opened */
+    sqlite3_stmt *st[ST_COUNT];
+};
+
+static bool sq_match(const char *location, const char **rest)
+{
+    if (strncmp(location, "sqlite:", 7) == 0) {
+        *rest = location + 7;
+        return **rest != '\0';
+    }
+    /* URLs belong to engines for servers (PostgreSQL), not to files. */
+    if (strstr(location, "://"))
+        return false;
+    *rest = location;
+    return true;
+}
+
+/*
+ * Turns an SQLite result into a GV_E* code and a message saying what
+ * happened to which file while doing what, and what to do about it.
+ */
+static int sq_error(gv__engine_impl *e, int rc, const char *doing, gv_error *err)
+{
+    const char *msg = e->db ? sqlite3_errmsg(e->db) : sqlite3_errstr(rc);
+    int sys = e->db ? sqlite3_system_errno(e->db) : 0;
+    const char *path = e->path ? e->path : "?";
+
+    switch (rc & 0xff) {
+    case SQLITE_CORRUPT:
+    case SQLITE_NOTADB:
+        return gv_error_set(err, GV_ECORRUPT,
+                            "database %s is damaged or is not a Gavel database (%s, while %s). "
+                            "Keep a copy of the file, stop writing to it and restore the last "
+                            "backup; `gavel verify` shows which meetings still verify",
+                            path, msg, doing);
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+        return gv_error_set(err, GV_EBUSY,
+                            "database %s stayed locked by another connection for more than %d "
+                            "ms while %s (%s); try again when it is free",
+                            path, GV_SQLITE_BUSY_TIMEOUT_MS, doing, msg);
+    case SQLITE_NOMEM:
+        return gv_error_set(err, GV_ENOMEM, "out of memory while %s on %s", doing, path);
+    case SQLITE_FULL:
+        return gv_error_set(err, GV_EIO,
+                            "the disk holding %s is full (while %s); nothing of this change was "
+                            "stored: free some space and try again",
+                            path, doing);
+    case SQLITE_READONLY:
+        return gv_error_set(err, GV_EIO,
+                            "database %s cannot be written (while %s: %s); check the file's and "
+                            "its folder's permissions",
+                            path, doing, msg);
+    case SQLITE_TOOBIG:
+        return gv_error_set(err, GV_ELIMIT, "too large for database %s while %s (%s)", path, doing,
+                            msg);
+    case SQLITE_CONSTRAINT:
+        return gv_error_set(err, GV_ESTATE, "database %s refused the change while %s (%s)", path,
+                            doing, msg);
+    default:
+        if (sys)
+            return gv_error_set(err, GV_EIO, "storage failure on %s while %s: %s (%s)", path, doing,
+                                msg, strerror(sys));
+        return gv_error_set(err, GV_EIO, "storage failure on %s while %s: %s", path, doing, msg);
+    }
+}
+
+/* Runs a cached statement that returns no rows. */
+static int run(gv__engine_impl *e, enum stmt_id id, const char *doing, gv_error *err)
+{
+    sqlite3_stmt *st = e->st[id];
+    int rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    if (rc != SQLITE_DONE)
+        return sq_error(e, rc, doing, err);
+    return 0;
+}
+
+static int bind_text(sqlite3_stmt *st, int col, const char *s)
+{
+    return sqlite3_bind_text(st, col, s, -1, SQLITE_STATIC);
+}
+
+/* ---- open, schema, close ---------------------------------------------- */
+
+static int exec(gv__engine_impl *e, const char *sql, const char *doing, gv_error *err)
+{
+    int rc = sqlite3_exec(e->db, sql, NULL, NULL, NULL);
+    return rc == SQLITE_OK ? 0 : sq_error(e, rc, doing, err);
+}
+
+/* Reads one integer pragma (user_version, application_id). */
+static int pragma_int(gv__engine_impl *e, const char *name, int64_t *out, gv_error *err)
+{
+    char sql[64];
+    sqlite3_stmt *st = NULL;
+    snprintf(sql, sizeof sql, "PRAGMA %s", name);
+    int rc = sqlite3_prepare_v2(e->db, sql, -1, &st, NULL);
+    if (rc == SQLITE_OK) {
+        rc = sqlite3_step(st);
+        if (rc == SQLITE_ROW) {
+            *out = sqlite3_column_int64(st, 0);
+            rc = SQLITE_OK;
+        }
+    }
+    if (rc != SQLITE_OK)
+        rc = sq_error(e, rc, "reading the file header", err);
+    sqlite3_finalize(st);
+    return rc;
+}
+
+static int count_schema_objects(gv__engine_impl *e, int64_t *n, gv_error *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = sqlite3_prepare_v2(e->db, "SELECT count(*) FROM sqlite_schema", -1, &st, NULL);
+    if (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+        *n = sqlite3_column_int64(st, 0);
+        rc = SQLITE_OK;
+    }
+    if (rc != SQLITE_OK)
+        rc = sq_error(e, rc, "reading the schema", err);
+    sqlite3_finalize(st);
+    return rc;
+}
+
+/* Checks the header's identity and version; says whether migrations are due. */
+static int check_identity(gv__engine_impl *e, unsigned flags, int64_t *version, gv_error *err)
+{
+    int64_t app = 0, objects = 0;
+    int rc;
+
+    if ((rc = pragma_int(e, "application_id", &app, err)) ||
+        (rc = pragma_int(e, "user_version", version, err)))
+        return rc;
+    if (app != 0 && app != GV_SQLITE_APPLICATION_ID)
+        return gv_error_set(
+            err, GV_EINVAL,
+            "%s is an SQLite database of another program (application id 0x%08" PRIx64
+            "), not a Gavel one; give the path of a Gavel database",
+            e->path, (uint64_t)app & 0xffffffffu);
+    if (*version > SCHEMA_VERSION)
+        return gv_error_set(err, GV_ESTATE,
+                            "%s was written by a newer Gavel (schema version %" PRId64
+                            "; this one knows up to %d); use that newer version",
+                            e->path, *version, SCHEMA_VERSION);
+    if (*version == 0) {
+        if ((rc = count_schema_objects(e, &objects, err)))
+            return rc;
+        if (objects > 0 || app != 0)
+            return gv_error_set(err, GV_EINVAL,
+                                "%s is an SQLite database but not a Gavel one (it has other "
+                                "tables and no Gavel schema version); give another path",
+                                e->path);
+        if (!(flags & GV_STORE_CREATE))
+            return gv_error_set(err, GV_ENOTFOUND,
+                                "%s holds no Gavel database%s; create one with `gavel init`",
+                                e->path,
+                                e->empty_file ? " (the file is empty: if it held meetings, it "
+                                                "was truncated; restore the last backup)"
+                                              : "");
+    }
+    if (*version < SCHEMA_VERSION && (flags & GV_STORE_READONLY))
+        return gv_error_set(err, GV_ESTATE,
+                            "%s has schema version %" PRId64 " and needs upgrading to %d, which "
+                            "a read-only open cannot do; open it once for writing",
+                            e->path, *version, SCHEMA_VERSION);
+    return 0;
+}
+
+/* Applies the missing migrations, all in one transaction. */
+static int migrate(gv__engine_impl *e, unsigned flags, gv_error *err)
+{
+    int64_t version = 0;
+    char sql[64];
+    int rc = check_identity(e, flags, &version, err);
+    if (rc || version == SCHEMA_VERSION)
+        return rc;
+
+    if ((rc = exec(e, "BEGIN IMMEDIATE", "starting the schema upgrade", err)))
+        return rc;
+    /* Another process may have migrated between our check and our lock. */
+    if ((rc = check_identity(e, flags, &version, err)))
+        goto fail;
+    for (int64_t v = version; v < SCHEMA_VERSION; v++) {
+        if ((rc = exec(e, migrations[v], "upgrading the schema", err)))
+            goto fail;
+    }
+    snprintf(sql, sizeof sql, "PRAGMA user_version = %d", SCHEMA_VERSION);
+    if ((rc = exec(e, sql, "recording the schema version", err)))
+        goto fail;
+    snprintf(sql, sizeof sql, "PRAGMA application_id = %d", GV_SQLITE_APPLICATION_ID);
+    if ((rc = exec(e, sql, "marking the file as a Gavel database", err)))
+        goto fail;
+    if ((rc = exec(e, "COMMIT", "committing the schema upgrade", err)))
+        goto fail;
+    return 0;
+
+fail:
+    if (!sqlite3_get_autocommit(e->db))
+        sqlite3_exec(e->db, "ROLLBACK", NULL, NULL, NULL);
+    return rc;
+}
+
+static int set_journal_wal(gv__engine_impl *e, gv_error *err)
+{
+    sqlite3_stmt *st = NULL;
+    int ok = 0;
+    int rc = sqlite3_prepare_v2(e->db, "PRAGMA journal_mode = WAL", -1, &st, NULL);
+    if (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+        const char *mode = (const char *)sqlite3_column_text(st, 0);
+        ok = mode && strcmp(mode, "wal") == 0;
+        rc = SQLITE_OK;
+    }
+    sqlite3_finalize(st);
+    if (rc != SQLITE_OK)
+        return sq_error(e, rc, "switching to WAL mode", err);
+    if (!ok)
+        return gv_error_set(err, GV_EIO,
+                            "%s cannot use SQLite's WAL journal (a network file system?); put "
+                            "the database on a local disk",
+                            e->path);
+    return 0;
+}
+
+static void sq_close(gv__engine_impl *e)
+{
+    if (!e)
+        return;
+    for (int i = 0; i < ST_COUNT; i++)
+        sqlite3_finalize(e->st[i]);
+    /* The last connection to close checkpoints the WAL into the file. */
+    sqlite3_close(e->db);
+    free(e->path);
+    free(e);
+}
+
+static gv__engine_impl *sq_open(const char *path, unsigned flags, gv_error *err)
+{
+    gv__engine_impl *e = calloc(1, sizeof *e);
+    struct stat sb;
+    int oflags = SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE;
+    int rc;
+
+    if (!e || !(e->path = strdup(path))) {
+        gv_error_set(err, GV_ENOMEM, "out of memory opening %.200s", path);
+        goto fail;
+    }
+    if (stat(path, &sb) != 0) {
+        if (errno != ENOENT || !(flags & GV_STORE_CREATE)) {
+            if (errno == ENOENT)
+                gv_error_set(err, GV_ENOTFOUND,
+                             "no database at %s; create one with `gavel init` or check the path",
+                             path);
+            else
+                gv_error_set(err, GV_EIO, "cannot open database %s: %s", path, strerror(errno));
+            goto fail;
+        }
+    } else if (S_ISREG(sb.st_mode)) {
+        e->empty_file = sb.st_size == 0;
+    } else {
+        gv_error_set(err, GV_EINVAL, "%s is not a regular file; give the path of a database file",
+                     path);
+        goto fail;
+    }
+    if (flags & GV_STORE_READONLY)
+        oflags |= SQLITE_OPEN_READONLY;
+    else
+        oflags |= SQLITE_OPEN_READWRITE | ((flags & GV_STORE_CREATE) ? SQLITE_OPEN_CREATE : 0);
+    rc = sqlite3_open_v2(path, &e->db, oflags, NULL);
+    if (rc != SQLITE_OK) {
+        sq_error(e, rc, "opening the file", err);
+        goto fail;
+    }
+    sqlite3_extended_result_codes(e->db, 1);
+    sqlite3_busy_timeout(e->db, GV_SQLITE_BUSY_TIMEOUT_MS);
+
+    /* The first statement reads the header: a file that is not SQLite, or
+     * whose first page is damaged, is refused here. */
+    int64_t probe;
+    if (pragma_int(e, "application_id", &probe, err))
+        goto fail;
+    if (!(flags & GV_STORE_READONLY) && set_journal_wal(e, err))
+        goto fail;
+    if (exec(e, "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON", "setting up", err))
+        goto fail;
+    if (migrate(e, flags, err))
+        goto fail;
+    for (int i = 0; i < ST_COUNT; i++) {
+        rc = sqlite3_prepare_v3(e->db, stmt_sql[i], -1, SQLITE_PREPARE_PERSISTENT, &e->st[i], NULL);
+        if (rc != SQLITE_OK) {
+            sq_error(e, rc, "reading the schema", err);
+            goto fail;
+        }
+    }
+    return e;
+
+fail:
+    sq_close(e);
+    return NULL;
+}
+
+/* ---- transactions ----------------------------------------------------- */
+
+static int sq_begin(gv__engine_impl *e, gv_error *err)
+{
+    return run(e, ST_BEGIN, "starting a transaction", err);
+}
+
+static int sq_commit(gv__engine_impl *e, gv_error *err)
+{
+    return run(e, ST_COMMIT, "committing", err);
+}
+
+static void sq_rollback(gv__engine_impl *e)
+{
+    /* After some I/O errors SQLite has rolled back already. */
+    if (!sqlite3_get_autocommit(e->db))
+        run(e, ST_ROLLBACK, "rolling back", NULL);
+}
+
+static int sq_savepoint(gv__engine_impl *e, gv_error *err)
+{
+    return run(e, ST_SAVEPOINT, "opening a savepoint", err);
+}
+
+static int sq_release(gv__engine_impl *e, gv_error *err)
+{
+    return run(e, ST_RELEASE, "releasing a savepoint", err);
+}
+
+static int sq_rollback_to(gv__engine_impl *e, gv_error *err)
+{
+    int rc;
+    if (sqlite3_get_autocommit(e->db))
+        return gv_error_set(err, GV_EIO,
+                            "database %s rolled the whole transaction back after an error; "
+                            "nothing of it was stored",
+                            e->path);
+    if ((rc = run(e, ST_ROLLBACK_TO, "rolling back to a savepoint", err)))
+        return rc;
+    return run(e, ST_RELEASE, "releasing a savepoint", err);
+}
+
+/* ---- rows ------------------------------------------------------------- */
+
+static int meeting_exists(gv__engine_impl *e, const char *id, gv_error *err)
+{
+    sqlite3_stmt *st = e->st[ST_MEETING_EXISTS];
+    bind_text(st, 1, id);
+    int rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    if (rc == SQLITE_ROW)
+        return 0;
+    if (rc == SQLITE_DONE)
+        return gv_error_set(err, GV_ENOTFOUND, "no meeting \"%s\" in %s", id, e->path);
+    return sq_error(e, rc, "looking up a meeting", err);
+}
+
+static int sq_create_meeting(gv__engine_impl *e, const char *id, int64_t created_at_ms,
+                             gv_error *err)
+{
+    sqlite3_stmt *st = e->st[ST_CREATE_MEETING];
+    gv_error lookup;
+    int rc = meeting_exists(e, id, &lookup);
+    if (rc == 0)
+        return gv_error_set(err, GV_ESTATE, "meeting \"%s\" already exists in %s", id, e->path);
+    if (rc != GV_ENOTFOUND) {
+        if (err)
+            *err = lookup;
+        return rc;
+    }
+    bind_text(st, 1, id);
+    sqlite3_bind_int64(st, 2, created_at_ms);
+    rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    if (rc != SQLITE_DONE)
+        return sq_error(e, rc, "creating a meeting", err);
+    return 0;
+}
+
+static int sq_insert(gv__engine_impl *e, const char *meeting, const gv_stored_event *ev,
+                     gv_error *err)
+{
+    sqlite3_stmt *st = e->st[ST_INSERT];
+    bind_text(st, 1, meeting);
+    sqlite3_bind_int64(st, 2, ev->seq);
+    bind_text(st, 3, ev->type);
+    sqlite3_bind_int64(st, 4, ev->at_ms);
+    sqlite3_bind_blob64(st, 5, ev->bytes, ev->len, SQLITE_STATIC);
+    sqlite3_bind_blob(st, 6, ev->hash, GV_HASH_BYTES, SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    /* Unbind the caller's buffers so the statement keeps no pointer to them. */
+    sqlite3_clear_bindings(st);
+    if (rc != SQLITE_DONE)
+        return sq_error(e, rc, "appending an event", err);
+    return 0;
+}
+
+static int sq_head(gv__engine_impl *e, const char *meeting, int64_t *seq,
+                   unsigned char hash[GV_HASH_BYTES], gv_error *err)
+{
+    sqlite3_stmt *st = e->st[ST_HEAD];
+    int rc;
+
+    bind_text(st, 1, meeting);
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        int64_t s = sqlite3_column_int64(st, 0);
+        const void *h = sqlite3_column_blob(st, 1);
+        int hlen = sqlite3_column_bytes(st, 1);
+        if (sqlite3_column_type(st, 0) != SQLITE_INTEGER || !h || hlen != GV_HASH_BYTES) {
+            sqlite3_reset(st);
+            return gv_error_set(err, GV_ECORRUPT,
+                                "database %s: the last event of meeting %s is damaged (seq or "
+                                "hash unreadable); restore the last backup",
+                                e->path, meeting);
+        }
+        *seq = s;
+        memcpy(hash, h, GV_HASH_BYTES);
+        sqlite3_reset(st);
+        return 0;
+    }
+    sqlite3_reset(st);
+    if (rc != SQLITE_DONE)
+        return sq_error(e, rc, "reading the head of a log", err);
+    if ((rc = meeting_exists(e, meeting, err)))
+        return rc;
+    *seq = 0;
+    memset(hash, 0, GV_HASH_BYTES);
+    return 0;
+}
+
+static int sq_read(gv__engine_impl *e, const char *meeting, int64_t after_seq, gv_store_event_fn fn,
+                   void *ud, gv_error *err)
+{
+    sqlite3_stmt *st = e->st[ST_READ];
+    int rc = meeting_exists(e, meeting, err);
+    if (rc)
+        return rc;
+
+    bind_text(st, 1, meeting);
+    sqlite3_bind_int64(st, 2, after_seq);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        gv_stored_event ev = {
+            .seq = sqlite3_column_int64(st, 0),
+            .type = (const char *)sqlite3_column_text(st, 1),
+            .at_ms = sqlite3_column_int64(st, 2),
+            .bytes = sqlite3_column_blob(st, 3),
+            .len = (size_t)sqlite3_column_bytes(st, 3),
+        };
+        const void *h = sqlite3_column_blob(st, 4);
+        /* A damaged record can decode to other column types: refuse it
+         * rather than hand the caller a wrong value. */
+        if (sqlite3_column_type(st, 0) != SQLITE_INTEGER ||
+            sqlite3_column_type(st, 1) != SQLITE_TEXT ||
+            sqlite3_column_type(st, 2) != SQLITE_INTEGER ||
+            sqlite3_column_type(st, 3) != SQLITE_BLOB ||
+            sqlite3_column_type(st, 4) != SQLITE_BLOB || !ev.type || !ev.bytes || !h ||
+            sqlite3_column_bytes(st, 4) != GV_HASH_BYTES) {
+            sqlite3_reset(st);
+            return gv_error_set(err, GV_ECORRUPT,
+                                "database %s: the event after seq %" PRId64 " of meeting %s is "
+                                "damaged (a column has the wrong type or size); restore the "
+                                "last backup",
+                                e->path, after_seq, meeting);
+        }
+        memcpy(ev.hash, h, GV_HASH_BYTES);
+        after_seq = ev.seq;
+        rc = fn(ud, &ev);
+        if (rc) {
+            sqlite3_reset(st);
+            return rc;
+        }
+    }
+    sqlite3_reset(st);
+    if (rc != SQLITE_DONE)
+        return sq_error(e, rc, "reading events", err);
+    return 0;
+}
+
+static int sq_list(gv__engine_impl *e, gv_store_meeting_fn fn, void *ud, gv_error *err)
+{
+    sqlite3_stmt *st = e->st[ST_LIST];
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        gv_meeting_info m = {
+            .id = (const char *)sqlite3_column_text(st, 0),
+            .created_at_ms = sqlite3_column_int64(st, 1),
+            .last_seq = sqlite3_column_int64(st, 2),
+        };
+        if (!m.id || sqlite3_column_type(st, 0) != SQLITE_TEXT) {
+            sqlite3_reset(st);
+            return gv_error_set(err, GV_ECORRUPT,
+                                "database %s: a meeting's id is damaged; restore the last backup",
+                                e->path);
+        }
+        rc = fn(ud, &m);
+        if (rc) {
+            sqlite3_reset(st);
+            return rc;
+        }
+    }
+    sqlite3_reset(st);
+    if (rc != SQLITE_DONE)
+        return sq_error(e, rc, "listing meetings", err);
+    return 0;
+}
+
+static int sq_check(gv__engine_impl *e, gv_error *err)
+{
+    sqlite3_stmt *st = NULL;
+    char first[256] = "";
+    int problems = 0;
+    int rc = sqlite3_prepare_v2(e->db, "PRAGMA integrity_check", -1, &st, NULL);
+    if (rc != SQLITE_OK)
+        return sq_error(e, rc, "checking the file", err);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        const char *line = (const char *)sqlite3_column_text(st, 0);
+        if (line && strcmp(line, "ok") == 0)
+            continue;
+        if (problems++ == 0)
+            snprintf(first, sizeof first, "%s", line ? line : "?");
+    }
+    if (rc != SQLITE_DONE)
+        rc = sq_error(e, rc, "checking the file", err);
+    else
+        rc = 0;
+    sqlite3_finalize(st);
+    if (rc)
+        return rc;
+    if (problems)
+        return gv_error_set(err, GV_ECORRUPT,
+                            "database %s is damaged: %d problem(s), the first: %s. Keep a copy "
+                            "of the file and restore the last backup",
+                            e->path, problems, first);
+    return 0;
+}
+
+const gv__store_engine gv__engine_sqlite = {
+    .name = "sqlite",
+    .match = sq_match,
+    .open = sq_open,
+    .close = sq_close,
+    .begin = sq_begin,
+    .commit = sq_commit,
+    .rollback = sq_rollback,
+    .savepoint = sq_savepoint,
+    .release = sq_release,
+    .rollback_to = sq_rollback_to,
+    .create_meeting = sq_create_meeting,
+    .insert = sq_insert,
+    .head = sq_head,
+    .read = sq_read,
+    .list_meetings = sq_list,
+    .check = sq_check,
+};

@@ -1,0 +1,103 @@
+/*
+ * Inside the store: the table of functions every engine provides, the handle
+ * that wraps an engine, and the pieces of store.c that the writer (writer.c)
+ * uses to run many appends in one transaction.
+ *
+ * An engine only stores and fetches rows and runs transactions; everything
+ * the engines share (argument checks, sequence checks, the hash chain, forced
+ * failures, the handle's mutex) lives once in store.c. Engine functions are
+ * called with the handle's mutex held and fill err on failure.
+ *
+ * Transactions: begin, then any number of savepoint / (release | rollback_to)
+ * pairs, not nested, then commit or rollback. Writes (create_meeting,
+ * insert) happen only inside a transaction. After a failed statement an
+ * engine may have lost the whole transaction (SQLite rolls back by itself on
+ * some I/O errors); rollback_to then fails and the caller must roll back.
+ */
+#ifndef GV_STORE_STORE_INTERNAL_H
+#define GV_STORE_STORE_INTERNAL_H
+
+#include <pthread.h>
+#include <stdbool.h>
+
+#include "store/store.h"
+
+typedef struct gv__engine_impl gv__engine_impl; /* each engine's own state */
+
+typedef struct gv__store_engine {
+    const char *name;
+    /** true when this engine serves `location`; *rest is what follows the scheme */
+    bool (*match)(const char *location, const char **rest);
+    gv__engine_impl *(*open)(const char *rest, unsigned flags, gv_error *err);
+    void (*close)(gv__engine_impl *e);
+
+    int (*begin)(gv__engine_impl *e, gv_error *err);
+    int (*commit)(gv__engine_impl *e, gv_error *err);
+    void (*rollback)(gv__engine_impl *e);
+    int (*savepoint)(gv__engine_impl *e, gv_error *err);
+    int (*release)(gv__engine_impl *e, gv_error *err);
+    int (*rollback_to)(gv__engine_impl *e, gv_error *err);
+
+    /** GV_ESTATE when the meeting exists */
+    int (*create_meeting)(gv__engine_impl *e, const char *id, int64_t created_at_ms, gv_error *err);
+    /** appends one row; the caller has checked seq and computed the hash */
+    int (*insert)(gv__engine_impl *e, const char *meeting, const gv_stored_event *ev,
+                  gv_error *err);
+    /** last seq and hash, 0 and zeros for an empty log; GV_ENOTFOUND for no meeting */
+    int (*head)(gv__engine_impl *e, const char *meeting, int64_t *seq,
+                unsigned char hash[GV_HASH_BYTES], gv_error *err);
+    /** rows with seq > after_seq in order; GV_ENOTFOUND for no meeting */
+    int (*read)(gv__engine_impl *e, const char *meeting, int64_t after_seq, gv_store_event_fn fn,
+                void *ud, gv_error *err);
+    int (*list_meetings)(gv__engine_impl *e, gv_store_meeting_fn fn, void *ud, gv_error *err);
+    int (*check)(gv__engine_impl *e, gv_error *err);
+} gv__store_engine;
+
+extern const gv__store_engine gv__engine_sqlite;
+extern const gv__store_engine gv__engine_memory;
+
+/* A forced failure (gv_store_fail_next). */
+typedef struct gv__fault {
+    int skip; /** operations that still succeed before failures start */
+    int n;    /** failures still to come */
+    int code;
+} gv__fault;
+
+struct gv_store {
+    const gv__store_engine *engine;
+    gv__engine_impl *impl;
+    unsigned flags;
+    pthread_mutex_t mu;  /** held for every call, and by the writer for a whole transaction */
+    gv__fault faults[2]; /** indexed by gv_store_fault */
+};
+
+/* The result of one append. */
+typedef struct gv__append_result {
+    int64_t first_seq; /** seq of the first event appended, 0 when n == 0 */
+    int64_t last_seq;  /** seq of the last stored event after the append */
+    unsigned char head[GV_HASH_BYTES];
+} gv__append_result;
+
+/* Checks a meeting id (GV_EINVAL naming what is wrong). */
+int gv__store_check_id(const char *meeting_id, gv_error *err);
+
+/* Checks the events' shapes (type, time, sizes), not their seqs. */
+int gv__store_check_events(const gv_event_in *events, size_t n, gv_error *err);
+
+/*
+ * With the mutex held and a transaction open: creates the meeting first when
+ * `create`, then checks the seqs against the stored head, computes the chain
+ * and inserts the events. On failure some rows may already be written: the
+ * caller rolls back (to a savepoint or the whole transaction).
+ */
+int gv__store_append_locked(gv_store *s, const char *meeting_id, bool create,
+                            const gv_event_in *events, size_t n, gv__append_result *res,
+                            gv_error *err);
+
+/* The engine's commit, or the forced failure when one is due. */
+int gv__store_commit_locked(gv_store *s, gv_error *err);
+
+/* Milliseconds since the Unix epoch, from the system clock. */
+int64_t gv__store_now_ms(void);
+
+#endif

@@ -1,0 +1,125 @@
+/*
+ * The storage writer: a thread that commits appends in groups, so that one
+ * transaction (one fsync) serves every append waiting when it starts.
+ *
+ *   event loop                       writer thread
+ *   ----------                       -------------
+ *   gv_writer_submit(batch) ---->    takes every waiting batch
+ *                                    BEGIN IMMEDIATE
+ *                                      SAVEPOINT; append batch 1; RELEASE
+ *                                      SAVEPOINT; append batch 2 (fails); ROLLBACK TO
+ *                                      ...
+ *                                    COMMIT
+ *   notify(ud) <-------------------  queues one completion per batch
+ *   gv_writer_poll(fn) --> fn(done)  (on the loop's own thread)
+ *
+ * A batch is the events of one append to one meeting; it succeeds or fails
+ * alone (its savepoint), and only a failed COMMIT fails the whole group. A
+ * batch's completion is reported only after its COMMIT returned, so an
+ * acknowledged event is durable. Batches are taken in submission order, so
+ * a loop may submit seq 5-6 and then 7-8 of one meeting before the first
+ * completes; if 5-6 fails, 7-8 fails too (its seq no longer follows).
+ *
+ * Data crosses between the threads only through the writer's two queues
+ * (submitted batches, completions), guarded by one mutex and condition
+ * variables; submitted events are copied, completions are the writer's.
+ * The writer uses the gv_store handle it is given, holding the handle's
+ * mutex for each transaction; other threads may still use that handle (they
+ * wait for the commit) or, better, open their own on the same file.
+ */
+#ifndef GV_STORE_WRITER_H
+#define GV_STORE_WRITER_H
+
+#include <stdint.h>
+
+#include "store/store.h"
+
+typedef struct gv_writer gv_writer;
+
+/* Flags of a submitted batch. */
+enum {
+    GV_WRITE_CREATE = 1u << 0, /** create the meeting first (gv_store_create_meeting) */
+};
+
+/* The outcome of one batch, as handed to the gv_writer_poll callback. All
+ * pointers are borrowed and valid only during the callback. */
+typedef struct gv_write_done {
+    void *tag;              /** the caller's tag given to gv_writer_submit */
+    const char *meeting_id; /** the batch's meeting */
+    int code;               /** 0 when committed, else a GV_E* code */
+    const char *message;    /** "" when committed, else what went wrong */
+    int64_t first_seq;      /** seq of the batch's first event (0 when empty or failed) */
+    int64_t last_seq;       /** seq of the meeting's last event after the batch (0 when failed) */
+    unsigned char head[GV_HASH_BYTES]; /** chain hash of that event (zeros when failed) */
+} gv_write_done;
+
+/* Counters since the writer started. */
+typedef struct gv_writer_stats {
+    uint64_t transactions;       /** transactions run (each one COMMIT) */
+    uint64_t batches;            /** batches processed, committed or failed */
+    uint64_t batches_failed;     /** of which failed */
+    uint64_t events;             /** events committed */
+    uint64_t max_batches_per_tx; /** largest group so far */
+} gv_writer_stats;
+
+/* Called on the writer thread after completions were queued; it must be
+ * safe to call from any thread (lws_cancel_service, an eventfd write). */
+typedef void (*gv_writer_notify_fn)(void *ud);
+
+/* Receives one completion, on the thread that calls gv_writer_poll. */
+typedef void (*gv_writer_done_fn)(void *ud, const gv_write_done *done);
+
+/*
+ * Starts a writer thread committing to `store`, which stays the caller's and
+ * must outlive the writer (close it after gv_writer_free). `notify` may be
+ * NULL (the caller then polls on its own schedule). Returns NULL with err
+ * set on failure (GV_EPERM for a read-only store, GV_ENOMEM, GV_EIO when the
+ * thread cannot start).
+ */
+gv_writer *gv_writer_new(gv_store *store, gv_writer_notify_fn notify, void *notify_ud,
+                         gv_error *err);
+
+/*
+ * Queues an append of `n` events to `meeting_id` (flags: GV_WRITE_CREATE or
+ * 0); the events are copied, so the caller may free them at once. `tag` is
+ * handed back with the completion. Returns 0 when queued (the outcome comes
+ * later through gv_writer_poll), or at once: GV_EINVAL/GV_ELIMIT for a bad
+ * id or event, GV_EBUSY when too many batches are waiting, GV_ESTATE after
+ * gv_writer_stop, GV_ENOMEM. Seqs are checked when the batch is committed.
+ */
+int gv_writer_submit(gv_writer *w, const char *meeting_id, unsigned flags,
+                     const gv_event_in *events, size_t n, void *tag, gv_error *err);
+
+/*
+ * Same as gv_writer_submit but waits for the outcome, for callers without an
+ * event loop (the command line) and for threads other than the loop. Its
+ * completion does not go through gv_writer_poll. Returns 0 once committed
+ * (then *last_seq and head, each optional, are the meeting's new head) or
+ * the batch's GV_E* code with err set.
+ */
+int gv_writer_submit_wait(gv_writer *w, const char *meeting_id, unsigned flags,
+                          const gv_event_in *events, size_t n, int64_t *last_seq,
+                          unsigned char head[GV_HASH_BYTES], gv_error *err);
+
+/*
+ * Hands every queued completion to fn, in the order the batches were
+ * submitted, on the calling thread; fn may submit again. Returns how many
+ * were delivered.
+ */
+size_t gv_writer_poll(gv_writer *w, gv_writer_done_fn fn, void *ud);
+
+/* Copies the counters. */
+void gv_writer_get_stats(gv_writer *w, gv_writer_stats *out);
+
+/*
+ * Stops taking batches, commits every batch already queued, and joins the
+ * thread. Completions stay queued for gv_writer_poll. Calling it again does
+ * nothing.
+ */
+void gv_writer_stop(gv_writer *w);
+
+/* gv_writer_stop, then frees the writer and any completions not polled.
+ * NULL is allowed. */
+void gv_writer_free(gv_writer *w);
+
+#endif

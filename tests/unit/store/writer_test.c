@@ -1,0 +1,468 @@
+/*
+ * The storage writer: completions reach the submitting thread through the
+ * queue, many batches share one commit, one bad batch fails alone, a failed
+ * commit fails exactly the batches it carried, and stopping commits what was
+ * queued. Runs on an SQLite file (real fsyncs) unless noted.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+
+#include <cmocka.h>
+#include <poll.h>
+#include <pthread.h>
+
+#include "store/store_internal.h"
+#include "store/writer.h"
+#include "store_fixture.h"
+
+typedef struct fixture {
+    char *dir;
+    char db[4200];
+    gv_store *s;
+    int pipe[2]; /** the writer's notify writes here; the "loop" polls it */
+} fixture;
+
+static void notify_pipe(void *ud)
+{
+    fixture *f = ud;
+    char c = 1;
+    /* A full pipe already means "look at the queue". */
+    ssize_t n = write(f->pipe[1], &c, 1);
+    (void)n;
+}
+
+static int setup(void **state)
+{
+    fixture *f = calloc(1, sizeof *f);
+    gv_error err;
+    f->dir = fx_tmpdir();
+    assert_non_null(f->dir);
+    fx_path(f->db, sizeof f->db, f->dir, "gavel.db");
+    f->s = gv_store_open(f->db, GV_STORE_CREATE, &err);
+    if (!f->s)
+        fail_msg("%s", err.msg);
+    assert_int_equal(pipe(f->pipe), 0);
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    fixture *f = *state;
+    gv_store_close(f->s);
+    close(f->pipe[0]);
+    close(f->pipe[1]);
+    fx_rmdir(f->dir);
+    free(f);
+    return 0;
+}
+
+static gv_writer *writer_new(fixture *f)
+{
+    gv_error err;
+    gv_writer *w = gv_writer_new(f->s, notify_pipe, f, &err);
+    if (!w)
+        fail_msg("%s", err.msg);
+    return w;
+}
+
+/* Completions as the loop sees them. */
+typedef struct seen {
+    pthread_t loop;
+    size_t n;
+    struct {
+        intptr_t tag;
+        int code;
+        char meeting[32];
+        char message[GV_ERROR_MSG_MAX];
+        int64_t first, last;
+        unsigned char head[GV_HASH_BYTES];
+    } d[1200];
+} seen;
+
+static void on_done(void *ud, const gv_write_done *d)
+{
+    seen *s = ud;
+    assert_true(pthread_equal(pthread_self(), s->loop));
+    assert_true(s->n < 1200);
+    s->d[s->n].tag = (intptr_t)d->tag;
+    s->d[s->n].code = d->code;
+    snprintf(s->d[s->n].meeting, sizeof s->d[0].meeting, "%s", d->meeting_id);
+    snprintf(s->d[s->n].message, sizeof s->d[0].message, "%s", d->message);
+    s->d[s->n].first = d->first_seq;
+    s->d[s->n].last = d->last_seq;
+    memcpy(s->d[s->n].head, d->head, GV_HASH_BYTES);
+    s->n++;
+}
+
+/* The loop: waits on the pipe, then drains the queue, until `want` came. */
+static void loop_until(fixture *f, gv_writer *w, seen *s, size_t want)
+{
+    while (s->n < want) {
+        struct pollfd p = {.fd = f->pipe[0], .events = POLLIN};
+        int r = poll(&p, 1, 10000);
+        assert_true(r > 0); /* a notify within 10 s */
+        char buf[64];
+        ssize_t n = read(f->pipe[0], buf, sizeof buf);
+        assert_true(n > 0);
+        gv_writer_poll(w, on_done, s);
+    }
+}
+
+static int submit(gv_writer *w, const char *meeting, unsigned flags, int64_t first, int n,
+                  intptr_t tag, gv_error *err)
+{
+    char bufs[8][256];
+    gv_event_in ev[8];
+    assert_true(n <= 8);
+    for (int i = 0; i < n; i++)
+        ev[i] = fx_event(bufs[i], sizeof bufs[i], meeting, first + i, "note_added", first + i);
+    return gv_writer_submit(w, meeting, flags, ev, (size_t)n, (void *)tag, err);
+}
+
+static void check_log(gv_store *s, const char *meeting, int64_t n)
+{
+    gv_error err;
+    fx_events *c = fx_events_new();
+    if (gv_store_read(s, meeting, 0, fx_collect, c, &err))
+        fail_msg("%s", err.msg);
+    assert_int_equal(c->n, (size_t)n);
+    for (size_t i = 0; i < c->n; i++) {
+        char want[256];
+        gv_event_in ev =
+            fx_event(want, sizeof want, meeting, (int64_t)i + 1, "note_added", (int64_t)i + 1);
+        assert_int_equal(c->seq[i], (int64_t)i + 1);
+        assert_int_equal(c->len[i], ev.len);
+        assert_memory_equal(c->bytes[i], want, ev.len);
+    }
+    fx_events_free(c);
+    if (gv_store_verify_chain(s, meeting, fx_check_columns, NULL, NULL, &err))
+        fail_msg("%s", err.msg);
+}
+
+static void completions_reach_the_loop_thread_in_order(void **state)
+{
+    fixture *f = *state;
+    gv_error err;
+    gv_writer *w = writer_new(f);
+    seen *s = calloc(1, sizeof *s);
+    s->loop = pthread_self();
+    const char *ids[4] = {"m0", "m1", "m2", "m3"};
+    enum { ROUNDS = 50 };
+
+    /* Pipelined: the loop submits seq 2-3 before 1 is acknowledged. */
+    for (int r = 0; r < ROUNDS; r++)
+        for (int k = 0; k < 4; k++)
+            assert_int_equal(
+                submit(w, ids[k], r == 0 ? GV_WRITE_CREATE : 0, 1 + 2 * r, 2, r * 4 + k, &err), 0);
+    loop_until(f, w, s, ROUNDS * 4);
+    assert_int_equal(s->n, ROUNDS * 4);
+    for (size_t i = 0; i < s->n; i++) {
+        int r = (int)i / 4, k = (int)i % 4;
+        assert_int_equal(s->d[i].tag, (intptr_t)i); /* submission order */
+        assert_int_equal(s->d[i].code, 0);
+        assert_string_equal(s->d[i].message, "");
+        assert_string_equal(s->d[i].meeting, ids[k]);
+        assert_int_equal(s->d[i].first, 1 + 2 * r);
+        assert_int_equal(s->d[i].last, 2 + 2 * r);
+    }
+    for (int k = 0; k < 4; k++) {
+        unsigned char head[GV_HASH_BYTES];
+        check_log(f->s, ids[k], 2 * ROUNDS);
+        assert_int_equal(gv_store_head(f->s, ids[k], NULL, head, &err), 0);
+        assert_memory_equal(head, s->d[(ROUNDS - 1) * 4 + k].head, GV_HASH_BYTES);
+    }
+    gv_writer_stats st;
+    gv_writer_get_stats(w, &st);
+    assert_int_equal(st.batches, ROUNDS * 4);
+    assert_int_equal(st.events, ROUNDS * 8);
+    assert_int_equal(st.batches_failed, 0);
+    assert_true(st.transactions < st.batches);
+    print_message("  %d pipelined batches in %llu transactions (largest %llu)\n", ROUNDS * 4,
+                  (unsigned long long)st.transactions, (unsigned long long)st.max_batches_per_tx);
+    gv_writer_free(w);
+    free(s);
+}
+
+typedef struct submitter {
+    gv_writer *w;
+    char meeting[32];
+    int batches;
+    int failures;
+    int64_t last;
+} submitter;
+
+static void *submit_loop(void *arg)
+{
+    submitter *t = arg;
+    char buf[256];
+    for (int i = 1; i <= t->batches; i++) {
+        gv_error err;
+        gv_event_in ev = fx_event(buf, sizeof buf, t->meeting, i, "note_added", i);
+        int64_t last = 0;
+        if (gv_writer_submit_wait(t->w, t->meeting, i == 1 ? GV_WRITE_CREATE : 0, &ev, 1, &last,
+                                  NULL, &err) != 0 ||
+            last != i)
+            t->failures++;
+        t->last = last;
+    }
+    return NULL;
+}
+
+static void concurrent_submitters_share_commits(void **state)
+{
+    fixture *f = *state;
+    enum { THREADS = 8, EACH = 40 };
+    gv_writer *w = writer_new(f);
+    submitter t[THREADS];
+    pthread_t th[THREADS];
+    for (int i = 0; i < THREADS; i++) {
+        t[i] = (submitter){.w = w, .batches = EACH};
+        snprintf(t[i].meeting, sizeof t[i].meeting, "room-%d", i);
+        assert_int_equal(pthread_create(&th[i], NULL, submit_loop, &t[i]), 0);
+    }
+    for (int i = 0; i < THREADS; i++)
+        pthread_join(th[i], NULL);
+    gv_writer_stats st;
+    gv_writer_get_stats(w, &st);
+    gv_writer_free(w);
+
+    for (int i = 0; i < THREADS; i++) {
+        assert_int_equal(t[i].failures, 0);
+        assert_int_equal(t[i].last, EACH);
+        check_log(f->s, t[i].meeting, EACH);
+    }
+    assert_int_equal(st.batches, THREADS * EACH);
+    assert_int_equal(st.events, THREADS * EACH);
+    print_message("  %d threads x %d waits: %llu batches in %llu transactions (largest %llu)\n",
+                  THREADS, EACH, (unsigned long long)st.batches,
+                  (unsigned long long)st.transactions, (unsigned long long)st.max_batches_per_tx);
+    assert_true(st.transactions < st.batches);
+    assert_true(st.max_batches_per_tx >= 2);
+}
+
+/* Outcome of the batch with this tag. */
+static int code_of(const seen *s, intptr_t tag)
+{
+    for (size_t i = 0; i < s->n; i++)
+        if (s->d[i].tag == tag)
+            return s->d[i].code;
+    fail_msg("no completion for tag %ld", (long)tag);
+    return 0;
+}
+
+static const char *message_of(const seen *s, intptr_t tag)
+{
+    for (size_t i = 0; i < s->n; i++)
+        if (s->d[i].tag == tag)
+            return s->d[i].message;
+    return "";
+}
+
+static void a_bad_batch_fails_alone(void **state)
+{
+    fixture *f = *state;
+    gv_error err;
+    gv_writer *w = writer_new(f);
+    seen *s = calloc(1, sizeof *s);
+    s->loop = pthread_self();
+
+    /* Holding the store makes the writer wait, so the batches gather. */
+    pthread_mutex_lock(&f->s->mu);
+    assert_int_equal(submit(w, "m1", GV_WRITE_CREATE, 1, 1, 1, &err), 0); /* 1 write */
+    assert_int_equal(submit(w, "m2", GV_WRITE_CREATE, 1, 1, 2, &err), 0); /* 1 write */
+    assert_int_equal(submit(w, "m1", 0, 5, 1, 3, &err), 0);               /* gap: no write */
+    assert_int_equal(submit(w, "m1", 0, 2, 1, 4, &err), 0);               /* 1 write */
+    assert_int_equal(submit(w, "m3", GV_WRITE_CREATE, 1, 3, 5, &err), 0); /* 2nd write fails */
+    assert_int_equal(submit(w, "m2", 0, 2, 2, 6, &err), 0);               /* 2 writes */
+    assert_int_equal(submit(w, "m2", GV_WRITE_CREATE, 1, 1, 7, &err), 0); /* exists */
+    f->s->faults[GV_STORE_FAULT_WRITE] = (gv__fault){.skip = 4, .n = 1, .code = GV_EIO};
+    pthread_mutex_unlock(&f->s->mu);
+
+    loop_until(f, w, s, 7);
+    assert_int_equal(code_of(s, 1), 0);
+    assert_int_equal(code_of(s, 2), 0);
+    assert_int_equal(code_of(s, 3), GV_ESTATE);
+    assert_non_null(strstr(message_of(s, 3), "seq 2 was expected"));
+    assert_int_equal(code_of(s, 4), 0);
+    assert_int_equal(code_of(s, 5), GV_EIO);
+    assert_non_null(strstr(message_of(s, 5), "forced write failure"));
+    assert_int_equal(code_of(s, 6), 0);
+    assert_int_equal(code_of(s, 7), GV_ESTATE);
+    assert_non_null(strstr(message_of(s, 7), "already exists"));
+
+    check_log(f->s, "m1", 2);
+    check_log(f->s, "m2", 3);
+    assert_int_equal(gv_store_head(f->s, "m3", NULL, NULL, &err), GV_ENOTFOUND);
+
+    gv_writer_stats st;
+    gv_writer_get_stats(w, &st);
+    assert_int_equal(st.batches, 7);
+    assert_int_equal(st.batches_failed, 3);
+    assert_int_equal(st.events, 5);
+    assert_true(st.transactions <= 2); /* the first batch may have gone alone */
+    gv_writer_free(w);
+    free(s);
+}
+
+static void a_failed_commit_fails_its_batches_only(void **state)
+{
+    fixture *f = *state;
+    gv_error err;
+    gv_writer *w = writer_new(f);
+    seen *s = calloc(1, sizeof *s);
+    s->loop = pthread_self();
+
+    pthread_mutex_lock(&f->s->mu);
+    for (intptr_t k = 0; k < 6; k++) {
+        char id[16];
+        snprintf(id, sizeof id, "c%d", (int)k);
+        assert_int_equal(submit(w, id, GV_WRITE_CREATE, 1, 2, k, &err), 0);
+    }
+    f->s->faults[GV_STORE_FAULT_COMMIT] = (gv__fault){.skip = 0, .n = 1, .code = GV_EIO};
+    pthread_mutex_unlock(&f->s->mu);
+
+    loop_until(f, w, s, 6);
+    gv_writer_stats st;
+    gv_writer_get_stats(w, &st);
+    /* The first transaction's commit failed: its batches failed, the rest
+     * (if the writer had split them) committed. Either way the store holds
+     * exactly what was acknowledged. */
+    assert_int_equal(code_of(s, 0), GV_EIO);
+    assert_non_null(strstr(message_of(s, 0), "transaction it shared failed"));
+    int failed = 0;
+    for (intptr_t k = 0; k < 6; k++) {
+        char id[16];
+        snprintf(id, sizeof id, "c%d", (int)k);
+        int rc = gv_store_head(f->s, id, NULL, NULL, &err);
+        if (code_of(s, k) == 0) {
+            assert_int_equal(rc, 0);
+            check_log(f->s, id, 2);
+        } else {
+            /* Groups are taken in submission order: the failed ones are
+             * the first `failed` batches. */
+            assert_int_equal(failed, (int)k);
+            assert_int_equal(code_of(s, k), GV_EIO);
+            assert_int_equal(rc, GV_ENOTFOUND);
+            failed++;
+        }
+    }
+    assert_int_equal(st.batches_failed, (uint64_t)failed);
+    assert_true(st.transactions <= 2);
+    if (st.transactions == 1)
+        assert_int_equal(failed, 6);
+    gv_writer_free(w);
+    free(s);
+}
+
+static void stop_commits_what_was_queued(void **state)
+{
+    fixture *f = *state;
+    gv_error err;
+    gv_writer *w = writer_new(f);
+    seen *s = calloc(1, sizeof *s);
+    s->loop = pthread_self();
+    for (int i = 0; i < 300; i++)
+        assert_int_equal(submit(w, "q", i == 0 ? GV_WRITE_CREATE : 0, 1 + i, 1, i, &err), 0);
+    gv_writer_stop(w);
+    gv_writer_stop(w); /* again: nothing */
+    assert_int_equal(submit(w, "q", 0, 301, 1, 0, &err), GV_ESTATE);
+    assert_non_null(strstr(err.msg, "stopping"));
+    assert_int_equal(gv_writer_submit_wait(w, "q", 0, NULL, 0, NULL, NULL, &err), GV_ESTATE);
+    assert_int_equal(gv_writer_poll(w, on_done, s), 300);
+    for (int i = 0; i < 300; i++)
+        assert_int_equal(s->d[i].code, 0);
+    check_log(f->s, "q", 300);
+    gv_writer_free(w);
+    free(s);
+}
+
+static void free_drops_unpolled_completions(void **state)
+{
+    fixture *f = *state;
+    gv_error err;
+    gv_writer *w = writer_new(f);
+    for (int i = 0; i < 20; i++)
+        assert_int_equal(submit(w, "d", i == 0 ? GV_WRITE_CREATE : 0, 1 + i, 1, i, &err), 0);
+    gv_writer_free(w); /* the sanitizer build checks nothing leaks */
+    check_log(f->s, "d", 20);
+    gv_writer_free(NULL);
+}
+
+static void bad_submissions_are_refused_at_once(void **state)
+{
+    fixture *f = *state;
+    gv_error err;
+    gv_writer *w = writer_new(f);
+    char buf[256];
+    gv_event_in ev = fx_event(buf, sizeof buf, "m", 1, "note_added", 1);
+    assert_int_equal(gv_writer_submit(w, "bad id", GV_WRITE_CREATE, &ev, 1, NULL, &err), GV_EINVAL);
+    assert_int_equal(gv_writer_submit(w, "m", 1u << 5, &ev, 1, NULL, &err), GV_EINVAL);
+    gv_event_in bad = ev;
+    bad.type = "Bad";
+    assert_int_equal(gv_writer_submit_wait(w, "m", GV_WRITE_CREATE, &bad, 1, NULL, NULL, &err),
+                     GV_EINVAL);
+    assert_int_equal(gv_writer_submit_wait(w, "m", 0, &ev, 1, NULL, NULL, &err), GV_ENOTFOUND);
+    unsigned char head[GV_HASH_BYTES], stored[GV_HASH_BYTES];
+    int64_t last = 0;
+    assert_int_equal(gv_writer_submit_wait(w, "m", GV_WRITE_CREATE, &ev, 1, &last, head, &err), 0);
+    assert_int_equal(last, 1);
+    assert_int_equal(gv_store_head(f->s, "m", NULL, stored, &err), 0);
+    assert_memory_equal(head, stored, GV_HASH_BYTES);
+    gv_writer_stats st;
+    gv_writer_get_stats(w, &st);
+    assert_int_equal(st.batches, 2); /* the refused ones never reached the writer */
+    gv_writer_free(w);
+}
+
+static void readonly_store_gets_no_writer(void **state)
+{
+    fixture *f = *state;
+    gv_error err;
+    gv_store_close(f->s);
+    f->s = gv_store_open(f->db, GV_STORE_READONLY, &err);
+    assert_non_null(f->s);
+    assert_null(gv_writer_new(f->s, NULL, NULL, &err));
+    assert_int_equal(err.code, GV_EPERM);
+    assert_null(gv_writer_new(NULL, NULL, NULL, &err));
+    assert_int_equal(err.code, GV_EINVAL);
+}
+
+static void memory_engine_works_with_the_writer(void **state)
+{
+    (void)state;
+    gv_error err;
+    gv_store *s = gv_store_open_memory(&err);
+    gv_writer *w = gv_writer_new(s, NULL, NULL, &err);
+    assert_non_null(w);
+    char buf[256];
+    for (int i = 1; i <= 10; i++) {
+        gv_event_in ev = fx_event(buf, sizeof buf, "mem", i, "note_added", i);
+        assert_int_equal(
+            gv_writer_submit(w, "mem", i == 1 ? GV_WRITE_CREATE : 0, &ev, 1, NULL, &err), 0);
+    }
+    gv_writer_stop(w);
+    assert_int_equal(gv_writer_poll(w, NULL, NULL), 10);
+    gv_writer_free(w);
+    check_log(s, "mem", 10);
+    gv_store_close(s);
+}
+
+int main(void)
+{
+#define T(t) cmocka_unit_test_setup_teardown(t, setup, teardown)
+    const struct CMUnitTest tests[] = {
+        T(completions_reach_the_loop_thread_in_order),
+        T(concurrent_submitters_share_commits),
+        T(a_bad_batch_fails_alone),
+        T(a_failed_commit_fails_its_batches_only),
+        T(stop_commits_what_was_queued),
+        T(free_drops_unpolled_completions),
+        T(bad_submissions_are_refused_at_once),
+        T(readonly_store_gets_no_writer),
+        cmocka_unit_test(memory_engine_works_with_the_writer),
+    };
+#undef T
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -49,7 +49,9 @@ struct gv__engine_impl {
 
 static bool mem_match(const char *location, const char **rest)
 {
-    if (strcmp(location, "memory:") != 0)
+    /* ":memory:" too, so that SQLite's spelling never creates a file by
+     * that name in the current folder. */
+    if (strcmp(location, "memory:") != 0 && strcmp(location, ":memory:") != 0)
         return false;
     *rest = "";
     return true;

@@ -154,10 +154,11 @@ static int sq_error(gv__engine_impl *e, int rc, const char *doing, gv_error *err
         return gv_error_set(err, GV_ESTATE, "database %s refused the change while %s (%s)", path,
                             doing, msg);
     default:
-        if (sys)
-            return gv_error_set(err, GV_EIO, "storage failure on %s while %s: %s (%s)", path, doing,
-                                msg, strerror(sys));
-        return gv_error_set(err, GV_EIO, "storage failure on %s while %s: %s", path, doing, msg);
+        return gv_error_set(err, GV_EIO,
+                            "storage failure on %s while %s: %s%s%s%s; nothing of this change "
+                            "was stored: check that the disk has space and works, then retry",
+                            path, doing, msg, sys ? " (" : "", sys ? strerror(sys) : "",
+                            sys ? ")" : "");
     }
 }
 

@@ -15,6 +15,7 @@
  * files (the default) and an in-memory engine for tests and as the reference.
  * The engine is chosen by the location given to gv_store_open:
  *   "memory:"             a new, empty in-memory store (gone on close);
+ *   ":memory:"            the same (SQLite's spelling, never a file);
  *   "sqlite:<path>"       an SQLite database file;
  *   any other string      an SQLite database file at that path.
  *

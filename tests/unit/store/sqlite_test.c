@@ -14,6 +14,8 @@
 
 #include <cmocka.h>
 #include <sqlite3.h>
+#include <signal.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 
 #include "store_fixture.h"
@@ -640,6 +642,81 @@ static void undecodable_rows_are_refused(void **state)
     gv_store_close(s);
 }
 
+/* ---- real write failures --------------------------------------------- */
+
+static off_t file_size(const char *path)
+{
+    struct stat sb;
+    return stat(path, &sb) == 0 ? sb.st_size : 0;
+}
+
+/* Appends `n` events of about 4 KiB each to alpha from seq `first`. */
+static int append_big(gv_store *s, int64_t first, int n, gv_error *err)
+{
+    static char bodies[64][4200];
+    gv_event_in ev[64];
+    assert_true(n <= 64);
+    for (int i = 0; i < n; i++) {
+        int64_t q = first + i;
+        int len = snprintf(bodies[i], sizeof bodies[i],
+                           "{\"at_ms\":%" PRId64 ",\"seq\":%" PRId64 ",\"text\":\"%04000d\","
+                           "\"type\":\"note_added\"}",
+                           q, q, i);
+        ev[i] = (gv_event_in){.seq = q,
+                              .type = "note_added",
+                              .at_ms = q,
+                              .bytes = (const unsigned char *)bodies[i],
+                              .len = (size_t)len};
+    }
+    return gv_store_append(s, "alpha", ev, (size_t)n, err);
+}
+
+static void failing_disk_writes_store_nothing(void **state)
+{
+    fixture *f = *state;
+    gv_error err;
+    struct rlimit old, lim;
+    char wal[4300];
+    snprintf(wal, sizeof wal, "%s-wal", f->db);
+    gv_store *s = gv_store_open(f->db, GV_STORE_CREATE, &err);
+    assert_non_null(s);
+    char buf[256];
+    gv_event_in first = fx_event(buf, sizeof buf, "alpha", 1, "meeting_defined", 1);
+    assert_int_equal(gv_store_create_meeting(s, "alpha", &first, 1, &err), 0);
+    assert_int_equal(append_big(s, 2, 4, &err), 0);
+
+    /* Files may not grow past their size now plus 8 KiB: the next big
+     * append fails in the middle of writing, as on a full disk. */
+    off_t biggest = file_size(f->db) > file_size(wal) ? file_size(f->db) : file_size(wal);
+    signal(SIGXFSZ, SIG_IGN);
+    assert_int_equal(getrlimit(RLIMIT_FSIZE, &old), 0);
+    lim = old;
+    lim.rlim_cur = (rlim_t)biggest + 8192;
+    assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
+    gv_error_clear(&err);
+    int rc = append_big(s, 6, 40, &err);
+    assert_int_equal(setrlimit(RLIMIT_FSIZE, &old), 0);
+    signal(SIGXFSZ, SIG_DFL);
+    print_message("  append on a full file: %s\n", err.msg);
+    assert_int_equal(rc, GV_EIO);
+    assert_non_null(strstr(err.msg, f->db));
+
+    /* Nothing of it is visible, and the store goes on once space is back. */
+    int64_t seq = 0;
+    assert_int_equal(gv_store_head(s, "alpha", &seq, NULL, &err), 0);
+    assert_int_equal(seq, 5);
+    assert_int_equal(append_big(s, 6, 40, &err), 0);
+    assert_int_equal(gv_store_verify_chain(s, "alpha", fx_check_columns, NULL, NULL, &err), 0);
+    gv_store_close(s);
+
+    s = gv_store_open(f->db, 0, &err);
+    assert_non_null(s);
+    assert_int_equal(gv_store_head(s, "alpha", &seq, NULL, &err), 0);
+    assert_int_equal(seq, 45);
+    assert_int_equal(gv_store_check(s, &err), 0);
+    gv_store_close(s);
+}
+
 /* ---- read-only -------------------------------------------------------- */
 
 static void readonly_open_reads_and_never_writes(void **state)
@@ -710,6 +787,7 @@ int main(void)
         T(deleted_event_is_named_as_missing),
         T(changed_columns_are_caught_by_the_check),
         T(undecodable_rows_are_refused),
+        T(failing_disk_writes_store_nothing),
         T(readonly_open_reads_and_never_writes),
         T(reader_sees_commits_of_another_handle),
     };

@@ -498,6 +498,13 @@ static void open_refuses_bad_locations_and_flags(void **state)
     assert_null(gv_store_open("memory:", 1u << 7, &err));
     assert_int_equal(err.code, GV_EINVAL);
     assert_null(gv_store_open("sqlite:", GV_STORE_CREATE, &err));
+
+    /* SQLite's spelling of an in-memory database never becomes a file. */
+    gv_store *s = gv_store_open(":memory:", GV_STORE_CREATE, &err);
+    assert_non_null(s);
+    assert_string_equal(gv_store_engine(s), "memory");
+    gv_store_close(s);
+    assert_int_equal(access(":memory:", F_OK), -1);
 }
 
 static void readonly_memory_store_refuses_writes(void **state)

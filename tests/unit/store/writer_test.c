@@ -11,6 +11,9 @@
 #include <cmocka.h>
 #include <poll.h>
 #include <pthread.h>
+#include <signal.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
 
 #include "store/store_internal.h"
 #include "store/writer.h"
@@ -356,6 +359,83 @@ static void a_failed_commit_fails_its_batches_only(void **state)
     free(s);
 }
 
+static off_t file_size(const char *path)
+{
+    struct stat sb;
+    return stat(path, &sb) == 0 ? sb.st_size : 0;
+}
+
+static void a_failing_disk_fails_the_group_and_the_writer_goes_on(void **state)
+{
+    fixture *f = *state;
+    gv_error err;
+    gv_writer *w = writer_new(f);
+    seen *s = calloc(1, sizeof *s);
+    s->loop = pthread_self();
+    static char bodies[8][4200];
+    gv_event_in ev[8];
+    char wal[4300];
+    snprintf(wal, sizeof wal, "%s-wal", f->db);
+
+    /* Files may not grow by more than 8 KiB: 5 batches of 32 KiB fail on
+     * the disk, as when it is full. */
+    off_t biggest = file_size(f->db) > file_size(wal) ? file_size(f->db) : file_size(wal);
+    struct rlimit old, lim;
+    signal(SIGXFSZ, SIG_IGN);
+    assert_int_equal(getrlimit(RLIMIT_FSIZE, &old), 0);
+    lim = old;
+    lim.rlim_cur = (rlim_t)biggest + 8192;
+    pthread_mutex_lock(&f->s->mu);
+    for (intptr_t k = 0; k < 5; k++) {
+        char id[16];
+        snprintf(id, sizeof id, "big%d", (int)k);
+        for (int i = 0; i < 8; i++) {
+            int len = snprintf(bodies[i], sizeof bodies[i],
+                               "{\"at_ms\":%d,\"seq\":%d,\"text\":\"%04000d\",\"type\":\"a\"}",
+                               i + 1, i + 1, i);
+            ev[i] = (gv_event_in){.seq = i + 1,
+                                  .type = "a",
+                                  .at_ms = i + 1,
+                                  .bytes = (const unsigned char *)bodies[i],
+                                  .len = (size_t)len};
+        }
+        assert_int_equal(gv_writer_submit(w, id, GV_WRITE_CREATE, ev, 8, (void *)k, &err), 0);
+    }
+    assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
+    pthread_mutex_unlock(&f->s->mu);
+    loop_until(f, w, s, 5);
+    assert_int_equal(setrlimit(RLIMIT_FSIZE, &old), 0);
+    signal(SIGXFSZ, SIG_DFL);
+
+    /* Whatever was reported committed is there, the rest is absent. */
+    int failed = 0;
+    for (intptr_t k = 0; k < 5; k++) {
+        char id[16];
+        int64_t seq = -1;
+        snprintf(id, sizeof id, "big%d", (int)k);
+        int rc = gv_store_head(f->s, id, &seq, NULL, &err);
+        if (code_of(s, k) == 0) {
+            assert_int_equal(rc, 0);
+            assert_int_equal(seq, 8);
+        } else {
+            assert_int_equal(code_of(s, k), GV_EIO);
+            assert_int_equal(rc, GV_ENOTFOUND);
+            failed++;
+        }
+    }
+    assert_int_equal(code_of(s, 0), GV_EIO);
+    print_message("  %d of 5 batches failed on the disk: %s\n", failed, message_of(s, 0));
+
+    /* The writer goes on once the disk takes writes again. */
+    assert_int_equal(submit(w, "after", GV_WRITE_CREATE, 1, 3, 99, &err), 0);
+    loop_until(f, w, s, 6);
+    assert_int_equal(code_of(s, 99), 0);
+    check_log(f->s, "after", 3);
+    assert_int_equal(gv_store_check(f->s, &err), 0);
+    gv_writer_free(w);
+    free(s);
+}
+
 static void stop_commits_what_was_queued(void **state)
 {
     fixture *f = *state;
@@ -457,6 +537,7 @@ int main(void)
         T(concurrent_submitters_share_commits),
         T(a_bad_batch_fails_alone),
         T(a_failed_commit_fails_its_batches_only),
+        T(a_failing_disk_fails_the_group_and_the_writer_goes_on),
         T(stop_commits_what_was_queued),
         T(free_drops_unpolled_completions),
         T(bad_submissions_are_refused_at_once),

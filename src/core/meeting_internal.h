@@ -177,6 +177,7 @@ struct gv_meeting {
 
     gv_person *people;
     size_t n_people;
+    int *people_by_id;   /** indices into people, sorted by id (for gv__person_find) */
     gv_document *documents;
     size_t n_documents;
     gv_guiding_question *questions_def;

@@ -9,12 +9,6 @@ static int pending(const char *name)
     return GV_EXIT_USAGE;
 }
 
-int gv_cli_validate(int argc, char **argv)
-{
-    (void)argc;
-    (void)argv;
-    return pending("validate");
-}
 int gv_cli_init(int argc, char **argv)
 {
     (void)argc;

@@ -1,0 +1,238 @@
+/*
+ * gavel apply: applies commands to a meeting as a person, stores the events
+ * and prints them.
+ *
+ * Input is JSON lines. A line is either a command ({"type": ...}) sent by the
+ * --as person at the current time, or an envelope {"as": PERSON, "at_ms": T,
+ * "command": {...}} that names its sender and time (scripted replays use it).
+ * Blank lines and lines starting with '#' are skipped.
+ *
+ * The input is one transaction: commands are decided and applied in memory in
+ * order, and the events are stored together at the end. A rejected command
+ * stops everything and nothing is stored, unless --keep-going, which reports
+ * it and goes on with the next line.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli/cli.h"
+#include "cli/db.h"
+#include "cli/util.h"
+#include "core/jsonf.h"
+#include "store/replay.h"
+
+static const char usage_text[] =
+    "usage: gavel apply --db DB --as PERSON [--meeting ID] [--at MS] [--keep-going]\n"
+    "                   [COMMANDS.jsonl|-]\n"
+    "Applies commands (JSON lines, one command a line) as PERSON and prints the\n"
+    "resulting events as JSON lines. A line may also be an envelope\n"
+    "  {\"as\": \"PERSON\", \"at_ms\": MS, \"command\": {...}}\n"
+    "naming its own sender and time. Blank lines and lines starting with '#' are skipped.\n"
+    "  --at MS        the time of every command, in ms since 1970 (default: now)\n"
+    "  --keep-going   report a rejected command and go on (default: reject all)\n"
+    "exit codes: 0 applied, 1 a command was rejected (nothing stored without --keep-going),\n"
+    "            2 usage error, 3 database error\n";
+
+#define MAX_LINE_BYTES (64 * 1024)
+
+typedef struct apply_opts {
+    const char *as;
+    long long at_ms; /** fixed time, or -1 for the clock */
+    int keep_going;
+} apply_opts;
+
+static long long now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Decides one line's command and applies its events to m, appending them to all. */
+static int apply_line(gv_meeting *m, const apply_opts *o, const char *line, json_t *all,
+                      gv_error *err)
+{
+    json_error_t jerr;
+    json_t *j = json_loads(line, JSON_REJECT_DUPLICATES, &jerr);
+    if (!j)
+        return gv_error_set(err, GV_EINVAL, "not valid JSON: %s (column %d)", jerr.text,
+                            jerr.column);
+    const json_t *cmd = j;
+    const char *as = o->as;
+    int64_t at = o->at_ms >= 0 ? o->at_ms : now_ms();
+    int rc = 0;
+    json_t *events = NULL;
+    if (json_object_get(j, "command")) {
+        static const char *const env_keys[] = {"as", "at_ms", "command", NULL};
+        if ((rc = gv__json_only(j, env_keys, err)) < 0 ||
+            (rc = gv__json_string(j, "as", false, 128, &as, err)) < 0 ||
+            (rc = gv__json_int(j, "at_ms", false, 0, INT64_MAX, &at, err)) < 0)
+            goto out;
+        cmd = json_object_get(j, "command");
+    }
+    if (!as) {
+        rc = gv_error_set(err, GV_EINVAL, "no sender: give --as PERSON or \"as\" in the line");
+        goto out;
+    }
+    if ((rc = gv_meeting_decide(m, cmd, as, at, &events, err)) < 0)
+        goto out;
+    for (size_t i = 0; i < json_array_size(events); i++) {
+        json_t *ev = json_array_get(events, i);
+        if ((rc = gv_meeting_apply(m, ev, err)) < 0)
+            goto out;
+        json_array_append(all, ev);
+    }
+out:
+    json_decref(events);
+    json_decref(j);
+    return rc;
+}
+
+/* Stores the events of `all` (after the meeting's stored head) and prints them. */
+static int store_and_print(gv_store *s, const char *id, json_t *all, gv_error *err)
+{
+    size_t n = json_array_size(all);
+    gv_event_in *in = calloc(n ? n : 1, sizeof *in);
+    char **bytes = calloc(n ? n : 1, sizeof *bytes);
+    int rc = 0;
+    if (!in || !bytes) {
+        rc = gv_error_set(err, GV_ENOMEM, "out of memory");
+        goto out;
+    }
+    for (size_t i = 0; i < n; i++) {
+        json_t *ev = json_array_get(all, i);
+        if (!(bytes[i] = gv_event_canonical(ev))) {
+            rc = gv_error_set(err, GV_ENOMEM, "out of memory");
+            goto out;
+        }
+        in[i] = (gv_event_in){.seq = json_integer_value(json_object_get(ev, "seq")),
+                              .type = json_string_value(json_object_get(ev, "type")),
+                              .at_ms = json_integer_value(json_object_get(ev, "at_ms")),
+                              .bytes = (const unsigned char *)bytes[i],
+                              .len = strlen(bytes[i])};
+    }
+    if ((rc = gv_store_append(s, id, in, n, err)) < 0)
+        goto out;
+    for (size_t i = 0; i < n; i++)
+        puts(bytes[i]);
+out:
+    for (size_t i = 0; bytes && i < n; i++)
+        free(bytes[i]);
+    free(bytes);
+    free(in);
+    return rc;
+}
+
+/* Reads lines from f and applies them; returns an exit code. */
+static int apply_stream(gv_store *s, const char *id, FILE *f, const apply_opts *o)
+{
+    gv_error err;
+    gv_meeting *m = NULL;
+    json_t *all = json_array();
+    char *line = NULL;
+    size_t cap = 0, lineno = 0;
+    int rc = GV_EXIT_OK;
+    if (!all || gv_replay(s, id, &m, &err) < 0) {
+        gv_cli_error("apply", "%s", all ? err.msg : "out of memory");
+        rc = GV_EXIT_SYSTEM;
+        goto out;
+    }
+    ssize_t len;
+    while ((len = getline(&line, &cap, f)) >= 0) {
+        lineno++;
+        while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+            line[--len] = '\0';
+        size_t skip = strspn(line, " \t");
+        if (line[skip] == '\0' || line[skip] == '#')
+            continue;
+        int r = len > MAX_LINE_BYTES
+                    ? gv_error_set(&err, GV_ELIMIT, "line is longer than %d bytes", MAX_LINE_BYTES)
+                    : apply_line(m, o, line, all, &err);
+        if (r < 0) {
+            gv_cli_error("apply", "line %zu: %s: %s", lineno, gv_error_name(r), err.msg);
+            rc = GV_EXIT_REFUSED;
+            if (!o->keep_going) {
+                fprintf(stderr, "gavel apply: nothing was stored\n");
+                goto out;
+            }
+        }
+    }
+    if (store_and_print(s, id, all, &err) < 0) {
+        gv_cli_error("apply", "%s; nothing was stored", err.msg);
+        rc = gv_cli_exit_for(err.code);
+    }
+out:
+    free(line);
+    json_decref(all);
+    gv_meeting_free(m);
+    return rc;
+}
+
+int gv_cli_apply(int argc, char **argv)
+{
+    static const struct option opts[] = {{"db", required_argument, 0, 'd'},
+                                         {"meeting", required_argument, 0, 'm'},
+                                         {"as", required_argument, 0, 'a'},
+                                         {"at", required_argument, 0, 't'},
+                                         {"keep-going", no_argument, 0, 'k'},
+                                         {"help", no_argument, 0, 'h'},
+                                         {0, 0, 0, 0}};
+    const char *db = NULL, *meeting = NULL;
+    apply_opts o = {.at_ms = -1};
+    int c;
+    optind = 0;
+    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        char *end;
+        switch (c) {
+        case 'd':
+            db = optarg;
+            break;
+        case 'm':
+            meeting = optarg;
+            break;
+        case 'a':
+            o.as = optarg;
+            break;
+        case 'k':
+            o.keep_going = 1;
+            break;
+        case 't':
+            o.at_ms = strtoll(optarg, &end, 10);
+            if (*end || o.at_ms < 0) {
+                gv_cli_error("apply", "--at takes milliseconds since 1970, not \"%s\"", optarg);
+                return GV_EXIT_USAGE;
+            }
+            break;
+        case 'h':
+            fputs(usage_text, stdout);
+            return GV_EXIT_OK;
+        default:
+            fputs(usage_text, stderr);
+            return GV_EXIT_USAGE;
+        }
+    }
+    if (argc - optind > 1) {
+        fputs(usage_text, stderr);
+        return GV_EXIT_USAGE;
+    }
+    const char *path = optind < argc ? argv[optind] : "-";
+    FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
+    if (!f) {
+        gv_cli_error("apply", "cannot open %s", path);
+        return GV_EXIT_USAGE;
+    }
+    gv_store *s;
+    char *id;
+    int rc = gv_cli_open_meeting("apply", db, 0, meeting, &s, &id);
+    if (rc == GV_EXIT_OK) {
+        rc = apply_stream(s, id, f, &o);
+        free(id);
+        gv_store_close(s);
+    }
+    if (f != stdin)
+        fclose(f);
+    return rc;
+}

@@ -1,0 +1,27 @@
+/*
+ * Replay: rebuilding a meeting's state from its stored log, and checking on the
+ * way that every stored event is well formed, canonical and fits the state.
+ */
+#ifndef GV_STORE_REPLAY_H
+#define GV_STORE_REPLAY_H
+
+#include "core/meeting.h"
+#include "store/store.h"
+
+/*
+ * Folds one stored event into m. Checks that its bytes are the canonical JSON
+ * of an object whose seq, type and at_ms agree with the stored columns, then
+ * applies it. Returns 0, or GV_ECORRUPT (or GV_ENOMEM) with err naming the
+ * event; m is unchanged on failure.
+ */
+int gv_replay_event(gv_meeting *m, const gv_stored_event *ev, gv_error *err);
+
+/*
+ * Rebuilds the meeting `meeting_id` from the store. On success *out is a new
+ * meeting the caller frees with gv_meeting_free. On failure returns a GV_E*
+ * code with err naming the first event that could not be applied, and *out is
+ * NULL.
+ */
+int gv_replay(gv_store *s, const char *meeting_id, gv_meeting **out, gv_error *err);
+
+#endif

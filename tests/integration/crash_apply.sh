@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# `gavel apply` killed with SIGKILL at random moments while it commits, twenty
+# times: every event it acknowledged (printed, which it does only after the
+# commit) is in the log afterwards, and `gavel verify` passes every time.
+source "$(dirname "$0")/lib.sh"
+
+db=crash.db
+expect_exit 0 "$GAVEL" init --db "$db" --at 1648729200000
+printf '{"as": "chair", "at_ms": 1648729800000, "command": {"type": "open_meeting"}}\n' |
+  "$GAVEL" apply --db "$db" - >/dev/null
+
+people=(lin moreau okafor bexland estavia qasimar aldoria dunmere)
+for p in "${people[@]}"; do
+  for q in $(seq 1 40); do
+    printf '{"as": "%s", "command": {"type": "ask_question", "text": "Question %s from %s"}}\n' "$p" "$q" "$p"
+  done
+done >batch.jsonl
+
+kills=0
+for run in $(seq 1 20); do
+  "$GAVEL" apply --db "$db" batch.jsonl >"acked-$run" 2>/dev/null &
+  pid=$!
+  sleep "0.0$((RANDOM % 10))$((RANDOM % 10))"
+  kill -9 "$pid" 2>/dev/null && kills=$((kills + 1)) || true
+  wait "$pid" 2>/dev/null || true
+  "$GAVEL" log --db "$db" >log.jsonl || fail "run $run: the log cannot be read after the kill"
+  while IFS= read -r line; do
+    grep -qxF -- "$line" log.jsonl || fail "run $run: an acknowledged event is missing: $line"
+  done <"acked-$run"
+  expect_exit 0 "$GAVEL" verify --db "$db"
+done
+acked=$(cat acked-* | wc -l)
+stored=$(wc -l <log.jsonl)
+echo "crash_apply: 20 runs, $kills killed while running, $acked events acknowledged, $stored stored, all verified"

@@ -1,0 +1,396 @@
+// The pages' one connection to a meeting (docs/protocol.md): a snapshot, then
+// the stream of events after it.
+//
+// Transport: a WebSocket (subprotocol gavel.v1) that carries commands too; if
+// it cannot be opened, Server-Sent Events for the stream and HTTP POST for
+// commands (?transport=sse asks for that at once). Both resume from the last
+// sequence number held (?since= / Last-Event-ID), so a reconnect misses
+// nothing; a reader cut off for lagging is told to resync and starts again
+// from a snapshot. Reconnects back off from 0.5 s to 15 s, with jitter.
+//
+// State: the pages show the meeting's state as the server folds it. Rather
+// than fold events again here, the client re-fetches the snapshot after a
+// batch of events (one fetch in flight, the next one after a short pause), and
+// applies locally only the one frequent event whose effect is plain: a vote
+// on a question. A snapshot replaces the state only if it is not older than
+// the state held, so the state never goes back in time.
+//
+// Clock: the server's time is the truth. The offset is measured by round
+// trips (WebSocket "sync", or GET /healthz), keeping the sample with the
+// shortest round trip; countdowns are drawn from the speech's started_at,
+// pauses and limit, never from ticking events.
+//
+// Status for the indicator: connecting (opening or catching up), live (caught
+// up with the server's sequence), offline (waiting to retry).
+
+const API = '/api/v1/meetings/';
+const PATCHABLE = new Set(['question_upvoted', 'question_unvoted']);
+
+export function pageAddress() {
+  const m = /^\/m\/([^/]+)\/([^/]+)/.exec(location.pathname);
+  const q = new URLSearchParams(location.search);
+  return { meeting: m ? decodeURIComponent(m[1]) : null, page: m ? m[2] : null, as: q.get('as'), transport: q.get('transport') };
+}
+
+export class Live {
+  // opts: onState(state), onStatus({status, retryInMs, error}), onEvent(ev)
+  constructor(opts) {
+    const a = pageAddress();
+    this.meeting = a.meeting;
+    this.as = a.as;
+    this.mode = a.transport === 'sse' ? 'sse' : 'ws';
+    this.opts = opts;
+    this.state = null;
+    this.me = null;         // person id this page acts as, null for viewers
+    this.link = null;       // 'person', 'role' or 'viewer'
+    this.subject = null;
+    this.targetSeq = 0;     // newest seq the server is known to have
+    this.offset = 0;        // server ms - local ms
+    this.bestRtt = Infinity;
+    this.myVotes = new Set();
+    this.pending = new Map();
+    this.nextId = 1;
+    this.attempt = 0;
+    this.everOpened = false;
+    this.fetching = false;
+    this.refetch = false;
+    this.timer = null;
+    this.sock = null;
+    this.status = 'connecting';
+    this.fetches = 0;       // snapshots fetched, for the benchmarks
+    addEventListener('online', () => { if (this.status === 'offline') this.reconnectNow(); });
+  }
+
+  now() { return Date.now() + this.offset; }
+
+  start() {
+    if (!this.meeting) return this.fail(new Error('no meeting in the address'));
+    this.restoreVotes();
+    this.connect();
+  }
+
+  setStatus(status, extra) {
+    this.status = status;
+    this.opts.onStatus && this.opts.onStatus({ status, ...extra });
+  }
+
+  fail(err) { this.setStatus('offline', { error: err.message }); }
+
+  // ---- the stream -------------------------------------------------------
+
+  connect() {
+    clearTimeout(this.timer);
+    this.setStatus('connecting');
+    const q = new URLSearchParams();
+    if (this.state) q.set('since', String(this.state.seq));
+    if (this.as && this.mode === 'ws') q.set('as', this.as);
+    const qs = q.toString() ? `?${q}` : '';
+    if (this.mode === 'ws') this.openWs(qs); else this.openSse(qs);
+  }
+
+  openWs(qs) {
+    const url = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}${API}${encodeURIComponent(this.meeting)}/ws${qs}`;
+    let ws;
+    try { ws = new WebSocket(url, 'gavel.v1'); } catch (e) { return this.lost(false); }
+    this.sock = ws;
+    let opened = false;
+    ws.onopen = () => { opened = true; this.everOpened = true; };
+    ws.onmessage = (m) => {
+      let msg;
+      try { msg = JSON.parse(m.data); } catch (e) { return; }
+      this.onWsMessage(msg);
+    };
+    ws.onclose = () => {
+      if (this.sock !== ws) return;
+      this.sock = null;
+      this.lost(opened);
+    };
+  }
+
+  onWsMessage(msg) {
+    switch (msg.type) {
+      case 'hello':
+        this.attempt = 0;
+        this.me = msg.person || null;
+        this.link = msg.link;
+        this.subject = msg.subject;
+        this.targetSeq = Math.max(this.targetSeq, msg.seq);
+        this.sample(msg.server_ms, 0, true);
+        this.syncClock();
+        this.caughtUp();
+        break;
+      case 'snapshot':
+        this.takeSnapshot(msg.seq, msg.state);
+        break;
+      case 'event':
+        this.onEventMsg(msg.event);
+        break;
+      case 'ack':
+      case 'error':
+      case 'sync': {
+        const p = this.pending.get(msg.id);
+        if (!p) {
+          if (msg.type === 'error' && this.opts.onError) this.opts.onError(msg);
+          return;
+        }
+        this.pending.delete(msg.id);
+        clearTimeout(p.timer);
+        if (msg.type === 'error') p.reject(Object.assign(new Error(msg.message), { code: msg.code }));
+        else p.resolve(msg);
+        break;
+      }
+      case 'resync':
+        this.state = null; // start again from a snapshot
+        break;
+      default:
+        break;
+    }
+  }
+
+  openSse(qs) {
+    const es = new EventSource(`${API}${encodeURIComponent(this.meeting)}/events${qs}`);
+    this.sock = es;
+    es.onopen = () => { this.everOpened = true; this.attempt = 0; this.setStatus('connecting'); };
+    es.addEventListener('hello', (e) => {
+      const h = JSON.parse(e.data);
+      this.targetSeq = Math.max(this.targetSeq, h.seq);
+      this.syncClock();
+      if (!this.link) this.whoAmI();
+      this.caughtUp();
+    });
+    es.addEventListener('snapshot', (e) => {
+      const s = JSON.parse(e.data);
+      this.takeSnapshot(s.seq, s.state);
+    });
+    es.addEventListener('message', (e) => this.onEventMsg(JSON.parse(e.data)));
+    es.addEventListener('resync', () => { this.state = null; });
+    es.addEventListener('error', (e) => {
+      if (e.data !== undefined) return; // an error message from the server
+      if (es.readyState === EventSource.CLOSED) {
+        if (this.sock === es) { this.sock = null; this.lost(true); }
+      } else {
+        this.setStatus('offline'); // the browser retries with Last-Event-ID
+      }
+    });
+  }
+
+  // Who the page acts as, for SSE (a WebSocket's hello says it).
+  async whoAmI() {
+    const snap = await this.fetchSnapshot();
+    if (!snap) return;
+    this.link = snap.link;
+    this.subject = snap.subject;
+    this.me = snap.link === 'person' ? snap.subject : snap.link === 'role' ? this.as : null;
+    this.emit();
+  }
+
+  // The connection went: retry later, or fall back to SSE when a WebSocket
+  // never opened twice running.
+  lost(opened) {
+    for (const [, p] of this.pending) { clearTimeout(p.timer); p.reject(new Error(this.t('err.lost'))); }
+    this.pending.clear();
+    if (!opened && this.mode === 'ws' && !this.everOpened && this.attempt >= 1) {
+      this.diagnose().then((fatal) => {
+        if (fatal) return;
+        this.mode = 'sse';
+        this.connect();
+      });
+      return;
+    }
+    this.attempt++;
+    const delay = Math.min(15000, 500 * 2 ** Math.min(this.attempt - 1, 5)) * (0.75 + Math.random() * 0.5);
+    this.retryAt = Date.now() + delay;
+    this.setStatus('offline', { retryInMs: delay });
+    this.timer = setTimeout(() => this.connect(), delay);
+  }
+
+  reconnectNow() {
+    clearTimeout(this.timer);
+    this.connect();
+  }
+
+  // A WebSocket refused before opening hides the HTTP status: ask over HTTP.
+  async diagnose() {
+    try {
+      const r = await fetch(`${API}${encodeURIComponent(this.meeting)}/snapshot`, { credentials: 'same-origin' });
+      if (r.status === 401 || r.status === 403 || r.status === 404) {
+        const body = await r.json().catch(() => ({}));
+        this.setStatus('offline', { error: body.message || `HTTP ${r.status}`, fatal: true });
+        return true;
+      }
+    } catch (e) { /* offline: fall through and retry */ }
+    return false;
+  }
+
+  onEventMsg(ev) {
+    this.targetSeq = Math.max(this.targetSeq, ev.seq);
+    if (this.me && ev.by === this.me) {
+      if (ev.type === 'question_upvoted') this.myVotes.add(ev.question);
+      if (ev.type === 'question_unvoted') this.myVotes.delete(ev.question);
+      this.saveVotes();
+    }
+    this.opts.onEvent && this.opts.onEvent(ev);
+    const s = this.state;
+    if (!s || ev.seq <= s.seq) return;
+    if (ev.seq === s.seq + 1 && PATCHABLE.has(ev.type)) {
+      const q = s.questions.find((x) => x.question === ev.question);
+      if (q) {
+        q.votes += ev.type === 'question_upvoted' ? 1 : -1;
+        s.seq = ev.seq;
+        this.emit();
+        this.caughtUp();
+        return;
+      }
+    }
+    this.scheduleFetch();
+  }
+
+  scheduleFetch() {
+    if (this.fetching) { this.refetch = true; return; }
+    if (this.fetchTimer) return;
+    this.fetchTimer = setTimeout(() => { this.fetchTimer = null; this.fetchSnapshot(); }, 60);
+  }
+
+  async fetchSnapshot() {
+    this.fetching = true;
+    this.refetch = false;
+    let snap = null;
+    try {
+      const t0 = Date.now();
+      const r = await fetch(`${API}${encodeURIComponent(this.meeting)}/snapshot`, { credentials: 'same-origin' });
+      if (r.ok) {
+        snap = await r.json();
+        this.fetches++;
+        this.sample(snap.server_ms, Date.now() - t0, false);
+        this.targetSeq = Math.max(this.targetSeq, snap.seq);
+        this.takeSnapshot(snap.seq, snap.state);
+      }
+    } catch (e) { /* the stream's reconnect deals with it */ }
+    this.fetching = false;
+    if (this.refetch || (this.state && this.state.seq < this.targetSeq)) this.scheduleFetch();
+    return snap;
+  }
+
+  takeSnapshot(seq, state) {
+    if (this.state && this.state.seq > seq) return;
+    state.seq = seq;
+    this.state = state;
+    this.emit();
+    this.caughtUp();
+  }
+
+  caughtUp() {
+    if (this.sock && this.state && this.state.seq >= this.targetSeq && this.status !== 'live') this.setStatus('live');
+  }
+
+  emit() { if (this.state) this.opts.onState(this.state); }
+
+  // ---- the clock ----------------------------------------------------------
+
+  // One measurement: the server said server_ms, rtt ms after we asked.
+  sample(serverMs, rtt, oneWay) {
+    if (typeof serverMs !== 'number') return;
+    if (oneWay && this.bestRtt < Infinity) return;
+    const localMid = Date.now() - rtt / 2;
+    if (rtt <= this.bestRtt || oneWay) {
+      this.bestRtt = oneWay ? Infinity : rtt;
+      this.offset = serverMs - localMid;
+    }
+  }
+
+  async syncClock() {
+    for (let i = 0; i < 3; i++) {
+      const t0 = Date.now();
+      try {
+        if (this.mode === 'ws') {
+          const r = await this.request({ type: 'sync' });
+          this.sample(r.server_ms, Date.now() - t0, false);
+        } else {
+          const r = await fetch('/healthz');
+          const j = await r.json();
+          this.sample(j.server_ms, Date.now() - t0, false);
+        }
+      } catch (e) { return; }
+    }
+  }
+
+  // ---- commands -----------------------------------------------------------
+
+  request(cmd) {
+    return new Promise((resolve, reject) => {
+      const ws = this.sock;
+      if (!(ws instanceof WebSocket) || ws.readyState !== WebSocket.OPEN) {
+        reject(new Error(this.t('err.offline')));
+        return;
+      }
+      const id = this.nextId++;
+      const timer = setTimeout(() => {
+        this.pending.delete(id);
+        reject(new Error(this.t('err.timeout')));
+      }, 15000);
+      this.pending.set(id, { resolve, reject, timer });
+      ws.send(JSON.stringify({ ...cmd, id }));
+    });
+  }
+
+  // Sends a command; resolves with the acknowledgement, rejects with an
+  // Error whose message is the server's (code in .code).
+  async send(cmd) {
+    if (this.mode === 'ws') return this.request(cmd);
+    const q = this.as ? `?as=${encodeURIComponent(this.as)}` : '';
+    const r = await fetch(`${API}${encodeURIComponent(this.meeting)}/commands${q}`, {
+      method: 'POST', credentials: 'same-origin', headers: { 'content-type': 'application/json' }, body: JSON.stringify(cmd),
+    });
+    const body = await r.json().catch(() => ({}));
+    if (!r.ok || body.type === 'error') throw Object.assign(new Error(body.message || `HTTP ${r.status}`), { code: body.code });
+    return body;
+  }
+
+  // ---- votes: the state counts them, the stream says whose they are -------
+
+  votesKey() { return `gavel.votes.${this.meeting}.${this.me || this.as || ''}`; }
+  restoreVotes() {
+    try { for (const v of JSON.parse(localStorage.getItem(this.votesKey()) || '[]')) this.myVotes.add(v); } catch (e) { /* none */ }
+  }
+  saveVotes() {
+    try { localStorage.setItem(this.votesKey(), JSON.stringify([...this.myVotes])); } catch (e) { /* not kept */ }
+  }
+
+  t(k) { return this.opts.t ? this.opts.t(k) : k; }
+}
+
+// ---- the speaking clock -----------------------------------------------------
+
+// Where a speech stands at server time now: elapsed, remaining (negative when
+// over), and its phase: running, warning, over, paused or ended.
+export function speechClock(sp, now) {
+  if (!sp) return null;
+  const until = sp.ended_at_ms !== null && sp.ended_at_ms !== undefined ? sp.ended_at_ms
+    : sp.paused_at_ms !== null && sp.paused_at_ms !== undefined ? sp.paused_at_ms : now;
+  const elapsed = Math.max(0, until - sp.started_at_ms - (sp.paused_ms || 0));
+  const remaining = sp.limit_ms - elapsed;
+  let phase = 'running';
+  if (sp.ended_at_ms !== null && sp.ended_at_ms !== undefined) phase = 'ended';
+  else if (sp.paused_at_ms !== null && sp.paused_at_ms !== undefined) phase = 'paused';
+  else if (remaining <= 0) phase = 'over';
+  else if (elapsed >= sp.warning_ms) phase = 'warning';
+  return { elapsed, remaining, phase, limit: sp.limit_ms, warning: sp.warning_ms };
+}
+
+// Announces a speech's warning and its limit once each, when they happen
+// (not when a page opens on a speech already past them).
+export class ClockAnnouncer {
+  constructor(region, t) { this.region = region; this.t = t; this.speech = null; this.phase = null; }
+  update(sp, c) {
+    if (!sp || !c) { this.speech = null; return; }
+    const was = this.speech === sp.speech ? this.phase : null;
+    const first = this.speech !== sp.speech;
+    this.speech = sp.speech;
+    this.phase = c.phase;
+    if (first || was === c.phase) return;
+    let msg = null;
+    if (c.phase === 'warning') msg = this.t('clock.announce_warning', { left: Math.ceil(c.remaining / 60000) });
+    else if (c.phase === 'over') msg = this.t('clock.announce_over');
+    if (msg && this.region) this.region.textContent = msg;
+  }
+}

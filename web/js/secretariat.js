@@ -1,0 +1,92 @@
+// The secretariat's page: the meeting as defined, the people with their
+// attendance (check someone in, or mark them online, on their behalf), the
+// invitation links, the documents and the outcome record.
+//
+// Links and the record need routes the protocol may not offer on every
+// server (/links, /record.*): the page asks once and, when they are absent,
+// says which command of `gavel` does the same on the server.
+import { boot, el, t, fill, act, label, wallToMs, person } from './ui.js';
+import { documentItems, twoZones } from './views.js';
+
+const API = '/api/v1/meetings/';
+let linksApi = null;   // true, false, or null until asked
+let recordApi = null;
+
+async function probe(live) {
+  const base = `${API}${encodeURIComponent(live.meeting)}`;
+  try { linksApi = (await fetch(`${base}/links`)).ok; } catch (e) { linksApi = false; }
+  try { recordApi = (await fetch(`${base}/record.json`)).ok; } catch (e) { recordApi = false; }
+  if (live.state) page.render(live.state, live);
+}
+
+function renderMeeting(s, live) {
+  const m = s.meeting;
+  const z = m.timezone;
+  const row = (k, v) => (v ? [el('dt', {}, t(k)), el('dd', {}, v)] : []);
+  fill('meeting',
+    row('sec.status', label('status', s.status)),
+    row('sec.body', m.body),
+    row('sec.when', `${twoZones(wallToMs(m.starts, z), z)} – ${twoZones(wallToMs(m.ends, z), z)}`),
+    row('sec.zone', z),
+    row('sec.venue', m.venue),
+    row('sec.online', m.online_link),
+    row('sec.languages', (m.languages || []).join(', ')));
+  fill('meeting-actions', s.status === 'scheduled' &&
+    el('button', { type: 'button', cls: 'primary', onclick: () => act(live, { type: 'open_meeting' }) }, t('c.open_meeting')));
+}
+
+function renderPeople(s, live) {
+  const present = s.people.filter((p) => p.present).length;
+  document.getElementById('people-count').textContent = t('sec.present_count', { n: present, of: s.people.length });
+  const head = ['sec.name', 'sec.affiliation', 'sec.group', 'sec.region', 'sec.mode', 'sec.roles', 'sec.present', 'sec.actions'];
+  fill('people',
+    el('caption', { cls: 'vh' }, t('sec.people')),
+    el('thead', {}, el('tr', {}, head.map((k) => el('th', { scope: 'col' }, t(k))))),
+    el('tbody', {}, s.people.map((p) => el('tr', { dataset: { person: p.id } },
+      el('th', { scope: 'row' }, p.name),
+      el('td', {}, [p.function, p.affiliation].filter(Boolean).join(', ')),
+      el('td', {}, label('group', p.group)),
+      el('td', {}, label('region', p.region)),
+      el('td', {}, label('mode', p.mode)),
+      el('td', {}, p.roles.map((r) => label('role', r)).join(', ')),
+      el('td', {}, p.present ? `✓ ${t('sec.yes')}` : `— ${t('sec.no')}`),
+      el('td', {}, s.status !== 'closed' && !p.present && el('div', { cls: 'actions' },
+        el('button', { type: 'button', dataset: { key: `in-${p.id}` }, 'aria-label': t('sec.check_in_who', { name: p.name }), onclick: () => act(live, { type: 'check_in', person: p.id }) }, t('sec.check_in')),
+        el('button', { type: 'button', dataset: { key: `on-${p.id}` }, 'aria-label': t('sec.join_who', { name: p.name }), onclick: () => act(live, { type: 'join', person: p.id }) }, t('sec.join'))))))));
+}
+
+function renderLinks(s, live) {
+  if (linksApi === null) return fill('links', el('p', { cls: 'muted' }, t('sec.asking')));
+  if (!linksApi) {
+    return fill('links',
+      el('p', {}, t('sec.links_cli')),
+      el('pre', {}, el('code', {}, `gavel invite --db DB --meeting ${live.meeting} PERSON\ngavel invite --db DB --meeting ${live.meeting} --role participant\ngavel invite --db DB --meeting ${live.meeting} --revoke PERSON`)));
+  }
+  return fill('links', el('p', {}, t('sec.links_here')), el('p', {}, el('a', { href: `${API}${encodeURIComponent(live.meeting)}/links` }, t('sec.links_list'))));
+}
+
+function renderRecord(s, live) {
+  if (recordApi === null) return fill('record', el('p', { cls: 'muted' }, t('sec.asking')));
+  const base = `${API}${encodeURIComponent(live.meeting)}/record`;
+  if (!recordApi) {
+    return fill('record', el('p', {}, t('sec.record_cli')),
+      el('pre', {}, el('code', {}, `gavel state --db DB --meeting ${live.meeting}\ngavel verify --db DB --meeting ${live.meeting}`)));
+  }
+  return fill('record', el('ul', { cls: 'plain' }, ['html', 'md', 'json', 'csv', 'pdf'].map((f) =>
+    el('li', {}, el('a', { href: `${base}.${f}`, download: `${live.meeting}.${f}` }, t(`sec.format_${f}`))))));
+}
+
+const page = {
+  title: 'sec.title',
+  init(live) { probe(live); },
+  render(s, live) {
+    renderMeeting(s, live);
+    renderPeople(s, live);
+    renderLinks(s, live);
+    renderRecord(s, live);
+    fill('docs', documentItems(s));
+    void person;
+  },
+};
+
+boot(page);

@@ -239,6 +239,15 @@ int gv_meeting_apply(gv_meeting *m, const json_t *event, gv_error *err)
     if (seq != m->seq + 1)
         return gv_error_set(err, GV_ECORRUPT, "event %lld follows event %lld: %lld expected",
                             (long long)seq, (long long)m->seq, (long long)(m->seq + 1));
+    /* decide never makes an event before the last one; a log where time runs
+     * backwards is damaged, and folding it would leave timers and items whose
+     * next events the state itself refuses. */
+    if (at_ms < m->last_at_ms)
+        return gv_error_set(err, GV_ECORRUPT,
+                            "event %lld is at %lld ms, before event %lld at %lld ms: time in a "
+                            "log never runs backwards",
+                            (long long)seq, (long long)at_ms, (long long)m->seq,
+                            (long long)m->last_at_ms);
     if (strcmp(type, "meeting_defined") == 0) {
         rc = apply_defined(m, event, err);
     } else if (!m->defined) {

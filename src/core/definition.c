@@ -868,7 +868,7 @@ static void walk_person(walker *w, const json_t *p, size_t i, gv_person *out, bo
     only(w, p, person_fields, "a person");
     const char *id = string_field(w, p, "id", S_REQUIRED | S_ID, GV_DEF_ID_MAX_BYTES);
     const char *written = json_string_value(get(p, "id"));
-    if (id && strcmp(id, GV_ACTOR_SYSTEM) == 0) {
+    if (id && (strcmp(id, GV_ACTOR_SYSTEM) == 0 || strcmp(id, GV_ACTOR_ANONYMOUS) == 0)) {
         bad(w, IN_OBJECT(p, "id"), GV_EINVAL,
             "\"%s\" is reserved for the record's own events; choose another id", id);
     } else if (id) {

@@ -26,6 +26,8 @@ typedef struct gv_meeting gv_meeting;
 
 /* The pseudo-person that issues the first event (the definition). */
 #define GV_ACTOR_SYSTEM "system"
+/* The "by" of an anonymous question: its author is kept nowhere, not even in the log. */
+#define GV_ACTOR_ANONYMOUS "anonymous"
 
 /* Allocates an empty meeting (no definition, sequence 0). NULL on ENOMEM. */
 gv_meeting *gv_meeting_new(void);
@@ -49,8 +51,8 @@ json_t *gv_meeting_define(const gv_meeting *m, const json_t *definition, int64_t
  * next sequence number. On failure returns a negative GV_E* code, fills err and
  * leaves *events NULL. The meeting is never changed.
  */
-int gv_meeting_decide(const gv_meeting *m, const json_t *command, const char *actor,
-                      int64_t now_ms, json_t **events, gv_error *err);
+int gv_meeting_decide(const gv_meeting *m, const json_t *command, const char *actor, int64_t now_ms,
+                      json_t **events, gv_error *err);
 
 /*
  * Folds one event into the state. The event must carry the next sequence

@@ -24,10 +24,10 @@
  *   are its number of voters, and nobody counts twice;
  * - merged_into names a question that is not itself merged: merging B into C
  *   re-points every question already merged into B at C;
- * - the author of an anonymous question is not kept anywhere in the state, so
- *   no view of the state can reveal it. (The event's "by" still names the
- *   sender: the record keeps who asked; whoever shows events to others must
- *   leave "by" out of anonymous question_asked events.)
+ * - the author of an anonymous question is kept nowhere: its question_asked
+ *   event says "by": "anonymous" (GV_ACTOR_ANONYMOUS) instead of the sender,
+ *   so neither the state, the log, the stream nor the record can reveal it
+ *   (docs/decisions/0003-anonymous-questions.md).
  * - after the meeting is closed, no question command is accepted.
  */
 #include "core/meeting_internal.h"
@@ -280,6 +280,7 @@ static int decide_ask(const gv_meeting *m, const gv_cmd *c, json_t *events, gv_e
     if ((rc = ev_set(ev, "question", json_integer(id), err)) < 0 ||
         (rc = ev_set(ev, "text", json_stringn(text + start, len), err)) < 0 ||
         (rc = ev_set(ev, "anonymous", json_boolean(anonymous), err)) < 0 ||
+        (anonymous && (rc = ev_set(ev, "by", json_string(GV_ACTOR_ANONYMOUS), err)) < 0) ||
         (gq >= 0 && (rc = ev_set(ev, "guiding_question", json_string(gq_id), err)) < 0) ||
         (to >= 0 && (rc = ev_set(ev, "to", json_string(to_id), err)) < 0))
         return rc;
@@ -567,7 +568,10 @@ static int apply_asked(gv_meeting *m, const json_t *ev, gv_error *err)
     if (anonymous && !m->anonymous_questions)
         return corrupt(ev, err, "this meeting does not take anonymous questions");
     int rc;
-    if ((rc = ev_by(m, ev, &by, err)) < 0 ||
+    const char *by_id = json_string_value(json_object_get(ev, "by"));
+    if (anonymous && (!by_id || strcmp(by_id, GV_ACTOR_ANONYMOUS) != 0))
+        return corrupt(ev, err, "an anonymous question must not name its author");
+    if ((!anonymous && (rc = ev_by(m, ev, &by, err)) < 0) ||
         (rc = ev_ref(m, ev, "guiding_question", false, &gq, err)) < 0 ||
         (rc = ev_ref(m, ev, "to", true, &to, err)) < 0)
         return rc;

@@ -11,7 +11,7 @@ let announcer = null;
 let presiding = false;
 let notesAllowed = false;
 
-const btn = (text, cmd, live, extra) => el('button', { type: 'button', onclick: () => act(live, cmd), ...extra }, text);
+const btn = (content, cmd, live, extra) => el('button', { type: 'button', onclick: () => act(live, cmd), ...extra }, content);
 
 function roles(s, live) {
   const me = person(s, live.me);
@@ -58,6 +58,8 @@ function renderList(s, live) {
     f.undo ? btn(`↶ ${t('c.undo')}`, { type: 'undo_list_change' }, live) : null);
   const n = f.list.length;
   fill('list', n ? f.list.map((r, i) => {
+    // The same buttons stand beside every name: a hidden part says whose.
+    const who = () => el('span', { cls: 'vh' }, ` — ${r.name}`);
     const li = el('li', { dataset: { request: r.request, person: r.person }, draggable: presiding ? 'true' : null },
       el('div', { cls: 'item-head' },
         el('strong', {}, `${i + 1}. ${r.name}`),
@@ -67,11 +69,11 @@ function renderList(s, live) {
       el('div', { cls: 'small muted' }, [r.affiliation, label('group', r.group), r.to && t('q.to', { name: (person(s, r.to) || { name: r.to }).name })].filter(Boolean).join(' · ')),
       el('div', { cls: 'small', title: r.reason }, `${t('c.why')} ${label('reason', r.reason_code)} · ${t('c.wait', { time: dur(r.expected_wait_ms) })}`),
       presiding && el('div', { cls: 'actions' },
-        btn(t('c.give_now'), { type: 'give_floor', request: r.request }, live, { dataset: { key: `give-${r.request}` } }),
-        el('button', { type: 'button', disabled: i === 0 || null, dataset: { key: `up-${r.request}` }, 'aria-label': t('c.up_who', { name: r.name }), onclick: () => move(live, r, i - 1) }, `↑ ${t('c.up')}`),
-        el('button', { type: 'button', disabled: i === n - 1 || null, dataset: { key: `down-${r.request}` }, 'aria-label': t('c.down_who', { name: r.name }), onclick: () => move(live, r, i + 1) }, `↓ ${t('c.down')}`),
-        btn(t('c.top'), { type: 'move_to_top', request: r.request }, live, { disabled: i === 0 || null, dataset: { key: `top-${r.request}` } }),
-        btn(t('c.decline'), { type: 'decline', request: r.request }, live, { cls: 'danger', dataset: { key: `decline-${r.request}` } })));
+        btn([t('c.give_now'), who()], { type: 'give_floor', request: r.request }, live, { dataset: { key: `give-${r.request}` } }),
+        el('button', { type: 'button', disabled: i === 0 || null, dataset: { key: `up-${r.request}` }, onclick: () => move(live, r, i - 1) }, `↑ ${t('c.up')}`, who()),
+        el('button', { type: 'button', disabled: i === n - 1 || null, dataset: { key: `down-${r.request}` }, onclick: () => move(live, r, i + 1) }, `↓ ${t('c.down')}`, who()),
+        btn([t('c.top'), who()], { type: 'move_to_top', request: r.request }, live, { disabled: i === 0 || null, dataset: { key: `top-${r.request}` } }),
+        btn([t('c.decline'), who()], { type: 'decline', request: r.request }, live, { cls: 'danger', dataset: { key: `decline-${r.request}` } })));
     if (presiding) {
       li.addEventListener('dragstart', (e) => { e.dataTransfer.setData('text/plain', String(r.request)); });
       li.addEventListener('dragover', (e) => e.preventDefault());
@@ -103,7 +105,7 @@ function renderAgenda(s, live) {
     s.status === 'open' && s.current_item && btn(t('c.end_item'), { type: 'end_item' }, live, { id: 'btn-end-item' }),
     s.status === 'open' && btn(t('c.close_meeting'), { type: 'close_meeting' }, live, { cls: 'danger', id: 'btn-close' }));
   fill('agenda', agendaItems(s, (i) => presiding && s.status === 'open' && s.current_item !== i.id &&
-    el('div', { cls: 'actions' }, btn(`▶ ${t('c.start_item')}`, { type: 'start_item', item: i.id }, live, { dataset: { key: `start-${i.id}` }, 'aria-label': t('c.start_which', { title: i.title }) }))));
+    el('div', { cls: 'actions' }, btn([`▶ ${t('c.start_item')}`, el('span', { cls: 'vh' }, ` — ${i.title}`)], { type: 'start_item', item: i.id }, live, { dataset: { key: `start-${i.id}` } }))));
 }
 
 function renderNotes(s) {

@@ -19,10 +19,10 @@ const page = {
     setText('who-sub', sp ? personLine(p) : '');
     const next = s.floor.list.slice(0, 3);
     const planned = s.floor.planned.filter((x) => !x.heard && (!sp || x.person !== sp.person)).slice(0, 3);
-    fill('next', next.length ? next.map((r) => el('li', { dataset: { request: r.request } }, `${r.name} — ${r.affiliation} (${label('mode', r.mode)})`))
+    fill('next', next.length ? next.map((r) => el('li', { dataset: { request: r.request } }, el('bdi', {}, r.name), ' — ', el('bdi', {}, r.affiliation), ` (${label('mode', r.mode)})`))
       : planned.map((x) => {
         const q = person(s, x.person);
-        return el('li', { dataset: { person: x.person } }, q ? `${q.name} — ${q.affiliation}` : x.person);
+        return el('li', { dataset: { person: x.person } }, el('bdi', {}, q ? q.name : x.person), q ? ' — ' : '', q ? el('bdi', {}, q.affiliation) : '');
       }));
     document.getElementById('next').parentElement.hidden = !next.length && !planned.length;
     const gq = gqOf(s);

@@ -5,7 +5,7 @@
 // Links and the record need routes the protocol may not offer on every
 // server (/links, /record.*): the page asks once and, when they are absent,
 // says which command of `gavel` does the same on the server.
-import { boot, el, t, fill, act, label, wallToMs, person } from './ui.js';
+import { boot, el, t, fill, act, label, wallToMs } from './ui.js';
 import { documentItems, twoZones } from './views.js';
 
 const API = '/api/v1/meetings/';
@@ -51,8 +51,8 @@ function renderPeople(s, live) {
       el('td', {}, p.roles.map((r) => label('role', r)).join(', ')),
       el('td', {}, p.present ? `✓ ${t('sec.yes')}` : `— ${t('sec.no')}`),
       el('td', {}, s.status !== 'closed' && !p.present && el('div', { cls: 'actions' },
-        el('button', { type: 'button', dataset: { key: `in-${p.id}` }, 'aria-label': t('sec.check_in_who', { name: p.name }), onclick: () => act(live, { type: 'check_in', person: p.id }) }, t('sec.check_in')),
-        el('button', { type: 'button', dataset: { key: `on-${p.id}` }, 'aria-label': t('sec.join_who', { name: p.name }), onclick: () => act(live, { type: 'join', person: p.id }) }, t('sec.join'))))))));
+        el('button', { type: 'button', dataset: { key: `in-${p.id}` }, onclick: () => act(live, { type: 'check_in', person: p.id }) }, t('sec.check_in'), el('span', { cls: 'vh' }, ` — ${p.name}`)),
+        el('button', { type: 'button', dataset: { key: `on-${p.id}` }, onclick: () => act(live, { type: 'join', person: p.id }) }, t('sec.join'), el('span', { cls: 'vh' }, ` — ${p.name}`))))))));
 }
 
 function renderLinks(s, live) {
@@ -85,7 +85,6 @@ const page = {
     renderLinks(s, live);
     renderRecord(s, live);
     fill('docs', documentItems(s));
-    void person;
   },
 };
 

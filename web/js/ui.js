@@ -235,12 +235,13 @@ export async function act(live, cmd, done) {
 // page.render(state, live) draws the state; page.tick(state, live) redraws
 // what moves with time (four times a second).
 export async function boot(page) {
-  try { await initLang(); } catch (e) { /* English keys stay */ }
-  langSwitch();
+  // The connection opens while the translations load: on a slow link each
+  // round trip saved is seconds.
+  let ready = false;
   let live = null;
   const draw = () => {
     const s = live && live.state;
-    if (!s) return;
+    if (!s || !ready) return;
     const m = s.meeting;
     setText('m-title', m.title);
     setText('m-sub', [m.body, m.session, m.venue].filter(Boolean).join(' · '));
@@ -259,15 +260,20 @@ export async function boot(page) {
     },
     onError: (m) => message(t('err.refused', { msg: m.message })),
   });
+  if (page.init) page.init(live);
+  live.start();
+  try { await initLang(); } catch (e) { /* English keys stay */ }
+  ready = true;
+  langSwitch();
   onLang(() => { draw(); showStatus({ status: live.status }); });
   document.title = t(page.title);
+  showStatus({ status: live.status });
+  draw();
   setInterval(() => {
     const s = live.state;
     if (!s) return;
     showClocks(live.now(), s.meeting.timezone);
     if (page.tick) page.tick(s, live);
   }, 250);
-  if (page.init) page.init(live);
-  live.start();
   return live;
 }

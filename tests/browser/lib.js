@@ -1,0 +1,147 @@
+// What the browser tests share: a real `gavel serve` on a fresh database, its
+// invitation links, Debian's Chromium driven by playwright-core, and small
+// checks that fail loudly.
+//
+// Chromium is the system's (/usr/bin/chromium, or $CHROMIUM); nothing is ever
+// downloaded. Each person gets a browser context of their own, so cookies
+// (the invitation's session) are not shared between pages.
+'use strict';
+const { spawn, execFileSync } = require('node:child_process');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+
+const ROOT = process.env.GV_SOURCE_DIR || path.resolve(__dirname, '..', '..');
+const GAVEL = process.env.GAVEL || path.join(ROOT, 'build', 'gavel');
+
+function requirePlaywright() {
+  try {
+    return require(path.join(ROOT, 'node_modules', 'playwright-core'));
+  } catch (e) {
+    console.error('playwright-core is not installed: run scripts/install-npm (or make deps)');
+    process.exit(1);
+  }
+}
+
+function chromiumPath() {
+  const p = process.env.CHROMIUM || '/usr/bin/chromium';
+  if (!fs.existsSync(p)) {
+    console.error(`no Chromium at ${p}: install Debian's chromium (scripts/install-deps)`);
+    process.exit(1);
+  }
+  return p;
+}
+
+// Launches Debian's Chromium headless. playwright-core gives every launch a
+// fresh, temporary profile (--user-data-dir) and removes it afterwards.
+async function launch() {
+  const { chromium } = requirePlaywright();
+  const args = ['--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+    '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'];
+  if (process.getuid && process.getuid() === 0) args.push('--no-sandbox');
+  return chromium.launch({ executablePath: chromiumPath(), headless: true, args });
+}
+
+function gavel(args, input) {
+  return execFileSync(GAVEL, args, { input, encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe'] });
+}
+
+// A server on a free port over a new database holding the example meeting.
+// commands: optional JSON lines applied (as chair unless enveloped) first;
+// prepare({apply, state}): optional, to build the meeting in steps.
+async function startServer(opts = {}) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gavel-browser-'));
+  const db = path.join(dir, 'panel.db');
+  gavel(['init', '--db', db]);
+  if (opts.commands) gavel(['apply', '--db', db, '--as', 'chair', '-'], opts.commands);
+  if (opts.prepare) {
+    opts.prepare({
+      apply: (lines) => gavel(['apply', '--db', db, '--as', 'chair', '-'], lines),
+      state: () => JSON.parse(gavel(['state', '--db', db, '--meeting', 'cstd25-wsis-panel'])),
+    });
+  }
+  const proc = spawn(GAVEL, ['serve', '--db', db, '--listen', '127.0.0.1:0', '--meeting', 'cstd25-wsis-panel',
+    '--commands-per-second', '50', '--command-burst', '100'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  proc.stderr.on('data', (d) => { err += d; });
+  const links = {};
+  const base = await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`gavel serve did not start:\n${out}\n${err}`)), 10000);
+    proc.stdout.on('data', (d) => {
+      out += d;
+      const m = /listening on (http:\/\/[0-9.:]+)/.exec(out);
+      if (m && /ready/.test(out)) {
+        clearTimeout(timer);
+        for (const l of out.matchAll(/^\s+(\w+): (http\S+)/gm)) links[l[1]] = l[2];
+        resolve(m[1]);
+      }
+    });
+    proc.on('exit', (code) => reject(new Error(`gavel serve exited ${code}:\n${out}\n${err}`)));
+  });
+  const server = {
+    base, db, dir, links, proc, meeting: 'cstd25-wsis-panel',
+    invite(person) { return gavel(['invite', '--db', db, '--meeting', 'cstd25-wsis-panel', '--base-url', base, person]).trim(); },
+    state() { return JSON.parse(gavel(['state', '--db', db, '--meeting', 'cstd25-wsis-panel'])); },
+    async stop() {
+      if (proc.exitCode !== null) return;
+      const done = new Promise((r) => proc.on('exit', r));
+      proc.kill('SIGTERM');
+      await done;
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+  return server;
+}
+
+// Opens an invitation link in a new context; extra query (lang, as,
+// transport) is added to the page it lands on. Collects page errors and
+// Content-Security-Policy refusals, which fail the test.
+async function openPage(browser, link, query, viewport) {
+  const ctx = await browser.newContext({ viewport: viewport || { width: 1280, height: 900 } });
+  const page = await ctx.newPage();
+  page.problems = [];
+  page.on('pageerror', (e) => page.problems.push(`page error: ${e.message}`));
+  page.on('console', (m) => {
+    if (m.type() === 'error' && /Content Security Policy|Refused to/.test(m.text())) page.problems.push(`CSP: ${m.text()}`);
+  });
+  await page.goto(link);
+  if (query) {
+    const u = new URL(page.url());
+    for (const [k, v] of Object.entries(query)) u.searchParams.set(k, v);
+    await page.goto(u.href);
+  }
+  await page.waitForSelector('body[data-seq]', { state: 'attached', timeout: 15000 });
+  return page;
+}
+
+// Waits until the page shows the state at seq or later.
+async function waitSeq(page, seq, timeout = 10000) {
+  await page.waitForFunction((s) => Number(document.body.dataset.seq) >= s, seq, { timeout });
+}
+
+function check(cond, what) {
+  if (!cond) throw new Error(`check failed: ${what}`);
+}
+
+function eq(a, b, what) {
+  const sa = JSON.stringify(a);
+  const sb = JSON.stringify(b);
+  if (sa !== sb) throw new Error(`check failed: ${what}\n  page:  ${sa}\n  state: ${sb}`);
+}
+
+// Runs main(), prints the ctest-friendly closing line, exits non-zero on failure.
+function run(name, main) {
+  const t0 = Date.now();
+  main().then(() => {
+    console.log(`${name}: ok in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    console.log('1 passed, 0 failed');
+    process.exit(0);
+  }, (e) => {
+    console.error(`${name}: FAILED: ${e.stack || e}`);
+    console.log('0 passed, 1 failed');
+    process.exit(1);
+  });
+}
+
+module.exports = { ROOT, GAVEL, launch, startServer, openPage, waitSeq, check, eq, run, gavel };

@@ -71,6 +71,7 @@ async function main() {
       screen: [srv.links.viewer, { width: 1920, height: 1080 }],
       overlay: [srv.links.viewer, { width: 1280, height: 720 }],
       secretariat: [srv.links.secretariat, null],
+      rapporteur: [srv.links.rapporteur, null],
     };
     const open = {};
     for (const lang of ['en', 'ar']) {

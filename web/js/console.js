@@ -142,7 +142,7 @@ function renderShares(s) {
 }
 
 const page = {
-  title: 'c.title',
+  title: location.pathname.endsWith('/rapporteur') ? 'r.title' : 'c.title',
   init(live) {
     announcer = new ClockAnnouncer(document.getElementById('announce'), t);
     document.getElementById('give-form').addEventListener('submit', (e) => {

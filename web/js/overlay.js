@@ -2,7 +2,7 @@
 // transparent page with a lower third (the speaker's name, function and
 // affiliation) and the speaking clock. ?clean=1 hides the small toolbar
 // (connection and language) that the operator uses to set it up.
-import { boot, t, setText, person, personLine } from './ui.js';
+import { boot, setText, person, personLine } from './ui.js';
 import { drawClock, speechOf } from './views.js';
 
 const page = {

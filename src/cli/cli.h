@@ -24,6 +24,12 @@ int gv_cli_log(int argc, char **argv);
 int gv_cli_state(int argc, char **argv);
 int gv_cli_verify(int argc, char **argv);
 int gv_cli_demo(int argc, char **argv);
+int gv_cli_report(int argc, char **argv);
+int gv_cli_calendar(int argc, char **argv);
+int gv_cli_keygen(int argc, char **argv);
+int gv_cli_sign(int argc, char **argv);
+/* gavel verify --record ...: called by gv_cli_verify when --record is given. */
+int gv_cli_verify_record(int argc, char **argv);
 
 /* The example meeting built into the binary (examples/cstd-2022-high-level-panel.yaml). */
 extern const unsigned char gv_example_yaml[];

@@ -16,6 +16,7 @@
 
 static const char usage_text[] =
     "usage: gavel verify --db DB [--meeting ID]\n"
+    "       gavel verify --record RECORD.json --sig RECORD.sig --pub KEY.pub [--db DB]\n"
     "Checks the database file, recomputes each meeting's hash chain and replays every\n"
     "event; names the first damaged event. Without --meeting, checks every meeting.\n"
     "exit codes: 0 intact, 1 a log is damaged, 2 usage error, 3 cannot read the database\n";
@@ -82,6 +83,9 @@ int gv_cli_verify(int argc, char **argv)
                                          {0, 0, 0, 0}};
     const char *db = NULL, *meeting = NULL;
     int c;
+    for (int i = 1; i < argc; i++)
+        if (strncmp(argv[i], "--record", 8) == 0)
+            return gv_cli_verify_record(argc, argv);
     optind = 0;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         switch (c) {

@@ -1,0 +1,119 @@
+/*
+ * gavel report: the outcome record of a meeting in Markdown, HTML, JSON, CSV
+ * or PDF, built by replaying its log (src/report/record.h). The output goes
+ * to a file (written whole or not at all) or to standard output.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+#include "cli/db.h"
+#include "cli/util.h"
+#include "report/file.h"
+#include "report/record.h"
+#include "report/render.h"
+
+static const char usage_text[] =
+    "usage: gavel report --db DB [--meeting ID] --format md|html|json|csv|pdf [-o FILE]\n"
+    "                    [--upto SEQ]\n"
+    "Writes the outcome record of the meeting: the agenda as held, every speech, the\n"
+    "guiding questions with their speakers and notes, questions from the audience,\n"
+    "participation figures and the log's verification hash.\n"
+    "  --format F   md, html (one self-contained page), json (the record to sign, see\n"
+    "               docs/record.md), csv (the speeches), pdf (A4)\n"
+    "  -o FILE      write to FILE (default: standard output)\n"
+    "  --upto SEQ   the record as it stood after event SEQ (default: the whole log)\n"
+    "exit codes: 0 written, 1 unknown meeting or event, 2 usage error,\n"
+    "            3 database error, damaged log or cannot write\n";
+
+int gv_cli_report(int argc, char **argv)
+{
+    static const struct option opts[] = {{"db", required_argument, 0, 'd'},
+                                         {"meeting", required_argument, 0, 'm'},
+                                         {"format", required_argument, 0, 'f'},
+                                         {"output", required_argument, 0, 'o'},
+                                         {"upto", required_argument, 0, 'u'},
+                                         {"help", no_argument, 0, 'h'},
+                                         {0, 0, 0, 0}};
+    const char *db = NULL, *meeting = NULL, *format = NULL, *output = NULL;
+    long long upto = 0;
+    int c;
+    optind = 0;
+    while ((c = getopt_long(argc, argv, "o:", opts, NULL)) != -1) {
+        char *end;
+        switch (c) {
+        case 'd':
+            db = optarg;
+            break;
+        case 'm':
+            meeting = optarg;
+            break;
+        case 'f':
+            format = optarg;
+            break;
+        case 'o':
+            output = optarg;
+            break;
+        case 'u':
+            upto = strtoll(optarg, &end, 10);
+            if (*end || upto < 1) {
+                gv_cli_error("report", "--upto wants an event number >= 1, not \"%s\"", optarg);
+                return GV_EXIT_USAGE;
+            }
+            break;
+        case 'h':
+            fputs(usage_text, stdout);
+            return GV_EXIT_OK;
+        default:
+            fputs(usage_text, stderr);
+            return GV_EXIT_USAGE;
+        }
+    }
+    gv_report_format fmt;
+    if (optind != argc || !format) {
+        if (!format && optind == argc)
+            gv_cli_error("report", "--format is required: md, html, json, csv or pdf");
+        fputs(usage_text, stderr);
+        return GV_EXIT_USAGE;
+    }
+    if (gv_report_format_from_name(format, &fmt) < 0) {
+        gv_cli_error("report", "unknown format \"%s\": use md, html, json, csv or pdf", format);
+        return GV_EXIT_USAGE;
+    }
+    if (!output && fmt == GV_REPORT_PDF && isatty(STDOUT_FILENO)) {
+        gv_cli_error("report", "a PDF is not for the terminal: give -o FILE.pdf");
+        return GV_EXIT_USAGE;
+    }
+    gv_store *s;
+    char *id;
+    int rc = gv_cli_open_meeting("report", db, GV_STORE_READONLY, meeting, &s, &id);
+    if (rc != GV_EXIT_OK)
+        return rc;
+    gv_error err;
+    json_t *record = NULL;
+    char *bytes = NULL;
+    size_t len = 0;
+    int r = gv_record_from_store(s, id, upto, &record, &err);
+    if (r == 0)
+        r = gv_report_render(record, fmt, &bytes, &len, &err);
+    if (r == 0) {
+        if (output)
+            r = gv_file_write(output, bytes, len, 0644, false, &err);
+        else if (fwrite(bytes, 1, len, stdout) != len || fflush(stdout) != 0)
+            r = gv_error_set(&err, GV_EIO, "cannot write to standard output");
+    }
+    if (r < 0) {
+        gv_cli_error("report", "%s", err.msg);
+        rc = r == GV_ENOTFOUND || r == GV_EINVAL ? GV_EXIT_REFUSED : GV_EXIT_SYSTEM;
+    }
+    if (fmt == GV_REPORT_PDF)
+        gv_report_release_fonts();
+    free(bytes);
+    json_decref(record);
+    free(id);
+    gv_store_close(s);
+    return rc;
+}

@@ -1,0 +1,115 @@
+/*
+ * CSV of the speeches: one header row, then one row per speech in the order
+ * given, as RFC 4180 says (comma separated, CRLF line ends, a field with a
+ * comma, a quote or a line break in double quotes, quotes doubled). Names and
+ * affiliations come from users and the file is meant for spreadsheets, so a
+ * cell starting with = + - @ (or a tab or carriage return) is written with a
+ * leading apostrophe: a spreadsheet shows it as text and never runs it as a
+ * formula. Numbers are never negative, so no figure is touched by that rule.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "report/report_internal.h"
+
+static const char *const columns[] = {"n",
+                                      "speech",
+                                      "start_local",
+                                      "start_utc",
+                                      "end_local",
+                                      "item",
+                                      "item_title",
+                                      "guiding_question",
+                                      "person",
+                                      "name",
+                                      "function",
+                                      "affiliation",
+                                      "delegation",
+                                      "stakeholder_group",
+                                      "regional_group",
+                                      "gender",
+                                      "mode",
+                                      "kind",
+                                      "to",
+                                      "answer_to",
+                                      "duration_ms",
+                                      "duration",
+                                      "limit_ms",
+                                      "overtime_ms",
+                                      "paused_ms",
+                                      "extended_ms",
+                                      "in_progress"};
+#define NCOLS (sizeof columns / sizeof columns[0])
+
+static void int_cell(gv__buf *b, const json_t *v)
+{
+    if (json_is_integer(v))
+        gv__buf_printf(b, "%lld", (long long)json_integer_value(v));
+}
+
+int gv__render_csv(const json_t *record, gv__buf *b, gv_error *err)
+{
+    const json_t *speeches = gv__a(record, "speeches"), *agenda = gv__a(record, "agenda");
+    if (!speeches)
+        return gv_error_set(err, GV_EINVAL, "the record has no speeches section");
+    for (size_t c = 0; c < NCOLS; c++) {
+        if (c)
+            gv__buf_puts(b, ",");
+        gv__buf_puts(b, columns[c]);
+    }
+    gv__buf_puts(b, "\r\n");
+    size_t i;
+    const json_t *s;
+    json_array_foreach(speeches, i, s)
+    {
+        const char *title = "";
+        size_t k;
+        const json_t *it;
+        json_array_foreach(agenda, k, it)
+        {
+            if (strcmp(gv__s(it, "id"), gv__s(s, "item")) == 0)
+                title = gv__s(it, "title");
+        }
+        char dur[32];
+        gv__fmt_duration(gv__i(s, "duration_ms"), false, dur);
+        const json_t *start = gv__o(s, "start"), *end = gv__o(s, "end");
+        int_cell(b, json_object_get(s, "n"));
+        gv__buf_puts(b, ",");
+        int_cell(b, json_object_get(s, "speech"));
+        const char *text[] = {gv__s(start, "local"),
+                              gv__s(start, "utc"),
+                              gv__s(end, "local"),
+                              gv__s(s, "item"),
+                              title,
+                              gv__s(s, "guiding_question"),
+                              gv__s(s, "person"),
+                              gv__s(s, "name"),
+                              gv__s(s, "function"),
+                              gv__s(s, "affiliation"),
+                              gv__s(s, "delegation"),
+                              gv__s(s, "group"),
+                              gv__s(s, "region"),
+                              gv__s(s, "gender"),
+                              gv__s(s, "mode"),
+                              gv__s(s, "kind"),
+                              gv__s(s, "to")};
+        for (size_t t = 0; t < sizeof text / sizeof text[0]; t++) {
+            gv__buf_puts(b, ",");
+            gv__csv_cell(b, text[t]);
+        }
+        gv__buf_puts(b, ",");
+        int_cell(b, json_object_get(s, "answer_to"));
+        gv__buf_puts(b, ",");
+        int_cell(b, json_object_get(s, "duration_ms"));
+        gv__buf_puts(b, ",");
+        gv__csv_cell(b, dur);
+        static const char *const ints[] = {"limit_ms", "overtime_ms", "paused_ms", "extended_ms"};
+        for (size_t t = 0; t < sizeof ints / sizeof ints[0]; t++) {
+            gv__buf_puts(b, ",");
+            int_cell(b, json_object_get(s, ints[t]));
+        }
+        gv__buf_puts(b,
+                     json_is_true(json_object_get(s, "in_progress")) ? ",true\r\n" : ",false\r\n");
+    }
+    return 0;
+}

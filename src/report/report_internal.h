@@ -1,0 +1,101 @@
+/*
+ * Shared by the files of src/report and by its unit tests, not beyond: a
+ * growable byte buffer, the meeting's time zone, and the small formatting
+ * rules every renderer follows (durations, shares, labels).
+ */
+#ifndef GV_REPORT_INTERNAL_H
+#define GV_REPORT_INTERNAL_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <libical/ical.h>
+
+#include "core/error.h"
+
+/* A growable byte buffer whose failure is sticky: after an allocation fails
+ * every later call does nothing and gv__buf_take returns NULL, so a renderer
+ * checks once at the end instead of after every write (as git's strbuf dies,
+ * but without ending the process). */
+typedef struct gv__buf {
+    char *data; /** NUL-terminated while not failed */
+    size_t len; /** bytes used, without the NUL */
+    size_t cap; /** bytes allocated */
+    bool failed;
+} gv__buf;
+
+void gv__buf_init(gv__buf *b);
+void gv__buf_release(gv__buf *b);
+void gv__buf_add(gv__buf *b, const char *s, size_t n);
+void gv__buf_puts(gv__buf *b, const char *s);
+void gv__buf_printf(gv__buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Hands the bytes over (caller frees) and leaves b empty; NULL with err set
+ * to GV_ENOMEM when any earlier write failed. */
+char *gv__buf_take(gv__buf *b, size_t *len, gv_error *err);
+
+/* The meeting's IANA time zone, looked up in the system's zoneinfo through
+ * libical. The zone is libical's shared built-in object: never freed. */
+int gv__zone_find(const char *name, icaltimezone **zone, gv_error *err);
+
+/* A moment as the record writes it: {"ms", "utc", "local"} with ISO 8601
+ * strings ("2022-03-31T12:30:00Z", "2022-03-31T14:30:00+02:00"); fractions of
+ * a second appear only when there are some. New reference, NULL on ENOMEM. */
+json_t *gv__time_json(icaltimezone *zone, int64_t ms);
+
+/* Reads a definition's local "YYYY-MM-DDTHH:MM" in the zone into ms since 1970.
+ * GV_EINVAL with err set when the text is not such a time. */
+int gv__local_to_ms(icaltimezone *zone, const char *local, int64_t *ms, gv_error *err);
+
+/* Splits `total` over n parts in proportion to values[], in thousandths that
+ * add up to exactly 1000 (largest remainder; ties go to the earlier part).
+ * All zero when the values add up to 0. Values must be >= 0. */
+void gv__shares_permille(const int64_t *values, size_t n, int *permille);
+
+/* Durations for people: "4:00", "1:05:30", "0:00.5" never (ms are rounded
+ * down to the second). `signed_` puts "+" or "−" (U+2212) in front. The output
+ * holds at least 32 bytes. */
+void gv__fmt_duration(int64_t ms, bool signed_, char out[32]);
+
+/* A share in thousandths as "68.3%". out holds at least 16 bytes. */
+void gv__fmt_permille(int permille, char out[16]);
+
+/* Human labels of the record's keys: dimension is "group", "region", "gender",
+ * "mode", "kind", "item_kind", "state" or "role". Unknown keys come back as
+ * they are, so a newer core never breaks a report. */
+const char *gv__label(const char *dimension, const char *key);
+
+/* "HH:MM:SS" of a record time's local form (borrowed from the JSON), or "—"
+ * when the time is null. */
+const char *gv__local_hms(const json_t *t, char out[16]);
+
+/* Field readers of a record that tolerate absence: "" / 0 / NULL. */
+const char *gv__s(const json_t *obj, const char *key);
+int64_t gv__i(const json_t *obj, const char *key);
+const json_t *gv__a(const json_t *obj, const char *key);
+const json_t *gv__o(const json_t *obj, const char *key);
+
+/* The renderers, each filling b from a record (record.h describes it). */
+int gv__render_md(const json_t *record, gv__buf *b, gv_error *err);
+int gv__render_html(const json_t *record, gv__buf *b, gv_error *err);
+int gv__render_csv(const json_t *record, gv__buf *b, gv_error *err);
+int gv__render_pdf(const json_t *record, gv__buf *b, gv_error *err);
+
+/* One CSV cell, RFC 4180 quoted when needed, with a leading ' when the text
+ * would start a formula in a spreadsheet (= + - @, tab, carriage return). */
+void gv__csv_cell(gv__buf *b, const char *s);
+
+/* Text escaped for HTML element content and attribute values (& < > " '). */
+void gv__html_text(gv__buf *b, const char *s);
+void gv__html_text_n(gv__buf *b, const char *s, size_t n);
+
+/* Text escaped for Markdown where a line starts (a paragraph, a quote, a
+ * heading): every character Markdown or inline HTML could read as markup is
+ * backslash-escaped or written as an entity; line breaks become spaces. */
+void gv__md_text(gv__buf *b, const char *s);
+/* The same for the n bytes at s; with line_start false (inside a table
+ * cell) the block markers of a line's start are left alone. */
+void gv__md_text_n(gv__buf *b, const char *s, size_t n, bool line_start);
+
+#endif

@@ -24,6 +24,8 @@ int gv_cli_log(int argc, char **argv);
 int gv_cli_state(int argc, char **argv);
 int gv_cli_verify(int argc, char **argv);
 int gv_cli_demo(int argc, char **argv);
+int gv_cli_serve(int argc, char **argv);
+int gv_cli_invite(int argc, char **argv);
 int gv_cli_report(int argc, char **argv);
 int gv_cli_calendar(int argc, char **argv);
 int gv_cli_keygen(int argc, char **argv);

@@ -15,6 +15,8 @@ static const gv_subcommand subcommands[] = {
     {"state", "print a meeting's current state as JSON", gv_cli_state},
     {"verify", "replay a meeting's log and check its hash chain", gv_cli_verify},
     {"demo", "show the built-in example meeting", gv_cli_demo},
+    {"serve", "serve meetings over HTTP, WebSocket and SSE", gv_cli_serve},
+    {"invite", "issue, list or revoke invitation links", gv_cli_invite},
     {"report", "write the outcome record: md, html, json, csv or pdf", gv_cli_report},
     {"calendar", "write the agenda as an iCalendar file", gv_cli_calendar},
     {"keygen", "make a key pair for signing records", gv_cli_keygen},

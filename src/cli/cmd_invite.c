@@ -1,0 +1,316 @@
+/*
+ * `gavel invite`: issues, lists and revokes invitation links (server/tokens.h).
+ *
+ *   gavel invite --db DB [--meeting ID] [--base-url URL] [--label TEXT] PERSON
+ *   gavel invite --db DB [--meeting ID] [--base-url URL] --role ROLE
+ *   gavel invite --db DB [--meeting ID] --revoke PERSON | --revoke --role ROLE
+ *   gavel invite --db DB [--meeting ID] --revoke-link URL|TOKEN
+ *   gavel invite --db DB [--meeting ID] --list
+ *
+ * A link is printed once and never stored: only its hash is. A running
+ * server sees new and revoked links within a second.
+ */
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli/cli.h"
+#include "cli/util.h"
+#include "server/tokens.h"
+#include "store/store.h"
+
+static const char *const roles[] = {"chair",    "moderator",   "secretariat", "rapporteur",
+                                    "panelist", "participant", "viewer"};
+
+static void usage(FILE *out)
+{
+    fprintf(out,
+            "usage: gavel invite --db DB [--meeting ID] [--base-url URL] [--label TEXT] PERSON\n"
+            "       gavel invite --db DB [--meeting ID] [--base-url URL] --role ROLE\n"
+            "       gavel invite --db DB [--meeting ID] --revoke (PERSON | --role ROLE)\n"
+            "       gavel invite --db DB [--meeting ID] --revoke-link URL|TOKEN\n"
+            "       gavel invite --db DB [--meeting ID] --list\n\n"
+            "Prints an invitation link for a person of the meeting, or for anyone holding a\n"
+            "role (chair, moderator, secretariat, rapporteur, panelist, participant; viewer\n"
+            "reads only: a room screen, a public stream). The link opens the meeting on\n"
+            "`gavel serve`; only its hash is stored, so it is shown once. --revoke ends every\n"
+            "link of that person or role, --revoke-link one link.\n\n"
+            "  --db DB          database file (required)\n"
+            "  --meeting ID     the meeting, when the database holds several\n"
+            "  --base-url URL   start of the link (default http://127.0.0.1:8080)\n"
+            "  --label TEXT     a note kept with the link (who it was sent to)\n");
+}
+
+static int64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+typedef struct pick {
+    const char *wanted;
+    char found[GV_MEETING_ID_MAX + 1];
+    int count;
+} pick;
+
+static int on_meeting(void *ud, const gv_meeting_info *m)
+{
+    pick *p = ud;
+    if (m->id[0] == '~') /* the server's own logs, not meetings */
+        return 0;
+    p->count++;
+    if (!p->found[0] && (!p->wanted || strcmp(p->wanted, m->id) == 0))
+        snprintf(p->found, sizeof p->found, "%s", m->id);
+    return 0;
+}
+
+/* The people of the meeting and their roles, from its definition event. */
+typedef struct people {
+    json_t *definition_event;
+} people;
+
+static int on_first_event(void *ud, const gv_stored_event *ev)
+{
+    people *p = ud;
+    json_error_t jerr;
+    p->definition_event = json_loadb((const char *)ev->bytes, ev->len, 0, &jerr);
+    return 1; /* the first event is enough */
+}
+
+static const json_t *person_of(const people *p, const char *id)
+{
+    const json_t *list =
+        json_object_get(json_object_get(p->definition_event, "definition"), "people");
+    size_t i;
+    const json_t *v;
+    json_array_foreach(list, i, v)
+    {
+        const char *pid = json_string_value(json_object_get(v, "id"));
+        if (pid && strcmp(pid, id) == 0)
+            return v;
+    }
+    return NULL;
+}
+
+static bool valid_role(const char *r)
+{
+    for (size_t i = 0; i < sizeof roles / sizeof roles[0]; i++)
+        if (strcmp(roles[i], r) == 0)
+            return true;
+    return false;
+}
+
+typedef struct revoke_ctx {
+    gv_store *st;
+    const char *meeting;
+    gv_link_kind kind;
+    const char *subject;
+    int revoked;
+    int rc;
+    gv_error *err;
+} revoke_ctx;
+
+static int revoke_each(void *ud, const gv_link *link)
+{
+    revoke_ctx *r = ud;
+    if (link->revoked_at_ms || link->kind != r->kind || strcmp(link->meeting, r->meeting) != 0 ||
+        strcmp(link->subject, r->subject) != 0)
+        return 0;
+    r->rc = gv_links_revoke(r->st, link->hash, now_ms(), r->err);
+    if (r->rc < 0)
+        return 1;
+    r->revoked++;
+    return 0;
+}
+
+typedef struct list_ctx {
+    const char *meeting;
+} list_ctx;
+
+static int list_each(void *ud, const gv_link *link)
+{
+    list_ctx *l = ud;
+    if (strcmp(link->meeting, l->meeting) != 0)
+        return 0;
+    char hex[GV_HASH_HEX_SIZE];
+    gv_hash_to_hex(link->hash, hex);
+    time_t t = (time_t)(link->issued_at_ms / 1000);
+    char when[32];
+    strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", gmtime(&t));
+    printf("%.12s  %-7s %-24s %s  %s\n", hex, gv_link_kind_name(link->kind), link->subject, when,
+           link->revoked_at_ms ? "revoked" : "valid");
+    if (link->label[0])
+        printf("              label: %s\n", link->label);
+    return 0;
+}
+
+/* The token inside a link or a bare token. */
+static const char *token_of(const char *arg)
+{
+    const char *slash = strrchr(arg, '/');
+    return slash ? slash + 1 : arg;
+}
+
+int gv_cli_invite(int argc, char **argv)
+{
+    const char *db = NULL, *meeting = NULL, *base = "http://127.0.0.1:8080", *label = "";
+    const char *role = NULL, *person = NULL, *revoke_link = NULL;
+    bool revoke = false, list = false;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        bool has_value = i + 1 < argc;
+        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+            usage(stdout);
+            return GV_EXIT_OK;
+        } else if (strcmp(a, "--db") == 0 && has_value) {
+            db = argv[++i];
+        } else if (strcmp(a, "--meeting") == 0 && has_value) {
+            meeting = argv[++i];
+        } else if (strcmp(a, "--base-url") == 0 && has_value) {
+            base = argv[++i];
+        } else if (strcmp(a, "--label") == 0 && has_value) {
+            label = argv[++i];
+        } else if (strcmp(a, "--role") == 0 && has_value) {
+            role = argv[++i];
+        } else if (strcmp(a, "--revoke") == 0) {
+            revoke = true;
+        } else if (strcmp(a, "--revoke-link") == 0 && has_value) {
+            revoke_link = argv[++i];
+        } else if (strcmp(a, "--list") == 0) {
+            list = true;
+        } else if (a[0] == '-') {
+            gv_cli_error("invite", "unknown option or missing value: %s", a);
+            usage(stderr);
+            return GV_EXIT_USAGE;
+        } else if (!person) {
+            person = a;
+        } else {
+            gv_cli_error("invite", "one PERSON at a time (got \"%s\" and \"%s\")", person, a);
+            return GV_EXIT_USAGE;
+        }
+    }
+    int modes = (person || role ? 1 : 0) + (revoke_link ? 1 : 0) + (list ? 1 : 0);
+    if (!db || modes != 1 || (person && role) || (revoke && !(person || role))) {
+        gv_cli_error("invite", "%s",
+                     !db ? "--db DB is required"
+                         : "give a PERSON, --role ROLE, --revoke-link or --list "
+                           "(one of them)");
+        usage(stderr);
+        return GV_EXIT_USAGE;
+    }
+    if (role && !valid_role(role)) {
+        gv_cli_error("invite",
+                     "unknown role \"%s\": chair, moderator, secretariat, rapporteur, panelist, "
+                     "participant or viewer",
+                     role);
+        return GV_EXIT_USAGE;
+    }
+
+    gv_error err;
+    gv_error_clear(&err);
+    int exit_code = GV_EXIT_OK;
+    gv_links *links = NULL;
+    people ppl = {0};
+    gv_store *st = gv_store_open(db, 0, &err);
+    if (!st) {
+        gv_cli_error("invite", "%s", err.msg);
+        return gv_cli_exit_for(err.code);
+    }
+    pick p = {.wanted = meeting};
+    int rc = gv_store_list_meetings(st, on_meeting, &p, &err);
+    if (rc < 0) {
+        gv_cli_error("invite", "%s", err.msg);
+        exit_code = gv_cli_exit_for(rc);
+        goto done;
+    }
+    if (!p.found[0] || (!meeting && p.count > 1)) {
+        gv_cli_error("invite", "%s",
+                     p.count == 0 ? "the database holds no meeting: create one with gavel init"
+                     : meeting    ? "the database holds no such meeting"
+                                  : "the database holds several meetings: choose one with "
+                                    "--meeting ID");
+        exit_code = GV_EXIT_REFUSED;
+        goto done;
+    }
+    links = gv_links_new();
+    if (!links || gv_links_refresh(links, st, &err) < 0) {
+        gv_cli_error("invite", "%s", links ? err.msg : "out of memory");
+        exit_code = gv_cli_exit_for(links ? err.code : GV_ENOMEM);
+        goto done;
+    }
+    if (list) {
+        list_ctx l = {.meeting = p.found};
+        gv_links_each(links, list_each, &l);
+        goto done;
+    }
+    if (revoke_link) {
+        const char *token = token_of(revoke_link);
+        unsigned char hash[GV_TOKEN_HASH_BYTES];
+        if (!gv_token_wellformed(token)) {
+            gv_cli_error("invite", "\"%s\" is not a link or token", revoke_link);
+            exit_code = GV_EXIT_USAGE;
+            goto done;
+        }
+        gv_token_hash(token, hash);
+        const gv_link *link = gv_links_find(links, hash);
+        if (!link || strcmp(link->meeting, p.found) != 0) {
+            gv_cli_error("invite", "no such link for meeting %s", p.found);
+            exit_code = GV_EXIT_REFUSED;
+            goto done;
+        }
+        if ((rc = gv_links_revoke(st, hash, now_ms(), &err)) < 0) {
+            gv_cli_error("invite", "%s", err.msg);
+            exit_code = gv_cli_exit_for(rc);
+            goto done;
+        }
+        printf("revoked 1 link of %s %s\n", gv_link_kind_name(link->kind), link->subject);
+        goto done;
+    }
+    gv_link_kind kind = person                        ? GV_LINK_PERSON
+                        : strcmp(role, "viewer") == 0 ? GV_LINK_VIEWER
+                                                      : GV_LINK_ROLE;
+    const char *subject = person ? person : role;
+    if (person) {
+        rc = gv_store_read(st, p.found, 0, on_first_event, &ppl, &err);
+        if (rc < 0) {
+            gv_cli_error("invite", "%s", err.msg);
+            exit_code = gv_cli_exit_for(rc);
+            goto done;
+        }
+        if (!revoke && !person_of(&ppl, person)) {
+            gv_cli_error("invite", "meeting %s has no person \"%s\"", p.found, person);
+            exit_code = GV_EXIT_REFUSED;
+            goto done;
+        }
+    }
+    if (revoke) {
+        revoke_ctx r = {
+            .st = st, .meeting = p.found, .kind = kind, .subject = subject, .err = &err};
+        gv_links_each(links, revoke_each, &r);
+        if (r.rc < 0) {
+            gv_cli_error("invite", "%s", err.msg);
+            exit_code = gv_cli_exit_for(r.rc);
+            goto done;
+        }
+        printf("revoked %d link%s of %s %s\n", r.revoked, r.revoked == 1 ? "" : "s",
+               gv_link_kind_name(kind), subject);
+        goto done;
+    }
+    char token[GV_TOKEN_CHARS + 1];
+    rc = gv_links_issue(st, p.found, kind, subject, label, now_ms(), token, &err);
+    if (rc < 0) {
+        gv_cli_error("invite", "%s", err.msg);
+        exit_code = gv_cli_exit_for(rc);
+        goto done;
+    }
+    size_t bl = strlen(base);
+    printf("%.*s/join/%s\n", (int)(bl && base[bl - 1] == '/' ? bl - 1 : bl), base, token);
+done:
+    json_decref(ppl.definition_event);
+    gv_links_free(links);
+    gv_store_close(st);
+    return exit_code;
+}

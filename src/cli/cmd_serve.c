@@ -1,0 +1,318 @@
+/*
+ * `gavel serve`: puts the meetings of a database on the network (server.h).
+ *
+ *   gavel serve [--db DB] [--listen ADDR:PORT] [options] [DEFINITION.yaml]
+ *
+ * With a definition, its meeting is created in the database unless it is
+ * there already; with none, the built-in example meeting is. Every meeting in
+ * the database is served, including those `gavel init` adds while the server
+ * runs. On start it prints where it listens and a fresh link for each role of
+ * the meeting it was given, then "ready". SIGTERM or SIGINT stops it cleanly
+ * (exit 0).
+ */
+#include <getopt.h>
+#include <jansson.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli/cli.h"
+#include "cli/util.h"
+#include "core/definition.h"
+#include "core/meeting.h"
+#include "server/server.h"
+#include "store/store.h"
+
+static const char usage_text[] =
+    "usage: gavel serve [--db DB] [--listen ADDR:PORT] [options] [DEFINITION.yaml]\n"
+    "       gavel serve [--db DB] [--listen ADDR:PORT] [options] --meeting ID\n"
+    "Serves the meetings of DB (default ./gavel.db) over HTTP, WebSocket and SSE\n"
+    "(docs/protocol.md). DEFINITION.yaml's meeting is created in DB if it is not\n"
+    "there; without one, the built-in example meeting is; with --meeting, the meeting\n"
+    "ID already in DB is chosen and nothing is created. Prints a new link for each\n"
+    "role of the chosen meeting. SIGTERM or Ctrl-C stops the server cleanly.\n"
+    "  --listen ADDR:PORT          where to listen (default 127.0.0.1:8080; port 0: any)\n"
+    "  --public-url URL            start of printed links (default http://ADDR:PORT)\n"
+    "  --tls-cert FILE --tls-key FILE   serve HTTPS with this PEM certificate and key\n"
+    "  --max-message-bytes N       largest command or message (default 16384)\n"
+    "  --commands-per-second N     per connection (default 10), --command-burst N (30)\n"
+    "  --max-streams-per-addr N    WebSocket and SSE streams per address (default 256)\n"
+    "  --idle-timeout SECONDS      ping a silent WebSocket after this, close after twice\n"
+    "                              (default 30)\n"
+    "  --max-lag-events N          a reader this far behind is cut off (default 1024)\n"
+    "exit codes: 0 stopped cleanly, 1 the definition was refused, 2 usage error,\n"
+    "            3 storage or network error\n";
+
+static int64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/*
+ * Makes sure the meeting of the definition (YAML text) is in the database;
+ * *id gets its id (malloc'd). An existing meeting is served as stored.
+ */
+static int ensure_meeting(const char *db, const char *name, const char *yaml, size_t len, char **id,
+                          gv_error *err)
+{
+    int rc;
+    gv_meeting *m = NULL;
+    json_t *def = NULL, *ev = NULL;
+    char *bytes = NULL;
+    gv_store *st = gv_store_open(db, GV_STORE_CREATE, err);
+    if (!st)
+        return err->code;
+    gv_diag_list diags;
+    gv_diag_list_init(&diags);
+    rc = gv_definition_from_yaml(yaml, len, name, NULL, NULL, &def, &diags, err);
+    for (size_t i = 0; i < diags.n; i++)
+        fprintf(stderr, "%s\n", diags.items[i].text);
+    gv_diag_list_release(&diags);
+    if (rc < 0)
+        goto out;
+    const char *mid = json_string_value(json_object_get(json_object_get(def, "meeting"), "id"));
+    if (!mid) {
+        rc = gv_error_set(err, GV_EINVAL, "%s: the meeting has no id", name);
+        goto out;
+    }
+    *id = strdup(mid);
+    rc = gv_store_head(st, mid, NULL, NULL, err);
+    if (rc == 0 || rc != GV_ENOTFOUND)
+        goto out; /* there already (served as stored), or the store failed */
+    if (!(m = gv_meeting_new())) {
+        rc = gv_error_set(err, GV_ENOMEM, "out of memory");
+        goto out;
+    }
+    int64_t at = now_ms();
+    if (!(ev = gv_meeting_define(m, def, at, err))) {
+        rc = err->code;
+        goto out;
+    }
+    if (!(bytes = gv_event_canonical(ev))) {
+        rc = gv_error_set(err, GV_ENOMEM, "out of memory");
+        goto out;
+    }
+    gv_event_in in = {.seq = 1,
+                      .type = "meeting_defined",
+                      .at_ms = at,
+                      .bytes = (const unsigned char *)bytes,
+                      .len = strlen(bytes)};
+    rc = gv_store_create_meeting(st, mid, &in, 1, err);
+    if (rc == GV_ESTATE)
+        rc = 0; /* created a moment ago by someone else */
+out:
+    free(bytes);
+    json_decref(ev);
+    json_decref(def);
+    gv_meeting_free(m);
+    gv_store_close(st);
+    return rc;
+}
+
+static void print_link(void *arg, const char *role, const char *url)
+{
+    (void)arg;
+    printf("  %s: %s\n", role, url);
+}
+
+/* Parses ADDR:PORT; the address part may be empty (then 127.0.0.1). */
+static int parse_listen(const char *s, char *addr, size_t size, int *port)
+{
+    const char *colon = strrchr(s, ':');
+    if (!colon)
+        return -1;
+    size_t n = (size_t)(colon - s);
+    if (n >= size)
+        return -1;
+    memcpy(addr, s, n);
+    addr[n] = '\0';
+    if (n == 0)
+        snprintf(addr, size, "127.0.0.1");
+    char *end;
+    long p = strtol(colon + 1, &end, 10);
+    if (*end || p < 0 || p > 65535 || colon[1] == '\0')
+        return -1;
+    *port = (int)p;
+    return 0;
+}
+
+static int parse_count(const char *opt, const char *v, unsigned long max, unsigned long *out)
+{
+    char *end;
+    unsigned long n = strtoul(v, &end, 10);
+    if (*v == '\0' || *end || n == 0 || n > max) {
+        gv_cli_error("serve", "%s wants a whole number from 1 to %lu, not \"%s\"", opt, max, v);
+        return -1;
+    }
+    *out = n;
+    return 0;
+}
+
+int gv_cli_serve(int argc, char **argv)
+{
+    enum {
+        O_DB = 1,
+        O_LISTEN,
+        O_PUBLIC,
+        O_CERT,
+        O_KEY,
+        O_MSG,
+        O_CPS,
+        O_BURST,
+        O_PERADDR,
+        O_IDLE,
+        O_LAG,
+        O_MEETING,
+        O_HELP
+    };
+    static const struct option opts[] = {{"db", required_argument, 0, O_DB},
+                                         {"listen", required_argument, 0, O_LISTEN},
+                                         {"public-url", required_argument, 0, O_PUBLIC},
+                                         {"tls-cert", required_argument, 0, O_CERT},
+                                         {"tls-key", required_argument, 0, O_KEY},
+                                         {"max-message-bytes", required_argument, 0, O_MSG},
+                                         {"commands-per-second", required_argument, 0, O_CPS},
+                                         {"command-burst", required_argument, 0, O_BURST},
+                                         {"max-streams-per-addr", required_argument, 0, O_PERADDR},
+                                         {"idle-timeout", required_argument, 0, O_IDLE},
+                                         {"max-lag-events", required_argument, 0, O_LAG},
+                                         {"meeting", required_argument, 0, O_MEETING},
+                                         {"help", no_argument, 0, O_HELP},
+                                         {0, 0, 0, 0}};
+    gv_server_config cfg;
+    gv_server_config_init(&cfg);
+    char addr[256] = "127.0.0.1";
+    const char *meeting = NULL;
+    unsigned long v;
+    int c;
+    optind = 0;
+    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        switch (c) {
+        case O_DB:
+            cfg.db_path = optarg;
+            break;
+        case O_LISTEN:
+            if (parse_listen(optarg, addr, sizeof addr, &cfg.port) < 0) {
+                gv_cli_error("serve", "--listen wants ADDR:PORT (e.g. 127.0.0.1:8080), not \"%s\"",
+                             optarg);
+                return GV_EXIT_USAGE;
+            }
+            break;
+        case O_PUBLIC:
+            cfg.public_url = optarg;
+            break;
+        case O_CERT:
+            cfg.tls_cert = optarg;
+            break;
+        case O_KEY:
+            cfg.tls_key = optarg;
+            break;
+        case O_MSG:
+            if (parse_count("--max-message-bytes", optarg, 16u << 20, &v) < 0)
+                return GV_EXIT_USAGE;
+            cfg.max_message_bytes = v;
+            break;
+        case O_CPS:
+            if (parse_count("--commands-per-second", optarg, 100000, &v) < 0)
+                return GV_EXIT_USAGE;
+            cfg.commands_per_second = (unsigned)v;
+            break;
+        case O_BURST:
+            if (parse_count("--command-burst", optarg, 100000, &v) < 0)
+                return GV_EXIT_USAGE;
+            cfg.command_burst = (unsigned)v;
+            break;
+        case O_PERADDR:
+            if (parse_count("--max-streams-per-addr", optarg, 1000000, &v) < 0)
+                return GV_EXIT_USAGE;
+            cfg.max_streams_per_addr = (unsigned)v;
+            break;
+        case O_IDLE:
+            if (parse_count("--idle-timeout", optarg, 3600, &v) < 0)
+                return GV_EXIT_USAGE;
+            cfg.idle_timeout_s = (unsigned)v;
+            break;
+        case O_LAG:
+            if (parse_count("--max-lag-events", optarg, 1000000, &v) < 0)
+                return GV_EXIT_USAGE;
+            cfg.max_lag_events = (unsigned)v;
+            break;
+        case O_MEETING:
+            meeting = optarg;
+            break;
+        case O_HELP:
+            fputs(usage_text, stdout);
+            return GV_EXIT_OK;
+        default:
+            fputs(usage_text, stderr);
+            return GV_EXIT_USAGE;
+        }
+    }
+    if (argc - optind > (meeting ? 0 : 1)) {
+        gv_cli_error("serve", meeting ? "--meeting and a definition do not go together"
+                                      : "one definition at most");
+        return GV_EXIT_USAGE;
+    }
+    if (!cfg.tls_cert != !cfg.tls_key) {
+        gv_cli_error("serve", "--tls-cert and --tls-key go together");
+        return GV_EXIT_USAGE;
+    }
+    cfg.listen_addr = addr;
+
+    gv_error err;
+    gv_error_clear(&err);
+    char *yaml = NULL, *id = NULL;
+    size_t len = 0;
+    const char *name = "the built-in example";
+    if (optind < argc) {
+        name = argv[optind];
+        if (!(yaml = gv_cli_read_file(name, &len, &err))) {
+            gv_cli_error("serve", "%s", err.msg);
+            return gv_cli_exit_for(err.code);
+        }
+    }
+    int rc;
+    if (meeting)
+        rc = (id = strdup(meeting)) ? 0 : gv_error_set(&err, GV_ENOMEM, "out of memory");
+    else if (yaml)
+        rc = ensure_meeting(cfg.db_path, name, yaml, len, &id, &err);
+    else
+        rc = ensure_meeting(cfg.db_path, name, (const char *)gv_example_yaml, gv_example_yaml_len,
+                            &id, &err);
+    free(yaml);
+    if (rc < 0) {
+        gv_cli_error("serve", "%s", err.msg);
+        free(id);
+        return gv_cli_exit_for(rc);
+    }
+    signal(SIGPIPE, SIG_IGN);
+    gv_server *s = gv_server_new(&cfg, &err);
+    if (!s) {
+        gv_cli_error("serve", "%s", err.msg);
+        free(id);
+        return gv_cli_exit_for(err.code);
+    }
+    printf("gavel serve: %s listening on %s://%s:%d\n", cfg.db_path,
+           cfg.tls_cert ? "https" : "http", addr, gv_server_port(s));
+    printf("meeting %s, a new link for each role:\n", id);
+    if (gv_server_role_links(s, id, print_link, NULL, &err) < 0) {
+        gv_cli_error("serve", "%s", err.msg);
+        gv_server_free(s);
+        free(id);
+        return gv_cli_exit_for(err.code);
+    }
+    printf("ready: stop with Ctrl-C or SIGTERM\n");
+    fflush(stdout);
+    rc = gv_server_run(s);
+    gv_server_free(s);
+    free(id);
+    if (rc < 0) {
+        gv_cli_error("serve", "the event loop failed");
+        return GV_EXIT_SYSTEM;
+    }
+    return GV_EXIT_OK;
+}

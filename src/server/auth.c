@@ -1,0 +1,195 @@
+/*
+ * Who a request is: the invitation token it carries, the link it belongs to,
+ * and the person it acts as.
+ *
+ * A request presents its token either as the cookie gavel_<meeting> (set by
+ * /join/<token> on first use of the link) or as "Authorization: Bearer
+ * <token>" (for programs). The server keeps every link of the database in
+ * memory (tokens.h) and follows the links log once a second, so a link
+ * revoked by `gavel invite --revoke` stops working within a second. A token
+ * not found reads what the log gained since (one indexed query, no rows when
+ * nothing is new), so a brand-new link works at first click.
+ *
+ * Results: GV_EAUTH for no token or a token never issued (HTTP 401),
+ * GV_EPERM for a revoked link or one for another meeting (HTTP 403).
+ */
+#include "server/server_internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "server/tokens.h"
+
+struct gv__auth {
+    gv_links *links;
+    int64_t refreshed_us; /** last refresh from the links log */
+};
+
+int gv__auth_init(struct gv_server *s, gv_error *err)
+{
+    s->auth = calloc(1, sizeof *s->auth);
+    if (!s->auth || !(s->auth->links = gv_links_new()))
+        return gv_error_set(err, GV_ENOMEM, "out of memory");
+    s->auth->refreshed_us = gv__mono_us();
+    return gv_links_refresh(s->auth->links, gv__log_reader(s), err);
+}
+
+void gv__auth_free(struct gv_server *s)
+{
+    if (!s->auth)
+        return;
+    gv_links_free(s->auth->links);
+    free(s->auth);
+    s->auth = NULL;
+}
+
+void gv__auth_refresh(struct gv_server *s)
+{
+    gv_error err;
+    gv_error_clear(&err);
+    s->auth->refreshed_us = gv__mono_us();
+    if (gv_links_refresh(s->auth->links, gv__log_reader(s), &err) < 0)
+        lwsl_err("cannot read the links log: %s\n", err.msg);
+}
+
+void gv__auth_tick(struct gv_server *s)
+{
+    if (gv__mono_us() - s->auth->refreshed_us >= 1000000)
+        gv__auth_refresh(s);
+}
+
+int gv__auth_token(struct gv_server *s, const char *token, const char *meeting, gv__grant *g,
+                   gv_error *err)
+{
+    if (!gv_token_wellformed(token))
+        return gv_error_set(err, GV_EAUTH, "this is not a link this server issued");
+    unsigned char hash[GV_TOKEN_HASH_BYTES];
+    gv_token_hash(token, hash);
+    const gv_link *link = gv_links_find(s->auth->links, hash);
+    if (!link) { /* perhaps issued a moment ago: one indexed read finds out */
+        gv__auth_refresh(s);
+        link = gv_links_find(s->auth->links, hash);
+    }
+    if (!link)
+        return gv_error_set(err, GV_EAUTH, "this is not a link this server issued");
+    if (link->revoked_at_ms)
+        return gv_error_set(err, GV_EPERM,
+                            "this link was revoked: ask the secretariat for a new one");
+    if (meeting && strcmp(link->meeting, meeting) != 0)
+        return gv_error_set(err, GV_EPERM, "this link is for another meeting");
+    if (strlen(link->meeting) > GV__ID_MAX || strlen(link->subject) > GV__ID_MAX)
+        return gv_error_set(err, GV_EPERM, "this link names an id longer than %d bytes",
+                            GV__ID_MAX);
+    memset(g, 0, sizeof *g);
+    g->kind = link->kind == GV_LINK_PERSON ? GV__GRANT_PERSON
+              : link->kind == GV_LINK_ROLE ? GV__GRANT_ROLE
+                                           : GV__GRANT_VIEWER;
+    snprintf(g->meeting, sizeof g->meeting, "%s", link->meeting);
+    snprintf(g->subject, sizeof g->subject, "%s", link->subject);
+    memcpy(g->hash, hash, sizeof g->hash);
+    return 0;
+}
+
+/* Finds cookie `name` in a Cookie header ("a=1; b=2"); copies its value. */
+static bool cookie_value(const char *header, const char *name, char *out, size_t size)
+{
+    size_t nl = strlen(name);
+    const char *p = header;
+    while (*p) {
+        while (*p == ' ' || *p == ';')
+            p++;
+        const char *end = strchr(p, ';');
+        size_t len = end ? (size_t)(end - p) : strlen(p);
+        if (len > nl && strncmp(p, name, nl) == 0 && p[nl] == '=') {
+            size_t vl = len - nl - 1;
+            if (vl >= size)
+                return false;
+            memcpy(out, p + nl + 1, vl);
+            out[vl] = '\0';
+            return true;
+        }
+        p += len;
+    }
+    return false;
+}
+
+int gv__auth_request(struct gv_server *s, struct lws *wsi, const char *meeting, gv__grant *g,
+                     gv_error *err)
+{
+    char token[GV_TOKEN_CHARS + 2] = "";
+    char buf[4096];
+    if (lws_hdr_copy(wsi, buf, sizeof buf, WSI_TOKEN_HTTP_AUTHORIZATION) > 0) {
+        if (strncasecmp(buf, "Bearer ", 7) != 0 || strlen(buf + 7) > GV_TOKEN_CHARS)
+            return gv_error_set(err, GV_EAUTH,
+                                "the Authorization header must be \"Bearer <token>\" with the "
+                                "token of an invitation link");
+        snprintf(token, sizeof token, "%s", buf + 7);
+    } else if (lws_hdr_copy(wsi, buf, sizeof buf, WSI_TOKEN_HTTP_COOKIE) > 0) {
+        char name[GV__ID_MAX + 8];
+        snprintf(name, sizeof name, "gavel_%s", meeting);
+        cookie_value(buf, name, token, sizeof token);
+    }
+    if (!token[0])
+        return gv_error_set(err, GV_EAUTH,
+                            "no credentials: open your invitation link first (it sets a cookie), "
+                            "or send \"Authorization: Bearer <token>\"");
+    return gv__auth_token(s, token, meeting, g, err);
+}
+
+bool gv__auth_still_valid(struct gv_server *s, const gv__grant *g)
+{
+    const gv_link *link = gv_links_find(s->auth->links, g->hash);
+    return link && !link->revoked_at_ms;
+}
+
+int gv__auth_actor(const gv__room *r, const gv__grant *g, const char *as, char *actor, size_t size,
+                   gv_error *err)
+{
+    actor[0] = '\0';
+    switch (g->kind) {
+    case GV__GRANT_VIEWER:
+        if (as && as[0])
+            return gv_error_set(err, GV_EPERM, "a viewer link acts as nobody: drop ?as=");
+        return 0;
+    case GV__GRANT_PERSON:
+        if (as && as[0] && strcmp(as, g->subject) != 0)
+            return gv_error_set(err, GV_EPERM, "this link is %s's: it cannot act as \"%.64s\"",
+                                g->subject, as);
+        snprintf(actor, size, "%s", g->subject);
+        return 0;
+    case GV__GRANT_ROLE:
+        break;
+    }
+    if (as && as[0]) {
+        if (!gv__room_has_person(r, as))
+            return gv_error_set(err, GV_ENOTFOUND, "no person \"%.64s\" in this meeting", as);
+        if (!gv__room_person_has_role(r, as, g->subject))
+            return gv_error_set(err, GV_EPERM,
+                                "\"%.64s\" is not a %s: this link is for the %s role", as,
+                                g->subject, g->subject);
+        snprintf(actor, size, "%s", as);
+        return 0;
+    }
+    /* No ?as=: the role's only holder, if there is exactly one. */
+    const char *only = NULL;
+    int holders = 0;
+    const char *id;
+    json_t *roles;
+    json_object_foreach(r->people, id, roles)
+    {
+        if (gv__room_person_has_role(r, id, g->subject)) {
+            only = id;
+            holders++;
+        }
+    }
+    (void)roles;
+    if (holders == 1) {
+        snprintf(actor, size, "%s", only);
+        return 0;
+    }
+    return gv_error_set(err, GV_EINVAL,
+                        "this link is for any %s (%d people hold the role): name one with "
+                        "?as=PERSON",
+                        g->subject, holders);
+}

@@ -1,0 +1,327 @@
+/*
+ * Clients: what one connection is owed and the order it is written in.
+ *
+ * A subscriber (WebSocket or SSE) follows its room with a cursor, the seq of
+ * the last event written to it, so a broadcast costs one writeable request
+ * per connection and no copy: on each writeable callback the client writes
+ * one frame, either the next event from the room's ring or the head of its
+ * queue of direct messages (hello, snapshot, acknowledgements, errors). A
+ * direct message carries `after_seq` and waits until every event up to it is
+ * written, so a sender sees its events before the acknowledgement that names
+ * them, and a snapshot (queued with the cursor set to its seq) comes before
+ * the events that follow it.
+ *
+ * A WebSocket client's answers are bounded without cutting it off: once half
+ * its queue is owed (answers queued plus commands in flight), the server stops
+ * reading its messages (lws_rx_flow_control) until it has read its answers.
+ *
+ * States: LIVE -> RESYNC (gv__client_cut: fell max_lag_events behind or its
+ * queue overflowed; writes only the resync notice, then closes) or CLOSING
+ * (gv__client_close: writes what is queued, then closes) -> GONE
+ * (gv__client_closed, from the connection's close callback). The memory goes
+ * with the last reference: the connection's, or a command's in flight.
+ */
+#include "server/server_internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+gv__client *gv__client_new(struct gv_server *s, gv__client_kind kind, struct lws *wsi)
+{
+    gv__client *c = calloc(1, sizeof *c);
+    if (!c)
+        return NULL;
+    c->refs = 1;
+    c->kind = kind;
+    c->state = GV__LIVE;
+    c->srv = s;
+    c->wsi = wsi;
+    c->keepalive_us = gv__mono_us();
+    gv__bucket_init(&c->bucket, s->cfg.command_burst, c->keepalive_us);
+    return c;
+}
+
+gv__client *gv__client_ref(gv__client *c)
+{
+    c->refs++;
+    return c;
+}
+
+static void queue_clear(gv__client *c)
+{
+    while (c->q_len) {
+        gv__frame_unref(c->q[c->q_head].frame);
+        c->q_head = (c->q_head + 1) % GV__DIRECT_MAX;
+        c->q_len--;
+    }
+}
+
+void gv__client_unref(gv__client *c)
+{
+    if (!c || --c->refs > 0)
+        return;
+    queue_clear(c);
+    free(c->rx);
+    free(c->http_body);
+    free(c);
+}
+
+static void unsubscribe(gv__client *c)
+{
+    if (!c->subscribed)
+        return;
+    gv__room *r = c->room;
+    if (c->prev)
+        c->prev->next = c->next;
+    else
+        r->subs = c->next;
+    if (c->next)
+        c->next->prev = c->prev;
+    c->prev = c->next = NULL;
+    r->n_subs--;
+    c->subscribed = false;
+}
+
+void gv__client_closed(gv__client *c)
+{
+    if (!c)
+        return;
+    unsubscribe(c);
+    if (c->addr_counted) {
+        gv__stream_release(c->srv, c->addr);
+        c->addr_counted = false;
+    }
+    if (c->open_counted) {
+        if (c->kind == GV__CLIENT_WS)
+            c->srv->metrics.ws_open--;
+        else
+            c->srv->metrics.sse_open--;
+        c->open_counted = false;
+    }
+    c->state = GV__GONE;
+    c->wsi = NULL;
+    queue_clear(c);
+    gv__client_unref(c);
+}
+
+static void want_write(gv__client *c)
+{
+    if (c->wsi)
+        lws_callback_on_writable(c->wsi);
+}
+
+/* Cuts a reader off: drops what it was owed and tells it to fetch a snapshot. */
+void gv__client_cut(gv__client *c, const char *why)
+{
+    if (c->state != GV__LIVE)
+        return;
+    queue_clear(c);
+    int64_t seq = c->room ? c->room->seq : 0;
+    gv__frame *f =
+        c->kind == GV__CLIENT_SSE
+            ? gv__frame_printf("event: resync\nid\ndata: {\"seq\":%lld,\"reason\":\"%s\"}\n\n",
+                               (long long)seq, why)
+            : gv__frame_printf("{\"type\":\"resync\",\"seq\":%lld,\"reason\":\"%s\"}",
+                               (long long)seq, why);
+    c->state = GV__RESYNC;
+    c->close_status = LWS_CLOSE_STATUS_POLICY_VIOLATION;
+    c->close_reason = "resync";
+    c->srv->metrics.slow_readers_cut++;
+    if (f) {
+        c->q[c->q_head] = (gv__direct){.frame = f, .after_seq = 0};
+        c->q_len = 1;
+    }
+    if (c->wsi) {
+        /* A reader too slow to take even the notice is closed without it. */
+        lws_set_timeout(c->wsi, PENDING_TIMEOUT_USER_OK, 5);
+        want_write(c);
+    }
+}
+
+void gv__client_flow(gv__client *c)
+{
+    if (c->kind != GV__CLIENT_WS || !c->wsi || c->state == GV__GONE)
+        return;
+    unsigned owed_answers = c->q_len + c->in_flight;
+    if (!c->rx_paused && owed_answers >= GV__DIRECT_MAX / 2) {
+        c->rx_paused = true;
+        lws_rx_flow_control(c->wsi, 0);
+    } else if (c->rx_paused && owed_answers <= GV__DIRECT_MAX / 4) {
+        c->rx_paused = false;
+        lws_rx_flow_control(c->wsi, 1);
+    }
+}
+
+int gv__client_send(gv__client *c, gv__frame *f, int64_t after_seq)
+{
+    if (!f)
+        return GV_ENOMEM;
+    if (c->state != GV__LIVE && c->state != GV__CLOSING) {
+        gv__frame_unref(f);
+        return 0;
+    }
+    if (c->q_len == GV__DIRECT_MAX) {
+        gv__frame_unref(f);
+        gv__client_cut(c, "too many messages waiting: read faster, then fetch a snapshot");
+        return GV_ELIMIT;
+    }
+    c->q[(c->q_head + c->q_len) % GV__DIRECT_MAX] = (gv__direct){f, after_seq};
+    c->q_len++;
+    gv__client_flow(c);
+    want_write(c);
+    return 0;
+}
+
+/* Copies msg into out as valid UTF-8: a message may quote bytes a client sent
+ * or be cut in the middle of a character; such bytes become '?'. */
+static void utf8_clean(const char *msg, char *out, size_t size)
+{
+    size_t n = 0;
+    const unsigned char *p = (const unsigned char *)msg;
+    while (*p && n + 1 < size) {
+        size_t len = *p < 0x80         ? 1
+                     : (*p >> 5) == 6  ? 2
+                     : (*p >> 4) == 14 ? 3
+                     : (*p >> 3) == 30 ? 4
+                                       : 0;
+        bool ok = len > 0 && n + len < size;
+        for (size_t i = 1; ok && i < len; i++)
+            ok = (p[i] & 0xc0) == 0x80;
+        /* No overlong forms, surrogates or code points past U+10FFFF. */
+        if (ok && len == 2)
+            ok = p[0] >= 0xc2;
+        else if (ok && len == 3)
+            ok = (p[0] != 0xe0 || p[1] >= 0xa0) && (p[0] != 0xed || p[1] < 0xa0);
+        else if (ok && len == 4)
+            ok = p[0] <= 0xf4 && (p[0] != 0xf0 || p[1] >= 0x90) && (p[0] != 0xf4 || p[1] < 0x90);
+        if (!ok) {
+            out[n++] = '?';
+            p++;
+            continue;
+        }
+        memcpy(out + n, p, len);
+        n += len;
+        p += len;
+    }
+    out[n] = '\0';
+}
+
+char *gv__error_json(const json_t *id, int code, const char *msg)
+{
+    char clean[GV_ERROR_MSG_MAX + 64];
+    utf8_clean(msg ? msg : "", clean, sizeof clean);
+    json_t *j = json_pack("{s:s, s:s, s:s, s:I}", "type", "error", "code", gv_error_name(code),
+                          "message", clean, "server_ms", (json_int_t)gv__now_ms());
+    if (j && id)
+        json_object_set(j, "id", (json_t *)id);
+    if (!j)
+        return NULL;
+    char *s = json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS);
+    json_decref(j);
+    return s;
+}
+
+void gv__client_error(gv__client *c, const json_t *id, int code, const char *msg)
+{
+    char *s = gv__error_json(id, code, msg);
+    if (!s)
+        return;
+    gv__frame *f = c->kind == GV__CLIENT_SSE ? gv__frame_printf("event: error\ndata: %s\n\n", s)
+                                             : gv__frame_copy(s, strlen(s));
+    free(s);
+    gv__client_send(c, f, 0);
+}
+
+void gv__client_close(gv__client *c, int status, const char *reason)
+{
+    if (c->state != GV__LIVE)
+        return;
+    c->state = GV__CLOSING;
+    c->close_status = status;
+    c->close_reason = reason;
+    want_write(c);
+}
+
+int gv__client_subscribe(gv__client *c, gv__room *r, int64_t since_seq, gv_error *err)
+{
+    c->room = r;
+    c->next = r->subs;
+    c->prev = NULL;
+    if (r->subs)
+        r->subs->prev = c;
+    r->subs = c;
+    r->n_subs++;
+    c->subscribed = true;
+    c->subscribed_us = gv__mono_us();
+    /* Events after since_seq if the ring still holds them all, else a snapshot. */
+    if (since_seq >= 0 && since_seq <= r->seq &&
+        (since_seq == r->seq || gv__room_event_frame(r, since_seq + 1, c->kind))) {
+        c->cursor = since_seq;
+        want_write(c);
+        return 0;
+    }
+    gv__frame *snap = gv__room_snapshot_frame(r, c->kind);
+    if (!snap)
+        return gv_error_set(err, GV_ENOMEM, "out of memory encoding the snapshot");
+    c->cursor = r->seq;
+    return gv__client_send(c, gv__frame_ref(snap), 0);
+}
+
+/* Does the client still take events? (A closing client flushes them first.) */
+static bool streaming(const gv__client *c)
+{
+    return (c->state == GV__LIVE || c->state == GV__CLOSING) && c->subscribed;
+}
+
+/* Is anything owed to the client that it may be written now? */
+static bool owed(const gv__client *c)
+{
+    if (c->q_len && c->q[c->q_head].after_seq <= c->cursor)
+        return true;
+    return streaming(c) && c->cursor < c->room->seq;
+}
+
+int gv__client_write(gv__client *c)
+{
+    if (!c->wsi || c->state == GV__GONE)
+        return -1;
+    gv__frame *f = NULL;
+    bool direct = false;
+    if (c->q_len && c->q[c->q_head].after_seq <= c->cursor) {
+        f = c->q[c->q_head].frame;
+        direct = true;
+    } else if (streaming(c) && c->cursor < c->room->seq) {
+        f = gv__room_event_frame(c->room, c->cursor + 1, c->kind);
+        if (!f) {
+            gv__client_cut(c, "the events after your last one are no longer held");
+            return 0;
+        }
+    } else if (c->state == GV__RESYNC || c->state == GV__CLOSING) {
+        if (c->q_len)
+            return 0; /* waits for events its next message follows */
+        /* Everything owed is written: close, saying why. */
+        if (c->kind == GV__CLIENT_WS && c->close_reason)
+            lws_close_reason(c->wsi, (enum lws_close_status)c->close_status,
+                             (unsigned char *)c->close_reason, strlen(c->close_reason));
+        return -1;
+    } else {
+        return 0;
+    }
+    enum lws_write_protocol wp = c->kind == GV__CLIENT_WS ? LWS_WRITE_TEXT : LWS_WRITE_HTTP;
+    if (lws_write(c->wsi, f->payload, f->len, wp) < (int)f->len)
+        return -1;
+    c->keepalive_us = gv__mono_us();
+    if (direct) {
+        gv__frame_unref(f);
+        c->q_head = (c->q_head + 1) % GV__DIRECT_MAX;
+        c->q_len--;
+        gv__client_flow(c);
+    } else {
+        c->cursor++;
+        if (f->made_us >= c->subscribed_us)
+            gv__histogram_observe(&c->srv->metrics.broadcast_latency, c->keepalive_us - f->made_us);
+    }
+    if (owed(c) || ((c->state == GV__RESYNC || c->state == GV__CLOSING) && c->q_len == 0))
+        want_write(c);
+    return 0;
+}

@@ -1,0 +1,123 @@
+/*
+ * Limits: the per-connection command rate (a token bucket) and the number of
+ * streams open from one address.
+ *
+ * The bucket holds at most `burst` tokens and refills at `per_second`; a
+ * command takes one. The address table counts open WebSocket and SSE streams
+ * by peer address in a small chained hash table; an entry lives while its
+ * count is above zero.
+ */
+#include "server/server_internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+void gv__bucket_init(gv__bucket *b, unsigned burst, int64_t now_us)
+{
+    b->tokens = burst;
+    b->last_us = now_us;
+}
+
+bool gv__bucket_take(gv__bucket *b, unsigned per_second, unsigned burst, int64_t now_us)
+{
+    if (now_us > b->last_us) {
+        b->tokens += (double)(now_us - b->last_us) * per_second / 1e6;
+        if (b->tokens > burst)
+            b->tokens = burst;
+        b->last_us = now_us;
+    }
+    if (b->tokens < 1.0)
+        return false;
+    b->tokens -= 1.0;
+    return true;
+}
+
+#define ADDR_BUCKETS 1024
+
+typedef struct addr_entry {
+    struct addr_entry *next;
+    unsigned count;
+    char addr[];
+} addr_entry;
+
+struct gv__addr_table {
+    addr_entry *buckets[ADDR_BUCKETS];
+};
+
+static unsigned addr_hash(const char *s)
+{
+    uint32_t h = 2166136261u; /* FNV-1a */
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 16777619u;
+    return h % ADDR_BUCKETS;
+}
+
+gv__addr_table *gv__addr_table_new(void)
+{
+    return calloc(1, sizeof(gv__addr_table));
+}
+
+void gv__addr_table_free(gv__addr_table *t)
+{
+    if (!t)
+        return;
+    for (unsigned i = 0; i < ADDR_BUCKETS; i++) {
+        addr_entry *e = t->buckets[i];
+        while (e) {
+            addr_entry *next = e->next;
+            free(e);
+            e = next;
+        }
+    }
+    free(t);
+}
+
+static addr_entry **addr_find(gv__addr_table *t, const char *addr)
+{
+    addr_entry **p = &t->buckets[addr_hash(addr)];
+    while (*p && strcmp((*p)->addr, addr) != 0)
+        p = &(*p)->next;
+    return p;
+}
+
+bool gv__addr_acquire(gv__addr_table *t, const char *addr, unsigned max)
+{
+    addr_entry **p = addr_find(t, addr);
+    if (*p) {
+        if ((*p)->count >= max)
+            return false;
+        (*p)->count++;
+        return true;
+    }
+    if (max == 0)
+        return false;
+    size_t n = strlen(addr) + 1;
+    addr_entry *e = malloc(sizeof *e + n);
+    if (!e)
+        return false;
+    memcpy(e->addr, addr, n);
+    e->count = 1;
+    e->next = NULL;
+    *p = e;
+    return true;
+}
+
+void gv__addr_release(gv__addr_table *t, const char *addr)
+{
+    addr_entry **p = addr_find(t, addr);
+    if (!*p)
+        return;
+    if (--(*p)->count == 0) {
+        addr_entry *e = *p;
+        *p = e->next;
+        free(e);
+    }
+}
+
+unsigned gv__addr_count(const gv__addr_table *t, const char *addr)
+{
+    for (const addr_entry *e = t->buckets[addr_hash(addr)]; e; e = e->next)
+        if (strcmp(e->addr, addr) == 0)
+            return e->count;
+    return 0;
+}

@@ -1,0 +1,186 @@
+/*
+ * The server's side of storage: reading a meeting's log when its room is
+ * loaded, and sending committed-to-be batches to the writer.
+ *
+ * Two store handles: `writer` appends (from the writer's side) and `reader`
+ * serves the loop thread's reads, so a read never waits behind a commit
+ * (SQLite in WAL mode lets one writer and many readers run side by side).
+ *
+ * A batch is one command's events, handed to the group-commit writer
+ * (store/writer.h) with its gv__batch as tag. The writer thread wakes the
+ * loop with lws_cancel_service once it has committed; gv__log_poll then
+ * hands each completion to its room on the loop thread, in submission order.
+ */
+#include "server/server_internal.h"
+#include "store/writer.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct gv__batch {
+    gv__room *room;
+    gv__client *client; /** holds a reference until completion */
+    json_t *events;     /** holds a reference */
+    json_t *req_id;     /** holds a reference, may be NULL */
+    int64_t submitted_us;
+};
+
+struct gv__store_link {
+    gv_store *writer_store; /** the writer thread's handle */
+    gv_store *reader;       /** the loop thread's handle */
+    gv_writer *writer;
+    unsigned in_flight;
+};
+
+/* Writer thread: completions are queued; wake the loop to poll them. */
+static void notify(void *ud)
+{
+    struct gv_server *s = ud;
+    lws_cancel_service(s->ctx);
+}
+
+int gv__log_open(struct gv_server *s, const char *db_path, gv_error *err)
+{
+    struct gv__store_link *l = calloc(1, sizeof *l);
+    if (!l)
+        return gv_error_set(err, GV_ENOMEM, "out of memory");
+    s->log = l;
+    if (!(l->writer_store = gv_store_open(db_path, GV_STORE_CREATE, err)) ||
+        !(l->reader = gv_store_open(db_path, 0, err)) ||
+        !(l->writer = gv_writer_new(l->writer_store, notify, s, err)))
+        return err ? err->code : GV_EIO;
+    return 0;
+}
+
+static void batch_free(gv__batch *b)
+{
+    gv__client_unref(b->client);
+    json_decref(b->events);
+    json_decref(b->req_id);
+    free(b);
+}
+
+static void drop_done(void *ud, const gv_write_done *done)
+{
+    (void)ud;
+    batch_free(done->tag);
+}
+
+void gv__log_stop(struct gv_server *s)
+{
+    if (s->log && s->log->writer)
+        gv_writer_stop(s->log->writer);
+}
+
+void gv__log_close(struct gv_server *s)
+{
+    struct gv__store_link *l = s->log;
+    if (!l)
+        return;
+    if (l->writer) {
+        /* Commits what is queued; nobody is left to tell, so the outcomes are dropped. */
+        gv_writer_stop(l->writer);
+        gv_writer_poll(l->writer, drop_done, NULL);
+        gv_writer_free(l->writer);
+    }
+    gv_store_close(l->reader);
+    gv_store_close(l->writer_store);
+    free(l);
+    s->log = NULL;
+}
+
+gv_store *gv__log_reader(struct gv_server *s)
+{
+    return s->log->reader;
+}
+
+unsigned gv__log_in_flight(const struct gv_server *s)
+{
+    return s->log ? s->log->in_flight : 0;
+}
+
+typedef struct read_ctx {
+    int (*each)(void *arg, int64_t seq, const char *bytes, size_t len);
+    void *arg;
+} read_ctx;
+
+static int on_event(void *ud, const gv_stored_event *ev)
+{
+    read_ctx *r = ud;
+    return r->each(r->arg, ev->seq, (const char *)ev->bytes, ev->len);
+}
+
+int gv__log_read(struct gv_server *s, const char *meeting,
+                 int (*each)(void *arg, int64_t seq, const char *bytes, size_t len), void *arg,
+                 gv_error *err)
+{
+    if (meeting[0] == '~')
+        return gv_error_set(err, GV_ENOTFOUND, "no meeting \"%s\"", meeting);
+    read_ctx r = {each, arg};
+    return gv_store_read(s->log->reader, meeting, 0, on_event, &r, err);
+}
+
+int gv__log_submit(struct gv_server *s, gv__room *r, gv__client *c, json_t *events,
+                   const json_t *req_id, gv_error *err)
+{
+    struct gv__store_link *l = s->log;
+    size_t n = json_array_size(events);
+    gv_event_in *in = calloc(n ? n : 1, sizeof *in);
+    char **bytes = calloc(n ? n : 1, sizeof *bytes);
+    gv__batch *b = calloc(1, sizeof *b);
+    int rc = GV_ENOMEM;
+    if (!in || !bytes || !b) {
+        gv_error_set(err, GV_ENOMEM, "out of memory");
+        goto out;
+    }
+    for (size_t i = 0; i < n; i++) {
+        const json_t *ev = json_array_get(events, i);
+        if (!(bytes[i] = gv_event_canonical(ev))) {
+            gv_error_set(err, GV_ENOMEM, "out of memory");
+            goto out;
+        }
+        in[i] = (gv_event_in){
+            .seq = json_integer_value(json_object_get(ev, "seq")),
+            .type = json_string_value(json_object_get(ev, "type")),
+            .at_ms = json_integer_value(json_object_get(ev, "at_ms")),
+            .bytes = (const unsigned char *)bytes[i],
+            .len = strlen(bytes[i]),
+        };
+    }
+    b->room = r;
+    b->events = json_incref(events);
+    b->req_id = req_id ? json_deep_copy(req_id) : NULL;
+    b->client = gv__client_ref(c);
+    b->submitted_us = gv__mono_us();
+    rc = gv_writer_submit(l->writer, r->id, 0, in, n, b, err);
+    if (rc < 0) {
+        batch_free(b);
+        b = NULL;
+        goto out;
+    }
+    b = NULL;
+    l->in_flight++;
+out:
+    for (size_t i = 0; bytes && i < n; i++)
+        free(bytes[i]);
+    free(bytes);
+    free(in);
+    free(b);
+    return rc;
+}
+
+static void on_done(void *ud, const gv_write_done *done)
+{
+    struct gv_server *s = ud;
+    gv__batch *b = done->tag;
+    s->log->in_flight--;
+    gv__room_committed(s, b->room, b->client, b->events, b->req_id, done->code, done->message,
+                       b->submitted_us);
+    batch_free(b);
+}
+
+void gv__log_poll(struct gv_server *s)
+{
+    gv_writer_poll(s->log->writer, on_done, s);
+}

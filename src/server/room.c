@@ -1,0 +1,404 @@
+/*
+ * Rooms: meetings held in memory, and the path of a command through them.
+ *
+ *   gv__room_command: decide against `ahead`, apply there, submit to the writer
+ *   gv__room_committed (writer completion, loop thread): apply to `state`,
+ *     encode each event once per transport into the ring, acknowledge the
+ *     sender, wake every subscriber
+ *
+ * Invariants:
+ * - seq == gv_meeting_seq(state) <= gv_meeting_seq(ahead); they are equal
+ *   when nothing is in flight;
+ * - the ring holds the frames of events (seq - ring_cap, seq] that were
+ *   loaded or committed since the room was loaded;
+ * - nothing reaches a client before the writer reports it durable.
+ * If a commit fails, `ahead` holds events that will never be stored; the room
+ * is marked broken, refuses commands until its other batches complete, then
+ * rebuilds `ahead` from the store.
+ */
+#include "server/server_internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static unsigned room_bucket(const struct gv_server *s, const char *id)
+{
+    uint32_t h = 2166136261u;
+    for (const char *p = id; *p; p++)
+        h = (h ^ (unsigned char)*p) * 16777619u;
+    return h % s->n_rooms_buckets;
+}
+
+void gv__room_free(gv__room *r)
+{
+    if (!r)
+        return;
+    for (unsigned i = 0; i < r->ring_cap; i++) {
+        gv__frame_unref(r->ring_ws[i]);
+        gv__frame_unref(r->ring_sse[i]);
+    }
+    free(r->ring_ws);
+    free(r->ring_sse);
+    gv__frame_unref(r->snap_ws);
+    gv__frame_unref(r->snap_sse);
+    free(r->state_text);
+    json_decref(r->people);
+    gv_meeting_free(r->state);
+    gv_meeting_free(r->ahead);
+    free(r->id);
+    free(r);
+}
+
+/* Encodes event seq (canonical bytes) into the ring, replacing the oldest. */
+static int ring_put(gv__room *r, int64_t seq, const char *canon, size_t len)
+{
+    gv__frame *ws = gv__frame_printf("{\"type\":\"event\",\"event\":%.*s}", (int)len, canon);
+    gv__frame *sse = gv__frame_printf("id: %lld\ndata: %.*s\n\n", (long long)seq, (int)len, canon);
+    if (!ws || !sse) {
+        gv__frame_unref(ws);
+        gv__frame_unref(sse);
+        return GV_ENOMEM;
+    }
+    unsigned i = (unsigned)((seq - 1) % r->ring_cap);
+    gv__frame_unref(r->ring_ws[i]);
+    gv__frame_unref(r->ring_sse[i]);
+    r->ring_ws[i] = ws;
+    r->ring_sse[i] = sse;
+    return 0;
+}
+
+gv__frame *gv__room_event_frame(gv__room *r, int64_t seq, gv__client_kind kind)
+{
+    if (seq < 1 || seq > r->seq || seq <= r->seq - (int64_t)r->ring_cap)
+        return NULL;
+    unsigned i = (unsigned)((seq - 1) % r->ring_cap);
+    return kind == GV__CLIENT_SSE ? r->ring_sse[i] : r->ring_ws[i];
+}
+
+/* Drops the cached encodings of the state: it has changed. */
+static void state_changed(gv__room *r)
+{
+    free(r->state_text);
+    r->state_text = NULL;
+    gv__frame_unref(r->snap_ws);
+    gv__frame_unref(r->snap_sse);
+    r->snap_ws = r->snap_sse = NULL;
+}
+
+const char *gv__room_state_text(gv__room *r)
+{
+    if (r->state_text && r->state_seq == r->seq)
+        return r->state_text;
+    state_changed(r);
+    json_t *j = gv_meeting_to_json(r->state);
+    if (!j)
+        return NULL;
+    r->state_text = json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS);
+    json_decref(j);
+    r->state_seq = r->seq;
+    return r->state_text;
+}
+
+gv__frame *gv__room_snapshot_frame(gv__room *r, gv__client_kind kind)
+{
+    const char *text = gv__room_state_text(r);
+    if (!text)
+        return NULL;
+    gv__frame **slot = kind == GV__CLIENT_SSE ? &r->snap_sse : &r->snap_ws;
+    if (!*slot)
+        *slot = kind == GV__CLIENT_SSE
+                    ? gv__frame_printf(
+                          "event: snapshot\nid: %lld\ndata: {\"seq\":%lld,\"state\":%s}\n\n",
+                          (long long)r->seq, (long long)r->seq, text)
+                    : gv__frame_printf("{\"type\":\"snapshot\",\"seq\":%lld,\"state\":%s}",
+                                       (long long)r->seq, text);
+    return *slot;
+}
+
+/*
+ * Who holds which roles, read from the definition in the first event:
+ * people: [{"id": ..., "roles": [...]}, ...]. Kept as id -> roles array.
+ */
+static int load_people(gv__room *r, const json_t *event)
+{
+    const json_t *people = json_object_get(json_object_get(event, "definition"), "people");
+    json_t *map = json_object();
+    if (!map)
+        return GV_ENOMEM;
+    size_t i;
+    const json_t *p;
+    json_array_foreach(people, i, p)
+    {
+        const char *id = json_string_value(json_object_get(p, "id"));
+        json_t *roles = json_object_get(p, "roles");
+        if (!id)
+            continue;
+        if (json_is_string(roles)) {
+            json_t *one = json_pack("[O]", roles);
+            if (!one || json_object_set_new(map, id, one) < 0)
+                goto fail;
+        } else if (json_object_set_new(
+                       map, id, json_is_array(roles) ? json_incref(roles) : json_array()) < 0) {
+            goto fail;
+        }
+    }
+    json_decref(r->people);
+    r->people = map;
+    return 0;
+fail:
+    json_decref(map);
+    return GV_ENOMEM;
+}
+
+bool gv__room_has_person(const gv__room *r, const char *person)
+{
+    return r->people && json_object_get(r->people, person) != NULL;
+}
+
+bool gv__room_person_has_role(const gv__room *r, const char *person, const char *role)
+{
+    const json_t *roles = r->people ? json_object_get(r->people, person) : NULL;
+    size_t i;
+    const json_t *v;
+    json_array_foreach(roles, i, v)
+    {
+        if (json_is_string(v) && strcmp(json_string_value(v), role) == 0)
+            return true;
+    }
+    return false;
+}
+
+typedef struct load_ctx {
+    gv__room *r;
+    gv_meeting *only; /** when set, rebuild this meeting only (no frames) */
+    int64_t upto;     /** stop after this seq when > 0 */
+    gv_error *err;
+} load_ctx;
+
+static int load_each(void *arg, int64_t seq, const char *canon, size_t len)
+{
+    load_ctx *l = arg;
+    gv__room *r = l->r;
+    if (l->upto > 0 && seq > l->upto)
+        return 0;
+    json_error_t jerr;
+    json_t *ev = json_loadb(canon, len, JSON_REJECT_DUPLICATES, &jerr);
+    if (!ev)
+        return gv_error_set(l->err, GV_ECORRUPT, "meeting %s: stored event %lld is not JSON: %s",
+                            r->id, (long long)seq, jerr.text);
+    int rc;
+    if (l->only) {
+        rc = gv_meeting_apply(l->only, ev, l->err);
+    } else {
+        rc = gv_meeting_apply(r->state, ev, l->err);
+        if (rc == 0)
+            rc = gv_meeting_apply(r->ahead, ev, l->err);
+        if (rc == 0)
+            rc = ring_put(r, seq, canon, len);
+        if (rc == 0 && seq == 1)
+            rc = load_people(r, ev);
+        if (rc == 0)
+            r->seq = seq;
+    }
+    json_decref(ev);
+    return rc;
+}
+
+int gv__room_get(struct gv_server *s, const char *id, gv__room **out, gv_error *err)
+{
+    unsigned b = room_bucket(s, id);
+    for (gv__room *r = s->rooms[b]; r; r = r->hash_next) {
+        if (strcmp(r->id, id) == 0) {
+            *out = r;
+            return 0;
+        }
+    }
+    int rc = GV_ENOMEM;
+    gv__room *r = calloc(1, sizeof *r);
+    if (!r)
+        goto nomem;
+    r->ring_cap = s->cfg.max_lag_events ? s->cfg.max_lag_events : 1;
+    r->id = strdup(id);
+    r->state = gv_meeting_new();
+    r->ahead = gv_meeting_new();
+    r->ring_ws = calloc(r->ring_cap, sizeof *r->ring_ws);
+    r->ring_sse = calloc(r->ring_cap, sizeof *r->ring_sse);
+    if (!r->id || !r->state || !r->ahead || !r->ring_ws || !r->ring_sse)
+        goto nomem;
+    load_ctx l = {.r = r, .err = err};
+    rc = gv__log_read(s, id, load_each, &l, err);
+    if (rc < 0)
+        goto fail;
+    if (r->seq == 0) {
+        rc = gv_error_set(err, GV_ENOTFOUND, "meeting \"%s\" has no events", id);
+        goto fail;
+    }
+    r->hash_next = s->rooms[b];
+    s->rooms[b] = r;
+    s->n_rooms++;
+    *out = r;
+    return 0;
+nomem:
+    gv_error_set(err, GV_ENOMEM, "out of memory loading meeting \"%s\"", id);
+fail:
+    gv__room_free(r);
+    return rc;
+}
+
+/* After a failed commit, once nothing is in flight: `ahead` = `state` again. */
+static void rebuild_ahead(struct gv_server *s, gv__room *r)
+{
+    gv_error err;
+    gv_error_clear(&err);
+    gv_meeting *m = gv_meeting_new();
+    if (!m)
+        return; /* stays broken; the next completion or command retries */
+    load_ctx l = {.r = r, .only = m, .upto = r->seq, .err = &err};
+    if (gv__log_read(s, r->id, load_each, &l, &err) < 0 || gv_meeting_seq(m) != r->seq) {
+        lwsl_err("meeting %s: cannot rebuild after a failed commit: %s\n", r->id, err.msg);
+        gv_meeting_free(m);
+        return;
+    }
+    gv_meeting_free(r->ahead);
+    r->ahead = m;
+    r->broken = false;
+}
+
+static void refuse(gv__client *c, const json_t *id, int code, const char *msg)
+{
+    gv__metrics_command(&c->srv->metrics, code);
+    if (c->kind == GV__CLIENT_HTTP_CMD) {
+        free(c->http_body);
+        c->http_body = gv__error_json(id, code, msg);
+        c->http_status = gv__http_status(code);
+        if (c->wsi)
+            lws_callback_on_writable(c->wsi);
+    } else {
+        gv__client_error(c, id, code, msg);
+    }
+}
+
+void gv__room_command(gv__room *r, gv__client *c, const json_t *cmd, const json_t *id)
+{
+    struct gv_server *s = c->srv;
+    gv_error err;
+    gv_error_clear(&err);
+    if (s->stopping)
+        return refuse(c, id, GV_EBUSY,
+                      "the server is shutting down: send the command again "
+                      "once it is back");
+    if (r->broken && r->in_flight == 0)
+        rebuild_ahead(s, r);
+    if (r->broken)
+        return refuse(c, id, GV_EBUSY, "storage failed a moment ago: send the command again");
+    if (!c->actor[0])
+        return refuse(c, id, GV_EPERM, "this link is read-only: it cannot send commands");
+    json_t *events = NULL;
+    int rc = gv_meeting_decide(r->ahead, cmd, c->actor, gv__now_ms(), &events, &err);
+    if (rc < 0)
+        return refuse(c, id, rc, err.msg);
+    size_t i;
+    json_t *ev;
+    json_array_foreach(events, i, ev)
+    {
+        if ((rc = gv_meeting_apply(r->ahead, ev, &err)) < 0) {
+            /* decide made an event apply refuses: a core bug; ahead may be half-changed. */
+            lwsl_err("meeting %s: event from \"%s\" does not apply: %s\n", r->id,
+                     json_string_value(json_object_get(cmd, "type")), err.msg);
+            r->broken = true;
+            json_decref(events);
+            return refuse(c, id, GV_ECORRUPT, "the server could not apply this command's events");
+        }
+    }
+    rc = gv__log_submit(s, r, c, events, id, &err);
+    json_decref(events);
+    if (rc < 0) {
+        r->broken = true;
+        return refuse(c, id, rc, err.msg);
+    }
+    r->in_flight++;
+    c->in_flight++;
+    gv__client_flow(c);
+}
+
+/* The acknowledgement, with the events for HTTP (the sender may not be streaming). */
+static void acknowledge(gv__client *c, const json_t *id, const json_t *events, int64_t first,
+                        int64_t last)
+{
+    json_t *ack = json_pack("{s:s, s:I, s:I, s:I}", "type", "ack", "first_seq", (json_int_t)first,
+                            "last_seq", (json_int_t)last, "server_ms", (json_int_t)gv__now_ms());
+    if (!ack)
+        return;
+    if (id)
+        json_object_set(ack, "id", (json_t *)id);
+    if (c->kind == GV__CLIENT_HTTP_CMD) {
+        if (json_object_set(ack, "events", (json_t *)events) == 0) {
+            free(c->http_body);
+            c->http_body = json_dumps(ack, JSON_COMPACT | JSON_SORT_KEYS);
+            c->http_status = c->http_body ? 200 : 500;
+        }
+        if (c->wsi)
+            lws_callback_on_writable(c->wsi);
+    } else if (c->state == GV__LIVE || c->state == GV__CLOSING) {
+        gv__client_send(c, gv__frame_json(ack), last);
+    }
+    json_decref(ack);
+}
+
+void gv__room_committed(struct gv_server *s, gv__room *r, gv__client *c, json_t *events,
+                        const json_t *req_id, int rc, const char *msg, int64_t submitted_us)
+{
+    gv_error err;
+    gv_error_clear(&err);
+    int64_t now_us = gv__mono_us();
+    r->in_flight--;
+    c->in_flight--;
+    gv__histogram_observe(&s->metrics.commit_latency, now_us - submitted_us);
+    if (rc < 0) {
+        r->broken = true;
+        char text[GV_ERROR_MSG_MAX + 64];
+        snprintf(text, sizeof text, "the command could not be stored: %s", msg ? msg : "");
+        refuse(c, req_id, rc, text);
+    } else {
+        int64_t first = r->seq + 1;
+        size_t i;
+        json_t *ev;
+        json_array_foreach(events, i, ev)
+        {
+            char *canon = gv_event_canonical(ev);
+            rc = canon ? gv_meeting_apply(r->state, ev, &err) : GV_ENOMEM;
+            if (rc == 0)
+                rc = ring_put(r, r->seq + 1, canon, strlen(canon));
+            free(canon);
+            if (rc < 0) {
+                /* Durable but not appliable: the store and memory disagree. */
+                lwsl_err("meeting %s: committed event does not apply: %s\n", r->id, err.msg);
+                r->broken = true;
+                break;
+            }
+            r->seq++;
+            s->metrics.events_committed++;
+        }
+        gv__metrics_command(&s->metrics, rc);
+        if (rc == 0)
+            acknowledge(c, req_id, events, first, r->seq);
+        else
+            refuse(c, req_id, rc, "the server could not apply this command's events");
+        /* Wake every reader; cut off those too far behind to catch up from the ring. */
+        for (gv__client *sub = r->subs, *next; sub; sub = next) {
+            next = sub->next;
+            if (sub->state != GV__LIVE)
+                continue;
+            if (r->seq - sub->cursor > (int64_t)r->ring_cap) {
+                gv__client_cut(sub, "fell too far behind: fetch a snapshot");
+                continue;
+            }
+            if (sub->wsi)
+                lws_callback_on_writable(sub->wsi);
+        }
+    }
+    gv__client_flow(c);
+    if (r->broken && r->in_flight == 0)
+        rebuild_ahead(s, r);
+}

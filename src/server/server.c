@@ -1,0 +1,364 @@
+/*
+ * The server: the lws context and its vhost, the one event loop, signals,
+ * the periodic tick and the orderly stop.
+ *
+ * Threads: the loop thread runs gv_server_run and owns everything; the
+ * store's writer thread commits and wakes the loop with lws_cancel_service;
+ * a signal thread waits for SIGTERM and SIGINT (blocked everywhere else, so
+ * no handler ever runs on another thread's stack) and asks the loop to stop
+ * the same way. Wake-ups arrive as LWS_CALLBACK_EVENT_WAIT_CANCELLED and go
+ * to gv__server_wake.
+ *
+ * Stopping (states of s->stopping and friends):
+ *   running --stop requested--> stopping: new connections are closed as
+ *     soon as they are accepted (http.c, LWS_CALLBACK_FILTER_NETWORK_CONNECTION;
+ *     lws 4.1's lws_context_deprecate, which would close the listening socket,
+ *     uses the socket's memory after freeing it), new commands are refused
+ *     (busy), commits in flight finish and are acknowledged and broadcast;
+ *   once nothing is in flight, every stream is closed cleanly (queued frames
+ *     first; WebSocket close 1001);
+ *   done when no stream is left or shutdown_grace_ms has passed; then
+ *     gv_server_run returns 0.
+ */
+#define _GNU_SOURCE
+#include "server/server_internal.h"
+
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "server/tokens.h"
+
+#define TICK_US 250000
+
+int64_t gv__now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int64_t gv__mono_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+void gv_server_config_init(gv_server_config *c)
+{
+    memset(c, 0, sizeof *c);
+    c->db_path = "gavel.db";
+    c->listen_addr = "127.0.0.1";
+    c->port = 8080;
+    c->max_message_bytes = 16 * 1024;
+    c->commands_per_second = 10;
+    c->command_burst = 30;
+    c->max_streams_per_addr = 256;
+    c->max_streams = 20000;
+    c->idle_timeout_s = 30;
+    c->max_lag_events = 1024;
+    c->shutdown_grace_ms = 5000;
+}
+
+static struct lws_protocols protocols[3];
+
+static void init_protocols(void)
+{
+    protocols[0] = (struct lws_protocols){
+        .name = "http",
+        .callback = gv__http_callback,
+        .per_session_data_size = gv__http_pss_size,
+    };
+    protocols[1] = (struct lws_protocols){
+        .name = GV__WS_PROTOCOL,
+        .callback = gv__ws_callback,
+        .per_session_data_size = gv__ws_pss_size,
+        .rx_buffer_size = 4096,
+    };
+    protocols[2] = (struct lws_protocols){0};
+}
+
+static char *dup_or_null(const char *s, bool *failed)
+{
+    char *d = s ? strdup(s) : NULL;
+    if (s && !d)
+        *failed = true;
+    return d;
+}
+
+static void tick(lws_sorted_usec_list_t *sul);
+
+gv_server *gv_server_new(const gv_server_config *cfg, gv_error *err)
+{
+    gv_server *s = calloc(1, sizeof *s);
+    if (!s) {
+        gv_error_set(err, GV_ENOMEM, "out of memory");
+        return NULL;
+    }
+    bool failed = false;
+    s->cfg = *cfg;
+    s->cfg.db_path = s->own_db_path = dup_or_null(cfg->db_path, &failed);
+    s->cfg.listen_addr = s->own_listen_addr = dup_or_null(cfg->listen_addr, &failed);
+    s->cfg.public_url = s->own_public_url = dup_or_null(cfg->public_url, &failed);
+    s->cfg.tls_cert = s->own_tls_cert = dup_or_null(cfg->tls_cert, &failed);
+    s->cfg.tls_key = s->own_tls_key = dup_or_null(cfg->tls_key, &failed);
+    atomic_init(&s->stop_requested, false);
+    s->n_rooms_buckets = 1024;
+    s->rooms = calloc(s->n_rooms_buckets, sizeof *s->rooms);
+    s->addrs = gv__addr_table_new();
+    if (!s->rooms || !s->addrs || failed) {
+        gv_error_set(err, GV_ENOMEM, "out of memory");
+        goto fail;
+    }
+
+    /* Signals are taken by the signal thread only: block them before any
+     * other thread (the writer's) is started, so they inherit the mask. */
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGUSR1);
+    pthread_sigmask(SIG_BLOCK, &set, NULL);
+
+    init_protocols();
+    lws_set_log_level(LLL_ERR, NULL);
+    s->retry = (lws_retry_bo_t){
+        .secs_since_valid_ping = (uint16_t)(cfg->idle_timeout_s ? cfg->idle_timeout_s : 30),
+        .secs_since_valid_hangup = (uint16_t)(cfg->idle_timeout_s ? 2 * cfg->idle_timeout_s : 60),
+    };
+    struct lws_context_creation_info info;
+    memset(&info, 0, sizeof info);
+    info.iface = s->cfg.listen_addr;
+    info.port = cfg->port;
+    info.protocols = protocols;
+    info.user = s;
+    info.options = LWS_SERVER_OPTION_HTTP_HEADERS_SECURITY_BEST_PRACTICES_ENFORCE;
+    info.retry_and_idle_policy = &s->retry;
+    info.max_http_header_data = 4096;
+    info.timeout_secs = 10;
+    info.keepalive_timeout = 5;
+    info.ka_time = 60;
+    info.ka_probes = 3;
+    info.ka_interval = 10;
+    info.vhost_name = "gavel";
+    if (cfg->tls_cert) {
+        info.options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
+        info.ssl_cert_filepath = s->cfg.tls_cert;
+        info.ssl_private_key_filepath = s->cfg.tls_key;
+        s->tls = true;
+    }
+    s->ctx = lws_create_context(&info);
+    if (!s->ctx) {
+        gv_error_set(err, GV_EIO, "cannot listen on %s:%d: is the address right and the port free?",
+                     cfg->listen_addr, cfg->port);
+        goto fail;
+    }
+    s->vhost = lws_get_vhost_by_name(s->ctx, "gavel");
+    s->port = s->vhost ? lws_get_vhost_listen_port(s->vhost) : cfg->port;
+    if (cfg->public_url) {
+        s->base_url = strdup(cfg->public_url);
+    } else {
+        char url[300];
+        snprintf(url, sizeof url, "%s://%s:%d", s->tls ? "https" : "http", cfg->listen_addr,
+                 s->port);
+        s->base_url = strdup(url);
+    }
+    if (!s->base_url) {
+        gv_error_set(err, GV_ENOMEM, "out of memory");
+        goto fail;
+    }
+    if (gv__log_open(s, s->cfg.db_path, err) < 0 || gv__auth_init(s, err) < 0)
+        goto fail;
+    return s;
+fail:
+    gv_server_free(s);
+    return NULL;
+}
+
+int gv_server_port(const gv_server *s)
+{
+    return s->port;
+}
+
+void gv_server_stop(gv_server *s)
+{
+    atomic_store(&s->stop_requested, true);
+    if (s->ctx)
+        lws_cancel_service(s->ctx);
+}
+
+static void *signal_thread(void *arg)
+{
+    gv_server *s = arg;
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGUSR1);
+    for (;;) {
+        int sig = 0;
+        if (sigwait(&set, &sig) != 0)
+            continue;
+        if (sig == SIGUSR1)
+            return NULL; /* gv_server_run is finishing */
+        gv_server_stop(s);
+    }
+}
+
+/* Every subscriber of every room, for the tick's sweeps. */
+static void each_subscriber(gv_server *s, void (*fn)(gv_server *s, gv__client *c))
+{
+    for (unsigned b = 0; b < s->n_rooms_buckets; b++)
+        for (gv__room *r = s->rooms[b]; r; r = r->hash_next)
+            for (gv__client *c = r->subs, *next; c; c = next) {
+                next = c->next;
+                fn(s, c);
+            }
+}
+
+static void close_for_stop(gv_server *s, gv__client *c)
+{
+    (void)s;
+    gv__client_close(c, LWS_CLOSE_STATUS_GOINGAWAY, "server shutting down");
+}
+
+/* Streams of revoked links end; idle SSE streams get a comment so that
+ * proxies keep them and dead peers are found. */
+static void sweep(gv_server *s, gv__client *c)
+{
+    if (c->state != GV__LIVE)
+        return;
+    if (!gv__auth_still_valid(s, &c->grant)) {
+        gv__client_error(c, NULL, GV_EPERM, "this link was revoked");
+        gv__client_close(c, LWS_CLOSE_STATUS_POLICY_VIOLATION, "link revoked");
+        return;
+    }
+    if (c->kind == GV__CLIENT_SSE && c->q_len == 0 &&
+        gv__mono_us() - c->keepalive_us > (int64_t)s->cfg.idle_timeout_s * 500000)
+        gv__client_send(c, gv__frame_copy(":\n\n", 3), 0);
+}
+
+static void stop_progress(gv_server *s)
+{
+    if (gv__log_in_flight(s) == 0 && !s->streams_closed) {
+        s->streams_closed = true;
+        each_subscriber(s, close_for_stop);
+    }
+    if ((s->streams_closed && s->n_streams == 0) || gv__mono_us() > s->stop_deadline_us)
+        s->done = true;
+}
+
+void gv__server_wake(gv_server *s)
+{
+    if (s->log)
+        gv__log_poll(s);
+    if (atomic_load(&s->stop_requested) && !s->stopping) {
+        s->stopping = true;
+        s->stop_deadline_us = gv__mono_us() + (int64_t)s->cfg.shutdown_grace_ms * 1000;
+    }
+    if (s->stopping)
+        stop_progress(s);
+}
+
+static void tick(lws_sorted_usec_list_t *sul)
+{
+    gv_server *s = lws_container_of(sul, gv_server, tick);
+    gv__auth_tick(s);
+    each_subscriber(s, sweep);
+    if (s->stopping)
+        stop_progress(s);
+    lws_sul_schedule(s->ctx, 0, &s->tick, tick, TICK_US);
+}
+
+int gv_server_run(gv_server *s)
+{
+    if (pthread_create(&s->sig_thread, NULL, signal_thread, s) == 0)
+        s->sig_thread_running = true;
+    lws_sul_schedule(s->ctx, 0, &s->tick, tick, TICK_US);
+    int rc = 0;
+    while (!s->done) {
+        if (lws_service(s->ctx, 0) < 0) {
+            rc = GV_EIO;
+            break;
+        }
+    }
+    lws_sul_cancel(&s->tick);
+    if (s->sig_thread_running) {
+        pthread_kill(s->sig_thread, SIGUSR1);
+        pthread_join(s->sig_thread, NULL);
+        s->sig_thread_running = false;
+    }
+    return rc;
+}
+
+int gv_server_role_links(gv_server *s, const char *meeting_id,
+                         void (*print)(void *arg, const char *role, const char *url), void *arg,
+                         gv_error *err)
+{
+    static const char *const roles[] = {"chair",      "moderator", "secretariat",
+                                        "rapporteur", "panelist",  "participant"};
+    gv__room *r = NULL;
+    int rc = gv__room_get(s, meeting_id, &r, err);
+    if (rc < 0)
+        return rc;
+    char token[GV_TOKEN_CHARS + 1], url[600];
+    for (size_t i = 0; i <= sizeof roles / sizeof roles[0]; i++) {
+        bool viewer = i == sizeof roles / sizeof roles[0];
+        const char *role = viewer ? "viewer" : roles[i];
+        bool held = viewer;
+        const char *id;
+        json_t *v;
+        json_object_foreach(r->people, id, v)
+        {
+            if (gv__room_person_has_role(r, id, role))
+                held = true;
+        }
+        if (!held)
+            continue;
+        rc = gv_links_issue(s->log ? gv__log_reader(s) : NULL, meeting_id,
+                            viewer ? GV_LINK_VIEWER : GV_LINK_ROLE, role, "gavel serve",
+                            gv__now_ms(), token, err);
+        if (rc < 0)
+            return rc;
+        snprintf(url, sizeof url, "%s/join/%s", s->base_url, token);
+        print(arg, role, url);
+    }
+    gv__auth_refresh(s);
+    return 0;
+}
+
+void gv_server_free(gv_server *s)
+{
+    if (!s)
+        return;
+    /* The writer first (it wakes the loop through the context), then the
+     * clients (their close callbacks leave the rooms), then storage (which
+     * drops completions nobody will read), then the rooms. */
+    gv__log_stop(s);
+    if (s->ctx)
+        lws_context_destroy(s->ctx);
+    s->ctx = NULL;
+    gv__log_close(s);
+    for (unsigned b = 0; s->rooms && b < s->n_rooms_buckets; b++) {
+        gv__room *r = s->rooms[b];
+        while (r) {
+            gv__room *next = r->hash_next;
+            gv__room_free(r);
+            r = next;
+        }
+    }
+    free(s->rooms);
+    gv__auth_free(s);
+    gv__addr_table_free(s->addrs);
+    free(s->base_url);
+    free(s->own_db_path);
+    free(s->own_listen_addr);
+    free(s->own_public_url);
+    free(s->own_tls_cert);
+    free(s->own_tls_key);
+    free(s);
+}

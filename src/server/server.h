@@ -1,0 +1,81 @@
+/*
+ * The live server: meetings on the network over HTTP, WebSocket and
+ * Server-Sent Events (docs/protocol.md), on one libwebsockets event loop.
+ *
+ * One thread, the loop thread, owns every meeting's state, every connection
+ * and every frame. The store's writer thread commits events; its completions
+ * come back to the loop thread, which only then applies them, acknowledges the
+ * sender and broadcasts (DESIGN.md principle 3).
+ *
+ * Lifecycle: gv_server_config_init, gv_server_new, gv_server_run (returns when
+ * stopped), gv_server_free. gv_server_stop may be called from any thread.
+ */
+#ifndef GV_SERVER_SERVER_H
+#define GV_SERVER_SERVER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/error.h"
+
+typedef struct gv_server gv_server;
+
+typedef struct gv_server_config {
+    const char *db_path;           /** SQLite database holding the meetings */
+    const char *listen_addr;       /** address to bind, "127.0.0.1" by default */
+    int port;                      /** TCP port; 0 picks a free one (see gv_server_port) */
+    const char *public_url;        /** base of printed links; NULL: http://ADDR:PORT */
+    const char *tls_cert;          /** PEM certificate file; NULL serves plain HTTP */
+    const char *tls_key;           /** PEM private key file for tls_cert */
+    size_t max_message_bytes;      /** largest WebSocket message or HTTP body accepted */
+    unsigned commands_per_second;  /** token bucket refill rate per connection */
+    unsigned command_burst;        /** token bucket size per connection */
+    unsigned max_streams_per_addr; /** open WebSocket and SSE streams per client address */
+    unsigned max_streams;          /** open streams in all */
+    unsigned idle_timeout_s;       /** a stream silent this long is pinged, twice this closed */
+    unsigned max_lag_events;       /** events a reader may fall behind before it is cut off */
+    unsigned shutdown_grace_ms;    /** how long SIGTERM waits for commits and goodbyes */
+} gv_server_config;
+
+/* Fills c with the defaults (see docs/protocol.md, "Limits"). */
+void gv_server_config_init(gv_server_config *c);
+
+/*
+ * Opens the database, loads nothing yet (meetings are loaded on first use),
+ * starts the store's writer thread and binds the listening socket. Returns
+ * NULL with err set when the database cannot be opened or the address cannot
+ * be bound. The config's strings are copied.
+ */
+gv_server *gv_server_new(const gv_server_config *c, gv_error *err);
+
+/* The bound TCP port (useful when the config asked for port 0). */
+int gv_server_port(const gv_server *s);
+
+/*
+ * Loads the meeting `meeting_id` (which must exist in the database) and issues
+ * a fresh invitation link for each role in it, calling print(arg, role, url)
+ * for each: chair, moderator, secretariat, rapporteur, panelist, participant
+ * and viewer (read-only). Roles nobody holds are skipped, except viewer.
+ * Returns 0 or a negative GV_E* code with err set.
+ */
+int gv_server_role_links(gv_server *s, const char *meeting_id,
+                         void (*print)(void *arg, const char *role, const char *url), void *arg,
+                         gv_error *err);
+
+/*
+ * Runs the event loop until gv_server_stop is called or SIGTERM/SIGINT
+ * arrives (gv_server_run blocks both in the calling thread and handles them
+ * itself). On stop it stops accepting connections, refuses new commands,
+ * waits for commits in flight, writes their acknowledgements and events,
+ * closes every client cleanly and returns 0. Returns a negative code if the
+ * loop fails.
+ */
+int gv_server_run(gv_server *s);
+
+/* Asks a running server to stop as described above. Safe from any thread. */
+void gv_server_stop(gv_server *s);
+
+/* Stops the writer, closes the database and frees everything. NULL is allowed. */
+void gv_server_free(gv_server *s);
+
+#endif

@@ -1,0 +1,370 @@
+/*
+ * Snapshot, then stream: the WebSocket and SSE streams of the real server.
+ * Every event a stream carries folds into exactly the state the snapshot
+ * shows; a stream resumed with Last-Event-ID or ?since= misses nothing and
+ * repeats nothing; a sender sees its events before their acknowledgement.
+ */
+#include "support.h"
+
+#include "server/client.h"
+
+typedef struct fixture {
+    char dir[128];
+    char db[256];
+    tc_server srv;
+} fixture;
+
+static int start(void **state, const char *const *extra)
+{
+    fixture *f = calloc(1, sizeof *f);
+    tc_tempdir(f->dir, sizeof f->dir, "stream");
+    snprintf(f->db, sizeof f->db, "%s/gavel.db", f->dir);
+    if (tc_make_db(f->db) < 0)
+        return -1;
+    const char *args[16] = {"--meeting", "test-panel"};
+    int n = 2;
+    for (; extra && *extra; extra++)
+        args[n++] = *extra;
+    args[n] = NULL;
+    if (tc_server_start(&f->srv, f->db, args) < 0)
+        return -1;
+    *state = f;
+    return 0;
+}
+
+static int setup(void **state)
+{
+    return start(state, NULL);
+}
+
+static int setup_small_ring(void **state)
+{
+    const char *extra[] = {"--max-lag-events", "4", NULL};
+    return start(state, extra);
+}
+
+static int teardown(void **state)
+{
+    fixture *f = *state;
+    int status = tc_server_stop(&f->srv, SIGTERM);
+    char cmd[300];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", f->dir);
+    if (system(cmd) != 0)
+        fprintf(stderr, "could not remove %s\n", f->dir);
+    free(f);
+    return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -1;
+}
+
+/* Sends a command over HTTP as the holder of `role`'s link; returns the status. */
+static int command(fixture *f, const char *role, const char *body)
+{
+    char extra[256], path[] = "/api/v1/meetings/test-panel/commands";
+    snprintf(extra, sizeof extra, "Authorization: Bearer %s\r\n", tc_role_token(&f->srv, role));
+    tc_response r;
+    int rc = tc_http(f->srv.port, "POST", path, extra, body, strlen(body), &r, 10000);
+    int status = rc < 0 ? -1 : r.status;
+    tc_response_free(&r);
+    return status;
+}
+
+/* Makes n more events (notes by the chair). */
+static void make_events(fixture *f, int n)
+{
+    for (int i = 0; i < n; i++) {
+        char body[100];
+        snprintf(body, sizeof body, "{\"type\":\"add_note\",\"text\":\"note %d\"}", i);
+        assert_int_equal(command(f, "chair", body), 200);
+    }
+}
+
+static char *bearer(fixture *f, const char *role)
+{
+    static char h[128];
+    snprintf(h, sizeof h, "Authorization: Bearer %s\r\n", tc_role_token(&f->srv, role));
+    return h;
+}
+
+/* The server's state now, as compact sorted JSON (caller frees). */
+static char *snapshot_state(fixture *f, int64_t *seq)
+{
+    tc_response r;
+    assert_int_equal(tc_get(f->srv.port, "/api/v1/meetings/test-panel/snapshot",
+                            tc_role_token(&f->srv, "viewer"), &r),
+                     200);
+    json_t *j = tc_json(&r);
+    tc_response_free(&r);
+    if (seq)
+        *seq = json_integer_value(json_object_get(j, "seq"));
+    char *s = json_dumps(json_object_get(j, "state"), JSON_COMPACT | JSON_SORT_KEYS);
+    json_decref(j);
+    return s;
+}
+
+static void test_ws_hello_snapshot_ack(void **state)
+{
+    fixture *f = *state;
+    tc_ws ws;
+    assert_int_equal(
+        tc_ws_open(&ws, f->srv.port, "/api/v1/meetings/test-panel/ws", bearer(f, "chair"), NULL),
+        101);
+    json_t *hello = tc_ws_recv_json(&ws, 5000);
+    assert_string_equal(json_string_value(json_object_get(hello, "type")), "hello");
+    assert_string_equal(json_string_value(json_object_get(hello, "person")), "chair");
+    assert_int_equal(json_integer_value(json_object_get(hello, "seq")), 1);
+    assert_true(json_integer_value(json_object_get(hello, "server_ms")) > 1600000000000LL);
+    assert_int_equal(
+        json_integer_value(json_object_get(json_object_get(hello, "limits"), "max_message_bytes")),
+        16384);
+    json_decref(hello);
+    json_t *snap = tc_ws_recv_json(&ws, 5000);
+    assert_string_equal(json_string_value(json_object_get(snap, "type")), "snapshot");
+    assert_int_equal(json_integer_value(json_object_get(snap, "seq")), 1);
+    json_decref(snap);
+
+    /* The sender's own events come before the acknowledgement that names them. */
+    tc_ws_send(&ws, "{\"type\":\"open_meeting\",\"id\":41}");
+    json_t *ev = tc_ws_recv_json(&ws, 5000);
+    assert_string_equal(json_string_value(json_object_get(ev, "type")), "event");
+    assert_int_equal(json_integer_value(json_object_get(json_object_get(ev, "event"), "seq")), 2);
+    json_decref(ev);
+    json_t *ack = tc_ws_recv_json(&ws, 5000);
+    assert_string_equal(json_string_value(json_object_get(ack, "type")), "ack");
+    assert_int_equal(json_integer_value(json_object_get(ack, "id")), 41);
+    assert_int_equal(json_integer_value(json_object_get(ack, "last_seq")), 2);
+    json_decref(ack);
+
+    /* A refusal is an error with the request id and nothing else. */
+    tc_ws_send(&ws, "{\"type\":\"open_meeting\",\"id\":\"again\"}");
+    json_t *err = tc_ws_recv_json(&ws, 5000);
+    assert_string_equal(json_string_value(json_object_get(err, "type")), "error");
+    assert_string_equal(json_string_value(json_object_get(err, "code")), "conflict");
+    assert_string_equal(json_string_value(json_object_get(err, "id")), "again");
+    json_decref(err);
+
+    /* sync answers with the server's clock. */
+    tc_ws_send(&ws, "{\"type\":\"sync\",\"id\":5}");
+    json_t *sync = tc_ws_recv_json(&ws, 5000);
+    assert_string_equal(json_string_value(json_object_get(sync, "type")), "sync");
+    assert_true(json_integer_value(json_object_get(sync, "server_ms")) > 1600000000000LL);
+    json_decref(sync);
+    tc_ws_close(&ws);
+}
+
+/* Folds the SSE stream (from seq 1) and compares every prefix the WS client saw. */
+static void test_stream_folds_to_snapshot(void **state)
+{
+    fixture *f = *state;
+    tc_sse sse;
+    assert_int_equal(tc_sse_open(&sse, f->srv.port, "/api/v1/meetings/test-panel/events?since=0",
+                                 bearer(f, "viewer")),
+                     200);
+    char ct[64];
+    tc_header(sse.head.head, "content-type", ct, sizeof ct);
+    assert_string_equal(ct, "text/event-stream");
+
+    assert_int_equal(command(f, "chair", "{\"type\":\"open_meeting\"}"), 200);
+    assert_int_equal(command(f, "chair", "{\"type\":\"start_item\",\"item\":\"discussion\"}"), 200);
+    make_events(f, 5);
+    /* A second reader joins in the middle: it gets a snapshot at its seq. */
+    tc_ws ws;
+    assert_int_equal(
+        tc_ws_open(&ws, f->srv.port, "/api/v1/meetings/test-panel/ws", bearer(f, "viewer"), NULL),
+        101);
+    json_t *hello = tc_ws_recv_json(&ws, 5000);
+    json_t *snap = tc_ws_recv_json(&ws, 5000);
+    int64_t mid_seq = json_integer_value(json_object_get(snap, "seq"));
+    assert_int_equal(mid_seq, json_integer_value(json_object_get(hello, "seq")));
+    char *mid_state = json_dumps(json_object_get(snap, "state"), JSON_COMPACT | JSON_SORT_KEYS);
+    json_decref(hello);
+    json_decref(snap);
+    assert_int_equal(command(f, "participant", "{\"type\":\"check_in\"}"), 400); /* needs ?as= */
+    make_events(f, 4);
+    int64_t last;
+    char *final_state = snapshot_state(f, &last);
+
+    /* Fold the SSE stream: ids 1..last in order, nothing twice. */
+    gv_meeting *m = gv_meeting_new();
+    gv_error err = {0};
+    tc_event e;
+    int64_t want = 1;
+    bool saw_mid = false;
+    while (want <= last) {
+        assert_int_equal(tc_sse_next(&sse, 5000, &e), 1);
+        if (strcmp(e.name, "message") == 0) {
+            assert_int_equal(atoll(e.id), want);
+            json_error_t jerr;
+            json_t *ev = json_loads(e.data, 0, &jerr);
+            assert_non_null(ev);
+            if (gv_meeting_apply(m, ev, &err) < 0)
+                fail_msg("event %lld does not fold: %s", (long long)want, err.msg);
+            json_decref(ev);
+            if (want == mid_seq) {
+                char *s = gvt_state(m);
+                assert_string_equal(s, mid_state);
+                free(s);
+                saw_mid = true;
+            }
+            want++;
+        } else {
+            assert_true(strcmp(e.name, "hello") == 0);
+        }
+        tc_event_free(&e);
+    }
+    assert_true(saw_mid);
+    char *folded = gvt_state(m);
+    assert_string_equal(folded, final_state);
+
+    /* The WS reader got exactly the events after its snapshot. */
+    for (int64_t s = mid_seq + 1; s <= last; s++) {
+        json_t *j = tc_ws_recv_json(&ws, 5000);
+        assert_string_equal(json_string_value(json_object_get(j, "type")), "event");
+        assert_int_equal(json_integer_value(json_object_get(json_object_get(j, "event"), "seq")),
+                         s);
+        json_decref(j);
+    }
+    free(folded);
+    free(final_state);
+    free(mid_state);
+    gv_meeting_free(m);
+    tc_ws_close(&ws);
+    tc_sse_close(&sse);
+}
+
+/* Reads SSE events until id `upto`; returns the ids seen, in order, in ids[]. */
+static int read_ids(tc_sse *s, int64_t upto, int64_t *ids, int max)
+{
+    int n = 0;
+    tc_event e;
+    while (n < max) {
+        if (tc_sse_next(s, 5000, &e) != 1)
+            break;
+        if (strcmp(e.name, "message") == 0)
+            ids[n++] = atoll(e.id);
+        bool done = strcmp(e.name, "message") == 0 && atoll(e.id) >= upto;
+        tc_event_free(&e);
+        if (done)
+            break;
+    }
+    return n;
+}
+
+static void test_sse_resumes_with_last_event_id(void **state)
+{
+    fixture *f = *state;
+    char extra[300];
+    tc_sse sse;
+    int64_t ids[64];
+    make_events(f, 3); /* seq 2..4 */
+    assert_int_equal(tc_sse_open(&sse, f->srv.port, "/api/v1/meetings/test-panel/events?since=1",
+                                 bearer(f, "viewer")),
+                     200);
+    assert_int_equal(read_ids(&sse, 3, ids, 64), 2);
+    assert_int_equal(ids[0], 2);
+    assert_int_equal(ids[1], 3);
+    tc_sse_close(&sse); /* cut off mid-stream: event 4 may have been on its way */
+    make_events(f, 4);  /* seq 5..8 while away */
+    snprintf(extra, sizeof extra, "%sLast-Event-ID: 3\r\n", bearer(f, "viewer"));
+    /* Last-Event-ID wins over since= (it is what EventSource sends on reconnect). */
+    assert_int_equal(
+        tc_sse_open(&sse, f->srv.port, "/api/v1/meetings/test-panel/events?since=0", extra), 200);
+    int n = read_ids(&sse, 8, ids, 64);
+    assert_int_equal(n, 5);
+    for (int i = 0; i < n; i++)
+        assert_int_equal(ids[i], 4 + i);
+    tc_sse_close(&sse);
+
+    /* A malformed Last-Event-ID is refused. */
+    snprintf(extra, sizeof extra, "%sLast-Event-ID: 3x\r\n", bearer(f, "viewer"));
+    assert_int_equal(tc_sse_open(&sse, f->srv.port, "/api/v1/meetings/test-panel/events", extra),
+                     400);
+    tc_sse_close(&sse);
+}
+
+static void test_ws_resumes_with_since(void **state)
+{
+    fixture *f = *state;
+    make_events(f, 2); /* seq 2, 3 */
+    tc_ws ws;
+    assert_int_equal(tc_ws_open(&ws, f->srv.port, "/api/v1/meetings/test-panel/ws?since=2",
+                                bearer(f, "viewer"), NULL),
+                     101);
+    json_t *j = tc_ws_recv_json(&ws, 5000); /* hello */
+    json_decref(j);
+    j = tc_ws_recv_json(&ws, 5000);
+    assert_string_equal(json_string_value(json_object_get(j, "type")), "event");
+    assert_int_equal(json_integer_value(json_object_get(json_object_get(j, "event"), "seq")), 3);
+    json_decref(j);
+    tc_ws_close(&ws);
+    make_events(f, 3); /* 4..6 while away */
+    assert_int_equal(tc_ws_open(&ws, f->srv.port, "/api/v1/meetings/test-panel/ws?since=3",
+                                bearer(f, "viewer"), NULL),
+                     101);
+    json_decref(tc_ws_recv_json(&ws, 5000)); /* hello */
+    for (int64_t s = 4; s <= 6; s++) {
+        j = tc_ws_recv_json(&ws, 5000);
+        assert_string_equal(json_string_value(json_object_get(j, "type")), "event");
+        assert_int_equal(json_integer_value(json_object_get(json_object_get(j, "event"), "seq")),
+                         s);
+        json_decref(j);
+    }
+    /* Nothing more: no duplicate. */
+    assert_null(tc_ws_recv_json(&ws, 300));
+    tc_ws_close(&ws);
+
+    /* A since from the future or malformed: a snapshot, or a refusal. */
+    assert_int_equal(tc_ws_open(&ws, f->srv.port, "/api/v1/meetings/test-panel/ws?since=999",
+                                bearer(f, "viewer"), NULL),
+                     101);
+    json_decref(tc_ws_recv_json(&ws, 5000));
+    j = tc_ws_recv_json(&ws, 5000);
+    assert_string_equal(json_string_value(json_object_get(j, "type")), "snapshot");
+    assert_int_equal(json_integer_value(json_object_get(j, "seq")), 6);
+    json_decref(j);
+    tc_ws_close(&ws);
+    tc_response r;
+    assert_int_equal(tc_ws_open(&ws, f->srv.port, "/api/v1/meetings/test-panel/ws?since=-1",
+                                bearer(f, "viewer"), &r),
+                     400);
+    tc_response_free(&r);
+    tc_ws_close(&ws);
+}
+
+/* With a ring of 4 events, a reader 6 events behind gets a snapshot instead. */
+static void test_too_far_behind_gets_snapshot(void **state)
+{
+    fixture *f = *state;
+    make_events(f, 8); /* seq 2..9 */
+    tc_ws ws;
+    assert_int_equal(tc_ws_open(&ws, f->srv.port, "/api/v1/meetings/test-panel/ws?since=3",
+                                bearer(f, "viewer"), NULL),
+                     101);
+    json_decref(tc_ws_recv_json(&ws, 5000));
+    json_t *j = tc_ws_recv_json(&ws, 5000);
+    assert_string_equal(json_string_value(json_object_get(j, "type")), "snapshot");
+    assert_int_equal(json_integer_value(json_object_get(j, "seq")), 9);
+    json_decref(j);
+    tc_ws_close(&ws);
+    /* 4 behind is still served from the ring. */
+    assert_int_equal(tc_ws_open(&ws, f->srv.port, "/api/v1/meetings/test-panel/ws?since=5",
+                                bearer(f, "viewer"), NULL),
+                     101);
+    json_decref(tc_ws_recv_json(&ws, 5000));
+    j = tc_ws_recv_json(&ws, 5000);
+    assert_string_equal(json_string_value(json_object_get(j, "type")), "event");
+    assert_int_equal(json_integer_value(json_object_get(json_object_get(j, "event"), "seq")), 6);
+    json_decref(j);
+    tc_ws_close(&ws);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_ws_hello_snapshot_ack, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_stream_folds_to_snapshot, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_sse_resumes_with_last_event_id, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_ws_resumes_with_since, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_too_far_behind_gets_snapshot, setup_small_ring,
+                                        teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -432,8 +432,7 @@ static json_t *keys_of(const char *const *known, const json_t *seen)
 }
 
 /* One breakdown of attendance: people who attended, counted by `field`. */
-static json_t *attendance_by(build *b, const json_t *people, const char *field,
-                             const char *const *known)
+static json_t *attendance_by(const json_t *people, const char *field, const char *const *known)
 {
     json_t *seen = json_object(), *out = NULL, *keys = NULL;
     int64_t *counts = NULL;
@@ -476,7 +475,6 @@ static json_t *attendance_by(build *b, const json_t *people, const char *field,
     free(shares);
     return out;
 fail:
-    (void)b;
     json_decref(keys);
     json_decref(seen);
     json_decref(out);
@@ -540,10 +538,10 @@ static int build_participation(build *b, json_t *rec)
     }
     json_t *att = json_pack("{s:I, s:I, s:o, s:o, s:o, s:o}", "people",
                             (json_int_t)json_array_size(people), "attended", (json_int_t)attended,
-                            "by_group", attendance_by(b, people, "group", group_keys), "by_region",
-                            attendance_by(b, people, "region", region_keys), "by_gender",
-                            attendance_by(b, people, "gender", gender_keys), "by_mode",
-                            attendance_by(b, people, "mode", mode_keys));
+                            "by_group", attendance_by(people, "group", group_keys), "by_region",
+                            attendance_by(people, "region", region_keys), "by_gender",
+                            attendance_by(people, "gender", gender_keys), "by_mode",
+                            attendance_by(people, "mode", mode_keys));
     json_t *spk =
         json_pack("{s:I, s:I, s:I, s:o, s:o, s:o, s:o}", "turns", (json_int_t)turns, "spoken_ms",
                   (json_int_t)spoken, "overtime_ms", (json_int_t)over, "by_group",
@@ -561,7 +559,7 @@ int gv_record_build(const json_t *state, const json_t *actors, const char *meeti
                     int64_t last_seq, const unsigned char hash[GV_HASH_BYTES], json_t **record,
                     gv_error *err)
 {
-    gv_error local;
+    gv_error local = {0};
     build b = {.state = state, .actors = actors, .err = err ? err : &local};
     json_t *rec = NULL;
     int rc;

@@ -56,7 +56,7 @@ static int on_event(void *ud, const gv_stored_event *ev)
 int gv_record_from_store(gv_store *s, const char *meeting_id, int64_t upto_seq, json_t **record,
                          gv_error *err)
 {
-    gv_error local;
+    gv_error local = {0};
     reader r = {.upto = upto_seq, .err = err ? err : &local};
     json_t *state = NULL;
     int rc;
@@ -92,7 +92,7 @@ fail:
 
 int gv_record_check_log(gv_store *s, const json_t *record, gv_error *err)
 {
-    gv_error local;
+    gv_error local = {0};
     gv_error *e = err ? err : &local;
     const json_t *v = json_object_get(record, "verification");
     const char *meeting = json_string_value(json_object_get(v, "meeting"));

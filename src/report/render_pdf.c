@@ -190,7 +190,7 @@ static void pdf_title(gv__doc *d, const char *title, const char *subtitle)
     pdf *p = P(d);
     char upper[128];
     size_t i = 0;
-    for (; subtitle[i] && i < sizeof upper - 1; i++)
+    for (; i < sizeof upper - 1 && subtitle[i]; i++)
         upper[i] =
             (subtitle[i] >= 'a' && subtitle[i] <= 'z') ? (char)(subtitle[i] - 32) : subtitle[i];
     upper[i] = '\0';
@@ -622,6 +622,7 @@ static int run_pass(pdf *p, const json_t *record, gv__buf *out, gv_error *err)
     cairo_surface_destroy(p->surface);
     p->cr = NULL;
     p->surface = NULL;
+    p->d = NULL;
     if (rc == 0 && st != CAIRO_STATUS_SUCCESS) {
         if (out && out->failed)
             rc = gv_error_set(err, GV_ENOMEM, "out of memory while writing the PDF");

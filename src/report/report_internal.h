@@ -53,9 +53,9 @@ int gv__local_to_ms(icaltimezone *zone, const char *local, int64_t *ms, gv_error
  * All zero when the values add up to 0. Values must be >= 0. */
 void gv__shares_permille(const int64_t *values, size_t n, int *permille);
 
-/* Durations for people: "4:00", "1:05:30", "0:00.5" never (ms are rounded
- * down to the second). `signed_` puts "+" or "−" (U+2212) in front. The output
- * holds at least 32 bytes. */
+/* Durations for people: "4:00", "1:05:30"; milliseconds are dropped (rounded
+ * down to the second). `signed_` puts "+" before a positive one; a negative
+ * one always gets "−" (U+2212). out holds at least 32 bytes. */
 void gv__fmt_duration(int64_t ms, bool signed_, char out[32]);
 
 /* A share in thousandths as "68.3%". out holds at least 16 bytes. */

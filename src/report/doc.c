@@ -359,7 +359,10 @@ static void write_agenda(w *x)
         bool started = json_is_object(json_object_get(it, "started"));
         if (started) {
             gv__fmt_duration(gv__i(it, "actual_ms"), false, ad);
-            gv__fmt_duration(gv__i(it, "difference_ms"), true, diff);
+            if (json_is_integer(json_object_get(it, "difference_ms")))
+                gv__fmt_duration(gv__i(it, "difference_ms"), true, diff);
+            else
+                snprintf(diff, sizeof diff, "running");
         } else {
             snprintf(ad, sizeof ad, "not held");
             snprintf(diff, sizeof diff, "\xE2\x80\x94");

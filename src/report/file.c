@@ -1,8 +1,10 @@
 /*
- * Atomic file output: write to "<path>.tmp-XXXXXX" beside the target, fsync,
- * then rename (or link, for an exclusive create, which fails if the target
- * exists) and remove the temporary name. A crash or a full disk leaves the
- * old file, or none, never a torn one.
+ * Atomic file output: write to "<path>.tmp-<pid>-<n>" beside the target
+ * (created exclusively, with the final mode, so the kernel applies the umask
+ * and nobody else can open it first), fsync, then rename (or link, for an
+ * exclusive create, which fails if the target exists) and remove the
+ * temporary name. A crash or a full disk leaves the old file, or none, never
+ * a torn one.
  */
 #include "report/file.h"
 
@@ -18,12 +20,19 @@ int gv_file_write(const char *path, const void *bytes, size_t len, mode_t mode, 
                   gv_error *err)
 {
     size_t plen = strlen(path);
-    char *tmp = malloc(plen + 16);
+    char *tmp = malloc(plen + 48);
     int fd = -1, rc = 0;
     if (!tmp)
         return gv_error_set(err, GV_ENOMEM, "out of memory");
-    snprintf(tmp, plen + 16, "%s.tmp-XXXXXX", path);
-    if ((fd = mkstemp(tmp)) < 0) {
+    /* A name of this process; a leftover of a crashed one with the same pid
+     * is skipped over. */
+    for (unsigned n = 0; fd < 0 && n < 100; n++) {
+        snprintf(tmp, plen + 48, "%s.tmp-%ld-%u", path, (long)getpid(), n);
+        fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
+        if (fd < 0 && errno != EEXIST)
+            break;
+    }
+    if (fd < 0) {
         rc = gv_error_set(err, GV_EIO, "cannot create a file beside %s: %s", path, strerror(errno));
         free(tmp);
         return rc;
@@ -41,10 +50,7 @@ int gv_file_write(const char *path, const void *bytes, size_t len, mode_t mode, 
         p += n;
         left -= (size_t)n;
     }
-    /* mkstemp makes 0600; give the file the mode asked for, less the umask. */
-    mode_t mask = umask(0);
-    umask(mask);
-    if (fchmod(fd, mode & ~mask) < 0 || fsync(fd) < 0) {
+    if (fsync(fd) < 0) {
         rc = gv_error_set(err, GV_EIO, "cannot write %s: %s", path, strerror(errno));
         goto fail;
     }

@@ -288,7 +288,8 @@ static int build_agenda(build *b, json_t *rec)
             opt_when(b, it, "started_at_ms"), "ended",
             running ? json_null() : opt_when(b, it, "ended_at_ms"), "actual_ms", (json_int_t)actual,
             "start_difference_ms", started > 0 ? json_integer(started - at) : json_null(),
-            "difference_ms", started > 0 ? json_integer(actual - planned_ms) : json_null(), "runs",
+            "difference_ms",
+            started > 0 && !running ? json_integer(actual - planned_ms) : json_null(), "runs",
             copy(it, "runs"), "running", running, "speeches", (json_int_t)n, "spoken_ms",
             (json_int_t)spoken);
         if (json_array_append_new(list, o) < 0)

@@ -109,6 +109,8 @@ static void speeches_and_agenda(void **state)
     assert_true(json_is_true(json_object_get(panel, "running")));
     assert_true(json_is_null(json_object_get(panel, "ended")));
     assert_int_equal(num(panel, "actual_ms"), 500000);
+    /* A running item has no difference yet: it is not over. */
+    assert_true(json_is_null(json_object_get(panel, "difference_ms")));
     assert_int_equal(num(panel, "spoken_ms"), 495000);
     assert_true(json_is_null(json_object_get(at(rec, "agenda", 2), "started")));
     assert_true(json_is_null(json_object_get(at(rec, "agenda", 2), "difference_ms")));

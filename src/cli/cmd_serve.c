@@ -19,8 +19,8 @@
 #include <time.h>
 
 #include "cli/cli.h"
+#include "cli/load.h"
 #include "cli/util.h"
-#include "core/definition.h"
 #include "core/meeting.h"
 #include "server/server.h"
 #include "store/store.h"
@@ -53,47 +53,30 @@ static int64_t now_ms(void)
 }
 
 /*
- * Makes sure the meeting of the definition (YAML text) is in the database;
- * *id gets its id (malloc'd). An existing meeting is served as stored.
+ * Makes sure the meeting of `def` is in the database; *id gets its id
+ * (malloc'd). A meeting already there is served as stored.
  */
-static int ensure_meeting(const char *db, const char *name, const char *yaml, size_t len, char **id,
-                          gv_error *err)
+static int ensure_meeting(const char *db, const json_t *def, char **id, gv_error *err)
 {
     int rc;
     gv_meeting *m = NULL;
-    json_t *def = NULL, *ev = NULL;
+    json_t *ev = NULL;
     char *bytes = NULL;
+    const char *mid = json_string_value(json_object_get(json_object_get(def, "meeting"), "id"));
     gv_store *st = gv_store_open(db, GV_STORE_CREATE, err);
     if (!st)
         return err->code;
-    gv_diag_list diags;
-    gv_diag_list_init(&diags);
-    rc = gv_definition_from_yaml(yaml, len, name, NULL, NULL, &def, &diags, err);
-    for (size_t i = 0; i < diags.n; i++)
-        fprintf(stderr, "%s\n", diags.items[i].text);
-    gv_diag_list_release(&diags);
-    if (rc < 0)
-        goto out;
-    const char *mid = json_string_value(json_object_get(json_object_get(def, "meeting"), "id"));
-    if (!mid) {
-        rc = gv_error_set(err, GV_EINVAL, "%s: the meeting has no id", name);
+    if (!mid || !(*id = strdup(mid))) {
+        rc = gv_error_set(err, mid ? GV_ENOMEM : GV_EINVAL, "the meeting has no id");
         goto out;
     }
-    *id = strdup(mid);
     rc = gv_store_head(st, mid, NULL, NULL, err);
-    if (rc == 0 || rc != GV_ENOTFOUND)
+    if (rc != GV_ENOTFOUND)
         goto out; /* there already (served as stored), or the store failed */
-    if (!(m = gv_meeting_new())) {
-        rc = gv_error_set(err, GV_ENOMEM, "out of memory");
-        goto out;
-    }
     int64_t at = now_ms();
-    if (!(ev = gv_meeting_define(m, def, at, err))) {
-        rc = err->code;
-        goto out;
-    }
-    if (!(bytes = gv_event_canonical(ev))) {
-        rc = gv_error_set(err, GV_ENOMEM, "out of memory");
+    if (!(m = gv_meeting_new()) || !(ev = gv_meeting_define(m, def, at, err)) ||
+        !(bytes = gv_event_canonical(ev))) {
+        rc = m && !ev ? err->code : gv_error_set(err, GV_ENOMEM, "out of memory");
         goto out;
     }
     gv_event_in in = {.seq = 1,
@@ -107,7 +90,6 @@ static int ensure_meeting(const char *db, const char *name, const char *yaml, si
 out:
     free(bytes);
     json_decref(ev);
-    json_decref(def);
     gv_meeting_free(m);
     gv_store_close(st);
     return rc;
@@ -265,25 +247,18 @@ int gv_cli_serve(int argc, char **argv)
 
     gv_error err;
     gv_error_clear(&err);
-    char *yaml = NULL, *id = NULL;
-    size_t len = 0;
-    const char *name = "the built-in example";
-    if (optind < argc) {
-        name = argv[optind];
-        if (!(yaml = gv_cli_read_file(name, &len, &err))) {
-            gv_cli_error("serve", "%s", err.msg);
-            return gv_cli_exit_for(err.code);
-        }
-    }
+    char *id = NULL;
     int rc;
-    if (meeting)
+    if (meeting) {
         rc = (id = strdup(meeting)) ? 0 : gv_error_set(&err, GV_ENOMEM, "out of memory");
-    else if (yaml)
-        rc = ensure_meeting(cfg.db_path, name, yaml, len, &id, &err);
-    else
-        rc = ensure_meeting(cfg.db_path, name, (const char *)gv_example_yaml, gv_example_yaml_len,
-                            &id, &err);
-    free(yaml);
+    } else {
+        json_t *def = NULL;
+        int exit_code = gv_cli_load_definition("serve", optind < argc ? argv[optind] : NULL, &def);
+        if (exit_code != GV_EXIT_OK)
+            return exit_code; /* every problem is printed */
+        rc = ensure_meeting(cfg.db_path, def, &id, &err);
+        json_decref(def);
+    }
     if (rc < 0) {
         gv_cli_error("serve", "%s", err.msg);
         free(id);

@@ -1,11 +1,13 @@
 /*
- * Limits: the per-connection command rate (a token bucket) and the number of
- * streams open from one address.
+ * Limits: the command rate (a token bucket per WebSocket, and one per link for
+ * commands over HTTP, which have no connection to hang it on) and the number
+ * of streams open from one address.
  *
  * The bucket holds at most `burst` tokens and refills at `per_second`; a
  * command takes one. The address table counts open WebSocket and SSE streams
  * by peer address in a small chained hash table; an entry lives while its
- * count is above zero.
+ * count is above zero. The link table keeps one bucket per link that sent a
+ * command over HTTP (links are few: one a person or role).
  */
 #include "server/server_internal.h"
 
@@ -120,4 +122,53 @@ unsigned gv__addr_count(const gv__addr_table *t, const char *addr)
         if (strcmp(e->addr, addr) == 0)
             return e->count;
     return 0;
+}
+
+typedef struct link_bucket {
+    struct link_bucket *next;
+    unsigned char hash[32];
+    gv__bucket bucket;
+} link_bucket;
+
+struct gv__link_buckets {
+    link_bucket *buckets[ADDR_BUCKETS];
+};
+
+gv__link_buckets *gv__link_buckets_new(void)
+{
+    return calloc(1, sizeof(gv__link_buckets));
+}
+
+void gv__link_buckets_free(gv__link_buckets *t)
+{
+    if (!t)
+        return;
+    for (unsigned i = 0; i < ADDR_BUCKETS; i++) {
+        link_bucket *e = t->buckets[i];
+        while (e) {
+            link_bucket *next = e->next;
+            free(e);
+            e = next;
+        }
+    }
+    free(t);
+}
+
+bool gv__link_take(gv__link_buckets *t, const unsigned char hash[32], unsigned per_second,
+                   unsigned burst, int64_t now_us)
+{
+    uint32_t h;
+    memcpy(&h, hash, sizeof h);
+    link_bucket **p = &t->buckets[h % ADDR_BUCKETS];
+    while (*p && memcmp((*p)->hash, hash, 32) != 0)
+        p = &(*p)->next;
+    if (!*p) {
+        link_bucket *e = calloc(1, sizeof *e);
+        if (!e)
+            return false;
+        memcpy(e->hash, hash, 32);
+        gv__bucket_init(&e->bucket, burst, now_us);
+        *p = e;
+    }
+    return gv__bucket_take(&(*p)->bucket, per_second, burst, now_us);
 }

@@ -110,7 +110,8 @@ gv_server *gv_server_new(const gv_server_config *cfg, gv_error *err)
     s->n_rooms_buckets = 1024;
     s->rooms = calloc(s->n_rooms_buckets, sizeof *s->rooms);
     s->addrs = gv__addr_table_new();
-    if (!s->rooms || !s->addrs || failed) {
+    s->link_buckets = gv__link_buckets_new();
+    if (!s->rooms || !s->addrs || !s->link_buckets || failed) {
         gv_error_set(err, GV_ENOMEM, "out of memory");
         goto fail;
     }
@@ -354,6 +355,7 @@ void gv_server_free(gv_server *s)
     free(s->rooms);
     gv__auth_free(s);
     gv__addr_table_free(s->addrs);
+    gv__link_buckets_free(s->link_buckets);
     free(s->base_url);
     free(s->own_db_path);
     free(s->own_listen_addr);

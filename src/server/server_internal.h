@@ -103,6 +103,14 @@ void gv__addr_release(gv__addr_table *t, const char *addr);
 /* Streams open from addr now. */
 unsigned gv__addr_count(const gv__addr_table *t, const char *addr);
 
+/* One bucket per link, for commands sent over HTTP. */
+typedef struct gv__link_buckets gv__link_buckets;
+gv__link_buckets *gv__link_buckets_new(void);
+void gv__link_buckets_free(gv__link_buckets *t);
+/* Takes a token from the bucket of the link with this hash (made full on first use). */
+bool gv__link_take(gv__link_buckets *t, const unsigned char hash[32], unsigned per_second,
+                   unsigned burst, int64_t now_us);
+
 /* ---- metrics (metrics.c) ------------------------------------------------ */
 
 #define GV__HIST_BUCKETS 14
@@ -326,6 +334,7 @@ struct gv_server {
     unsigned n_rooms_buckets;
     unsigned n_rooms;
     gv__addr_table *addrs;
+    gv__link_buckets *link_buckets; /** command rate of HTTP commands, per link */
     unsigned n_streams;
     gv__metrics metrics;
     struct gv__store_link *log; /** storage adapter state (log.c) */

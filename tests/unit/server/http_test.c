@@ -270,6 +270,96 @@ static void test_commands_over_http(void **state)
     assert_int_equal(json_integer_value(json_object_get(j, "seq")), 3);
     json_decref(j);
     tc_response_free(&r);
+
+    /* The metrics counted them: two commits, and the refusals by code. */
+    assert_int_equal(tc_get(port, "/metrics", NULL, &r), 200);
+    assert_non_null(strstr(r.body, "gavel_commands_total{result=\"ok\"} 2\n"));
+    assert_non_null(strstr(r.body, "gavel_commands_total{result=\"conflict\"} 1\n"));
+    assert_non_null(strstr(r.body, "gavel_commands_total{result=\"forbidden\"} 1\n"));
+    assert_non_null(strstr(r.body, "gavel_events_committed_total 2\n"));
+    assert_non_null(strstr(r.body, "gavel_commit_latency_seconds_count 2\n"));
+    tc_response_free(&r);
+}
+
+/* Commands over HTTP spend the link's bucket: 30 at once, then 10 a second. */
+static void test_http_rate_limit(void **state)
+{
+    fixture *f = *state;
+    const char *chair = tc_role_token(&f->srv, "chair");
+    int limited = 0, answered = 0;
+    for (int i = 0; i < 45; i++) {
+        tc_response r;
+        int status = post(f->srv.port, chair, NULL, "{\"type\":\"check_in\"}", &r);
+        if (status == 429) {
+            json_t *j = tc_json(&r);
+            assert_string_equal(code_of(j), "too_large");
+            json_decref(j);
+            limited++;
+        } else {
+            assert_true(status == 200 || status == 409);
+            answered++;
+        }
+        tc_response_free(&r);
+    }
+    assert_true(answered >= 30 && answered < 40);
+    assert_int_equal(answered + limited, 45);
+    /* Another link has its own bucket. */
+    tc_response r;
+    assert_int_equal(
+        post(f->srv.port, tc_role_token(&f->srv, "moderator"), NULL, "{\"type\":\"check_in\"}", &r),
+        200);
+    tc_response_free(&r);
+}
+
+/* `gavel init` adds a meeting to the running server's database: it is served
+ * from its first request, with its own links and state. */
+static void test_meeting_added_while_running(void **state)
+{
+    fixture *f = *state;
+    json_error_t jerr;
+    json_t *def = json_loads(gvt_definition_json, 0, &jerr);
+    json_object_set_new(json_object_get(def, "meeting"), "id", json_string("second-panel"));
+    char file[300], token[64], extra[128];
+    snprintf(file, sizeof file, "%s/second.json", f->dir);
+    assert_int_equal(json_dump_file(def, file, 0), 0);
+    json_decref(def);
+    const char *init[] = {"init", "--db", f->db, file, NULL};
+    assert_int_equal(tc_gavel(NULL, init), 0);
+    char *out = NULL;
+    const char *invite[] = {"invite",       "--db",   f->db,   "--meeting",
+                            "second-panel", "--role", "chair", NULL};
+    assert_int_equal(tc_gavel(&out, invite), 0);
+    snprintf(token, sizeof token, "%.43s", strstr(out, "/join/") + 6);
+    free(out);
+
+    tc_response r;
+    snprintf(extra, sizeof extra, "Authorization: Bearer %s\r\n", token);
+    const char *body = "{\"type\":\"open_meeting\"}";
+    assert_int_equal(tc_http(f->srv.port, "POST", "/api/v1/meetings/second-panel/commands", extra,
+                             body, strlen(body), &r, 10000),
+                     0);
+    assert_int_equal(r.status, 200);
+    tc_response_free(&r);
+    assert_int_equal(tc_get(f->srv.port, "/api/v1/meetings/second-panel/snapshot", token, &r), 200);
+    json_t *j = tc_json(&r);
+    assert_int_equal(json_integer_value(json_object_get(j, "seq")), 2);
+    json_decref(j);
+    tc_response_free(&r);
+    /* The first meeting is untouched, and each link opens only its own. */
+    assert_int_equal(tc_get(f->srv.port, "/api/v1/meetings/test-panel/snapshot", token, &r), 403);
+    tc_response_free(&r);
+    assert_int_equal(tc_get(f->srv.port, "/api/v1/meetings/test-panel/snapshot",
+                            tc_role_token(&f->srv, "viewer"), &r),
+                     200);
+    j = tc_json(&r);
+    assert_int_equal(json_integer_value(json_object_get(j, "seq")), 1);
+    json_decref(j);
+    tc_response_free(&r);
+    assert_int_equal(tc_get(f->srv.port, "/healthz", NULL, &r), 200);
+    j = tc_json(&r);
+    assert_int_equal(json_integer_value(json_object_get(j, "meetings_loaded")), 2);
+    json_decref(j);
+    tc_response_free(&r);
 }
 
 static void test_routing_errors(void **state)
@@ -302,6 +392,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_snapshot_credentials, setup, teardown),
         cmocka_unit_test_setup_teardown(test_join_sets_cookie, setup, teardown),
         cmocka_unit_test_setup_teardown(test_commands_over_http, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_http_rate_limit, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_meeting_added_while_running, setup, teardown),
         cmocka_unit_test_setup_teardown(test_routing_errors, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

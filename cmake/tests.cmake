@@ -36,3 +36,18 @@ if(GV_FUZZ)
     target_link_libraries(${name} PRIVATE gv_cli)
   endforeach()
 endif()
+
+# Browser tests: every tests/browser/*.test.js drives Debian's Chromium through
+# the pages with playwright-core (scripts/install-npm). One at a time: a
+# browser and a server fill the two cores of a small machine.
+find_program(GV_NODE node)
+if(GV_NODE)
+  file(GLOB GV_BROWSER_TESTS CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/tests/browser/*.test.js)
+  foreach(script ${GV_BROWSER_TESTS})
+    get_filename_component(name ${script} NAME)
+    string(REGEX REPLACE "[.]test[.]js$" "" name ${name})
+    add_test(NAME browser/${name} COMMAND ${GV_NODE} ${script})
+    set_tests_properties(browser/${name} PROPERTIES LABELS browser TIMEOUT 300 RESOURCE_LOCK chromium
+      ENVIRONMENT "GAVEL=$<TARGET_FILE:gavel>;GV_SOURCE_DIR=${CMAKE_SOURCE_DIR}")
+  endforeach()
+endif()

@@ -1,0 +1,30 @@
+/*
+ * What the files of the definition module share and nothing else needs: the
+ * walk of definition_check.c, through which definition.c loads, and the role
+ * names that the walk reads and definition_json.c writes back.
+ */
+#ifndef GV_CORE_DEFINITION_INTERNAL_H
+#define GV_CORE_DEFINITION_INTERNAL_H
+
+#include "core/definition.h"
+#include "core/meeting.h"
+
+/* Roles a person can be given in a definition, index = bit of GV_ROLE_* (the
+ * system role is no person's); read by the walk and written back by the state. */
+#define GV__DEF_ROLE_COUNT 6
+extern const char *const gv__def_role_names[GV__DEF_ROLE_COUNT];
+
+/*
+ * Walks the JSON definition `def`, reporting every problem through `report`
+ * (may be NULL) as gv_definition_check() does. When `out` is not NULL, it
+ * must be an empty meeting (zeroed), and the walk also fills its definition
+ * part; the caller owns what was put there, and releases it with
+ * gv__definition_release() whatever the result, since a walk that found
+ * problems fills in part of it.
+ *
+ * Returns the number of problems (0: valid), or GV_ENOMEM.
+ */
+int gv__def_walk(const json_t *def, gv_zone_fn zone_exists, void *zone_ud, gv_meeting *out,
+                 gv_def_report_fn report, void *ud);
+
+#endif

@@ -22,8 +22,10 @@ release:
 	cmake -S . -B build-release -DCMAKE_BUILD_TYPE=Release $(CMAKE_ARGS)
 	cmake --build build-release -j $(JOBS)
 
+# Serves the built-in example meeting from ./gavel.db on http://127.0.0.1:8080
+# and prints a link for each role; Ctrl-C stops it.
 run: deps build
-	$(BUILD)/gavel demo
+	$(BUILD)/gavel serve
 
 test: deps build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)

@@ -112,6 +112,9 @@ typedef struct w {
     gv__heading *heads;
     size_t nheads, cap;
     bool collecting;
+    /** people by id, speeches and questions by their id as text: looked up
+     * per row, so a meeting of thousands stays linear */
+    json_t *people, *speeches, *questions;
 } w;
 
 static void heading(w *x, int level, const char *id, const char *fmt, ...)
@@ -317,16 +320,35 @@ static const json_t *find(const json_t *list, const char *key, const char *id)
     return NULL;
 }
 
-static const json_t *find_int(const json_t *list, const char *key, int64_t id)
+static const json_t *by_id(const json_t *index, int64_t id)
 {
+    char key[24];
+    snprintf(key, sizeof key, "%lld", (long long)id);
+    return json_object_get(index, key);
+}
+
+/* An object indexing the elements of list by their field `key` (text, or an
+ * integer written as text). NULL on ENOMEM. */
+static json_t *index_of(const json_t *list, const char *key)
+{
+    json_t *ix = json_object();
     size_t i;
-    const json_t *v;
+    json_t *v;
     json_array_foreach(list, i, v)
     {
-        if (gv__i(v, key) == id)
-            return v;
+        const json_t *k = json_object_get(v, key);
+        char num[24];
+        const char *name = json_string_value(k);
+        if (json_is_integer(k)) {
+            snprintf(num, sizeof num, "%lld", (long long)json_integer_value(k));
+            name = num;
+        }
+        if (ix && name && json_object_set(ix, name, v) < 0) {
+            json_decref(ix);
+            return NULL;
+        }
     }
-    return NULL;
+    return ix;
 }
 
 static void write_agenda(w *x)
@@ -420,12 +442,12 @@ static void write_speeches(w *x)
         int len = snprintf(kind, sizeof kind, "%s", gv__label("kind", gv__s(s, "kind")));
         const json_t *to = json_object_get(s, "to");
         if (json_is_string(to)) {
-            const json_t *p = find(gv__a(x->rec, "people"), "id", json_string_value(to));
+            const json_t *p = json_object_get(x->people, json_string_value(to));
             len += snprintf(kind + len, sizeof kind - (size_t)len, "\nto " FSI "%s" PDI,
                             p ? gv__s(p, "name") : json_string_value(to));
         }
         if (json_is_integer(json_object_get(s, "answer_to"))) {
-            const json_t *a = find_int(speeches, "speech", gv__i(s, "answer_to"));
+            const json_t *a = by_id(x->speeches, gv__i(s, "answer_to"));
             snprintf(kind + len, sizeof kind - (size_t)len, "\nanswering #%lld",
                      (long long)(a ? gv__i(a, "n") : gv__i(s, "answer_to")));
         }
@@ -516,8 +538,7 @@ static void write_guiding_questions(w *x)
             const json_t *qid;
             json_array_foreach(qs, k, qid)
             {
-                const json_t *q =
-                    find_int(gv__a(x->rec, "questions"), "question", json_integer_value(qid));
+                const json_t *q = by_id(x->questions, json_integer_value(qid));
                 char num[24], votes[16];
                 snprintf(num, sizeof num, "%lld", (long long)json_integer_value(qid));
                 snprintf(votes, sizeof votes, "%lld", (long long)gv__i(q, "votes"));
@@ -744,10 +765,21 @@ int gv__doc_write(const json_t *record, gv__doc *d, gv_error *err)
     if (!gv__o(record, "meeting") || !gv__a(record, "speeches") ||
         !gv__o(record, "participation") || !gv__o(record, "verification"))
         return gv_error_set(err, GV_EINVAL, "the record lacks some of its sections");
-    w x = {.d = d, .rec = record, .collecting = true};
-    write_all(&x);
+    w x = {.d = d,
+           .rec = record,
+           .collecting = true,
+           .people = index_of(gv__a(record, "people"), "id"),
+           .speeches = index_of(gv__a(record, "speeches"), "speech"),
+           .questions = index_of(gv__a(record, "questions"), "question")};
+    if (!x.people || !x.speeches || !x.questions)
+        x.failed = true;
+    else
+        write_all(&x);
     if (x.failed) {
         free(x.heads);
+        json_decref(x.people);
+        json_decref(x.speeches);
+        json_decref(x.questions);
         return gv_error_set(err, GV_ENOMEM, "out of memory while writing the report");
     }
     d->toc = x.heads;
@@ -757,6 +789,9 @@ int gv__doc_write(const json_t *record, gv__doc *d, gv_error *err)
     d->toc = NULL;
     d->ntoc = 0;
     free(x.heads);
+    json_decref(x.people);
+    json_decref(x.speeches);
+    json_decref(x.questions);
     if (x.failed)
         return gv_error_set(err, GV_ENOMEM, "out of memory while writing the report");
     return 0;

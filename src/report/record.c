@@ -48,6 +48,8 @@ typedef struct build {
     const json_t *actors;
     icaltimezone *zone;
     json_t *people;   /** id -> the state's person object (borrowed refs held) */
+    json_t *speakers; /** ids of the people who had the floor (a set) */
+    json_t *seen;     /** person -> speaker entry, of one guiding question */
     int64_t as_of_ms; /** time of the last event */
     gv_error *err;
 } build;
@@ -167,14 +169,7 @@ static int build_documents(build *b, json_t *rec)
 
 static bool spoke(build *b, const char *id)
 {
-    size_t i;
-    const json_t *sp;
-    json_array_foreach(json_object_get(b->state, "speeches"), i, sp)
-    {
-        if (strcmp(gv__s(sp, "person"), id) == 0)
-            return true;
-    }
-    return false;
+    return json_object_get(b->speakers, id) != NULL;
 }
 
 static int build_people(build *b, json_t *rec)
@@ -333,6 +328,9 @@ static int build_guiding_questions(build *b, json_t *rec)
                               qs, "notes", notes);
         if (!o || json_array_append_new(list, o) < 0)
             return nomem(b);
+        json_decref(b->seen);
+        if (!(b->seen = json_object()))
+            return nomem(b);
         json_array_foreach(speeches, k, v)
         {
             if (!same(v, "guiding_question", id))
@@ -340,19 +338,13 @@ static int build_guiding_questions(build *b, json_t *rec)
             if (json_array_append(ids, json_object_get(v, "speech")) < 0)
                 return nomem(b);
             /* One entry per speaker, in the order they first spoke to it. */
-            json_t *who = NULL;
-            size_t j;
-            json_t *w;
-            json_array_foreach(speakers, j, w)
-            {
-                if (same(w, "person", gv__s(v, "person")))
-                    who = w;
-            }
+            json_t *who = json_object_get(b->seen, gv__s(v, "person"));
             if (!who) {
                 who =
                     json_pack("{s:o, s:o, s:I, s:I}", "person", copy(v, "person"), "name",
                               copy(v, "name"), "turns", (json_int_t)0, "spoken_ms", (json_int_t)0);
-                if (!who || json_array_append_new(speakers, who) < 0)
+                if (!who || json_array_append_new(speakers, who) < 0 ||
+                    json_object_set(b->seen, gv__s(v, "person"), who) < 0)
                     return nomem(b);
             }
             /* A continued speech adds time, not a turn, as in the core's totals. */
@@ -583,6 +575,14 @@ int gv_record_build(const json_t *state, const json_t *actors, const char *meeti
         if (json_object_set(b.people, gv__s(p, "id"), p) < 0)
             goto fail;
     }
+    /* Looked up per person and per speech: maps keep a big meeting linear. */
+    if (!(b.speakers = json_object()))
+        goto fail;
+    json_array_foreach(json_object_get(state, "speeches"), i, p)
+    {
+        if (json_object_set_new(b.speakers, gv__s(p, "person"), json_true()) < 0)
+            goto fail;
+    }
     char hex[GV_HASH_HEX_SIZE];
     gv_hash_to_hex(hash, hex);
     rec = json_pack("{s:s}", "format", GV_RECORD_FORMAT);
@@ -605,12 +605,16 @@ int gv_record_build(const json_t *state, const json_t *actors, const char *meeti
         goto fail;
     }
     json_decref(b.people);
+    json_decref(b.speakers);
+    json_decref(b.seen);
     *record = rec;
     return 0;
 fail:
     if (rc == GV_ENOMEM)
         nomem(&b);
     json_decref(b.people);
+    json_decref(b.speakers);
+    json_decref(b.seen);
     json_decref(rec);
     return rc;
 }

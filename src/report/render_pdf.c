@@ -55,6 +55,8 @@
 
 /* Cell padding in tables, in points. */
 #define PAD 3.0
+/* Columns a table may have (the record's widest has 10). */
+#define GV__MAX_COLS 16
 
 typedef struct pdf {
     cairo_surface_t *surface;
@@ -66,6 +68,9 @@ typedef struct pdf {
     double y;          /** top of the free space on the page */
     const char *title; /** for the footer */
     gv__doc *d;
+    /** column widths of each table, found in pass 1 */
+    double (*widths)[GV__MAX_COLS];
+    size_t nwidths, next_table;
     /** per heading, in order: page and y found in pass 1 */
     int *head_page;
     double *head_y;
@@ -361,28 +366,17 @@ static void pdf_mono(gv__doc *d, const char *text)
     g_object_unref(l);
 }
 
-/* Widest unbreakable word of a cell: a column is never narrower. */
+/* Widest unbreakable word of a cell: a column is never narrower. Laid out
+ * one unit wide, breaking at words only, each word takes a line of its own
+ * and the widest line is the widest word. */
 static double widest_word(pdf *p, const char *font, const char *s)
 {
-    double best = 0;
-    char word[256];
-    while (*s) {
-        size_t n = strcspn(s, " \n");
-        if (n > 0) {
-            size_t k = n < sizeof word - 1 ? n : sizeof word - 1;
-            memcpy(word, s, k);
-            word[k] = '\0';
-            PangoLayout *l = layout(p, font, word, 0);
-            double w = width_of(l);
-            g_object_unref(l);
-            if (w > best)
-                best = w;
-        }
-        s += n;
-        if (*s)
-            s++;
-    }
-    return best;
+    PangoLayout *l = layout(p, font, s, 0);
+    pango_layout_set_width(l, PANGO_SCALE);
+    pango_layout_set_wrap(l, PANGO_WRAP_WORD);
+    double w = width_of(l);
+    g_object_unref(l);
+    return w;
 }
 
 /* Column widths that fill the text width: every column gets its widest word,
@@ -390,8 +384,8 @@ static double widest_word(pdf *p, const char *font, const char *s)
  * longest line unwrapped. */
 static void column_widths(pdf *p, const gv__table *t, double *width)
 {
-    double nat[32], min[32], sum_nat = 0, sum_min = 0;
-    size_t nc = t->ncols < 32 ? t->ncols : 32;
+    double nat[GV__MAX_COLS], min[GV__MAX_COLS], sum_nat = 0, sum_min = 0;
+    size_t nc = t->ncols < GV__MAX_COLS ? t->ncols : GV__MAX_COLS;
     for (size_t c = 0; c < nc; c++) {
         PangoLayout *h = layout(p, FONT_BOLD_S, t->head[c], 0);
         nat[c] = width_of(h);
@@ -431,24 +425,24 @@ static PangoLayout *cell_layout(pdf *p, const gv__table *t, size_t c, const char
     return l;
 }
 
-static double row_height(pdf *p, const gv__table *t, const double *width, const char *const *cells,
-                         bool head)
+/* Lays out one row's cells into ls[] (the caller unrefs them); returns the
+ * row's height. Each cell is shaped once, then measured and drawn. */
+static double row_layouts(pdf *p, const gv__table *t, const double *width, const char *const *cells,
+                          bool head, PangoLayout **ls)
 {
     double h = 0;
     for (size_t c = 0; c < t->ncols; c++) {
-        PangoLayout *l = cell_layout(p, t, c, cells[c], width[c], head);
-        if (height_of(l) > h)
-            h = height_of(l);
-        g_object_unref(l);
+        ls[c] = cell_layout(p, t, c, cells[c], width[c], head);
+        if (height_of(ls[c]) > h)
+            h = height_of(ls[c]);
     }
     return h + 2 * PAD;
 }
 
-/* Draws one row of cells at the current y. */
-static void table_row(pdf *p, const gv__table *t, const double *width, const char *const *cells,
-                      bool head, bool shade)
+/* Draws a laid-out row at the current y and unrefs its layouts. */
+static void draw_row(pdf *p, const gv__table *t, const double *width, PangoLayout **ls, double h,
+                     bool head, bool shade)
 {
-    double h = row_height(p, t, width, cells, head);
     if (head || shade) {
         if (head)
             cairo_set_source_rgb(p->cr, 0.90, 0.93, 0.96);
@@ -460,10 +454,9 @@ static void table_row(pdf *p, const gv__table *t, const double *width, const cha
     }
     double x = MARGIN;
     for (size_t c = 0; c < t->ncols; c++) {
-        PangoLayout *l = cell_layout(p, t, c, cells[c], width[c], head);
-        draw_layout(p, l, x + PAD, p->y + PAD);
+        draw_layout(p, ls[c], x + PAD, p->y + PAD);
         x += width[c];
-        g_object_unref(l);
+        g_object_unref(ls[c]);
     }
     cairo_set_source_rgb(p->cr, 0.75, 0.77, 0.82);
     cairo_set_line_width(p->cr, 0.4);
@@ -474,26 +467,58 @@ static void table_row(pdf *p, const gv__table *t, const double *width, const cha
     p->y += h;
 }
 
+static void draw_head(pdf *p, const gv__table *t, const double *width)
+{
+    PangoLayout *ls[GV__MAX_COLS];
+    double h = row_layouts(p, t, width, t->head, true, ls);
+    draw_row(p, t, width, ls, h, true, false);
+}
+
+/* Column widths of the next table: measured in the first pass, remembered
+ * for the second (the tables come in the same order). */
+static bool table_widths(pdf *p, const gv__table *t, double *width)
+{
+    size_t i = p->next_table++;
+    if (p->pass == 2 && i < p->nwidths) {
+        memcpy(width, p->widths[i], sizeof p->widths[i]);
+        return true;
+    }
+    column_widths(p, t, width);
+    if (p->pass == 1) {
+        double(*w)[GV__MAX_COLS] = realloc(p->widths, (i + 1) * sizeof *w);
+        if (!w)
+            return false;
+        p->widths = w;
+        memcpy(p->widths[i], width, sizeof p->widths[i]);
+        p->nwidths = i + 1;
+    }
+    return true;
+}
+
 static void pdf_table(gv__doc *d, const gv__table *t)
 {
     pdf *p = P(d);
-    double width[32];
-    if (t->ncols == 0 || t->ncols > 32)
+    double width[GV__MAX_COLS];
+    PangoLayout *ls[GV__MAX_COLS];
+    if (t->ncols == 0 || t->ncols > GV__MAX_COLS || !table_widths(p, t, width))
         return;
-    column_widths(p, t, width);
-    double head_h = row_height(p, t, width, t->head, true);
+    PangoLayout *hs[GV__MAX_COLS];
+    double head_h = row_layouts(p, t, width, t->head, true, hs);
     for (size_t r = 0; r < t->nrows || r == 0; r++) {
-        const char *const *cells =
-            t->nrows ? (const char *const *)&t->cells[r * t->ncols] : t->head;
-        double h = t->nrows ? row_height(p, t, width, cells, false) : 0;
-        /* The header goes with the first row, and again after every break. */
+        const char *const *cells = t->nrows ? (const char *const *)&t->cells[r * t->ncols] : NULL;
+        double h = cells ? row_layouts(p, t, width, cells, false, ls) : 0;
+        /* The header goes with the first row, and again over a row that had
+         * to go to the next page: a header never stands alone at a foot. */
         if (r == 0 || h > space_left(p)) {
-            if (head_h + h > space_left(p) && p->y > MARGIN)
+            if ((r == 0 ? head_h : 0) + h > space_left(p) && p->y > MARGIN)
                 new_page(p);
-            table_row(p, t, width, t->head, true, false);
+            if (r == 0)
+                draw_row(p, t, width, hs, head_h, true, false);
+            else
+                draw_head(p, t, width);
         }
-        if (t->nrows)
-            table_row(p, t, width, cells, false, r % 2 == 1);
+        if (cells)
+            draw_row(p, t, width, ls, h, false, r % 2 == 1);
     }
     p->y += 10;
 }
@@ -607,6 +632,7 @@ static int run_pass(pdf *p, const json_t *record, gv__buf *out, gv_error *err)
     p->page = 1;
     p->y = MARGIN;
     p->next_head = 0;
+    p->next_table = 0;
     p->outline_parent = CAIRO_PDF_OUTLINE_ROOT;
     p->title = gv__s(m, "title");
     int rc = gv__doc_write(record, &d, err);
@@ -646,6 +672,7 @@ int gv__render_pdf(const json_t *record, gv__buf *b, gv_error *err)
     }
     free(p.head_page);
     free(p.head_y);
+    free(p.widths);
     return rc;
 }
 

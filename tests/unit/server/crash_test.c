@@ -258,6 +258,11 @@ static void test_sigterm_is_clean(void **state)
     for (int k = 0; k < 150; k++)
         for (int i = 0; i < 2; i++)
             send_next(&w[i], k);
+    /* Stop once the first acknowledgement is in: the rest are in flight, queued
+     * or not yet read. */
+    while (w[0].acks + w[1].acks == 0)
+        for (int i = 0; i < 2; i++)
+            assert_int_equal(read_writer(&w[i], 5), 1);
     kill(f->srv.pid, SIGTERM);
     for (int i = 0; i < 2; i++)
         while (read_writer(&w[i], 5000))

@@ -15,7 +15,6 @@
  */
 #include "core/definition.h"
 
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -62,7 +61,7 @@ static void keep_first(const gv_def_problem *p, void *ud)
         return;
     f->set = true;
     f->code = p->code;
-    snprintf(f->msg, sizeof f->msg, "%s%s%s", p->path, *p->path ? ": " : "", p->msg);
+    gv__def_problem_text(p, f->msg, sizeof f->msg);
 }
 
 typedef struct id_ref {

@@ -75,18 +75,30 @@ static void path_pop(walker *w, size_t mark)
     w->path[mark] = '\0';
 }
 
+bool gv__def_problem_vformat(int count, char *msg, size_t size, const char *fmt, va_list ap)
+{
+    if (count > GV_DEF_PROBLEMS_MAX)
+        return false;
+    if (count == GV_DEF_PROBLEMS_MAX)
+        snprintf(msg, size, "more problems follow; fix the first %d and check again",
+                 GV_DEF_PROBLEMS_MAX - 1);
+    else
+        vsnprintf(msg, size, fmt, ap);
+    return true;
+}
+
+void gv__def_problem_text(const gv_def_problem *p, char *buf, size_t size)
+{
+    snprintf(buf, size, "%s%s%s", p->path, *p->path ? ": " : "", p->msg);
+}
+
 static void vproblem(walker *w, int code, gv_def_at at, const json_t *node, const char *key,
                      size_t index, const char *fmt, va_list ap)
 {
-    w->problems++;
-    if (!w->report || w->problems > GV_DEF_PROBLEMS_MAX)
-        return;
     char msg[640];
-    if (w->problems == GV_DEF_PROBLEMS_MAX)
-        snprintf(msg, sizeof msg, "more problems follow; fix the first %d and check again",
-                 GV_DEF_PROBLEMS_MAX - 1);
-    else
-        vsnprintf(msg, sizeof msg, fmt, ap);
+    w->problems++;
+    if (!w->report || !gv__def_problem_vformat(w->problems, msg, sizeof msg, fmt, ap))
+        return;
     size_t mark = w->plen;
     if (at == GV_DEF_AT_VALUE)
         path_push(w, key, index);

@@ -37,6 +37,8 @@
 #include <string.h>
 #include <yaml.h>
 
+#include "core/definition_internal.h"
+
 /* Nesting a definition never needs (it has 4 levels); deeper input is refused. */
 #define MAX_DEPTH 32
 /* Values in one file; the largest definition (5000 people) has about 80,000. */
@@ -121,19 +123,12 @@ static void yaml_problem(reader *r, pos at, const char *fmt, ...)
 static void yaml_problem(reader *r, pos at, const char *fmt, ...)
 {
     char msg[600];
-    r->yaml_problems++;
-    if (r->yaml_problems > GV_DEF_PROBLEMS_MAX)
-        return;
-    if (r->yaml_problems == GV_DEF_PROBLEMS_MAX) {
-        snprintf(msg, sizeof msg, "more problems follow; fix the first %d and check again",
-                 GV_DEF_PROBLEMS_MAX - 1);
-    } else {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(msg, sizeof msg, fmt, ap);
-        va_end(ap);
-    }
-    add_diag(r, at, msg);
+    va_list ap;
+    va_start(ap, fmt);
+    bool described = gv__def_problem_vformat(++r->yaml_problems, msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    if (described)
+        add_diag(r, at, msg);
 }
 
 static pos mark_pos(yaml_mark_t m)
@@ -595,7 +590,7 @@ static void on_problem(const gv_def_problem *p, void *ud)
 {
     reader *r = ud;
     char msg[800];
-    snprintf(msg, sizeof msg, "%s%s%s", p->path, *p->path ? ": " : "", p->msg);
+    gv__def_problem_text(p, msg, sizeof msg);
     add_diag(r, locate(r, p), msg);
 }
 

@@ -38,7 +38,7 @@ for at in 0 $((votes_at + 8)) $((size / 2)) $((size - 1)); do
   expect_contains "$out" "NOT VERIFIED" "changed byte $at"
 done
 # The same record reformatted (same JSON, other bytes) is not the one signed.
-python3 -c 'import json,sys; print(json.dumps(json.load(open("record.json")), indent=1, ensure_ascii=False))' >pretty.json
+node -e 'const r = JSON.parse(require("fs").readFileSync("record.json", "utf8")); console.log(JSON.stringify(r, null, 1))' >pretty.json
 expect_exit 1 "$GAVEL" verify --record pretty.json --sig record.sig --pub key.pub
 expect_contains "$out" "changed after it was signed" "reformatted record"
 
@@ -46,10 +46,13 @@ expect_contains "$out" "changed after it was signed" "reformatted record"
 expect_exit 0 "$GAVEL" keygen -o other
 expect_exit 1 "$GAVEL" verify --record record.json --sig record.sig --pub other.pub
 expect_contains "$out" "another key" "other key"
-# A damaged signature.
-sed 's/"signature":"\(.\)/"signature":"0\1/; s/"signature":"00/"signature":"1/' record.sig | sed 's/"signature":"0./"signature":"00/' >bad.sig
+# A damaged signature: its first hex digit changed.
+node -e 'const s = JSON.parse(require("fs").readFileSync("record.sig", "utf8"));
+  s.signature = (s.signature[0] === "0" ? "1" : "0") + s.signature.slice(1);
+  process.stdout.write(JSON.stringify(s) + "\n")' >bad.sig
 cmp -s bad.sig record.sig && fail "the signature did not change"
 expect_exit 1 "$GAVEL" verify --record record.json --sig bad.sig --pub key.pub
+expect_contains "$out" "does not verify" "damaged signature"
 # Key files of the wrong kind, a secret key others can read.
 expect_exit 1 "$GAVEL" verify --record record.json --sig record.sig --pub key
 expect_contains "$err" "secret key" "secret key given as public"

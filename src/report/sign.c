@@ -201,6 +201,17 @@ int gv_sign_verify(const char *record, size_t record_len, const char *sig, size_
                               : "the signature does not verify: it was forged or damaged");
         goto done;
     }
+    /* The signature covers the record's hash only: what else the file says
+     * must agree with it, or the file was edited after signing. */
+    const json_t *v = json_object_get(rec, "verification");
+    if (sodium_memcmp(named_hash, hash, 32) != 0 || json_object_size(j) != 7 ||
+        !json_equal(json_object_get(j, "meeting"), json_object_get(v, "meeting")) ||
+        !json_equal(json_object_get(j, "last_seq"), json_object_get(v, "last_seq"))) {
+        rc = gv_error_set(err, GV_EAUTH,
+                          "the signature file does not describe this record (its hash, meeting "
+                          "or last event differ, or it has other fields): it was edited");
+        goto done;
+    }
     rc = 0;
 done:
     json_decref(rec);

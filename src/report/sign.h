@@ -61,9 +61,10 @@ int gv_sign_record(const char *record, size_t record_len,
 /*
  * Checks a signature file against a record file's bytes and the trusted
  * public key `pk`. Returns 0 when the record is exactly the bytes that key
- * signed; GV_EAUTH with err saying what differs (a changed byte, another
- * key, a forged signature); GV_EINVAL for files that are not a record or a
- * signature.
+ * signed and the signature file describes that record (its hash, meeting and
+ * last event, and nothing more); GV_EAUTH with err saying what differs (a
+ * changed byte, another key, a forged signature, an edited signature file);
+ * GV_EINVAL for files that are not a record or a signature.
  */
 int gv_sign_verify(const char *record, size_t record_len, const char *sig, size_t sig_len,
                    const unsigned char pk[GV_SIGN_KEY_BYTES], gv_error *err);

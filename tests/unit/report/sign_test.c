@@ -116,6 +116,23 @@ static void other_key_or_signature_fails(void **state)
     char *text = json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS);
     assert_int_equal(gv_sign_verify(rec, len, text, strlen(text), k.pk, &err), GV_EAUTH);
     assert_non_null(strstr(err.msg, "does not verify"));
+    /* The right signature, but the file's description of the record edited. */
+    char *good = NULL;
+    size_t glen;
+    assert_int_equal(gv_sign_record(rec, len, k.seed, &good, &glen, NULL), 0);
+    json_t *g = json_loadb(good, glen, 0, NULL);
+    json_object_set_new(g, "last_seq", json_integer(3));
+    char *edited = json_dumps(g, JSON_COMPACT | JSON_SORT_KEYS);
+    assert_int_equal(gv_sign_verify(rec, len, edited, strlen(edited), k.pk, &err), GV_EAUTH);
+    assert_non_null(strstr(err.msg, "edited"));
+    free(edited);
+    json_object_set_new(g, "last_seq", json_integer(5));
+    json_object_set_new(g, "note", json_string("extra"));
+    edited = json_dumps(g, JSON_COMPACT | JSON_SORT_KEYS);
+    assert_int_equal(gv_sign_verify(rec, len, edited, strlen(edited), k.pk, &err), GV_EAUTH);
+    free(edited);
+    json_decref(g);
+    free(good);
     /* Not a signature file at all. */
     assert_int_equal(gv_sign_verify(rec, len, "{}", 2, k.pk, &err), GV_EINVAL);
     free(text);

@@ -2,7 +2,7 @@
 # The command line over a real SQLite database: init, apply, log, state,
 # verify; a rejected command changes nothing; a changed byte or a damaged file
 # is found and named.
-source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/lib.bash"
 
 db=panel.db
 expect_exit 0 "$GAVEL" init --db "$db" --at 1648726200000

@@ -2,7 +2,7 @@
 # `gavel apply` killed with SIGKILL at random moments while it commits, twenty
 # times: every event it acknowledged (printed, which it does only after the
 # commit) is in the log afterwards, and `gavel verify` passes every time.
-source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/lib.bash"
 
 db=crash.db
 expect_exit 0 "$GAVEL" init --db "$db" --at 1648729200000

@@ -6,7 +6,7 @@
 # the JSON record is validated against docs/record.schema.json, and the
 # verification hash printed is the one 'gavel verify' recomputes.
 # GV_UPDATE_GOLDEN=1 rewrites the golden files instead (then review the diff).
-source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/lib.bash"
 # cairo's font subsetter leaks (see report_lsan.supp), and matching that
 # leak needs the whole stack: the setting for commands that write a PDF.
 pdf_lsan="suppressions=$GV_SOURCE_DIR/tests/integration/report_lsan.supp:fast_unwind_on_malloc=0:print_suppressions=0"

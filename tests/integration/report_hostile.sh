@@ -3,7 +3,7 @@
 # of every format as the text they are: escaped in HTML (no script, no event
 # handler, no link to another scheme), escaped in Markdown, quoted and defused
 # in CSV, literal in the PDF. Bad options are refused and write nothing.
-source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/lib.bash"
 # cairo's font subsetter leaks (see report_lsan.supp), and matching that
 # leak needs the whole stack: the setting for commands that write a PDF.
 pdf_lsan="suppressions=$GV_SOURCE_DIR/tests/integration/report_lsan.supp:fast_unwind_on_malloc=0:print_suppressions=0"

@@ -4,7 +4,7 @@
 # and text that extracts (pdftotext) with the names in Latin, Arabic and
 # Chinese script as they were written. One page is rendered to PNG
 # (pdftoppm), as docs/report-sample-page.png was.
-source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/lib.bash"
 # cairo's font subsetter leaks (see report_lsan.supp), and matching that
 # leak needs the whole stack: the setting for commands that write a PDF.
 pdf_lsan="suppressions=$GV_SOURCE_DIR/tests/integration/report_lsan.supp:fast_unwind_on_malloc=0:print_suppressions=0"

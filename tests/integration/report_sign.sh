@@ -3,7 +3,7 @@
 # only, nothing overwritten), sign signs a JSON record, verify --record checks
 # it against the public key and the database. A changed byte in the record, a
 # record of another log, another key or a damaged signature all fail.
-source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/lib.bash"
 
 db=panel.db
 expect_exit 0 "$GAVEL" init --db "$db" --at 1648726200000

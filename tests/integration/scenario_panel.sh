@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The scripted two-hour panel through the command line: applied as one input,
 # stored, verified, and its state the same as when applied line by line.
-source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/lib.bash"
 scenario="$GV_SOURCE_DIR/tests/scenarios/cstd-2022-panel.jsonl"
 
 expect_exit 0 "$GAVEL" init --db whole.db --at 1648729200000

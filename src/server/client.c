@@ -11,6 +11,11 @@
  * them, and a snapshot (queued with the cursor set to its seq) comes before
  * the events that follow it.
  *
+ * A frame larger than GV__WRITE_CHUNK (a snapshot of a big meeting) is
+ * written a chunk per writeable callback, through a scratch buffer, so that
+ * lws never holds a copy of more than one chunk per connection: a thousand
+ * readers joining at once share one snapshot instead of a thousand copies.
+ *
  * A WebSocket client's answers are bounded without cutting it off: once half
  * its queue is owed (answers queued plus commands in flight), the server stops
  * reading its messages (lws_rx_flow_control) until it has read its answers.
@@ -61,6 +66,7 @@ void gv__client_unref(gv__client *c)
     if (!c || --c->refs > 0)
         return;
     queue_clear(c);
+    gv__frame_unref(c->cur);
     free(c->rx);
     free(c->http_body);
     free(c);
@@ -281,47 +287,82 @@ static bool owed(const gv__client *c)
     return streaming(c) && c->cursor < c->room->seq;
 }
 
-int gv__client_write(gv__client *c)
+/* Picks the next frame the client is owed and makes it current: 1 if there
+ * is one, 0 if nothing may be written now, -1 when the connection must close. */
+static int next_frame(gv__client *c)
 {
-    if (!c->wsi || c->state == GV__GONE)
-        return -1;
-    gv__frame *f = NULL;
-    bool direct = false;
     if (c->q_len && c->q[c->q_head].after_seq <= c->cursor) {
-        f = c->q[c->q_head].frame;
-        direct = true;
-    } else if (streaming(c) && c->cursor < c->room->seq) {
-        f = gv__room_event_frame(c->room, c->cursor + 1, c->kind);
+        c->cur = c->q[c->q_head].frame; /* the queue's reference moves to cur */
+        c->cur_event = false;
+        c->q_head = (c->q_head + 1) % GV__DIRECT_MAX;
+        c->q_len--;
+        gv__client_flow(c);
+        return 1;
+    }
+    if (streaming(c) && c->cursor < c->room->seq) {
+        gv__frame *f = gv__room_event_frame(c->room, c->cursor + 1, c->kind);
         if (!f) {
             gv__client_cut(c, "the events after your last one are no longer held");
-            return 0;
+            return next_frame(c);
         }
-    } else if (c->state == GV__RESYNC || c->state == GV__CLOSING) {
-        if (c->q_len)
-            return 0; /* waits for events its next message follows */
+        c->cur = gv__frame_ref(f);
+        c->cur_event = true;
+        return 1;
+    }
+    if ((c->state == GV__RESYNC || c->state == GV__CLOSING) && c->q_len == 0) {
         /* Everything owed is written: close, saying why. */
         if (c->kind == GV__CLIENT_WS && c->close_reason)
             lws_close_reason(c->wsi, (enum lws_close_status)c->close_status,
                              (unsigned char *)c->close_reason, strlen(c->close_reason));
         return -1;
-    } else {
-        return 0;
     }
-    enum lws_write_protocol wp = c->kind == GV__CLIENT_WS ? LWS_WRITE_TEXT : LWS_WRITE_HTTP;
-    if (lws_write(c->wsi, f->payload, f->len, wp) < (int)f->len)
+    return 0;
+}
+
+/* Scratch space for writing part of a shared frame: lws_write writes its
+ * header in the LWS_PRE bytes before what it sends, which inside a frame
+ * would be payload other connections still need. Loop thread only. */
+static unsigned char scratch[LWS_PRE + GV__WRITE_CHUNK];
+
+int gv__client_write(gv__client *c)
+{
+    if (!c->wsi || c->state == GV__GONE)
+        return -1;
+    if (!c->cur) {
+        int rc = next_frame(c);
+        if (rc <= 0)
+            return rc;
+        c->cur_off = 0;
+    }
+    gv__frame *f = c->cur;
+    size_t left = f->len - c->cur_off;
+    size_t n = left > GV__WRITE_CHUNK ? GV__WRITE_CHUNK : left;
+    bool first = c->cur_off == 0, last = n == left;
+    unsigned char *p = f->payload + c->cur_off;
+    if (!(first && last)) {
+        memcpy(scratch + LWS_PRE, p, n);
+        p = scratch + LWS_PRE;
+    }
+    /* A large WebSocket message goes out as fragments, an SSE frame as pieces
+     * of the response; nothing else is written in between. */
+    int wp = LWS_WRITE_HTTP;
+    if (c->kind == GV__CLIENT_WS)
+        wp = (first ? LWS_WRITE_TEXT : LWS_WRITE_CONTINUATION) | (last ? 0 : LWS_WRITE_NO_FIN);
+    if (lws_write(c->wsi, p, n, (enum lws_write_protocol)wp) < (int)n)
         return -1;
     c->keepalive_us = gv__mono_us();
-    if (direct) {
+    c->cur_off += n;
+    if (last) {
+        if (c->cur_event) {
+            c->cursor++;
+            if (f->made_us >= c->subscribed_us)
+                gv__histogram_observe(&c->srv->metrics.broadcast_latency,
+                                      c->keepalive_us - f->made_us);
+        }
         gv__frame_unref(f);
-        c->q_head = (c->q_head + 1) % GV__DIRECT_MAX;
-        c->q_len--;
-        gv__client_flow(c);
-    } else {
-        c->cursor++;
-        if (f->made_us >= c->subscribed_us)
-            gv__histogram_observe(&c->srv->metrics.broadcast_latency, c->keepalive_us - f->made_us);
+        c->cur = NULL;
     }
-    if (owed(c) || ((c->state == GV__RESYNC || c->state == GV__CLOSING) && c->q_len == 0))
+    if (c->cur || owed(c) || ((c->state == GV__RESYNC || c->state == GV__CLOSING) && c->q_len == 0))
         want_write(c);
     return 0;
 }

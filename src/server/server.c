@@ -72,12 +72,14 @@ static void init_protocols(void)
         .name = "http",
         .callback = gv__http_callback,
         .per_session_data_size = gv__http_pss_size,
+        .tx_packet_size = GV__WRITE_CHUNK,
     };
     protocols[1] = (struct lws_protocols){
         .name = GV__WS_PROTOCOL,
         .callback = gv__ws_callback,
         .per_session_data_size = gv__ws_pss_size,
         .rx_buffer_size = 4096,
+        .tx_packet_size = GV__WRITE_CHUNK + 16, /* a chunk and its frame header */
     };
     protocols[2] = (struct lws_protocols){0};
 }
@@ -140,6 +142,7 @@ gv_server *gv_server_new(const gv_server_config *cfg, gv_error *err)
     info.options = LWS_SERVER_OPTION_HTTP_HEADERS_SECURITY_BEST_PRACTICES_ENFORCE;
     info.retry_and_idle_policy = &s->retry;
     info.max_http_header_data = 4096;
+    info.pt_serv_buf_size = 2 * GV__WRITE_CHUNK;
     info.timeout_secs = 10;
     info.keepalive_timeout = 5;
     info.ka_time = 60;

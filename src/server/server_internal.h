@@ -26,6 +26,9 @@
 /* Kernel send buffer of each connection (the kernel doubles it): a stalled
  * reader holds at most this much of the kernel's memory. */
 #define GV__SOCKET_SEND_BUFFER_BYTES (128 * 1024)
+/* Largest piece of a frame written in one go; larger frames are written in
+ * pieces so that lws copies at most this much per connection. */
+#define GV__WRITE_CHUNK (16 * 1024)
 /* The WebSocket subprotocol of this version of the protocol. */
 #define GV__WS_PROTOCOL "gavel.v1"
 
@@ -183,6 +186,9 @@ struct gv__client {
     bool open_counted; /** counted in the metrics' open connections */
     bool subscribed;
     int64_t cursor;        /** seq of the last event written */
+    gv__frame *cur;        /** frame being written (a reference), NULL between frames */
+    size_t cur_off;        /** bytes of cur already written */
+    bool cur_event;        /** cur is the event cursor + 1 (else a direct message) */
     int64_t subscribed_us; /** only events made after this count in the broadcast latency */
     int64_t keepalive_us;  /** SSE: last time something was written */
     gv__direct q[GV__DIRECT_MAX];

@@ -356,6 +356,54 @@ static void test_too_far_behind_gets_snapshot(void **state)
     tc_ws_close(&ws);
 }
 
+/* A snapshot larger than a write chunk (16 KiB) arrives whole on both streams. */
+static void test_large_snapshot_arrives_whole(void **state)
+{
+    fixture *f = *state;
+    char body[4100];
+    for (int i = 0; i < 12; i++) {
+        int n = snprintf(body, sizeof body, "{\"type\":\"add_note\",\"text\":\"");
+        memset(body + n, 'a' + i, 3900);
+        snprintf(body + n + 3900, sizeof body - (size_t)n - 3900, "\"}");
+        assert_int_equal(command(f, "chair", body), 200);
+    }
+    int64_t seq;
+    char *want = snapshot_state(f, &seq);
+    assert_true(strlen(want) > 3 * 16384);
+    tc_ws ws;
+    assert_int_equal(
+        tc_ws_open(&ws, f->srv.port, "/api/v1/meetings/test-panel/ws", bearer(f, "viewer"), NULL),
+        101);
+    json_t *snap = tc_ws_until(&ws, "snapshot", 5000, NULL, NULL);
+    assert_non_null(snap);
+    char *got = json_dumps(json_object_get(snap, "state"), JSON_COMPACT | JSON_SORT_KEYS);
+    assert_string_equal(got, want);
+    free(got);
+    json_decref(snap);
+    tc_ws_close(&ws);
+    tc_sse sse;
+    assert_int_equal(
+        tc_sse_open(&sse, f->srv.port, "/api/v1/meetings/test-panel/events", bearer(f, "viewer")),
+        200);
+    tc_event e;
+    do {
+        assert_int_equal(tc_sse_next(&sse, 5000, &e), 1);
+        if (strcmp(e.name, "snapshot") != 0)
+            tc_event_free(&e);
+    } while (!e.data);
+    assert_int_equal(atoll(e.id), seq);
+    json_error_t jerr;
+    json_t *j = json_loads(e.data, 0, &jerr);
+    assert_non_null(j);
+    got = json_dumps(json_object_get(j, "state"), JSON_COMPACT | JSON_SORT_KEYS);
+    assert_string_equal(got, want);
+    free(got);
+    json_decref(j);
+    tc_event_free(&e);
+    tc_sse_close(&sse);
+    free(want);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -363,6 +411,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_stream_folds_to_snapshot, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sse_resumes_with_last_event_id, setup, teardown),
         cmocka_unit_test_setup_teardown(test_ws_resumes_with_since, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_large_snapshot_arrives_whole, setup, teardown),
         cmocka_unit_test_setup_teardown(test_too_far_behind_gets_snapshot, setup_small_ring,
                                         teardown),
     };

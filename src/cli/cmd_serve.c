@@ -13,6 +13,7 @@
 #include <getopt.h>
 #include <jansson.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -101,7 +102,7 @@ static void print_link(void *arg, const char *role, const char *url)
     printf("  %s: %s\n", role, url);
 }
 
-/* Parses ADDR:PORT; the address part may be empty (then 127.0.0.1). */
+/* Parses ADDR:PORT or [IPV6]:PORT; the address part may be empty (then 127.0.0.1). */
 static int parse_listen(const char *s, char *addr, size_t size, int *port)
 {
     const char *colon = strrchr(s, ':');
@@ -114,6 +115,10 @@ static int parse_listen(const char *s, char *addr, size_t size, int *port)
     addr[n] = '\0';
     if (n == 0)
         snprintf(addr, size, "127.0.0.1");
+    if (n >= 2 && addr[0] == '[' && addr[n - 1] == ']') { /* [::1]:8080 */
+        memmove(addr, addr + 1, n - 2);
+        addr[n - 2] = '\0';
+    }
     char *end;
     long p = strtol(colon + 1, &end, 10);
     if (*end || p < 0 || p > 65535 || colon[1] == '\0')
@@ -271,8 +276,9 @@ int gv_cli_serve(int argc, char **argv)
         free(id);
         return gv_cli_exit_for(err.code);
     }
-    printf("gavel serve: %s listening on %s://%s:%d\n", cfg.db_path,
-           cfg.tls_cert ? "https" : "http", addr, gv_server_port(s));
+    bool v6 = strchr(addr, ':') != NULL;
+    printf("gavel serve: %s listening on %s://%s%s%s:%d\n", cfg.db_path,
+           cfg.tls_cert ? "https" : "http", v6 ? "[" : "", addr, v6 ? "]" : "", gv_server_port(s));
     printf("meeting %s, a new link for each role:\n", id);
     if (gv_server_role_links(s, id, print_link, NULL, &err) < 0) {
         gv_cli_error("serve", "%s", err.msg);

@@ -140,6 +140,10 @@ gv_server *gv_server_new(const gv_server_config *cfg, gv_error *err)
     info.protocols = protocols;
     info.user = s;
     info.options = LWS_SERVER_OPTION_HTTP_HEADERS_SECURITY_BEST_PRACTICES_ENFORCE;
+    /* lws 4.1 binds an IPv6 socket and, given an IPv4 address, leaves it
+     * bound to every address: an IPv4 address gets an IPv4-only socket. */
+    if (!strchr(s->cfg.listen_addr, ':'))
+        info.options |= LWS_SERVER_OPTION_DISABLE_IPV6;
     info.retry_and_idle_policy = &s->retry;
     info.max_http_header_data = 4096;
     info.pt_serv_buf_size = 2 * GV__WRITE_CHUNK;
@@ -167,8 +171,9 @@ gv_server *gv_server_new(const gv_server_config *cfg, gv_error *err)
         s->base_url = strdup(cfg->public_url);
     } else {
         char url[300];
-        snprintf(url, sizeof url, "%s://%s:%d", s->tls ? "https" : "http", cfg->listen_addr,
-                 s->port);
+        bool v6 = strchr(cfg->listen_addr, ':') != NULL;
+        snprintf(url, sizeof url, "%s://%s%s%s:%d", s->tls ? "https" : "http", v6 ? "[" : "",
+                 cfg->listen_addr, v6 ? "]" : "", s->port);
         s->base_url = strdup(url);
     }
     if (!s->base_url) {

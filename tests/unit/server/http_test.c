@@ -65,6 +65,19 @@ static void test_health_and_metrics(void **state)
     tc_response_free(&r);
 }
 
+/* --listen 127.0.0.1 means that address only: another loopback address of
+ * the same machine finds nothing listening (lws 4.1 would bind every address). */
+static void test_binds_only_the_given_address(void **state)
+{
+    fixture *f = *state;
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)f->srv.port)};
+    inet_pton(AF_INET, "127.0.0.2", &a.sin_addr);
+    assert_int_equal(connect(fd, (struct sockaddr *)&a, sizeof a), -1);
+    assert_int_equal(errno, ECONNREFUSED);
+    close(fd);
+}
+
 static void test_role_links_printed(void **state)
 {
     fixture *f = *state;
@@ -388,6 +401,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_health_and_metrics, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_binds_only_the_given_address, setup, teardown),
         cmocka_unit_test_setup_teardown(test_role_links_printed, setup, teardown),
         cmocka_unit_test_setup_teardown(test_snapshot_credentials, setup, teardown),
         cmocka_unit_test_setup_teardown(test_join_sets_cookie, setup, teardown),

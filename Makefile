@@ -5,7 +5,7 @@ BUILD_ASAN ?= build-asan
 JOBS       ?= $(shell nproc)
 CMAKE_ARGS ?=
 
-.PHONY: all deps build run test test-asan test-unit format fuzz bench clean
+.PHONY: all deps build run test test-asan test-unit format fuzz bench bench-build bench-compare clean
 
 all: build
 
@@ -50,8 +50,27 @@ fuzz: deps
 	cmake --build build-fuzz -j $(JOBS) --target $(FUZZ_TARGETS)
 	FUZZ_SECONDS=$(FUZZ_SECONDS) scripts/run-fuzz build-fuzz
 
+# Benchmarks (docs/performance.md), from an optimised build with symbols for
+# profiling. -Werror is off there only: -O2 finds format-truncation warnings
+# that the debug build does not. `make bench` is the short run (1,000
+# clients, a 100,000-event replay); `make bench-compare` sets nginx + Nchan
+# beside Gavel (BENCH_N="1000 10000 50000" for other sizes).
+BUILD_BENCH ?= build-bench
+BENCH_N ?= 1000 10000
+bench-build:
+	cmake -S . -B $(BUILD_BENCH) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DGV_WERROR=OFF $(CMAKE_ARGS)
+	cmake --build $(BUILD_BENCH) -j $(JOBS) --target gavel gavel-loadgen gavel-replay
+
+bench: bench-build
+	BENCH_BUILD=$(BUILD_BENCH) bench/run-gavel -n 1000 --events 100 --cmd-seconds 2 --rate-seconds 2
+	$(BUILD_BENCH)/gavel-replay --events 100000 --runs 1
+
+bench-compare: bench-build
+	scripts/install-bench-deps
+	BENCH_BUILD=$(BUILD_BENCH) bench/compare-nchan $(BENCH_N)
+
 format:
 	git ls-files '*.c' '*.h' | xargs clang-format -i
 
 clean:
-	rm -rf $(BUILD) $(BUILD_ASAN) build-release build-fuzz
+	rm -rf $(BUILD) $(BUILD_ASAN) build-release build-fuzz $(BUILD_BENCH)

@@ -5,7 +5,7 @@ BUILD_ASAN ?= build-asan
 JOBS       ?= $(shell nproc)
 CMAKE_ARGS ?=
 
-.PHONY: all deps build run test test-asan test-unit format fuzz bench bench-build bench-compare clean
+.PHONY: all deps build run test test-asan test-valgrind test-unit format fuzz bench bench-build bench-compare clean
 
 all: build
 
@@ -40,6 +40,11 @@ test-asan: deps $(BUILD_ASAN)/CMakeCache.txt
 	cmake --build $(BUILD_ASAN) -j $(JOBS)
 	cd $(BUILD_ASAN) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ctest --output-on-failure -j $(JOBS)
+
+# Every integration test with each gavel it starts under valgrind's memcheck
+# (scripts/run-valgrind): an error or a definite leak fails. Takes minutes.
+test-valgrind: deps build
+	scripts/run-valgrind $(BUILD)
 
 # Each fuzz target runs FUZZ_SECONDS on its corpus (tests/fuzz/README.md);
 # only the targets are built, not the whole suite again.

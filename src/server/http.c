@@ -440,7 +440,7 @@ static int route_events(struct lws *wsi, http_pss *pss, gv__room *r, const gv__g
     c->open_counted = true;
     s->metrics.sse_open++;
     s->metrics.sse_total++;
-    char hello[200];
+    char hello[GV__ID_MAX + 160];
     snprintf(
         hello, sizeof hello,
         "retry: 2000\nevent: hello\ndata: {\"meeting\":\"%s\",\"seq\":%lld,\"server_ms\":%lld}\n\n",
@@ -456,9 +456,12 @@ static int authorise(struct lws *wsi, const char *meeting, gv__grant *g, gv__roo
                      gv_error *err)
 {
     struct gv_server *s = server_of(wsi);
+    *r = NULL;
     int rc = gv__auth_request(s, wsi, meeting, g, err);
     if (rc == 0)
         rc = gv__room_get(s, meeting, r, err);
+    if (rc == 0 && !*r)
+        rc = gv_error_set(err, GV_ENOTFOUND, "no meeting \"%s\"", meeting);
     if (rc == GV_ENOTFOUND)
         gv_error_set(err, GV_ENOTFOUND, "no meeting \"%s\" on this server", meeting);
     return rc;
@@ -524,8 +527,8 @@ static int route(struct lws *wsi, http_pss *pss, const char *path)
             return 0;
         }
         int rc = authorise(wsi, id, &g, &r, &err);
-        if (rc < 0)
-            return respond_error(wsi, pss, rc, err.msg);
+        if (rc < 0 || !r)
+            return respond_error(wsi, pss, rc < 0 ? rc : GV_ENOTFOUND, err.msg);
         if (strcmp(tail, "snapshot") == 0)
             return route_snapshot(wsi, pss, r, &g);
         return route_events(wsi, pss, r, &g);

@@ -35,8 +35,10 @@ void gv__room_free(gv__room *r)
     if (!r)
         return;
     for (unsigned i = 0; i < r->ring_cap; i++) {
-        gv__frame_unref(r->ring_ws[i]);
-        gv__frame_unref(r->ring_sse[i]);
+        if (r->ring_ws)
+            gv__frame_unref(r->ring_ws[i]);
+        if (r->ring_sse)
+            gv__frame_unref(r->ring_sse[i]);
     }
     free(r->ring_ws);
     free(r->ring_sse);
@@ -302,7 +304,7 @@ void gv__room_command(gv__room *r, gv__client *c, const json_t *cmd, const json_
     json_t *ev;
     json_array_foreach(events, i, ev)
     {
-        if ((rc = gv_meeting_apply(r->ahead, ev, &err)) < 0) {
+        if (gv_meeting_apply(r->ahead, ev, &err) < 0) {
             /* decide made an event apply refuses: a core bug; ahead may be half-changed. */
             lwsl_err("meeting %s: event from \"%s\" does not apply: %s\n", r->id,
                      json_string_value(json_object_get(cmd, "type")), err.msg);

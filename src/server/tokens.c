@@ -329,9 +329,11 @@ int gv_links_revoke(gv_store *st, const unsigned char hash[GV_TOKEN_HASH_BYTES],
         return gv_error_set(err, GV_ENOMEM, "out of memory");
     int rc = gv_links_refresh(l, st, err);
     const gv_link *link = rc == 0 ? gv_links_find(l, hash) : NULL;
-    if (rc == 0 && !link)
-        rc = gv_error_set(err, GV_ENOTFOUND, "no such link in this database");
-    if (rc == 0 && !link->revoked_at_ms) {
+    if (rc == 0 && !link) {
+        gv_error_set(err, GV_ENOTFOUND, "no such link in this database");
+        rc = GV_ENOTFOUND;
+    }
+    if (link && !link->revoked_at_ms) {
         char hex[GV_HASH_HEX_SIZE];
         gv_hash_to_hex(hash, hex);
         json_t *fields = json_pack("{s:s}", "hash", hex);

@@ -708,6 +708,17 @@ static TC_UNUSED int tc_gavel(char **out, const char *const *args)
     return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
+/* Cleans up after a setup that failed: removes dir, frees the fixture. */
+static TC_UNUSED int tc_setup_failed(void *fixture, const char *dir)
+{
+    char cmd[300];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    if (dir[0] && system(cmd) != 0)
+        fprintf(stderr, "could not remove %s\n", dir);
+    free(fixture);
+    return -1;
+}
+
 /* A fresh directory for a test's database; path filled. */
 static TC_UNUSED void tc_tempdir(char *path, size_t size, const char *name)
 {

@@ -43,10 +43,10 @@ static int setup(void **state)
     tc_tempdir(f->dir, sizeof f->dir, "load");
     snprintf(f->db, sizeof f->db, "%s/gavel.db", f->dir);
     if (tc_make_db(f->db) < 0)
-        return -1;
+        return tc_setup_failed(f, f->dir);
     const char *args[] = {"--meeting", "test-panel", NULL};
     if (tc_server_start(&f->srv, f->db, args) < 0)
-        return -1;
+        return tc_setup_failed(f, f->dir);
     *state = f;
     return 0;
 }

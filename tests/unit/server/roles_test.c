@@ -22,13 +22,13 @@ static int setup(void **state)
     tc_tempdir(f->dir, sizeof f->dir, "roles");
     snprintf(f->db, sizeof f->db, "%s/gavel.db", f->dir);
     if (tc_make_db(f->db) < 0)
-        return -1;
+        return tc_setup_failed(f, f->dir);
     /* Role links are shared by several senders here: lift the per-link rate. */
     const char *args[] = {"--meeting", "test-panel",      "--commands-per-second",
                           "10000",     "--command-burst", "10000",
                           NULL};
     if (tc_server_start(&f->srv, f->db, args) < 0)
-        return -1;
+        return tc_setup_failed(f, f->dir);
     *state = f;
     return 0;
 }

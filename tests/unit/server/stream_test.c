@@ -20,14 +20,14 @@ static int start(void **state, const char *const *extra)
     tc_tempdir(f->dir, sizeof f->dir, "stream");
     snprintf(f->db, sizeof f->db, "%s/gavel.db", f->dir);
     if (tc_make_db(f->db) < 0)
-        return -1;
+        return tc_setup_failed(f, f->dir);
     const char *args[16] = {"--meeting", "test-panel"};
     int n = 2;
     for (; extra && *extra; extra++)
         args[n++] = *extra;
     args[n] = NULL;
     if (tc_server_start(&f->srv, f->db, args) < 0)
-        return -1;
+        return tc_setup_failed(f, f->dir);
     *state = f;
     return 0;
 }

@@ -8,8 +8,9 @@
  * the client takes its stream slot and gets its hello, then a snapshot or
  * the events after ?since=.
  *
- * Receiving: a message may arrive in several fragments; they are gathered up
- * to max_message_bytes. A larger message is answered with a too_large error
+ * Receiving: a message that arrives whole (the usual case) is handled where
+ * lws put it; one in several fragments or reads is gathered, up to
+ * max_message_bytes. A larger message is answered with a too_large error
  * and the connection is closed (1009): the rest of its bytes are not worth
  * reading. Binary, malformed, non-UTF-8 or non-object messages get a
  * bad_request error and the connection carries on. Each message spends one
@@ -159,16 +160,23 @@ static int receive(ws_pss *pss, struct lws *wsi, const char *in, size_t len)
         gv__client_close(c, LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE, "message too large");
         return 0;
     }
-    if (!c->rx) {
-        c->rx = malloc(s->cfg.max_message_bytes + 1);
-        if (!c->rx)
-            return -1;
+    bool final = lws_is_final_fragment(wsi);
+    if (c->rx_len == 0 && final) {
+        on_message(c, in, len, pss->binary); /* the usual case: a whole message, no copy */
+        return 0;
     }
+    /* A message in pieces is gathered in a buffer the size of what came so far. */
+    char *rx = realloc(c->rx, c->rx_len + len + 1);
+    if (!rx)
+        return -1;
+    c->rx = rx;
     memcpy(c->rx + c->rx_len, in, len);
     c->rx_len += len;
-    if (!lws_is_final_fragment(wsi))
+    if (!final)
         return 0;
     on_message(c, c->rx, c->rx_len, pss->binary);
+    free(c->rx);
+    c->rx = NULL;
     c->rx_len = 0;
     return 0;
 }

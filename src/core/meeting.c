@@ -144,9 +144,22 @@ int gv__event_person(const gv_meeting *m, const json_t *ev, const char *key, int
     return 0;
 }
 
+/* Times outside 0..GV_TIME_MAX_MS are refused where they come in, so that no
+ * sum of a time and a bounded duration can overflow. */
+static int check_time(int64_t now_ms, gv_error *err)
+{
+    if (now_ms < 0 || now_ms > GV_TIME_MAX_MS)
+        return gv_error_set(err, GV_EINVAL,
+                            "time %lld ms is outside 0 to %lld (1970 to the end of 9999)",
+                            (long long)now_ms, (long long)GV_TIME_MAX_MS);
+    return 0;
+}
+
 json_t *gv_meeting_define(const gv_meeting *m, const json_t *definition, int64_t now_ms,
                           gv_error *err)
 {
+    if (check_time(now_ms, err) < 0)
+        return NULL;
     if (m->seq != 0) {
         gv_error_set(err, GV_ESTATE, "the meeting is already defined (%lld events)",
                      (long long)m->seq);
@@ -194,6 +207,8 @@ int gv_meeting_decide(const gv_meeting *m, const json_t *command, const char *ac
         return gv_error_set(err, GV_EPERM, "\"%s\" may not send \"%s\": only the %s may", actor,
                             type, allowed);
     }
+    if ((rc = check_time(now_ms, err)) < 0)
+        return rc;
     /* Time never runs backwards in a log: a clock that stepped back is held at the last event. */
     if (now_ms < m->last_at_ms)
         now_ms = m->last_at_ms;
@@ -233,7 +248,7 @@ int gv_meeting_apply(gv_meeting *m, const json_t *event, gv_error *err)
     int rc;
     if ((rc = gv__json_int(event, "seq", true, 1, INT64_MAX, &seq, err)) < 0 ||
         (rc = gv__json_string(event, "type", true, 64, &type, err)) < 0 ||
-        (rc = gv__json_int(event, "at_ms", true, 0, INT64_MAX, &at_ms, err)) < 0)
+        (rc = gv__json_int(event, "at_ms", true, 0, GV_TIME_MAX_MS, &at_ms, err)) < 0)
         return gv_error_set(err, GV_ECORRUPT, "malformed event after %lld: %s", (long long)m->seq,
                             err ? err->msg : "");
     if (seq != m->seq + 1)

@@ -29,6 +29,12 @@ typedef struct gv_meeting gv_meeting;
 /* The "by" of an anonymous question: its author is kept nowhere, not even in the log. */
 #define GV_ACTOR_ANONYMOUS "anonymous"
 
+/* The latest time an event may have: the end of the year 9999 (ms since
+ * 1970). Bounding every time keeps the sums of times and durations the core
+ * makes far from overflowing; `gavel apply` and a stored log can carry any
+ * number. */
+#define GV_TIME_MAX_MS 253402300799999LL
+
 /* Allocates an empty meeting (no definition, sequence 0). NULL on ENOMEM. */
 gv_meeting *gv_meeting_new(void);
 
@@ -39,17 +45,19 @@ void gv_meeting_free(gv_meeting *m);
  * The first event of every log: "meeting_defined", carrying the definition
  * (the JSON form of a meeting definition file, see docs/meeting-definition.md).
  * Returns a new reference the caller owns, or NULL with err set when the
- * definition is invalid or the meeting already has events.
+ * definition is invalid, now_ms is outside 0 to GV_TIME_MAX_MS or the meeting
+ * already has events.
  */
 json_t *gv_meeting_define(const gv_meeting *m, const json_t *definition, int64_t now_ms,
                           gv_error *err);
 
 /*
  * Decides what `command` (a JSON object with a "type") sent by the person with
- * id `actor` at `now_ms` does. On success returns 0 and sets *events to a new
- * JSON array (caller owns) of one or more events, numbered from the meeting's
- * next sequence number. On failure returns a negative GV_E* code, fills err and
- * leaves *events NULL. The meeting is never changed.
+ * id `actor` at `now_ms` (0 to GV_TIME_MAX_MS, else GV_EINVAL) does. On
+ * success returns 0 and sets *events to a new JSON array (caller owns) of one
+ * or more events, numbered from the meeting's next sequence number. On
+ * failure returns a negative GV_E* code, fills err and leaves *events NULL.
+ * The meeting is never changed.
  */
 int gv_meeting_decide(const gv_meeting *m, const json_t *command, const char *actor, int64_t now_ms,
                       json_t **events, gv_error *err);

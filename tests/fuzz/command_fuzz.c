@@ -7,7 +7,7 @@
  * gv_meeting_decide). The sender byte picks a person of the example or
  * someone who is not one ("system", "nobody", "", NULL); the time byte moves
  * the clock by a step from a table that includes going backwards and jumping
- * decades ahead.
+ * decades ahead, or sets it to the edges of the core's range and past them.
  *
  * Checked for every command:
  *   - decide never changes the state, accepted or refused (the state's JSON
@@ -35,15 +35,31 @@
 /* FZ_TRACE=1 prints each decision, to check what seeds reach. */
 static bool trace;
 
-/* Clock steps in ms, picked by the time byte. The server's clock drives the
- * core, but `gavel apply` takes any at_ms from 0 to INT64_MAX, so large jumps
- * are inputs too. */
+/* Clock steps in ms, picked by time bytes below 0xf0. The server's clock
+ * drives the core, but `gavel apply` takes any at_ms from 0 to INT64_MAX, so
+ * large jumps are inputs too. */
 static const int64_t steps_ms[] = {
     0,      1,       999,         1000,          15000,           59999,    60000,
     120000, 299999,  300000,      420000,        3600000,         86400000, -1,
     -1000,  -600000, -86400000LL, 31536000000LL, 3153600000000LL, 0,
 };
 #define N_STEPS (sizeof steps_ms / sizeof steps_ms[0])
+/* Time bytes from 0xf0 set the clock to the edges of what the core takes
+ * (GV_TIME_MAX_MS) and beyond. */
+static const int64_t absolute_ms[] = {
+    GV_TIME_MAX_MS - 60000, GV_TIME_MAX_MS, GV_TIME_MAX_MS + 1, INT64_MAX, -1, 0};
+#define N_ABSOLUTE (sizeof absolute_ms / sizeof absolute_ms[0])
+
+/* The clock after a time byte; the harness's own sums saturate. */
+static int64_t next_time(int64_t now, uint8_t b)
+{
+    if (b >= 0xf0)
+        return absolute_ms[(b - 0xf0) % N_ABSOLUTE];
+    int64_t t;
+    if (__builtin_add_overflow(now, steps_ms[b % N_STEPS], &t))
+        t = steps_ms[b % N_STEPS] > 0 ? INT64_MAX : INT64_MIN;
+    return t;
+}
 
 static bool storable_type(const char *t)
 {
@@ -152,7 +168,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (line_len < 2)
             continue;
         const char *sender = fz_senders[line[0] % fz_n_senders];
-        now += steps_ms[line[1] % N_STEPS];
+        now = next_time(now, line[1]);
         json_error_t jerr;
         json_t *cmd =
             json_loadb((const char *)line + 2, line_len - 2, JSON_REJECT_DUPLICATES, &jerr);

@@ -77,9 +77,10 @@ static void print_json(const lg *g, const results *r)
             tcp_per, r->lost, r->resyncs, r->gaps);
     fprintf(f,
             "\"broadcast\":{\"events\":%d,\"missed_events\":%d,\"missed_deliveries\":%ld,"
-            "\"server_cpu_ms_per_event\":%.3f,\"generator_cpu_ms_per_event\":%.3f,",
+            "\"server_cpu_ms_per_event\":%.3f,\"generator_cpu_ms_per_event\":%.3f,"
+            "\"other_processes_cores\":%.2f,",
             r->events, r->missed_events, r->missed_deliveries, r->cpu_ms_per_event,
-            r->gen_cpu_ms_per_event);
+            r->gen_cpu_ms_per_event, r->others_cores);
     print_dist_json(f, "last", &r->last, true);
     print_dist_json(f, "each", &r->each, true);
     print_dist_json(f, "first", &r->first, false);
@@ -125,7 +126,8 @@ static void print_table(const lg *g, const results *r)
         if (o->n_pids)
             printf("; CPU per event: server %.2f ms, clients %.2f ms", r->cpu_ms_per_event,
                    r->gen_cpu_ms_per_event);
-        printf("\n");
+        printf("\n  %-26s other processes kept %.2f of the machine's cores busy meanwhile%s\n", "",
+               r->others_cores, r->others_cores > 0.2 ? ": these figures are noisy" : "");
     }
     if (r->lost || r->resyncs || r->gaps)
         printf("  %-26s %ld connections lost, %ld told to resync, %ld events missing\n", "trouble",

@@ -186,6 +186,7 @@ typedef struct results {
     dist last, each, first;      /** per event: the last client, every client, the first client */
     double cpu_ms_per_event;     /** the server's CPU time over the events, per event */
     double gen_cpu_ms_per_event; /** the workers' (this generator's clients) */
+    double others_cores;         /** cores other processes kept busy meanwhile (noise) */
     int catch_want;
     long catch_done;
     dist catchup;

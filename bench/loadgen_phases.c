@@ -107,6 +107,25 @@ double proc_cpu_ms(const pid_t *pids, int n_pids)
     return total;
 }
 
+/* CPU time (ms) the whole machine spent busy since boot, from /proc/stat:
+ * with the server's and the generator's own, it tells how much other
+ * processes took during a phase, that is, how noisy the figures are. */
+static double machine_busy_ms(void)
+{
+    FILE *f = fopen("/proc/stat", "r");
+    unsigned long long v[8] = {0};
+    if (!f)
+        return 0;
+    int n = fscanf(f, "cpu %llu %llu %llu %llu %llu %llu %llu %llu", &v[0], &v[1], &v[2], &v[3],
+                   &v[4], &v[5], &v[6], &v[7]);
+    fclose(f);
+    if (n != 8)
+        return 0;
+    /* user nice system [idle iowait] irq softirq steal */
+    unsigned long long busy = v[0] + v[1] + v[2] + v[5] + v[6] + v[7];
+    return (double)busy * 1000.0 / (double)sysconf(_SC_CLK_TCK);
+}
+
 /* The kernel's slab memory (KiB, /proc/meminfo): sockets, their buffers and
  * file structures live there. On loopback it counts both ends of each
  * connection, and anything else the machine did meanwhile. */
@@ -263,6 +282,9 @@ void phase_broadcast(lg *g, results *r)
     sample_set last = {0}, each = {0}, first = {0};
     int n = g->o.clients;
     double cpu0 = proc_cpu_ms(g->o.pids, g->o.n_pids), own0 = proc_cpu_ms(g->kids, g->procs);
+    pid_t self = getpid();
+    double me0 = proc_cpu_ms(&self, 1), busy0 = machine_busy_ms();
+    int64_t wall0 = now_us();
     int64_t seq = g->o.target == T_GAVEL ? g->head : 0;
     for (int k = 0; k < g->o.events; k++) {
         seq++;
@@ -315,6 +337,10 @@ void phase_broadcast(lg *g, results *r)
         pause_ms(g, g->o.gap_ms);
     }
     double cpu1 = proc_cpu_ms(g->o.pids, g->o.n_pids), own1 = proc_cpu_ms(g->kids, g->procs);
+    double me1 = proc_cpu_ms(&self, 1), busy1 = machine_busy_ms();
+    double wall_ms = (double)(now_us() - wall0) / 1000.0;
+    double others = (busy1 - busy0) - (cpu1 - cpu0) - (own1 - own0) - (me1 - me0);
+    r->others_cores = wall_ms > 0 && others > 0 ? others / wall_ms : 0;
     r->events = g->o.events;
     r->cpu_ms_per_event = g->o.events ? (cpu1 - cpu0) / g->o.events : 0;
     r->gen_cpu_ms_per_event = g->o.events ? (own1 - own0) / g->o.events : 0;

@@ -30,17 +30,28 @@ void gv_error_clear(gv_error *err)
 const char *gv_error_name(int code)
 {
     switch (code) {
-    case GV_OK: return "ok";
-    case GV_EINVAL: return "bad_request";
-    case GV_EPERM: return "forbidden";
-    case GV_ESTATE: return "conflict";
-    case GV_ENOTFOUND: return "not_found";
-    case GV_ENOMEM: return "out_of_memory";
-    case GV_EIO: return "io_error";
-    case GV_ECORRUPT: return "corrupt";
-    case GV_ELIMIT: return "too_large";
-    case GV_EAUTH: return "unauthorized";
-    case GV_EBUSY: return "busy";
+    case GV_OK:
+        return "ok";
+    case GV_EINVAL:
+        return "bad_request";
+    case GV_EPERM:
+        return "forbidden";
+    case GV_ESTATE:
+        return "conflict";
+    case GV_ENOTFOUND:
+        return "not_found";
+    case GV_ENOMEM:
+        return "out_of_memory";
+    case GV_EIO:
+        return "io_error";
+    case GV_ECORRUPT:
+        return "corrupt";
+    case GV_ELIMIT:
+        return "too_large";
+    case GV_EAUTH:
+        return "unauthorized";
+    case GV_EBUSY:
+        return "busy";
     }
     return "unknown_error";
 }

@@ -93,7 +93,8 @@ int gv__json_only(const json_t *obj, const char *const *allowed, gv_error *err)
     json_t *v;
     if (!json_is_object(obj))
         return gv_error_set(err, GV_EINVAL, "expected a JSON object");
-    json_object_foreach((json_t *)obj, key, v) {
+    json_object_foreach((json_t *)obj, key, v)
+    {
         bool ok = false;
         for (const char *const *a = allowed; *a && !ok; a++)
             ok = strcmp(*a, key) == 0;

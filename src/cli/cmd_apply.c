@@ -16,7 +16,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "cli/cli.h"
 #include "cli/db.h"
@@ -44,13 +43,6 @@ typedef struct apply_opts {
     int keep_going;
 } apply_opts;
 
-static long long now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Decides one line's command and applies its events to m, appending them to all. */
 static int apply_line(gv_meeting *m, const apply_opts *o, const char *line, json_t *all,
                       gv_error *err)
@@ -62,7 +54,7 @@ static int apply_line(gv_meeting *m, const apply_opts *o, const char *line, json
                             jerr.column);
     const json_t *cmd = j;
     const char *as = o->as;
-    int64_t at = o->at_ms >= 0 ? o->at_ms : now_ms();
+    int64_t at = o->at_ms >= 0 ? o->at_ms : gv_cli_now_ms();
     int rc = 0;
     json_t *events = NULL;
     if (json_object_get(j, "command")) {
@@ -173,46 +165,28 @@ out:
 
 int gv_cli_apply(int argc, char **argv)
 {
-    static const struct option opts[] = {{"db", required_argument, 0, 'd'},
-                                         {"meeting", required_argument, 0, 'm'},
+    static const struct option opts[] = {GV_CLI_DB_OPTIONS,
                                          {"as", required_argument, 0, 'a'},
                                          {"at", required_argument, 0, 't'},
                                          {"keep-going", no_argument, 0, 'k'},
-                                         {"help", no_argument, 0, 'h'},
                                          {0, 0, 0, 0}};
-    const char *db = NULL, *meeting = NULL;
+    gv_cli_db_opts d = {0};
     apply_opts o = {.at_ms = -1};
     int c;
     optind = 0;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-        char *end;
-        switch (c) {
-        case 'd':
-            db = optarg;
-            break;
-        case 'm':
-            meeting = optarg;
-            break;
-        case 'a':
+        int r = gv_cli_db_option(c, usage_text, &d);
+        if (r == GV_CLI_OPT_TAKEN)
+            continue;
+        if (r != GV_CLI_OPT_OWN)
+            return r;
+        if (c == 'a')
             o.as = optarg;
-            break;
-        case 'k':
+        else if (c == 'k')
             o.keep_going = 1;
-            break;
-        case 't':
-            o.at_ms = strtoll(optarg, &end, 10);
-            if (*end || o.at_ms < 0) {
-                gv_cli_error("apply", "--at takes milliseconds since 1970, not \"%s\"", optarg);
-                return GV_EXIT_USAGE;
-            }
-            break;
-        case 'h':
-            fputs(usage_text, stdout);
-            return GV_EXIT_OK;
-        default:
-            fputs(usage_text, stderr);
+        else if (gv_cli_int_option("apply", "at", "milliseconds since 1970", optarg, 0, &o.at_ms) <
+                 0)
             return GV_EXIT_USAGE;
-        }
     }
     if (argc - optind > 1) {
         fputs(usage_text, stderr);
@@ -226,7 +200,7 @@ int gv_cli_apply(int argc, char **argv)
     }
     gv_store *s;
     char *id;
-    int rc = gv_cli_open_meeting("apply", db, 0, meeting, &s, &id);
+    int rc = gv_cli_open_meeting("apply", d.db, 0, d.meeting, &s, &id);
     if (rc == GV_EXIT_OK) {
         rc = apply_stream(s, id, f, &o);
         free(id);

@@ -23,32 +23,19 @@ static const char usage_text[] =
 
 int gv_cli_calendar(int argc, char **argv)
 {
-    static const struct option opts[] = {{"db", required_argument, 0, 'd'},
-                                         {"meeting", required_argument, 0, 'm'},
-                                         {"output", required_argument, 0, 'o'},
-                                         {"help", no_argument, 0, 'h'},
-                                         {0, 0, 0, 0}};
-    const char *db = NULL, *meeting = NULL, *output = NULL;
+    static const struct option opts[] = {
+        GV_CLI_DB_OPTIONS, {"output", required_argument, 0, 'o'}, {0, 0, 0, 0}};
+    gv_cli_db_opts o = {0};
+    const char *output = NULL;
     int c;
     optind = 0;
     while ((c = getopt_long(argc, argv, "o:", opts, NULL)) != -1) {
-        switch (c) {
-        case 'd':
-            db = optarg;
-            break;
-        case 'm':
-            meeting = optarg;
-            break;
-        case 'o':
-            output = optarg;
-            break;
-        case 'h':
-            fputs(usage_text, stdout);
-            return GV_EXIT_OK;
-        default:
-            fputs(usage_text, stderr);
-            return GV_EXIT_USAGE;
-        }
+        int r = gv_cli_db_option(c, usage_text, &o);
+        if (r == GV_CLI_OPT_TAKEN)
+            continue;
+        if (r != GV_CLI_OPT_OWN)
+            return r;
+        output = optarg; /* -o, --output */
     }
     if (optind != argc) {
         fputs(usage_text, stderr);
@@ -56,7 +43,7 @@ int gv_cli_calendar(int argc, char **argv)
     }
     gv_store *s;
     char *id;
-    int rc = gv_cli_open_meeting("calendar", db, GV_STORE_READONLY, meeting, &s, &id);
+    int rc = gv_cli_open_meeting("calendar", o.db, GV_STORE_READONLY, o.meeting, &s, &id);
     if (rc != GV_EXIT_OK)
         return rc;
     gv_error err;

@@ -7,7 +7,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "cli/cli.h"
 #include "cli/load.h"
@@ -67,33 +66,20 @@ int gv_cli_init(int argc, char **argv)
                                          {"at", required_argument, 0, 't'},
                                          {"help", no_argument, 0, 'h'},
                                          {0, 0, 0, 0}};
-    const char *db = NULL;
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    long long at = (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-    char *end;
+    gv_cli_db_opts o = {0};
+    long long at = gv_cli_now_ms();
     int c;
     optind = 0;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-        switch (c) {
-        case 'd':
-            db = optarg;
-            break;
-        case 't':
-            at = strtoll(optarg, &end, 10);
-            if (*end || at < 0) {
-                gv_cli_error("init", "--at takes milliseconds since 1970, not \"%s\"", optarg);
-                return GV_EXIT_USAGE;
-            }
-            break;
-        case 'h':
-            fputs(usage_text, stdout);
-            return GV_EXIT_OK;
-        default:
-            fputs(usage_text, stderr);
+        int r = gv_cli_db_option(c, usage_text, &o);
+        if (r == GV_CLI_OPT_TAKEN)
+            continue;
+        if (r != GV_CLI_OPT_OWN)
+            return r;
+        if (gv_cli_int_option("init", "at", "milliseconds since 1970", optarg, 0, &at) < 0)
             return GV_EXIT_USAGE;
-        }
     }
+    const char *db = o.db;
     if (!db || argc - optind > 1) {
         fputs(usage_text, stderr);
         return GV_EXIT_USAGE;

@@ -43,13 +43,6 @@ static void usage(FILE *out)
             "  --label TEXT     a note kept with the link (who it was sent to)\n");
 }
 
-static int64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 typedef struct pick {
     const char *wanted;
     char found[GV_MEETING_ID_MAX + 1];
@@ -119,7 +112,7 @@ static int revoke_each(void *ud, const gv_link *link)
     if (link->revoked_at_ms || link->kind != r->kind || strcmp(link->meeting, r->meeting) != 0 ||
         strcmp(link->subject, r->subject) != 0)
         return 0;
-    r->rc = gv_links_revoke(r->st, link->hash, now_ms(), r->err);
+    r->rc = gv_links_revoke(r->st, link->hash, gv_cli_now_ms(), r->err);
     if (r->rc < 0)
         return 1;
     r->revoked++;
@@ -261,7 +254,7 @@ int gv_cli_invite(int argc, char **argv)
             exit_code = GV_EXIT_REFUSED;
             goto done;
         }
-        if ((rc = gv_links_revoke(st, hash, now_ms(), &err)) < 0) {
+        if ((rc = gv_links_revoke(st, hash, gv_cli_now_ms(), &err)) < 0) {
             gv_cli_error("invite", "%s", err.msg);
             exit_code = gv_cli_exit_for(rc);
             goto done;
@@ -300,7 +293,7 @@ int gv_cli_invite(int argc, char **argv)
         goto done;
     }
     char token[GV_TOKEN_CHARS + 1];
-    rc = gv_links_issue(st, p.found, kind, subject, label, now_ms(), token, &err);
+    rc = gv_links_issue(st, p.found, kind, subject, label, gv_cli_now_ms(), token, &err);
     if (rc < 0) {
         gv_cli_error("invite", "%s", err.msg);
         exit_code = gv_cli_exit_for(rc);

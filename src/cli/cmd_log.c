@@ -35,41 +35,25 @@ static int print_event(void *ud, const gv_stored_event *ev)
 
 int gv_cli_log(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"db", required_argument, 0, 'd'},    {"meeting", required_argument, 0, 'm'},
-        {"since", required_argument, 0, 's'}, {"hash", no_argument, 0, 'H'},
-        {"help", no_argument, 0, 'h'},        {0, 0, 0, 0}};
-    const char *db = NULL, *meeting = NULL;
+    static const struct option opts[] = {GV_CLI_DB_OPTIONS,
+                                         {"since", required_argument, 0, 's'},
+                                         {"hash", no_argument, 0, 'H'},
+                                         {0, 0, 0, 0}};
+    gv_cli_db_opts o = {0};
     long long since = 0;
     log_ctx ctx = {0};
     int c;
     optind = 0;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-        char *end;
-        switch (c) {
-        case 'd':
-            db = optarg;
-            break;
-        case 'm':
-            meeting = optarg;
-            break;
-        case 'H':
+        int r = gv_cli_db_option(c, usage_text, &o);
+        if (r == GV_CLI_OPT_TAKEN)
+            continue;
+        if (r != GV_CLI_OPT_OWN)
+            return r;
+        if (c == 'H')
             ctx.with_hash = 1;
-            break;
-        case 's':
-            since = strtoll(optarg, &end, 10);
-            if (*end || since < 0) {
-                gv_cli_error("log", "--since takes a sequence number, not \"%s\"", optarg);
-                return GV_EXIT_USAGE;
-            }
-            break;
-        case 'h':
-            fputs(usage_text, stdout);
-            return GV_EXIT_OK;
-        default:
-            fputs(usage_text, stderr);
+        else if (gv_cli_int_option("log", "since", "a sequence number", optarg, 0, &since) < 0)
             return GV_EXIT_USAGE;
-        }
     }
     if (optind != argc) {
         fputs(usage_text, stderr);
@@ -77,7 +61,7 @@ int gv_cli_log(int argc, char **argv)
     }
     gv_store *s;
     char *id;
-    int rc = gv_cli_open_meeting("log", db, GV_STORE_READONLY, meeting, &s, &id);
+    int rc = gv_cli_open_meeting("log", o.db, GV_STORE_READONLY, o.meeting, &s, &id);
     if (rc != GV_EXIT_OK)
         return rc;
     gv_error err;

@@ -31,46 +31,28 @@ static const char usage_text[] =
 
 int gv_cli_report(int argc, char **argv)
 {
-    static const struct option opts[] = {{"db", required_argument, 0, 'd'},
-                                         {"meeting", required_argument, 0, 'm'},
+    static const struct option opts[] = {GV_CLI_DB_OPTIONS,
                                          {"format", required_argument, 0, 'f'},
                                          {"output", required_argument, 0, 'o'},
                                          {"upto", required_argument, 0, 'u'},
-                                         {"help", no_argument, 0, 'h'},
                                          {0, 0, 0, 0}};
-    const char *db = NULL, *meeting = NULL, *format = NULL, *output = NULL;
+    gv_cli_db_opts o = {0};
+    const char *format = NULL, *output = NULL;
     long long upto = 0;
     int c;
     optind = 0;
     while ((c = getopt_long(argc, argv, "o:", opts, NULL)) != -1) {
-        char *end;
-        switch (c) {
-        case 'd':
-            db = optarg;
-            break;
-        case 'm':
-            meeting = optarg;
-            break;
-        case 'f':
+        int r = gv_cli_db_option(c, usage_text, &o);
+        if (r == GV_CLI_OPT_TAKEN)
+            continue;
+        if (r != GV_CLI_OPT_OWN)
+            return r;
+        if (c == 'f')
             format = optarg;
-            break;
-        case 'o':
+        else if (c == 'o')
             output = optarg;
-            break;
-        case 'u':
-            upto = strtoll(optarg, &end, 10);
-            if (*end || upto < 1) {
-                gv_cli_error("report", "--upto wants an event number >= 1, not \"%s\"", optarg);
-                return GV_EXIT_USAGE;
-            }
-            break;
-        case 'h':
-            fputs(usage_text, stdout);
-            return GV_EXIT_OK;
-        default:
-            fputs(usage_text, stderr);
+        else if (gv_cli_int_option("report", "upto", "an event number >= 1", optarg, 1, &upto) < 0)
             return GV_EXIT_USAGE;
-        }
     }
     gv_report_format fmt;
     if (optind != argc || !format) {
@@ -89,7 +71,7 @@ int gv_cli_report(int argc, char **argv)
     }
     gv_store *s;
     char *id;
-    int rc = gv_cli_open_meeting("report", db, GV_STORE_READONLY, meeting, &s, &id);
+    int rc = gv_cli_open_meeting("report", o.db, GV_STORE_READONLY, o.meeting, &s, &id);
     if (rc != GV_EXIT_OK)
         return rc;
     gv_error err;

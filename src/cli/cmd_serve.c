@@ -17,7 +17,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "cli/cli.h"
 #include "cli/load.h"
@@ -46,13 +45,6 @@ static const char usage_text[] =
     "exit codes: 0 stopped cleanly, 1 the definition was refused, 2 usage error,\n"
     "            3 storage or network error\n";
 
-static int64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /*
  * Makes sure the meeting of `def` is in the database; *id gets its id
  * (malloc'd). A meeting already there is served as stored.
@@ -74,7 +66,7 @@ static int ensure_meeting(const char *db, const json_t *def, char **id, gv_error
     rc = gv_store_head(st, mid, NULL, NULL, err);
     if (rc != GV_ENOTFOUND)
         goto out; /* there already (served as stored), or the store failed */
-    int64_t at = now_ms();
+    int64_t at = gv_cli_now_ms();
     if (!(m = gv_meeting_new()) || !(ev = gv_meeting_define(m, def, at, err)) ||
         !(bytes = gv_event_canonical(ev))) {
         rc = m && !ev ? err->code : gv_error_set(err, GV_ENOMEM, "out of memory");

@@ -18,33 +18,19 @@ static const char usage_text[] =
 
 int gv_cli_state(int argc, char **argv)
 {
-    static const struct option opts[] = {{"db", required_argument, 0, 'd'},
-                                         {"meeting", required_argument, 0, 'm'},
-                                         {"pretty", no_argument, 0, 'p'},
-                                         {"help", no_argument, 0, 'h'},
-                                         {0, 0, 0, 0}};
-    const char *db = NULL, *meeting = NULL;
+    static const struct option opts[] = {
+        GV_CLI_DB_OPTIONS, {"pretty", no_argument, 0, 'p'}, {0, 0, 0, 0}};
+    gv_cli_db_opts o = {0};
     size_t flags = JSON_COMPACT | JSON_SORT_KEYS;
     int c;
     optind = 0;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-        switch (c) {
-        case 'd':
-            db = optarg;
-            break;
-        case 'm':
-            meeting = optarg;
-            break;
-        case 'p':
-            flags = JSON_INDENT(2) | JSON_SORT_KEYS;
-            break;
-        case 'h':
-            fputs(usage_text, stdout);
-            return GV_EXIT_OK;
-        default:
-            fputs(usage_text, stderr);
-            return GV_EXIT_USAGE;
-        }
+        int r = gv_cli_db_option(c, usage_text, &o);
+        if (r == GV_CLI_OPT_TAKEN)
+            continue;
+        if (r != GV_CLI_OPT_OWN)
+            return r;
+        flags = JSON_INDENT(2) | JSON_SORT_KEYS; /* --pretty */
     }
     if (optind != argc) {
         fputs(usage_text, stderr);
@@ -52,7 +38,7 @@ int gv_cli_state(int argc, char **argv)
     }
     gv_store *s;
     char *id;
-    int rc = gv_cli_open_meeting("state", db, GV_STORE_READONLY, meeting, &s, &id);
+    int rc = gv_cli_open_meeting("state", o.db, GV_STORE_READONLY, o.meeting, &s, &id);
     if (rc != GV_EXIT_OK)
         return rc;
     gv_error err;

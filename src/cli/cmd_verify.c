@@ -77,32 +77,19 @@ static int collect(void *ud, const gv_meeting_info *info)
 
 int gv_cli_verify(int argc, char **argv)
 {
-    static const struct option opts[] = {{"db", required_argument, 0, 'd'},
-                                         {"meeting", required_argument, 0, 'm'},
-                                         {"help", no_argument, 0, 'h'},
-                                         {0, 0, 0, 0}};
-    const char *db = NULL, *meeting = NULL;
+    static const struct option opts[] = {GV_CLI_DB_OPTIONS, {0, 0, 0, 0}};
+    gv_cli_db_opts o = {0};
     int c;
     for (int i = 1; i < argc; i++)
         if (strncmp(argv[i], "--record", 8) == 0)
             return gv_cli_verify_record(argc, argv);
     optind = 0;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-        switch (c) {
-        case 'd':
-            db = optarg;
-            break;
-        case 'm':
-            meeting = optarg;
-            break;
-        case 'h':
-            fputs(usage_text, stdout);
-            return GV_EXIT_OK;
-        default:
-            fputs(usage_text, stderr);
-            return GV_EXIT_USAGE;
-        }
+        int r = gv_cli_db_option(c, usage_text, &o);
+        if (r != GV_CLI_OPT_TAKEN)
+            return r == GV_CLI_OPT_OWN ? GV_EXIT_USAGE : r;
     }
+    const char *db = o.db, *meeting = o.meeting;
     if (optind != argc || !db) {
         fputs(usage_text, stderr);
         return GV_EXIT_USAGE;

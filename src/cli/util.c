@@ -5,10 +5,12 @@
 #include "cli/util.h"
 
 #include <errno.h>
+#include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "cli/cli.h"
 
@@ -79,4 +81,45 @@ int gv_cli_exit_for(int code)
     default:
         return GV_EXIT_REFUSED;
     }
+}
+
+int gv_cli_db_option(int c, const char *usage, gv_cli_db_opts *o)
+{
+    switch (c) {
+    case 'd':
+        o->db = optarg;
+        return GV_CLI_OPT_TAKEN;
+    case 'm':
+        o->meeting = optarg;
+        return GV_CLI_OPT_TAKEN;
+    case 'h':
+        fputs(usage, stdout);
+        return GV_EXIT_OK;
+    case '?':
+        fputs(usage, stderr);
+        return GV_EXIT_USAGE;
+    default:
+        return GV_CLI_OPT_OWN;
+    }
+}
+
+int gv_cli_int_option(const char *cmd, const char *name, const char *what, const char *arg,
+                      long long min, long long *out)
+{
+    char *end;
+    errno = 0;
+    long long v = strtoll(arg, &end, 10);
+    if (end == arg || *end || errno || v < min) {
+        gv_cli_error(cmd, "--%s takes %s, not \"%s\"", name, what, arg);
+        return -1;
+    }
+    *out = v;
+    return 0;
+}
+
+int64_t gv_cli_now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }

@@ -52,7 +52,7 @@ typedef struct pick {
 static int on_meeting(void *ud, const gv_meeting_info *m)
 {
     pick *p = ud;
-    if (m->id[0] == '~') /* the server's own logs, not meetings */
+    if (!gv_store_is_meeting_id(m->id))
         return 0;
     p->count++;
     if (!p->found[0] && (!p->wanted || strcmp(p->wanted, m->id) == 0))

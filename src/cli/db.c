@@ -22,8 +22,8 @@ typedef struct pick {
 static int on_meeting(void *ud, const gv_meeting_info *info)
 {
     pick *p = ud;
-    if (info->id[0] == '~')
-        return 0; /* the server's own logs (invitation links), not meetings */
+    if (!gv_store_is_meeting_id(info->id))
+        return 0;
     p->count++;
     size_t used = strlen(p->names);
     if (used + strlen(info->id) + 3 < sizeof p->names)

@@ -75,7 +75,7 @@ bool gv__valid_id(const char *s)
             return false;
     }
     /* Ids starting with '~' name the server's own logs (tokens.h), never a meeting. */
-    return n > 0 && n <= GV__ID_MAX && s[0] != '~';
+    return n > 0 && n <= GV__ID_MAX && gv_store_is_meeting_id(s);
 }
 
 bool gv__route_meeting(const char *path, char *id, size_t size, const char **tail)

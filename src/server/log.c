@@ -115,7 +115,7 @@ int gv__log_read(struct gv_server *s, const char *meeting,
                  int (*each)(void *arg, int64_t seq, const char *bytes, size_t len), void *arg,
                  gv_error *err)
 {
-    if (meeting[0] == '~')
+    if (!gv_store_is_meeting_id(meeting))
         return gv_error_set(err, GV_ENOTFOUND, "no meeting \"%s\"", meeting);
     read_ctx r = {each, arg};
     return gv_store_read(s->log->reader, meeting, 0, on_event, &r, err);

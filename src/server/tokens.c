@@ -297,7 +297,7 @@ int gv_links_issue(gv_store *st, const char *meeting, gv_link_kind kind, const c
 {
     unsigned char hash[GV_TOKEN_HASH_BYTES];
     char hex[GV_HASH_HEX_SIZE];
-    if (meeting[0] == '~')
+    if (!gv_store_is_meeting_id(meeting))
         return gv_error_set(err, GV_EINVAL, "\"%s\" is not a meeting", meeting);
     if (strlen(subject) == 0 || strlen(subject) > GV_LINK_FIELD_MAX ||
         strlen(label ? label : "") > GV_LINK_FIELD_MAX)

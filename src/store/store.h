@@ -92,6 +92,16 @@ typedef struct gv_meeting_info {
     int64_t last_seq;      /** 0 when the meeting has no events yet */
 } gv_meeting_info;
 
+/*
+ * Whether a log id names a meeting. Ids starting with '~' are reserved for
+ * logs that are not meetings (the server's invitation links, GV_LINKS_LOG):
+ * they are hash-chained like meetings but hold no meeting events.
+ */
+static inline int gv_store_is_meeting_id(const char *id)
+{
+    return id[0] != '~';
+}
+
 /* Callbacks return 0 to go on; any other value stops the walk, and the
  * function that called them returns that value. */
 typedef int (*gv_store_event_fn)(void *ud, const gv_stored_event *ev);

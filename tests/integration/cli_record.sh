@@ -42,6 +42,12 @@ expect_contains "$err" "forbidden" "participant ends an item"
 expect_exit 0 "$GAVEL" apply --db "$db" --as chair - <<<"{\"as\": \"chair\", \"at_ms\": $((T + 5000)), \"command\": {\"type\": \"end_item\"}}"
 expect_contains "$out" "\"at_ms\":$((T + 5000))" "envelope time"
 
+# A database that has invitation links (the server's own ~links log) still
+# verifies as a whole, and the links log is checked as a chain.
+expect_exit 0 "$GAVEL" invite --db "$db" --role chair
+expect_exit 0 "$GAVEL" verify --db "$db"
+expect_contains "$out" "~links: intact" "verify checks the links log"
+
 expect_exit 0 "$GAVEL" log --db "$db"
 [ "$(printf '%s\n' "$out" | wc -l)" -eq 4 ] || fail "log has $(printf '%s\n' "$out" | wc -l) lines"
 expect_exit 0 "$GAVEL" verify --db "$db"

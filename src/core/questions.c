@@ -646,28 +646,32 @@ static int apply_unvoted(gv_meeting *m, const json_t *ev, gv_error *err)
     return 0;
 }
 
-static int apply_approved(gv_meeting *m, const json_t *ev, gv_error *err)
+/* Moves the event's question to state `to`, if its state is one of the bits of `from`. */
+static int apply_transition(gv_meeting *m, const json_t *ev, unsigned from, gv_question_state to,
+                            const char *refusal, gv_error *err)
 {
     gv_question *q = NULL;
     int rc = ev_question(m, ev, "question", &q, err);
     if (rc < 0)
         return rc;
-    if (q->state != GV_QUESTION_PENDING && q->state != GV_QUESTION_DISMISSED)
-        return corrupt(ev, err, "only a pending or dismissed question can be approved");
-    q->state = GV_QUESTION_VISIBLE;
+    if (!(from & (1u << q->state)))
+        return corrupt(ev, err, refusal);
+    q->state = to;
     return 0;
+}
+
+static int apply_approved(gv_meeting *m, const json_t *ev, gv_error *err)
+{
+    return apply_transition(m, ev, 1u << GV_QUESTION_PENDING | 1u << GV_QUESTION_DISMISSED,
+                            GV_QUESTION_VISIBLE,
+                            "only a pending or dismissed question can be approved", err);
 }
 
 static int apply_dismissed(gv_meeting *m, const json_t *ev, gv_error *err)
 {
-    gv_question *q = NULL;
-    int rc = ev_question(m, ev, "question", &q, err);
-    if (rc < 0)
-        return rc;
-    if (q->state != GV_QUESTION_PENDING && q->state != GV_QUESTION_VISIBLE)
-        return corrupt(ev, err, "only a pending or visible question can be dismissed");
-    q->state = GV_QUESTION_DISMISSED;
-    return 0;
+    return apply_transition(m, ev, 1u << GV_QUESTION_PENDING | 1u << GV_QUESTION_VISIBLE,
+                            GV_QUESTION_DISMISSED,
+                            "only a pending or visible question can be dismissed", err);
 }
 
 static int apply_answered(gv_meeting *m, const json_t *ev, gv_error *err)

@@ -8,28 +8,11 @@
 
 #include "server/client.h"
 
-typedef struct fixture {
-    char dir[128];
-    char db[256];
-    tc_server srv;
-} fixture;
+typedef tc_fixture fixture;
 
 static int start(void **state, const char *const *extra)
 {
-    fixture *f = calloc(1, sizeof *f);
-    tc_tempdir(f->dir, sizeof f->dir, "abuse");
-    snprintf(f->db, sizeof f->db, "%s/gavel.db", f->dir);
-    if (tc_make_db(f->db) < 0)
-        return tc_setup_failed(f, f->dir);
-    const char *args[16] = {"--meeting", "test-panel"};
-    int n = 2;
-    for (; extra && *extra; extra++)
-        args[n++] = *extra;
-    args[n] = NULL;
-    if (tc_server_start(&f->srv, f->db, args) < 0)
-        return tc_setup_failed(f, f->dir);
-    *state = f;
-    return 0;
+    return tc_fixture_setup(state, "abuse", extra);
 }
 
 static int setup(void **state)
@@ -53,18 +36,6 @@ static int setup_slow(void **state)
                            "10000",
                            NULL};
     return start(state, extra);
-}
-
-static int teardown(void **state)
-{
-    fixture *f = *state;
-    int status = tc_server_stop(&f->srv, SIGTERM);
-    char cmd[300];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", f->dir);
-    if (system(cmd) != 0)
-        fprintf(stderr, "could not remove %s\n", f->dir);
-    free(f);
-    return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -1;
 }
 
 static char *bearer(fixture *f, const char *role)
@@ -378,10 +349,11 @@ static void test_slow_reader_cut_off(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_bad_messages, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_bad_upgrades, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_stream_limit_and_idle, setup_limits, teardown),
-        cmocka_unit_test_setup_teardown(test_slow_reader_cut_off, setup_slow, teardown),
+        cmocka_unit_test_setup_teardown(test_bad_messages, setup, tc_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_bad_upgrades, setup, tc_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_stream_limit_and_idle, setup_limits,
+                                        tc_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_slow_reader_cut_off, setup_slow, tc_fixture_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

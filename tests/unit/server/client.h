@@ -796,6 +796,53 @@ static TC_UNUSED int tc_invite(const char *db, const char *person_or_role, bool 
     free(out);
     return 0;
 }
+
+/* A test's own server: a fresh database with the test meeting and `gavel serve` on it. */
+typedef struct tc_fixture {
+    char dir[128]; /** temporary folder, removed at teardown */
+    char db[256];  /** dir/gavel.db */
+    tc_server srv;
+} tc_fixture;
+
+/*
+ * cmocka setup: makes a tc_fixture in *state with a folder named after
+ * `name` and a server started with "--meeting test-panel" and `extra`
+ * (NULL-ended, at most 12 options; may be NULL). Returns 0, or -1 with
+ * everything cleaned up.
+ */
+static TC_UNUSED int tc_fixture_setup(void **state, const char *name, const char *const *extra)
+{
+    tc_fixture *f = calloc(1, sizeof *f);
+    if (!f)
+        return -1;
+    tc_tempdir(f->dir, sizeof f->dir, name);
+    snprintf(f->db, sizeof f->db, "%s/gavel.db", f->dir);
+    if (tc_make_db(f->db) < 0)
+        return tc_setup_failed(f, f->dir);
+    const char *args[16] = {"--meeting", "test-panel"};
+    int n = 2;
+    for (; extra && *extra && n < 14; extra++)
+        args[n++] = *extra;
+    args[n] = NULL;
+    if (tc_server_start(&f->srv, f->db, args) < 0)
+        return tc_setup_failed(f, f->dir);
+    *state = f;
+    return 0;
+}
+
+/* cmocka teardown: stops the server with SIGTERM and removes the folder. A
+ * clean stop (exit 0) is part of every test: -1 otherwise. */
+static TC_UNUSED int tc_fixture_teardown(void **state)
+{
+    tc_fixture *f = *state;
+    int status = tc_server_stop(&f->srv, SIGTERM);
+    char cmd[300];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", f->dir);
+    if (system(cmd) != 0)
+        fprintf(stderr, "could not remove %s\n", f->dir);
+    free(f);
+    return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -1;
+}
 #endif
 
 #endif

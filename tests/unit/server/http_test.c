@@ -8,37 +8,11 @@
 
 #include "server/client.h"
 
-typedef struct fixture {
-    char dir[128];
-    char db[256];
-    tc_server srv;
-} fixture;
+typedef tc_fixture fixture;
 
 static int setup(void **state)
 {
-    fixture *f = calloc(1, sizeof *f);
-    tc_tempdir(f->dir, sizeof f->dir, "http");
-    snprintf(f->db, sizeof f->db, "%s/gavel.db", f->dir);
-    if (tc_make_db(f->db) < 0)
-        return tc_setup_failed(f, f->dir);
-    const char *args[] = {"--meeting", "test-panel", NULL};
-    if (tc_server_start(&f->srv, f->db, args) < 0)
-        return tc_setup_failed(f, f->dir);
-    *state = f;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    fixture *f = *state;
-    int status = tc_server_stop(&f->srv, SIGTERM);
-    char cmd[300];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", f->dir);
-    if (system(cmd) != 0)
-        fprintf(stderr, "could not remove %s\n", f->dir);
-    free(f);
-    /* A clean stop is part of every test. */
-    return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -1;
+    return tc_fixture_setup(state, "http", NULL);
 }
 
 static const char *code_of(json_t *j)
@@ -400,15 +374,17 @@ static void test_routing_errors(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_health_and_metrics, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_binds_only_the_given_address, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_role_links_printed, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_snapshot_credentials, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_join_sets_cookie, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_commands_over_http, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_http_rate_limit, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_meeting_added_while_running, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_routing_errors, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_health_and_metrics, setup, tc_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_binds_only_the_given_address, setup,
+                                        tc_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_role_links_printed, setup, tc_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_snapshot_credentials, setup, tc_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_join_sets_cookie, setup, tc_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_commands_over_http, setup, tc_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_http_rate_limit, setup, tc_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_meeting_added_while_running, setup,
+                                        tc_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_routing_errors, setup, tc_fixture_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

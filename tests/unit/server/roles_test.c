@@ -10,39 +10,13 @@
 
 #include "server/client.h"
 
-typedef struct fixture {
-    char dir[128];
-    char db[256];
-    tc_server srv;
-} fixture;
+typedef tc_fixture fixture;
 
 static int setup(void **state)
 {
-    fixture *f = calloc(1, sizeof *f);
-    tc_tempdir(f->dir, sizeof f->dir, "roles");
-    snprintf(f->db, sizeof f->db, "%s/gavel.db", f->dir);
-    if (tc_make_db(f->db) < 0)
-        return tc_setup_failed(f, f->dir);
     /* Role links are shared by several senders here: lift the per-link rate. */
-    const char *args[] = {"--meeting", "test-panel",      "--commands-per-second",
-                          "10000",     "--command-burst", "10000",
-                          NULL};
-    if (tc_server_start(&f->srv, f->db, args) < 0)
-        return tc_setup_failed(f, f->dir);
-    *state = f;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    fixture *f = *state;
-    int status = tc_server_stop(&f->srv, SIGTERM);
-    char cmd[300];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", f->dir);
-    if (system(cmd) != 0)
-        fprintf(stderr, "could not remove %s\n", f->dir);
-    free(f);
-    return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -1;
+    const char *extra[] = {"--commands-per-second", "10000", "--command-burst", "10000", NULL};
+    return tc_fixture_setup(state, "roles", extra);
 }
 
 /* Who sends: the role link and, for shared roles, the person. */
@@ -254,7 +228,8 @@ static void test_every_command_by_every_role(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_every_command_by_every_role, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_every_command_by_every_role, setup,
+                                        tc_fixture_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

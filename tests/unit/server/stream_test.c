@@ -8,28 +8,11 @@
 
 #include "server/client.h"
 
-typedef struct fixture {
-    char dir[128];
-    char db[256];
-    tc_server srv;
-} fixture;
+typedef tc_fixture fixture;
 
 static int start(void **state, const char *const *extra)
 {
-    fixture *f = calloc(1, sizeof *f);
-    tc_tempdir(f->dir, sizeof f->dir, "stream");
-    snprintf(f->db, sizeof f->db, "%s/gavel.db", f->dir);
-    if (tc_make_db(f->db) < 0)
-        return tc_setup_failed(f, f->dir);
-    const char *args[16] = {"--meeting", "test-panel"};
-    int n = 2;
-    for (; extra && *extra; extra++)
-        args[n++] = *extra;
-    args[n] = NULL;
-    if (tc_server_start(&f->srv, f->db, args) < 0)
-        return tc_setup_failed(f, f->dir);
-    *state = f;
-    return 0;
+    return tc_fixture_setup(state, "stream", extra);
 }
 
 static int setup(void **state)
@@ -41,18 +24,6 @@ static int setup_small_ring(void **state)
 {
     const char *extra[] = {"--max-lag-events", "4", NULL};
     return start(state, extra);
-}
-
-static int teardown(void **state)
-{
-    fixture *f = *state;
-    int status = tc_server_stop(&f->srv, SIGTERM);
-    char cmd[300];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", f->dir);
-    if (system(cmd) != 0)
-        fprintf(stderr, "could not remove %s\n", f->dir);
-    free(f);
-    return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -1;
 }
 
 /* Sends a command over HTTP as the holder of `role`'s link; returns the status. */
@@ -407,13 +378,15 @@ static void test_large_snapshot_arrives_whole(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_ws_hello_snapshot_ack, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_stream_folds_to_snapshot, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_sse_resumes_with_last_event_id, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_ws_resumes_with_since, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_large_snapshot_arrives_whole, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_ws_hello_snapshot_ack, setup, tc_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_stream_folds_to_snapshot, setup, tc_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_sse_resumes_with_last_event_id, setup,
+                                        tc_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_ws_resumes_with_since, setup, tc_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_large_snapshot_arrives_whole, setup,
+                                        tc_fixture_teardown),
         cmocka_unit_test_setup_teardown(test_too_far_behind_gets_snapshot, setup_small_ring,
-                                        teardown),
+                                        tc_fixture_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -119,6 +119,23 @@ static inline char *gvt_state(const gv_meeting *m)
     return text;
 }
 
+/* Replays `log` (every event of the meeting, the definition first) on a new
+ * meeting: its state must equal live's, byte for byte as JSON. */
+static inline void gvt_assert_replays(const gv_meeting *live, const json_t *log)
+{
+    gv_error err;
+    gv_meeting *r = gv_meeting_new();
+    assert_non_null(r);
+    for (size_t i = 0; i < json_array_size(log); i++)
+        if (gv_meeting_apply(r, json_array_get(log, i), &err) < 0)
+            fail_msg("replay of event %zu failed: %s", i, err.msg);
+    char *a = gvt_state(live), *b = gvt_state(r);
+    assert_string_equal(a, b);
+    free(a);
+    free(b);
+    gv_meeting_free(r);
+}
+
 /*
  * Sends the command `json` (printf-style) as `as` at `at_ms` and applies its
  * events. Returns 0 or the refusal's code; a refusal must leave the state as it

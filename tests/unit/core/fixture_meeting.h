@@ -153,24 +153,7 @@ static inline void fx_refused(fx *f, const char *actor, const char *command, int
 /* Replays the log on a new meeting: the state must be the same, byte for byte. */
 static inline void fx_assert_replays(const fx *f)
 {
-    gv_error err;
-    gv_meeting *r = gv_meeting_new();
-    assert_non_null(r);
-    size_t i;
-    json_t *ev;
-    json_array_foreach(f->log, i, ev)
-    {
-        if (gv_meeting_apply(r, ev, &err) < 0)
-            fail_msg("replay of event %zu failed: %s", i, err.msg);
-    }
-    char *live = fx_state(f);
-    json_t *rs = gv_meeting_to_json(r);
-    char *replayed = json_dumps(rs, JSON_COMPACT | JSON_SORT_KEYS);
-    assert_string_equal(live, replayed);
-    free(live);
-    free(replayed);
-    json_decref(rs);
-    gv_meeting_free(r);
+    gvt_assert_replays(f->m, f->log);
 }
 
 /* A key of the state, as a new reference. */

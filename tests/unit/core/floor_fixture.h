@@ -32,6 +32,7 @@
 #include <jansson.h>
 
 #include "core/meeting_internal.h"
+#include "support.h"
 
 #define FF_T0          1648729800000LL /* 2022-03-31 14:30 Geneva */
 #define FF_MIN         60000LL
@@ -312,24 +313,7 @@ static inline const char *ff_entry(const ff *f, size_t pos, const char *key)
 /* Replays the log on a new meeting: the state must be the same, byte for byte. */
 static inline void ff_assert_replays(const ff *f)
 {
-    gv_error err;
-    gv_meeting *r = gv_meeting_new();
-    assert_non_null(r);
-    size_t i;
-    json_t *ev;
-    json_array_foreach(f->log, i, ev)
-    {
-        if (gv_meeting_apply(r, ev, &err) < 0)
-            fail_msg("replay of event %zu failed: %s", i, err.msg);
-    }
-    char *live = ff_state_text(f);
-    json_t *rs = gv_meeting_to_json(r);
-    char *replayed = json_dumps(rs, JSON_COMPACT | JSON_SORT_KEYS);
-    assert_string_equal(live, replayed);
-    free(live);
-    free(replayed);
-    json_decref(rs);
-    gv_meeting_free(r);
+    gvt_assert_replays(f->m, f->log);
 }
 
 /* Opens the meeting and starts `item`. */

@@ -35,8 +35,8 @@ const char *const gv_mode_names[GV_MODE_COUNT] = {"room", "online"};
 const char *const gv_item_kind_names[GV_ITEM_KIND_COUNT] = {
     "opening", "report", "presentations", "discussion", "closing", "other"};
 const char *const gv_policy_names[GV_POLICY_COUNT] = {"fifo", "un", "balanced"};
-const char *const gv__def_role_names[GV__DEF_ROLE_COUNT] = {
-    "chair", "moderator", "secretariat", "rapporteur", "panelist", "participant"};
+const char *const gv_role_names[GV_ROLE_COUNT] = {
+    "chair", "moderator", "secretariat", "rapporteur", "panelist", "participant", "system"};
 
 int gv__name_index(const char *const *names, int n, const char *name)
 {

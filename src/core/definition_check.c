@@ -824,7 +824,7 @@ static void walk_questions(walker *w, const json_t *root)
 
 static unsigned walk_roles(walker *w, const json_t *p)
 {
-    const json_t *list = list_field(w, p, "roles", true, 1, GV__DEF_ROLE_COUNT, "role");
+    const json_t *list = list_field(w, p, "roles", true, 1, GV_ROLE_PERSON_COUNT, "role");
     unsigned roles = 0;
     if (!list) {
         w->roles_unread = true;
@@ -833,12 +833,12 @@ static unsigned walk_roles(walker *w, const json_t *p)
     size_t mark = path_push(w, "roles", 0);
     for (size_t i = 0; i < json_array_size(list); i++) {
         loc l = IN_ARRAY(list, i);
-        int r = enum_value(w, l, json_array_get(list, i), gv__def_role_names, GV__DEF_ROLE_COUNT,
+        int r = enum_value(w, l, json_array_get(list, i), gv_role_names, GV_ROLE_PERSON_COUNT,
                            "a role", -1);
         if (r < 0)
             w->roles_unread = true;
         if (r >= 0 && (roles & (1u << r)))
-            bad(w, l, GV_EINVAL, "role \"%s\" is listed twice", gv__def_role_names[r]);
+            bad(w, l, GV_EINVAL, "role \"%s\" is listed twice", gv_role_names[r]);
         if (r >= 0)
             roles |= 1u << r;
     }

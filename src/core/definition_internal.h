@@ -15,11 +15,6 @@
 #include "core/definition.h"
 #include "core/meeting.h"
 
-/* Roles a person can be given in a definition, index = bit of GV_ROLE_* (the
- * system role is no person's); read by the walk and written back by the state. */
-#define GV__DEF_ROLE_COUNT 6
-extern const char *const gv__def_role_names[GV__DEF_ROLE_COUNT];
-
 /*
  * Walks the JSON definition `def`, reporting every problem through `report`
  * (may be NULL) as gv_definition_check() does. When `out` is not NULL, it

@@ -49,9 +49,9 @@ static json_t *meeting_json(const gv_meeting *m)
 static json_t *person_json(const gv_person *p)
 {
     json_t *roles = json_array();
-    for (int r = 0; roles && r < GV__DEF_ROLE_COUNT; r++)
+    for (int r = 0; roles && r < GV_ROLE_PERSON_COUNT; r++)
         if ((p->roles & (1u << r)) &&
-            json_array_append_new(roles, json_string(gv__def_role_names[r])) < 0) {
+            json_array_append_new(roles, json_string(gv_role_names[r])) < 0) {
             json_decref(roles);
             roles = NULL;
         }

@@ -31,10 +31,6 @@ static const gv_event_spec *const event_tables[] = {
 };
 #define N_TABLES (sizeof command_tables / sizeof command_tables[0])
 
-static const char *const role_names[] = {"chair",    "moderator",   "secretariat", "rapporteur",
-                                         "panelist", "participant", "system"};
-#define N_ROLE_NAMES (sizeof role_names / sizeof role_names[0])
-
 gv_meeting *gv_meeting_new(void)
 {
     gv_meeting *m = calloc(1, sizeof *m);
@@ -93,9 +89,9 @@ static const gv_event_spec *event_find(const char *type)
 
 const char *gv__role_name(unsigned role)
 {
-    for (size_t i = 0; i < N_ROLE_NAMES; i++)
+    for (size_t i = 0; i < GV_ROLE_COUNT; i++)
         if (role == 1u << i)
-            return role_names[i];
+            return gv_role_names[i];
     return "unknown";
 }
 
@@ -103,14 +99,14 @@ const char *gv__role_name(unsigned role)
 static void roles_text(unsigned mask, char *buf, size_t size)
 {
     size_t n = 0, count = 0, total = 0;
-    for (size_t i = 0; i < N_ROLE_NAMES; i++)
+    for (size_t i = 0; i < GV_ROLE_COUNT; i++)
         total += (mask >> i) & 1u;
     buf[0] = '\0';
-    for (size_t i = 0; i < N_ROLE_NAMES && n < size; i++) {
+    for (size_t i = 0; i < GV_ROLE_COUNT && n < size; i++) {
         if (!((mask >> i) & 1u))
             continue;
         const char *sep = count == 0 ? "" : (count + 1 == total ? " or " : ", ");
-        int w = snprintf(buf + n, size - n, "%s%s", sep, role_names[i]);
+        int w = snprintf(buf + n, size - n, "%s%s", sep, gv_role_names[i]);
         if (w < 0)
             break;
         n += (size_t)w;

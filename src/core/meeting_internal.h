@@ -99,6 +99,11 @@ extern const char *const gv_gender_names[GV_GENDER_COUNT];
 extern const char *const gv_mode_names[GV_MODE_COUNT];
 extern const char *const gv_item_kind_names[GV_ITEM_KIND_COUNT];
 extern const char *const gv_policy_names[GV_POLICY_COUNT];
+/* Role names, index = bit of GV_ROLE_*; the first GV_ROLE_PERSON_COUNT are the
+ * roles a definition gives people, the last is the system's. */
+#define GV_ROLE_PERSON_COUNT 6
+#define GV_ROLE_COUNT        7
+extern const char *const gv_role_names[GV_ROLE_COUNT];
 
 /* Index of `name` in `names[n]`, or -1. */
 int gv__name_index(const char *const *names, int n, const char *name);

@@ -17,6 +17,7 @@
 #include <time.h>
 
 #include "cli/cli.h"
+#include "cli/db.h"
 #include "cli/util.h"
 #include "server/tokens.h"
 #include "store/store.h"
@@ -41,23 +42,6 @@ static void usage(FILE *out)
             "  --meeting ID     the meeting, when the database holds several\n"
             "  --base-url URL   start of the link (default http://127.0.0.1:8080)\n"
             "  --label TEXT     a note kept with the link (who it was sent to)\n");
-}
-
-typedef struct pick {
-    const char *wanted;
-    char found[GV_MEETING_ID_MAX + 1];
-    int count;
-} pick;
-
-static int on_meeting(void *ud, const gv_meeting_info *m)
-{
-    pick *p = ud;
-    if (!gv_store_is_meeting_id(m->id))
-        return 0;
-    p->count++;
-    if (!p->found[0] && (!p->wanted || strcmp(p->wanted, m->id) == 0))
-        snprintf(p->found, sizeof p->found, "%s", m->id);
-    return 0;
 }
 
 /* The people of the meeting and their roles, from its definition event. */
@@ -207,27 +191,12 @@ int gv_cli_invite(int argc, char **argv)
     int exit_code = GV_EXIT_OK;
     gv_links *links = NULL;
     people ppl = {0};
-    gv_store *st = gv_store_open(db, 0, &err);
-    if (!st) {
-        gv_cli_error("invite", "%s", err.msg);
-        return gv_cli_exit_for(err.code);
-    }
-    pick p = {.wanted = meeting};
-    int rc = gv_store_list_meetings(st, on_meeting, &p, &err);
-    if (rc < 0) {
-        gv_cli_error("invite", "%s", err.msg);
-        exit_code = gv_cli_exit_for(rc);
-        goto done;
-    }
-    if (!p.found[0] || (!meeting && p.count > 1)) {
-        gv_cli_error("invite", "%s",
-                     p.count == 0 ? "the database holds no meeting: create one with gavel init"
-                     : meeting    ? "the database holds no such meeting"
-                                  : "the database holds several meetings: choose one with "
-                                    "--meeting ID");
-        exit_code = GV_EXIT_REFUSED;
-        goto done;
-    }
+    gv_store *st;
+    char *id;
+    int rc;
+    exit_code = gv_cli_open_meeting("invite", db, 0, meeting, &st, &id);
+    if (exit_code != GV_EXIT_OK)
+        return exit_code;
     links = gv_links_new();
     if (!links || gv_links_refresh(links, st, &err) < 0) {
         gv_cli_error("invite", "%s", links ? err.msg : "out of memory");
@@ -235,7 +204,7 @@ int gv_cli_invite(int argc, char **argv)
         goto done;
     }
     if (list) {
-        list_ctx l = {.meeting = p.found};
+        list_ctx l = {.meeting = id};
         gv_links_each(links, list_each, &l);
         goto done;
     }
@@ -249,8 +218,8 @@ int gv_cli_invite(int argc, char **argv)
         }
         gv_token_hash(token, hash);
         const gv_link *link = gv_links_find(links, hash);
-        if (!link || strcmp(link->meeting, p.found) != 0) {
-            gv_cli_error("invite", "no such link for meeting %s", p.found);
+        if (!link || strcmp(link->meeting, id) != 0) {
+            gv_cli_error("invite", "no such link for meeting %s", id);
             exit_code = GV_EXIT_REFUSED;
             goto done;
         }
@@ -267,21 +236,20 @@ int gv_cli_invite(int argc, char **argv)
                                                       : GV_LINK_ROLE;
     const char *subject = person ? person : role;
     if (person) {
-        rc = gv_store_read(st, p.found, 0, on_first_event, &ppl, &err);
+        rc = gv_store_read(st, id, 0, on_first_event, &ppl, &err);
         if (rc < 0) {
             gv_cli_error("invite", "%s", err.msg);
             exit_code = gv_cli_exit_for(rc);
             goto done;
         }
         if (!revoke && !person_of(&ppl, person)) {
-            gv_cli_error("invite", "meeting %s has no person \"%s\"", p.found, person);
+            gv_cli_error("invite", "meeting %s has no person \"%s\"", id, person);
             exit_code = GV_EXIT_REFUSED;
             goto done;
         }
     }
     if (revoke) {
-        revoke_ctx r = {
-            .st = st, .meeting = p.found, .kind = kind, .subject = subject, .err = &err};
+        revoke_ctx r = {.st = st, .meeting = id, .kind = kind, .subject = subject, .err = &err};
         gv_links_each(links, revoke_each, &r);
         if (r.rc < 0) {
             gv_cli_error("invite", "%s", err.msg);
@@ -293,7 +261,7 @@ int gv_cli_invite(int argc, char **argv)
         goto done;
     }
     char token[GV_TOKEN_CHARS + 1];
-    rc = gv_links_issue(st, p.found, kind, subject, label, gv_cli_now_ms(), token, &err);
+    rc = gv_links_issue(st, id, kind, subject, label, gv_cli_now_ms(), token, &err);
     if (rc < 0) {
         gv_cli_error("invite", "%s", err.msg);
         exit_code = gv_cli_exit_for(rc);
@@ -304,6 +272,7 @@ int gv_cli_invite(int argc, char **argv)
 done:
     json_decref(ppl.definition_event);
     gv_links_free(links);
+    free(id);
     gv_store_close(st);
     return exit_code;
 }

@@ -114,6 +114,8 @@ async function main() {
       eq(await open[name].evaluate(() => document.getElementById('announce').getAttribute('aria-live')), 'assertive', `${name}: the announcement is live`);
     }
     check((await open.panelist.textContent('#cue')).includes('Your time is up'), 'the panelist is cued to conclude');
+    // The overlay draws its clock on its own tick: wait for it, as for the other pages.
+    await open.overlay.waitForFunction(() => document.getElementById('ov-clock').dataset.phase === 'over', null, { timeout: 6000 }).catch(() => {});
     eq(await open.overlay.evaluate(() => document.getElementById('ov-clock').dataset.phase), 'over', 'overlay: the clock shows over time');
     console.log(`checked ${seen.length} pages: ${seen.join(', ')}`);
   } finally {

@@ -267,6 +267,10 @@ void gv__floor_item_changed(gv_meeting *m, int64_t at_ms);
 void gv__questions_init(gv_questions *q);
 void gv__questions_release(gv_questions *q);
 int gv__questions_to_json(const gv_meeting *m, json_t *state);
+/* The question with event id `id`, or NULL. */
+gv_question *gv__question_find(const gv_questions *q, int64_t id);
+/* One question as it appears in the state's "questions" (new reference, NULL on ENOMEM). */
+json_t *gv__question_json(const gv_meeting *m, const gv_question *q);
 
 /* Agenda module: live meeting status, notes. */
 int gv__agenda_to_json(const gv_meeting *m, json_t *state);

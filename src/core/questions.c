@@ -120,7 +120,7 @@ static void text_trim(const char *s, size_t len, size_t *start, size_t *tlen, si
 
 /* ---- lookups ------------------------------------------------------------------------------- */
 
-static gv_question *question_find(const gv_questions *q, int64_t id)
+gv_question *gv__question_find(const gv_questions *q, int64_t id)
 {
     size_t lo = 0, hi = q->n;
     while (lo < hi) {
@@ -177,7 +177,7 @@ static int cmd_question(const gv_meeting *m, const gv_cmd *c, const char *key,
     int rc = gv__json_int(c->json, key, true, 1, INT64_MAX, &id, err);
     if (rc < 0)
         return rc;
-    const gv_question *q = question_find(&m->questions, id);
+    const gv_question *q = gv__question_find(&m->questions, id);
     if (!q) {
         gv_error_set(err, GV_ENOTFOUND, "there is no question %lld (field \"%s\")", (long long)id,
                      key);
@@ -515,7 +515,7 @@ static int ev_question(gv_meeting *m, const json_t *ev, const char *key, gv_ques
     int64_t id = 0;
     if (gv__json_int(ev, key, true, 1, INT64_MAX, &id, err) < 0)
         return corrupt_field(ev, err);
-    gv_question *q = question_find(&m->questions, id);
+    gv_question *q = gv__question_find(&m->questions, id);
     if (!q)
         return corrupt(ev, err, "it names a question that does not exist");
     *out = q;
@@ -768,7 +768,7 @@ static int by_votes(const void *a, const void *b)
     return x->id < y->id ? -1 : x->id > y->id;
 }
 
-static json_t *question_json(const gv_meeting *m, const gv_question *q)
+json_t *gv__question_json(const gv_meeting *m, const gv_question *q)
 {
     json_t *o = json_pack(
         "{s:I, s:s, s:o, s:b, s:I, s:I, s:s, s:o, s:o, s:o, s:b, s:o}", "question",
@@ -799,7 +799,7 @@ int gv__questions_to_json(const gv_meeting *m, json_t *state)
         qsort(order, qs->n, sizeof *order, by_votes);
     }
     for (size_t i = 0; i < qs->n; i++)
-        if (json_array_append_new(list, question_json(m, order[i])) < 0)
+        if (json_array_append_new(list, gv__question_json(m, order[i])) < 0)
             goto fail;
     free(order);
     return json_object_set_new(state, "questions", list) < 0 ? GV_ENOMEM : 0;

@@ -1,0 +1,161 @@
+/*
+ * Views of the state and of events (view.h).
+ *
+ * The public view is made from the full JSON by removing what it may not
+ * read, rather than by a second serializer: there is one description of the
+ * state, and a field added to it later is public unless this file says
+ * otherwise. What is removed is decided here, in one place:
+ *   state:  questions not visible (see public_question), "gender" of every
+ *           person, "genders" of every totals block, the notes' contents;
+ *   events: the definition's genders, the voter of a vote, notes and
+ *           questions the public does not see (as "withheld" stubs).
+ * A question merged into another stays in the public view only when the one
+ * it went into is visible there.
+ */
+#include "core/view.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/meeting_internal.h"
+
+const char *const gv_view_names[GV_VIEW_COUNT] = {"full", "public"};
+
+#define FULL_ROLES (GV_ROLES_PRESIDING | GV_ROLE_SECRETARIAT | GV_ROLE_RAPPORTEUR)
+
+gv_view gv_view_of_person(const gv_meeting *m, const char *person)
+{
+    int i = person ? gv__person_find(m, person) : -1;
+    return i >= 0 && (m->people[i].roles & FULL_ROLES) ? GV_VIEW_FULL : GV_VIEW_PUBLIC;
+}
+
+gv_view gv_view_of_role(const char *role)
+{
+    int bit = role ? gv__name_index(gv_role_names, GV_ROLE_PERSON_COUNT, role) : -1;
+    return bit >= 0 && ((1u << bit) & FULL_ROLES) ? GV_VIEW_FULL : GV_VIEW_PUBLIC;
+}
+
+/* Is question q in the public view? */
+static bool public_question(const gv_meeting *m, const gv_question *q)
+{
+    if (q->state == GV_QUESTION_VISIBLE)
+        return true;
+    if (q->state != GV_QUESTION_MERGED)
+        return false;
+    const gv_question *into = gv__question_find(&m->questions, q->merged_into);
+    return into && into->state == GV_QUESTION_VISIBLE;
+}
+
+static void drop_genders(json_t *people)
+{
+    size_t i;
+    json_t *p;
+    json_array_foreach(people, i, p) json_object_del(p, "gender");
+}
+
+/* Removes from the state's "questions" those the public does not see. */
+static void drop_hidden_questions(const gv_meeting *m, json_t *list)
+{
+    for (size_t i = json_array_size(list); i-- > 0;) {
+        json_t *id = json_object_get(json_array_get(list, i), "question");
+        const gv_question *q = gv__question_find(&m->questions, json_integer_value(id));
+        if (!q || !public_question(m, q))
+            json_array_remove(list, i);
+    }
+}
+
+json_t *gv_meeting_view_json(const gv_meeting *m, gv_view v)
+{
+    json_t *s = gv_meeting_to_json(m);
+    if (!s || v == GV_VIEW_FULL || !m->defined)
+        return s;
+    drop_genders(json_object_get(s, "people"));
+    json_t *totals = json_object_get(s, "totals");
+    json_object_del(json_object_get(totals, "meeting"), "genders");
+    const char *item;
+    json_t *t;
+    json_object_foreach(json_object_get(totals, "items"), item, t) json_object_del(t, "genders");
+    drop_hidden_questions(m, json_object_get(s, "questions"));
+    if (json_object_set_new(s, "notes", json_array()) < 0) {
+        json_decref(s);
+        return NULL;
+    }
+    return s;
+}
+
+static int cmp_int(const void *a, const void *b)
+{
+    int x = *(const int *)a, y = *(const int *)b;
+    return (x > y) - (x < y);
+}
+
+/* Voters are kept ascending (questions.c), so a vote is found by bisection. */
+static bool voted(const gv_question *q, int person)
+{
+    return q->n_voters && bsearch(&person, q->voters, q->n_voters, sizeof *q->voters, cmp_int);
+}
+
+json_t *gv_meeting_you_json(const gv_meeting *m, const char *person)
+{
+    int who = gv__person_find(m, person);
+    if (who < 0)
+        return NULL;
+    json_t *votes = json_array(), *own = json_array();
+    json_t *you =
+        json_pack("{s:s, s:o, s:o}", "person", m->people[who].id, "votes", votes, "questions", own);
+    if (!you)
+        return NULL;
+    for (size_t i = 0; i < m->questions.n; i++) {
+        const gv_question *q = &m->questions.list[i];
+        if (voted(q, who) && json_array_append_new(votes, json_integer(q->id)) < 0)
+            goto fail;
+        if (q->author == who && !public_question(m, q) &&
+            json_array_append_new(own, gv__question_json(m, q)) < 0)
+            goto fail;
+    }
+    return you;
+fail:
+    json_decref(you);
+    return NULL;
+}
+
+/* The public form of event `type`, or NULL (with *same true) when unchanged. */
+static json_t *public_event(const gv_meeting *m, const json_t *event, const char *type, bool *same)
+{
+    *same = false;
+    if (strcmp(type, "meeting_defined") == 0) {
+        json_t *copy = json_deep_copy(event);
+        if (copy)
+            drop_genders(json_object_get(json_object_get(copy, "definition"), "people"));
+        return copy;
+    }
+    if (strcmp(type, "question_upvoted") == 0 || strcmp(type, "question_unvoted") == 0) {
+        json_t *copy = json_copy((json_t *)event);
+        if (copy)
+            json_object_del(copy, "by");
+        return copy;
+    }
+    bool withheld = strcmp(type, "note_added") == 0 || strcmp(type, "note_amended") == 0;
+    if (strcmp(type, "question_asked") == 0) {
+        const gv_question *q = gv__question_find(
+            &m->questions, json_integer_value(json_object_get(event, "question")));
+        withheld = !q || !public_question(m, q);
+    }
+    if (!withheld) {
+        *same = true;
+        return NULL;
+    }
+    return json_pack("{s:O, s:s, s:O}", "seq", json_object_get(event, "seq"), "type",
+                     GV_EVENT_WITHHELD, "at_ms", json_object_get(event, "at_ms"));
+}
+
+int gv_event_view(const gv_meeting *m, const json_t *event, gv_view v, json_t **out)
+{
+    *out = NULL;
+    const char *type = json_string_value(json_object_get(event, "type"));
+    if (v == GV_VIEW_FULL || !type)
+        return 0;
+    bool same;
+    *out = public_event(m, event, type, &same);
+    return *out || same ? 0 : GV_ENOMEM;
+}

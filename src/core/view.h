@@ -1,0 +1,68 @@
+/*
+ * Views: what each kind of link may read of a meeting.
+ *
+ * The log and the full state hold everything the record needs. Not all of it
+ * is for everyone while the meeting runs:
+ *
+ *   full    the presiding officers, the secretariat and the rapporteur: all.
+ *   public  panelists, participants and viewers (the room screen, the
+ *           livestream): the state and events without
+ *             - questions awaiting moderation, and dismissed ones;
+ *             - who upvoted or unvoted a question;
+ *             - the rapporteur's working notes;
+ *             - anyone's declared gender, alone or summed into totals.
+ *
+ * A person also reads their own part (gv_meeting_you_json): the questions they
+ * asked that the public view leaves out, and the questions they voted for.
+ *
+ * Events keep their sequence numbers in every view, so resuming from a
+ * sequence number works the same for all: an event the public may not read at
+ * all becomes {"seq", "type": "withheld", "at_ms"}.
+ */
+#ifndef GV_CORE_VIEW_H
+#define GV_CORE_VIEW_H
+
+#include <jansson.h>
+
+#include "core/meeting.h"
+
+typedef enum gv_view { GV_VIEW_FULL, GV_VIEW_PUBLIC, GV_VIEW_COUNT } gv_view;
+
+/* "full", "public"; index = enum value. */
+extern const char *const gv_view_names[GV_VIEW_COUNT];
+
+/* The type of an event the public view leaves out entirely. */
+#define GV_EVENT_WITHHELD "withheld"
+
+/* The view of a person of the meeting: full when they hold a presiding,
+ * secretariat or rapporteur role; public otherwise, and for unknown ids. */
+gv_view gv_view_of_person(const gv_meeting *m, const char *person);
+
+/* The view of a role by name ("chair", ...); public for unknown names. */
+gv_view gv_view_of_role(const char *role);
+
+/*
+ * The meeting's state as view `v` reads it: gv_meeting_to_json for the full
+ * view, the same with the parts listed above removed for the public one.
+ * Returns a new reference, or NULL when out of memory.
+ */
+json_t *gv_meeting_view_json(const gv_meeting *m, gv_view v);
+
+/*
+ * What `person` reads beyond the public view:
+ *   {"person": id, "votes": [question ids they voted for, ascending],
+ *    "questions": [their questions not in the public view, as in the state]}
+ * Anonymous questions are nobody's: their author is not kept. Returns a new
+ * reference; NULL when person is not in the meeting or out of memory.
+ */
+json_t *gv_meeting_you_json(const gv_meeting *m, const char *person);
+
+/*
+ * Event `event`, just applied to `m` (so that `m` is the state it made), as
+ * view `v` reads it. Sets *out to NULL when the view reads the event
+ * unchanged, else to a new reference to its view (a copy without the hidden
+ * fields, or the "withheld" stub). Returns 0, or GV_ENOMEM with *out NULL.
+ */
+int gv_event_view(const gv_meeting *m, const json_t *event, gv_view v, json_t **out);
+
+#endif

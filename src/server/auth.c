@@ -91,29 +91,6 @@ int gv__auth_token(struct gv_server *s, const char *token, const char *meeting, 
     return 0;
 }
 
-/* Finds cookie `name` in a Cookie header ("a=1; b=2"); copies its value. */
-static bool cookie_value(const char *header, const char *name, char *out, size_t size)
-{
-    size_t nl = strlen(name);
-    const char *p = header;
-    while (*p) {
-        while (*p == ' ' || *p == ';')
-            p++;
-        const char *end = strchr(p, ';');
-        size_t len = end ? (size_t)(end - p) : strlen(p);
-        if (len > nl && strncmp(p, name, nl) == 0 && p[nl] == '=') {
-            size_t vl = len - nl - 1;
-            if (vl >= size)
-                return false;
-            memcpy(out, p + nl + 1, vl);
-            out[vl] = '\0';
-            return true;
-        }
-        p += len;
-    }
-    return false;
-}
-
 int gv__auth_request(struct gv_server *s, struct lws *wsi, const char *meeting, gv__grant *g,
                      gv_error *err)
 {
@@ -128,7 +105,7 @@ int gv__auth_request(struct gv_server *s, struct lws *wsi, const char *meeting, 
     } else if (lws_hdr_copy(wsi, buf, sizeof buf, WSI_TOKEN_HTTP_COOKIE) > 0) {
         char name[GV__ID_MAX + 8];
         snprintf(name, sizeof name, "gavel_%s", meeting);
-        cookie_value(buf, name, token, sizeof token);
+        gv__cookie_value(buf, name, token, sizeof token);
     }
     if (!token[0])
         return gv_error_set(err, GV_EAUTH,

@@ -115,21 +115,6 @@ void gv__peer_addr(struct lws *wsi, char *addr, size_t size)
         snprintf(addr, size, "unknown");
 }
 
-/* Parses a sequence number: digits only, at most 2^53. */
-static int parse_seq(const char *s, int64_t *out)
-{
-    int64_t v = 0;
-    if (!*s)
-        return GV_EINVAL;
-    for (; *s; s++) {
-        if (*s < '0' || *s > '9' || v > (INT64_C(1) << 53) / 10)
-            return GV_EINVAL;
-        v = v * 10 + (*s - '0');
-    }
-    *out = v;
-    return 0;
-}
-
 int gv__since_param(struct lws *wsi, int64_t *since, gv_error *err)
 {
     char buf[64];
@@ -141,12 +126,12 @@ int gv__since_param(struct lws *wsi, int64_t *since, gv_error *err)
             return gv_error_set(err, GV_EINVAL, "Last-Event-ID is too long");
         if (buf[0] == '\0') /* an EventSource told to forget its place: start from a snapshot */
             return 0;
-        if (parse_seq(buf, since) < 0)
+        if (gv__parse_seq(buf, since) < 0)
             return gv_error_set(err, GV_EINVAL,
                                 "Last-Event-ID \"%.40s\" is not an event's sequence number", buf);
         return 0;
     }
-    if (gv__query_arg(wsi, "since", buf, sizeof buf) && parse_seq(buf, since) < 0)
+    if (gv__query_arg(wsi, "since", buf, sizeof buf) && gv__parse_seq(buf, since) < 0)
         return gv_error_set(err, GV_EINVAL,
                             "since=\"%.40s\" is not a sequence number: give the seq of the last "
                             "event you have",
@@ -508,6 +493,12 @@ static int route(struct lws *wsi, http_pss *pss, const char *path)
                                  "this resource is a WebSocket: connect with the gavel.v1 "
                                  "subprotocol");
         if (want_post) {
+            /* A page of another site may not send commands with a cookie, nor
+             * a form pose as JSON (docs/security.md, "Origin"). */
+            if (gv__origin_check(s, wsi, &err) < 0)
+                return respond_close(wsi, 403, err.code, err.msg);
+            if (gv__json_body_check(wsi, &err) < 0)
+                return respond_close(wsi, 415, err.code, err.msg);
             /* The body arrives next; the command runs at BODY_COMPLETION. */
             char cl[24];
             if (lws_hdr_copy(wsi, cl, sizeof cl, WSI_TOKEN_HTTP_CONTENT_LENGTH) <= 0)
@@ -674,6 +665,8 @@ static int confirm_upgrade(struct lws *wsi, const char *to)
         return refuse_upgrade(wsi, GV_EINVAL,
                               "ask for the \"" GV__WS_PROTOCOL "\" subprotocol "
                               "(Sec-WebSocket-Protocol)");
+    if (gv__origin_check(s, wsi, &err) < 0)
+        return refuse_upgrade(wsi, err.code, err.msg);
     gv__grant g;
     gv__room *r = NULL;
     int rc = authorise(wsi, id, &g, &r, &err);

@@ -139,7 +139,9 @@ gv_server *gv_server_new(const gv_server_config *cfg, gv_error *err)
     info.port = cfg->port;
     info.protocols = protocols;
     info.user = s;
-    info.options = LWS_SERVER_OPTION_HTTP_HEADERS_SECURITY_BEST_PRACTICES_ENFORCE;
+    /* Our own security headers on every response (headers.c), in place of
+     * lws's "best practices" set; filled below, once TLS is known. */
+    info.headers = s->sec_headers;
     /* lws 4.1 binds an IPv6 socket and, given an IPv4 address, leaves it
      * bound to every address: an IPv4 address gets an IPv4-only socket. */
     if (!strchr(s->cfg.listen_addr, ':'))
@@ -157,8 +159,12 @@ gv_server *gv_server_new(const gv_server_config *cfg, gv_error *err)
         info.options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
         info.ssl_cert_filepath = s->cfg.tls_cert;
         info.ssl_private_key_filepath = s->cfg.tls_key;
+        /* HTTP/1.1 only: lws 4.1 would offer HTTP/2, whose WebSockets
+         * (RFC 8441) skip the upgrade check (docs/decisions/0004). */
+        info.alpn = "http/1.1";
         s->tls = true;
     }
+    gv__security_headers_init(s);
     s->ctx = lws_create_context(&info);
     if (!s->ctx) {
         gv_error_set(err, GV_EIO, "cannot listen on %s:%d: is the address right and the port free?",
@@ -180,6 +186,7 @@ gv_server *gv_server_new(const gv_server_config *cfg, gv_error *err)
         gv_error_set(err, GV_ENOMEM, "out of memory");
         goto fail;
     }
+    gv__security_headers_bound(s);
     if (gv__log_open(s, s->cfg.db_path, err) < 0 || gv__auth_init(s, err) < 0)
         goto fail;
     return s;

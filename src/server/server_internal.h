@@ -31,6 +31,8 @@
 #define GV__WRITE_CHUNK (16 * 1024)
 /* The WebSocket subprotocol of this version of the protocol. */
 #define GV__WS_PROTOCOL "gavel.v1"
+/* Security headers sent with every response, at most (headers.c). */
+#define GV__SEC_HEADERS 8
 
 typedef struct gv__room gv__room;
 typedef struct gv__client gv__client;
@@ -345,6 +347,9 @@ struct gv_server {
     gv__metrics metrics;
     struct gv__store_link *log; /** storage adapter state (log.c) */
     struct gv__auth *auth;      /** token cache (auth.c) */
+    /** security headers lws adds to every response (headers.c), and the CSP they point at */
+    struct lws_protocol_vhost_options sec_headers[GV__SEC_HEADERS];
+    char csp[640];
 };
 
 /* Called on the loop thread when another thread woke it (writer completions,
@@ -406,6 +411,31 @@ void gv__stream_release(struct gv_server *s, const char *addr);
 bool gv__route_meeting(const char *path, char *id, size_t size, const char **tail);
 /* Is s a valid id (1..GV__ID_MAX of [A-Za-z0-9._-])? */
 bool gv__valid_id(const char *s);
+
+/* ---- request headers and security headers (headers.c) ------------------ */
+
+/* Finds cookie `name` in a Cookie header ("a=1; b=2") and copies its value
+ * into out (size bytes with the NUL): true; false when absent or too long. */
+bool gv__cookie_value(const char *header, const char *name, char *out, size_t size);
+/* Parses a sequence number, digits only, at most 2^53: 0, or GV_EINVAL
+ * (*out unchanged). */
+int gv__parse_seq(const char *s, int64_t *out);
+/*
+ * Is a request with this Origin header (NULL: none) from the server's own
+ * pages? host is the request's Host header (NULL: none), base_url the
+ * server's public URL (NULL: none). The rule is in headers.c.
+ */
+bool gv__origin_allowed(const char *origin, const char *host, const char *base_url);
+/* Checks the Origin of a WebSocket upgrade or a command: 0, or GV_EPERM
+ * with err set. */
+int gv__origin_check(struct gv_server *s, struct lws *wsi, gv_error *err);
+/* Checks that a command's body is declared application/json: 0, or
+ * GV_EINVAL with err set. */
+int gv__json_body_check(struct lws *wsi, gv_error *err);
+/* Fills s->sec_headers (before the context is made: lws keeps the pointer). */
+void gv__security_headers_init(struct gv_server *s);
+/* Names the bound address's WebSocket origin in the CSP once base_url is known. */
+void gv__security_headers_bound(struct gv_server *s);
 
 /* ---- static pages (static.c) -------------------------------------------- */
 

@@ -45,8 +45,9 @@ static gv__client *establish(struct lws *wsi)
     gv__room *r = NULL;
     int64_t since = -1;
     if (s->stopping || lws_hdr_copy(wsi, path, sizeof path, WSI_TOKEN_GET_URI) <= 0 ||
-        !gv__route_meeting(path, id, sizeof id, &tail) || gv__auth_request(s, wsi, id, &g, &err) ||
-        gv__room_get(s, id, &r, &err) || gv__since_param(wsi, &since, &err))
+        !gv__route_meeting(path, id, sizeof id, &tail) || gv__origin_check(s, wsi, &err) ||
+        gv__auth_request(s, wsi, id, &g, &err) || gv__room_get(s, id, &r, &err) ||
+        gv__since_param(wsi, &since, &err))
         return NULL;
     bool has_as = gv__query_arg(wsi, "as", as, sizeof as);
     gv__peer_addr(wsi, addr, sizeof addr);

@@ -50,8 +50,72 @@ static TC_UNUSED void tc_sleep_ms(int ms)
 
 /* ---- sockets ------------------------------------------------------------ */
 
+/*
+ * TLS: when tc_tls_cafile names a PEM file, every connection below goes
+ * through OpenSSL's own client, `openssl s_client`, which checks the
+ * server's certificate against that file (and for the address 127.0.0.1)
+ * and hangs up if it does not match. The test holds one end of a socket
+ * pair whose other end is the client's standard input and output, so every
+ * helper of this file speaks HTTPS and wss unchanged. The client ends when
+ * the server closes or when the test closes its end (tc_conn_close).
+ */
+static const char *tc_tls_cafile TC_UNUSED;
+#define TC_MAX_FDS 8192
+static pid_t tc_tls_helper[TC_MAX_FDS] TC_UNUSED; /** s_client process by socket */
+
+static TC_UNUSED int tc_connect_tls(int port)
+{
+    int sv[2];
+    if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) < 0)
+        return -1;
+    if (sv[0] >= TC_MAX_FDS) {
+        close(sv[0]);
+        close(sv[1]);
+        return -1;
+    }
+    pid_t pid = fork();
+    if (pid == 0) {
+        char addr[32];
+        snprintf(addr, sizeof addr, "127.0.0.1:%d", port);
+        int null = open("/dev/null", O_WRONLY);
+        dup2(sv[1], 0);
+        dup2(sv[1], 1);
+        dup2(null, 2);
+        close(sv[0]);
+        close(sv[1]);
+        /* -quiet prints nothing but the data; -no_ign_eof ends on our EOF;
+         * -nocommands leaves lines starting with Q, R or k alone. */
+        execlp("openssl", "openssl", "s_client", "-connect", addr, "-quiet", "-no_ign_eof",
+               "-nocommands", "-CAfile", tc_tls_cafile, "-verify_return_error", "-verify_ip",
+               "127.0.0.1", (char *)NULL);
+        _exit(127);
+    }
+    close(sv[1]);
+    if (pid < 0) {
+        close(sv[0]);
+        return -1;
+    }
+    tc_tls_helper[sv[0]] = pid;
+    return sv[0];
+}
+
+/* Closes a connection made by tc_connect, and ends its TLS client if any. */
+static TC_UNUSED void tc_close_fd(int fd)
+{
+    if (fd < 0)
+        return;
+    close(fd);
+    if (fd < TC_MAX_FDS && tc_tls_helper[fd] > 0) {
+        kill(tc_tls_helper[fd], SIGTERM);
+        waitpid(tc_tls_helper[fd], NULL, 0);
+        tc_tls_helper[fd] = 0;
+    }
+}
+
 static TC_UNUSED int tc_connect(int port)
 {
+    if (tc_tls_cafile)
+        return tc_connect_tls(port);
     int fd = socket(AF_INET, SOCK_STREAM, 0);
     if (fd < 0)
         return -1;
@@ -103,8 +167,7 @@ typedef struct tc_conn {
 
 static TC_UNUSED void tc_conn_close(tc_conn *c)
 {
-    if (c->fd >= 0)
-        close(c->fd);
+    tc_close_fd(c->fd);
     c->fd = -1;
     free(c->buf);
     c->buf = NULL;

@@ -2,19 +2,18 @@
 // attendance (check someone in, or mark them online, on their behalf), the
 // invitation links, the documents and the outcome record.
 //
-// Links and the record need routes the protocol may not offer on every
-// server (/links, /record.*): the page asks once and, when they are absent,
-// says which command of `gavel` does the same on the server.
+// The record needs a route the protocol may not offer on every server
+// (/record.*): the page asks once and, when it is absent, says which command
+// of `gavel` does the same on the server. The links are secretariat_links.js's.
 import { boot, el, t, fill, act, label, wallToMs } from './ui.js';
 import { documentItems, twoZones } from './views.js';
+import { initLinks, renderLinks } from './secretariat_links.js';
 
 const API = '/api/v1/meetings/';
-let linksApi = null;   // true, false, or null until asked
 let recordApi = null;
 
 async function probe(live) {
   const base = `${API}${encodeURIComponent(live.meeting)}`;
-  try { linksApi = (await fetch(`${base}/links`)).ok; } catch (e) { linksApi = false; }
   try { recordApi = (await fetch(`${base}/record.json`)).ok; } catch (e) { recordApi = false; }
   if (live.state) page.render(live.state, live);
 }
@@ -55,16 +54,6 @@ function renderPeople(s, live) {
         el('button', { type: 'button', dataset: { key: `on-${p.id}` }, onclick: () => act(live, { type: 'join', person: p.id }) }, t('sec.join'), el('span', { cls: 'vh' }, ` — ${p.name}`))))))));
 }
 
-function renderLinks(s, live) {
-  if (linksApi === null) return fill('links', el('p', { cls: 'muted' }, t('sec.asking')));
-  if (!linksApi) {
-    return fill('links',
-      el('p', {}, t('sec.links_cli')),
-      el('pre', {}, el('code', {}, `gavel invite --db DB --meeting ${live.meeting} PERSON\ngavel invite --db DB --meeting ${live.meeting} --role participant\ngavel invite --db DB --meeting ${live.meeting} --revoke PERSON`)));
-  }
-  return fill('links', el('p', {}, t('sec.links_here')), el('p', {}, el('a', { href: `${API}${encodeURIComponent(live.meeting)}/links` }, t('sec.links_list'))));
-}
-
 function renderRecord(s, live) {
   if (recordApi === null) return fill('record', el('p', { cls: 'muted' }, t('sec.asking')));
   const base = `${API}${encodeURIComponent(live.meeting)}/record`;
@@ -78,7 +67,7 @@ function renderRecord(s, live) {
 
 const page = {
   title: 'sec.title',
-  init(live) { probe(live); },
+  init(live) { probe(live); initLinks(live); },
   render(s, live) {
     renderMeeting(s, live);
     renderPeople(s, live);

@@ -5,6 +5,8 @@ set -euo pipefail
 : "${GV_SOURCE_DIR:?GV_SOURCE_DIR must name the source tree}"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
+# A command that fails under set -e says which it was, so no test ends silently.
+trap 'echo "FAIL: ${BASH_SOURCE[0]}:$LINENO: \"$BASH_COMMAND\" exited $?" >&2' ERR
 cd "$work"
 
 fail() {

@@ -170,3 +170,16 @@ int gv__auth_actor(const gv__room *r, const gv__grant *g, const char *as, char *
                         "?as=PERSON",
                         g->subject, holders);
 }
+
+gv_view gv__grant_view(const gv__room *r, const gv__grant *g)
+{
+    switch (g->kind) {
+    case GV__GRANT_PERSON:
+        return gv_view_of_person(r->state, g->subject);
+    case GV__GRANT_ROLE:
+        return gv_view_of_role(g->subject);
+    case GV__GRANT_VIEWER:
+        break;
+    }
+    return GV_VIEW_PUBLIC;
+}

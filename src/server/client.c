@@ -261,16 +261,25 @@ int gv__client_subscribe(gv__client *c, gv__room *r, int64_t since_seq, gv_error
     c->subscribed_us = gv__mono_us();
     /* Events after since_seq if the ring still holds them all, else a snapshot. */
     if (since_seq >= 0 && since_seq <= r->seq &&
-        (since_seq == r->seq || gv__room_event_frame(r, since_seq + 1, c->kind))) {
+        (since_seq == r->seq || gv__room_event_frame(r, since_seq + 1, c->kind, c->view))) {
         c->cursor = since_seq;
         want_write(c);
         return 0;
     }
-    gv__frame *snap = gv__room_snapshot_frame(r, c->kind);
+    gv__frame *snap = gv__room_snapshot_frame(r, c->kind, c->view);
     if (!snap)
         return gv_error_set(err, GV_ENOMEM, "out of memory encoding the snapshot");
     c->cursor = r->seq;
-    return gv__client_send(c, gv__frame_ref(snap), 0);
+    int rc = gv__client_send(c, gv__frame_ref(snap), 0);
+    /* A person's own part comes with the snapshot: what their view leaves out
+     * of the questions they asked, and their votes. */
+    const char *person = c->grant.kind == GV__GRANT_PERSON ? c->grant.subject : c->actor;
+    if (rc == 0 && person[0]) {
+        gv__frame *you = gv__room_you_frame(r, c->kind, person);
+        rc = you ? gv__client_send(c, you, 0)
+                 : gv_error_set(err, GV_ENOMEM, "out of memory encoding the snapshot");
+    }
+    return rc;
 }
 
 /* Does the client still take events? (A closing client flushes them first.) */
@@ -300,7 +309,7 @@ static int next_frame(gv__client *c)
         return 1;
     }
     if (streaming(c) && c->cursor < c->room->seq) {
-        gv__frame *f = gv__room_event_frame(c->room, c->cursor + 1, c->kind);
+        gv__frame *f = gv__room_event_frame(c->room, c->cursor + 1, c->kind, c->view);
         if (!f) {
             gv__client_cut(c, "the events after your last one are no longer held");
             return next_frame(c);

@@ -354,22 +354,44 @@ static int route_join(struct lws *wsi, http_pss *pss, const char *token)
     return respond(wsi, pss, 303, "text/plain", NULL, 0, extra);
 }
 
+/* Whose own part (gv_meeting_you_json) a snapshot carries: the link's person,
+ * or the holder of a role link named with ?as=; "" for nobody. */
+static int snapshot_person(struct lws *wsi, gv__room *r, const gv__grant *g, char *person,
+                           size_t size, gv_error *err)
+{
+    char as[GV__ID_MAX + 1] = "";
+    person[0] = '\0';
+    if (g->kind == GV__GRANT_VIEWER)
+        return 0;
+    bool has_as = gv__query_arg(wsi, "as", as, sizeof as);
+    if (g->kind == GV__GRANT_ROLE && !has_as)
+        return 0; /* a role link reads the role's view; nobody's own part */
+    return gv__auth_actor(r, g, has_as ? as : NULL, person, size, err);
+}
+
 static int route_snapshot(struct lws *wsi, http_pss *pss, gv__room *r, const gv__grant *g)
 {
-    const char *state = gv__room_state_text(r);
-    if (!state)
-        return respond_error(wsi, pss, GV_ENOMEM, "out of memory encoding the state");
-    json_t *head = json_pack("{s:s, s:I, s:I, s:s, s:s}", "meeting", r->id, "seq",
-                             (json_int_t)r->seq, "server_ms", (json_int_t)gv__now_ms(), "link",
-                             g->kind == GV__GRANT_PERSON ? "person"
-                             : g->kind == GV__GRANT_ROLE ? "role"
-                                                         : "viewer",
-                             "subject", g->subject);
-    char *h = head ? json_dumps(head, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+    gv_error err;
+    gv_error_clear(&err);
+    char person[GV__ID_MAX + 1];
+    if (snapshot_person(wsi, r, g, person, sizeof person, &err) < 0)
+        return respond_error(wsi, pss, err.code, err.msg);
+    gv_view view = gv__grant_view(r, g);
+    const char *state = gv__room_state_text(r, view);
+    json_t *you = person[0] ? gv_meeting_you_json(r->state, person) : json_null();
+    json_t *head =
+        you ? json_pack("{s:s, s:I, s:I, s:s, s:s, s:s, s:o}", "meeting", r->id, "seq",
+                        (json_int_t)r->seq, "server_ms", (json_int_t)gv__now_ms(), "link",
+                        g->kind == GV__GRANT_PERSON ? "person"
+                        : g->kind == GV__GRANT_ROLE ? "role"
+                                                    : "viewer",
+                        "subject", g->subject, "view", gv_view_names[view], "you", you)
+            : NULL;
+    char *h = head && state ? json_dumps(head, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
     json_decref(head);
     if (!h)
-        return -1;
-    /* {"link":..,...,"subject":..} + ,"state":STATE} */
+        return respond_error(wsi, pss, GV_ENOMEM, "out of memory encoding the state");
+    /* {"link":..,...,"you":..} + ,"state":STATE} */
     size_t hl = strlen(h), sl = strlen(state);
     char *body = malloc(hl + sl + 16);
     if (!body) {
@@ -408,6 +430,7 @@ static int route_events(struct lws *wsi, http_pss *pss, gv__room *r, const gv__g
     snprintf(c->addr, sizeof c->addr, "%s", addr);
     c->addr_counted = true;
     c->grant = *g;
+    c->view = gv__grant_view(r, g);
     pss->client = c;
     s->metrics.http_requests++;
     header extra[] = {{"x-accel-buffering:", "no"}, {NULL, NULL}};

@@ -34,17 +34,19 @@ void gv__room_free(gv__room *r)
 {
     if (!r)
         return;
-    for (unsigned i = 0; i < r->ring_cap; i++) {
-        if (r->ring_ws)
-            gv__frame_unref(r->ring_ws[i]);
-        if (r->ring_sse)
-            gv__frame_unref(r->ring_sse[i]);
+    for (int v = 0; v < GV_VIEW_COUNT; v++) {
+        for (unsigned i = 0; i < r->ring_cap; i++) {
+            if (r->ring_ws[v])
+                gv__frame_unref(r->ring_ws[v][i]);
+            if (r->ring_sse[v])
+                gv__frame_unref(r->ring_sse[v][i]);
+        }
+        free(r->ring_ws[v]);
+        free(r->ring_sse[v]);
+        gv__frame_unref(r->snap_ws[v]);
+        gv__frame_unref(r->snap_sse[v]);
+        free(r->state_text[v]);
     }
-    free(r->ring_ws);
-    free(r->ring_sse);
-    gv__frame_unref(r->snap_ws);
-    gv__frame_unref(r->snap_sse);
-    free(r->state_text);
     json_decref(r->people);
     gv_meeting_free(r->state);
     gv_meeting_free(r->ahead);
@@ -52,8 +54,8 @@ void gv__room_free(gv__room *r)
     free(r);
 }
 
-/* Encodes event seq (canonical bytes) into the ring, replacing the oldest. */
-static int ring_put(gv__room *r, int64_t seq, const char *canon, size_t len)
+/* Puts the frames of event seq in view v into ring slot i, replacing the oldest. */
+static int ring_set(gv__room *r, gv_view v, unsigned i, int64_t seq, const char *canon, size_t len)
 {
     gv__frame *ws = gv__frame_printf("{\"type\":\"event\",\"event\":%.*s}", (int)len, canon);
     gv__frame *sse = gv__frame_printf("id: %lld\ndata: %.*s\n\n", (long long)seq, (int)len, canon);
@@ -62,52 +64,92 @@ static int ring_put(gv__room *r, int64_t seq, const char *canon, size_t len)
         gv__frame_unref(sse);
         return GV_ENOMEM;
     }
-    unsigned i = (unsigned)((seq - 1) % r->ring_cap);
-    gv__frame_unref(r->ring_ws[i]);
-    gv__frame_unref(r->ring_sse[i]);
-    r->ring_ws[i] = ws;
-    r->ring_sse[i] = sse;
+    gv__frame_unref(r->ring_ws[v][i]);
+    gv__frame_unref(r->ring_sse[v][i]);
+    r->ring_ws[v][i] = ws;
+    r->ring_sse[v][i] = sse;
     return 0;
 }
 
-gv__frame *gv__room_event_frame(gv__room *r, int64_t seq, gv__client_kind kind)
+/* Encodes event seq (ev, canonical bytes canon), just applied to r->state, in
+ * every view; a view reading it unchanged shares the full view's frames. */
+static int ring_put(gv__room *r, int64_t seq, const json_t *ev, const char *canon, size_t len)
+{
+    unsigned i = (unsigned)((seq - 1) % r->ring_cap);
+    int rc = ring_set(r, GV_VIEW_FULL, i, seq, canon, len);
+    for (int v = GV_VIEW_FULL + 1; rc == 0 && v < GV_VIEW_COUNT; v++) {
+        json_t *view = NULL;
+        rc = gv_event_view(r->state, ev, (gv_view)v, &view);
+        if (rc == 0 && view) {
+            char *text = gv_event_canonical(view);
+            rc = text ? ring_set(r, (gv_view)v, i, seq, text, strlen(text)) : GV_ENOMEM;
+            free(text);
+        } else if (rc == 0) {
+            gv__frame_unref(r->ring_ws[v][i]);
+            gv__frame_unref(r->ring_sse[v][i]);
+            r->ring_ws[v][i] = gv__frame_ref(r->ring_ws[GV_VIEW_FULL][i]);
+            r->ring_sse[v][i] = gv__frame_ref(r->ring_sse[GV_VIEW_FULL][i]);
+        }
+        json_decref(view);
+    }
+    return rc;
+}
+
+gv__frame *gv__room_event_frame(gv__room *r, int64_t seq, gv__client_kind kind, gv_view v)
 {
     if (seq < 1 || seq > r->seq || seq <= r->seq - (int64_t)r->ring_cap)
         return NULL;
     unsigned i = (unsigned)((seq - 1) % r->ring_cap);
-    return kind == GV__CLIENT_SSE ? r->ring_sse[i] : r->ring_ws[i];
+    return kind == GV__CLIENT_SSE ? r->ring_sse[v][i] : r->ring_ws[v][i];
 }
 
 /* Drops the cached encodings of the state: it has changed. */
 static void state_changed(gv__room *r)
 {
-    free(r->state_text);
-    r->state_text = NULL;
-    gv__frame_unref(r->snap_ws);
-    gv__frame_unref(r->snap_sse);
-    r->snap_ws = r->snap_sse = NULL;
+    for (int v = 0; v < GV_VIEW_COUNT; v++) {
+        free(r->state_text[v]);
+        r->state_text[v] = NULL;
+        gv__frame_unref(r->snap_ws[v]);
+        gv__frame_unref(r->snap_sse[v]);
+        r->snap_ws[v] = r->snap_sse[v] = NULL;
+    }
 }
 
-const char *gv__room_state_text(gv__room *r)
+const char *gv__room_state_text(gv__room *r, gv_view v)
 {
-    if (r->state_text && r->state_seq == r->seq)
-        return r->state_text;
-    state_changed(r);
-    json_t *j = gv_meeting_to_json(r->state);
+    if (r->state_seq != r->seq) {
+        state_changed(r);
+        r->state_seq = r->seq;
+    }
+    if (r->state_text[v])
+        return r->state_text[v];
+    json_t *j = gv_meeting_view_json(r->state, v);
     if (!j)
         return NULL;
-    r->state_text = json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS);
+    r->state_text[v] = json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS);
     json_decref(j);
-    r->state_seq = r->seq;
-    return r->state_text;
+    return r->state_text[v];
 }
 
-gv__frame *gv__room_snapshot_frame(gv__room *r, gv__client_kind kind)
+gv__frame *gv__room_you_frame(gv__room *r, gv__client_kind kind, const char *person)
 {
-    const char *text = gv__room_state_text(r);
+    json_t *you = gv_meeting_you_json(r->state, person);
+    char *text = you ? json_dumps(you, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+    json_decref(you);
     if (!text)
         return NULL;
-    gv__frame **slot = kind == GV__CLIENT_SSE ? &r->snap_sse : &r->snap_ws;
+    gv__frame *f = kind == GV__CLIENT_SSE ? gv__frame_printf("event: you\ndata: %s\n\n", text)
+                                          : gv__frame_printf("{\"type\":\"you\",\"you\":%s}", text);
+    free(text);
+    return f;
+}
+
+gv__frame *gv__room_snapshot_frame(gv__room *r, gv__client_kind kind, gv_view v)
+{
+    const char *text = gv__room_state_text(r, v);
+    if (!text)
+        return NULL;
+    gv__frame **slot = kind == GV__CLIENT_SSE ? &r->snap_sse[v] : &r->snap_ws[v];
     if (!*slot)
         *slot = kind == GV__CLIENT_SSE
                     ? gv__frame_printf(
@@ -197,7 +239,7 @@ static int load_each(void *arg, int64_t seq, const char *canon, size_t len)
         if (rc == 0)
             rc = gv_meeting_apply(r->ahead, ev, l->err);
         if (rc == 0)
-            rc = ring_put(r, seq, canon, len);
+            rc = ring_put(r, seq, ev, canon, len);
         if (rc == 0 && seq == 1)
             rc = load_people(r, ev);
         if (rc == 0)
@@ -224,9 +266,13 @@ int gv__room_get(struct gv_server *s, const char *id, gv__room **out, gv_error *
     r->id = strdup(id);
     r->state = gv_meeting_new();
     r->ahead = gv_meeting_new();
-    r->ring_ws = calloc(r->ring_cap, sizeof *r->ring_ws);
-    r->ring_sse = calloc(r->ring_cap, sizeof *r->ring_sse);
-    if (!r->id || !r->state || !r->ahead || !r->ring_ws || !r->ring_sse)
+    for (int v = 0; v < GV_VIEW_COUNT; v++) {
+        r->ring_ws[v] = calloc(r->ring_cap, sizeof *r->ring_ws[v]);
+        r->ring_sse[v] = calloc(r->ring_cap, sizeof *r->ring_sse[v]);
+        if (!r->ring_ws[v] || !r->ring_sse[v])
+            goto nomem;
+    }
+    if (!r->id || !r->state || !r->ahead)
         goto nomem;
     load_ctx l = {.r = r, .err = err};
     rc = gv__log_read(s, id, load_each, &l, err);
@@ -371,7 +417,7 @@ void gv__room_committed(struct gv_server *s, gv__room *r, gv__client *c, json_t 
             char *canon = gv_event_canonical(ev);
             rc = canon ? gv_meeting_apply(r->state, ev, &err) : GV_ENOMEM;
             if (rc == 0)
-                rc = ring_put(r, r->seq + 1, canon, strlen(canon));
+                rc = ring_put(r, r->seq + 1, ev, canon, strlen(canon));
             free(canon);
             if (rc < 0) {
                 /* Durable but not appliable: the store and memory disagree. */

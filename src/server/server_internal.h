@@ -16,6 +16,7 @@
 #include <stdint.h>
 
 #include "core/meeting.h"
+#include "core/view.h"
 #include "server/server.h"
 #include "store/store.h"
 
@@ -182,6 +183,7 @@ struct gv__client {
     gv__room *room;          /** the room it follows or commands (holds no reference) */
     gv__client *prev, *next; /** in the room's subscriber list */
     gv__grant grant;
+    gv_view view;               /** what the client reads (gv__grant_view), fixed at subscribe */
     char actor[GV__ID_MAX + 1]; /** person the client acts as, "" for viewers */
     char addr[64];              /** peer address, counted in the per-address table */
     bool addr_counted;
@@ -252,16 +254,18 @@ struct gv__room {
     gv_meeting *state;
     gv_meeting *ahead;
     int64_t seq; /** == gv_meeting_seq(state) */
-    gv__frame **ring_ws, **ring_sse;
+    /* Frames of each event in each view; a view that reads the event as the
+     * full view does holds another reference to the same frame. */
+    gv__frame **ring_ws[GV_VIEW_COUNT], **ring_sse[GV_VIEW_COUNT];
     unsigned ring_cap;
     gv__client *subs; /** subscribers, doubly linked */
     unsigned n_subs;
-    unsigned in_flight; /** batches submitted, not yet completed */
-    bool broken;        /** a commit failed: refuse commands until ahead is rebuilt */
-    char *state_text;   /** encoded state at state_seq, NULL if stale */
+    unsigned in_flight;              /** batches submitted, not yet completed */
+    bool broken;                     /** a commit failed: refuse commands until ahead is rebuilt */
+    char *state_text[GV_VIEW_COUNT]; /** encoded state in each view at state_seq, NULL if stale */
     int64_t state_seq;
-    gv__frame *snap_ws, *snap_sse; /** snapshot frames at state_seq */
-    json_t *people;                /** person id -> array of role names, from the definition */
+    gv__frame *snap_ws[GV_VIEW_COUNT], *snap_sse[GV_VIEW_COUNT]; /** snapshot frames at state_seq */
+    json_t *people; /** person id -> array of role names, from the definition */
     gv__room *hash_next;
 };
 
@@ -272,12 +276,16 @@ struct gv__room {
  */
 int gv__room_get(struct gv_server *s, const char *id, gv__room **out, gv_error *err);
 void gv__room_free(gv__room *r);
-/* The first event of the room's frames for seq, or NULL if the ring no longer holds it. */
-gv__frame *gv__room_event_frame(gv__room *r, int64_t seq, gv__client_kind kind);
-/* Snapshot frame for the kind at the room's current seq (borrowed, cached). */
-gv__frame *gv__room_snapshot_frame(gv__room *r, gv__client_kind kind);
-/* The encoded state at the current seq (borrowed, cached); NULL on ENOMEM. */
-const char *gv__room_state_text(gv__room *r);
+/* The frame of event seq in view v, or NULL if the ring no longer holds it. */
+gv__frame *gv__room_event_frame(gv__room *r, int64_t seq, gv__client_kind kind, gv_view v);
+/* Snapshot frame in view v for the kind at the room's current seq (borrowed, cached). */
+gv__frame *gv__room_snapshot_frame(gv__room *r, gv__client_kind kind, gv_view v);
+/* The encoded state in view v at the current seq (borrowed, cached); NULL on ENOMEM. */
+const char *gv__room_state_text(gv__room *r, gv_view v);
+/* What `person` reads of the room beyond its view (gv_meeting_you_json), as a
+ * frame for the kind: a "you" message or SSE event. NULL on ENOMEM or for an
+ * unknown person. */
+gv__frame *gv__room_you_frame(gv__room *r, gv__client_kind kind, const char *person);
 /* Does the person `person` hold the role `role` in this meeting? */
 bool gv__room_person_has_role(const gv__room *r, const char *person, const char *role);
 bool gv__room_has_person(const gv__room *r, const char *person);
@@ -384,6 +392,8 @@ void gv__auth_refresh(struct gv_server *s);
  */
 int gv__auth_actor(const gv__room *r, const gv__grant *g, const char *as, char *actor, size_t size,
                    gv_error *err);
+/* The view a grant reads (core/view.h): by the link's person or role; public for viewers. */
+gv_view gv__grant_view(const gv__room *r, const gv__grant *g);
 
 /* ---- HTTP (http.c) and the lws protocols (ws.c, sse.c) ------------------- */
 

@@ -55,6 +55,7 @@ static gv__client *establish(struct lws *wsi)
     if (!c)
         return NULL;
     c->grant = g;
+    c->view = gv__grant_view(r, &g);
     c->room = r;
     if (gv__auth_actor(r, &g, has_as ? as : NULL, c->actor, sizeof c->actor, &err) < 0 ||
         gv__stream_acquire(s, addr, &err) < 0) {

@@ -8,6 +8,12 @@
 // nothing; a reader cut off for lagging is told to resync and starts again
 // from a snapshot. Reconnects back off from 0.5 s to 15 s, with jitter.
 //
+// Views: the server sends each link its view (docs/protocol.md, "Views"):
+// panelists, participants and viewers do not receive questions awaiting
+// moderation, notes, voters or genders. A person's own part ("you": their
+// hidden questions and their votes) comes with each snapshot and is merged
+// into the state the page is shown.
+//
 // State: the pages show the meeting's state as the server folds it. Rather
 // than fold events again here, the client re-fetches the snapshot after a
 // batch of events (one fetch in flight, the next one after a short pause), and
@@ -47,7 +53,8 @@ export class Live {
     this.targetSeq = 0;     // newest seq the server is known to have
     this.offset = 0;        // server ms - local ms
     this.bestRtt = Infinity;
-    this.myVotes = new Set();
+    this.myVotes = new Set(); // questions this page's person voted for
+    this.you = null;          // the person's own part, from the last snapshot
     this.pending = new Map();
     this.nextId = 1;
     this.attempt = 0;
@@ -65,7 +72,6 @@ export class Live {
 
   start() {
     if (!this.meeting) return this.fail(new Error('no meeting in the address'));
-    this.restoreVotes();
     this.connect();
   }
 
@@ -122,6 +128,9 @@ export class Live {
       case 'snapshot':
         this.takeSnapshot(msg.seq, msg.state);
         break;
+      case 'you':
+        this.takeYou(msg.you);
+        break;
       case 'event':
         this.onEventMsg(msg.event);
         break;
@@ -162,6 +171,7 @@ export class Live {
       const s = JSON.parse(e.data);
       this.takeSnapshot(s.seq, s.state);
     });
+    es.addEventListener('you', (e) => this.takeYou(JSON.parse(e.data)));
     es.addEventListener('message', (e) => this.onEventMsg(JSON.parse(e.data)));
     es.addEventListener('resync', () => { this.state = null; });
     es.addEventListener('error', (e) => {
@@ -224,11 +234,7 @@ export class Live {
 
   onEventMsg(ev) {
     this.targetSeq = Math.max(this.targetSeq, ev.seq);
-    if (this.me && ev.by === this.me) {
-      if (ev.type === 'question_upvoted') this.myVotes.add(ev.question);
-      if (ev.type === 'question_unvoted') this.myVotes.delete(ev.question);
-      this.saveVotes();
-    }
+    if (this.me && ev.by === this.me) this.noteVote(ev.type, ev.question);
     this.opts.onEvent && this.opts.onEvent(ev);
     const s = this.state;
     if (!s || ev.seq <= s.seq) return;
@@ -257,12 +263,15 @@ export class Live {
     let snap = null;
     try {
       const t0 = Date.now();
-      const r = await fetch(`${API}${encodeURIComponent(this.meeting)}/snapshot`, { credentials: 'same-origin' });
+      const q = this.as ? `?as=${encodeURIComponent(this.as)}` : '';
+      const r = await fetch(`${API}${encodeURIComponent(this.meeting)}/snapshot${q}`, { credentials: 'same-origin' });
       if (r.ok) {
         snap = await r.json();
         this.fetches++;
         this.sample(snap.server_ms, Date.now() - t0, false);
         this.targetSeq = Math.max(this.targetSeq, snap.seq);
+        if (!(this.state && this.state.seq > snap.seq)) this.you = snap.you || null;
+        if (this.you) this.myVotes = new Set(this.you.votes);
         this.takeSnapshot(snap.seq, snap.state);
       }
     } catch (e) { /* the stream's reconnect deals with it */ }
@@ -283,7 +292,26 @@ export class Live {
     if (this.sock && this.state && this.state.seq >= this.targetSeq && this.status !== 'live') this.setStatus('live');
   }
 
-  emit() { if (this.state) this.opts.onState(this.state); }
+  takeYou(you) {
+    this.you = you;
+    this.myVotes = new Set(you.votes);
+    this.emit();
+  }
+
+  // A vote of this page's person, seen in the stream or acknowledged.
+  noteVote(type, question) {
+    if (type === 'question_upvoted' || type === 'upvote') this.myVotes.add(question);
+    if (type === 'question_unvoted' || type === 'unvote') this.myVotes.delete(question);
+  }
+
+  // The state as shown: the view the server sent, with the person's own
+  // questions that their view leaves out (awaiting moderation, dismissed).
+  emit() {
+    const s = this.state;
+    if (!s) return;
+    const own = this.you ? this.you.questions.filter((q) => !s.questions.some((x) => x.question === q.question)) : [];
+    this.opts.onState(own.length ? { ...s, questions: [...s.questions, ...own] } : s);
+  }
 
   // ---- the clock ----------------------------------------------------------
 
@@ -336,6 +364,16 @@ export class Live {
   // Sends a command; resolves with the acknowledgement, rejects with an
   // Error whose message is the server's (code in .code).
   async send(cmd) {
+    const ack = await this.sendRaw(cmd);
+    // The public stream does not say who voted: the acknowledgement does.
+    if (cmd.type === 'upvote' || cmd.type === 'unvote') {
+      this.noteVote(cmd.type, cmd.question);
+      this.emit();
+    }
+    return ack;
+  }
+
+  async sendRaw(cmd) {
     if (this.mode === 'ws') return this.request(cmd);
     const q = this.as ? `?as=${encodeURIComponent(this.as)}` : '';
     const r = await fetch(`${API}${encodeURIComponent(this.meeting)}/commands${q}`, {
@@ -344,16 +382,6 @@ export class Live {
     const body = await r.json().catch(() => ({}));
     if (!r.ok || body.type === 'error') throw Object.assign(new Error(body.message || `HTTP ${r.status}`), { code: body.code });
     return body;
-  }
-
-  // ---- votes: the state counts them, the stream says whose they are -------
-
-  votesKey() { return `gavel.votes.${this.meeting}.${this.me || this.as || ''}`; }
-  restoreVotes() {
-    try { for (const v of JSON.parse(localStorage.getItem(this.votesKey()) || '[]')) this.myVotes.add(v); } catch (e) { /* none */ }
-  }
-  saveVotes() {
-    try { localStorage.setItem(this.votesKey(), JSON.stringify([...this.myVotes])); } catch (e) { /* not kept */ }
   }
 
   t(k) { return this.opts.t ? this.opts.t(k) : k; }

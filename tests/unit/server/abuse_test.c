@@ -47,7 +47,7 @@ static char *bearer(fixture *f, const char *role)
     return b;
 }
 
-/* Opens a WebSocket and reads past hello and snapshot. */
+/* Opens a WebSocket and reads past hello, snapshot and the person's own part. */
 static void ws_ready(fixture *f, tc_ws *ws, const char *role, const char *query)
 {
     char path[200];
@@ -55,10 +55,16 @@ static void ws_ready(fixture *f, tc_ws *ws, const char *role, const char *query)
     assert_int_equal(tc_ws_open(ws, f->srv.port, path, bearer(f, role), NULL), 101);
     json_t *hello = tc_ws_until(ws, "hello", 5000, NULL, NULL);
     assert_non_null(hello);
+    bool person = json_is_string(json_object_get(hello, "person"));
     json_decref(hello);
     json_t *snap = tc_ws_until(ws, "snapshot", 5000, NULL, NULL);
     assert_non_null(snap);
     json_decref(snap);
+    if (person) {
+        json_t *you = tc_ws_until(ws, "you", 5000, NULL, NULL);
+        assert_non_null(you);
+        json_decref(you);
+    }
 }
 
 static void expect_error(tc_ws *ws, const char *code)
@@ -99,7 +105,7 @@ static void test_bad_messages(void **state)
     fixture *f = *state;
     tc_ws chair, bystander, bad;
     ws_ready(f, &chair, "chair", NULL);
-    ws_ready(f, &bystander, "viewer", NULL);
+    ws_ready(f, &bystander, "secretariat", NULL);
     ws_ready(f, &bad, "participant", "?as=p1");
 
     /* Malformed JSON: an error, the connection carries on. */
@@ -296,7 +302,7 @@ static void test_slow_reader_cut_off(void **state)
                      "Upgrade: websocket\r\nConnection: Upgrade\r\n"
                      "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
                      "Sec-WebSocket-Protocol: gavel.v1\r\n%s\r\n",
-                     bearer(f, "viewer"));
+                     bearer(f, "secretariat"));
     tc_write_all(slow.c.fd, req, (size_t)n);
     tc_response head;
     assert_int_equal(tc_read_head(&slow.c, &head, tc_now_ms() + 5000), 0);

@@ -4,11 +4,14 @@
  * participants with six connections each, and room screens on SSE. They
  * check in, request the floor, ask and upvote questions while the chair
  * gives the floor, the moderator handles questions and the rapporteur takes
- * notes; all at once, pipelined. Each client folds every event it receives
- * from seq 1, and at the end every client's state equals `gavel state`.
+ * notes; all at once, pipelined. Each client keeps every event it receives
+ * from seq 1. At the end the chair's, moderator's and rapporteur's folds
+ * equal `gavel state`, and every other client received exactly the public
+ * view (core/view.h) of each of those events.
  */
 #include "support.h"
 
+#include "core/view.h"
 #include "server/client.h"
 
 #define N_CLIENTS 50
@@ -18,7 +21,9 @@ typedef struct client {
     tc_ws ws;
     tc_sse es;
     const char *person; /** NULL for viewers */
-    gv_meeting *fold;
+    gv_view view;       /** the view the client's link reads */
+    json_t *events;     /** every event received, in order */
+    gv_meeting *fold;   /** the fold of the events, for full-view clients */
     int64_t last_seq;
     int pending; /** commands sent, not yet answered */
     int acks, errors;
@@ -60,6 +65,7 @@ static int teardown(void **state)
         else
             tc_ws_close(&f->c[i].ws);
         gv_meeting_free(f->c[i].fold);
+        json_decref(f->c[i].events);
     }
     int status = tc_server_stop(&f->srv, SIGTERM);
     char cmd[300];
@@ -77,7 +83,8 @@ static void fold(client *c, const json_t *ev)
     if (seq != c->last_seq + 1)
         fail_msg("client of %s: event %lld after %lld", c->person ? c->person : "viewer",
                  (long long)seq, (long long)c->last_seq);
-    if (gv_meeting_apply(c->fold, ev, &err) < 0)
+    json_array_append(c->events, (json_t *)ev);
+    if (c->view == GV_VIEW_FULL && gv_meeting_apply(c->fold, ev, &err) < 0)
         fail_msg("event %lld does not fold: %s", (long long)seq, err.msg);
     c->last_seq = seq;
     if (c == &current->c[0] && current->n_questions < 64 &&
@@ -174,6 +181,8 @@ static int add_client(fixture *f, const char *role, const char *person, bool sse
     c->sse = sse;
     c->person = person;
     c->fold = gv_meeting_new();
+    c->events = json_array();
+    c->view = gv_view_of_role(role);
     if (sse) {
         assert_int_equal(
             tc_sse_open(&c->es, f->srv.port, "/api/v1/meetings/test-panel/events?since=0", extra),
@@ -272,15 +281,47 @@ static void test_fifty_clients_run_an_item(void **state)
     char *expect = json_dumps(cli, JSON_COMPACT | JSON_SORT_KEYS);
     json_decref(cli);
     free(out);
-    int acks = 0, errors = 0;
-    for (int i = 0; i < f->n; i++) {
-        char *s = gvt_state(f->c[i].fold);
-        assert_string_equal(s, expect);
-        free(s);
-        acks += f->c[i].acks;
-        errors += f->c[i].errors;
+    /* The public stream: each event as the public view reads it once applied. */
+    json_t *public = json_array();
+    gv_meeting *m = gv_meeting_new();
+    gv_error err = {0};
+    size_t i;
+    json_t *ev;
+    json_array_foreach(f->c[chair].events, i, ev)
+    {
+        json_t *v = NULL;
+        assert_int_equal(gv_meeting_apply(m, ev, &err), 0);
+        assert_int_equal(gv_event_view(m, ev, GV_VIEW_PUBLIC, &v), 0);
+        json_array_append_new(public, v ? v : json_incref(ev));
     }
+    int acks = 0, errors = 0, n_full = 0;
+    for (int k = 0; k < f->n; k++) {
+        if (f->c[k].view == GV_VIEW_FULL) {
+            char *s = gvt_state(f->c[k].fold);
+            assert_string_equal(s, expect);
+            free(s);
+            n_full++;
+        } else if (!json_equal(f->c[k].events, public)) {
+            fail_msg("client %d of %s did not receive the public view", k,
+                     f->c[k].person ? f->c[k].person : "viewer");
+        }
+        acks += f->c[k].acks;
+        errors += f->c[k].errors;
+    }
+    assert_int_equal(n_full, 3);
     free(expect);
+    /* A viewer's snapshot is the public view of that state. */
+    assert_int_equal(tc_get(f->srv.port, "/api/v1/meetings/test-panel/snapshot",
+                            tc_role_token(&f->srv, "viewer"), &r),
+                     200);
+    snap = tc_json(&r);
+    tc_response_free(&r);
+    json_t *want = gv_meeting_view_json(m, GV_VIEW_PUBLIC);
+    assert_true(json_equal(json_object_get(snap, "state"), want));
+    json_decref(want);
+    json_decref(snap);
+    gv_meeting_free(m);
+    json_decref(public);
     /* Plenty of both: the core allowed and refused along the way. */
     assert_true(acks > 80);
     assert_true(errors > 10);

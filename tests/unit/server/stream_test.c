@@ -8,6 +8,8 @@
 
 #include "server/client.h"
 
+#include "core/view.h"
+
 typedef tc_fixture fixture;
 
 static int start(void **state, const char *const *extra)
@@ -55,12 +57,12 @@ static char *bearer(fixture *f, const char *role)
     return h;
 }
 
-/* The server's state now, as compact sorted JSON (caller frees). */
-static char *snapshot_state(fixture *f, int64_t *seq)
+/* The server's state now as `role`'s link reads it, compact sorted JSON (caller frees). */
+static char *snapshot_state(fixture *f, const char *role, int64_t *seq)
 {
     tc_response r;
     assert_int_equal(tc_get(f->srv.port, "/api/v1/meetings/test-panel/snapshot",
-                            tc_role_token(&f->srv, "viewer"), &r),
+                            tc_role_token(&f->srv, role), &r),
                      200);
     json_t *j = tc_json(&r);
     tc_response_free(&r);
@@ -91,6 +93,14 @@ static void test_ws_hello_snapshot_ack(void **state)
     assert_string_equal(json_string_value(json_object_get(snap, "type")), "snapshot");
     assert_int_equal(json_integer_value(json_object_get(snap, "seq")), 1);
     json_decref(snap);
+    /* Then what is the sender's own: their votes and hidden questions. */
+    json_t *you = tc_ws_recv_json(&ws, 5000);
+    assert_string_equal(json_string_value(json_object_get(you, "type")), "you");
+    json_t *yours = json_object_get(you, "you");
+    assert_string_equal(json_string_value(json_object_get(yours, "person")), "chair");
+    assert_int_equal(json_array_size(json_object_get(yours, "votes")), 0);
+    assert_int_equal(json_array_size(json_object_get(yours, "questions")), 0);
+    json_decref(you);
 
     /* The sender's own events come before the acknowledgement that names them. */
     tc_ws_send(&ws, "{\"type\":\"open_meeting\",\"id\":41}");
@@ -121,13 +131,13 @@ static void test_ws_hello_snapshot_ack(void **state)
     tc_ws_close(&ws);
 }
 
-/* Folds the SSE stream (from seq 1) and compares every prefix the WS client saw. */
+/* Folds the full SSE stream (from seq 1) and compares every prefix the WS client saw. */
 static void test_stream_folds_to_snapshot(void **state)
 {
     fixture *f = *state;
     tc_sse sse;
     assert_int_equal(tc_sse_open(&sse, f->srv.port, "/api/v1/meetings/test-panel/events?since=0",
-                                 bearer(f, "viewer")),
+                                 bearer(f, "secretariat")),
                      200);
     char ct[64];
     tc_header(sse.head.head, "content-type", ct, sizeof ct);
@@ -138,11 +148,12 @@ static void test_stream_folds_to_snapshot(void **state)
     make_events(f, 5);
     /* A second reader joins in the middle: it gets a snapshot at its seq. */
     tc_ws ws;
-    assert_int_equal(
-        tc_ws_open(&ws, f->srv.port, "/api/v1/meetings/test-panel/ws", bearer(f, "viewer"), NULL),
-        101);
+    assert_int_equal(tc_ws_open(&ws, f->srv.port, "/api/v1/meetings/test-panel/ws",
+                                bearer(f, "secretariat"), NULL),
+                     101);
     json_t *hello = tc_ws_recv_json(&ws, 5000);
     json_t *snap = tc_ws_recv_json(&ws, 5000);
+    json_decref(tc_ws_recv_json(&ws, 5000)); /* the secretariat's own part */
     int64_t mid_seq = json_integer_value(json_object_get(snap, "seq"));
     assert_int_equal(mid_seq, json_integer_value(json_object_get(hello, "seq")));
     char *mid_state = json_dumps(json_object_get(snap, "state"), JSON_COMPACT | JSON_SORT_KEYS);
@@ -151,7 +162,7 @@ static void test_stream_folds_to_snapshot(void **state)
     assert_int_equal(command(f, "participant", "{\"type\":\"check_in\"}"), 400); /* needs ?as= */
     make_events(f, 4);
     int64_t last;
-    char *final_state = snapshot_state(f, &last);
+    char *final_state = snapshot_state(f, "secretariat", &last);
 
     /* Fold the SSE stream: ids 1..last in order, nothing twice. */
     gv_meeting *m = gv_meeting_new();
@@ -300,6 +311,133 @@ static void test_ws_resumes_with_since(void **state)
     tc_ws_close(&ws);
 }
 
+/* Sends a command over HTTP as `person`, holder of `role`'s link; returns the status. */
+static int command_as(fixture *f, const char *role, const char *person, const char *body)
+{
+    char extra[256], path[128];
+    snprintf(path, sizeof path, "/api/v1/meetings/test-panel/commands?as=%s", person);
+    snprintf(extra, sizeof extra, "Authorization: Bearer %s\r\n", tc_role_token(&f->srv, role));
+    tc_response r;
+    int rc = tc_http(f->srv.port, "POST", path, extra, body, strlen(body), &r, 10000);
+    int status = rc < 0 ? -1 : r.status;
+    tc_response_free(&r);
+    return status;
+}
+
+/* Reads the next n events of an SSE stream into a JSON array (caller frees). */
+static json_t *read_events(tc_sse *sse, int64_t n)
+{
+    json_t *all = json_array();
+    tc_event e;
+    while ((int64_t)json_array_size(all) < n) {
+        assert_int_equal(tc_sse_next(sse, 5000, &e), 1);
+        if (strcmp(e.name, "message") == 0) {
+            json_t *ev = json_loads(e.data, 0, NULL);
+            assert_non_null(ev);
+            assert_int_equal(atoll(e.id), json_integer_value(json_object_get(ev, "seq")));
+            json_array_append_new(all, ev);
+        }
+        tc_event_free(&e);
+    }
+    return all;
+}
+
+/*
+ * A viewer's stream is the public view (core/view.h) of the full stream,
+ * event by event, with the same sequence numbers; its snapshot is the public
+ * view of the state; a participant reads their own pending question besides.
+ */
+static void test_public_stream_is_the_view_of_the_full_stream(void **state)
+{
+    fixture *f = *state;
+    tc_sse full, pub;
+    assert_int_equal(tc_sse_open(&full, f->srv.port, "/api/v1/meetings/test-panel/events?since=0",
+                                 bearer(f, "moderator")),
+                     200);
+    assert_int_equal(tc_sse_open(&pub, f->srv.port, "/api/v1/meetings/test-panel/events?since=0",
+                                 bearer(f, "viewer")),
+                     200);
+    assert_int_equal(command(f, "chair", "{\"type\":\"open_meeting\"}"), 200); /* 2 */
+    const char *p = "participant";
+    assert_int_equal(command_as(f, p, "p1", "{\"type\":\"ask_question\",\"text\":\"Kept back\"}"),
+                     200); /* 3: awaits moderation */
+    assert_int_equal(command_as(f, p, "p2", "{\"type\":\"ask_question\",\"text\":\"Fine\"}"),
+                     200); /* 4 */
+    assert_int_equal(command(f, "moderator", "{\"type\":\"approve_question\",\"question\":4}"),
+                     200);
+    assert_int_equal(command_as(f, p, "p3", "{\"type\":\"upvote\",\"question\":4}"), 200);
+    assert_int_equal(command(f, "rapporteur", "{\"type\":\"add_note\",\"text\":\"Draft\"}"), 200);
+    assert_int_equal(command(f, "chair", "{\"type\":\"start_item\",\"item\":\"discussion\"}"), 200);
+    assert_int_equal(command_as(f, p, "p4", "{\"type\":\"request_floor\"}"), 200);
+    int64_t last;
+    char *full_state = snapshot_state(f, "moderator", &last);
+    char *pub_state = snapshot_state(f, "viewer", NULL);
+    assert_int_equal(last, 9);
+
+    json_t *fe = read_events(&full, last), *pe = read_events(&pub, last);
+    gv_meeting *m = gv_meeting_new();
+    gv_error err = {0};
+    int changed = 0;
+    for (size_t i = 0; i < (size_t)last; i++) {
+        json_t *ev = json_array_get(fe, i), *view = NULL;
+        assert_int_equal(gv_meeting_apply(m, ev, &err), 0);
+        assert_int_equal(gv_event_view(m, ev, GV_VIEW_PUBLIC, &view), 0);
+        assert_true(json_equal(json_array_get(pe, i), view ? view : ev));
+        changed += view != NULL;
+        json_decref(view);
+    }
+    assert_int_equal(changed, 5); /* definition, two questions asked for moderation, vote, note */
+    char *folded = gvt_state(m);
+    assert_string_equal(folded, full_state);
+    json_t *pv = gv_meeting_view_json(m, GV_VIEW_PUBLIC);
+    char *pub_want = json_dumps(pv, JSON_COMPACT | JSON_SORT_KEYS);
+    assert_string_equal(pub_state, pub_want);
+    char *pub_bytes = json_dumps(pe, JSON_COMPACT);
+    assert_null(strstr(pub_bytes, "Kept back"));
+    assert_null(strstr(pub_bytes, "Draft"));
+    assert_null(strstr(pub_bytes, "gender"));
+    assert_null(strstr(pub_state, "Kept back"));
+
+    /* p1 reads their own pending question in their snapshot; p2 does not. */
+    tc_response r;
+    const char *ptok = tc_role_token(&f->srv, p);
+    assert_int_equal(tc_get(f->srv.port, "/api/v1/meetings/test-panel/snapshot?as=p1", ptok, &r),
+                     200);
+    json_t *snap = tc_json(&r);
+    tc_response_free(&r);
+    assert_string_equal(json_string_value(json_object_get(snap, "view")), "public");
+    json_t *mine = json_object_get(json_object_get(snap, "you"), "questions");
+    assert_int_equal(json_array_size(mine), 1);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(mine, 0), "text")),
+                        "Kept back");
+    json_decref(snap);
+    assert_int_equal(tc_get(f->srv.port, "/api/v1/meetings/test-panel/snapshot?as=p3", ptok, &r),
+                     200);
+    snap = tc_json(&r);
+    tc_response_free(&r);
+    json_t *you = json_object_get(snap, "you");
+    assert_int_equal(json_array_size(json_object_get(you, "questions")), 0);
+    assert_int_equal(json_array_size(json_object_get(you, "votes")), 1);
+    assert_int_equal(json_integer_value(json_array_get(json_object_get(you, "votes"), 0)), 4);
+    json_decref(snap);
+    /* ?as= someone the link does not cover is refused. */
+    assert_int_equal(tc_get(f->srv.port, "/api/v1/meetings/test-panel/snapshot?as=chair", ptok, &r),
+                     403);
+    tc_response_free(&r);
+
+    free(pub_bytes);
+    free(pub_want);
+    json_decref(pv);
+    free(folded);
+    free(full_state);
+    free(pub_state);
+    json_decref(fe);
+    json_decref(pe);
+    gv_meeting_free(m);
+    tc_sse_close(&full);
+    tc_sse_close(&pub);
+}
+
 /* With a ring of 4 events, a reader 6 events behind gets a snapshot instead. */
 static void test_too_far_behind_gets_snapshot(void **state)
 {
@@ -339,12 +477,12 @@ static void test_large_snapshot_arrives_whole(void **state)
         assert_int_equal(command(f, "chair", body), 200);
     }
     int64_t seq;
-    char *want = snapshot_state(f, &seq);
+    char *want = snapshot_state(f, "rapporteur", &seq);
     assert_true(strlen(want) > 3 * 16384);
     tc_ws ws;
-    assert_int_equal(
-        tc_ws_open(&ws, f->srv.port, "/api/v1/meetings/test-panel/ws", bearer(f, "viewer"), NULL),
-        101);
+    assert_int_equal(tc_ws_open(&ws, f->srv.port, "/api/v1/meetings/test-panel/ws",
+                                bearer(f, "rapporteur"), NULL),
+                     101);
     json_t *snap = tc_ws_until(&ws, "snapshot", 5000, NULL, NULL);
     assert_non_null(snap);
     char *got = json_dumps(json_object_get(snap, "state"), JSON_COMPACT | JSON_SORT_KEYS);
@@ -353,9 +491,9 @@ static void test_large_snapshot_arrives_whole(void **state)
     json_decref(snap);
     tc_ws_close(&ws);
     tc_sse sse;
-    assert_int_equal(
-        tc_sse_open(&sse, f->srv.port, "/api/v1/meetings/test-panel/events", bearer(f, "viewer")),
-        200);
+    assert_int_equal(tc_sse_open(&sse, f->srv.port, "/api/v1/meetings/test-panel/events",
+                                 bearer(f, "rapporteur")),
+                     200);
     tc_event e;
     do {
         assert_int_equal(tc_sse_next(&sse, 5000, &e), 1);
@@ -380,6 +518,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_ws_hello_snapshot_ack, setup, tc_fixture_teardown),
         cmocka_unit_test_setup_teardown(test_stream_folds_to_snapshot, setup, tc_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_public_stream_is_the_view_of_the_full_stream, setup,
+                                        tc_fixture_teardown),
         cmocka_unit_test_setup_teardown(test_sse_resumes_with_last_event_id, setup,
                                         tc_fixture_teardown),
         cmocka_unit_test_setup_teardown(test_ws_resumes_with_since, setup, tc_fixture_teardown),

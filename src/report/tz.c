@@ -58,7 +58,7 @@ json_t *gv__time_json(icaltimezone *zone, int64_t ms)
         frac += 1000;
     }
     int off = offset_at(zone, secs);
-    char utc[64], local[64], suffix[32];
+    char utc[128], local[128], suffix[32]; /* room for any int the fields could hold */
     iso(utc, sizeof utc, secs, frac, "Z");
     /* RFC 3339 offsets have no seconds; zones have had none since the 1970s. */
     int aoff = off < 0 ? -off : off;

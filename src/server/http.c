@@ -345,7 +345,7 @@ static int route_join(struct lws *wsi, http_pss *pss, const char *token)
                  rc == GV_EPERM ? "It was revoked." : "It is not a link this server issued.");
         return respond_text(wsi, pss, gv__http_status(rc), "text/html; charset=utf-8", html, NULL);
     }
-    char cookie[GV__ID_MAX + 200], location[GV__ID_MAX + 40];
+    char cookie[GV__ID_MAX + 200], location[2 * GV__ID_MAX + 8]; /* /m/MEETING/PAGE */
     snprintf(cookie, sizeof cookie,
              "gavel_%s=%s; Path=/; Max-Age=2592000; HttpOnly; SameSite=Strict%s", g.meeting, token,
              s->tls ? "; Secure" : "");

@@ -53,15 +53,20 @@ bool gv__cookie_value(const char *header, const char *name, char *out, size_t si
     return false;
 }
 
+/* 2^53 bounds a sequence number: larger ones do not survive a JSON number
+ * in a browser. The bound is checked before each digit is added (up to
+ * 9007199254740999 passed when only v * 10 was bounded). */
 int gv__parse_seq(const char *s, int64_t *out)
 {
+    const int64_t max = INT64_C(1) << 53;
     int64_t v = 0;
     if (!*s)
         return GV_EINVAL;
     for (; *s; s++) {
-        if (*s < '0' || *s > '9' || v > (INT64_C(1) << 53) / 10)
+        int d = *s - '0';
+        if (d < 0 || d > 9 || v > (max - d) / 10)
             return GV_EINVAL;
-        v = v * 10 + (*s - '0');
+        v = v * 10 + d;
     }
     *out = v;
     return 0;

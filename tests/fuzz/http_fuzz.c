@@ -12,9 +12,12 @@
  *      byte 1 as the code and the rest as the message;
  *   3  the links log: one stored event a line, its type picked by the
  *      line's first byte, read back with gv_links_refresh as a server does
- *      once a second.
- * The cookie value and Last-Event-ID / since parsers are static functions
- * reached only through libwebsockets; the server's abuse tests drive them.
+ *      once a second;
+ *   4  a Cookie header: byte 1 sets the room for the value (1 to 64 bytes),
+ *      then the cookie's name, a newline and the header (gv__cookie_value);
+ *   5  a ?since= or Last-Event-ID value (gv__parse_seq);
+ *   6  an Origin check: byte 1's bits 0-2 make the Origin, the Host and the
+ *      public URL absent, then the three, one a line (gv__origin_allowed).
  *
  * Checked:
  *   - a routed meeting id is a valid id, exactly the path's segment, and the
@@ -26,13 +29,26 @@
  *   - an error body is always made, is JSON with valid UTF-8, and carries
  *     the code's name, whatever bytes the message holds;
  *   - reading a links log returns 0 or "corrupt" and every link it keeps has
- *     a known kind and NUL-terminated fields within their bounds.
+ *     a known kind and NUL-terminated fields within their bounds;
+ *   - a cookie value found fits its room, holds no ';' and stands in the
+ *     header as name=value, whole; a cookie whose name is a meeting's is
+ *     always found after other cookies;
+ *   - a sequence number accepted is 1 to 16 digits whose value is at most
+ *     2^53 and prints back to them (leading zeros aside); a refusal leaves
+ *     the output alone, and every digit string up to 2^53 is accepted;
+ *   - an Origin passes only when absent, or when it is http(s)://authority
+ *     with nothing else and that authority is the Host's or the public URL's
+ *     (default ports aside); the Host's own origin and the public URL's
+ *     always pass.
  */
+#include <ctype.h>
+#include <inttypes.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "server/server_internal.h"
 #include "server/tokens.h"
@@ -169,6 +185,155 @@ static void fuzz_links(const uint8_t *data, size_t size)
     gv_store_close(st);
 }
 
+/* A cookie name as the server makes them: gavel_ and a meeting id. */
+static bool n_valid_name(const char *name)
+{
+    return strncmp(name, "gavel_", 6) == 0 && gv__valid_id(name + 6);
+}
+
+static void fuzz_cookie(unsigned room, const char *text)
+{
+    const char *nl = strchr(text, '\n');
+    if (!nl)
+        return;
+    char name[256];
+    size_t nl_len = (size_t)(nl - text);
+    if (nl_len >= sizeof name)
+        return;
+    memcpy(name, text, nl_len);
+    name[nl_len] = '\0';
+    const char *header = nl + 1;
+    size_t size = room % 64 + 1;
+    char out[65];
+    memset(out, 'z', sizeof out);
+    if (gv__cookie_value(header, name, out, size)) {
+        size_t vl = strlen(out);
+        FZ_CHECK(vl < size, "a value of %zu bytes in %zu", vl, size);
+        FZ_CHECK(!strchr(out, ';'), "a value with ';': %s", out);
+        /* name=value stands whole in the header: at its start or after a
+         * space or ';', and followed by ';' or its end. */
+        bool whole = false;
+        size_t n = strlen(name);
+        for (const char *p = strstr(header, name); p && *p && !whole; p = strstr(p + 1, name))
+            whole = (p == header || p[-1] == ' ' || p[-1] == ';') && p[n] == '=' &&
+                    strncmp(p + n + 1, out, vl) == 0 && (p[n + 1 + vl] == ';' || !p[n + 1 + vl]);
+        FZ_CHECK(whole, "\"%s\" is not a whole cookie %s of \"%s\"", out, name, header);
+    }
+    /* A meeting's cookie after another cookie is found, whatever that holds;
+     * the first cookie of that name decides. */
+    if (n_valid_name(name)) {
+        size_t n = strlen(name), first = strcspn(header, ";");
+        char *h = malloc(first + n + 8);
+        FZ_CHECK(h, "out of memory");
+        sprintf(h, "%.*s; %s=v", (int)first, header, name);
+        const char *p = h + strspn(h, " ");
+        bool first_is_it = strncmp(p, name, n) == 0 && p[n] == '=';
+        size_t want_len = first_is_it ? strcspn(p + n + 1, ";") : 1;
+        bool found = gv__cookie_value(h, name, out, size);
+        FZ_CHECK(found == (want_len < size), "cookie %s in \"%s\": found %d", name, h, found);
+        FZ_CHECK(!found || strncmp(out, first_is_it ? p + n + 1 : "v", want_len) == 0,
+                 "cookie %s in \"%s\" read as \"%s\"", name, h, out);
+        free(h);
+    }
+}
+
+static void fuzz_seq(const char *text)
+{
+    const int64_t max = INT64_C(1) << 53;
+    int64_t v = -7;
+    int rc = gv__parse_seq(text, &v);
+    size_t len = strlen(text), digits = strspn(text, "0123456789");
+    const char *sig = text + strspn(text, "0");
+    if (rc == 0) {
+        FZ_CHECK(len > 0 && digits == len, "accepted \"%s\"", text);
+        FZ_CHECK(v >= 0 && v <= max, "accepted %" PRId64, v);
+        char back[32];
+        snprintf(back, sizeof back, "%" PRId64, v);
+        FZ_CHECK(strcmp(back, *sig ? sig : "0") == 0, "\"%s\" read as %s", text, back);
+    } else {
+        FZ_CHECK(rc == GV_EINVAL && v == -7, "a refusal of \"%s\" gave %d, %" PRId64, text, rc, v);
+        /* Only empty, non-digit or too large values are refused. */
+        FZ_CHECK(len == 0 || digits != len || strlen(sig) > 16 || strtoll(sig, NULL, 10) > max,
+                 "refused \"%s\"", text);
+    }
+}
+
+/* The authority of "http[s]://authority", or NULL. */
+static const char *origin_authority(const char *origin, bool *https)
+{
+    *https = strncasecmp(origin, "https://", 8) == 0;
+    if (*https)
+        return origin + 8;
+    return strncasecmp(origin, "http://", 7) == 0 ? origin + 7 : NULL;
+}
+
+/* Compares host[:port] strings as the Origin rule does (default ports aside). */
+static bool same_host(const char *a, size_t al, const char *b, size_t bl, bool https)
+{
+    const char *port = https ? ":443" : ":80";
+    size_t pl = strlen(port);
+    if (al > pl && strncmp(a + al - pl, port, pl) == 0)
+        al -= pl;
+    if (bl > pl && strncmp(b + bl - pl, port, pl) == 0)
+        bl -= pl;
+    return al == bl && strncasecmp(a, b, al) == 0;
+}
+
+static void fuzz_origin(unsigned flags, const char *text)
+{
+    char *copy = strdup(text);
+    FZ_CHECK(copy, "out of memory");
+    char *fields[3] = {copy, NULL, NULL};
+    for (int i = 1; i < 3 && fields[i - 1]; i++) {
+        char *nl = strchr(fields[i - 1], '\n');
+        if (nl) {
+            *nl = '\0';
+            fields[i] = nl + 1;
+        }
+    }
+    const char *origin = flags & 1 ? NULL : fields[0];
+    const char *host = flags & 2 ? NULL : fields[1];
+    const char *base = flags & 4 ? NULL : fields[2];
+    bool ok = gv__origin_allowed(origin, host, base);
+    if (!origin) {
+        FZ_CHECK(ok, "no Origin refused");
+    } else if (ok) {
+        bool https;
+        const char *auth = origin_authority(origin, &https);
+        FZ_CHECK(auth && *auth, "passed Origin \"%s\"", origin);
+        size_t al = strlen(auth);
+        for (const char *p = auth; *p; p++)
+            FZ_CHECK(isalnum((unsigned char)*p) || strchr("-.:[]", *p),
+                     "passed Origin \"%s\" with byte 0x%02x", origin, (unsigned char)*p);
+        bool base_https;
+        const char *base_auth = base ? origin_authority(base, &base_https) : NULL;
+        bool by_host = host && same_host(auth, al, host, strlen(host), https);
+        bool by_base = base_auth && base_https == https &&
+                       same_host(auth, al, base_auth, strcspn(base_auth, "/?#"), https);
+        FZ_CHECK(by_host || by_base, "passed Origin \"%s\" for Host \"%s\", public URL \"%s\"",
+                 origin, host ? host : "(none)", base ? base : "(none)");
+    }
+    /* The Host's own page, and the public URL's, always pass. */
+    if (host && *host && strlen(host) <= 255 &&
+        strspn(host, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJ"
+                     "KLMNOPQRSTUVWXYZ0123456789-.:[]") == strlen(host)) {
+        char own[300];
+        snprintf(own, sizeof own, "https://%s", host);
+        FZ_CHECK(gv__origin_allowed(own, host, base), "the Host's own origin %s refused", own);
+    }
+    bool base_https;
+    const char *base_auth = base ? origin_authority(base, &base_https) : NULL;
+    size_t bl = base_auth ? strcspn(base_auth, "/?#") : 0;
+    if (base_auth && bl > 0 && bl <= 255 &&
+        strspn(base_auth, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-.:[]") ==
+            bl) {
+        char own[300];
+        snprintf(own, sizeof own, "%s://%.*s", base_https ? "https" : "http", (int)bl, base_auth);
+        FZ_CHECK(gv__origin_allowed(own, NULL, base), "the public URL's origin %s refused", own);
+    }
+    free(copy);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (size < 1)
@@ -177,7 +342,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     FZ_CHECK(s, "out of memory");
     memcpy(s, data + 1, size - 1);
     s[size - 1] = '\0'; /* text up to its first NUL, as C strings from lws are */
-    switch (data[0] % 4) {
+    switch (data[0] % 7) {
     case 0:
         fuzz_path(s);
         break;
@@ -188,8 +353,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (size >= 2)
             fuzz_error(data[1], s + 1);
         break;
-    default:
+    case 3:
         fuzz_links(data + 1, size - 1);
+        break;
+    case 4:
+        if (size >= 2)
+            fuzz_cookie(data[1], s + 1);
+        break;
+    case 5:
+        fuzz_seq(s);
+        break;
+    default:
+        if (size >= 2)
+            fuzz_origin(data[1], s + 1);
         break;
     }
     free(s);

@@ -7,10 +7,13 @@
  *   LWS_CALLBACK_HTTP          route it; plain responses write their headers
  *                              now and their body on the next writeable;
  *                              SSE writes its headers and becomes a client
- *   LWS_CALLBACK_HTTP_BODY     a command's body, bounded by max_message_bytes
+ *   LWS_CALLBACK_HTTP_BODY     a command's body, bounded by max_message_bytes,
+ *                              or a body another file asked for (gv__http_read_body)
  *   ..._BODY_COMPLETION        the command goes to its room; the response
  *                              waits for the commit (client->http_body)
- *   LWS_CALLBACK_HTTP_WRITEABLE  writes what is owed, ends the transaction
+ *   LWS_CALLBACK_HTTP_WRITEABLE  writes what is owed, a piece at a time, and
+ *                              ends the transaction; an answer made on the job
+ *                              thread (gv__later) is started here once ready
  *   LWS_CALLBACK_CLOSED_HTTP / HTTP_DROP_PROTOCOL  frees the transaction
  * Every error is JSON {"type":"error","code","message"} with the HTTP status
  * of its code (docs/protocol.md).
@@ -32,6 +35,15 @@ typedef struct http_pss {
     size_t rx_len;
     bool is_command;
     char meeting[GV__ID_MAX + 1];
+    /* A response written in pieces by write_owed: out_src[out_off..out_len),
+     * freeing `out` (which may be out_src, or NULL for borrowed bytes) after. */
+    char *out;
+    const unsigned char *out_src;
+    size_t out_len, out_off;
+    /* A body read for gv__http_read_body: rx holds rx_max bytes when complete. */
+    size_t rx_max;
+    int (*rx_done)(struct lws *wsi, char *body, size_t len);
+    gv__later *later; /** the answer being made elsewhere (gv__http_defer) */
 } http_pss;
 
 const size_t gv__http_pss_size = sizeof(http_pss);
@@ -166,20 +178,23 @@ void gv__stream_release(struct gv_server *s, const char *addr)
 
 /* ---- writing responses -------------------------------------------------- */
 
-typedef struct header {
-    const char *name; /** lowercase, with the colon: "location:" */
-    const char *value;
-} header;
+typedef gv__header header;
 
-/* Writes the status line and headers; extra may be NULL, else ends with {NULL}. */
+/* Writes the status line and headers; extra may be NULL, else ends with {NULL}.
+ * "cache-control: no-store" unless extra says otherwise; a 304 has neither a
+ * type nor a length (RFC 9110, 15.4.5). */
 static int write_head(struct lws *wsi, int status, const char *ctype, size_t len,
                       const header *extra)
 {
     unsigned char buf[LWS_PRE + 2048];
     unsigned char *start = buf + LWS_PRE, *p = start, *end = buf + sizeof buf - 1;
-    if (lws_add_http_common_headers(wsi, (unsigned)status, ctype, len, &p, end) ||
-        lws_add_http_header_by_name(wsi, (const unsigned char *)"cache-control:",
-                                    (const unsigned char *)"no-store", 8, &p, end))
+    bool own_cache = false;
+    for (const header *h = extra; h && h->name; h++)
+        own_cache = own_cache || strcmp(h->name, "cache-control:") == 0;
+    if ((status == 304 ? lws_add_http_header_status(wsi, 304, &p, end)
+                       : lws_add_http_common_headers(wsi, (unsigned)status, ctype, len, &p, end)) ||
+        (!own_cache && lws_add_http_header_by_name(wsi, (const unsigned char *)"cache-control:",
+                                                   (const unsigned char *)"no-store", 8, &p, end)))
         return -1;
     for (const header *h = extra; h && h->name; h++)
         if (lws_add_http_header_by_name(wsi, (const unsigned char *)h->name,
@@ -203,27 +218,42 @@ static int set_body(http_pss *pss, const char *data, size_t len)
     return 0;
 }
 
-/* Sends a response; takes ownership of body (malloc'd, may be NULL when len is 0).
- * The body is written on the next writeable callback. */
-static int respond(struct lws *wsi, http_pss *pss, int status, const char *ctype, char *body,
-                   size_t len, const header *extra)
+static bool is_method(struct lws *wsi, enum lws_token_indexes t)
+{
+    return lws_hdr_total_length(wsi, t) > 0;
+}
+
+/* Sends a response whose body is src[0..len) (freeing `owned` afterwards; it
+ * may be src, or NULL for bytes that outlive the response). The body goes
+ * out in pieces on the next writeable callbacks (write_owed); a HEAD gets
+ * none. */
+static int respond_src(struct lws *wsi, http_pss *pss, int status, const char *ctype, char *owned,
+                       const void *src, size_t len, const header *extra)
 {
     server_of(wsi)->metrics.http_requests++;
     if (write_head(wsi, status, ctype, len, extra) < 0) {
-        free(body);
+        free(owned);
         return -1;
     }
-    if (len == 0) {
-        free(body);
+    if (len == 0 || is_method(wsi, WSI_TOKEN_HEAD_URI)) {
+        free(owned);
         return lws_http_transaction_completed(wsi) ? -1 : 0;
     }
-    int rc = set_body(pss, body, len);
-    free(body);
-    if (rc < 0)
-        return -1;
+    free(pss->out);
+    pss->out = owned;
+    pss->out_src = src;
+    pss->out_len = len;
+    pss->out_off = 0;
     pss->body_owed = true;
     lws_callback_on_writable(wsi);
     return 0;
+}
+
+/* Sends a response; takes ownership of body (malloc'd, may be NULL when len is 0). */
+static int respond(struct lws *wsi, http_pss *pss, int status, const char *ctype, char *body,
+                   size_t len, const header *extra)
+{
+    return respond_src(wsi, pss, status, ctype, body, body, len, extra);
 }
 
 static int respond_json(struct lws *wsi, http_pss *pss, int status, char *json)
@@ -247,18 +277,30 @@ static int respond_text(struct lws *wsi, http_pss *pss, int status, const char *
     return respond(wsi, pss, status, ctype, body, strlen(body), extra);
 }
 
-/* Writes what is owed; ends the transaction when done. */
+/* Writes the next piece of what is owed (at most GV__WRITE_CHUNK, so that a
+ * record of megabytes is not copied whole into lws's buffers); ends the
+ * transaction after the last. */
 static int write_owed(struct lws *wsi, http_pss *pss)
 {
     if (!pss->body_owed)
         return 0;
-    pss->body_owed = false;
-    int n =
-        lws_write(wsi, (unsigned char *)pss->body + LWS_PRE, pss->body_len, LWS_WRITE_HTTP_FINAL);
-    free(pss->body);
-    pss->body = NULL;
-    if (n < (int)pss->body_len)
+    unsigned char buf[LWS_PRE + GV__WRITE_CHUNK];
+    size_t n = pss->out_len - pss->out_off;
+    if (n > GV__WRITE_CHUNK)
+        n = GV__WRITE_CHUNK;
+    bool last = pss->out_off + n == pss->out_len;
+    memcpy(buf + LWS_PRE, pss->out_src + pss->out_off, n);
+    if (lws_write(wsi, buf + LWS_PRE, n, last ? LWS_WRITE_HTTP_FINAL : LWS_WRITE_HTTP) < (int)n)
         return -1;
+    pss->out_off += n;
+    if (!last) {
+        lws_callback_on_writable(wsi);
+        return 0;
+    }
+    pss->body_owed = false;
+    free(pss->out);
+    pss->out = NULL;
+    pss->out_src = NULL;
     return lws_http_transaction_completed(wsi) ? -1 : 0;
 }
 
@@ -475,9 +517,70 @@ static int authorise(struct lws *wsi, const char *meeting, gv__grant *g, gv__roo
     return rc;
 }
 
-static bool is_method(struct lws *wsi, enum lws_token_indexes t)
+/* ---- for the other files of the server (server_internal.h) ------------- */
+
+int gv__http_respond(struct lws *wsi, int status, const char *ctype, char *body, size_t len,
+                     const gv__header *extra)
 {
-    return lws_hdr_total_length(wsi, t) > 0;
+    return respond(wsi, lws_wsi_user(wsi), status, ctype, body, len, extra);
+}
+
+int gv__http_respond_const(struct lws *wsi, int status, const char *ctype, const void *data,
+                           size_t len, const gv__header *extra)
+{
+    return respond_src(wsi, lws_wsi_user(wsi), status, ctype, NULL, data, len, extra);
+}
+
+int gv__http_error(struct lws *wsi, int code, const char *msg)
+{
+    return respond_error(wsi, lws_wsi_user(wsi), code, msg);
+}
+
+int gv__http_refuse(struct lws *wsi, int code, const char *msg)
+{
+    return respond_close(wsi, gv__http_status(code), code, msg);
+}
+
+bool gv__http_is_head(struct lws *wsi)
+{
+    return is_method(wsi, WSI_TOKEN_HEAD_URI);
+}
+
+int gv__http_read_body(struct lws *wsi, size_t max, bool keep,
+                       int (*done)(struct lws *wsi, char *body, size_t len))
+{
+    http_pss *pss = lws_wsi_user(wsi);
+    char cl[24], *end;
+    gv_error err;
+    /* Refused bodies are not read: the connection cannot carry another request. */
+    if (lws_hdr_copy(wsi, cl, sizeof cl, WSI_TOKEN_HTTP_CONTENT_LENGTH) <= 0)
+        return respond_close(wsi, 411, GV_EINVAL, "send the body with a Content-Length");
+    unsigned long long n = strtoull(cl, &end, 10);
+    if (*end || cl[0] < '0' || cl[0] > '9')
+        return respond_close(wsi, 400, GV_EINVAL, "the Content-Length is not a number");
+    if (n == 0)
+        return respond_error(wsi, pss, GV_EINVAL, "the body is empty");
+    if (n > max) {
+        gv_error_set(&err, GV_ELIMIT, "the body is %llu bytes: at most %zu (%zu MiB)", n, max,
+                     max >> 20);
+        return respond_close(wsi, 413, GV_ELIMIT, err.msg);
+    }
+    free(pss->rx);
+    pss->rx = NULL;
+    if (keep && !(pss->rx = malloc((size_t)n + 1)))
+        return respond_close(wsi, 503, GV_ENOMEM, "out of memory for the body: retry later");
+    pss->rx_len = 0;
+    pss->rx_max = (size_t)n;
+    pss->rx_done = done;
+    return 0;
+}
+
+void gv__http_defer(struct lws *wsi, gv__later *l)
+{
+    http_pss *pss = lws_wsi_user(wsi);
+    pss->later = l;
+    /* The wait is bounded by the job queue (GV__JOBS_WAITING_MAX), not a timer. */
+    lws_set_timeout(wsi, NO_PENDING_TIMEOUT, 0);
 }
 
 static int route(struct lws *wsi, http_pss *pss, const char *path)
@@ -550,22 +653,11 @@ static int route(struct lws *wsi, http_pss *pss, const char *path)
     if (strncmp(path, "/api/", 5) == 0)
         return respond_error(wsi, pss, GV_ENOTFOUND,
                              "no such resource: see docs/protocol.md for the routes");
-    if (!get)
-        return respond_error(wsi, pss, GV_EINVAL, "only GET is served here");
-    const gv__asset *a = gv__static_find(path);
-    if (a) {
-        char *body = malloc(a->len + 1);
-        if (!body)
-            return -1;
-        memcpy(body, a->data, a->len);
-        return respond(wsi, pss, 200, a->content_type, body, a->len, NULL);
-    }
-    if (strncmp(path, "/m/", 3) == 0) {
-        const char *page = strrchr(path, '/') + 1;
-        char *html = gv__static_page(page);
-        if (html)
-            return respond(wsi, pss, 200, "text/html; charset=utf-8", html, strlen(html), NULL);
-    }
+    if (!get && !is_method(wsi, WSI_TOKEN_HEAD_URI))
+        return respond_error(wsi, pss, GV_EINVAL, "only GET and HEAD are served here");
+    const gv__asset *a = gv__static_lookup(path);
+    if (a)
+        return gv__static_respond(wsi, a);
     return respond_text(wsi, pss, 404, "text/plain; charset=utf-8", "not found\n", NULL);
 }
 
@@ -658,6 +750,15 @@ static void release(http_pss *pss)
     pss->rx = NULL;
     pss->rx_len = 0;
     pss->is_command = false;
+    free(pss->out);
+    pss->out = NULL;
+    pss->out_src = NULL;
+    pss->rx_done = NULL;
+    if (pss->later) {
+        gv__later *l = pss->later;
+        pss->later = NULL;
+        l->drop(l);
+    }
 }
 
 static int refuse_upgrade(struct lws *wsi, int code, const char *msg)
@@ -722,6 +823,14 @@ int gv__http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *u
     case LWS_CALLBACK_HTTP:
         return route(wsi, pss, in ? in : "/");
     case LWS_CALLBACK_HTTP_BODY:
+        if (pss->rx_done) {
+            if (len > pss->rx_max - pss->rx_len)
+                return -1; /* more than its Content-Length said */
+            if (pss->rx)
+                memcpy(pss->rx + pss->rx_len, in, len);
+            pss->rx_len += len;
+            return 0;
+        }
         if (!pss->is_command)
             return 0;
         s = server_of(wsi);
@@ -737,6 +846,17 @@ int gv__http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *u
         }
         return 0;
     case LWS_CALLBACK_HTTP_BODY_COMPLETION:
+        if (pss->rx_done) {
+            int (*done)(struct lws *, char *, size_t) = pss->rx_done;
+            char *body = pss->rx;
+            size_t n = pss->rx_len;
+            pss->rx_done = NULL;
+            pss->rx = NULL;
+            pss->rx_len = 0;
+            if (body)
+                body[n] = '\0';
+            return done(wsi, body, n);
+        }
         if (!pss->is_command)
             return 0;
         pss->is_command = false;
@@ -748,6 +868,13 @@ int gv__http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *u
             return gv__client_write(pss->client);
         if (pss->client && pss->client->kind == GV__CLIENT_HTTP_CMD)
             return write_command_result(wsi, pss);
+        if (pss->later) {
+            gv__later *l = pss->later;
+            if (!l->ready)
+                return 0;
+            pss->later = NULL;
+            return l->write(l, wsi);
+        }
         return write_owed(wsi, pss);
     case LWS_CALLBACK_HTTP_CONFIRM_UPGRADE:
         return confirm_upgrade(wsi, in);

@@ -184,3 +184,12 @@ void gv__log_poll(struct gv_server *s)
 {
     gv_writer_poll(s->log->writer, on_done, s);
 }
+
+int gv__log_create_wait(struct gv_server *s, const char *meeting, const gv_event_in *first,
+                        gv_error *err)
+{
+    /* The writer owns the write connection; waiting here keeps creations in
+     * line with the loop's commits instead of racing them for SQLite's lock. */
+    return gv_writer_submit_wait(s->log->writer, meeting, GV_WRITE_CREATE, first, 1, NULL, NULL,
+                                 err);
+}

@@ -4,7 +4,8 @@
  *
  * Threads: the loop thread runs gv_server_run and owns everything; the
  * store's writer thread commits and wakes the loop with lws_cancel_service;
- * a signal thread waits for SIGTERM and SIGINT (blocked everywhere else, so
+ * the job thread (jobs.c) renders records and loads definitions and wakes it
+ * the same way; a signal thread waits for SIGTERM and SIGINT (blocked everywhere else, so
  * no handler ever runs on another thread's stack) and asks the loop to stop
  * the same way. Wake-ups arrive as LWS_CALLBACK_EVENT_WAIT_CANCELLED and go
  * to gv__server_wake.
@@ -187,7 +188,8 @@ gv_server *gv_server_new(const gv_server_config *cfg, gv_error *err)
         goto fail;
     }
     gv__security_headers_bound(s);
-    if (gv__log_open(s, s->cfg.db_path, err) < 0 || gv__auth_init(s, err) < 0)
+    if (gv__log_open(s, s->cfg.db_path, err) < 0 || gv__auth_init(s, err) < 0 ||
+        gv__jobs_start(s, err) < 0)
         goto fail;
     return s;
 fail:
@@ -272,6 +274,7 @@ void gv__server_wake(gv_server *s)
 {
     if (s->log)
         gv__log_poll(s);
+    gv__jobs_poll(s);
     if (atomic_load(&s->stop_requested) && !s->stopping) {
         s->stopping = true;
         s->stop_deadline_us = gv__mono_us() + (int64_t)s->cfg.shutdown_grace_ms * 1000;
@@ -353,11 +356,16 @@ void gv_server_free(gv_server *s)
         return;
     /* The writer first (it wakes the loop through the context), then the
      * clients (their close callbacks leave the rooms), then storage (which
-     * drops completions nobody will read), then the rooms. */
+     * drops completions nobody will read), then the rooms. The job thread
+     * goes before the writer (a job may be waiting for a commit) and its
+     * jobs are handed back once the clients, whose answers they were, are
+     * gone. */
+    gv__jobs_stop(s);
     gv__log_stop(s);
     if (s->ctx)
         lws_context_destroy(s->ctx);
     s->ctx = NULL;
+    gv__jobs_free(s);
     gv__log_close(s);
     for (unsigned b = 0; s->rooms && b < s->n_rooms_buckets; b++) {
         gv__room *r = s->rooms[b];

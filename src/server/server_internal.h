@@ -322,6 +322,14 @@ int gv__log_submit(struct gv_server *s, gv__room *r, gv__client *c, json_t *even
 void gv__log_poll(struct gv_server *s);
 /* Batches submitted and not yet completed, all rooms. */
 unsigned gv__log_in_flight(const struct gv_server *s);
+/*
+ * Creates a meeting with its first event through the writer thread and waits
+ * for the commit: for threads other than the loop (the job thread), which
+ * must never wait for a disk. GV_ESTATE when the meeting exists; else as
+ * gv_writer_submit_wait.
+ */
+int gv__log_create_wait(struct gv_server *s, const char *meeting, const gv_event_in *first,
+                        gv_error *err);
 
 /* Called by gv__log_poll for each completed batch: rc 0 when durable. */
 void gv__room_committed(struct gv_server *s, gv__room *r, gv__client *c, json_t *events,
@@ -358,6 +366,7 @@ struct gv_server {
     /** security headers lws adds to every response (headers.c), and the CSP they point at */
     struct lws_protocol_vhost_options sec_headers[GV__SEC_HEADERS];
     char csp[640];
+    struct gv__jobs *jobs;      /** the job thread and its queues (jobs.c) */
 };
 
 /* Called on the loop thread when another thread woke it (writer completions,
@@ -422,6 +431,106 @@ bool gv__route_meeting(const char *path, char *id, size_t size, const char **tai
 /* Is s a valid id (1..GV__ID_MAX of [A-Za-z0-9._-])? */
 bool gv__valid_id(const char *s);
 
+/* A response header: lowercase name with its colon ("content-disposition:"). */
+typedef struct gv__header {
+    const char *name;
+    const char *value;
+} gv__header;
+
+/*
+ * Answers the request on wsi, from its LWS_CALLBACK_HTTP, from a body's
+ * completion (gv__http_read_body) or from a gv__later's write: status,
+ * content type, body and extra headers (NULL, or ending with {NULL, NULL}).
+ * Takes the malloc'd body (NULL when len is 0), even on failure. The
+ * response carries "cache-control: no-store" unless extra sets
+ * cache-control. A HEAD request gets the headers without the body. The body
+ * is written in pieces on the next writeable callbacks. Returns what an lws
+ * callback returns: 0, or -1 to close the connection.
+ */
+int gv__http_respond(struct lws *wsi, int status, const char *ctype, char *body, size_t len,
+                     const gv__header *extra);
+/* The same with borrowed bytes that outlive the response (the built-in files). */
+int gv__http_respond_const(struct lws *wsi, int status, const char *ctype, const void *data,
+                           size_t len, const gv__header *extra);
+/* Answers with the JSON error of a GV_E* code and its status. */
+int gv__http_error(struct lws *wsi, int code, const char *msg);
+/* Answers with the JSON error and closes the connection: for a request
+ * whose body is refused unread. Returns -1 (close). */
+int gv__http_refuse(struct lws *wsi, int code, const char *msg);
+/* Is the request a HEAD? */
+bool gv__http_is_head(struct lws *wsi);
+/*
+ * Reads the request's body: it must announce its length (Content-Length,
+ * 1 to max bytes; otherwise the request is answered here with 411, 400 or
+ * 413 and the connection closed). Once all of it has arrived, done(wsi,
+ * body, len) runs on the loop thread with the body (malloc'd,
+ * NUL-terminated, done frees it) and answers the request. Without `keep`
+ * the body is read and dropped (done gets NULL and its length): to refuse a
+ * client whose bytes the server must not hold, on a connection that stays
+ * open for its next request. Returns what an lws callback returns.
+ */
+int gv__http_read_body(struct lws *wsi, size_t max, bool keep,
+                       int (*done)(struct lws *wsi, char *body, size_t len));
+
+/*
+ * A response made later, for work that runs off the loop thread (the job
+ * thread: api_record.c, api_setup.c). The route hands it to gv__http_defer
+ * and returns 0. When the answer is ready, its owner sets `ready` and calls
+ * lws_callback_on_writable(wsi); http.c then calls write(l, wsi) on the
+ * writeable callback, which answers with gv__http_respond. If the connection
+ * closes first, http.c calls drop(l) instead. After write or drop, http.c
+ * never touches l again; the owner frees it.
+ */
+typedef struct gv__later gv__later;
+struct gv__later {
+    bool ready;
+    int (*write)(gv__later *l, struct lws *wsi);
+    void (*drop)(gv__later *l);
+};
+/* Makes l the pending answer of the request on wsi (see gv__later). */
+void gv__http_defer(struct lws *wsi, gv__later *l);
+
+/* ---- the job thread (jobs.c) --------------------------------------------- */
+
+/*
+ * Work too slow for the loop thread. run() runs on the job thread, one job
+ * at a time in submission order; done() runs afterwards on the loop thread
+ * (gv__jobs_poll), with `ran` false when the server stopped before the job
+ * ran. Between submit and done the job belongs to the job thread, except
+ * for fields its owner documents as the loop thread's.
+ */
+typedef struct gv__job gv__job;
+struct gv__job {
+    void (*run)(gv__job *j);
+    void (*done)(gv__job *j);
+    bool ran;
+    int64_t submitted_us, started_us, finished_us; /** gv__mono_us() */
+    gv__job *next;
+};
+/* Jobs that may wait behind the running one; more are refused (GV_EBUSY). */
+#define GV__JOBS_WAITING_MAX 8
+
+/* Starts the job thread. GV_ENOMEM or GV_EIO with err set. */
+int gv__jobs_start(struct gv_server *s, gv_error *err);
+/* Queues a job. GV_EBUSY when GV__JOBS_WAITING_MAX wait already or the
+ * server is stopping: the job is not taken (done is not called). */
+int gv__jobs_submit(struct gv_server *s, gv__job *j);
+/* Jobs queued or running. */
+unsigned gv__jobs_pending(const struct gv_server *s);
+/* Calls done() of each finished job (loop thread). */
+void gv__jobs_poll(struct gv_server *s);
+/* Lets the running job finish, runs no other, joins the thread. */
+void gv__jobs_stop(struct gv_server *s);
+/* gv__jobs_stop, then done() of every job left, then frees. NULL jobs allowed. */
+void gv__jobs_free(struct gv_server *s);
+
+/* ---- routes of the secretariat (api_record.c, api_setup.c) -------------- */
+
+/* GET /api/v1/meetings/{meeting}/record?format=F: the outcome record. */
+int gv__api_record(struct lws *wsi, const char *meeting);
+/* POST /api/v1/meetings[?dry_run=1]: checks a definition and creates its meeting. */
+int gv__api_setup(struct lws *wsi);
+
 /* ---- request headers and security headers (headers.c) ------------------ */
 
 /* Finds cookie `name` in a Cookie header ("a=1; b=2") and copies its value
@@ -454,11 +563,26 @@ typedef struct gv__asset {
     const char *content_type;
     const unsigned char *data;
     size_t len;
+    const unsigned char *gz; /** the bytes compressed with gzip, NULL when not smaller */
+    size_t gz_len;
+    const char *etag; /** 20 hex digits of the bytes' SHA-256, without quotes */
 } gv__asset;
 
 /* The built-in file at path, or NULL. */
 const gv__asset *gv__static_find(const char *path);
 /* A placeholder page for a meeting's role page (malloc'd HTML, no user text). */
 char *gv__static_page(const char *page);
+/* What a GET of path serves: a built-in file, "/" or a meeting's role page
+ * /m/{meeting}/{page}; NULL when none. */
+const gv__asset *gv__static_lookup(const char *path);
+/* Answers a GET or HEAD with the file: gzip when the client takes it, 304
+ * when If-None-Match names its entity tag. */
+int gv__static_respond(struct lws *wsi, const gv__asset *a);
+/* Does an Accept-Encoding value take gzip (a "gzip", "x-gzip" or "*" not
+ * weighted q=0)? */
+bool gv__accepts_gzip(const char *accept_encoding);
+/* Does an If-None-Match value ("*", or a list of entity tags, weak or not)
+ * match the quoted entity tag `etag`? Weak comparison, as RFC 9110 asks. */
+bool gv__etag_matches(const char *if_none_match, const char *etag);
 
 #endif

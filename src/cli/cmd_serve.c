@@ -9,6 +9,10 @@
  * runs. On start it prints where it listens and a fresh link for each role of
  * the meeting it was given, then "ready". SIGTERM or SIGINT stops it cleanly
  * (exit 0).
+ *
+ * The server library stays below the report module (DESIGN.md): this command
+ * hands it the record renderer (render_record, the code of `gavel report` and
+ * `gavel calendar`) and the time zone lookup of `gavel validate`.
  */
 #include <getopt.h>
 #include <jansson.h>
@@ -21,7 +25,11 @@
 #include "cli/cli.h"
 #include "cli/load.h"
 #include "cli/util.h"
+#include "cli/zone.h"
 #include "core/meeting.h"
+#include "report/calendar.h"
+#include "report/record.h"
+#include "report/render.h"
 #include "server/server.h"
 #include "store/store.h"
 
@@ -84,6 +92,41 @@ out:
     free(bytes);
     json_decref(ev);
     gv_meeting_free(m);
+    gv_store_close(st);
+    return rc;
+}
+
+/* Set by render_record on the job thread when it drew a PDF; read after the
+ * server (and so the thread) is gone. */
+static bool pdf_rendered;
+
+/*
+ * The server's render_record (server.h): the record as `gavel report
+ * --format F` writes it, or the agenda as `gavel calendar` does for "ics",
+ * read on a read-only connection of its own so that it never waits for the
+ * server's writer, nor the writer for it.
+ */
+static int render_record(void *ctx, const char *db_path, const char *meeting, const char *format,
+                         char **out, size_t *len, gv_error *err)
+{
+    (void)ctx;
+    gv_report_format fmt = GV_REPORT_JSON;
+    bool ics = strcmp(format, "ics") == 0;
+    json_t *record = NULL;
+    *out = NULL;
+    if (!ics && gv_report_format_from_name(format, &fmt) < 0)
+        return gv_error_set(err, GV_EINVAL, "unknown format \"%.20s\"", format);
+    gv_store *st = gv_store_open(db_path, GV_STORE_READONLY, err);
+    if (!st)
+        return err->code;
+    int rc = gv_record_from_store(st, meeting, 0, &record, err);
+    if (rc == 0 && ics)
+        rc = gv_calendar_from_record(record, out, len, err);
+    else if (rc == 0)
+        rc = gv_report_render(record, fmt, out, len, err);
+    if (!ics && fmt == GV_REPORT_PDF)
+        pdf_rendered = true;
+    json_decref(record);
     gv_store_close(st);
     return rc;
 }
@@ -164,6 +207,8 @@ int gv_cli_serve(int argc, char **argv)
                                          {0, 0, 0, 0}};
     gv_server_config cfg;
     gv_server_config_init(&cfg);
+    cfg.render_record = render_record;
+    cfg.zone_exists = gv_zone_exists;
     char addr[256] = "127.0.0.1";
     const char *meeting = NULL;
     unsigned long v;
@@ -282,6 +327,8 @@ int gv_cli_serve(int argc, char **argv)
     fflush(stdout);
     rc = gv_server_run(s);
     gv_server_free(s);
+    if (pdf_rendered)
+        gv_report_release_fonts(); /* the job thread is gone: nothing renders any more */
     free(id);
     if (rc < 0) {
         gv_cli_error("serve", "the event loop failed");

@@ -601,6 +601,8 @@ static int route(struct lws *wsi, http_pss *pss, const char *path)
     if (gv__route_meeting(path, id, sizeof id, &tail)) {
         gv__grant g;
         gv__room *r = NULL;
+        if (strcmp(tail, "record") == 0)
+            return gv__api_record(wsi, id);
         bool known = strcmp(tail, "snapshot") == 0 || strcmp(tail, "events") == 0 ||
                      strcmp(tail, "commands") == 0 || strcmp(tail, "ws") == 0;
         if (!known)

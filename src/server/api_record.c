@@ -1,0 +1,245 @@
+/*
+ * GET /api/v1/meetings/{meeting}/record?format=md|html|json|csv|pdf|ics: the
+ * outcome record of a meeting as a file to download, made by the same code
+ * as `gavel report` (and, for ics, `gavel calendar`), so that the two give
+ * the same bytes for the same log.
+ *
+ * The server library does not link the report module (DESIGN.md: server sits
+ * above report only in `gavel`): the renderer is the config's
+ * render_record callback, which `gavel serve` fills in. It opens its own
+ * read-only connection to the database and may take seconds (a PDF of a long
+ * meeting), so it runs on the job thread (jobs.c), never on the loop:
+ *
+ *   loop: route, check the link, queue the job, defer the answer (gv__later)
+ *   job thread: render_record(...) -> bytes or an error
+ *   loop: done() marks the answer ready and asks for a writeable callback;
+ *         write() answers with the bytes, Content-Disposition: attachment
+ *
+ * A record_job is owned by two parties on the loop thread: the job queue
+ * (until done() runs: `back`) and the HTTP transaction (until write() or
+ * drop(): `attached`). Whichever lets go last frees it. The job thread
+ * touches only the request fields and the result.
+ *
+ * Who may download: the secretariat, the chair, the moderators and the
+ * rapporteurs, as the people who answer for the record (docs/security.md);
+ * everyone else, viewers included, gets 403. Jobs run one at a time; when
+ * GV__JOBS_WAITING_MAX wait already the answer is 503 with Retry-After.
+ */
+#include "server/server_internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Seconds a client is told to wait when the job queue is full. */
+#define RETRY_AFTER_S "5"
+
+typedef struct format_info {
+    const char *name;
+    const char *ctype;
+    const char *suffix; /** file name after the meeting id */
+} format_info;
+
+static const format_info formats[] = {
+    {"md", "text/markdown; charset=utf-8", "-record.md"},
+    {"html", "text/html; charset=utf-8", "-record.html"},
+    {"json", "application/json", "-record.json"},
+    {"csv", "text/csv; charset=utf-8; header=present", "-speeches.csv"},
+    {"pdf", "application/pdf", "-record.pdf"},
+    {"ics", "text/calendar; charset=utf-8", "-agenda.ics"},
+};
+
+static const char *const allowed_roles[] = {"secretariat", "chair", "moderator", "rapporteur"};
+
+typedef struct record_job {
+    gv__job job;
+    gv__later later;
+    struct gv_server *srv;
+    const format_info *fmt;
+    char meeting[GV__ID_MAX + 1];
+    /* Loop thread only. */
+    struct lws *wsi; /** the request, while attached */
+    bool attached;   /** the transaction still waits for this job */
+    bool back;       /** done() ran: the job thread let go */
+    /* Written by the job thread in run(), read on the loop after done(). */
+    int rc;
+    gv_error err;
+    char *out;
+    size_t len;
+} record_job;
+
+static void job_free(record_job *j)
+{
+    free(j->out);
+    free(j);
+}
+
+/* Job thread. */
+static void job_run(gv__job *job)
+{
+    record_job *j = (record_job *)job;
+    const gv_server_config *c = &j->srv->cfg;
+    gv_error_clear(&j->err);
+    j->rc = c->render_record(c->render_ctx, c->db_path, j->meeting, j->fmt->name, &j->out, &j->len,
+                             &j->err);
+    if (j->rc == 0 && !j->out)
+        j->rc = gv_error_set(&j->err, GV_EIO, "the record renderer gave nothing");
+}
+
+/* Loop thread: the job is back (run, or dropped at a stop). */
+static void job_done(gv__job *job)
+{
+    record_job *j = (record_job *)job;
+    j->back = true;
+    if (!j->attached) {
+        job_free(j);
+        return;
+    }
+    j->later.ready = true;
+    lws_callback_on_writable(j->wsi);
+}
+
+/* The HTTP transaction let go without an answer (its connection closed). */
+static void later_drop(gv__later *l)
+{
+    record_job *j = (record_job *)((char *)l - offsetof(record_job, later));
+    j->attached = false;
+    if (j->back)
+        job_free(j);
+}
+
+/*
+ * RFC 6266 file name: the plain filename= for old clients and filename* in
+ * UTF-8 with percent-encoding (RFC 8187) for the rest. Meeting ids are
+ * already safe in both; anything else is encoded all the same.
+ */
+static void disposition(char *buf, size_t size, const char *meeting, const char *suffix)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    char name[2 * GV__ID_MAX], enc[6 * GV__ID_MAX];
+    snprintf(name, sizeof name, "%s%s", meeting, suffix);
+    size_t n = 0;
+    for (const unsigned char *p = (const unsigned char *)name; *p && n + 4 < sizeof enc; p++) {
+        bool plain = (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+                     (*p >= '0' && *p <= '9') || strchr("!#$&+-.^_`|~", *p);
+        if (plain) {
+            enc[n++] = (char)*p;
+        } else {
+            enc[n++] = '%';
+            enc[n++] = hex[*p >> 4];
+            enc[n++] = hex[*p & 15];
+        }
+    }
+    enc[n] = '\0';
+    for (char *p = name; *p; p++) /* the quoted form keeps no quote or backslash */
+        if (*p == '"' || *p == '\\' || (unsigned char)*p < 0x20 || (unsigned char)*p > 0x7e)
+            *p = '_';
+    snprintf(buf, size, "attachment; filename=\"%s\"; filename*=UTF-8''%s", name, enc);
+}
+
+/* Writeable callback of the transaction: the answer. */
+static int later_write(gv__later *l, struct lws *wsi)
+{
+    record_job *j = (record_job *)((char *)l - offsetof(record_job, later));
+    j->attached = false;
+    int rc;
+    if (!j->job.ran) {
+        rc = gv__http_error(wsi, GV_EBUSY, "the server is stopping: ask again once it is back");
+    } else if (j->rc < 0) {
+        rc = gv__http_error(wsi, j->rc, j->err.msg);
+    } else {
+        char disp[8 * GV__ID_MAX], timing[120];
+        disposition(disp, sizeof disp, j->meeting, j->fmt->suffix);
+        /* How long the job waited and ran, for the browser's tools and the tests. */
+        snprintf(timing, sizeof timing, "queue;dur=%.1f, render;dur=%.1f",
+                 (double)(j->job.started_us - j->job.submitted_us) / 1000.0,
+                 (double)(j->job.finished_us - j->job.started_us) / 1000.0);
+        gv__header h[] = {{"content-disposition:", disp}, {"server-timing:", timing}, {NULL, NULL}};
+        char *out = j->out;
+        j->out = NULL;
+        rc = gv__http_respond(wsi, 200, j->fmt->ctype, out, j->len, h);
+    }
+    job_free(j);
+    return rc;
+}
+
+/* May this link download the record? 0, or GV_EPERM with err set. */
+static int may_download(const gv__room *r, const gv__grant *g, gv_error *err)
+{
+    for (size_t i = 0; i < sizeof allowed_roles / sizeof allowed_roles[0]; i++) {
+        if (g->kind == GV__GRANT_ROLE && strcmp(g->subject, allowed_roles[i]) == 0)
+            return 0;
+        if (g->kind == GV__GRANT_PERSON &&
+            gv__room_person_has_role(r, g->subject, allowed_roles[i]))
+            return 0;
+    }
+    return gv_error_set(err, GV_EPERM,
+                        "the record is downloaded by the secretariat, the chair, the moderators "
+                        "and the rapporteurs; this is %s link",
+                        g->kind == GV__GRANT_VIEWER ? "a viewer's"
+                        : g->kind == GV__GRANT_ROLE ? "another role's"
+                                                    : "another person's");
+}
+
+int gv__api_record(struct lws *wsi, const char *meeting)
+{
+    struct gv_server *s = lws_context_user(lws_get_context(wsi));
+    gv_error err;
+    gv_error_clear(&err);
+    if (lws_hdr_total_length(wsi, WSI_TOKEN_GET_URI) <= 0) {
+        char *j = gv__error_json(NULL, GV_EINVAL, "use GET on the record");
+        gv__header allow[] = {{"allow:", "GET"}, {NULL, NULL}};
+        return j ? gv__http_respond(wsi, 405, "application/json", j, strlen(j), allow) : -1;
+    }
+    char name[16] = "";
+    const format_info *fmt = NULL;
+    gv__query_arg(wsi, "format", name, sizeof name);
+    for (size_t i = 0; i < sizeof formats / sizeof formats[0]; i++)
+        if (strcmp(name, formats[i].name) == 0)
+            fmt = &formats[i];
+    if (!fmt)
+        return gv__http_error(wsi, GV_EINVAL,
+                              name[0]
+                                  ? "unknown format: ask for ?format=md, html, json, csv, pdf "
+                                    "or ics"
+                                  : "say which format: ?format=md, html, json, csv, pdf or ics");
+    gv__grant g;
+    gv__room *r = NULL;
+    int rc = gv__auth_request(s, wsi, meeting, &g, &err);
+    if (rc == 0)
+        rc = gv__room_get(s, meeting, &r, &err);
+    if (rc == GV_ENOTFOUND)
+        gv_error_set(&err, GV_ENOTFOUND, "no meeting \"%s\" on this server", meeting);
+    if (rc == 0)
+        rc = may_download(r, &g, &err);
+    if (rc < 0)
+        return gv__http_error(wsi, rc, err.msg);
+    if (!s->cfg.render_record)
+        return gv__http_error(wsi, GV_ENOTFOUND,
+                              "this server makes no records: run `gavel report` on its database");
+    if (s->stopping)
+        return gv__http_error(wsi, GV_EBUSY, "the server is stopping");
+
+    record_job *j = calloc(1, sizeof *j);
+    if (!j)
+        return gv__http_error(wsi, GV_ENOMEM, "out of memory");
+    j->job.run = job_run;
+    j->job.done = job_done;
+    j->later.write = later_write;
+    j->later.drop = later_drop;
+    j->srv = s;
+    j->fmt = fmt;
+    snprintf(j->meeting, sizeof j->meeting, "%s", meeting);
+    j->wsi = wsi;
+    j->attached = true;
+    if (gv__jobs_submit(s, &j->job) < 0) {
+        free(j);
+        char *body = gv__error_json(NULL, GV_EBUSY,
+                                    "the server is busy making other records: retry in a few "
+                                    "seconds");
+        gv__header h[] = {{"retry-after:", RETRY_AFTER_S}, {NULL, NULL}};
+        return body ? gv__http_respond(wsi, 503, "application/json", body, strlen(body), h) : -1;
+    }
+    gv__http_defer(wsi, &j->later);
+    return 0;
+}

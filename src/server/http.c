@@ -598,6 +598,8 @@ static int route(struct lws *wsi, http_pss *pss, const char *path)
         return route_metrics(wsi, pss);
     if (strncmp(path, "/join/", 6) == 0 && get)
         return route_join(wsi, pss, path + 6);
+    if (strcmp(path, "/api/v1/meetings") == 0)
+        return gv__api_setup(wsi);
     if (gv__route_meeting(path, id, sizeof id, &tail)) {
         gv__grant g;
         gv__room *r = NULL;

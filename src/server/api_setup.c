@@ -1,0 +1,460 @@
+/*
+ * POST /api/v1/meetings[?dry_run=1]: the secretariat's page loads a meeting
+ * definition (YAML, or JSON) and gets either every problem of it, each at its
+ * line and column, or a new meeting on this server and a link to run it.
+ *
+ * The checks are the core's (gv_definition_from_yaml) with the config's time
+ * zone lookup, the ones `gavel validate` and `gavel init` make, so a file
+ * passes here exactly when it passes there. One more rule holds for meetings
+ * made here: someone in the definition must hold the secretariat role, since
+ * the answer is a link for that person (a person link when one holds it, a
+ * role link when several do) and nobody could run the meeting from its page
+ * otherwise.
+ *
+ * Who may: anyone presenting a valid secretariat link of any meeting on this
+ * server, as the Authorization bearer token or one of the gavel_<meeting>
+ * cookies (decision 0004, docs/security.md). The credentials are checked
+ * before the body is read: anyone else's body is read and dropped, never
+ * held (so the refusal reaches them on a connection still open), and the
+ * 16 MiB bound is checked first against the Content-Length.
+ *
+ * Where the work runs: reading a definition of up to 16 MiB and writing the
+ * meeting take time, so both go to the job thread (jobs.c). The meeting is
+ * created through the store's writer thread, which owns the write
+ * connection (gv__log_create_wait), and the link is written to the links log
+ * on a connection of the job's own, as `gavel invite` does from another
+ * process. The loop thread only routes, checks the link and, once the job is
+ * back, answers (gv__later). The new meeting needs no announcement: rooms are
+ * loaded from the store on first use (room.c), so the link works at once.
+ *
+ * Answers: 200 {"valid":true,"summary"} for a dry run; 201
+ * {"created":true,"meeting","link","join",...} for a new meeting; 400 with
+ * "problems":[{"line","column","message"}] for a definition with problems;
+ * 409 when the meeting id is taken; 401/403 for the credentials; 413 for a
+ * body over 16 MiB; 503 (Retry-After) when the job queue is full.
+ */
+#include "server/server_internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "core/definition.h"
+#include "server/tokens.h"
+
+/* Largest definition taken, as `gavel validate` and `gavel init` read. */
+#define DEFINITION_MAX_BYTES (16u << 20)
+/* Seconds a client is told to wait when the job queue is full. */
+#define RETRY_AFTER_S "5"
+/* The role whose holders get the new meeting's link. */
+#define OFFICER_ROLE "secretariat"
+
+typedef struct setup_job {
+    gv__job job;
+    gv__later later;
+    struct gv_server *srv;
+    bool dry_run;
+    char label[GV_LINK_FIELD_MAX + 1]; /** label of the link issued: who made the meeting */
+    char *text;                        /** the definition's bytes */
+    size_t len;
+    /* Loop thread only. */
+    struct lws *wsi;
+    bool attached; /** the transaction still waits for this job */
+    bool back;     /** done() ran: the job thread let go */
+    /* Written by the job thread in run(), read on the loop after done(). */
+    int status;   /** HTTP status of the answer */
+    char *answer; /** its JSON body */
+    bool created; /** a meeting was created (the links log grew) */
+} setup_job;
+
+static void job_free(setup_job *j)
+{
+    free(j->text);
+    free(j->answer);
+    free(j);
+}
+
+/* ---- the job (job thread) ----------------------------------------------- */
+
+static size_t list_size(const json_t *def, const char *key)
+{
+    return json_array_size(json_object_get(def, key));
+}
+
+/* What the page shows of a valid definition, as `gavel validate --json` says it. */
+static json_t *summary(const json_t *def)
+{
+    const json_t *mt = json_object_get(def, "meeting");
+    return json_pack("{s:O, s:O, s:I, s:I, s:I, s:I}", "id", json_object_get(mt, "id"), "title",
+                     json_object_get(mt, "title"), "people", (json_int_t)list_size(def, "people"),
+                     "agenda_items", (json_int_t)list_size(def, "agenda"), "guiding_questions",
+                     (json_int_t)list_size(def, "guiding_questions"), "documents",
+                     (json_int_t)list_size(def, "documents"));
+}
+
+/* Sets the answer to status and the JSON object o (taken). */
+static void answer(setup_job *j, int status, json_t *o)
+{
+    j->status = status;
+    j->answer = o ? json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+    json_decref(o);
+    if (!j->answer) {
+        j->status = 500;
+        j->answer = gv__error_json(NULL, GV_ENOMEM, "out of memory writing the answer");
+    }
+}
+
+/* An error answer: {"type":"error","code","message",...} with its status. */
+static void answer_error(setup_job *j, int code, const char *msg, json_t *problems)
+{
+    json_t *o = json_pack("{s:s, s:s, s:s, s:I}", "type", "error", "code", gv_error_name(code),
+                          "message", msg, "server_ms", (json_int_t)gv__now_ms());
+    if (o && problems)
+        json_object_set(o, "problems", problems);
+    answer(j, gv__http_status(code), o);
+}
+
+/* The people holding the officer role: how many, and the first's id. */
+static size_t officers(const json_t *def, const char **first)
+{
+    size_t n = 0, i, k;
+    const json_t *p, *role;
+    *first = NULL;
+    json_array_foreach(json_object_get(def, "people"), i, p)
+    {
+        json_array_foreach(json_object_get(p, "roles"), k, role)
+        {
+            if (json_is_string(role) && strcmp(json_string_value(role), OFFICER_ROLE) == 0) {
+                if (!n++)
+                    *first = json_string_value(json_object_get(p, "id"));
+                break;
+            }
+        }
+    }
+    return n;
+}
+
+/* A storage failure: the details go to the server's log, not to the page. */
+static void answer_storage(setup_job *j, const char *doing, const gv_error *err)
+{
+    lwsl_err("loading a definition: %s: %s\n", doing, err->msg);
+    char msg[300];
+    snprintf(msg, sizeof msg, "the server could not %s (its log says why): try again later", doing);
+    answer_error(j, err->code == GV_EBUSY ? GV_EBUSY : GV_EIO, msg, NULL);
+}
+
+/* Creates the meeting and issues the link; fills the answer. */
+static void create(setup_job *j, const json_t *def)
+{
+    struct gv_server *s = j->srv;
+    gv_error err;
+    gv_error_clear(&err);
+    const char *id = json_string_value(json_object_get(json_object_get(def, "meeting"), "id"));
+    const char *officer;
+    size_t n_officers = officers(def, &officer);
+    gv_meeting *m = gv_meeting_new();
+    json_t *ev = NULL;
+    char *bytes = NULL;
+    gv_store *st = NULL;
+    int64_t now = gv__now_ms();
+    if (!m || !(ev = gv_meeting_define(m, def, now, &err)) || !(bytes = gv_event_canonical(ev))) {
+        if (m && !ev)
+            answer_error(j, err.code, err.msg, NULL);
+        else
+            answer_error(j, GV_ENOMEM, "out of memory", NULL);
+        goto out;
+    }
+    gv_event_in in = {.seq = 1,
+                      .type = "meeting_defined",
+                      .at_ms = now,
+                      .bytes = (const unsigned char *)bytes,
+                      .len = strlen(bytes)};
+    int rc = gv__log_create_wait(s, id, &in, &err);
+    if (rc == GV_ESTATE) {
+        char msg[GV__ID_MAX + 160];
+        snprintf(msg, sizeof msg,
+                 "a meeting \"%s\" is on this server already: give the new one another "
+                 "meeting.id",
+                 id);
+        answer_error(j, GV_ESTATE, msg, NULL);
+        goto out;
+    }
+    if (rc == GV_ELIMIT) {
+        answer_error(j, GV_ELIMIT, err.msg, NULL);
+        goto out;
+    }
+    if (rc < 0) {
+        answer_storage(j, "store the meeting", &err);
+        goto out;
+    }
+    j->created = true;
+    char token[GV_TOKEN_CHARS + 1];
+    bool person = n_officers == 1;
+    if (!(st = gv_store_open(s->cfg.db_path, 0, &err)) ||
+        gv_links_issue(st, id, person ? GV_LINK_PERSON : GV_LINK_ROLE,
+                       person ? officer : OFFICER_ROLE, j->label, now, token, &err) < 0) {
+        lwsl_err("meeting %s was created, but its link was not issued: %s\n", id, err.msg);
+        char msg[GV__ID_MAX + 200];
+        snprintf(msg, sizeof msg,
+                 "meeting \"%s\" was created, but no link could be issued for it: issue one "
+                 "with `gavel invite` on the server",
+                 id);
+        answer_error(j, GV_EIO, msg, NULL);
+        goto out;
+    }
+    char join[GV_TOKEN_CHARS + 8], link[600];
+    snprintf(join, sizeof join, "/join/%s", token);
+    snprintf(link, sizeof link, "%s%s", s->base_url, join);
+    answer(j, 201,
+           json_pack("{s:b, s:s, s:s, s:s, s:s, s:s, s:o}", "created", 1, "meeting", id, "link",
+                     link, "join", join, "link_kind", person ? "person" : "role", "subject",
+                     person ? officer : OFFICER_ROLE, "summary", summary(def)));
+out:
+    gv_store_close(st);
+    free(bytes);
+    json_decref(ev);
+    gv_meeting_free(m);
+}
+
+static void job_run(gv__job *job)
+{
+    setup_job *j = (setup_job *)job;
+    const gv_server_config *c = &j->srv->cfg;
+    gv_error err;
+    gv_diag_list diags;
+    json_t *def = NULL, *problems = json_array();
+    gv_error_clear(&err);
+    gv_diag_list_init(&diags);
+    if (!problems) {
+        answer_error(j, GV_ENOMEM, "out of memory", NULL);
+        goto out;
+    }
+    int rc = gv_definition_from_yaml(j->text, j->len, "definition", c->zone_exists, c->zone_ud,
+                                     &def, &diags, &err);
+    for (size_t i = 0; i < diags.n; i++) {
+        const gv_diag *d = &diags.items[i];
+        json_array_append_new(problems, json_pack("{s:i, s:i, s:s}", "line", (int)d->line, "column",
+                                                  (int)d->column, "message", d->msg));
+    }
+    if (rc == 0) {
+        const char *first,
+            *id = json_string_value(json_object_get(json_object_get(def, "meeting"), "id"));
+        if (officers(def, &first) == 0) {
+            json_array_append_new(
+                problems, json_pack("{s:i, s:i, s:s}", "line", 0, "column", 0, "message",
+                                    "nobody holds the secretariat role: give it to the person "
+                                    "who will run the meeting, so that a link can be issued "
+                                    "for them"));
+            rc = gv_error_set(&err, GV_EINVAL, "1 problem");
+        } else if (!id || !gv__valid_id(id)) {
+            rc = gv_error_set(&err, GV_EINVAL, "the meeting id cannot name a meeting here");
+        }
+    }
+    if (rc == GV_EINVAL) {
+        size_t n = json_array_size(problems);
+        char msg[120];
+        snprintf(msg, sizeof msg, "the definition has %zu problem%s: nothing was created", n,
+                 n == 1 ? "" : "s");
+        answer_error(j, GV_EINVAL, n ? msg : err.msg, problems);
+    } else if (rc < 0) {
+        answer_error(j, rc, err.msg, NULL);
+    } else if (j->dry_run) {
+        answer(j, 200, json_pack("{s:b, s:o}", "valid", 1, "summary", summary(def)));
+    } else {
+        create(j, def);
+    }
+out:
+    json_decref(problems);
+    json_decref(def);
+    gv_diag_list_release(&diags);
+    free(j->text); /* the definition is not needed any more */
+    j->text = NULL;
+}
+
+/* ---- the loop thread ---------------------------------------------------- */
+
+static void job_done(gv__job *job)
+{
+    setup_job *j = (setup_job *)job;
+    j->back = true;
+    if (j->created)
+        gv__auth_refresh(j->srv); /* the new link works from its first click */
+    if (!j->attached) {
+        job_free(j);
+        return;
+    }
+    j->later.ready = true;
+    lws_callback_on_writable(j->wsi);
+}
+
+static void later_drop(gv__later *l)
+{
+    setup_job *j = (setup_job *)((char *)l - offsetof(setup_job, later));
+    j->attached = false;
+    if (j->back)
+        job_free(j);
+}
+
+static int later_write(gv__later *l, struct lws *wsi)
+{
+    setup_job *j = (setup_job *)((char *)l - offsetof(setup_job, later));
+    j->attached = false;
+    int rc;
+    if (!j->job.ran || !j->answer) {
+        rc = gv__http_error(wsi, GV_EBUSY, "the server is stopping: nothing was created");
+    } else {
+        char *body = j->answer;
+        j->answer = NULL;
+        rc = gv__http_respond(wsi, j->status, "application/json", body, strlen(body), NULL);
+    }
+    job_free(j);
+    return rc;
+}
+
+/*
+ * Whether token is a valid link of a meeting's secretariat: 0 with *g
+ * filled, or GV_EAUTH / GV_EPERM with err set.
+ */
+static int officer_token(struct gv_server *s, const char *token, gv__grant *g, gv_error *err)
+{
+    gv__room *r = NULL;
+    int rc = gv__auth_token(s, token, NULL, g, err);
+    if (rc < 0)
+        return rc;
+    if (g->kind == GV__GRANT_ROLE && strcmp(g->subject, OFFICER_ROLE) == 0)
+        return 0;
+    if (g->kind == GV__GRANT_PERSON && gv__room_get(s, g->meeting, &r, err) == 0 &&
+        gv__room_person_has_role(r, g->subject, OFFICER_ROLE))
+        return 0;
+    return gv_error_set(err, GV_EPERM,
+                        "only the secretariat of a meeting on this server may add meetings: "
+                        "open this page with a secretariat link");
+}
+
+/*
+ * Finds a secretariat link among the request's credentials: the bearer token
+ * if there is one, else every gavel_<meeting> cookie. 0 with *g filled, or
+ * the most telling refusal (403 over 401).
+ */
+static int officer_grant(struct gv_server *s, struct lws *wsi, gv__grant *g, gv_error *err)
+{
+    char buf[4096];
+    if (lws_hdr_copy(wsi, buf, sizeof buf, WSI_TOKEN_HTTP_AUTHORIZATION) > 0) {
+        if (strncasecmp(buf, "Bearer ", 7) != 0)
+            return gv_error_set(err, GV_EAUTH,
+                                "the Authorization header must be \"Bearer <token>\" with the "
+                                "token of a secretariat link");
+        return officer_token(s, buf + 7, g, err);
+    }
+    int best = gv_error_set(err, GV_EAUTH,
+                            "no credentials: open a secretariat link of a meeting on this "
+                            "server first (it sets a cookie), or send \"Authorization: Bearer "
+                            "<token>\"");
+    if (lws_hdr_copy(wsi, buf, sizeof buf, WSI_TOKEN_HTTP_COOKIE) <= 0)
+        return best;
+    for (char *p = buf; *p;) {
+        while (*p == ' ' || *p == ';')
+            p++;
+        char *end = p + strcspn(p, ";");
+        char *eq = memchr(p, '=', (size_t)(end - p));
+        char saved = *end;
+        *end = '\0';
+        if (strncmp(p, "gavel_", 6) == 0 && eq) {
+            gv_error e;
+            gv_error_clear(&e);
+            int rc = officer_token(s, eq + 1, g, &e);
+            if (rc == 0)
+                return 0;
+            if (best != GV_EPERM) {
+                best = rc;
+                *err = e;
+            }
+        }
+        *end = saved;
+        p = end;
+    }
+    return best;
+}
+
+/* The body of a request without a secretariat link was dropped: the refusal. */
+static int body_dropped(struct lws *wsi, char *body, size_t len)
+{
+    struct gv_server *s = lws_context_user(lws_get_context(wsi));
+    gv_error err;
+    gv__grant g;
+    (void)len;
+    free(body);
+    gv_error_clear(&err);
+    int rc = officer_grant(s, wsi, &g, &err);
+    return gv__http_error(wsi, rc < 0 ? rc : GV_EPERM, rc < 0 ? err.msg : "refused");
+}
+
+/* The whole body is here: hand it to the job thread. */
+static int body_read(struct lws *wsi, char *body, size_t len)
+{
+    struct gv_server *s = lws_context_user(lws_get_context(wsi));
+    gv_error err;
+    gv_error_clear(&err);
+    gv__grant g;
+    char flag[8] = "";
+    /* Checked again: a link revoked while the body came in no longer counts. */
+    int rc = officer_grant(s, wsi, &g, &err);
+    if (rc < 0) {
+        free(body);
+        return gv__http_error(wsi, rc, err.msg);
+    }
+    if (s->stopping) {
+        free(body);
+        return gv__http_error(wsi, GV_EBUSY, "the server is stopping: nothing was created");
+    }
+    setup_job *j = calloc(1, sizeof *j);
+    if (!j) {
+        free(body);
+        return gv__http_error(wsi, GV_ENOMEM, "out of memory");
+    }
+    j->job.run = job_run;
+    j->job.done = job_done;
+    j->later.write = later_write;
+    j->later.drop = later_drop;
+    j->srv = s;
+    j->text = body;
+    j->len = len;
+    j->dry_run = gv__query_arg(wsi, "dry_run", flag, sizeof flag) && strcmp(flag, "0") != 0;
+    snprintf(j->label, sizeof j->label, "secretariat page of %.40s, by %.40s", g.meeting,
+             g.subject);
+    j->wsi = wsi;
+    j->attached = true;
+    if (gv__jobs_submit(s, &j->job) < 0) {
+        job_free(j);
+        char *answer_body = gv__error_json(NULL, GV_EBUSY,
+                                           "the server is busy: send the definition again in "
+                                           "a few seconds");
+        gv__header h[] = {{"retry-after:", RETRY_AFTER_S}, {NULL, NULL}};
+        return answer_body ? gv__http_respond(wsi, 503, "application/json", answer_body,
+                                              strlen(answer_body), h)
+                           : -1;
+    }
+    gv__http_defer(wsi, &j->later);
+    return 0;
+}
+
+int gv__api_setup(struct lws *wsi)
+{
+    struct gv_server *s = lws_context_user(lws_get_context(wsi));
+    gv_error err;
+    gv_error_clear(&err);
+    if (lws_hdr_total_length(wsi, WSI_TOKEN_POST_URI) <= 0) {
+        char *j = gv__error_json(NULL, GV_EINVAL, "send the definition with POST");
+        gv__header allow[] = {{"allow:", "POST"}, {NULL, NULL}};
+        return j ? gv__http_respond(wsi, 405, "application/json", j, strlen(j), allow) : -1;
+    }
+    /* A page of another site may not load definitions with a cookie
+     * (docs/security.md, "Origin"): refused unread. */
+    if (gv__origin_check(s, wsi, &err) < 0)
+        return gv__http_refuse(wsi, err.code, err.msg);
+    gv__grant g;
+    bool officer = officer_grant(s, wsi, &g, &err) == 0;
+    return gv__http_read_body(wsi, DEFINITION_MAX_BYTES, officer,
+                              officer ? body_read : body_dropped);
+}

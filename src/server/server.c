@@ -79,7 +79,7 @@ static void init_protocols(void)
         .name = GV__WS_PROTOCOL,
         .callback = gv__ws_callback,
         .per_session_data_size = gv__ws_pss_size,
-        .rx_buffer_size = 4096,
+        .rx_buffer_size = 1024, /* per connection; larger messages arrive in pieces (ws.c) */
         .tx_packet_size = GV__WRITE_CHUNK + 16, /* a chunk and its frame header */
     };
     protocols[2] = (struct lws_protocols){0};

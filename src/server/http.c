@@ -605,6 +605,8 @@ static int route(struct lws *wsi, http_pss *pss, const char *path)
         gv__room *r = NULL;
         if (strcmp(tail, "record") == 0)
             return gv__api_record(wsi, id);
+        if (gv__links_route(tail))
+            return gv__api_links(wsi, id, tail);
         bool known = strcmp(tail, "snapshot") == 0 || strcmp(tail, "events") == 0 ||
                      strcmp(tail, "commands") == 0 || strcmp(tail, "ws") == 0;
         if (!known)

@@ -275,6 +275,7 @@ void gv__server_wake(gv_server *s)
     if (s->log)
         gv__log_poll(s);
     gv__jobs_poll(s);
+    gv__links_poll(s);
     if (atomic_load(&s->stop_requested) && !s->stopping) {
         s->stopping = true;
         s->stop_deadline_us = gv__mono_us() + (int64_t)s->cfg.shutdown_grace_ms * 1000;
@@ -361,11 +362,13 @@ void gv_server_free(gv_server *s)
      * jobs are handed back once the clients, whose answers they were, are
      * gone. */
     gv__jobs_stop(s);
+    gv__links_stop(s);
     gv__log_stop(s);
     if (s->ctx)
         lws_context_destroy(s->ctx);
     s->ctx = NULL;
     gv__jobs_free(s);
+    gv__links_free(s);
     gv__log_close(s);
     for (unsigned b = 0; s->rooms && b < s->n_rooms_buckets; b++) {
         gv__room *r = s->rooms[b];

@@ -367,6 +367,7 @@ struct gv_server {
     struct lws_protocol_vhost_options sec_headers[GV__SEC_HEADERS];
     char csp[640];
     struct gv__jobs *jobs;      /** the job thread and its queues (jobs.c) */
+    struct gv__links_api *links_api; /** invitation links over HTTP (api_links.c) */
 };
 
 /* Called on the loop thread when another thread woke it (writer completions,
@@ -530,6 +531,23 @@ void gv__jobs_free(struct gv_server *s);
 int gv__api_record(struct lws *wsi, const char *meeting);
 /* POST /api/v1/meetings[?dry_run=1]: checks a definition and creates its meeting. */
 int gv__api_setup(struct lws *wsi);
+
+/* ---- invitation links over HTTP (api_links.c) ---------------------------- */
+
+/* Is tail ("/api/v1/meetings/{meeting}/" + tail) a links route: "links" or
+ * "links/{id}/revoke"? */
+bool gv__links_route(const char *tail);
+/* GET or POST .../links, POST .../links/{id}/revoke: answers the request
+ * (now, or once the link is written). Returns what an lws callback returns. */
+int gv__api_links(struct lws *wsi, const char *meeting, const char *tail);
+/* Answers the link writes the worker finished (loop thread, on wake-up). */
+void gv__links_poll(struct gv_server *s);
+/* Lets the worker write what is queued and joins it: before the lws context
+ * goes, since the worker wakes the loop through it. NULL state allowed. */
+void gv__links_stop(struct gv_server *s);
+/* gv__links_stop, then frees what is left: after the lws context went (its
+ * connections have dropped their waiting answers). */
+void gv__links_free(struct gv_server *s);
 
 /* ---- request headers and security headers (headers.c) ------------------ */
 

@@ -1,0 +1,913 @@
+/*
+ * Invitation links over HTTP: the secretariat lists, issues and revokes the
+ * links of its meeting from its page (docs/protocol.md, "Invitation links").
+ *
+ *   GET  /api/v1/meetings/{m}/links              the meeting's links, never a token
+ *   POST /api/v1/meetings/{m}/links              {"kind","subject","label"?}: a new
+ *                                                link, its URL and QR code (201)
+ *   POST /api/v1/meetings/{m}/links/{id}/revoke  revokes one link, closes its streams
+ *
+ * Who may: a person link of someone who holds the secretariat role, or the
+ * secretariat's role link. Everyone else gets 403, no credentials 401
+ * (docs/security.md says why the presiding officers may not).
+ *
+ * A link's id is the first 8 bytes of its token's hash in hex: stable, shown
+ * to the secretariat, useless for getting in (the token is 32 random bytes
+ * and only its hash is stored). `gavel invite --list` prints a prefix of it.
+ *
+ * Where the writes happen. The links log is in the same SQLite file as the
+ * meetings. The loop thread must not write it: a write is a transaction
+ * ending in an fsync (synchronous=FULL), it may first wait for the writer
+ * thread's group commit, and SQLite waits for a lock by sleeping, so every
+ * stream of every meeting would stall for milliseconds or, under load, far
+ * longer. Nor may anyone but the writer thread use the writer's connection
+ * (log.c's; its mutex is held through each group commit). The job thread
+ * (jobs.c) is not the place either: it renders PDFs one at a time, and a
+ * revocation must not wait seconds behind one. So writes go to a worker
+ * thread of this file with a connection of its own, the way `gavel invite`
+ * writes from another process beside a running server: SQLite's file locks
+ * order the worker and the writer thread, and gv_links_issue reads the log's
+ * head again if the other appended first.
+ *
+ *   loop thread                                worker thread
+ *   request checked, job queued (todo),  ---> gv_links_issue / gv_links_revoke
+ *   its answer deferred (gv__later)            on its own connection
+ *   gv__links_poll, on the wake-up:      <--- job moved to done,
+ *   refreshes the links, closes the            lws_cancel_service
+ *   streams a revoked link holds, makes
+ *   the answer ready; http.c writes it
+ *
+ * A job's life: queued -> the worker's -> done -> back on the loop thread
+ * (`back`), answered (http.c calls later_write) and freed. If the request's
+ * connection closes first, http.c calls later_drop: a job that is back is
+ * freed there, one still with the worker when it comes back. A revocation
+ * takes effect, streams closed, even when nobody waits for the answer.
+ *
+ * The worker starts with the first write; gv__links_stop (before the lws
+ * context goes) lets it finish what is queued, so a revocation accepted is
+ * not dropped, and joins it; gv__links_free (after) frees what is left.
+ * Jobs cross between the threads only through the two queues, under `mu`.
+ * The list is read on the loop thread through the server's reader connection
+ * (one indexed query for what the log gained since), as auth.c does.
+ *
+ * The token exists in the worker's job, then in the response, and nowhere
+ * else: the job's copies are wiped when the job is freed.
+ */
+#include "server/server_internal.h"
+
+#include <qrencode.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "server/tokens.h"
+
+/** hex digits of a link id: the first 8 bytes of the token's hash */
+#define LINK_ID_HEX 16
+/** jobs waiting for the worker before the next write is refused (busy) */
+#define TODO_MAX 64
+/** the QR code's quiet zone, in modules, on each side (the standard's minimum) */
+#define QR_QUIET 4
+
+static const char *const roles[] = {"chair",      "moderator", "secretariat",
+                                    "rapporteur", "panelist",  "participant"};
+
+typedef enum job_op { JOB_ISSUE, JOB_REVOKE } job_op;
+
+typedef struct job {
+    gv__later later; /** first: http.c hands it back to later_write / later_drop */
+    struct job *next;
+    job_op op;
+    /* Set on the loop thread before the job is queued; read-only afterwards. */
+    char meeting[GV__ID_MAX + 1];
+    gv_link_kind kind;
+    char subject[GV_LINK_FIELD_MAX + 1];
+    char label[GV_LINK_FIELD_MAX + 1];
+    unsigned char hash[GV_TOKEN_HASH_BYTES]; /** revocation: the link's */
+    int64_t now_ms;
+    /* Set by the worker before the job moves to done. */
+    int rc;
+    gv_error err;
+    char token[GV_TOKEN_CHARS + 1]; /** issue: the new token */
+    /* Loop thread only. */
+    struct lws *wsi; /** the request; NULL once its connection closed */
+    bool back;       /** returned from the worker */
+    int status;      /** the answer, once back */
+    char *body;      /** its JSON (malloc'd), NULL on ENOMEM */
+} job;
+
+struct gv__links_api {
+    gv_links *links; /** loop thread: the log as last read, for the list */
+    char *db_path;   /** the worker opens its own connection on it */
+    struct lws_context *ctx;
+    pthread_t thread;
+    bool started;       /** the thread exists and has not been joined */
+    pthread_mutex_t mu; /** guards the queues and stopping */
+    pthread_cond_t cv;  /** todo became non-empty, or stopping was set */
+    job *todo, **todo_tail;
+    job *done, **done_tail;
+    unsigned n_todo;
+    bool stopping;
+};
+
+/* ---- the worker --------------------------------------------------------- */
+
+static void job_free(job *j)
+{
+    if (!j)
+        return;
+    if (j->body) {
+        sodium_memzero(j->body, strlen(j->body));
+        free(j->body);
+    }
+    sodium_memzero(j->token, sizeof j->token);
+    free(j);
+}
+
+static void job_run(job *j, gv_store *st, const gv_error *open_err)
+{
+    gv_error_clear(&j->err);
+    if (!st) {
+        j->err = *open_err;
+        j->rc = open_err->code ? open_err->code : GV_EIO;
+    } else if (j->op == JOB_ISSUE) {
+        j->rc = gv_links_issue(st, j->meeting, j->kind, j->subject, j->label, j->now_ms, j->token,
+                               &j->err);
+    } else {
+        j->rc = gv_links_revoke(st, j->hash, j->now_ms, &j->err);
+    }
+}
+
+static void *worker_main(void *arg)
+{
+    struct gv__links_api *a = arg;
+    gv_error open_err;
+    gv_error_clear(&open_err);
+    gv_store *st = gv_store_open(a->db_path, 0, &open_err);
+    pthread_mutex_lock(&a->mu);
+    for (;;) {
+        while (!a->todo && !a->stopping)
+            pthread_cond_wait(&a->cv, &a->mu);
+        job *j = a->todo;
+        if (!j)
+            break; /* stopping, and nothing is left to do */
+        a->todo = j->next;
+        if (!a->todo)
+            a->todo_tail = &a->todo;
+        a->n_todo--;
+        pthread_mutex_unlock(&a->mu);
+        job_run(j, st, &open_err);
+        pthread_mutex_lock(&a->mu);
+        j->next = NULL;
+        *a->done_tail = j;
+        a->done_tail = &j->next;
+        /* Thread-safe; the context outlives the worker (gv__links_stop). */
+        lws_cancel_service(a->ctx);
+    }
+    pthread_mutex_unlock(&a->mu);
+    gv_store_close(st);
+    return NULL;
+}
+
+/* The module's state, made on first use. NULL on ENOMEM. */
+static struct gv__links_api *api_of(struct gv_server *s)
+{
+    if (s->links_api)
+        return s->links_api;
+    struct gv__links_api *a = calloc(1, sizeof *a);
+    if (!a)
+        return NULL;
+    a->links = gv_links_new();
+    a->db_path = strdup(s->cfg.db_path ? s->cfg.db_path : "");
+    if (!a->links || !a->db_path) {
+        gv_links_free(a->links);
+        free(a->db_path);
+        free(a);
+        return NULL;
+    }
+    a->ctx = s->ctx;
+    a->todo_tail = &a->todo;
+    a->done_tail = &a->done;
+    pthread_mutex_init(&a->mu, NULL);
+    pthread_cond_init(&a->cv, NULL);
+    s->links_api = a;
+    return a;
+}
+
+/* Queues a job; on failure the job stays the caller's. */
+static int submit(struct gv__links_api *a, job *j, gv_error *err)
+{
+    int rc = 0;
+    pthread_mutex_lock(&a->mu);
+    if (a->stopping)
+        rc = gv_error_set(err, GV_EBUSY, "the server is shutting down: try again once it is back");
+    else if (a->n_todo >= TODO_MAX)
+        rc = gv_error_set(err, GV_EBUSY,
+                          "%u link changes are already waiting to be written: try again in a "
+                          "moment",
+                          a->n_todo);
+    if (rc == 0 && !a->started) {
+        if (pthread_create(&a->thread, NULL, worker_main, a) == 0)
+            a->started = true;
+        else
+            rc = gv_error_set(err, GV_EIO, "cannot start the thread that writes links");
+    }
+    if (rc == 0) {
+        j->next = NULL;
+        *a->todo_tail = j;
+        a->todo_tail = &j->next;
+        a->n_todo++;
+        pthread_cond_signal(&a->cv);
+    }
+    pthread_mutex_unlock(&a->mu);
+    return rc;
+}
+
+void gv__links_stop(struct gv_server *s)
+{
+    struct gv__links_api *a = s->links_api;
+    if (!a)
+        return;
+    pthread_mutex_lock(&a->mu);
+    a->stopping = true;
+    pthread_cond_signal(&a->cv);
+    pthread_mutex_unlock(&a->mu);
+    if (a->started) {
+        pthread_join(a->thread, NULL);
+        a->started = false;
+    }
+}
+
+void gv__links_free(struct gv_server *s)
+{
+    struct gv__links_api *a = s->links_api;
+    if (!a)
+        return;
+    gv__links_stop(s);
+    /* Jobs never taken back: their requests' connections are gone (or the
+     * server is freed before it ran), so nobody holds them any more. */
+    for (job *j = a->done, *next; j; j = next) {
+        next = j->next;
+        job_free(j);
+    }
+    pthread_cond_destroy(&a->cv);
+    pthread_mutex_destroy(&a->mu);
+    gv_links_free(a->links);
+    free(a->db_path);
+    free(a);
+    s->links_api = NULL;
+}
+
+/* ---- answers ------------------------------------------------------------ */
+
+static int respond_json(struct lws *wsi, int status, json_t *o)
+{
+    char *body = o ? json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+    json_decref(o);
+    if (!body)
+        return gv__http_error(wsi, GV_ENOMEM, "out of memory");
+    return gv__http_respond(wsi, status, "application/json", body, strlen(body), NULL);
+}
+
+/* The answer of a job that came back (takes o). */
+static void set_answer(job *j, int status, json_t *o)
+{
+    j->status = status;
+    j->body = o ? json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+    json_decref(o);
+}
+
+static void set_error(job *j, int code, const char *msg)
+{
+    j->status = gv__http_status(code);
+    j->body = gv__error_json(NULL, code, msg);
+}
+
+/* http.c: the connection can take the answer. */
+static int later_write(gv__later *l, struct lws *wsi)
+{
+    job *j = (job *)l;
+    int status = j->status;
+    char *body = j->body;
+    j->body = NULL;
+    job_free(j);
+    if (!body)
+        return gv__http_error(wsi, GV_ENOMEM, "out of memory writing the answer");
+    return gv__http_respond(wsi, status, "application/json", body, strlen(body), NULL);
+}
+
+/* http.c: the connection closed before the answer was written. */
+static void later_drop(gv__later *l)
+{
+    job *j = (job *)l;
+    j->wsi = NULL;
+    if (j->back)
+        job_free(j);
+}
+
+/* ---- links as JSON ------------------------------------------------------ */
+
+static void link_id(const unsigned char hash[GV_TOKEN_HASH_BYTES], char id[LINK_ID_HEX + 1])
+{
+    static const char hex[] = "0123456789abcdef";
+    for (size_t i = 0; i < LINK_ID_HEX / 2; i++) {
+        id[2 * i] = hex[hash[i] >> 4];
+        id[2 * i + 1] = hex[hash[i] & 15];
+    }
+    id[LINK_ID_HEX] = '\0';
+}
+
+/* {"id","kind","subject","label","issued_at_ms","revoked","revoked_at_ms","yours"} */
+static json_t *link_json(const gv_link *l, const unsigned char yours[GV_TOKEN_HASH_BYTES])
+{
+    char id[LINK_ID_HEX + 1];
+    link_id(l->hash, id);
+    return json_pack("{s:s, s:s, s:s, s:s, s:I, s:b, s:o, s:b}", "id", id, "kind",
+                     gv_link_kind_name(l->kind), "subject", l->subject, "label", l->label,
+                     "issued_at_ms", (json_int_t)l->issued_at_ms, "revoked", l->revoked_at_ms != 0,
+                     "revoked_at_ms",
+                     l->revoked_at_ms ? json_integer(l->revoked_at_ms) : json_null(), "yours",
+                     yours && sodium_memcmp(l->hash, yours, GV_TOKEN_HASH_BYTES) == 0);
+}
+
+typedef struct list_ctx {
+    const char *meeting;
+    const unsigned char *yours;
+    json_t *out;
+    bool failed;
+} list_ctx;
+
+static int list_each(void *ud, const gv_link *l)
+{
+    list_ctx *x = ud;
+    if (strcmp(l->meeting, x->meeting) != 0)
+        return 0;
+    if (json_array_append_new(x->out, link_json(l, x->yours)) < 0) {
+        x->failed = true;
+        return 1;
+    }
+    return 0;
+}
+
+typedef struct find_ctx {
+    const char *meeting;
+    const char *id;
+    const gv_link *found;
+} find_ctx;
+
+static int find_each(void *ud, const gv_link *l)
+{
+    find_ctx *x = ud;
+    char id[LINK_ID_HEX + 1];
+    link_id(l->hash, id);
+    if (strcmp(l->meeting, x->meeting) != 0 || strcmp(id, x->id) != 0)
+        return 0;
+    x->found = l;
+    return 1;
+}
+
+/* The meeting's link with this id in the log as last read, or NULL. */
+static const gv_link *find_link(struct gv__links_api *a, const char *meeting, const char *id)
+{
+    find_ctx x = {.meeting = meeting, .id = id};
+    gv_links_each(a->links, find_each, &x);
+    return x.found;
+}
+
+/* Reads what the links log gained. */
+static int refresh(struct gv_server *s, struct gv__links_api *a, gv_error *err)
+{
+    return gv_links_refresh(a->links, gv__log_reader(s), err);
+}
+
+/* ---- QR codes ------------------------------------------------------------ */
+
+/*
+ * The QR code of text (error correction M, byte mode: a token is
+ * case-sensitive) as {"size": N, "rows": ["1010..", ...], "svg": "<svg ...>"}:
+ * rows are the modules, dark as '1', without the quiet zone; the SVG draws
+ * them with the quiet zone, one path of horizontal runs, black on white.
+ * NULL on ENOMEM or when the text does not fit a QR code.
+ */
+static json_t *qr_json(const char *text)
+{
+    QRcode *q = QRcode_encodeString(text, 0, QR_ECLEVEL_M, QR_MODE_8, 1);
+    if (!q)
+        return NULL;
+    int n = q->width, side = n + 2 * QR_QUIET;
+    json_t *rows = json_array();
+    char *row = malloc((size_t)n + 1);
+    /* A run is at most "M181 181h177v1h-177z" (20 bytes), a row at most
+     * (n + 1) / 2 runs: 11 * n * n bytes hold them all for any version. */
+    size_t cap = 256 + (size_t)n * (size_t)n * 11;
+    char *svg = malloc(cap);
+    json_t *out = NULL;
+    if (!rows || !row || !svg)
+        goto done;
+    size_t len = (size_t)snprintf(
+        svg, cap,
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 %d %d\" "
+        "shape-rendering=\"crispEdges\"><rect width=\"%d\" height=\"%d\" fill=\"#fff\"/>"
+        "<path fill=\"#000\" d=\"",
+        side, side, side, side);
+    for (int y = 0; y < n; y++) {
+        for (int x = 0; x < n; x++)
+            row[x] = (q->data[y * n + x] & 1) ? '1' : '0';
+        row[n] = '\0';
+        if (json_array_append_new(rows, json_string(row)) < 0)
+            goto done;
+        for (int x = 0; x < n;) {
+            if (row[x] != '1') {
+                x++;
+                continue;
+            }
+            int run = 0;
+            while (x + run < n && row[x + run] == '1')
+                run++;
+            len += (size_t)snprintf(svg + len, cap - len, "M%d %dh%dv1h-%dz", x + QR_QUIET,
+                                    y + QR_QUIET, run, run);
+            if (len >= cap) /* cannot happen with the bound above; never write past it */
+                goto done;
+            x += run;
+        }
+    }
+    len += (size_t)snprintf(svg + len, cap - len, "\"/></svg>");
+    if (len >= cap)
+        goto done;
+    out = json_pack("{s:i, s:O, s:s}", "size", n, "rows", rows, "svg", svg);
+done:
+    json_decref(rows);
+    free(row);
+    free(svg);
+    QRcode_free(q);
+    return out;
+}
+
+/* ---- completions (loop thread) -------------------------------------------- */
+
+/* Ends the streams that a revoked link holds open, at once rather than at the
+ * next sweep (server.c), and says how many. */
+static int close_streams(struct gv_server *s, const char *meeting,
+                         const unsigned char hash[GV_TOKEN_HASH_BYTES])
+{
+    gv__room *r = NULL;
+    gv_error err;
+    gv_error_clear(&err);
+    if (gv__room_get(s, meeting, &r, &err) < 0 || !r)
+        return 0;
+    int n = 0;
+    for (gv__client *c = r->subs, *next; c; c = next) {
+        next = c->next;
+        if (c->state != GV__LIVE || memcmp(c->grant.hash, hash, GV_TOKEN_HASH_BYTES) != 0)
+            continue;
+        gv__client_error(c, NULL, GV_EPERM, "this link was revoked");
+        gv__client_close(c, LWS_CLOSE_STATUS_POLICY_VIOLATION, "link revoked");
+        n++;
+    }
+    return n;
+}
+
+static void finish_issue(struct gv_server *s, struct gv__links_api *a, job *j)
+{
+    gv_error err;
+    gv_error_clear(&err);
+    unsigned char hash[GV_TOKEN_HASH_BYTES];
+    gv_token_hash(j->token, hash);
+    gv__auth_refresh(s); /* the new link works at once */
+    if (refresh(s, a, &err) < 0) {
+        set_error(j, err.code, err.msg);
+        return;
+    }
+    const gv_link *l = gv_links_find(a->links, hash);
+    if (!l) {
+        set_error(j, GV_EIO,
+                  "the link was written but cannot be read back: check the database with "
+                  "'gavel verify'");
+        return;
+    }
+    size_t bl = strlen(s->base_url);
+    if (bl && s->base_url[bl - 1] == '/')
+        bl--;
+    char url[1024];
+    snprintf(url, sizeof url, "%.*s/join/%s", (int)bl, s->base_url, j->token);
+    json_t *qr = qr_json(url);
+    json_t *out =
+        qr ? json_pack("{s:o, s:s, s:o}", "link", link_json(l, NULL), "url", url, "qr", qr) : NULL;
+    sodium_memzero(url, sizeof url);
+    if (!out) {
+        set_error(j, GV_ENOMEM, "out of memory drawing the link's QR code");
+        return;
+    }
+    set_answer(j, 201, out);
+}
+
+static void finish_revoke(struct gv_server *s, struct gv__links_api *a, job *j)
+{
+    gv_error err;
+    gv_error_clear(&err);
+    gv__auth_refresh(s); /* requests with the link are refused from now on */
+    int closed = close_streams(s, j->meeting, j->hash);
+    if (refresh(s, a, &err) < 0) {
+        set_error(j, err.code, err.msg);
+        return;
+    }
+    const gv_link *l = gv_links_find(a->links, j->hash);
+    if (!l) {
+        set_error(j, GV_EIO, "the revoked link cannot be read back");
+        return;
+    }
+    set_answer(j, 200,
+               json_pack("{s:o, s:i}", "link", link_json(l, NULL), "closed_streams", closed));
+}
+
+void gv__links_poll(struct gv_server *s)
+{
+    struct gv__links_api *a = s->links_api;
+    if (!a)
+        return;
+    pthread_mutex_lock(&a->mu);
+    job *list = a->done;
+    a->done = NULL;
+    a->done_tail = &a->done;
+    pthread_mutex_unlock(&a->mu);
+    for (job *j = list, *next; j; j = next) {
+        next = j->next;
+        j->back = true;
+        if (j->rc < 0)
+            set_error(j, j->rc, j->err.msg);
+        else if (j->op == JOB_ISSUE)
+            finish_issue(s, a, j);
+        else
+            finish_revoke(s, a, j);
+        if (!j->wsi) { /* nobody waits for the answer */
+            job_free(j);
+            continue;
+        }
+        j->later.ready = true;
+        lws_callback_on_writable(j->wsi);
+    }
+}
+
+/* ---- requests (loop thread) ----------------------------------------------- */
+
+bool gv__links_route(const char *tail)
+{
+    static const char prefix[] = "links/", suffix[] = "/revoke";
+    const size_t pl = sizeof prefix - 1, sl = sizeof suffix - 1;
+    if (strcmp(tail, "links") == 0)
+        return true;
+    size_t n = strlen(tail);
+    if (n <= pl + sl || strncmp(tail, prefix, pl) != 0 || strcmp(tail + n - sl, suffix) != 0)
+        return false;
+    return memchr(tail + pl, '/', n - pl - sl) == NULL;
+}
+
+/* May this grant manage the meeting's links? */
+static bool may_manage(const gv__room *r, const gv__grant *g)
+{
+    switch (g->kind) {
+    case GV__GRANT_ROLE:
+        return strcmp(g->subject, "secretariat") == 0;
+    case GV__GRANT_PERSON:
+        return gv__room_person_has_role(r, g->subject, "secretariat");
+    case GV__GRANT_VIEWER:
+        break;
+    }
+    return false;
+}
+
+/*
+ * Who asks, and may they: checks the request's link, loads the room and the
+ * module's state. Returns 0, or a GV_E* code with err set (401 no or unknown
+ * link, 403 revoked or not the secretariat, 404 no such meeting).
+ */
+static int check_caller(struct lws *wsi, const char *meeting, gv__grant *g, gv__room **r,
+                        struct gv__links_api **a, gv_error *err)
+{
+    struct gv_server *s = lws_context_user(lws_get_context(wsi));
+    *r = NULL;
+    int rc = gv__auth_request(s, wsi, meeting, g, err);
+    if (rc == 0)
+        rc = gv__room_get(s, meeting, r, err);
+    if (rc == GV_ENOTFOUND || (rc == 0 && !*r)) {
+        gv_error_set(err, GV_ENOTFOUND, "no meeting \"%s\" on this server", meeting);
+        return GV_ENOTFOUND;
+    }
+    if (rc != 0)
+        return rc;
+    if (!may_manage(*r, g)) {
+        gv_error_set(err, GV_EPERM,
+                     "only the meeting's secretariat may see, issue or revoke invitation links");
+        return GV_EPERM;
+    }
+    if (!(*a = api_of(s))) {
+        gv_error_set(err, GV_ENOMEM, "out of memory");
+        return GV_ENOMEM;
+    }
+    return 0;
+}
+
+/* Writes are rate-limited per link, as commands are. */
+static int take_write(struct gv_server *s, const gv__grant *g, gv_error *err)
+{
+    if (s->stopping)
+        return gv_error_set(err, GV_EBUSY,
+                            "the server is shutting down: try again once it is back");
+    if (!gv__link_take(s->link_buckets, g->hash, s->cfg.commands_per_second, s->cfg.command_burst,
+                       gv__mono_us()))
+        return gv_error_set(err, GV_ELIMIT,
+                            "too many requests with this link: at most %u a second (bursts of "
+                            "%u); wait, then try again",
+                            s->cfg.commands_per_second, s->cfg.command_burst);
+    return 0;
+}
+
+/* Queues the job and defers the answer, or answers the error now. */
+static int queue(struct lws *wsi, struct gv__links_api *a, job *j)
+{
+    gv_error err;
+    gv_error_clear(&err);
+    j->wsi = wsi;
+    j->later.write = later_write;
+    j->later.drop = later_drop;
+    if (submit(a, j, &err) < 0) {
+        job_free(j);
+        return gv__http_error(wsi, err.code, err.msg);
+    }
+    /* The worker may finish at once, but only the loop thread, which is here,
+     * takes jobs back: the answer is deferred before anyone can make it ready. */
+    gv__http_defer(wsi, &j->later);
+    return 0;
+}
+
+static bool role_held(const gv__room *r, const char *role)
+{
+    const char *id;
+    json_t *v;
+    json_object_foreach(r->people, id, v)
+    {
+        if (gv__room_person_has_role(r, id, role))
+            return true;
+    }
+    (void)v;
+    return false;
+}
+
+static int parse_issue(const gv__room *r, const char *body, size_t len, job *j, gv_error *err)
+{
+    static const char usage[] = "send {\"kind\": \"person\"|\"role\"|\"viewer\", \"subject\": "
+                                "PERSON or ROLE, \"label\": optional note}";
+    if (!body || len == 0)
+        return gv_error_set(err, GV_EINVAL, "the body is empty: %s", usage);
+    json_error_t jerr;
+    json_t *o = json_loadb(body, len, JSON_REJECT_DUPLICATES, &jerr);
+    int rc = 0;
+    if (!o || !json_is_object(o)) {
+        rc = gv_error_set(err, GV_EINVAL, "the body is not a JSON object (%s): %s",
+                          o ? "another JSON value" : jerr.text, usage);
+        goto done;
+    }
+    const char *key;
+    json_t *v;
+    json_object_foreach(o, key, v)
+    {
+        if (strcmp(key, "kind") != 0 && strcmp(key, "subject") != 0 && strcmp(key, "label") != 0) {
+            rc = gv_error_set(err, GV_EINVAL, "unknown field \"%.40s\": %s", key, usage);
+            goto done;
+        }
+    }
+    const json_t *jk = json_object_get(o, "kind"), *js = json_object_get(o, "subject"),
+                 *jl = json_object_get(o, "label");
+    const char *kind = json_string_value(jk);
+    const char *subject = json_string_value(js);
+    if (!kind) {
+        rc = gv_error_set(err, GV_EINVAL, "\"kind\" is %s: %s", jk ? "not a string" : "missing",
+                          usage);
+        goto done;
+    }
+    if (js && !subject) {
+        rc = gv_error_set(err, GV_EINVAL, "\"subject\" must be a string: %s", usage);
+        goto done;
+    }
+    if (jl && (!json_is_string(jl) || json_string_length(jl) > GV_LINK_FIELD_MAX ||
+               strpbrk(json_string_value(jl), "\n\r\t"))) {
+        rc = gv_error_set(err, GV_EINVAL, "\"label\" must be one line of at most %d bytes",
+                          GV_LINK_FIELD_MAX);
+        goto done;
+    }
+    if (strcmp(kind, "person") == 0) {
+        if (!subject) {
+            rc = gv_error_set(err, GV_EINVAL, "a person link needs \"subject\": the person's id");
+        } else if (!gv__room_has_person(r, subject)) {
+            rc = gv_error_set(err, GV_EINVAL,
+                              "meeting %s has no person \"%.64s\": give a person id of the "
+                              "definition",
+                              r->id, subject);
+        }
+        j->kind = GV_LINK_PERSON;
+    } else if (strcmp(kind, "role") == 0) {
+        bool known = false;
+        for (size_t i = 0; subject && i < sizeof roles / sizeof roles[0]; i++)
+            known = known || strcmp(subject, roles[i]) == 0;
+        if (!subject || !known) {
+            rc = gv_error_set(err, GV_EINVAL,
+                              "a role link's \"subject\" is a role: chair, moderator, secretariat, "
+                              "rapporteur, panelist or participant%s",
+                              subject && strcmp(subject, "viewer") == 0
+                                  ? " (a read-only link has \"kind\": \"viewer\")"
+                                  : "");
+        } else if (!role_held(r, subject)) {
+            rc = gv_error_set(err, GV_EINVAL,
+                              "nobody in meeting %s is a %s: a link for the role would open "
+                              "nothing",
+                              r->id, subject);
+        }
+        j->kind = GV_LINK_ROLE;
+    } else if (strcmp(kind, "viewer") == 0) {
+        if (subject && strcmp(subject, "viewer") != 0)
+            rc = gv_error_set(err, GV_EINVAL,
+                              "a viewer link names nobody: leave \"subject\" out (or \"viewer\")");
+        subject = "viewer";
+        j->kind = GV_LINK_VIEWER;
+    } else {
+        rc = gv_error_set(err, GV_EINVAL,
+                          "\"kind\" must be \"person\", \"role\" or \"viewer\", not \"%.40s\"",
+                          kind);
+    }
+    if (rc == 0) {
+        snprintf(j->subject, sizeof j->subject, "%s", subject);
+        snprintf(j->label, sizeof j->label, "%s", jl ? json_string_value(jl) : "");
+    }
+done:
+    json_decref(o);
+    return rc;
+}
+
+static bool is_link_id(const char *s, size_t n)
+{
+    if (n != LINK_ID_HEX)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+            return false;
+    return true;
+}
+
+static int route_list(struct lws *wsi, const char *meeting)
+{
+    struct gv_server *s = lws_context_user(lws_get_context(wsi));
+    gv_error err;
+    gv_error_clear(&err);
+    gv__grant g = {0};
+    gv__room *r = NULL;
+    struct gv__links_api *a = NULL;
+    if (check_caller(wsi, meeting, &g, &r, &a, &err) != 0 || refresh(s, a, &err) < 0)
+        return gv__http_error(wsi, err.code, err.msg);
+    list_ctx x = {.meeting = r->id, .yours = g.hash, .out = json_array()};
+    if (x.out)
+        gv_links_each(a->links, list_each, &x);
+    if (!x.out || x.failed) {
+        json_decref(x.out);
+        return gv__http_error(wsi, GV_ENOMEM, "out of memory listing the links");
+    }
+    return respond_json(wsi, 200, json_pack("{s:s, s:o}", "meeting", r->id, "links", x.out));
+}
+
+static int route_issue(struct lws *wsi, const char *meeting, const char *body, size_t len)
+{
+    struct gv_server *s = lws_context_user(lws_get_context(wsi));
+    gv_error err;
+    gv_error_clear(&err);
+    gv__grant g = {0};
+    gv__room *r = NULL;
+    struct gv__links_api *a = NULL;
+    if (check_caller(wsi, meeting, &g, &r, &a, &err) != 0 || take_write(s, &g, &err) < 0)
+        return gv__http_error(wsi, err.code, err.msg);
+    job *j = calloc(1, sizeof *j);
+    if (!j)
+        return gv__http_error(wsi, GV_ENOMEM, "out of memory");
+    if (parse_issue(r, body, len, j, &err) < 0) {
+        job_free(j);
+        return gv__http_error(wsi, err.code, err.msg);
+    }
+    j->op = JOB_ISSUE;
+    snprintf(j->meeting, sizeof j->meeting, "%s", r->id);
+    j->now_ms = gv__now_ms();
+    return queue(wsi, a, j);
+}
+
+static int route_revoke(struct lws *wsi, const char *meeting, const char *tail)
+{
+    struct gv_server *s = lws_context_user(lws_get_context(wsi));
+    gv_error err;
+    gv_error_clear(&err);
+    gv__grant g = {0};
+    gv__room *r = NULL;
+    struct gv__links_api *a = NULL;
+    if (check_caller(wsi, meeting, &g, &r, &a, &err) != 0 || take_write(s, &g, &err) < 0)
+        return gv__http_error(wsi, err.code, err.msg);
+    const char *id = tail + strlen("links/");
+    size_t idl = strlen(id) - strlen("/revoke");
+    if (!is_link_id(id, idl))
+        return gv__http_error(wsi, GV_EINVAL,
+                              "a link id is 16 lower-case hex digits, as GET .../links lists "
+                              "them");
+    char idz[LINK_ID_HEX + 1];
+    memcpy(idz, id, LINK_ID_HEX);
+    idz[LINK_ID_HEX] = '\0';
+    if (refresh(s, a, &err) < 0)
+        return gv__http_error(wsi, err.code, err.msg);
+    const gv_link *l = find_link(a, r->id, idz);
+    if (!l) {
+        gv_error_set(&err, GV_ENOTFOUND, "meeting %s has no link %s", r->id, idz);
+        return gv__http_error(wsi, err.code, err.msg);
+    }
+    if (l->revoked_at_ms) /* nothing to do: answer as the first time did */
+        return respond_json(
+            wsi, 200, json_pack("{s:o, s:i}", "link", link_json(l, NULL), "closed_streams", 0));
+    if (sodium_memcmp(l->hash, g.hash, GV_TOKEN_HASH_BYTES) == 0)
+        return gv__http_error(wsi, GV_ESTATE,
+                              "this is the link you are using: revoking it would lock you out. "
+                              "Use another secretariat link, or `gavel invite --revoke-link` on "
+                              "the server");
+    job *j = calloc(1, sizeof *j);
+    if (!j)
+        return gv__http_error(wsi, GV_ENOMEM, "out of memory");
+    j->op = JOB_REVOKE;
+    snprintf(j->meeting, sizeof j->meeting, "%s", r->id);
+    memcpy(j->hash, l->hash, GV_TOKEN_HASH_BYTES);
+    j->now_ms = gv__now_ms();
+    return queue(wsi, a, j);
+}
+
+/* The meeting and route of a request whose body has arrived. */
+static bool target_of(struct lws *wsi, char *path, size_t size, char *meeting, const char **tail)
+{
+    return lws_hdr_copy(wsi, path, (int)size, WSI_TOKEN_POST_URI) > 0 &&
+           gv__route_meeting(path, meeting, GV__ID_MAX + 1, tail) && gv__links_route(*tail);
+}
+
+static int on_issue_body(struct lws *wsi, char *body, size_t len)
+{
+    char path[256], meeting[GV__ID_MAX + 1];
+    const char *tail;
+    gv_error err;
+    gv_error_clear(&err);
+    int rc;
+    char *j;
+    if (!target_of(wsi, path, sizeof path, meeting, &tail))
+        rc = gv__http_error(wsi, GV_ENOTFOUND, "no such resource");
+    else if (gv__json_body_check(wsi, &err) < 0) /* a form may not pose as JSON */
+        rc = (j = gv__error_json(NULL, err.code, err.msg))
+                 ? gv__http_respond(wsi, 415, "application/json", j, strlen(j), NULL)
+                 : -1;
+    else
+        rc = route_issue(wsi, meeting, body, len);
+    free(body);
+    return rc;
+}
+
+static int on_revoke_body(struct lws *wsi, char *body, size_t len)
+{
+    char path[256], meeting[GV__ID_MAX + 1];
+    const char *tail;
+    (void)len; /* a revocation needs no body; one that comes is read and ignored */
+    free(body);
+    return target_of(wsi, path, sizeof path, meeting, &tail)
+               ? route_revoke(wsi, meeting, tail)
+               : gv__http_error(wsi, GV_ENOTFOUND, "no such resource");
+}
+
+int gv__api_links(struct lws *wsi, const char *meeting, const char *tail)
+{
+    struct gv_server *s = lws_context_user(lws_get_context(wsi));
+    bool list = strcmp(tail, "links") == 0;
+    bool post = lws_hdr_total_length(wsi, WSI_TOKEN_POST_URI) > 0;
+    bool get = lws_hdr_total_length(wsi, WSI_TOKEN_GET_URI) > 0 || gv__http_is_head(wsi);
+    if (!post && !(list && get)) {
+        gv__header allow[] = {{"allow:", list ? "GET, POST" : "POST"}, {NULL, NULL}};
+        char *j = gv__error_json(NULL, GV_EINVAL,
+                                 list ? "list the links with GET, issue one with POST"
+                                      : "revoke a link with POST");
+        return j ? gv__http_respond(wsi, 405, "application/json", j, strlen(j), allow) : -1;
+    }
+    if (!post)
+        return route_list(wsi, meeting);
+    /* A page of another site may not change links with the cookie (as for
+     * commands, docs/security.md); the body is refused unread. */
+    gv_error err;
+    gv_error_clear(&err);
+    if (gv__origin_check(s, wsi, &err) < 0)
+        return gv__http_refuse(wsi, err.code, err.msg);
+    if (list)
+        return gv__http_read_body(wsi, s->cfg.max_message_bytes, true, on_issue_body);
+    /* A revocation has nothing to say in a body; one announced is read first. */
+    if (lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_CONTENT_LENGTH) > 0) {
+        char cl[24];
+        lws_hdr_copy(wsi, cl, sizeof cl, WSI_TOKEN_HTTP_CONTENT_LENGTH);
+        if (strtoull(cl, NULL, 10) > 0)
+            return gv__http_read_body(wsi, s->cfg.max_message_bytes, false, on_revoke_body);
+    }
+    return route_revoke(wsi, meeting, tail);
+}

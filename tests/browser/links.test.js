@@ -1,0 +1,139 @@
+// Invitation links from the secretariat's page, in Chromium: the secretariat
+// issues a person's link from the keyboard, copies it, a second browser (the
+// person's) opens it and gets in, then the secretariat revokes it after the
+// confirmation and the person's page is cut off and refused. On the way:
+// the QR code is drawn, the print layout shows the card alone, a role link
+// and a viewer link are issued, axe-core finds nothing with the card open,
+// in English and in Arabic, and no page error or CSP refusal happens.
+'use strict';
+const fs = require('node:fs');
+const path = require('node:path');
+const { ROOT, launch, startServer, openPage, check, eq, run } = require('./lib');
+
+const AXE = fs.readFileSync(path.join(ROOT, 'node_modules', 'axe-core', 'axe.min.js'), 'utf8');
+const KEYS = Object.keys(JSON.parse(fs.readFileSync(path.join(ROOT, 'web', 'i18n', 'en.json'), 'utf8')));
+
+async function axe(page, what) {
+  await page.evaluate(AXE);
+  const res = await page.evaluate(() => window.axe.run(document, { resultTypes: ['violations'] }));
+  const v = res.violations.map((x) => `${x.id} (${x.impact}): ${x.help} — ${x.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(' | ')}`);
+  eq(v, [], `${what}: axe-core violations`);
+  const text = await page.evaluate(() => document.body.innerText);
+  eq(KEYS.filter((k) => text.includes(k)), [], `${what}: no translation key shows`);
+}
+
+// The ids of the links the list shows for a person, with their state.
+async function personLinks(page, person) {
+  return page.$$eval(`#links-people tr[data-person="${person}"] li[data-link]`,
+    (lis) => lis.map((li) => ({ id: li.dataset.link, text: li.textContent })));
+}
+
+async function main() {
+  const srv = await startServer();
+  const browser = await launch();
+  try {
+    const sec = await openPage(browser, srv.links.secretariat, { lang: 'en' });
+    await sec.context().grantPermissions(['clipboard-read', 'clipboard-write'], { origin: srv.base });
+    await sec.waitForSelector('#links-people button[data-key="new-lin"]');
+    eq(await personLinks(sec, 'lin'), [], 'no link for lin yet');
+
+    // Issue from the keyboard: focus the button, press Enter; the card takes the focus.
+    await sec.focus('#links-people button[data-key="new-lin"]');
+    await sec.keyboard.press('Enter');
+    await sec.waitForSelector('#link-url');
+    await sec.waitForFunction(() => document.activeElement && document.activeElement.id === 'link-card-h');
+    const url = await sec.inputValue('#link-url');
+    check(url.startsWith(`${srv.base}/join/`) && url.length === `${srv.base}/join/`.length + 43, `the card shows a link: ${url}`);
+    const qr = await sec.$eval('.link-card svg.qr', (svg) => ({
+      label: svg.getAttribute('aria-label'), box: svg.getAttribute('viewBox'), runs: (svg.querySelector('path').getAttribute('d').match(/M/g) || []).length,
+    }));
+    check(qr.label === 'QR code of the link' && /^0 0 \d+ \d+$/.test(qr.box) && qr.runs > 50, `the QR code is drawn: ${JSON.stringify(qr)}`);
+    check((await sec.textContent('.link-card .who')).includes('Lin'), 'the card names the person');
+    const listed = await personLinks(sec, 'lin');
+    check(listed.length === 1 && /valid/.test(listed[0].text), `the list shows the link: ${JSON.stringify(listed)}`);
+    check(!(await sec.evaluate(() => document.getElementById('links-people').textContent)).includes(url.split('/join/')[1]), 'the list never shows a token');
+
+    // Copy: the clipboard holds the link, and the page says so.
+    await sec.click('.link-card button[data-key="copy"]');
+    await sec.waitForFunction(() => /copied/.test(document.querySelector('.link-card [role="status"]').textContent));
+    eq(await sec.evaluate(() => navigator.clipboard.readText()), url, 'the clipboard holds the link');
+
+    // Print: only the card shows, with the link written out.
+    await sec.evaluate(() => document.body.classList.add('print-link'));
+    await sec.emulateMedia({ media: 'print' });
+    const shown = await sec.evaluate(() => ({
+      card: getComputedStyle(document.querySelector('.link-card .qr')).visibility,
+      table: getComputedStyle(document.getElementById('links-people')).visibility,
+      url: getComputedStyle(document.querySelector('.link-card .print-url')).display,
+      buttons: getComputedStyle(document.querySelector('.link-card .actions')).display,
+    }));
+    eq(shown, { card: 'visible', table: 'hidden', url: 'block', buttons: 'none' }, 'the print layout shows the card alone');
+    await sec.emulateMedia({ media: 'screen' });
+    await sec.evaluate(() => document.body.classList.remove('print-link'));
+
+    await axe(sec, 'secretariat/en with a card');
+
+    // The person opens the link in a browser of their own and gets in.
+    const lin = await openPage(browser, url, { lang: 'en' });
+    check(/\/m\/cstd25-wsis-panel\/participant/.test(lin.url()), `the link lands on the participant page: ${lin.url()}`);
+    await lin.waitForSelector('#conn[data-status="live"]', { state: 'attached' });
+
+    // "Done" closes the card and gives the focus back.
+    await sec.click('.link-card button[data-key="done"]');
+    await sec.waitForFunction(() => !document.querySelector('.link-card') && document.activeElement.dataset.key === 'new-lin');
+
+    // Revoke, from the keyboard: the first press asks, "Yes" revokes.
+    const id = listed[0].id;
+    await sec.focus(`button[data-key="revoke-${id}"]`);
+    await sec.keyboard.press('Enter');
+    await sec.waitForFunction((k) => document.activeElement.dataset.key === `yes-${k}`, id);
+    await axe(sec, 'secretariat/en asking to confirm');
+    // Cancel changes nothing.
+    await sec.keyboard.press('Tab');
+    await sec.keyboard.press('Enter');
+    await sec.waitForFunction((k) => document.activeElement.dataset.key === `revoke-${k}`, id);
+    check(/valid/.test((await personLinks(sec, 'lin'))[0].text), 'cancel keeps the link');
+    await sec.keyboard.press('Enter');
+    await sec.waitForFunction((k) => document.activeElement.dataset.key === `yes-${k}`, id);
+    await sec.keyboard.press('Enter');
+    await sec.waitForFunction(() => /revoked/i.test(document.getElementById('message').textContent));
+    await sec.waitForFunction((k) => /revoked/.test(document.querySelector(`li[data-link="${k}"]`).textContent), id);
+    const after = await personLinks(sec, 'lin');
+    check(after.length === 1 && /revoked/.test(after[0].text) && !/valid/.test(after[0].text), `the list shows it revoked: ${JSON.stringify(after)}`);
+
+    // The person's page is cut off and refused from then on.
+    await lin.waitForSelector('#conn[data-status="offline"]', { state: 'attached', timeout: 10000 });
+    await lin.waitForFunction(() => /revoked/.test(document.getElementById('message').textContent), null, { timeout: 10000 });
+    eq(await lin.evaluate(async () => (await fetch(`/api/v1/meetings/cstd25-wsis-panel/snapshot`)).status), 403, 'the revoked link reads nothing');
+
+    // A role link and a viewer link from the form; the viewer's lands on the room screen.
+    await sec.selectOption('#links-for', 'panelist');
+    await sec.fill('#links-note', 'tablet at the podium');
+    await sec.click('button[data-key="issue-shared"]');
+    await sec.waitForSelector('#link-url');
+    check((await sec.textContent('#links-shared')).includes('tablet at the podium'), 'the role link is listed with its note');
+    await sec.click('.link-card button[data-key="done"]');
+    await sec.selectOption('#links-for', 'viewer');
+    await sec.click('button[data-key="issue-shared"]');
+    await sec.waitForSelector('#link-url');
+    const screenUrl = await sec.inputValue('#link-url');
+    const screen = await openPage(browser, screenUrl, { lang: 'en' });
+    check(/\/screen/.test(screen.url()), `the viewer link lands on the screen: ${screen.url()}`);
+    await screen.context().close();
+
+    // The same in Arabic, right to left, with the card open.
+    await sec.selectOption('#lang', 'ar');
+    await sec.waitForSelector('html[dir="rtl"]', { state: 'attached' });
+    await sec.waitForFunction(() => document.querySelector('#links-people button[data-key="new-lin"]').textContent.includes('رابط جديد'));
+    await axe(sec, 'secretariat/ar with a card');
+
+    eq(sec.problems, [], 'secretariat: no page errors or CSP refusals');
+    eq(lin.problems.filter((p) => !/403|401/.test(p)), [], 'participant: no page errors or CSP refusals');
+    console.log('issued, copied, printed, joined, revoked and refused; a role and a viewer link issued');
+  } finally {
+    await browser.close();
+    await srv.stop();
+  }
+}
+
+run('browser/links', main);

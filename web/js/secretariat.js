@@ -2,21 +2,12 @@
 // attendance (check someone in, or mark them online, on their behalf), the
 // invitation links, the documents and the outcome record.
 //
-// The record needs a route the protocol may not offer on every server
-// (/record.*): the page asks once and, when it is absent, says which command
-// of `gavel` does the same on the server. The links are secretariat_links.js's.
+// The links are secretariat_links.js's; the record's downloads and loading a
+// meeting definition are secretariat_record.js's.
 import { boot, el, t, fill, act, label, wallToMs } from './ui.js';
 import { documentItems, twoZones } from './views.js';
 import { initLinks, renderLinks } from './secretariat_links.js';
-
-const API = '/api/v1/meetings/';
-let recordApi = null;
-
-async function probe(live) {
-  const base = `${API}${encodeURIComponent(live.meeting)}`;
-  try { recordApi = (await fetch(`${base}/record.json`)).ok; } catch (e) { recordApi = false; }
-  if (live.state) page.render(live.state, live);
-}
+import { initRecord, renderRecord } from './secretariat_record.js';
 
 function renderMeeting(s, live) {
   const m = s.meeting;
@@ -54,20 +45,9 @@ function renderPeople(s, live) {
         el('button', { type: 'button', dataset: { key: `on-${p.id}` }, onclick: () => act(live, { type: 'join', person: p.id }) }, t('sec.join'), el('span', { cls: 'vh' }, ` — ${p.name}`))))))));
 }
 
-function renderRecord(s, live) {
-  if (recordApi === null) return fill('record', el('p', { cls: 'muted' }, t('sec.asking')));
-  const base = `${API}${encodeURIComponent(live.meeting)}/record`;
-  if (!recordApi) {
-    return fill('record', el('p', {}, t('sec.record_cli')),
-      el('pre', {}, el('code', {}, `gavel state --db DB --meeting ${live.meeting}\ngavel verify --db DB --meeting ${live.meeting}`)));
-  }
-  return fill('record', el('ul', { cls: 'plain' }, ['html', 'md', 'json', 'csv', 'pdf'].map((f) =>
-    el('li', {}, el('a', { href: `${base}.${f}`, download: `${live.meeting}.${f}` }, t(`sec.format_${f}`))))));
-}
-
 const page = {
   title: 'sec.title',
-  init(live) { probe(live); initLinks(live); },
+  init(live) { initLinks(live); initRecord(live); },
   render(s, live) {
     renderMeeting(s, live);
     renderPeople(s, live);

@@ -46,6 +46,8 @@ static const char usage_text[] =
     "  --tls-cert FILE --tls-key FILE   serve HTTPS with this PEM certificate and key\n"
     "  --max-message-bytes N       largest command or message (default 16384)\n"
     "  --commands-per-second N     per connection (default 10), --command-burst N (30)\n"
+    "  --max-streams N             WebSocket and SSE streams in all (default 20000; kept\n"
+    "                              below the files the process may open)\n"
     "  --max-streams-per-addr N    WebSocket and SSE streams per address (default 256)\n"
     "  --idle-timeout SECONDS      ping a silent WebSocket after this, close after twice\n"
     "                              (default 30)\n"
@@ -185,6 +187,7 @@ int gv_cli_serve(int argc, char **argv)
         O_MSG,
         O_CPS,
         O_BURST,
+        O_STREAMS,
         O_PERADDR,
         O_IDLE,
         O_LAG,
@@ -199,6 +202,7 @@ int gv_cli_serve(int argc, char **argv)
                                          {"max-message-bytes", required_argument, 0, O_MSG},
                                          {"commands-per-second", required_argument, 0, O_CPS},
                                          {"command-burst", required_argument, 0, O_BURST},
+                                         {"max-streams", required_argument, 0, O_STREAMS},
                                          {"max-streams-per-addr", required_argument, 0, O_PERADDR},
                                          {"idle-timeout", required_argument, 0, O_IDLE},
                                          {"max-lag-events", required_argument, 0, O_LAG},
@@ -249,6 +253,11 @@ int gv_cli_serve(int argc, char **argv)
             if (parse_count("--command-burst", optarg, 100000, &v) < 0)
                 return GV_EXIT_USAGE;
             cfg.command_burst = (unsigned)v;
+            break;
+        case O_STREAMS:
+            if (parse_count("--max-streams", optarg, 10000000, &v) < 0)
+                return GV_EXIT_USAGE;
+            cfg.max_streams = (unsigned)v;
             break;
         case O_PERADDR:
             if (parse_count("--max-streams-per-addr", optarg, 1000000, &v) < 0)
@@ -316,6 +325,9 @@ int gv_cli_serve(int argc, char **argv)
     bool v6 = strchr(addr, ':') != NULL;
     printf("gavel serve: %s listening on %s://%s%s%s:%d\n", cfg.db_path,
            cfg.tls_cert ? "https" : "http", v6 ? "[" : "", addr, v6 ? "]" : "", gv_server_port(s));
+    unsigned fd_limit, streams = gv_server_max_streams(s, &fd_limit);
+    printf("streams: at most %u at once (the process may open %u files%s)\n", streams, fd_limit,
+           streams < cfg.max_streams ? "; lowered to keep a reserve" : "");
     printf("meeting %s, a new link for each role:\n", id);
     if (gv_server_role_links(s, id, print_link, NULL, &err) < 0) {
         gv_cli_error("serve", "%s", err.msg);

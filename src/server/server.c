@@ -24,8 +24,11 @@
 #define _GNU_SOURCE
 #include "server/server_internal.h"
 
+#include <limits.h>
 #include <pthread.h>
 #include <signal.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,6 +37,8 @@
 #include "server/tokens.h"
 
 #define TICK_US 250000
+/* SSE peers are checked for a close every this many ticks (1 s). */
+#define PEEK_EVERY_TICKS 4
 
 int64_t gv__now_ms(void)
 {
@@ -95,6 +100,40 @@ static char *dup_or_null(const char *s, bool *failed)
 
 static void tick(lws_sorted_usec_list_t *sul);
 
+/*
+ * Open files: the soft limit is raised to the hard one, and the streams held
+ * at once are kept a reserve below it. Without the reserve the process runs
+ * out of descriptors with streams alone; then accept() fails on every turn of
+ * the loop while the handshakes wait in the backlog, and the loop spins (see
+ * docs/performance.md, "100,000 viewers"). The reserve is for the database,
+ * the threads' pipes and the short HTTP requests (pages, snapshots, commands).
+ */
+static void fit_descriptors(gv_server *s)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+        return;
+    if (rl.rlim_cur < rl.rlim_max) {
+        struct rlimit raised = {rl.rlim_max, rl.rlim_max};
+        if (setrlimit(RLIMIT_NOFILE, &raised) == 0)
+            rl = raised;
+    }
+    if (rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur > UINT_MAX)
+        rl.rlim_cur = UINT_MAX;
+    s->fd_limit = (unsigned)rl.rlim_cur;
+    unsigned reserve = s->fd_limit / 20 > GV__FD_RESERVE ? s->fd_limit / 20 : GV__FD_RESERVE;
+    unsigned room = s->fd_limit > 2 * reserve ? s->fd_limit - reserve : s->fd_limit / 2;
+    if (s->cfg.max_streams > room)
+        s->cfg.max_streams = room;
+}
+
+unsigned gv_server_max_streams(const gv_server *s, unsigned *fd_limit)
+{
+    if (fd_limit)
+        *fd_limit = s->fd_limit;
+    return s->cfg.max_streams;
+}
+
 gv_server *gv_server_new(const gv_server_config *cfg, gv_error *err)
 {
     gv_server *s = calloc(1, sizeof *s);
@@ -110,6 +149,7 @@ gv_server *gv_server_new(const gv_server_config *cfg, gv_error *err)
     s->cfg.tls_cert = s->own_tls_cert = dup_or_null(cfg->tls_cert, &failed);
     s->cfg.tls_key = s->own_tls_key = dup_or_null(cfg->tls_key, &failed);
     atomic_init(&s->stop_requested, false);
+    fit_descriptors(s);
     s->n_rooms_buckets = 1024;
     s->rooms = calloc(s->n_rooms_buckets, sizeof *s->rooms);
     s->addrs = gv__addr_table_new();
@@ -244,6 +284,20 @@ static void close_for_stop(gv_server *s, gv__client *c)
     gv__client_close(c, LWS_CLOSE_STATUS_GOINGAWAY, "server shutting down");
 }
 
+/*
+ * Has the peer of an SSE stream closed its end? libwebsockets does not read
+ * an HTTP/1.1 connection while it sends the response, so it learns of the
+ * close only when a write fails, up to an idle timeout later; meanwhile the
+ * stream holds a descriptor and a place under max_streams. A phone that
+ * reconnects after a network change would hold two. One peek tells.
+ */
+static bool peer_closed(gv__client *c)
+{
+    char b;
+    int fd = lws_get_socket_fd(c->wsi);
+    return fd >= 0 && recv(fd, &b, 1, MSG_PEEK | MSG_DONTWAIT) == 0;
+}
+
 /* Streams of revoked links end; idle SSE streams get a comment so that
  * proxies keep them and dead peers are found. */
 static void sweep(gv_server *s, gv__client *c)
@@ -255,8 +309,13 @@ static void sweep(gv_server *s, gv__client *c)
         gv__client_close(c, LWS_CLOSE_STATUS_POLICY_VIOLATION, "link revoked");
         return;
     }
-    if (c->kind == GV__CLIENT_SSE && c->q_len == 0 &&
-        gv__mono_us() - c->keepalive_us > (int64_t)s->cfg.idle_timeout_s * 500000)
+    if (c->kind != GV__CLIENT_SSE)
+        return;
+    if (s->ticks % PEEK_EVERY_TICKS == 0 && c->wsi && peer_closed(c)) {
+        lws_set_timeout(c->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
+        return;
+    }
+    if (c->q_len == 0 && gv__mono_us() - c->keepalive_us > (int64_t)s->cfg.idle_timeout_s * 500000)
         gv__client_send(c, gv__frame_copy(":\n\n", 3), 0);
 }
 
@@ -288,6 +347,7 @@ static void tick(lws_sorted_usec_list_t *sul)
 {
     gv_server *s = lws_container_of(sul, gv_server, tick);
     gv__auth_tick(s);
+    s->ticks++;
     each_subscriber(s, sweep);
     if (s->stopping)
         stop_progress(s);

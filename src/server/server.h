@@ -70,6 +70,10 @@ gv_server *gv_server_new(const gv_server_config *c, gv_error *err);
 /* The bound TCP port (useful when the config asked for port 0). */
 int gv_server_port(const gv_server *s);
 
+/* The streams the server holds at once: the config's max_streams, lowered to
+ * stay a reserve below the files the process may open (*fd_limit, if given). */
+unsigned gv_server_max_streams(const gv_server *s, unsigned *fd_limit);
+
 /*
  * Loads the meeting `meeting_id` (which must exist in the database) and issues
  * a fresh invitation link for each role in it, calling print(arg, role, url)

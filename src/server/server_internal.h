@@ -30,6 +30,8 @@
 /* Largest piece of a frame written in one go; larger frames are written in
  * pieces so that lws copies at most this much per connection. */
 #define GV__WRITE_CHUNK (16 * 1024)
+/* Descriptors kept free of streams, at least (server.c, fit_descriptors). */
+#define GV__FD_RESERVE 64
 /* The WebSocket subprotocol of this version of the protocol. */
 #define GV__WS_PROTOCOL "gavel.v1"
 /* Security headers sent with every response, at most (headers.c). */
@@ -343,6 +345,8 @@ struct gv_server {
     struct lws_context *ctx;
     struct lws_vhost *vhost;
     int port;
+    unsigned fd_limit; /** files the process may open (soft limit, raised to the hard one) */
+    unsigned ticks;    /** of the periodic tick, since the start */
     bool tls;
     char *base_url;
     atomic_bool stop_requested;
@@ -366,7 +370,7 @@ struct gv_server {
     /** security headers lws adds to every response (headers.c), and the CSP they point at */
     struct lws_protocol_vhost_options sec_headers[GV__SEC_HEADERS];
     char csp[640];
-    struct gv__jobs *jobs;      /** the job thread and its queues (jobs.c) */
+    struct gv__jobs *jobs;           /** the job thread and its queues (jobs.c) */
     struct gv__links_api *links_api; /** invitation links over HTTP (api_links.c) */
 };
 

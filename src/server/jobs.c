@@ -35,7 +35,6 @@ struct gv__jobs {
     pthread_cond_t cv; /** a job is waiting, or stopping was set */
     gv__job *waiting, **waiting_tail;
     unsigned n_waiting;
-    bool running;  /** the job thread holds a job */
     bool stopping; /** take no more jobs */
     gv__job *finished, **finished_tail;
 };
@@ -61,7 +60,6 @@ static void *job_main(void *arg)
         if (!q->waiting)
             q->waiting_tail = &q->waiting;
         q->n_waiting--;
-        q->running = true;
         pthread_mutex_unlock(&q->mu);
 
         j->started_us = gv__mono_us();
@@ -70,7 +68,6 @@ static void *job_main(void *arg)
         j->finished_us = gv__mono_us();
 
         pthread_mutex_lock(&q->mu);
-        q->running = false;
         push(&q->finished_tail, j);
         /* The context exists as long as the thread: gv_server_free joins
          * the thread before it destroys the context. */
@@ -114,17 +111,6 @@ int gv__jobs_submit(struct gv_server *s, gv__job *j)
     }
     pthread_mutex_unlock(&q->mu);
     return rc;
-}
-
-unsigned gv__jobs_pending(const struct gv_server *s)
-{
-    struct gv__jobs *q = s->jobs;
-    if (!q)
-        return 0;
-    pthread_mutex_lock(&q->mu);
-    unsigned n = q->n_waiting + (q->running ? 1u : 0u);
-    pthread_mutex_unlock(&q->mu);
-    return n;
 }
 
 void gv__jobs_poll(struct gv_server *s)

@@ -374,6 +374,9 @@ struct gv_server {
     struct gv__links_api *links_api; /** invitation links over HTTP (api_links.c) */
 };
 
+/* lws's log callback: at most a few lines a second reach stderr (lwslog.c). */
+void gv__lws_log(int level, const char *line);
+
 /* Called on the loop thread when another thread woke it (writer completions,
  * a stop request). */
 void gv__server_wake(struct gv_server *s);
@@ -520,8 +523,6 @@ int gv__jobs_start(struct gv_server *s, gv_error *err);
 /* Queues a job. GV_EBUSY when GV__JOBS_WAITING_MAX wait already or the
  * server is stopping: the job is not taken (done is not called). */
 int gv__jobs_submit(struct gv_server *s, gv__job *j);
-/* Jobs queued or running. */
-unsigned gv__jobs_pending(const struct gv_server *s);
 /* Calls done() of each finished job (loop thread). */
 void gv__jobs_poll(struct gv_server *s);
 /* Lets the running job finish, runs no other, joins the thread. */

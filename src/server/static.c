@@ -8,8 +8,8 @@
  * meeting id, and the console whether it serves the rapporteur, from its own
  * address). Nothing here inserts request text into
  * HTML: pages are found by name in the fixed table. The strict
- * Content-Security-Policy comes from lws's security headers option
- * (server.c), so a page may load only its own scripts and styles.
+ * Content-Security-Policy comes with every answer (headers.c), so a page may
+ * load only its own scripts and styles.
  *
  * How a file is answered (gv__static_respond):
  *   - compressed: the build keeps a `gzip -9n` copy of every text file that

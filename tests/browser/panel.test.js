@@ -81,6 +81,13 @@ async function main() {
     let st = srv.state();
     const [qLin, qBex] = st.questions.map((q) => q.question);
     await waitSeq(chair, st.seq);
+    // Awaiting moderation: the asker sees their question, the others do not get it at all.
+    await waitSeq(aldoria, st.seq);
+    await waitSeq(lin, st.seq);
+    check(await lin.isVisible(`#questions [data-question="${qLin}"]`), 'lin sees their question awaiting approval');
+    check(!(await aldoria.isVisible(`#questions [data-question="${qLin}"]`)), 'aldoria does not see it before approval');
+    const seen = await aldoria.evaluate(async () => (await fetch('/api/v1/meetings/cstd25-wsis-panel/snapshot')).text());
+    check(seen.includes('"view":"public"') && !seen.includes('weak connectivity'), 'nor does aldoria\'s link receive it');
     await step(chair, 'approve lin\'s question', () => chair.click(`[data-key="approve-${qLin}"]`));
     await step(chair, 'approve bexland\'s question', () => chair.click(`[data-key="approve-${qBex}"]`));
     await waitSeq(aldoria, await seqOf(chair));

@@ -306,11 +306,16 @@ export class Live {
 
   // The state as shown: the view the server sent, with the person's own
   // questions that their view leaves out (awaiting moderation, dismissed).
-  emit() {
+  shown() {
     const s = this.state;
-    if (!s) return;
+    if (!s) return null;
     const own = this.you ? this.you.questions.filter((q) => !s.questions.some((x) => x.question === q.question)) : [];
-    this.opts.onState(own.length ? { ...s, questions: [...s.questions, ...own] } : s);
+    return own.length ? { ...s, questions: [...s.questions, ...own] } : s;
+  }
+
+  emit() {
+    const s = this.shown();
+    if (s) this.opts.onState(s);
   }
 
   // ---- the clock ----------------------------------------------------------

@@ -67,9 +67,11 @@ function renderFloor(s, live) {
 function renderQuestions(s, live) {
   document.getElementById('ask-form').hidden = !live.me || s.status === 'closed';
   document.getElementById('anon-row').hidden = !(s.meeting.questions && s.meeting.questions.anonymous);
-  const own = s.questions.filter((q) => q.author === live.me && live.me && q.state === 'pending');
+  // The person's own questions that the others do not see: awaiting approval, or not taken up.
+  const own = s.questions.filter((q) => q.author === live.me && live.me && (q.state === 'pending' || q.state === 'dismissed'));
   fill('questions',
-    own.map((q) => el('li', { dataset: { question: q.question } }, questionHead(s, q), el('p', { cls: 'small' }, t('p.awaiting')))),
+    own.map((q) => el('li', { dataset: { question: q.question } }, questionHead(s, q),
+      el('p', { cls: 'small' }, t(q.state === 'pending' ? 'p.awaiting' : 'p.not_taken')))),
     visibleQuestions(s).map((q) => {
       const voted = live.myVotes.has(q.question);
       return el('li', { dataset: { question: q.question } }, questionHead(s, q),

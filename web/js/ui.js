@@ -240,7 +240,7 @@ export async function boot(page) {
   let ready = false;
   let live = null;
   const draw = () => {
-    const s = live && live.state;
+    const s = live && live.shown();
     if (!s || !ready) return;
     const m = s.meeting;
     setText('m-title', m.title);
@@ -270,7 +270,7 @@ export async function boot(page) {
   showStatus({ status: live.status });
   draw();
   setInterval(() => {
-    const s = live.state;
+    const s = live.shown();
     if (!s) return;
     showClocks(live.now(), s.meeting.timezone);
     if (page.tick) page.tick(s, live);

@@ -28,16 +28,24 @@ static int setup_small_ring(void **state)
     return start(state, extra);
 }
 
-/* Sends a command over HTTP as the holder of `role`'s link; returns the status. */
-static int command(fixture *f, const char *role, const char *body)
+/* Sends a command over HTTP as the holder of `role`'s link, as `person` when
+ * not NULL (?as=); returns the status. */
+static int command_as(fixture *f, const char *role, const char *person, const char *body)
 {
-    char extra[256], path[] = "/api/v1/meetings/test-panel/commands";
+    char extra[256], path[128];
+    snprintf(path, sizeof path, "/api/v1/meetings/test-panel/commands%s%s", person ? "?as=" : "",
+             person ? person : "");
     snprintf(extra, sizeof extra, "Authorization: Bearer %s\r\n", tc_role_token(&f->srv, role));
     tc_response r;
     int rc = tc_http(f->srv.port, "POST", path, extra, body, strlen(body), &r, 10000);
     int status = rc < 0 ? -1 : r.status;
     tc_response_free(&r);
     return status;
+}
+
+static int command(fixture *f, const char *role, const char *body)
+{
+    return command_as(f, role, NULL, body);
 }
 
 /* Makes n more events (notes by the chair). */
@@ -309,19 +317,6 @@ static void test_ws_resumes_with_since(void **state)
                      400);
     tc_response_free(&r);
     tc_ws_close(&ws);
-}
-
-/* Sends a command over HTTP as `person`, holder of `role`'s link; returns the status. */
-static int command_as(fixture *f, const char *role, const char *person, const char *body)
-{
-    char extra[256], path[128];
-    snprintf(path, sizeof path, "/api/v1/meetings/test-panel/commands?as=%s", person);
-    snprintf(extra, sizeof extra, "Authorization: Bearer %s\r\n", tc_role_token(&f->srv, role));
-    tc_response r;
-    int rc = tc_http(f->srv.port, "POST", path, extra, body, strlen(body), &r, 10000);
-    int status = rc < 0 ? -1 : r.status;
-    tc_response_free(&r);
-    return status;
 }
 
 /* Reads the next n events of an SSE stream into a JSON array (caller frees). */

@@ -169,7 +169,7 @@ gv_server *gv_server_new(const gv_server_config *cfg, gv_error *err)
     pthread_sigmask(SIG_BLOCK, &set, NULL);
 
     init_protocols();
-    lws_set_log_level(LLL_ERR, NULL);
+    lws_set_log_level(LLL_ERR, gv__lws_log);
     s->retry = (lws_retry_bo_t){
         .secs_since_valid_ping = (uint16_t)(cfg->idle_timeout_s ? cfg->idle_timeout_s : 30),
         .secs_since_valid_hangup = (uint16_t)(cfg->idle_timeout_s ? 2 * cfg->idle_timeout_s : 60),

@@ -374,6 +374,9 @@ struct gv_server {
     struct gv__links_api *links_api; /** invitation links over HTTP (api_links.c) */
 };
 
+/* lws's log callback: at most a few lines a second reach stderr (lwslog.c). */
+void gv__lws_log(int level, const char *line);
+
 /* Called on the loop thread when another thread woke it (writer completions,
  * a stop request). */
 void gv__server_wake(struct gv_server *s);

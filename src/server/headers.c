@@ -18,8 +18,8 @@
  * comparing. "null", paths, user names and odd characters never pass.
  *
  * Security headers are given to lws once, as the vhost's canned headers,
- * which lws adds to every response it writes (ours, its own errors, the
- * WebSocket handshake). They replace lws's "best practices" set, which has
+ * which lws adds to every response it writes, ours and its own errors (not
+ * the WebSocket handshake's 101). They replace lws's "best practices" set, which has
  * no HSTS, a connect-src open to every WebSocket host and the obsolete
  * X-XSS-Protection. The list lives in struct gv_server, which outlives the
  * context.

@@ -19,10 +19,10 @@
  *
  * Security headers are given to lws once, as the vhost's canned headers,
  * which lws adds to every response it writes, ours and its own errors (not
- * the WebSocket handshake's 101). They replace lws's "best practices" set, which has
- * no HSTS, a connect-src open to every WebSocket host and the obsolete
- * X-XSS-Protection. The list lives in struct gv_server, which outlives the
- * context.
+ * the WebSocket handshake's 101). They replace lws's "best practices" set,
+ * which has no HSTS, a connect-src open to every WebSocket host and the
+ * obsolete X-XSS-Protection. The list lives in struct gv_server, which
+ * outlives the context.
  */
 #include "server/server_internal.h"
 

@@ -17,7 +17,10 @@
  *      then the cookie's name, a newline and the header (gv__cookie_value);
  *   5  a ?since= or Last-Event-ID value (gv__parse_seq);
  *   6  an Origin check: byte 1's bits 0-2 make the Origin, the Host and the
- *      public URL absent, then the three, one a line (gv__origin_allowed).
+ *      public URL absent, then the three, one a line (gv__origin_allowed);
+ *   7  conditional and compressed answers for static files: an
+ *      Accept-Encoding value, a newline, an If-None-Match value
+ *      (gv__accepts_gzip, gv__etag_matches).
  *
  * Checked:
  *   - a routed meeting id is a valid id, exactly the path's segment, and the
@@ -36,6 +39,10 @@
  *   - a sequence number accepted is 1 to 16 digits whose value is at most
  *     2^53 and prints back to them (leading zeros aside); a refusal leaves
  *     the output alone, and every digit string up to 2^53 is accepted;
+ *   - gzip is taken only when the value names gzip, x-gzip or "*"; an
+ *     entity tag matches only a list holding "*" or the tag itself, and
+ *     always matches "*", itself, its weak form, and a list of plain tokens
+ *     followed by it;
  *   - an Origin passes only when absent, or when it is http(s)://authority
  *     with nothing else and that authority is the Host's or the public URL's
  *     (default ports aside); the Host's own origin and the public URL's
@@ -279,6 +286,42 @@ static bool same_host(const char *a, size_t al, const char *b, size_t bl, bool h
     return al == bl && strncasecmp(a, b, al) == 0;
 }
 
+/* Does `hay` hold `needle`, ignoring ASCII case? */
+static bool has_nocase(const char *hay, const char *needle)
+{
+    for (size_t n = strlen(needle); *hay; hay++)
+        if (strncasecmp(hay, needle, n) == 0)
+            return true;
+    return false;
+}
+
+static void fuzz_conditional(const char *text)
+{
+    char *copy = strdup(text);
+    FZ_CHECK(copy, "out of memory");
+    char *nl = strchr(copy, '\n');
+    const char *inm = "";
+    if (nl) {
+        *nl = '\0';
+        inm = nl + 1;
+    }
+    if (gv__accepts_gzip(copy))
+        FZ_CHECK(has_nocase(copy, "gzip") || strchr(copy, '*'), "gzip taken from \"%s\"", copy);
+    const char *etag = "\"0123456789abcdef0123-gz\"";
+    if (gv__etag_matches(inm, etag))
+        FZ_CHECK(strchr(inm, '*') || strstr(inm, etag), "\"%s\" matched %s", inm, etag);
+    FZ_CHECK(gv__etag_matches("*", etag) && gv__etag_matches(etag, etag) &&
+                 gv__etag_matches("W/\"0123456789abcdef0123-gz\"", etag),
+             "an entity tag does not match itself");
+    /* Plain tokens (no quote) before the tag in a list do not hide it. */
+    if (!strchr(inm, '"') && strlen(inm) < 4000) {
+        char list[4100];
+        snprintf(list, sizeof list, "%s, %s", inm, etag);
+        FZ_CHECK(gv__etag_matches(list, etag), "\"%s\" did not match %s", list, etag);
+    }
+    free(copy);
+}
+
 static void fuzz_origin(unsigned flags, const char *text)
 {
     char *copy = strdup(text);
@@ -342,7 +385,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     FZ_CHECK(s, "out of memory");
     memcpy(s, data + 1, size - 1);
     s[size - 1] = '\0'; /* text up to its first NUL, as C strings from lws are */
-    switch (data[0] % 7) {
+    switch (data[0] % 8) {
     case 0:
         fuzz_path(s);
         break;
@@ -363,9 +406,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     case 5:
         fuzz_seq(s);
         break;
-    default:
+    case 6:
         if (size >= 2)
             fuzz_origin(data[1], s + 1);
+        break;
+    default:
+        fuzz_conditional(s);
         break;
     }
     free(s);

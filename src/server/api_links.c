@@ -38,10 +38,10 @@
  *   the answer ready; http.c writes it
  *
  * A job's life: queued -> the worker's -> done -> back on the loop thread
- * (`back`), answered (http.c calls later_write) and freed. If the request's
- * connection closes first, http.c calls later_drop: a job that is back is
- * freed there, one still with the worker when it comes back. A revocation
- * takes effect, streams closed, even when nobody waits for the answer.
+ * (gv__later_back), answered (http.c calls later_write) and freed; if the
+ * request's connection closes first, it is freed when it comes back
+ * (gv__later). A revocation takes effect, streams closed, even when nobody
+ * waits for the answer.
  *
  * The worker starts with the first write; gv__links_stop (before the lws
  * context goes) lets it finish what is queued, so a revocation accepted is
@@ -76,7 +76,7 @@ static const char *const roles[] = {"chair",      "moderator", "secretariat",
 typedef enum job_op { JOB_ISSUE, JOB_REVOKE } job_op;
 
 typedef struct job {
-    gv__later later; /** first: http.c hands it back to later_write / later_drop */
+    gv__later later; /** first: http.c hands it back to later_write / later_free */
     struct job *next;
     job_op op;
     /* Set on the loop thread before the job is queued; read-only afterwards. */
@@ -91,10 +91,8 @@ typedef struct job {
     gv_error err;
     char token[GV_TOKEN_CHARS + 1]; /** issue: the new token */
     /* Loop thread only. */
-    struct lws *wsi; /** the request; NULL once its connection closed */
-    bool back;       /** returned from the worker */
-    int status;      /** the answer, once back */
-    char *body;      /** its JSON (malloc'd), NULL on ENOMEM */
+    int status; /** the answer, once back */
+    char *body; /** its JSON (malloc'd), NULL on ENOMEM */
 } job;
 
 struct gv__links_api {
@@ -291,19 +289,15 @@ static int later_write(gv__later *l, struct lws *wsi)
     int status = j->status;
     char *body = j->body;
     j->body = NULL;
-    job_free(j);
     if (!body)
         return gv__http_error(wsi, GV_ENOMEM, "out of memory writing the answer");
     return gv__http_respond(wsi, status, "application/json", body, strlen(body), NULL);
 }
 
-/* http.c: the connection closed before the answer was written. */
-static void later_drop(gv__later *l)
+/* gv__later: both the request and the worker let go. */
+static void later_free(gv__later *l)
 {
-    job *j = (job *)l;
-    j->wsi = NULL;
-    if (j->back)
-        job_free(j);
+    job_free((job *)l);
 }
 
 /* ---- links as JSON ------------------------------------------------------ */
@@ -533,19 +527,13 @@ void gv__links_poll(struct gv_server *s)
     pthread_mutex_unlock(&a->mu);
     for (job *j = list, *next; j; j = next) {
         next = j->next;
-        j->back = true;
         if (j->rc < 0)
             set_error(j, j->rc, j->err.msg);
         else if (j->op == JOB_ISSUE)
             finish_issue(s, a, j);
         else
             finish_revoke(s, a, j);
-        if (!j->wsi) { /* nobody waits for the answer */
-            job_free(j);
-            continue;
-        }
-        j->later.ready = true;
-        lws_callback_on_writable(j->wsi);
+        gv__later_back(&j->later); /* answered, or freed when nobody waits */
     }
 }
 
@@ -628,9 +616,8 @@ static int queue(struct lws *wsi, struct gv__links_api *a, job *j)
 {
     gv_error err;
     gv_error_clear(&err);
-    j->wsi = wsi;
     j->later.write = later_write;
-    j->later.drop = later_drop;
+    j->later.free = later_free;
     if (submit(a, j, &err) < 0) {
         job_free(j);
         return gv__http_error(wsi, err.code, err.msg);

@@ -15,10 +15,9 @@
  *   loop: done() marks the answer ready and asks for a writeable callback;
  *         write() answers with the bytes, Content-Disposition: attachment
  *
- * A record_job is owned by two parties on the loop thread: the job queue
- * (until done() runs: `back`) and the HTTP transaction (until write() or
- * drop(): `attached`). Whichever lets go last frees it. The job thread
- * touches only the request fields and the result.
+ * A record_job is held by the job queue until done() runs and by the HTTP
+ * transaction until its answer is written (gv__later says who frees it).
+ * The job thread touches only the request fields and the result.
  *
  * Who may download: the secretariat, the chair, the moderators and the
  * rapporteurs, as the people who answer for the record (docs/security.md);
@@ -57,10 +56,6 @@ typedef struct record_job {
     struct gv_server *srv;
     const format_info *fmt;
     char meeting[GV__ID_MAX + 1];
-    /* Loop thread only. */
-    struct lws *wsi; /** the request, while attached */
-    bool attached;   /** the transaction still waits for this job */
-    bool back;       /** done() ran: the job thread let go */
     /* Written by the job thread in run(), read on the loop after done(). */
     int rc;
     gv_error err;
@@ -89,23 +84,12 @@ static void job_run(gv__job *job)
 /* Loop thread: the job is back (run, or dropped at a stop). */
 static void job_done(gv__job *job)
 {
-    record_job *j = (record_job *)job;
-    j->back = true;
-    if (!j->attached) {
-        job_free(j);
-        return;
-    }
-    j->later.ready = true;
-    lws_callback_on_writable(j->wsi);
+    gv__later_back(&((record_job *)job)->later);
 }
 
-/* The HTTP transaction let go without an answer (its connection closed). */
-static void later_drop(gv__later *l)
+static void later_free(gv__later *l)
 {
-    record_job *j = (record_job *)((char *)l - offsetof(record_job, later));
-    j->attached = false;
-    if (j->back)
-        job_free(j);
+    job_free((record_job *)((char *)l - offsetof(record_job, later)));
 }
 
 /*
@@ -141,7 +125,6 @@ static void disposition(char *buf, size_t size, const char *meeting, const char 
 static int later_write(gv__later *l, struct lws *wsi)
 {
     record_job *j = (record_job *)((char *)l - offsetof(record_job, later));
-    j->attached = false;
     int rc;
     if (!j->job.ran) {
         rc = gv__http_error(wsi, GV_EBUSY, "the server is stopping: ask again once it is back");
@@ -159,7 +142,6 @@ static int later_write(gv__later *l, struct lws *wsi)
         j->out = NULL;
         rc = gv__http_respond(wsi, 200, j->fmt->ctype, out, j->len, h);
     }
-    job_free(j);
     return rc;
 }
 
@@ -226,12 +208,10 @@ int gv__api_record(struct lws *wsi, const char *meeting)
     j->job.run = job_run;
     j->job.done = job_done;
     j->later.write = later_write;
-    j->later.drop = later_drop;
+    j->later.free = later_free;
     j->srv = s;
     j->fmt = fmt;
     snprintf(j->meeting, sizeof j->meeting, "%s", meeting);
-    j->wsi = wsi;
-    j->attached = true;
     if (gv__jobs_submit(s, &j->job) < 0) {
         free(j);
         char *body = gv__error_json(NULL, GV_EBUSY,

@@ -58,10 +58,6 @@ typedef struct setup_job {
     char label[GV_LINK_FIELD_MAX + 1]; /** label of the link issued: who made the meeting */
     char *text;                        /** the definition's bytes */
     size_t len;
-    /* Loop thread only. */
-    struct lws *wsi;
-    bool attached; /** the transaction still waits for this job */
-    bool back;     /** done() ran: the job thread let go */
     /* Written by the job thread in run(), read on the loop after done(). */
     int status;   /** HTTP status of the answer */
     char *answer; /** its JSON body */
@@ -277,39 +273,24 @@ out:
 static void job_done(gv__job *job)
 {
     setup_job *j = (setup_job *)job;
-    j->back = true;
     if (j->created)
         gv__auth_refresh(j->srv); /* the new link works from its first click */
-    if (!j->attached) {
-        job_free(j);
-        return;
-    }
-    j->later.ready = true;
-    lws_callback_on_writable(j->wsi);
+    gv__later_back(&j->later);
 }
 
-static void later_drop(gv__later *l)
+static void later_free(gv__later *l)
 {
-    setup_job *j = (setup_job *)((char *)l - offsetof(setup_job, later));
-    j->attached = false;
-    if (j->back)
-        job_free(j);
+    job_free((setup_job *)((char *)l - offsetof(setup_job, later)));
 }
 
 static int later_write(gv__later *l, struct lws *wsi)
 {
     setup_job *j = (setup_job *)((char *)l - offsetof(setup_job, later));
-    j->attached = false;
-    int rc;
-    if (!j->job.ran || !j->answer) {
-        rc = gv__http_error(wsi, GV_EBUSY, "the server is stopping: nothing was created");
-    } else {
-        char *body = j->answer;
-        j->answer = NULL;
-        rc = gv__http_respond(wsi, j->status, "application/json", body, strlen(body), NULL);
-    }
-    job_free(j);
-    return rc;
+    if (!j->job.ran || !j->answer)
+        return gv__http_error(wsi, GV_EBUSY, "the server is stopping: nothing was created");
+    char *body = j->answer;
+    j->answer = NULL;
+    return gv__http_respond(wsi, j->status, "application/json", body, strlen(body), NULL);
 }
 
 /*
@@ -416,15 +397,13 @@ static int body_read(struct lws *wsi, char *body, size_t len)
     j->job.run = job_run;
     j->job.done = job_done;
     j->later.write = later_write;
-    j->later.drop = later_drop;
+    j->later.free = later_free;
     j->srv = s;
     j->text = body;
     j->len = len;
     j->dry_run = gv__query_arg(wsi, "dry_run", flag, sizeof flag) && strcmp(flag, "0") != 0;
     snprintf(j->label, sizeof j->label, "secretariat page of %.40s, by %.40s", g.meeting,
              g.subject);
-    j->wsi = wsi;
-    j->attached = true;
     if (gv__jobs_submit(s, &j->job) < 0) {
         job_free(j);
         char *answer_body = gv__error_json(NULL, GV_EBUSY,

@@ -575,10 +575,29 @@ int gv__http_read_body(struct lws *wsi, size_t max, bool keep,
     return 0;
 }
 
+void gv__later_back(gv__later *l)
+{
+    l->back = true;
+    if (l->wsi)
+        lws_callback_on_writable(l->wsi);
+    else
+        l->free(l);
+}
+
+/* The request lets go of l: answered, or its connection closed. */
+static void later_release(gv__later *l)
+{
+    l->wsi = NULL;
+    if (l->back)
+        l->free(l);
+}
+
 void gv__http_defer(struct lws *wsi, gv__later *l)
 {
     http_pss *pss = lws_wsi_user(wsi);
     pss->later = l;
+    l->wsi = wsi;
+    l->back = false;
     /* The wait is bounded by the job queue (GV__JOBS_WAITING_MAX), not a timer. */
     lws_set_timeout(wsi, NO_PENDING_TIMEOUT, 0);
 }
@@ -763,7 +782,7 @@ static void release(http_pss *pss)
     if (pss->later) {
         gv__later *l = pss->later;
         pss->later = NULL;
-        l->drop(l);
+        later_release(l);
     }
 }
 
@@ -876,10 +895,12 @@ int gv__http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *u
             return write_command_result(wsi, pss);
         if (pss->later) {
             gv__later *l = pss->later;
-            if (!l->ready)
+            if (!l->back)
                 return 0;
             pss->later = NULL;
-            return l->write(l, wsi);
+            int rc = l->write(l, wsi);
+            later_release(l);
+            return rc;
         }
         return write_owed(wsi, pss);
     case LWS_CALLBACK_HTTP_CONFIRM_UPGRADE:

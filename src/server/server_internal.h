@@ -482,21 +482,30 @@ int gv__http_read_body(struct lws *wsi, size_t max, bool keep,
 
 /*
  * A response made later, for work that runs off the loop thread (the job
- * thread: api_record.c, api_setup.c). The route hands it to gv__http_defer
- * and returns 0. When the answer is ready, its owner sets `ready` and calls
- * lws_callback_on_writable(wsi); http.c then calls write(l, wsi) on the
- * writeable callback, which answers with gv__http_respond. If the connection
- * closes first, http.c calls drop(l) instead. After write or drop, http.c
- * never touches l again; the owner frees it.
+ * thread: api_record.c, api_setup.c; the links writer: api_links.c). It is
+ * embedded in its owner's job, which two parties hold on the loop thread:
+ * the request, until its answer is written or its connection closes
+ * (`wsi` not NULL), and the worker, until the work came back (`back`).
+ * Whichever lets go last calls free(l), once.
+ *
+ *   route:  fills write and free, gv__http_defer(wsi, l), returns 0
+ *   worker: done, then on the loop thread gv__later_back(l)
+ *   http.c: on the writeable callback once back, write(l, wsi) answers with
+ *           gv__http_respond, then free(l); if the connection closes first,
+ *           free(l) when the worker is back, else the worker's return frees
  */
 typedef struct gv__later gv__later;
 struct gv__later {
-    bool ready;
     int (*write)(gv__later *l, struct lws *wsi);
-    void (*drop)(gv__later *l);
+    void (*free)(gv__later *l);
+    struct lws *wsi; /** the request; NULL once answered or gone (loop thread) */
+    bool back;       /** the worker let go (loop thread) */
 };
 /* Makes l the pending answer of the request on wsi (see gv__later). */
 void gv__http_defer(struct lws *wsi, gv__later *l);
+/* The worker let go of l (loop thread): its answer is written on the next
+ * writeable callback, or l is freed when the request went away. */
+void gv__later_back(gv__later *l);
 
 /* ---- the job thread (jobs.c) --------------------------------------------- */
 

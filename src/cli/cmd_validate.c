@@ -37,32 +37,23 @@ static void usage(FILE *out)
         "3 a file cannot be read\n");
 }
 
-static size_t list_size(const json_t *def, const char *key)
+/* One figure of a summary (gv_definition_summary). */
+static size_t figure(const json_t *sum, const char *key)
 {
-    return json_array_size(json_object_get(def, key));
-}
-
-static json_t *summary_json(const json_t *def)
-{
-    const json_t *mt = json_object_get(def, "meeting");
-    return json_pack("{s:O, s:O, s:I, s:I, s:I, s:I}", "id", json_object_get(mt, "id"), "title",
-                     json_object_get(mt, "title"), "people", (json_int_t)list_size(def, "people"),
-                     "agenda_items", (json_int_t)list_size(def, "agenda"), "guiding_questions",
-                     (json_int_t)list_size(def, "guiding_questions"), "documents",
-                     (json_int_t)list_size(def, "documents"));
+    return (size_t)json_integer_value(json_object_get(sum, key));
 }
 
 static void print_summary(const char *name, const json_t *def)
 {
-    const json_t *mt = json_object_get(def, "meeting");
-    size_t people = list_size(def, "people"), items = list_size(def, "agenda");
+    json_t *sum = gv_definition_summary(def);
+    size_t people = figure(sum, "people"), items = figure(sum, "agenda_items"),
+           questions = figure(sum, "guiding_questions"), docs = figure(sum, "documents");
     printf("%s: valid: \"%s\" (%s), %zu %s, %zu agenda %s, %zu guiding %s, %zu %s\n", name,
-           json_string_value(json_object_get(mt, "title")),
-           json_string_value(json_object_get(mt, "id")), people, people == 1 ? "person" : "people",
-           items, items == 1 ? "item" : "items", list_size(def, "guiding_questions"),
-           list_size(def, "guiding_questions") == 1 ? "question" : "questions",
-           list_size(def, "documents"),
-           list_size(def, "documents") == 1 ? "document" : "documents");
+           json_string_value(json_object_get(sum, "title")),
+           json_string_value(json_object_get(sum, "id")), people, people == 1 ? "person" : "people",
+           items, items == 1 ? "item" : "items", questions,
+           questions == 1 ? "question" : "questions", docs, docs == 1 ? "document" : "documents");
+    json_decref(sum);
 }
 
 /* Prints the --json report of one file; GV_ENOMEM when it cannot be built. */
@@ -81,7 +72,7 @@ static int print_json(const char *name, const json_t *def, const gv_diag_list *d
             rc = GV_ENOMEM;
     }
     if (rc == 0 && def &&
-        (json_object_set_new(report, "summary", summary_json(def)) < 0 ||
+        (json_object_set_new(report, "summary", gv_definition_summary(def)) < 0 ||
          json_object_set(report, "definition", (json_t *)def) < 0))
         rc = GV_ENOMEM;
     char *text = rc == 0 ? json_dumps(report, JSON_COMPACT | JSON_ENSURE_ASCII) : NULL;

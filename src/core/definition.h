@@ -78,6 +78,14 @@ typedef void (*gv_def_report_fn)(const gv_def_problem *p, void *ud);
 int gv_definition_check(const json_t *def, gv_zone_fn zone_exists, void *zone_ud,
                         gv_def_report_fn report, void *ud);
 
+/*
+ * What a valid definition holds, in a few figures, as `gavel validate --json`
+ * and the secretariat's page show it: {"id", "title", "people",
+ * "agenda_items", "guiding_questions", "documents"}. A new reference, or NULL
+ * when out of memory.
+ */
+json_t *gv_definition_summary(const json_t *def);
+
 /* One problem of a definition file, at a position in it. */
 typedef struct gv_diag {
     unsigned line;   /** 1-based; 0 when the problem has no position */

@@ -1080,3 +1080,18 @@ int gv_definition_check(const json_t *def, gv_zone_fn zone_exists, void *zone_ud
 {
     return gv__def_walk(def, zone_exists, zone_ud, NULL, report, ud);
 }
+
+static size_t list_size(const json_t *def, const char *key)
+{
+    return json_array_size(json_object_get(def, key));
+}
+
+json_t *gv_definition_summary(const json_t *def)
+{
+    const json_t *mt = json_object_get(def, "meeting");
+    return json_pack("{s:O, s:O, s:I, s:I, s:I, s:I}", "id", json_object_get(mt, "id"), "title",
+                     json_object_get(mt, "title"), "people", (json_int_t)list_size(def, "people"),
+                     "agenda_items", (json_int_t)list_size(def, "agenda"), "guiding_questions",
+                     (json_int_t)list_size(def, "guiding_questions"), "documents",
+                     (json_int_t)list_size(def, "documents"));
+}

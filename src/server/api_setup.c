@@ -73,22 +73,6 @@ static void job_free(setup_job *j)
 
 /* ---- the job (job thread) ----------------------------------------------- */
 
-static size_t list_size(const json_t *def, const char *key)
-{
-    return json_array_size(json_object_get(def, key));
-}
-
-/* What the page shows of a valid definition, as `gavel validate --json` says it. */
-static json_t *summary(const json_t *def)
-{
-    const json_t *mt = json_object_get(def, "meeting");
-    return json_pack("{s:O, s:O, s:I, s:I, s:I, s:I}", "id", json_object_get(mt, "id"), "title",
-                     json_object_get(mt, "title"), "people", (json_int_t)list_size(def, "people"),
-                     "agenda_items", (json_int_t)list_size(def, "agenda"), "guiding_questions",
-                     (json_int_t)list_size(def, "guiding_questions"), "documents",
-                     (json_int_t)list_size(def, "documents"));
-}
-
 /* Sets the answer to status and the JSON object o (taken). */
 static void answer(setup_job *j, int status, json_t *o)
 {
@@ -205,7 +189,7 @@ static void create(setup_job *j, const json_t *def)
     answer(j, 201,
            json_pack("{s:b, s:s, s:s, s:s, s:s, s:s, s:o}", "created", 1, "meeting", id, "link",
                      link, "join", join, "link_kind", person ? "person" : "role", "subject",
-                     person ? officer : OFFICER_ROLE, "summary", summary(def)));
+                     person ? officer : OFFICER_ROLE, "summary", gv_definition_summary(def)));
 out:
     gv_store_close(st);
     free(bytes);
@@ -256,7 +240,7 @@ static void job_run(gv__job *job)
     } else if (rc < 0) {
         answer_error(j, rc, err.msg, NULL);
     } else if (j->dry_run) {
-        answer(j, 200, json_pack("{s:b, s:o}", "valid", 1, "summary", summary(def)));
+        answer(j, 200, json_pack("{s:b, s:o}", "valid", 1, "summary", gv_definition_summary(def)));
     } else {
         create(j, def);
     }

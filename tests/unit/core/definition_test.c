@@ -955,10 +955,25 @@ static void names_map_to_their_enum(void **state)
     assert_int_equal(gv__name_index(gv_policy_names, GV_POLICY_COUNT, NULL), -1);
 }
 
+/* The figures `gavel validate` and the secretariat's page show. */
+static void summary_counts_what_is_defined(void **state)
+{
+    (void)state;
+    json_t *def = json_q(BASE);
+    json_t *sum = gv_definition_summary(def);
+    json_t *want = json_q("{'id': 'm-1', 'title': 'A panel', 'people': 4, 'agenda_items': 2,"
+                          " 'guiding_questions': 2, 'documents': 2}");
+    assert_true(json_equal(sum, want));
+    json_decref(want);
+    json_decref(sum);
+    json_decref(def);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(each_change_gives_one_problem),
+        cmocka_unit_test(summary_counts_what_is_defined),
         cmocka_unit_test(base_and_edge_values_are_valid),
         cmocka_unit_test(bounds_are_enforced_exactly),
         cmocka_unit_test(every_problem_is_reported),

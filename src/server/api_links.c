@@ -872,13 +872,10 @@ int gv__api_links(struct lws *wsi, const char *meeting, const char *tail)
     bool list = strcmp(tail, "links") == 0;
     bool post = lws_hdr_total_length(wsi, WSI_TOKEN_POST_URI) > 0;
     bool get = lws_hdr_total_length(wsi, WSI_TOKEN_GET_URI) > 0 || gv__http_is_head(wsi);
-    if (!post && !(list && get)) {
-        gv__header allow[] = {{"allow:", list ? "GET, POST" : "POST"}, {NULL, NULL}};
-        char *j = gv__error_json(NULL, GV_EINVAL,
-                                 list ? "list the links with GET, issue one with POST"
-                                      : "revoke a link with POST");
-        return j ? gv__http_respond(wsi, 405, "application/json", j, strlen(j), allow) : -1;
-    }
+    if (!post && !(list && get))
+        return gv__http_wrong_method(wsi, list ? "GET, POST" : "POST",
+                                     list ? "list the links with GET, issue one with POST"
+                                          : "revoke a link with POST");
     if (!post)
         return route_list(wsi, meeting);
     /* A page of another site may not change links with the cookie (as for

@@ -168,11 +168,8 @@ int gv__api_record(struct lws *wsi, const char *meeting)
     struct gv_server *s = lws_context_user(lws_get_context(wsi));
     gv_error err;
     gv_error_clear(&err);
-    if (lws_hdr_total_length(wsi, WSI_TOKEN_GET_URI) <= 0) {
-        char *j = gv__error_json(NULL, GV_EINVAL, "use GET on the record");
-        gv__header allow[] = {{"allow:", "GET"}, {NULL, NULL}};
-        return j ? gv__http_respond(wsi, 405, "application/json", j, strlen(j), allow) : -1;
-    }
+    if (lws_hdr_total_length(wsi, WSI_TOKEN_GET_URI) <= 0)
+        return gv__http_wrong_method(wsi, "GET", "use GET on the record");
     char name[16] = "";
     const format_info *fmt = NULL;
     gv__query_arg(wsi, "format", name, sizeof name);

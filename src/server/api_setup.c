@@ -407,11 +407,8 @@ int gv__api_setup(struct lws *wsi)
     struct gv_server *s = lws_context_user(lws_get_context(wsi));
     gv_error err;
     gv_error_clear(&err);
-    if (lws_hdr_total_length(wsi, WSI_TOKEN_POST_URI) <= 0) {
-        char *j = gv__error_json(NULL, GV_EINVAL, "send the definition with POST");
-        gv__header allow[] = {{"allow:", "POST"}, {NULL, NULL}};
-        return j ? gv__http_respond(wsi, 405, "application/json", j, strlen(j), allow) : -1;
-    }
+    if (lws_hdr_total_length(wsi, WSI_TOKEN_POST_URI) <= 0)
+        return gv__http_wrong_method(wsi, "POST", "send the definition with POST");
     /* A page of another site may not load definitions with a cookie
      * (docs/security.md, "Origin"): refused unread. */
     if (gv__origin_check(s, wsi, &err) < 0)

@@ -536,6 +536,13 @@ int gv__http_error(struct lws *wsi, int code, const char *msg)
     return respond_error(wsi, lws_wsi_user(wsi), code, msg);
 }
 
+int gv__http_wrong_method(struct lws *wsi, const char *allow, const char *msg)
+{
+    header h[] = {{"allow:", allow}, {NULL, NULL}};
+    char *j = gv__error_json(NULL, GV_EINVAL, msg);
+    return j ? respond(wsi, lws_wsi_user(wsi), 405, "application/json", j, strlen(j), h) : -1;
+}
+
 int gv__http_refuse(struct lws *wsi, int code, const char *msg)
 {
     return respond_close(wsi, gv__http_status(code), code, msg);
@@ -632,13 +639,10 @@ static int route(struct lws *wsi, http_pss *pss, const char *path)
             return respond_error(wsi, pss, GV_ENOTFOUND,
                                  "no such resource: see docs/protocol.md for the routes");
         bool want_post = strcmp(tail, "commands") == 0;
-        if ((want_post && !post) || (!want_post && !get)) {
-            header allow[] = {{"allow:", want_post ? "POST" : "GET"}, {NULL, NULL}};
-            char *j =
-                gv__error_json(NULL, GV_EINVAL,
-                               want_post ? "send commands with POST" : "use GET on this resource");
-            return j ? respond(wsi, pss, 405, "application/json", j, strlen(j), allow) : -1;
-        }
+        if ((want_post && !post) || (!want_post && !get))
+            return gv__http_wrong_method(wsi, want_post ? "POST" : "GET",
+                                         want_post ? "send commands with POST"
+                                                   : "use GET on this resource");
         if (strcmp(tail, "ws") == 0)
             return respond_error(wsi, pss, GV_EINVAL,
                                  "this resource is a WebSocket: connect with the gavel.v1 "

@@ -46,6 +46,7 @@ static const char usage_text[] =
     "  --tls-cert FILE --tls-key FILE   serve HTTPS with this PEM certificate and key\n"
     "  --max-message-bytes N       largest command or message (default 16384)\n"
     "  --commands-per-second N     per connection (default 10), --command-burst N (30)\n"
+    "  --no-web-setup              refuse to create meetings from the secretariat's page\n"
     "  --max-streams N             WebSocket and SSE streams in all (default 20000; kept\n"
     "                              below the files the process may open)\n"
     "  --max-streams-per-addr N    WebSocket and SSE streams per address (default 256)\n"
@@ -188,6 +189,7 @@ int gv_cli_serve(int argc, char **argv)
         O_CPS,
         O_BURST,
         O_STREAMS,
+        O_NO_SETUP,
         O_PERADDR,
         O_IDLE,
         O_LAG,
@@ -203,6 +205,7 @@ int gv_cli_serve(int argc, char **argv)
                                          {"commands-per-second", required_argument, 0, O_CPS},
                                          {"command-burst", required_argument, 0, O_BURST},
                                          {"max-streams", required_argument, 0, O_STREAMS},
+                                         {"no-web-setup", no_argument, 0, O_NO_SETUP},
                                          {"max-streams-per-addr", required_argument, 0, O_PERADDR},
                                          {"idle-timeout", required_argument, 0, O_IDLE},
                                          {"max-lag-events", required_argument, 0, O_LAG},
@@ -253,6 +256,9 @@ int gv_cli_serve(int argc, char **argv)
             if (parse_count("--command-burst", optarg, 100000, &v) < 0)
                 return GV_EXIT_USAGE;
             cfg.command_burst = (unsigned)v;
+            break;
+        case O_NO_SETUP:
+            cfg.no_web_setup = true;
             break;
         case O_STREAMS:
             if (parse_count("--max-streams", optarg, 10000000, &v) < 0)

@@ -409,6 +409,10 @@ int gv__api_setup(struct lws *wsi)
     gv_error_clear(&err);
     if (lws_hdr_total_length(wsi, WSI_TOKEN_POST_URI) <= 0)
         return gv__http_wrong_method(wsi, "POST", "send the definition with POST");
+    if (s->cfg.no_web_setup)
+        return gv__http_refuse(wsi, GV_EPERM,
+                               "this server does not create meetings from the web: ask its "
+                               "operator (gavel init)");
     /* A page of another site may not load definitions with a cookie
      * (docs/security.md, "Origin"): refused unread. */
     if (gv__origin_check(s, wsi, &err) < 0)

@@ -53,7 +53,8 @@ typedef struct gv_server_config {
     /** Whether a time zone exists (a gv_zone_fn, core/definition.h) for
      * definitions loaded over HTTP; NULL checks the zone's spelling only. */
     bool (*zone_exists)(const char *name, void *ud);
-    void *zone_ud; /** second argument of zone_exists */
+    void *zone_ud;     /** second argument of zone_exists */
+    bool no_web_setup; /** refuse to create meetings from the secretariat's page (403) */
 } gv_server_config;
 
 /* Fills c with the defaults (see docs/protocol.md, "Limits"). */

@@ -20,6 +20,12 @@ static int setup(void **state)
     return tc_fixture_setup(state, "setup", NULL);
 }
 
+static int setup_no_web(void **state)
+{
+    const char *extra[] = {"--no-web-setup", NULL};
+    return tc_fixture_setup(state, "setup", extra);
+}
+
 static const char good_yaml[] = "# A small meeting loaded from the secretariat's page.\n"
                                 "meeting:\n"
                                 "  id: %s\n"
@@ -397,6 +403,31 @@ static void test_limits(void **state)
     tc_response_free(&r);
 }
 
+/* gavel serve --no-web-setup: the secretariat's page may not create meetings. */
+static void test_switched_off(void **state)
+{
+    fixture *f = *state;
+    char *def = definition("off-panel", "secretariat", "participant");
+    tc_response r;
+    const char *token = tc_role_token(&f->srv, "secretariat");
+    const char *paths[] = {"/api/v1/meetings", "/api/v1/meetings?dry_run=1"};
+    for (int i = 0; i < 2; i++) {
+        assert_int_equal(post_as(f->srv.port, paths[i], token, def, &r), 403);
+        json_t *j = tc_json(&r);
+        assert_non_null(strstr(str(j, "message"), "does not create meetings from the web"));
+        json_decref(j);
+        tc_response_free(&r);
+    }
+    free(def);
+    /* Nothing was created; the rest of the server serves as before. */
+    char *out = NULL;
+    const char *args[] = {"state", "--db", f->db, "--meeting", "off-panel", NULL};
+    assert_int_not_equal(tc_gavel(&out, args), 0);
+    free(out);
+    assert_int_equal(tc_get(f->srv.port, "/api/v1/meetings/test-panel/snapshot", token, &r), 200);
+    tc_response_free(&r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -405,6 +436,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_creates_the_meeting, setup, tc_fixture_teardown),
         cmocka_unit_test_setup_teardown(test_who_may_create, setup, tc_fixture_teardown),
         cmocka_unit_test_setup_teardown(test_limits, setup, tc_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_switched_off, setup_no_web, tc_fixture_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -23,6 +23,36 @@ foreach(script ${GV_INTEGRATION_TESTS})
     ENVIRONMENT "GAVEL=$<TARGET_FILE:gavel>;GV_SOURCE_DIR=${CMAKE_SOURCE_DIR}")
 endforeach()
 
+# Crash tests (tests/crash/README.md): every tests/crash/<name>_test.c is a
+# cmocka program built like a unit test, every tests/crash/*.sh a script run
+# like an integration test. They kill servers, fill disks and mount tmpfs
+# folders; one that cannot (no permission to mount) exits 77 and is reported
+# as skipped, never as passed.
+set(GV_CRASH_SKIP 77)
+file(GLOB GV_CRASH_PROGRAMS CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/tests/crash/*_test.c)
+foreach(src ${GV_CRASH_PROGRAMS})
+  get_filename_component(name ${src} NAME_WE)
+  string(REGEX REPLACE "_test$" "" test_name ${name})
+  add_executable(crash_${name} ${src})
+  target_include_directories(crash_${name} PRIVATE ${CMAKE_SOURCE_DIR}/tests/unit
+    ${CMAKE_SOURCE_DIR}/tests/crash)
+  target_link_libraries(crash_${name} PRIVATE gv_cli PkgConfig::CMOCKA)
+  target_compile_definitions(crash_${name} PRIVATE
+    GV_SOURCE_DIR="${CMAKE_SOURCE_DIR}" GV_BINARY="$<TARGET_FILE:gavel>"
+    GV_CRASH_SKIP=${GV_CRASH_SKIP})
+  add_test(NAME crash/${test_name} COMMAND crash_${name})
+  set_tests_properties(crash/${test_name} PROPERTIES LABELS crash TIMEOUT 600
+    SKIP_RETURN_CODE ${GV_CRASH_SKIP})
+endforeach()
+file(GLOB GV_CRASH_SCRIPTS CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/tests/crash/*.sh)
+foreach(script ${GV_CRASH_SCRIPTS})
+  get_filename_component(name ${script} NAME_WE)
+  add_test(NAME crash/${name} COMMAND bash ${script})
+  set_tests_properties(crash/${name} PROPERTIES LABELS crash TIMEOUT 600
+    SKIP_RETURN_CODE ${GV_CRASH_SKIP}
+    ENVIRONMENT "GAVEL=$<TARGET_FILE:gavel>;GV_SOURCE_DIR=${CMAKE_SOURCE_DIR};GV_CRASH_SKIP=${GV_CRASH_SKIP}")
+endforeach()
+
 # Fuzz targets: every tests/fuzz/<name>_fuzz.c is a libFuzzer program (clang,
 # -DGV_FUZZ=ON), run by `make fuzz` on its corpus tests/fuzz/corpus/<name>/
 # with the dictionary tests/fuzz/<name>.dict when present.

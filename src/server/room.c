@@ -404,6 +404,13 @@ void gv__room_committed(struct gv_server *s, gv__room *r, gv__client *c, json_t 
     c->in_flight--;
     gv__histogram_observe(&s->metrics.commit_latency, now_us - submitted_us);
     if (rc < 0) {
+        /* Submitted before an earlier batch failed, this one finds the log
+         * short of the seqs it follows (GV_ESTATE): it was not stored because
+         * of that failure, which is no conflict of the meeting's; send again. */
+        if (r->broken && rc == GV_ESTATE) {
+            rc = GV_EBUSY;
+            msg = "a command before it failed to be stored a moment ago; send it again";
+        }
         r->broken = true;
         char text[GV_ERROR_MSG_MAX + 64];
         snprintf(text, sizeof text, "the command could not be stored: %s", msg ? msg : "");

@@ -22,16 +22,28 @@
  * events are covered by the hash chain (store.c), which SQLite does not
  * check. All statements are prepared once at open, so a damaged schema is
  * found there, and reused (sqlite3_reset after each use).
+ *
+ * Read-only media: a WAL database needs its -wal and -shm files beside it,
+ * and SQLite creates them on open. In a folder that cannot be written (a
+ * read-only file system, a read-only bind mount) a read-only open of a file
+ * closed cleanly (no -wal, or an empty one) therefore uses SQLite's
+ * `immutable` mode, safe because no writer can work there either; a -wal
+ * holding commits with no -shm cannot be read there, and open says what to
+ * do. A writable open first checks that the file and the folder can be
+ * written (check_writable), so `gavel serve` or `apply` on such a database
+ * fail at once with a message that says so, not at their first write.
  */
 #include "store/store_internal.h"
 
 #include <errno.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 /* 'Gvl1' in the file header: a Gavel event store. */
 #define GV_SQLITE_APPLICATION_ID  0x47766c31
@@ -147,6 +159,12 @@ static int sq_error(gv__engine_impl *e, int rc, const char *doing, gv_error *err
                             "database %s cannot be written (while %s: %s); check the file's and "
                             "its folder's permissions",
                             path, doing, msg);
+    case SQLITE_CANTOPEN:
+        return gv_error_set(err, GV_EIO,
+                            "cannot open database %s or the -wal and -shm files SQLite keeps "
+                            "beside it (%s, while %s%s%s): check that the file and its folder "
+                            "exist and can be read, and written by commands that change it",
+                            path, msg, doing, sys ? ": " : "", sys ? strerror(sys) : "");
     case SQLITE_TOOBIG:
         return gv_error_set(err, GV_ELIMIT, "too large for database %s while %s (%s)", path, doing,
                             msg);
@@ -331,6 +349,102 @@ static void sq_close(gv__engine_impl *e)
     free(e);
 }
 
+/* The folder of path (".", when path has no slash) into dir. */
+static void folder_of(const char *path, char *dir, size_t size)
+{
+    const char *slash = strrchr(path, '/');
+    if (!slash)
+        snprintf(dir, size, ".");
+    else if (slash == path)
+        snprintf(dir, size, "/");
+    else
+        snprintf(dir, size, "%.*s", (int)(slash - path), path);
+}
+
+/* The size of path + suffix (-wal, -shm), -1 when there is no such file. */
+static long long side_file_bytes(const char *path, const char *suffix)
+{
+    char side[PATH_MAX];
+    struct stat sb;
+    if (snprintf(side, sizeof side, "%s%s", path, suffix) >= (int)sizeof side)
+        return -1;
+    return stat(side, &sb) == 0 ? (long long)sb.st_size : -1;
+}
+
+/* Whether path + suffix exists and this process may write it. */
+static bool side_file_writable(const char *path, const char *suffix)
+{
+    char side[PATH_MAX];
+    if (snprintf(side, sizeof side, "%s%s", path, suffix) >= (int)sizeof side)
+        return false;
+    return access(side, W_OK) == 0;
+}
+
+/*
+ * For a writable open: the file (when it exists) and the folder, where SQLite
+ * makes the -wal and -shm files, must be writable; the folder need not be
+ * when both of those exist and are writable. GV_EIO saying what cannot be
+ * written and what reads it anyway.
+ */
+static int check_writable(const char *path, bool exists, gv_error *err)
+{
+    char dir[PATH_MAX];
+    folder_of(path, dir, sizeof dir);
+    const char *what = NULL;
+    int why = 0;
+    if (exists && access(path, W_OK) != 0) {
+        what = "the file";
+        why = errno;
+    } else if (access(dir, W_OK) != 0 &&
+               !(side_file_writable(path, "-wal") && side_file_writable(path, "-shm"))) {
+        what = "its folder, where SQLite keeps the -wal and -shm files";
+        why = errno;
+    }
+    if (!what)
+        return 0;
+    return gv_error_set(err, GV_EIO,
+                        "database %s cannot be written (%s: %s), and this command changes it. "
+                        "Make it writable (remount the disk read-write, or fix the "
+                        "permissions), or use a command that only reads it (`gavel log`, "
+                        "`verify`, `state`, `report`)",
+                        path, what, strerror(why));
+}
+
+/*
+ * For a read-only open where SQLite cannot create the -shm file: a database
+ * closed cleanly is opened `immutable` (*uri filled, returns 0); one whose
+ * -wal holds commits cannot be read there (GV_EIO saying what to do).
+ * Returns 0 with *uri empty when a plain open works.
+ */
+static int read_only_media(const char *path, char *uri, size_t size, gv_error *err)
+{
+    char dir[PATH_MAX];
+    uri[0] = '\0';
+    folder_of(path, dir, sizeof dir);
+    if (access(dir, W_OK) == 0 || side_file_bytes(path, "-shm") >= 0)
+        return 0; /* SQLite makes the -shm, or reads the one there */
+    if (side_file_bytes(path, "-wal") > 0)
+        return gv_error_set(err, GV_EIO,
+                            "database %s was not closed cleanly: %s-wal holds changes not yet "
+                            "copied into it, and SQLite needs to write a -shm file beside them "
+                            "to read them, which this read-only folder does not allow. Make the "
+                            "folder writable, or copy %s and %s-wal together to a writable "
+                            "folder and open the copy",
+                            path, path, path, path);
+    /* file:PATH?immutable=1, the path percent-encoded where a URI needs it. */
+    size_t n = (size_t)snprintf(uri, size, "file:");
+    for (const unsigned char *p = (const unsigned char *)path; *p && n + 4 < size; p++) {
+        if ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ||
+            strchr("/-._~", *p))
+            uri[n++] = (char)*p;
+        else
+            n += (size_t)snprintf(uri + n, size - n, "%%%02X", *p);
+    }
+    if (snprintf(uri + n, size - n, "?immutable=1") >= (int)(size - n))
+        return gv_error_set(err, GV_EINVAL, "the path of database %.200s is too long", path);
+    return 0;
+}
+
 static gv__engine_impl *sq_open(const char *path, unsigned flags, gv_error *err)
 {
     gv__engine_impl *e = calloc(1, sizeof *e);
@@ -342,7 +456,8 @@ static gv__engine_impl *sq_open(const char *path, unsigned flags, gv_error *err)
         gv_error_set(err, GV_ENOMEM, "out of memory opening %.200s", path);
         goto fail;
     }
-    if (stat(path, &sb) != 0) {
+    bool exists = stat(path, &sb) == 0;
+    if (!exists) {
         if (errno != ENOENT || !(flags & GV_STORE_CREATE)) {
             if (errno == ENOENT)
                 gv_error_set(err, GV_ENOTFOUND,
@@ -359,11 +474,19 @@ static gv__engine_impl *sq_open(const char *path, unsigned flags, gv_error *err)
                      path);
         goto fail;
     }
-    if (flags & GV_STORE_READONLY)
+    char uri[3 * PATH_MAX + 32] = "";
+    if (flags & GV_STORE_READONLY) {
         oflags |= SQLITE_OPEN_READONLY;
-    else
+        if (read_only_media(path, uri, sizeof uri, err))
+            goto fail;
+        if (uri[0])
+            oflags |= SQLITE_OPEN_URI;
+    } else {
         oflags |= SQLITE_OPEN_READWRITE | ((flags & GV_STORE_CREATE) ? SQLITE_OPEN_CREATE : 0);
-    rc = sqlite3_open_v2(path, &e->db, oflags, NULL);
+        if (check_writable(path, exists, err))
+            goto fail;
+    }
+    rc = sqlite3_open_v2(uri[0] ? uri : path, &e->db, oflags, NULL);
     if (rc != SQLITE_OK) {
         sq_error(e, rc, "opening the file", err);
         goto fail;

@@ -13,7 +13,7 @@ skip=${GV_CRASH_SKIP:-77}
 mnt=$work/tmpfs
 mkdir "$mnt"
 if ! mount -t tmpfs -o size=8m,mode=0755 gavel-crash "$mnt" 2>"$work/mount.err"; then
-  echo "SKIP: full_disk_apply needs to mount a small tmpfs and cannot ($(cat "$work/mount.err")); run it as root or with CAP_SYS_ADMIN"
+  echo "SKIP: full_disk_apply needs to mount a small tmpfs and cannot ($(tr -s "\n" " " <"$work/mount.err")); run it as root or with CAP_SYS_ADMIN"
   exit "$skip"
 fi
 trap 'umount "$mnt" 2>/dev/null || umount -l "$mnt"; rm -rf "$work"' EXIT

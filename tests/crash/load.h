@@ -269,9 +269,11 @@ static TC_UNUSED void cl_answer(cl_load *l, const json_t *j)
         const char *msg = json_string_value(json_object_get(j, "message"));
         c->state = CL_REFUSED;
         snprintf(c->code, sizeof c->code, "%s", code ? code : "?");
-        if (!code || !cl_code_allowed(l, code))
+        if (!code || !cl_code_allowed(l, code)) {
             fail_msg("%s's %s (command %lld) was refused with %s: %s", s->person, c->type,
                      (long long)id, code ? code : "no code", msg ? msg : "no message");
+            return;
+        }
         /* A conflict is the meeting's answer (already voted, not waiting...);
          * a command that storage did not take must say so with its own code. */
         if (strcmp(code, "conflict") == 0 && msg && strstr(msg, "could not be stored"))
@@ -297,7 +299,8 @@ static TC_UNUSED int cl_next(cl_load *l, int si, char *body, size_t size)
     int n_plays = 0;
     while (n_plays < 6 && s->plays[n_plays])
         n_plays++;
-    const char *play = s->plays[s->turn++ % n_plays];
+    assert_true(n_plays > 0);
+    const char *play = s->plays[s->turn++ % (n_plays ? n_plays : 1)];
     if (l->n_cmds == l->cap_cmds) {
         l->cap_cmds = l->cap_cmds ? l->cap_cmds * 2 : 4096;
         l->cmds = realloc(l->cmds, l->cap_cmds * sizeof *l->cmds);
@@ -430,8 +433,10 @@ static TC_UNUSED int cl_ws_read(cl_load *l, int si, int wait_ms)
     for (int first = 1;; first = 0) {
         char *m = NULL;
         int op = tc_ws_recv(&s->ws, first ? wait_ms : 0, &m, NULL);
-        if (op == -1)
+        if (op == -1) {
+            free(m);
             return 1;
+        }
         if (op == 0 || op == TC_WS_CLOSE) {
             free(m);
             s->open = false;

@@ -129,6 +129,7 @@ static void expect_gavel(int want, const char *says, const char *const *args)
 {
     char *out = NULL;
     int rc = cl_run(&out, args, 20000);
+    assert_non_null(out);
     if (rc != want || (says && !strstr(out, says)))
         fail_msg("gavel %s exited %d (expected %d%s%s%s):\n%s", args[0], rc, want,
                  says ? ", saying \"" : "", says ? says : "", says ? "\"" : "", out);

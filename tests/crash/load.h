@@ -85,6 +85,14 @@ typedef struct cl_load {
     const char *io_says;
     int text_bytes; /** pad texts of notes to this length (questions to 500) */
     int pace_ms;    /** a sender sends at most one command this often (0: no pacing) */
+    /** WebSockets open with ?since= this seq (no snapshot) when > 0 */
+    int64_t since;
+    /** most questions asked over the whole run (a meeting takes 10,000);
+     * past it, an ask becomes a request for the floor */
+    int max_asks;
+    int asks;
+    /** most commands sent in one round (0: no limit) */
+    int max_sent;
     /** questions awaiting approval, and those visible (take votes) */
     int64_t pending[CL_MAX_QUESTION], visible[CL_MAX_QUESTION];
     int n_pending, n_visible;
@@ -157,11 +165,15 @@ static TC_UNUSED const char *cl_token(const cl_load *l, const char *role)
 }
 
 /* The path of a sender's stream or commands, with ?as= for shared role links. */
-static TC_UNUSED void cl_path(const cl_sender *s, const char *what, char *out, size_t size)
+static TC_UNUSED void cl_path(const cl_sender *s, const char *what, int64_t since, char *out,
+                              size_t size)
 {
     bool shared = strcmp(s->role, "participant") == 0 || strcmp(s->role, "panelist") == 0;
-    snprintf(out, size, "/api/v1/meetings/" CL_MEETING "/%s%s%s", what, shared ? "?as=" : "",
-             shared ? s->person : "");
+    int n = snprintf(out, size, "/api/v1/meetings/" CL_MEETING "/%s", what);
+    if (since > 0)
+        n += snprintf(out + n, size - (size_t)n, "?since=%lld", (long long)since);
+    if (shared)
+        snprintf(out + n, size - (size_t)n, "%sas=%s", since > 0 ? "&" : "?", s->person);
 }
 
 /* Opens every WebSocket sender and reads up to its snapshot. */
@@ -180,12 +192,14 @@ static TC_UNUSED void cl_open(cl_load *l)
             continue;
         char extra[128], path[160];
         snprintf(extra, sizeof extra, "Authorization: Bearer %s\r\n", cl_token(l, s->role));
-        cl_path(s, "ws", path, sizeof path);
+        cl_path(s, "ws", l->since, path, sizeof path);
         assert_int_equal(tc_ws_open(&s->ws, l->port, path, extra, NULL), 101);
-        json_t *snap = tc_ws_until(&s->ws, "snapshot", 10000, NULL, NULL);
-        if (!snap)
-            fail_msg("%s: no snapshot on the WebSocket", s->person);
-        json_decref(snap);
+        /* With ?since= the stream starts after hello; else with the snapshot. */
+        const char *first = l->since > 0 ? "hello" : "snapshot";
+        json_t *j = tc_ws_until(&s->ws, first, 10000, NULL, NULL);
+        if (!j)
+            fail_msg("%s: no %s on the WebSocket", s->person, first);
+        json_decref(j);
     }
 }
 
@@ -320,6 +334,9 @@ static TC_UNUSED int cl_next(cl_load *l, int si, char *body, size_t size)
         play = "floor";
     if (strcmp(play, "approve") == 0 && l->n_pending == 0)
         play = "next";
+    if (strcmp(play, "ask") == 0 && l->max_asks && l->asks >= l->max_asks)
+        play = "floor";
+    l->asks += strcmp(play, "ask") == 0;
     if (strcmp(play, "ask") == 0 || strcmp(play, "note") == 0) {
         /* "<person>-<id>", then padding up to the wanted size (questions <= 500). */
         int want =
@@ -381,7 +398,7 @@ static TC_UNUSED bool cl_post(cl_load *l, int si)
         return false;
     }
     int id = cl_next(l, si, body, sizeof body);
-    cl_path(s, "commands", path, sizeof path);
+    cl_path(s, "commands", 0, path, sizeof path);
     int n = snprintf(req, sizeof req,
                      "POST %s HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nConnection: close\r\n"
                      "Authorization: Bearer %s\r\nContent-Type: application/json\r\n"
@@ -474,7 +491,7 @@ static TC_UNUSED int cl_pump(cl_load *l, int wait_ms)
     int64_t now = tc_now_ms();
     for (int i = 0; i < l->n_senders; i++) {
         cl_sender *s = &l->s[i];
-        if (!s->open)
+        if (!s->open || (l->max_sent && l->sent >= l->max_sent))
             continue;
         if (s->http) {
             if (s->post.fd < 0 && now >= s->next_send_ms) {
@@ -482,7 +499,8 @@ static TC_UNUSED int cl_pump(cl_load *l, int wait_ms)
                 s->next_send_ms = now + l->pace_ms;
             }
         } else {
-            while (s->in_flight < CL_WINDOW && now >= s->next_send_ms) {
+            while (s->in_flight < CL_WINDOW && now >= s->next_send_ms &&
+                   (!l->max_sent || l->sent < l->max_sent)) {
                 s->next_send_ms = now + l->pace_ms;
                 cl_next(l, i, body, sizeof body);
                 if (tc_ws_send(&s->ws, body) < 0) {
@@ -602,6 +620,7 @@ typedef struct cl_event {
 typedef struct cl_log {
     cl_event *ev; /** by seq; ev[0] unused */
     int64_t n;    /** head seq */
+    size_t cap;   /** entries allocated */
 } cl_log;
 
 static TC_UNUSED int cl_on_event(void *ud, const gv_stored_event *ev)
@@ -609,9 +628,16 @@ static TC_UNUSED int cl_on_event(void *ud, const gv_stored_event *ev)
     cl_log *g = ud;
     json_error_t jerr;
     json_t *j = json_loadb((const char *)ev->bytes, ev->len, 0, &jerr);
-    if (!j || ev->seq != g->n + 1)
+    if (!j || ev->seq != g->n + 1) {
+        json_decref(j);
         return GV_ECORRUPT;
-    g->ev = realloc(g->ev, (size_t)(ev->seq + 1) * sizeof *g->ev);
+    }
+    if ((size_t)ev->seq >= g->cap) {
+        g->cap = g->cap ? g->cap * 2 : 4096;
+        g->ev = realloc(g->ev, g->cap * sizeof *g->ev);
+        if (!g->ev)
+            return GV_ENOMEM;
+    }
     cl_event *e = &g->ev[ev->seq];
     memset(e, 0, sizeof *e);
     snprintf(e->type, sizeof e->type, "%s", json_string_value(json_object_get(j, "type")));
@@ -632,7 +658,6 @@ static TC_UNUSED void cl_log_read(const char *db, cl_log *g)
     gv_error err;
     gv_error_clear(&err);
     memset(g, 0, sizeof *g);
-    g->ev = calloc(1, sizeof *g->ev);
     gv_store *st = gv_store_open(db, GV_STORE_READONLY, &err);
     if (!st)
         fail_msg("the database cannot be opened: %s", err.msg);

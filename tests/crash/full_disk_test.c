@@ -30,16 +30,7 @@ static const char *const server_args[] = {"--meeting", "test-panel",      "--com
                                           "100000",    "--command-burst", "100000",
                                           NULL};
 
-typedef struct disk {
-    char dir[128]; /** temporary folder */
-    char mnt[160]; /** dir/tmpfs, the mount */
-    char db[200];  /** mnt/gavel.db */
-    char wal[210], shm[210];
-    char filler[200];
-    bool mounted;
-    tc_server srv;
-    cl_load load;
-} disk;
+typedef cl_disk disk;
 
 static long long free_bytes(const char *path)
 {
@@ -47,49 +38,9 @@ static long long free_bytes(const char *path)
     return statvfs(path, &v) == 0 ? (long long)v.f_bavail * (long long)v.f_bsize : -1;
 }
 
-static int mount_tmpfs(const char *where, int kib, bool remount)
-{
-    char opts[64];
-    snprintf(opts, sizeof opts, "size=%dk,mode=0755", kib);
-    return mount("gavel-crash", where, "tmpfs", remount ? MS_REMOUNT : 0, opts);
-}
-
 static int setup(void **state)
 {
-    disk *d = calloc(1, sizeof *d);
-    tc_tempdir(d->dir, sizeof d->dir, "crash-disk");
-    snprintf(d->mnt, sizeof d->mnt, "%s/tmpfs", d->dir);
-    snprintf(d->db, sizeof d->db, "%s/gavel.db", d->mnt);
-    snprintf(d->filler, sizeof d->filler, "%s/filler", d->mnt);
-    snprintf(d->wal, sizeof d->wal, "%s-wal", d->db);
-    snprintf(d->shm, sizeof d->shm, "%s-shm", d->db);
-    if (mkdir(d->mnt, 0755) < 0 || mount_tmpfs(d->mnt, TMPFS_KIB, false) < 0) {
-        fprintf(stderr, "could not set up %s: %s\n", d->mnt, strerror(errno));
-        return tc_setup_failed(d, d->dir);
-    }
-    d->mounted = true;
-    if (tc_make_db(d->db) < 0) {
-        umount2(d->mnt, MNT_DETACH);
-        return tc_setup_failed(d, d->dir);
-    }
-    *state = d;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    disk *d = *state;
-    if (d->srv.pid)
-        tc_server_stop(&d->srv, SIGKILL);
-    cl_free(&d->load);
-    if (d->mounted && umount2(d->mnt, 0) < 0 && umount2(d->mnt, MNT_DETACH) < 0)
-        fprintf(stderr, "could not unmount %s: %s\n", d->mnt, strerror(errno));
-    char cmd[300];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", d->dir);
-    if (system(cmd) != 0)
-        fprintf(stderr, "could not remove %s\n", d->dir);
-    free(d);
-    return 0;
+    return cl_disk_setup(state, "crash-disk", TMPFS_KIB);
 }
 
 /* Writes a filler file that leaves about keep_kb free; returns its size. */
@@ -260,7 +211,7 @@ static void test_full_disk_then_space(void **state)
     load_until_full(d, "second fill");
     check_log(d, "while full", &head);
     check_reads(d, head);
-    assert_int_equal(mount_tmpfs(d->mnt, 4 * TMPFS_KIB, true), 0);
+    assert_int_equal(cl_mount_tmpfs(d->mnt, 4 * TMPFS_KIB, MS_REMOUNT), 0);
     load_after_space(d, "tmpfs remounted 4 times as large, same server");
 
     /* Killed on a full disk: no restart there, nothing lost, a restart once there is room. */
@@ -308,7 +259,7 @@ int main(void)
 {
     cl_require_mount("full_disk");
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_full_disk_then_space, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_full_disk_then_space, setup, cl_disk_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -885,4 +885,65 @@ static TC_UNUSED void cl_free(cl_load *l)
     l->cmds = NULL;
 }
 
+/* ---- a database on its own small tmpfs (full disk, read-only media) ------ */
+
+typedef struct cl_disk {
+    char dir[128]; /** temporary folder */
+    char mnt[160]; /** dir/tmpfs, the mount */
+    char db[200];  /** mnt/gavel.db */
+    char wal[210], shm[210];
+    char filler[200]; /** mnt/filler: the full-disk test's way to take the room */
+    bool mounted;
+    tc_server srv;
+    cl_load load;
+} cl_disk;
+
+/* Mounts (or, with MS_REMOUNT in flags, remounts) a tmpfs of kib KiB. */
+static TC_UNUSED int cl_mount_tmpfs(const char *where, int kib, unsigned long flags)
+{
+    char opts[64];
+    snprintf(opts, sizeof opts, "size=%dk,mode=0755", kib);
+    return mount("gavel-crash", where, "tmpfs", flags, opts);
+}
+
+/* A cl_disk with a new database on a kib KiB tmpfs, as *state: a cmocka setup. */
+static TC_UNUSED int cl_disk_setup(void **state, const char *name, int kib)
+{
+    cl_disk *d = calloc(1, sizeof *d);
+    tc_tempdir(d->dir, sizeof d->dir, name);
+    snprintf(d->mnt, sizeof d->mnt, "%s/tmpfs", d->dir);
+    snprintf(d->db, sizeof d->db, "%s/gavel.db", d->mnt);
+    snprintf(d->filler, sizeof d->filler, "%s/filler", d->mnt);
+    snprintf(d->wal, sizeof d->wal, "%s-wal", d->db);
+    snprintf(d->shm, sizeof d->shm, "%s-shm", d->db);
+    if (mkdir(d->mnt, 0755) < 0 || cl_mount_tmpfs(d->mnt, kib, 0) < 0) {
+        fprintf(stderr, "could not set up %s: %s\n", d->mnt, strerror(errno));
+        return tc_setup_failed(d, d->dir);
+    }
+    d->mounted = true;
+    if (tc_make_db(d->db) < 0) {
+        umount2(d->mnt, MNT_DETACH);
+        return tc_setup_failed(d, d->dir);
+    }
+    *state = d;
+    return 0;
+}
+
+/* Stops the server, unmounts and removes everything: a cmocka teardown. */
+static TC_UNUSED int cl_disk_teardown(void **state)
+{
+    cl_disk *d = *state;
+    if (d->srv.pid)
+        tc_server_stop(&d->srv, SIGKILL);
+    cl_free(&d->load);
+    if (d->mounted && umount2(d->mnt, 0) < 0 && umount2(d->mnt, MNT_DETACH) < 0)
+        fprintf(stderr, "could not unmount %s: %s\n", d->mnt, strerror(errno));
+    char cmd[300];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", d->dir);
+    if (system(cmd) != 0)
+        fprintf(stderr, "could not remove %s\n", d->dir);
+    free(d);
+    return 0;
+}
+
 #endif

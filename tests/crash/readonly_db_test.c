@@ -23,62 +23,22 @@
  */
 #include "load.h"
 
+#define TMPFS_KIB 16384
+
 static const char *const server_args[] = {"--meeting", "test-panel",      "--commands-per-second",
                                           "100000",    "--command-burst", "100000",
                                           NULL};
 
-typedef struct ro {
-    char dir[128];
-    char mnt[160];
-    char db[200];
-    char wal[210], shm[210];
-    bool mounted;
-    tc_server srv;
-    cl_load load;
-} ro;
+typedef cl_disk ro;
 
 static int setup(void **state)
 {
-    ro *d = calloc(1, sizeof *d);
-    tc_tempdir(d->dir, sizeof d->dir, "crash-ro");
-    snprintf(d->mnt, sizeof d->mnt, "%s/tmpfs", d->dir);
-    snprintf(d->db, sizeof d->db, "%s/gavel.db", d->mnt);
-    snprintf(d->wal, sizeof d->wal, "%s-wal", d->db);
-    snprintf(d->shm, sizeof d->shm, "%s-shm", d->db);
-    if (mkdir(d->mnt, 0755) < 0 ||
-        mount("gavel-crash", d->mnt, "tmpfs", 0, "size=16m,mode=0755") < 0) {
-        fprintf(stderr, "could not set up %s: %s\n", d->mnt, strerror(errno));
-        return tc_setup_failed(d, d->dir);
-    }
-    d->mounted = true;
-    if (tc_make_db(d->db) < 0) {
-        umount2(d->mnt, MNT_DETACH);
-        return tc_setup_failed(d, d->dir);
-    }
-    *state = d;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    ro *d = *state;
-    if (d->srv.pid)
-        tc_server_stop(&d->srv, SIGKILL);
-    cl_free(&d->load);
-    if (d->mounted && umount2(d->mnt, 0) < 0 && umount2(d->mnt, MNT_DETACH) < 0)
-        fprintf(stderr, "could not unmount %s: %s\n", d->mnt, strerror(errno));
-    char cmd[300];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", d->dir);
-    if (system(cmd) != 0)
-        fprintf(stderr, "could not remove %s\n", d->dir);
-    free(d);
-    return 0;
+    return cl_disk_setup(state, "crash-ro", TMPFS_KIB);
 }
 
 static void set_read_only(ro *d, bool on)
 {
-    if (mount("gavel-crash", d->mnt, "tmpfs", MS_REMOUNT | (on ? MS_RDONLY : 0),
-              "size=16m,mode=0755") < 0)
+    if (cl_mount_tmpfs(d->mnt, TMPFS_KIB, MS_REMOUNT | (on ? MS_RDONLY : 0)) < 0)
         fail_msg("cannot remount %s %s: %s", d->mnt, on ? "read-only" : "writable",
                  strerror(errno));
 }
@@ -217,9 +177,9 @@ int main(void)
 {
     cl_require_mount("readonly_db");
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_read_only_after_clean_stop, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_read_only_after_kill, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_read_only_wal_without_shm, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_read_only_after_clean_stop, setup, cl_disk_teardown),
+        cmocka_unit_test_setup_teardown(test_read_only_after_kill, setup, cl_disk_teardown),
+        cmocka_unit_test_setup_teardown(test_read_only_wal_without_shm, setup, cl_disk_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

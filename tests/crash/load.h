@@ -779,25 +779,11 @@ static TC_UNUSED void cl_check_log(const cl_load *l, const cl_log *g, cl_check *
  */
 static TC_UNUSED int cl_run(char **out, const char *const *args, int timeout_ms)
 {
-    int pfd[2];
-    if (pipe(pfd) < 0)
+    int fd;
+    pid_t pid = tc_spawn_gavel(args, true, &fd);
+    if (pid < 0)
         return -1;
-    const char *argv[40] = {GV_BINARY};
-    int n = 1;
-    for (; *args && n < 38; args++)
-        argv[n++] = *args;
-    argv[n] = NULL;
-    pid_t pid = fork();
-    if (pid == 0) {
-        dup2(pfd[1], 1);
-        dup2(pfd[1], 2);
-        close(pfd[0]);
-        close(pfd[1]);
-        execv(GV_BINARY, (char *const *)argv);
-        _exit(127);
-    }
-    close(pfd[1]);
-    tc_conn c = {.fd = pfd[0]};
+    tc_conn c = {.fd = fd};
     int64_t deadline = tc_now_ms() + timeout_ms;
     while (!c.eof && tc_now_ms() < deadline)
         tc_fill(&c, deadline);

@@ -733,7 +733,10 @@ static TC_UNUSED int tc_server_stop(tc_server *s, int sig)
 
 /* Runs the gavel binary with args (NULL-ended), standard output into *out
  * (malloc'd) when given. Returns the exit code, or -1. */
-static TC_UNUSED int tc_gavel(char **out, const char *const *args)
+/* Starts the gavel binary with args (NULL-ended), its standard output (and
+ * error, with_stderr) into a pipe whose reading end is *fd. Returns the pid,
+ * or -1. */
+static TC_UNUSED pid_t tc_spawn_gavel(const char *const *args, bool with_stderr, int *fd)
 {
     int pfd[2];
     if (pipe(pfd) < 0)
@@ -746,22 +749,38 @@ static TC_UNUSED int tc_gavel(char **out, const char *const *args)
     pid_t pid = fork();
     if (pid == 0) {
         dup2(pfd[1], 1);
+        if (with_stderr)
+            dup2(pfd[1], 2);
         close(pfd[0]);
         close(pfd[1]);
         execv(GV_BINARY, (char *const *)argv);
         _exit(127);
     }
     close(pfd[1]);
+    if (pid < 0) {
+        close(pfd[0]);
+        return -1;
+    }
+    *fd = pfd[0];
+    return pid;
+}
+
+static TC_UNUSED int tc_gavel(char **out, const char *const *args)
+{
+    int fd;
+    pid_t pid = tc_spawn_gavel(args, false, &fd);
+    if (pid < 0)
+        return -1;
     size_t len = 0, cap = 4096;
     char *buf = malloc(cap);
     ssize_t r;
-    while ((r = read(pfd[0], buf + len, cap - len - 1)) > 0) {
+    while ((r = read(fd, buf + len, cap - len - 1)) > 0) {
         len += (size_t)r;
         if (cap - len < 1024)
             buf = realloc(buf, cap *= 2);
     }
     buf[len] = '\0';
-    close(pfd[0]);
+    close(fd);
     int status;
     waitpid(pid, &status, 0);
     if (out)

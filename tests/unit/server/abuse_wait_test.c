@@ -734,19 +734,6 @@ static int n_status(abuse *a, int status)
     return atomic_load(&a->status[status]);
 }
 
-static int64_t meeting_seq(fixture *f)
-{
-    tc_response r;
-    assert_int_equal(tc_get(f->srv.port, "/api/v1/meetings/test-panel/snapshot",
-                            tc_role_token(&f->srv, "chair"), &r),
-                     200);
-    json_t *j = tc_json(&r);
-    int64_t seq = json_integer_value(json_object_get(j, "seq"));
-    json_decref(j);
-    tc_response_free(&r);
-    return seq;
-}
-
 /* The other meeting, and its chair's link (the token that gets stolen). */
 static void second_meeting(fixture *f, char *token, size_t size)
 {
@@ -866,13 +853,13 @@ static void test_waits_during_abuse(void **state)
              atomic_load(&a->close_1009), atomic_load(&a->resets));
 
     /* Deep JSON: refused, nothing accepted. */
-    int64_t seq = meeting_seq(f);
+    int64_t seq = tc_meeting_seq(f);
     a = run_case(f, "deep JSON", deep_json, 2, PHASE_MS);
     r = &rows[n_rows - 1];
     assert_int_equal(atomic_load(&a->acks), 0);
     assert_int_equal(atomic_load(&a->other_errors), 0);
     assert_true(atomic_load(&a->bad_request) > 10);
-    assert_int_equal(meeting_seq(f), seq + r->acked);
+    assert_int_equal(tc_meeting_seq(f), seq + r->acked);
     assert_int_equal(atomic_load(&a->bad_request) + atomic_load(&a->too_large),
                      atomic_load(&a->sent));
     snprintf(r->abuse, sizeof r->abuse, "%d messages on 10 WebSockets: depth 8000 / 1500",
@@ -881,7 +868,7 @@ static void test_waits_during_abuse(void **state)
              atomic_load(&a->bad_request), atomic_load(&a->too_large));
 
     /* Invalid UTF-8: refused, nothing accepted. */
-    seq = meeting_seq(f);
+    seq = tc_meeting_seq(f);
     a = run_case(f, "invalid UTF-8", invalid_utf8, 2, PHASE_MS);
     r = &rows[n_rows - 1];
     assert_int_equal(atomic_load(&a->acks), 0);
@@ -889,7 +876,7 @@ static void test_waits_during_abuse(void **state)
     assert_true(atomic_load(&a->bad_request) > 10);
     assert_int_equal(n_status(a, 200), 0);
     assert_true(n_status(a, 400) > 0);
-    assert_int_equal(meeting_seq(f), seq + r->acked);
+    assert_int_equal(tc_meeting_seq(f), seq + r->acked);
     assert_int_equal(atomic_load(&a->bad_request) + atomic_load(&a->too_large) + n_status(a, 400) +
                          n_status(a, 429),
                      atomic_load(&a->sent));
@@ -932,12 +919,12 @@ static void test_waits_during_abuse(void **state)
              n_status(a, 200), n_status(a, 429));
 
     /* Another meeting's link, on every route of this one. */
-    seq = meeting_seq(f);
+    seq = tc_meeting_seq(f);
     a = run_case(f, "stolen cookie", stolen_cookie, 2, PHASE_MS);
     r = &rows[n_rows - 1];
     assert_true(atomic_load(&a->sent) > 10);
     assert_int_equal(n_status(a, 403), atomic_load(&a->sent));
-    assert_int_equal(meeting_seq(f), seq + r->acked);
+    assert_int_equal(tc_meeting_seq(f), seq + r->acked);
     snprintf(r->abuse, sizeof r->abuse, "%d requests: snapshot, command, SSE, WebSocket",
              atomic_load(&a->sent));
     snprintf(r->answer, sizeof r->answer, "all 403 (link for another meeting), no change");

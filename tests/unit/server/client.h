@@ -912,6 +912,20 @@ static TC_UNUSED int tc_fixture_setup(void **state, const char *name, const char
     return 0;
 }
 
+/* The sequence number of the fixture's meeting now, read with the viewer link. */
+static TC_UNUSED int64_t tc_meeting_seq(tc_fixture *f)
+{
+    tc_response r;
+    assert_int_equal(tc_get(f->srv.port, "/api/v1/meetings/test-panel/snapshot",
+                            tc_role_token(&f->srv, "viewer"), &r),
+                     200);
+    json_t *j = tc_json(&r);
+    int64_t seq = json_integer_value(json_object_get(j, "seq"));
+    json_decref(j);
+    tc_response_free(&r);
+    return seq;
+}
+
 /* cmocka teardown: stops the server with SIGTERM and removes the folder. A
  * clean stop (exit 0) is part of every test: -1 otherwise. */
 static TC_UNUSED int tc_fixture_teardown(void **state)

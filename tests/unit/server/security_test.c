@@ -257,20 +257,6 @@ static void test_join_cookie_plain(void **state)
     check_join_cookie(*state, false);
 }
 
-/* The meeting's seq, read with the viewer link. */
-static int64_t meeting_seq(fixture *f)
-{
-    tc_response r;
-    assert_int_equal(tc_get(f->srv.port, "/api/v1/meetings/test-panel/snapshot",
-                            tc_role_token(&f->srv, "viewer"), &r),
-                     200);
-    json_t *j = tc_json(&r);
-    int64_t seq = json_integer_value(json_object_get(j, "seq"));
-    json_decref(j);
-    tc_response_free(&r);
-    return seq;
-}
-
 /* Opens a WebSocket as the chair (cookie) with these extra header lines;
  * returns the status; a refusal's message must name the other site. */
 static int ws_with(fixture *f, const char *headers)
@@ -371,7 +357,7 @@ static void test_command_origin_and_type(void **state)
     fixture *f = *state;
     char own[64];
     snprintf(own, sizeof own, "http://127.0.0.1:%d", f->srv.port);
-    int64_t seq = meeting_seq(f);
+    int64_t seq = tc_meeting_seq(f);
     /* What a form of another site can send: refused, nothing changes. */
     assert_int_equal(post_raw(f, "text/plain", NULL, "{\"type\":\"open_meeting\"}"), 415);
     assert_int_equal(
@@ -381,12 +367,12 @@ static void test_command_origin_and_type(void **state)
     assert_int_equal(
         post_raw(f, "application/json", "https://evil.example", "{\"type\":\"open_meeting\"}"),
         403);
-    assert_int_equal(meeting_seq(f), seq);
+    assert_int_equal(tc_meeting_seq(f), seq);
     /* The server's own page, and a program. */
     assert_int_equal(
         post_raw(f, "application/json; charset=utf-8", own, "{\"type\":\"open_meeting\"}"), 200);
     assert_int_equal(post_raw(f, "Application/JSON", NULL, "{\"type\":\"check_in\"}"), 200);
-    assert_int_equal(meeting_seq(f), seq + 2);
+    assert_int_equal(tc_meeting_seq(f), seq + 2);
 }
 
 /* Behind a proxy the Host may be the server's own address while the pages
@@ -466,7 +452,7 @@ static void test_tls_pages_api_and_streams(void **state)
                      0);
     assert_int_equal(r.status, 200);
     tc_response_free(&r);
-    assert_int_equal(meeting_seq(f), 3);
+    assert_int_equal(tc_meeting_seq(f), 3);
 }
 
 /* Runs `openssl s_client` once without -quiet and returns what it printed. */

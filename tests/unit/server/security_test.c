@@ -90,6 +90,24 @@ static int teardown(void **state)
     return tc_fixture_teardown(state);
 }
 
+/* The server's standard error, where it logs, goes to this file. */
+static char log_path[160];
+
+static int setup_logged(void **state)
+{
+    tc_tls_cafile = NULL;
+    snprintf(log_path, sizeof log_path, "%s/serve.err", cert_dir);
+    int saved = dup(2), fd = open(log_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    if (saved < 0 || fd < 0)
+        return -1;
+    dup2(fd, 2); /* inherited by the server only: restored at once */
+    int rc = tc_fixture_setup(state, "security-log", NULL);
+    dup2(saved, 2);
+    close(saved);
+    close(fd);
+    return rc;
+}
+
 static const char *bearer(fixture *f, const char *role)
 {
     static char h[4][128];
@@ -521,6 +539,60 @@ static void test_tls_refusals(void **state)
     tc_response_free(&r);
 }
 
+/* Whatever requests carry, no link's token reaches the server's log: not
+ * valid ones, not revoked or forged ones, not in an oversized request that
+ * libwebsockets itself complains about. */
+static void test_secrets_never_logged(void **state)
+{
+    fixture *f = *state;
+    int port = f->srv.port;
+    char person[64], forged[] = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", path[6000],
+                     extra[6000];
+    assert_int_equal(tc_invite(f->db, "p1", false, person, sizeof person), 0);
+    const char *tokens[] = {tc_role_token(&f->srv, "chair"), tc_role_token(&f->srv, "viewer"),
+                            person, forged};
+    tc_response r;
+    for (size_t i = 0; i < 4; i++) {
+        snprintf(path, sizeof path, "/join/%s", tokens[i]);
+        tc_get(port, path, NULL, &r);
+        tc_response_free(&r);
+        tc_get(port, "/api/v1/meetings/test-panel/snapshot", tokens[i], &r);
+        tc_response_free(&r);
+        snprintf(extra, sizeof extra, "Cookie: gavel_test-panel=%s\r\n", tokens[i]);
+        tc_http(port, "POST", "/api/v1/meetings/test-panel/commands?as=p1", extra, "{", 1, &r,
+                5000);
+        tc_response_free(&r);
+        /* An oversized request: libwebsockets refuses and logs it. */
+        int n = snprintf(extra, sizeof extra, "Cookie: gavel_test-panel=%s; x=", tokens[i]);
+        memset(extra + n, 'x', 5000);
+        snprintf(extra + n + 5000, sizeof extra - (size_t)n - 5000, "\r\n");
+        snprintf(path, sizeof path, "/join/%s?pad=%0900d", tokens[i], 0);
+        tc_http(port, "GET", path, extra, NULL, 0, &r, 5000);
+        tc_response_free(&r);
+    }
+    /* A revoked link, used again. */
+    char *out = NULL;
+    const char *revoke[] = {"invite", "--db", f->db, "--revoke-link", person, NULL};
+    assert_int_equal(tc_gavel(&out, revoke), 0);
+    free(out);
+    tc_sleep_ms(1500); /* the server reads revocations once a second */
+    tc_get(port, "/api/v1/meetings/test-panel/snapshot", person, &r);
+    assert_int_equal(r.status, 403);
+    tc_response_free(&r);
+
+    FILE *log = fopen(log_path, "r");
+    assert_non_null(log);
+    static char text[1 << 20];
+    size_t len = fread(text, 1, sizeof text - 1, log);
+    text[len] = '\0';
+    fclose(log);
+    printf("secrets_never_logged: %zu bytes of server log read, no token in them\n", len);
+    assert_true(len > 0); /* the oversized requests were logged */
+    for (size_t i = 0; i < 4; i++)
+        if (strstr(text, tokens[i]))
+            fail_msg("token %zu is in the server's log:\n%s", i, text);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -533,6 +605,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_tls_join_cookie, setup_tls, teardown),
         cmocka_unit_test_setup_teardown(test_tls_pages_api_and_streams, setup_tls, teardown),
         cmocka_unit_test_setup_teardown(test_tls_refusals, setup_tls, teardown),
+        cmocka_unit_test_setup_teardown(test_secrets_never_logged, setup_logged, teardown),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

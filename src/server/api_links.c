@@ -602,8 +602,8 @@ static int take_write(struct gv_server *s, const gv__grant *g, gv_error *err)
     if (s->stopping)
         return gv_error_set(err, GV_EBUSY,
                             "the server is shutting down: try again once it is back");
-    if (!gv__link_take(s->link_buckets, g->hash, s->cfg.commands_per_second, s->cfg.command_burst,
-                       gv__mono_us()))
+    if (!gv__link_take(s->link_buckets, g->hash, "", s->cfg.commands_per_second,
+                       s->cfg.command_burst, gv__mono_us()))
         return gv_error_set(err, GV_ELIMIT,
                             "too many requests with this link: at most %u a second (bursts of "
                             "%u); wait, then try again",

@@ -707,8 +707,8 @@ static int run_command(struct lws *wsi, http_pss *pss)
         return respond_error(wsi, pss, rc, err.msg);
     if (!actor[0])
         return respond_error(wsi, pss, GV_EPERM, "this link is read-only: it cannot send commands");
-    if (!gv__link_take(s->link_buckets, g.hash, s->cfg.commands_per_second, s->cfg.command_burst,
-                       gv__mono_us())) {
+    if (!gv__link_take(s->link_buckets, g.hash, actor, s->cfg.commands_per_second,
+                       s->cfg.command_burst, gv__mono_us())) {
         gv__metrics_command(&s->metrics, GV_ELIMIT);
         gv_error_set(&err, GV_ELIMIT,
                      "too many commands with this link: at most %u a second (bursts of %u); "

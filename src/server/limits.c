@@ -124,9 +124,12 @@ unsigned gv__addr_count(const gv__addr_table *t, const char *addr)
     return 0;
 }
 
+/* One bucket per link and person it acts as: a role link serves several
+ * people, each at the full rate; a person's connections share theirs. */
 typedef struct link_bucket {
     struct link_bucket *next;
     unsigned char hash[32];
+    char actor[GV__ID_MAX + 1];
     gv__bucket bucket;
 } link_bucket;
 
@@ -154,19 +157,22 @@ void gv__link_buckets_free(gv__link_buckets *t)
     free(t);
 }
 
-bool gv__link_take(gv__link_buckets *t, const unsigned char hash[32], unsigned per_second,
-                   unsigned burst, int64_t now_us)
+bool gv__link_take(gv__link_buckets *t, const unsigned char hash[32], const char *actor,
+                   unsigned per_second, unsigned burst, int64_t now_us)
 {
     uint32_t h;
     memcpy(&h, hash, sizeof h);
+    for (const char *a = actor; *a; a++)
+        h = (h ^ (unsigned char)*a) * 16777619u;
     link_bucket **p = &t->buckets[h % ADDR_BUCKETS];
-    while (*p && memcmp((*p)->hash, hash, 32) != 0)
+    while (*p && (memcmp((*p)->hash, hash, 32) != 0 || strcmp((*p)->actor, actor) != 0))
         p = &(*p)->next;
     if (!*p) {
         link_bucket *e = calloc(1, sizeof *e);
         if (!e)
             return false;
         memcpy(e->hash, hash, 32);
+        snprintf(e->actor, sizeof e->actor, "%s", actor);
         gv__bucket_init(&e->bucket, burst, now_us);
         *p = e;
     }

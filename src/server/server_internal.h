@@ -115,9 +115,11 @@ unsigned gv__addr_count(const gv__addr_table *t, const char *addr);
 typedef struct gv__link_buckets gv__link_buckets;
 gv__link_buckets *gv__link_buckets_new(void);
 void gv__link_buckets_free(gv__link_buckets *t);
-/* Takes a token from the bucket of the link with this hash (made full on first use). */
-bool gv__link_take(gv__link_buckets *t, const unsigned char hash[32], unsigned per_second,
-                   unsigned burst, int64_t now_us);
+/* Takes a token from the bucket of the link with this hash acting as actor
+ * ("" for none), made full on first use. All connections of a person share
+ * it, so that opening more connections does not multiply the rate. */
+bool gv__link_take(gv__link_buckets *t, const unsigned char hash[32], const char *actor,
+                   unsigned per_second, unsigned burst, int64_t now_us);
 
 /* ---- metrics (metrics.c) ------------------------------------------------ */
 

@@ -137,6 +137,16 @@ static void on_message(gv__client *c, const char *data, size_t len, bool binary)
         if (j)
             gv__client_send(c, gv__frame_json(j), 0);
         json_decref(j);
+    } else if (c->actor[0] &&
+               !gv__link_take(s->link_buckets, c->grant.hash, c->actor, s->cfg.commands_per_second,
+                              s->cfg.command_burst, gv__mono_us())) {
+        /* The person's rate, over all their connections. */
+        snprintf(msg, sizeof msg,
+                 "too many commands as %s: at most %u a second (bursts of %u) over all your "
+                 "connections; wait, then send again",
+                 c->actor, s->cfg.commands_per_second, s->cfg.command_burst);
+        gv__metrics_command(&s->metrics, GV_ELIMIT);
+        gv__client_error(c, id, GV_ELIMIT, msg);
     } else {
         gv__room_command(c->room, c, cmd, id);
     }

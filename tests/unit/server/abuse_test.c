@@ -352,11 +352,63 @@ static void test_slow_reader_cut_off(void **state)
     tc_ws_close(&chair);
 }
 
+/*
+ * One person's commands share one rate over all their connections: four
+ * WebSockets acting as p1 get one burst between them, not four; another
+ * person is not slowed.
+ */
+static void test_rate_is_per_person(void **state)
+{
+    fixture *f = *state;
+    enum { CONNS = 4, EACH = 30 };
+    tc_ws ws[CONNS], other;
+    for (int i = 0; i < CONNS; i++)
+        ws_ready(f, &ws[i], "participant", "?as=p1");
+    ws_ready(f, &other, "participant", "?as=p2");
+    int64_t t0 = tc_now_ms();
+    for (int k = 0; k < EACH; k++)
+        for (int i = 0; i < CONNS; i++) {
+            char cmd[80];
+            snprintf(cmd, sizeof cmd, "{\"type\":\"upvote\",\"question\":999,\"id\":%d}",
+                     k * CONNS + i);
+            assert_int_equal(tc_ws_send(&ws[i], cmd), 0);
+        }
+    double seconds = (double)(tc_now_ms() - t0) / 1000.0;
+    int limited = 0, decided = 0;
+    for (int i = 0; i < CONNS; i++)
+        for (int k = 0; k < EACH; k++) {
+            json_t *j = tc_ws_until(&ws[i], "error", 10000, NULL, NULL);
+            assert_non_null(j);
+            const char *code = json_string_value(json_object_get(j, "code"));
+            const char *m = json_string_value(json_object_get(j, "message"));
+            if (strcmp(code, "too_large") == 0 && strstr(m, "over all your connections"))
+                limited++;
+            else if (strcmp(code, "not_found") == 0)
+                decided++;
+            json_decref(j);
+        }
+    printf("rate_is_per_person: %d commands on %d connections in %.2f s: %d decided, %d "
+           "refused for the person's rate\n",
+           CONNS * EACH, CONNS, seconds, decided, limited);
+    assert_int_equal(limited + decided, CONNS * EACH);
+    /* A burst of 30 and 10 a second, whatever the number of connections. */
+    assert_true(decided <= 30 + (int)(10 * seconds) + 2);
+    /* p2 has a rate of their own. */
+    assert_int_equal(tc_ws_send(&other, "{\"type\":\"upvote\",\"question\":999,\"id\":1}"), 0);
+    json_t *j = tc_ws_until(&other, "error", 5000, NULL, NULL);
+    assert_string_equal(json_string_value(json_object_get(j, "code")), "not_found");
+    json_decref(j);
+    for (int i = 0; i < CONNS; i++)
+        tc_ws_close(&ws[i]);
+    tc_ws_close(&other);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_bad_messages, setup, tc_fixture_teardown),
         cmocka_unit_test_setup_teardown(test_bad_upgrades, setup, tc_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_rate_is_per_person, setup, tc_fixture_teardown),
         cmocka_unit_test_setup_teardown(test_stream_limit_and_idle, setup_limits,
                                         tc_fixture_teardown),
         cmocka_unit_test_setup_teardown(test_slow_reader_cut_off, setup_slow, tc_fixture_teardown),

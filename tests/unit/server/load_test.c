@@ -49,7 +49,11 @@ static int setup(void **state)
     snprintf(f->db, sizeof f->db, "%s/gavel.db", f->dir);
     if (tc_make_db(f->db) < 0)
         return tc_setup_failed(f, f->dir);
-    const char *args[] = {"--meeting", "test-panel", NULL};
+    /* Six connections a person, all sending at once: each person's rate (shared
+     * by their connections) is raised so that only the core refuses here. */
+    const char *args[] = {
+        "--meeting", "test-panel", "--command-burst", "1000", "--commands-per-second",
+        "1000",      NULL};
     if (tc_server_start(&f->srv, f->db, args) < 0)
         return tc_setup_failed(f, f->dir);
     *state = f;

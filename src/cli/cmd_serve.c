@@ -49,7 +49,7 @@ static const char usage_text[] =
     "  --no-web-setup              refuse to create meetings from the secretariat's page\n"
     "  --max-streams N             WebSocket and SSE streams in all (default 20000; kept\n"
     "                              below the files the process may open)\n"
-    "  --max-streams-per-addr N    WebSocket and SSE streams per address (default 256)\n"
+    "  --max-streams-per-addr N    WebSocket and SSE streams per address (default 1024)\n"
     "  --idle-timeout SECONDS      ping a silent WebSocket after this, close after twice\n"
     "                              (default 30)\n"
     "  --max-lag-events N          a reader this far behind is cut off (default 1024)\n"

@@ -63,7 +63,9 @@ void gv_server_config_init(gv_server_config *c)
     c->max_message_bytes = 16 * 1024;
     c->commands_per_second = 10;
     c->command_burst = 30;
-    c->max_streams_per_addr = 256;
+    /* A venue's Wi-Fi puts a room of hundreds, a phone and a laptop each,
+     * behind one address. */
+    c->max_streams_per_addr = 1024;
     c->max_streams = 20000;
     c->idle_timeout_s = 30;
     c->max_lag_events = 1024;

@@ -45,7 +45,7 @@ static json_t *req_json(fixture *f, const char *method, const char *path, const 
     json_t *j = tc_json(&r);
     if (status != want || !j)
         fail_msg("%s %s %s: %d (wanted %d): %s", method, path, body ? body : "", status, want,
-                 r.body);
+                 r.body ? r.body : "(no body)");
     tc_response_free(&r);
     return j;
 }

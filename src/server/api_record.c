@@ -30,9 +30,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Seconds a client is told to wait when the job queue is full. */
-#define RETRY_AFTER_S "5"
-
 typedef struct format_info {
     const char *name;
     const char *ctype;
@@ -209,14 +206,7 @@ int gv__api_record(struct lws *wsi, const char *meeting)
     j->srv = s;
     j->fmt = fmt;
     snprintf(j->meeting, sizeof j->meeting, "%s", meeting);
-    if (gv__jobs_submit(s, &j->job) < 0) {
-        free(j);
-        char *body = gv__error_json(NULL, GV_EBUSY,
-                                    "the server is busy making other records: retry in a few "
-                                    "seconds");
-        gv__header h[] = {{"retry-after:", RETRY_AFTER_S}, {NULL, NULL}};
-        return body ? gv__http_respond(wsi, 503, "application/json", body, strlen(body), h) : -1;
-    }
-    gv__http_defer(wsi, &j->later);
-    return 0;
+    return gv__jobs_answer_later(wsi, &j->job, &j->later,
+                                 "the server is busy making other records: retry in a few "
+                                 "seconds");
 }

@@ -45,8 +45,6 @@
 
 /* Largest definition taken, as `gavel validate` and `gavel init` read. */
 #define DEFINITION_MAX_BYTES (16u << 20)
-/* Seconds a client is told to wait when the job queue is full. */
-#define RETRY_AFTER_S "5"
 /* The role whose holders get the new meeting's link. */
 #define OFFICER_ROLE "secretariat"
 
@@ -388,18 +386,8 @@ static int body_read(struct lws *wsi, char *body, size_t len)
     j->dry_run = gv__query_arg(wsi, "dry_run", flag, sizeof flag) && strcmp(flag, "0") != 0;
     snprintf(j->label, sizeof j->label, "secretariat page of %.40s, by %.40s", g.meeting,
              g.subject);
-    if (gv__jobs_submit(s, &j->job) < 0) {
-        job_free(j);
-        char *answer_body = gv__error_json(NULL, GV_EBUSY,
-                                           "the server is busy: send the definition again in "
-                                           "a few seconds");
-        gv__header h[] = {{"retry-after:", RETRY_AFTER_S}, {NULL, NULL}};
-        return answer_body ? gv__http_respond(wsi, 503, "application/json", answer_body,
-                                              strlen(answer_body), h)
-                           : -1;
-    }
-    gv__http_defer(wsi, &j->later);
-    return 0;
+    return gv__jobs_answer_later(wsi, &j->job, &j->later,
+                                 "the server is busy: send the definition again in a few seconds");
 }
 
 int gv__api_setup(struct lws *wsi)

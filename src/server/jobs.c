@@ -26,6 +26,7 @@
 
 #include <pthread.h>
 #include <stdlib.h>
+#include <string.h>
 
 struct gv__jobs {
     struct gv_server *srv;
@@ -111,6 +112,19 @@ int gv__jobs_submit(struct gv_server *s, gv__job *j)
     }
     pthread_mutex_unlock(&q->mu);
     return rc;
+}
+
+int gv__jobs_answer_later(struct lws *wsi, gv__job *job, gv__later *later, const char *busy_msg)
+{
+    struct gv_server *s = lws_context_user(lws_get_context(wsi));
+    if (gv__jobs_submit(s, job) == 0) {
+        gv__http_defer(wsi, later);
+        return 0;
+    }
+    later->free(later);
+    char *body = gv__error_json(NULL, GV_EBUSY, busy_msg);
+    gv__header h[] = {{"retry-after:", "5"}, {NULL, NULL}}; /* seconds: a job takes about that */
+    return body ? gv__http_respond(wsi, 503, "application/json", body, strlen(body), h) : -1;
 }
 
 void gv__jobs_poll(struct gv_server *s)

@@ -536,6 +536,13 @@ int gv__jobs_start(struct gv_server *s, gv_error *err);
 /* Queues a job. GV_EBUSY when GV__JOBS_WAITING_MAX wait already or the
  * server is stopping: the job is not taken (done is not called). */
 int gv__jobs_submit(struct gv_server *s, gv__job *j);
+/*
+ * Queues job for the request on wsi, whose answer it makes later (gv__later,
+ * embedded in the same job): 0 once the answer is deferred. When the queue is
+ * full or the server stops, frees the job (later->free) and answers 503 with
+ * Retry-After and busy_msg. Returns what an lws callback returns.
+ */
+int gv__jobs_answer_later(struct lws *wsi, gv__job *job, gv__later *later, const char *busy_msg);
 /* Calls done() of each finished job (loop thread). */
 void gv__jobs_poll(struct gv_server *s);
 /* Lets the running job finish, runs no other, joins the thread. */

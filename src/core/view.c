@@ -64,19 +64,24 @@ static void drop_hidden_questions(const gv_meeting *m, json_t *list)
     }
 }
 
-json_t *gv_meeting_view_json(const gv_meeting *m, gv_view v)
+int gv_view_narrow(const gv_meeting *m, json_t *state, gv_view v)
 {
-    json_t *s = gv_meeting_to_json(m);
-    if (!s || v == GV_VIEW_FULL || !m->defined)
-        return s;
-    drop_genders(json_object_get(s, "people"));
-    json_t *totals = json_object_get(s, "totals");
+    if (v == GV_VIEW_FULL || !m->defined)
+        return 0;
+    drop_genders(json_object_get(state, "people"));
+    json_t *totals = json_object_get(state, "totals");
     json_object_del(json_object_get(totals, "meeting"), "genders");
     const char *item;
     json_t *t;
     json_object_foreach(json_object_get(totals, "items"), item, t) json_object_del(t, "genders");
-    drop_hidden_questions(m, json_object_get(s, "questions"));
-    if (json_object_set_new(s, "notes", json_array()) < 0) {
+    drop_hidden_questions(m, json_object_get(state, "questions"));
+    return json_object_set_new(state, "notes", json_array()) < 0 ? GV_ENOMEM : 0;
+}
+
+json_t *gv_meeting_view_json(const gv_meeting *m, gv_view v)
+{
+    json_t *s = gv_meeting_to_json(m);
+    if (s && gv_view_narrow(m, s, v) < 0) {
         json_decref(s);
         return NULL;
     }

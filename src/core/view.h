@@ -26,6 +26,7 @@
 
 #include "core/meeting.h"
 
+/* Each view reads a part of the one before it. */
 typedef enum gv_view { GV_VIEW_FULL, GV_VIEW_PUBLIC, GV_VIEW_COUNT } gv_view;
 
 /* "full", "public"; index = enum value. */
@@ -47,6 +48,11 @@ gv_view gv_view_of_role(const char *role);
  * Returns a new reference, or NULL when out of memory.
  */
 json_t *gv_meeting_view_json(const gv_meeting *m, gv_view v);
+
+/* Narrows `state`, the full state of m (gv_meeting_to_json), in place to what
+ * view v reads: so that one serialisation serves every view. 0 or GV_ENOMEM
+ * (then state is partly narrowed: drop it). */
+int gv_view_narrow(const gv_meeting *m, json_t *state, gv_view v);
 
 /*
  * What `person` reads beyond the public view:

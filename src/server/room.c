@@ -115,19 +115,25 @@ static void state_changed(gv__room *r)
     }
 }
 
+/* Encodes the state in every view from one serialisation: the full view
+ * first, then narrowed view by view (views only ever take parts away). */
+static void encode_views(gv__room *r)
+{
+    json_t *j = gv_meeting_to_json(r->state);
+    for (int v = 0; j && v < GV_VIEW_COUNT && gv_view_narrow(r->state, j, (gv_view)v) == 0; v++)
+        if (!r->state_text[v])
+            r->state_text[v] = json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS);
+    json_decref(j);
+}
+
 const char *gv__room_state_text(gv__room *r, gv_view v)
 {
     if (r->state_seq != r->seq) {
         state_changed(r);
         r->state_seq = r->seq;
     }
-    if (r->state_text[v])
-        return r->state_text[v];
-    json_t *j = gv_meeting_view_json(r->state, v);
-    if (!j)
-        return NULL;
-    r->state_text[v] = json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS);
-    json_decref(j);
+    if (!r->state_text[v])
+        encode_views(r);
     return r->state_text[v];
 }
 

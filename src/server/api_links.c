@@ -304,12 +304,7 @@ static void later_free(gv__later *l)
 
 static void link_id(const unsigned char hash[GV_TOKEN_HASH_BYTES], char id[LINK_ID_HEX + 1])
 {
-    static const char hex[] = "0123456789abcdef";
-    for (size_t i = 0; i < LINK_ID_HEX / 2; i++) {
-        id[2 * i] = hex[hash[i] >> 4];
-        id[2 * i + 1] = hex[hash[i] & 15];
-    }
-    id[LINK_ID_HEX] = '\0';
+    sodium_bin2hex(id, LINK_ID_HEX + 1, hash, LINK_ID_HEX / 2);
 }
 
 /* {"id","kind","subject","label","issued_at_ms","revoked","revoked_at_ms","yours"} */
@@ -346,25 +341,25 @@ static int list_each(void *ud, const gv_link *l)
 
 typedef struct find_ctx {
     const char *meeting;
-    const char *id;
+    unsigned char prefix[LINK_ID_HEX / 2]; /** the id, decoded once */
     const gv_link *found;
 } find_ctx;
 
 static int find_each(void *ud, const gv_link *l)
 {
     find_ctx *x = ud;
-    char id[LINK_ID_HEX + 1];
-    link_id(l->hash, id);
-    if (strcmp(l->meeting, x->meeting) != 0 || strcmp(id, x->id) != 0)
+    if (memcmp(l->hash, x->prefix, sizeof x->prefix) != 0 || strcmp(l->meeting, x->meeting) != 0)
         return 0;
     x->found = l;
     return 1;
 }
 
-/* The meeting's link with this id in the log as last read, or NULL. */
+/* The meeting's link with this id (is_link_id) in the log as last read, or NULL. */
 static const gv_link *find_link(struct gv__links_api *a, const char *meeting, const char *id)
 {
-    find_ctx x = {.meeting = meeting, .id = id};
+    find_ctx x = {.meeting = meeting};
+    if (sodium_hex2bin(x.prefix, sizeof x.prefix, id, LINK_ID_HEX, NULL, NULL, NULL) != 0)
+        return NULL;
     gv_links_each(a->links, find_each, &x);
     return x.found;
 }

@@ -35,6 +35,7 @@
  */
 #include "server/server_internal.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -93,6 +94,19 @@ static void answer_error(setup_job *j, int code, const char *msg, json_t *proble
     answer(j, gv__http_status(code), o);
 }
 
+/* answer_error with a message made from fmt (no problems). */
+static void answer_errorf(setup_job *j, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void answer_errorf(setup_job *j, int code, const char *fmt, ...)
+{
+    char msg[GV__ID_MAX + 200];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    answer_error(j, code, msg, NULL);
+}
+
 /* The people holding the officer role: how many, and the first's id. */
 static size_t officers(const json_t *def, const char **first)
 {
@@ -117,9 +131,8 @@ static size_t officers(const json_t *def, const char **first)
 static void answer_storage(setup_job *j, const char *doing, const gv_error *err)
 {
     lwsl_err("loading a definition: %s: %s\n", doing, err->msg);
-    char msg[300];
-    snprintf(msg, sizeof msg, "the server could not %s (its log says why): try again later", doing);
-    answer_error(j, err->code == GV_EBUSY ? GV_EBUSY : GV_EIO, msg, NULL);
+    answer_errorf(j, err->code == GV_EBUSY ? GV_EBUSY : GV_EIO,
+                  "the server could not %s (its log says why): try again later", doing);
 }
 
 /* Creates the meeting and issues the link; fills the answer. */
@@ -150,12 +163,10 @@ static void create(setup_job *j, const json_t *def)
                       .len = strlen(bytes)};
     int rc = gv__log_create_wait(s, id, &in, &err);
     if (rc == GV_ESTATE) {
-        char msg[GV__ID_MAX + 160];
-        snprintf(msg, sizeof msg,
-                 "a meeting \"%s\" is on this server already: give the new one another "
-                 "meeting.id",
-                 id);
-        answer_error(j, GV_ESTATE, msg, NULL);
+        answer_errorf(j, GV_ESTATE,
+                      "a meeting \"%s\" is on this server already: give the new one another "
+                      "meeting.id",
+                      id);
         goto out;
     }
     if (rc == GV_ELIMIT) {
@@ -173,12 +184,10 @@ static void create(setup_job *j, const json_t *def)
         gv_links_issue(st, id, person ? GV_LINK_PERSON : GV_LINK_ROLE,
                        person ? officer : OFFICER_ROLE, j->label, now, token, &err) < 0) {
         lwsl_err("meeting %s was created, but its link was not issued: %s\n", id, err.msg);
-        char msg[GV__ID_MAX + 200];
-        snprintf(msg, sizeof msg,
-                 "meeting \"%s\" was created, but no link could be issued for it: issue one "
-                 "with `gavel invite` on the server",
-                 id);
-        answer_error(j, GV_EIO, msg, NULL);
+        answer_errorf(j, GV_EIO,
+                      "meeting \"%s\" was created, but no link could be issued for it: issue "
+                      "one with `gavel invite` on the server",
+                      id);
         goto out;
     }
     char join[GV_TOKEN_CHARS + 8], link[600];

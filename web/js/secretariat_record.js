@@ -82,8 +82,7 @@ async function download(fmt) {
 
 // ---- loading a definition -------------------------------------------------
 
-async function send(dryRun) {
-  const l = ui.load;
+async function send(l, dryRun) {
   const json = /\.json$/i.test(l.name);
   const r = await fetch(`${API}${dryRun ? '?dry_run=1' : ''}`, {
     method: 'POST',
@@ -95,9 +94,20 @@ async function send(dryRun) {
   return { status: r.status, body, retry: r.headers.get('retry-after') };
 }
 
-// Reads the answer of a check or a creation into ui.load.
-function take(res, created) {
+// Sends the definition of ui.load for a check or a creation, reads the answer
+// into it and draws it.
+async function ask(dryRun) {
   const l = ui.load;
+  try {
+    take(l, await send(l, dryRun), !dryRun);
+  } catch (e) {
+    Object.assign(l, { phase: 'failed', message: t('sec.rec_failed', { msg: e.message }) });
+  }
+  draw();
+}
+
+// Reads the answer of a check or a creation into l.
+function take(l, res, created) {
   const b = res.body || {};
   if (res.status === 400 && Array.isArray(b.problems) && b.problems.length) {
     l.phase = 'problems';
@@ -127,12 +137,7 @@ async function pick(file) {
   ui.load = { name: file.name, bytes, lines, phase: 'checking', problems: [], summary: null };
   ui.focus = 'def-result';
   draw();
-  try {
-    take(await send(true), false);
-  } catch (e) {
-    Object.assign(ui.load, { phase: 'failed', message: t('sec.rec_failed', { msg: e.message }) });
-  }
-  draw();
+  await ask(true);
 }
 
 async function create() {
@@ -141,12 +146,7 @@ async function create() {
   l.phase = 'creating';
   ui.focus = 'def-result';
   draw();
-  try {
-    take(await send(false), true);
-  } catch (e) {
-    Object.assign(l, { phase: 'failed', message: t('sec.rec_failed', { msg: e.message }) });
-  }
-  draw();
+  await ask(false);
 }
 
 function reset() {

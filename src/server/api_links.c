@@ -636,6 +636,14 @@ static bool role_held(const gv__room *r, const char *role)
     return false;
 }
 
+static bool is_role(const char *name)
+{
+    for (size_t i = 0; i < sizeof roles / sizeof roles[0]; i++)
+        if (strcmp(name, roles[i]) == 0)
+            return true;
+    return false;
+}
+
 static int parse_issue(const gv__room *r, const char *body, size_t len, job *j, gv_error *err)
 {
     static const char usage[] = "send {\"kind\": \"person\"|\"role\"|\"viewer\", \"subject\": "
@@ -689,10 +697,7 @@ static int parse_issue(const gv__room *r, const char *body, size_t len, job *j, 
         }
         j->kind = GV_LINK_PERSON;
     } else if (strcmp(kind, "role") == 0) {
-        bool known = false;
-        for (size_t i = 0; subject && i < sizeof roles / sizeof roles[0]; i++)
-            known = known || strcmp(subject, roles[i]) == 0;
-        if (!subject || !known) {
+        if (!subject || !is_role(subject)) {
             rc = gv_error_set(err, GV_EINVAL,
                               "a role link's \"subject\" is a role: chair, moderator, secretariat, "
                               "rapporteur, panelist or participant%s",

@@ -68,6 +68,21 @@ static json_t *entry(json_t *list, const char *id)
     return NULL;
 }
 
+/* The id of the list's last entry whose string field key is value, or NULL
+ * (borrowed from list). */
+static const char *id_where(json_t *list, const char *key, const char *value)
+{
+    const char *id = NULL;
+    size_t i;
+    json_t *v;
+    json_array_foreach(json_object_get(list, "links"), i, v)
+    {
+        if (strcmp(str(v, key), value) == 0)
+            id = str(v, "id");
+    }
+    return id;
+}
+
 /* The matrix of the response is libqrencode's for the URL, the SVG draws
  * every dark module, and a picture of it decodes to the URL (with zbarimg). */
 static void check_qr(const json_t *qr, const char *url)
@@ -316,14 +331,7 @@ static void test_role_and_viewer_links(void **state)
     char cli_token[64];
     assert_int_equal(tc_invite(f->db, "pan2", false, cli_token, sizeof cli_token), 0);
     list = req_json(f, "GET", LINKS, sec, NULL, 200);
-    const char *cli_id = NULL;
-    size_t i;
-    json_t *e;
-    json_array_foreach(json_object_get(list, "links"), i, e)
-    {
-        if (strcmp(str(e, "subject"), "pan2") == 0)
-            cli_id = str(e, "id");
-    }
+    const char *cli_id = id_where(list, "subject", "pan2");
     assert_non_null(cli_id);
     snprintf(path, sizeof path, LINKS "/%s/revoke", cli_id);
     json_decref(req_json(f, "POST", path, sec, NULL, 200));
@@ -542,21 +550,14 @@ static void test_requester_gone(void **state)
     }
     assert_non_null(id);
 
-    /* A stream of the participant role link; its revocation's asker hangs up. */
+    /* A stream of the viewer link; its revocation's asker hangs up. */
     char auth[128], path[128];
     snprintf(auth, sizeof auth, "Authorization: Bearer %s\r\n", tc_role_token(&f->srv, "viewer"));
     tc_sse sse;
     assert_int_equal(tc_sse_open(&sse, f->srv.port, "/api/v1/meetings/test-panel/events", auth),
                      200);
     list = req_json(f, "GET", LINKS, sec, NULL, 200);
-    const char *viewer = NULL;
-    size_t i;
-    json_t *v;
-    json_array_foreach(json_object_get(list, "links"), i, v)
-    {
-        if (strcmp(str(v, "kind"), "viewer") == 0)
-            viewer = str(v, "id");
-    }
+    const char *viewer = id_where(list, "kind", "viewer");
     assert_non_null(viewer);
     snprintf(path, sizeof path, LINKS "/%s/revoke", viewer);
     send_and_hang_up(f, path, sec, "{}");

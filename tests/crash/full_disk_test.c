@@ -187,12 +187,7 @@ static void test_full_disk_then_space(void **state)
     l->pace_ms = 2;
     cast(l);
     start_server(d);
-    tc_response r;
-    assert_int_equal(cl_command(l, "chair", NULL, "{\"type\":\"open_meeting\"}", &r), 200);
-    tc_response_free(&r);
-    assert_int_equal(
-        cl_command(l, "chair", NULL, "{\"type\":\"start_item\",\"item\":\"discussion\"}", &r), 200);
-    tc_response_free(&r);
+    cl_open_discussion(l);
     int64_t head = 0;
 
     long long filler = fill(d->filler, d->mnt, HEADROOM_KB);
@@ -218,11 +213,7 @@ static void test_full_disk_then_space(void **state)
     fill(d->filler, d->mnt, HEADROOM_KB);
     load_until_full(d, "third fill");
     cl_close(l);
-    kill(d->srv.pid, SIGKILL);
-    waitpid(d->srv.pid, NULL, 0);
-    fclose(d->srv.out);
-    d->srv.out = NULL;
-    d->srv.pid = 0;
+    tc_server_stop(&d->srv, SIGKILL);
     check_log(d, "killed while full", &head);
     char *out = NULL;
     int vrc = cl_verify(d->db, &out);

@@ -78,7 +78,7 @@ typedef struct cl_load {
     uint64_t rng;
     int round;
     int port;
-    char tokens[8][64]; /** role -> token of the running server */
+    char tokens[8][64]; /** token of the running server by cl_roles index */
     /** refusal codes the test accepts ("conflict,not_found"); others fail */
     char allowed[128];
     /** when set, every io_error's message must contain this ("is full") */
@@ -140,14 +140,17 @@ static TC_UNUSED void cl_add_sender(cl_load *l, const char *person, const char *
         s->plays[i] = plays[i];
 }
 
+/* The roles whose links the server prints at start: cl_load.tokens by index. */
+static const char *const cl_roles[] TC_UNUSED = {
+    "chair", "moderator", "secretariat", "rapporteur", "panelist", "participant", "viewer"};
+#define CL_N_ROLES (int)(sizeof cl_roles / sizeof cl_roles[0])
+
 /* Takes the role tokens of a freshly started server. */
 static TC_UNUSED void cl_use_server(cl_load *l, const tc_server *srv)
 {
-    static const char *const roles[] = {"chair",    "moderator",   "secretariat", "rapporteur",
-                                        "panelist", "participant", "viewer"};
     l->port = srv->port;
-    for (int i = 0; i < 7; i++) {
-        const char *t = tc_role_token(srv, roles[i]);
+    for (int i = 0; i < CL_N_ROLES; i++) {
+        const char *t = tc_role_token(srv, cl_roles[i]);
         assert_non_null(t);
         snprintf(l->tokens[i], sizeof l->tokens[i], "%s", t);
     }
@@ -155,10 +158,8 @@ static TC_UNUSED void cl_use_server(cl_load *l, const tc_server *srv)
 
 static TC_UNUSED const char *cl_token(const cl_load *l, const char *role)
 {
-    static const char *const roles[] = {"chair",    "moderator",   "secretariat", "rapporteur",
-                                        "panelist", "participant", "viewer"};
-    for (int i = 0; i < 7; i++)
-        if (strcmp(roles[i], role) == 0)
+    for (int i = 0; i < CL_N_ROLES; i++)
+        if (strcmp(cl_roles[i], role) == 0)
             return l->tokens[i];
     fail_msg("no role %s", role);
     return NULL;
@@ -314,7 +315,7 @@ static TC_UNUSED int cl_next(cl_load *l, int si, char *body, size_t size)
     while (n_plays < 6 && s->plays[n_plays])
         n_plays++;
     assert_true(n_plays > 0);
-    const char *play = s->plays[s->turn++ % (n_plays ? n_plays : 1)];
+    const char *play = s->plays[s->turn++ % n_plays];
     if (l->n_cmds == l->cap_cmds) {
         l->cap_cmds = l->cap_cmds ? l->cap_cmds * 2 : 4096;
         l->cmds = realloc(l->cmds, l->cap_cmds * sizeof *l->cmds);
@@ -689,9 +690,8 @@ static TC_UNUSED long cl_text_id(const char *text)
 }
 
 typedef struct cl_check {
-    int acked_in_log;   /** acknowledged commands found at their seq */
-    int lost_in_log;    /** commands lost at a kill whose text is in the log anyway */
-    int lost_with_text; /** commands lost at a kill that have a text */
+    int acked_in_log; /** acknowledged commands found at their seq */
+    int lost_in_log;  /** commands lost at a kill whose text is in the log anyway */
 } cl_check;
 
 /*
@@ -745,6 +745,7 @@ static TC_UNUSED void cl_check_log(const cl_load *l, const cl_log *g, cl_check *
     }
     /* Texts: each once, each of a command acked or lost. */
     char **texts = calloc((size_t)g->n + 1, sizeof *texts);
+    assert_non_null(texts);
     size_t nt = 0;
     for (int64_t q = 1; q <= g->n; q++) {
         const char *t = g->ev[q].text;
@@ -765,8 +766,6 @@ static TC_UNUSED void cl_check_log(const cl_load *l, const cl_log *g, cl_check *
     for (size_t i = 1; i < nt; i++)
         if (strcmp(texts[i - 1], texts[i]) == 0)
             fail_msg("\"%.40s\" is in the log twice", texts[i]);
-    for (size_t id = 0; id < l->n_cmds; id++)
-        out->lost_with_text += l->cmds[id].state == CL_LOST && l->cmds[id].has_text;
     free(texts);
     free(owner);
 }
@@ -818,6 +817,20 @@ static TC_UNUSED int cl_command(const cl_load *l, const char *role, const char *
     if (tc_http(l->port, "POST", path, extra, body, strlen(body), r, 20000) < 0)
         return -1;
     return r->status;
+}
+
+/* The chair opens the meeting and starts the discussion, which the load works on. */
+static TC_UNUSED void cl_open_discussion(const cl_load *l)
+{
+    const char *cmds[] = {"{\"type\":\"open_meeting\"}",
+                          "{\"type\":\"start_item\",\"item\":\"discussion\"}"};
+    for (int i = 0; i < 2; i++) {
+        tc_response r;
+        int status = cl_command(l, "chair", NULL, cmds[i], &r);
+        if (status != 200)
+            fail_msg("%s: %d %s", cmds[i], status, r.body ? r.body : "");
+        tc_response_free(&r);
+    }
 }
 
 /* The snapshot's seq as a viewer sees it, or -1. */

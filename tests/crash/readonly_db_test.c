@@ -61,12 +61,7 @@ static void record_some(ro *d, int sig)
     if (tc_server_start(&d->srv, d->db, server_args) < 0)
         fail_msg("the server did not start");
     cl_use_server(l, &d->srv);
-    tc_response r;
-    assert_int_equal(cl_command(l, "chair", NULL, "{\"type\":\"open_meeting\"}", &r), 200);
-    tc_response_free(&r);
-    assert_int_equal(
-        cl_command(l, "chair", NULL, "{\"type\":\"start_item\",\"item\":\"discussion\"}", &r), 200);
-    tc_response_free(&r);
+    cl_open_discussion(l);
     cl_round_reset(l, 1);
     cl_open(l);
     int64_t t0 = tc_now_ms();

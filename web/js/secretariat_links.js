@@ -193,6 +193,7 @@ function card() {
   const m = ui.state.meeting;
   const p = c.link.kind === 'person' ? ui.state.people.find((x) => x.id === c.link.subject) : null;
   const roles = p ? p.roles.map((r) => label('role', r)).join(', ') : '';
+  const post = p ? [p.function, p.affiliation].filter(Boolean).join(', ') : '';
   const input = el('input', { type: 'text', id: 'link-url', readonly: true, value: c.url, cls: 'link-url', dir: 'ltr' });
   return el('div', { cls: 'link-card', role: 'region', 'aria-labelledby': 'link-card-h' },
     el('div', { cls: 'qr-box' }, qrSvg(c.qr)),
@@ -200,7 +201,7 @@ function card() {
       el('h3', { id: 'link-card-h', tabindex: '-1', dataset: { key: 'card' } }, t('sec.links_card_title', { meeting: m.title })),
       el('p', { cls: 'who' }, c.who),
       roles && el('p', {}, roles),
-      p && [p.function, p.affiliation].filter(Boolean).length > 0 && el('p', { cls: 'muted' }, [p.function, p.affiliation].filter(Boolean).join(', ')),
+      post ? el('p', { cls: 'muted' }, post) : null,
       el('p', { cls: 'print-url' }, el('bdi', { dir: 'ltr' }, c.url)),
       el('p', { cls: 'small no-print' }, t('sec.links_card_once')),
       el('div', { cls: 'field no-print' }, el('label', { for: 'link-url' }, t('sec.links_url')), input),
@@ -242,9 +243,8 @@ function sharedLinks() {
     e.preventDefault();
     const body = ui.shared === 'viewer' ? { kind: 'viewer' } : { kind: 'role', subject: ui.shared };
     if (ui.note.trim()) body.label = ui.note.trim();
-    const who = ui.shared === 'viewer' ? t('sec.links_for_viewer') : t('sec.links_for_role', { role: label('role', ui.shared) });
     ui.note = '';
-    issue(body, who, 'issue-shared');
+    issue(body, whoOf(body), 'issue-shared');
   };
   const list = ui.links.filter((l) => l.kind !== 'person');
   return [

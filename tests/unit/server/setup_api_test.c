@@ -327,7 +327,8 @@ static void test_who_may_create(void **state)
     assert_false(meeting_exists(f->db, "who-panel"));
 }
 
-/* Sends only a request's head and reads the answer: the body is refused unread. */
+/* Sends only a request's head and reads the answer, head and body: the
+ * request's body is refused unread. */
 static int head_only(int port, const char *head, tc_response *r, bool *closed)
 {
     memset(r, 0, sizeof *r);
@@ -340,6 +341,8 @@ static int head_only(int port, const char *head, tc_response *r, bool *closed)
     while (!c.eof && tc_fill(&c, deadline) > 0)
         ;
     *closed = c.eof;
+    r->body = strndup(c.buf ? c.buf : "", c.len);
+    r->body_len = c.len;
     tc_conn_close(&c);
     return r->status;
 }
@@ -361,6 +364,7 @@ static void test_limits(void **state)
     assert_int_equal(head_only(port, head, &r, &closed), 413);
     assert_true(closed);
     json_t *j = tc_json(&r);
+    assert_string_equal(str(j, "code"), "too_large");
     tc_response_free(&r);
     json_decref(j);
     /* Without credentials the body is read and dropped: the refusal comes on

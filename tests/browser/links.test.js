@@ -112,11 +112,13 @@ async function main() {
     await sec.click('button[data-key="issue-shared"]');
     await sec.waitForSelector('#link-url');
     check((await sec.textContent('#links-shared')).includes('tablet at the podium'), 'the role link is listed with its note');
+    eq(await sec.textContent('.link-card .who'), 'Panelist (anyone who holds the role)', 'the card names the role');
     await sec.click('.link-card button[data-key="done"]');
     await sec.selectOption('#links-for', 'viewer');
     await sec.click('button[data-key="issue-shared"]');
     await sec.waitForSelector('#link-url');
     const screenUrl = await sec.inputValue('#link-url');
+    eq(await sec.textContent('.link-card .who'), 'Viewer: room screen or livestream (read only)', 'the card names the viewer');
     const screen = await openPage(browser, screenUrl, { lang: 'en' });
     check(/\/screen/.test(screen.url()), `the viewer link lands on the screen: ${screen.url()}`);
     await screen.context().close();

@@ -1,3 +1,15 @@
+# A cmocka program `target` built from `src` with the test helpers of
+# tests/unit, registered under CTest as `test` with `label` and a timeout.
+function(gv_cmocka_test target src test label timeout)
+  add_executable(${target} ${src})
+  target_include_directories(${target} PRIVATE ${CMAKE_SOURCE_DIR}/tests/unit)
+  target_link_libraries(${target} PRIVATE gv_cli PkgConfig::CMOCKA)
+  target_compile_definitions(${target} PRIVATE
+    GV_SOURCE_DIR="${CMAKE_SOURCE_DIR}" GV_BINARY="$<TARGET_FILE:gavel>")
+  add_test(NAME ${test} COMMAND ${target})
+  set_tests_properties(${test} PROPERTIES LABELS ${label} TIMEOUT ${timeout})
+endfunction()
+
 # Unit tests: every tests/unit/<module>/<name>_test.c is one cmocka program,
 # linked against the library of its module and registered under CTest.
 file(GLOB_RECURSE GV_UNIT_TESTS CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/tests/unit/*_test.c)
@@ -5,13 +17,7 @@ foreach(src ${GV_UNIT_TESTS})
   get_filename_component(name ${src} NAME_WE)
   get_filename_component(dir ${src} DIRECTORY)
   get_filename_component(module ${dir} NAME)
-  add_executable(${module}_${name} ${src})
-  target_include_directories(${module}_${name} PRIVATE ${CMAKE_SOURCE_DIR}/tests/unit)
-  target_link_libraries(${module}_${name} PRIVATE gv_cli PkgConfig::CMOCKA)
-  target_compile_definitions(${module}_${name} PRIVATE
-    GV_SOURCE_DIR="${CMAKE_SOURCE_DIR}" GV_BINARY="$<TARGET_FILE:gavel>")
-  add_test(NAME unit/${module}/${name} COMMAND ${module}_${name})
-  set_tests_properties(unit/${module}/${name} PROPERTIES LABELS unit TIMEOUT 300)
+  gv_cmocka_test(${module}_${name} ${src} unit/${module}/${name} unit 300)
 endforeach()
 
 # Integration tests: every tests/integration/*.sh runs the real gavel binary.
@@ -33,16 +39,9 @@ file(GLOB GV_CRASH_PROGRAMS CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/tests/crash/*_
 foreach(src ${GV_CRASH_PROGRAMS})
   get_filename_component(name ${src} NAME_WE)
   string(REGEX REPLACE "_test$" "" test_name ${name})
-  add_executable(crash_${name} ${src})
-  target_include_directories(crash_${name} PRIVATE ${CMAKE_SOURCE_DIR}/tests/unit
-    ${CMAKE_SOURCE_DIR}/tests/crash)
-  target_link_libraries(crash_${name} PRIVATE gv_cli PkgConfig::CMOCKA)
-  target_compile_definitions(crash_${name} PRIVATE
-    GV_SOURCE_DIR="${CMAKE_SOURCE_DIR}" GV_BINARY="$<TARGET_FILE:gavel>"
-    GV_CRASH_SKIP=${GV_CRASH_SKIP})
-  add_test(NAME crash/${test_name} COMMAND crash_${name})
-  set_tests_properties(crash/${test_name} PROPERTIES LABELS crash TIMEOUT 600
-    SKIP_RETURN_CODE ${GV_CRASH_SKIP})
+  gv_cmocka_test(crash_${name} ${src} crash/${test_name} crash 600)
+  target_compile_definitions(crash_${name} PRIVATE GV_CRASH_SKIP=${GV_CRASH_SKIP})
+  set_tests_properties(crash/${test_name} PROPERTIES SKIP_RETURN_CODE ${GV_CRASH_SKIP})
 endforeach()
 file(GLOB GV_CRASH_SCRIPTS CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/tests/crash/*.sh)
 foreach(script ${GV_CRASH_SCRIPTS})

@@ -58,6 +58,7 @@ static void test_cookie_value(void **state)
     /* Too long for its room: not found, rather than cut. */
     assert_false(gv__cookie_value("gavel_m=12345", "gavel_m", out, 5));
     assert_true(gv__cookie_value("gavel_m=1234", "gavel_m", out, 5));
+    assert_string_equal(out, "1234");
 }
 
 static void test_origin_rule(void **state)

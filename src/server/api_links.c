@@ -259,10 +259,17 @@ void gv__links_free(struct gv_server *s)
 
 /* ---- answers ------------------------------------------------------------ */
 
-static int respond_json(struct lws *wsi, int status, json_t *o)
+/* o as compact JSON (malloc'd; takes o), NULL on ENOMEM or when o is NULL. */
+static char *dump(json_t *o)
 {
     char *body = o ? json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
     json_decref(o);
+    return body;
+}
+
+static int respond_json(struct lws *wsi, int status, json_t *o)
+{
+    char *body = dump(o);
     if (!body)
         return gv__http_error(wsi, GV_ENOMEM, "out of memory");
     return gv__http_respond(wsi, status, "application/json", body, strlen(body), NULL);
@@ -272,8 +279,7 @@ static int respond_json(struct lws *wsi, int status, json_t *o)
 static void set_answer(job *j, int status, json_t *o)
 {
     j->status = status;
-    j->body = o ? json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
-    json_decref(o);
+    j->body = dump(o);
 }
 
 static void set_error(job *j, int code, const char *msg)

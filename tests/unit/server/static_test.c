@@ -252,6 +252,18 @@ static void test_if_none_match_parser(void **state)
 static void test_table(void **state)
 {
     (void)state;
+    extern const gv__asset gv__web_files[];
+    extern const size_t gv__web_files_count;
+    assert_true(gv__web_files_count > 10);
+    for (size_t i = 0; i < gv__web_files_count; i++) {
+        const gv__asset *a = &gv__web_files[i];
+        if (i > 0 && strcmp(gv__web_files[i - 1].path, a->path) >= 0)
+            fail_msg("%s comes after %s", a->path, gv__web_files[i - 1].path);
+        assert_ptr_equal(gv__static_find(a->path), a);
+        assert_int_equal(strlen(a->etag), 20);
+        if (a->gz ? a->gz_len == 0 || a->gz_len >= a->len : a->gz_len != 0)
+            fail_msg("%s: a gzip copy of %zu bytes for %zu", a->path, a->gz_len, a->len);
+    }
     const char *names[] = {"/static/index.html", "/static/js/client.js", "/static/css/gavel.css"};
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
         const gv__asset *a = gv__static_lookup(names[i]);

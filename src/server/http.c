@@ -28,15 +28,12 @@
 
 typedef struct http_pss {
     gv__client *client; /** SSE stream or command waiting for its commit */
-    char *body;         /** plain response body still to write */
-    size_t body_len;
-    bool body_owed;
-    char *rx; /** command body */
+    char *rx;           /** the body being read (gv__http_read_body) */
     size_t rx_len;
-    bool is_command;
     char meeting[GV__ID_MAX + 1];
     /* A response written in pieces by write_owed: out_src[out_off..out_len),
-     * freeing `out` (which may be out_src, or NULL for borrowed bytes) after. */
+     * freeing `out` (which may be out_src, or NULL for borrowed bytes) after;
+     * out_src is NULL when nothing is owed. */
     char *out;
     const unsigned char *out_src;
     size_t out_len, out_off;
@@ -204,20 +201,6 @@ static int write_head(struct lws *wsi, int status, const char *ctype, size_t len
     return lws_finalize_write_http_header(wsi, start, &p, end) ? -1 : 0;
 }
 
-/* Keeps a copy of the body with the LWS_PRE headroom lws_write needs. */
-static int set_body(http_pss *pss, const char *data, size_t len)
-{
-    char *b = malloc(LWS_PRE + len + 1);
-    if (!b)
-        return GV_ENOMEM;
-    memcpy(b + LWS_PRE, data, len);
-    b[LWS_PRE + len] = '\0';
-    free(pss->body);
-    pss->body = b;
-    pss->body_len = len;
-    return 0;
-}
-
 static bool is_method(struct lws *wsi, enum lws_token_indexes t)
 {
     return lws_hdr_total_length(wsi, t) > 0;
@@ -244,7 +227,6 @@ static int respond_src(struct lws *wsi, http_pss *pss, int status, const char *c
     pss->out_src = src;
     pss->out_len = len;
     pss->out_off = 0;
-    pss->body_owed = true;
     lws_callback_on_writable(wsi);
     return 0;
 }
@@ -282,7 +264,7 @@ static int respond_text(struct lws *wsi, http_pss *pss, int status, const char *
  * transaction after the last. */
 static int write_owed(struct lws *wsi, http_pss *pss)
 {
-    if (!pss->body_owed)
+    if (!pss->out_src)
         return 0;
     unsigned char buf[LWS_PRE + GV__WRITE_CHUNK];
     size_t n = pss->out_len - pss->out_off;
@@ -297,7 +279,6 @@ static int write_owed(struct lws *wsi, http_pss *pss)
         lws_callback_on_writable(wsi);
         return 0;
     }
-    pss->body_owed = false;
     free(pss->out);
     pss->out = NULL;
     pss->out_src = NULL;
@@ -609,6 +590,8 @@ void gv__http_defer(struct lws *wsi, gv__later *l)
     lws_set_timeout(wsi, NO_PENDING_TIMEOUT, 0);
 }
 
+static int command_body(struct lws *wsi, char *body, size_t len);
+
 static int route(struct lws *wsi, http_pss *pss, const char *path)
 {
     struct gv_server *s = server_of(wsi);
@@ -654,23 +637,9 @@ static int route(struct lws *wsi, http_pss *pss, const char *path)
                 return respond_close(wsi, 403, err.code, err.msg);
             if (gv__json_body_check(wsi, &err) < 0)
                 return respond_close(wsi, 415, err.code, err.msg);
-            /* The body arrives next; the command runs at BODY_COMPLETION. */
-            char cl[24];
-            if (lws_hdr_copy(wsi, cl, sizeof cl, WSI_TOKEN_HTTP_CONTENT_LENGTH) <= 0)
-                return respond_error(wsi, pss, GV_EINVAL,
-                                     "a command needs a Content-Length and a JSON body");
-            unsigned long long n = strtoull(cl, NULL, 10);
-            if (n == 0)
-                return respond_error(wsi, pss, GV_EINVAL, "the command body is empty");
-            if (n > s->cfg.max_message_bytes) {
-                gv_error_set(&err, GV_ELIMIT, "the command is %llu bytes: at most %zu", n,
-                             s->cfg.max_message_bytes);
-                /* The body is not read: the connection cannot carry another request. */
-                return respond_close(wsi, 413, GV_ELIMIT, err.msg);
-            }
-            pss->is_command = true;
+            /* The body arrives next; the command runs once it is whole. */
             snprintf(pss->meeting, sizeof pss->meeting, "%s", id);
-            return 0;
+            return gv__http_read_body(wsi, s->cfg.max_message_bytes, true, command_body);
         }
         int rc = authorise(wsi, id, &g, &r, &err);
         if (rc < 0 || !r)
@@ -690,8 +659,8 @@ static int route(struct lws *wsi, http_pss *pss, const char *path)
     return respond_text(wsi, pss, 404, "text/plain; charset=utf-8", "not found\n", NULL);
 }
 
-/* The body of a POSTed command is complete: run it. */
-static int run_command(struct lws *wsi, http_pss *pss)
+/* Runs a POSTed command, body[0..len). */
+static int run_command(struct lws *wsi, http_pss *pss, const char *body, size_t len)
 {
     struct gv_server *s = server_of(wsi);
     gv_error err;
@@ -717,7 +686,7 @@ static int run_command(struct lws *wsi, http_pss *pss)
         return respond_error(wsi, pss, GV_ELIMIT, err.msg);
     }
     json_error_t jerr;
-    json_t *cmd = json_loadb(pss->rx, pss->rx_len, JSON_REJECT_DUPLICATES, &jerr);
+    json_t *cmd = json_loadb(body, len, JSON_REJECT_DUPLICATES, &jerr);
     if (!cmd || !json_is_object(cmd)) {
         char msg[300];
         snprintf(msg, sizeof msg, "the body is not a JSON object: %s",
@@ -741,6 +710,14 @@ static int run_command(struct lws *wsi, http_pss *pss)
     return 0;
 }
 
+/* The body of a POSTed command is whole (gv__http_read_body). */
+static int command_body(struct lws *wsi, char *body, size_t len)
+{
+    int rc = run_command(wsi, lws_wsi_user(wsi), body, len);
+    free(body);
+    return rc;
+}
+
 /* A command's response is ready (refused at once, or committed). */
 static int write_command_result(struct lws *wsi, http_pss *pss)
 {
@@ -748,22 +725,11 @@ static int write_command_result(struct lws *wsi, http_pss *pss)
     if (!c->http_body)
         return 0; /* still in flight */
     int status = c->http_status ? c->http_status : 500;
-    server_of(wsi)->metrics.http_requests++;
-    if (set_body(pss, c->http_body, strlen(c->http_body)) < 0)
-        return -1;
-    free(c->http_body);
+    char *body = c->http_body;
     c->http_body = NULL;
-    if (write_head(wsi, status, "application/json", pss->body_len, NULL) < 0)
-        return -1;
-    int n =
-        lws_write(wsi, (unsigned char *)pss->body + LWS_PRE, pss->body_len, LWS_WRITE_HTTP_FINAL);
-    free(pss->body);
-    pss->body = NULL;
     gv__client_closed(c);
     pss->client = NULL;
-    if (n < (int)pss->body_len)
-        return -1;
-    return lws_http_transaction_completed(wsi) ? -1 : 0;
+    return respond_json(wsi, pss, status, body);
 }
 
 static void release(http_pss *pss)
@@ -772,13 +738,9 @@ static void release(http_pss *pss)
         return;
     gv__client_closed(pss->client);
     pss->client = NULL;
-    free(pss->body);
-    pss->body = NULL;
-    pss->body_owed = false;
     free(pss->rx);
     pss->rx = NULL;
     pss->rx_len = 0;
-    pss->is_command = false;
     free(pss->out);
     pss->out = NULL;
     pss->out_src = NULL;
@@ -860,19 +822,6 @@ int gv__http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *u
             pss->rx_len += len;
             return 0;
         }
-        if (!pss->is_command)
-            return 0;
-        s = server_of(wsi);
-        if (pss->rx_len + len > s->cfg.max_message_bytes)
-            return -1; /* Content-Length was checked: the client sent more than it said */
-        {
-            char *rx = realloc(pss->rx, pss->rx_len + len + 1);
-            if (!rx)
-                return -1;
-            memcpy(rx + pss->rx_len, in, len);
-            pss->rx = rx;
-            pss->rx_len += len;
-        }
         return 0;
     case LWS_CALLBACK_HTTP_BODY_COMPLETION:
         if (pss->rx_done) {
@@ -886,10 +835,7 @@ int gv__http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *u
                 body[n] = '\0';
             return done(wsi, body, n);
         }
-        if (!pss->is_command)
-            return 0;
-        pss->is_command = false;
-        return run_command(wsi, pss);
+        return 0;
     case LWS_CALLBACK_HTTP_WRITEABLE:
         if (!pss)
             return 0;

@@ -629,19 +629,6 @@ static int queue(struct lws *wsi, struct gv__links_api *a, job *j)
     return 0;
 }
 
-static bool role_held(const gv__room *r, const char *role)
-{
-    const char *id;
-    json_t *v;
-    json_object_foreach(r->people, id, v)
-    {
-        if (gv__room_person_has_role(r, id, role))
-            return true;
-    }
-    (void)v;
-    return false;
-}
-
 static bool is_role(const char *name)
 {
     for (size_t i = 0; i < sizeof roles / sizeof roles[0]; i++)
@@ -710,7 +697,7 @@ static int parse_issue(const gv__room *r, const char *body, size_t len, job *j, 
                               subject && strcmp(subject, "viewer") == 0
                                   ? " (a read-only link has \"kind\": \"viewer\")"
                                   : "");
-        } else if (!role_held(r, subject)) {
+        } else if (gv__room_role_holders(r, subject, NULL) == 0) {
             rc = gv_error_set(err, GV_EINVAL,
                               "nobody in meeting %s is a %s: a link for the role would open "
                               "nothing",

@@ -149,18 +149,8 @@ int gv__auth_actor(const gv__room *r, const gv__grant *g, const char *as, char *
         return 0;
     }
     /* No ?as=: the role's only holder, if there is exactly one. */
-    const char *only = NULL;
-    int holders = 0;
-    const char *id;
-    json_t *roles;
-    json_object_foreach(r->people, id, roles)
-    {
-        if (gv__room_person_has_role(r, id, g->subject)) {
-            only = id;
-            holders++;
-        }
-    }
-    (void)roles;
+    const char *only;
+    int holders = gv__room_role_holders(r, g->subject, &only);
     if (holders == 1) {
         snprintf(actor, size, "%s", only);
         return 0;

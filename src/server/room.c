@@ -219,6 +219,21 @@ bool gv__room_person_has_role(const gv__room *r, const char *person, const char 
     return false;
 }
 
+int gv__room_role_holders(const gv__room *r, const char *role, const char **first)
+{
+    int n = 0;
+    const char *id;
+    json_t *v;
+    if (first)
+        *first = NULL;
+    json_object_foreach(r->people, id, v)
+    {
+        if (gv__room_person_has_role(r, id, role) && n++ == 0 && first)
+            *first = id;
+    }
+    return n;
+}
+
 typedef struct load_ctx {
     gv__room *r;
     gv_meeting *only; /** when set, rebuild this meeting only (no frames) */

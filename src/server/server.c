@@ -391,15 +391,7 @@ int gv_server_role_links(gv_server *s, const char *meeting_id,
     for (size_t i = 0; i <= sizeof roles / sizeof roles[0]; i++) {
         bool viewer = i == sizeof roles / sizeof roles[0];
         const char *role = viewer ? "viewer" : roles[i];
-        bool held = viewer;
-        const char *id;
-        json_t *v;
-        json_object_foreach(r->people, id, v)
-        {
-            if (gv__room_person_has_role(r, id, role))
-                held = true;
-        }
-        if (!held)
+        if (!viewer && gv__room_role_holders(r, role, NULL) == 0)
             continue;
         rc = gv_links_issue(s->log ? gv__log_reader(s) : NULL, meeting_id,
                             viewer ? GV_LINK_VIEWER : GV_LINK_ROLE, role, "gavel serve",

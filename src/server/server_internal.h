@@ -293,6 +293,9 @@ gv__frame *gv__room_you_frame(gv__room *r, gv__client_kind kind, const char *per
 /* Does the person `person` hold the role `role` in this meeting? */
 bool gv__room_person_has_role(const gv__room *r, const char *person, const char *role);
 bool gv__room_has_person(const gv__room *r, const char *person);
+/* How many people of the meeting hold `role`; *first (when not NULL) gets the
+ * first of them (borrowed), or NULL. */
+int gv__room_role_holders(const gv__room *r, const char *role, const char **first);
 /*
  * Decides a command sent by client c (acting as c->actor) and submits its
  * events to the writer. The client gets an acknowledgement or an error when

@@ -162,8 +162,7 @@ void gv__jobs_stop(struct gv_server *s)
     while (q->waiting) {
         gv__job *j = q->waiting;
         q->waiting = j->next;
-        j->ran = false;
-        push(&q->finished_tail, j);
+        push(&q->finished_tail, j); /* ran is still false, as submit left it */
     }
     q->waiting_tail = &q->waiting;
     q->n_waiting = 0;

@@ -148,8 +148,7 @@ bool gv__origin_allowed(const char *origin, const char *host, const char *base_u
            base_https == https && same_authority(auth, len, base_auth, base_len, https);
 }
 
-/* Copies header t into buf: its length, 0 when absent, -1 when too long. */
-static int header_copy(struct lws *wsi, enum lws_token_indexes t, char *buf, size_t size)
+int gv__header_copy(struct lws *wsi, enum lws_token_indexes t, char *buf, size_t size)
 {
     int n = lws_hdr_total_length(wsi, t);
     if (n <= 0)
@@ -162,12 +161,12 @@ static int header_copy(struct lws *wsi, enum lws_token_indexes t, char *buf, siz
 int gv__origin_check(struct gv_server *s, struct lws *wsi, gv_error *err)
 {
     char origin[300], host[300];
-    int n = header_copy(wsi, WSI_TOKEN_ORIGIN, origin, sizeof origin);
+    int n = gv__header_copy(wsi, WSI_TOKEN_ORIGIN, origin, sizeof origin);
     if (n == 0)
         return 0;
-    int h = header_copy(wsi, WSI_TOKEN_HOST, host, sizeof host);
+    int h = gv__header_copy(wsi, WSI_TOKEN_HOST, host, sizeof host);
     if (h == 0)
-        h = header_copy(wsi, WSI_TOKEN_HTTP_COLON_AUTHORITY, host, sizeof host);
+        h = gv__header_copy(wsi, WSI_TOKEN_HTTP_COLON_AUTHORITY, host, sizeof host);
     if (n > 0 && gv__origin_allowed(origin, h > 0 ? host : NULL, s->base_url))
         return 0;
     return gv_error_set(err, GV_EPERM,
@@ -179,7 +178,7 @@ int gv__origin_check(struct gv_server *s, struct lws *wsi, gv_error *err)
 int gv__json_body_check(struct lws *wsi, gv_error *err)
 {
     char ct[200];
-    int n = header_copy(wsi, WSI_TOKEN_HTTP_CONTENT_TYPE, ct, sizeof ct);
+    int n = gv__header_copy(wsi, WSI_TOKEN_HTTP_CONTENT_TYPE, ct, sizeof ct);
     static const char json[] = "application/json";
     if (n > 0 && strncasecmp(ct, json, sizeof json - 1) == 0 &&
         (ct[sizeof json - 1] == '\0' || ct[sizeof json - 1] == ';' || ct[sizeof json - 1] == ' '))

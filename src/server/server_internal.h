@@ -594,6 +594,8 @@ bool gv__origin_allowed(const char *origin, const char *host, const char *base_u
 /* Checks the Origin of a WebSocket upgrade or a command: 0, or GV_EPERM
  * with err set. */
 int gv__origin_check(struct gv_server *s, struct lws *wsi, gv_error *err);
+/* Copies request header t into buf: its length, 0 when absent, -1 when too long. */
+int gv__header_copy(struct lws *wsi, enum lws_token_indexes t, char *buf, size_t size);
 /* Checks that a command's body is declared application/json: 0, or
  * GV_EINVAL with err set. */
 int gv__json_body_check(struct lws *wsi, gv_error *err);

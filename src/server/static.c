@@ -190,8 +190,7 @@ bool gv__etag_matches(const char *inm, const char *etag)
 /* Copies request header t into buf ("" when absent or too long). */
 static void header_value(struct lws *wsi, enum lws_token_indexes t, char *buf, size_t size)
 {
-    int n = lws_hdr_total_length(wsi, t);
-    if (n <= 0 || (size_t)n >= size || lws_hdr_copy(wsi, buf, (int)size, t) < 0)
+    if (gv__header_copy(wsi, t, buf, size) <= 0)
         buf[0] = '\0';
 }
 

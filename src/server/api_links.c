@@ -552,20 +552,6 @@ bool gv__links_route(const char *tail)
     return memchr(tail + pl, '/', n - pl - sl) == NULL;
 }
 
-/* May this grant manage the meeting's links? */
-static bool may_manage(const gv__room *r, const gv__grant *g)
-{
-    switch (g->kind) {
-    case GV__GRANT_ROLE:
-        return strcmp(g->subject, "secretariat") == 0;
-    case GV__GRANT_PERSON:
-        return gv__room_person_has_role(r, g->subject, "secretariat");
-    case GV__GRANT_VIEWER:
-        break;
-    }
-    return false;
-}
-
 /*
  * Who asks, and may they: checks the request's link, loads the room and the
  * module's state. Returns 0, or a GV_E* code with err set (401 no or unknown
@@ -585,7 +571,7 @@ static int check_caller(struct lws *wsi, const char *meeting, gv__grant *g, gv__
     }
     if (rc != 0)
         return rc;
-    if (!may_manage(*r, g)) {
+    if (!gv__grant_has_role(*r, g, "secretariat")) {
         gv_error_set(err, GV_EPERM,
                      "only the meeting's secretariat may see, issue or revoke invitation links");
         return GV_EPERM;

@@ -145,13 +145,9 @@ static int later_write(gv__later *l, struct lws *wsi)
 /* May this link download the record? 0, or GV_EPERM with err set. */
 static int may_download(const gv__room *r, const gv__grant *g, gv_error *err)
 {
-    for (size_t i = 0; i < sizeof allowed_roles / sizeof allowed_roles[0]; i++) {
-        if (g->kind == GV__GRANT_ROLE && strcmp(g->subject, allowed_roles[i]) == 0)
+    for (size_t i = 0; i < sizeof allowed_roles / sizeof allowed_roles[0]; i++)
+        if (gv__grant_has_role(r, g, allowed_roles[i]))
             return 0;
-        if (g->kind == GV__GRANT_PERSON &&
-            gv__room_person_has_role(r, g->subject, allowed_roles[i]))
-            return 0;
-    }
     return gv_error_set(err, GV_EPERM,
                         "the record is downloaded by the secretariat, the chair, the moderators "
                         "and the rapporteurs; this is %s link",

@@ -294,10 +294,9 @@ static int officer_token(struct gv_server *s, const char *token, gv__grant *g, g
     int rc = gv__auth_token(s, token, NULL, g, err);
     if (rc < 0)
         return rc;
-    if (g->kind == GV__GRANT_ROLE && strcmp(g->subject, OFFICER_ROLE) == 0)
-        return 0;
-    if (g->kind == GV__GRANT_PERSON && gv__room_get(s, g->meeting, &r, err) == 0 &&
-        gv__room_person_has_role(r, g->subject, OFFICER_ROLE))
+    /* A role link needs no room to say which role it is. */
+    if ((g->kind == GV__GRANT_ROLE || gv__room_get(s, g->meeting, &r, err) == 0) &&
+        gv__grant_has_role(r, g, OFFICER_ROLE))
         return 0;
     return gv_error_set(err, GV_EPERM,
                         "only the secretariat of a meeting on this server may add meetings: "

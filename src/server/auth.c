@@ -173,3 +173,16 @@ gv_view gv__grant_view(const gv__room *r, const gv__grant *g)
     }
     return GV_VIEW_PUBLIC;
 }
+
+bool gv__grant_has_role(const gv__room *r, const gv__grant *g, const char *role)
+{
+    switch (g->kind) {
+    case GV__GRANT_ROLE:
+        return strcmp(g->subject, role) == 0;
+    case GV__GRANT_PERSON:
+        return gv__room_person_has_role(r, g->subject, role);
+    case GV__GRANT_VIEWER:
+        break;
+    }
+    return false;
+}

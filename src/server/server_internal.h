@@ -416,6 +416,9 @@ int gv__auth_actor(const gv__room *r, const gv__grant *g, const char *as, char *
                    gv_error *err);
 /* The view a grant reads (core/view.h): by the link's person or role; public for viewers. */
 gv_view gv__grant_view(const gv__room *r, const gv__grant *g);
+/* Does the grant act with `role`: a role link for it, or a person link whose
+ * person holds it? */
+bool gv__grant_has_role(const gv__room *r, const gv__grant *g, const char *role);
 
 /* ---- HTTP (http.c) and the lws protocols (ws.c, sse.c) ------------------- */
 

@@ -30,16 +30,15 @@
  * left {person} marks them absent.
  *
  * Notes live in m->notes in ascending id order (id = sequence number of the
- * note_added event), so they are found by binary search. The array grows by
- * doubling when n_notes reaches a power of two, which needs no capacity field.
+ * note_added event), so they are found by binary search.
  */
 #include "core/meeting_internal.h"
 
 #include <assert.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/array.h"
 #include "core/jsonf.h"
 
 /* A note's text as sent, in bytes. */
@@ -57,29 +56,10 @@ void gv__agenda_release(gv_meeting *m)
         free(m->notes[i].text);
     free(m->notes);
     m->notes = NULL;
-    m->n_notes = 0;
+    m->n_notes = m->cap_notes = 0;
 }
 
 /* ---- helpers ------------------------------------------------------------------------------- */
-
-/* Sets ev[key] = v, taking v; GV_ENOMEM when v is NULL or the set fails. */
-static int ev_set(json_t *ev, const char *key, json_t *v, gv_error *err)
-{
-    if (!v || json_object_set_new(ev, key, v) < 0)
-        return gv_error_set(err, GV_ENOMEM, "out of memory");
-    return 0;
-}
-
-static int add_event(const gv_meeting *m, const gv_cmd *c, json_t *events, const char *type,
-                     json_t **out, gv_error *err)
-{
-    json_t *ev = gv__event_add(m, c, events, type);
-    if (!ev)
-        return gv_error_set(err, GV_ENOMEM, "out of memory");
-    if (out)
-        *out = ev;
-    return 0;
-}
 
 static int need_open(const gv_meeting *m, const char *type, gv_error *err)
 {
@@ -107,29 +87,6 @@ static void trim(const char *s, size_t *start, size_t *len)
     *len = e - b;
 }
 
-/* A stored event that does not fit: GV_ECORRUPT naming the event, with the reason. */
-static int corrupt(const json_t *ev, gv_error *err, const char *why)
-{
-    json_int_t seq = json_integer_value(json_object_get(ev, "seq"));
-    const char *type = json_string_value(json_object_get(ev, "type"));
-    char reason[GV_ERROR_MSG_MAX];
-    snprintf(reason, sizeof reason, "%s", why);
-    gv_error_set(err, GV_ECORRUPT, "event %lld (%s): %s", (long long)seq, type ? type : "?",
-                 reason);
-    return GV_ECORRUPT;
-}
-
-/* GV_ECORRUPT carrying the message a field reader left in err. */
-static int corrupt_field(const json_t *ev, gv_error *err)
-{
-    return corrupt(ev, err, err ? err->msg : "malformed field");
-}
-
-static int64_t ev_at(const json_t *ev)
-{
-    return json_integer_value(json_object_get(ev, "at_ms"));
-}
-
 static json_t *ref_json(const char *id)
 {
     return id ? json_string(id) : json_null();
@@ -148,7 +105,7 @@ static int decide_open(const gv_meeting *m, const gv_cmd *c, json_t *events, gv_
         return gv_error_set(err, GV_ESTATE, "the meeting is already open");
     if (m->status == GV_STATUS_CLOSED)
         return gv_error_set(err, GV_ESTATE, "the meeting is closed; it cannot be opened again");
-    return add_event(m, c, events, "meeting_opened", NULL, err);
+    return gv__event_add(m, c, events, "meeting_opened", NULL, err);
 }
 
 /* Appends item_ended for the running item, if one runs. */
@@ -157,8 +114,8 @@ static int end_running(const gv_meeting *m, const gv_cmd *c, json_t *events, gv_
     json_t *ev = NULL;
     if (m->current_item < 0)
         return 0;
-    int rc = add_event(m, c, events, "item_ended", &ev, err);
-    return rc < 0 ? rc : ev_set(ev, "item", json_string(m->items[m->current_item].id), err);
+    int rc = gv__event_add(m, c, events, "item_ended", &ev, err);
+    return rc < 0 ? rc : gv__event_set(ev, "item", json_string(m->items[m->current_item].id), err);
 }
 
 static int decide_start_item(const gv_meeting *m, const gv_cmd *c, json_t *events, gv_error *err)
@@ -177,9 +134,9 @@ static int decide_start_item(const gv_meeting *m, const gv_cmd *c, json_t *event
     if (item == m->current_item)
         return gv_error_set(err, GV_ESTATE, "agenda item \"%s\" is already running", id);
     if ((rc = end_running(m, c, events, err)) < 0 ||
-        (rc = add_event(m, c, events, "item_started", &ev, err)) < 0)
+        (rc = gv__event_add(m, c, events, "item_started", &ev, err)) < 0)
         return rc;
-    return ev_set(ev, "item", json_string(m->items[item].id), err);
+    return gv__event_set(ev, "item", json_string(m->items[item].id), err);
 }
 
 static int decide_end_item(const gv_meeting *m, const gv_cmd *c, json_t *events, gv_error *err)
@@ -198,7 +155,7 @@ static int decide_close(const gv_meeting *m, const gv_cmd *c, json_t *events, gv
     if ((rc = gv__json_only(c->json, no_fields, err)) < 0 ||
         (rc = need_open(m, c->type, err)) < 0 || (rc = end_running(m, c, events, err)) < 0)
         return rc;
-    return add_event(m, c, events, "meeting_closed", NULL, err);
+    return gv__event_add(m, c, events, "meeting_closed", NULL, err);
 }
 
 static int decide_guiding_question(const gv_meeting *m, const gv_cmd *c, json_t *events,
@@ -224,17 +181,18 @@ static int decide_guiding_question(const gv_meeting *m, const gv_cmd *c, json_t 
                             gq < 0
                                 ? "no guiding question is under discussion; there is none to clear"
                                 : "this guiding question is already under discussion");
-    if ((rc = add_event(m, c, events, "guiding_question_set", &ev, err)) < 0)
+    if ((rc = gv__event_add(m, c, events, "guiding_question_set", &ev, err)) < 0)
         return rc;
-    return ev_set(ev, "guiding_question", ref_json(gq >= 0 ? m->questions_def[gq].id : NULL), err);
+    return gv__event_set(ev, "guiding_question", ref_json(gq >= 0 ? m->questions_def[gq].id : NULL),
+                         err);
 }
 
 static int apply_opened(gv_meeting *m, const json_t *ev, gv_error *err)
 {
     if (m->status != GV_STATUS_SCHEDULED)
-        return corrupt(ev, err, "the meeting is not scheduled");
+        return gv__event_corrupt(ev, err, "the meeting is not scheduled");
     m->status = GV_STATUS_OPEN;
-    m->opened_at_ms = ev_at(ev);
+    m->opened_at_ms = gv__event_at(ev);
     return 0;
 }
 
@@ -243,9 +201,9 @@ static int ev_item(const gv_meeting *m, const json_t *ev, int *out, gv_error *er
 {
     const char *id = NULL;
     if (gv__json_string(ev, "item", true, ID_MAX_BYTES, &id, err) < 0)
-        return corrupt_field(ev, err);
+        return gv__event_corrupt_field(ev, err);
     if ((*out = gv__item_find(m, id)) < 0)
-        return corrupt(ev, err, "it names an agenda item that does not exist");
+        return gv__event_corrupt(ev, err, "it names an agenda item that does not exist");
     return 0;
 }
 
@@ -255,10 +213,10 @@ static int apply_item_started(gv_meeting *m, const json_t *ev, gv_error *err)
     if (rc < 0)
         return rc;
     if (m->status != GV_STATUS_OPEN)
-        return corrupt(ev, err, "the meeting is not open");
+        return gv__event_corrupt(ev, err, "the meeting is not open");
     if (m->current_item >= 0)
-        return corrupt(ev, err, "another agenda item is still running");
-    int64_t at = ev_at(ev);
+        return gv__event_corrupt(ev, err, "another agenda item is still running");
+    int64_t at = gv__event_at(ev);
     gv_item *it = &m->items[item];
     if (it->runs == 0)
         it->started_at_ms = at;
@@ -276,11 +234,11 @@ static int apply_item_ended(gv_meeting *m, const json_t *ev, gv_error *err)
     if (rc < 0)
         return rc;
     if (item != m->current_item)
-        return corrupt(ev, err, "that agenda item is not running");
-    int64_t at = ev_at(ev);
+        return gv__event_corrupt(ev, err, "that agenda item is not running");
+    int64_t at = gv__event_at(ev);
     gv_item *it = &m->items[item];
     if (at < it->resumed_at_ms)
-        return corrupt(ev, err, "the item would end before it started");
+        return gv__event_corrupt(ev, err, "the item would end before it started");
     it->actual_ms += at - it->resumed_at_ms;
     it->ended_at_ms = at;
     m->current_item = -1;
@@ -291,11 +249,11 @@ static int apply_item_ended(gv_meeting *m, const json_t *ev, gv_error *err)
 static int apply_closed(gv_meeting *m, const json_t *ev, gv_error *err)
 {
     if (m->status != GV_STATUS_OPEN)
-        return corrupt(ev, err, "the meeting is not open");
+        return gv__event_corrupt(ev, err, "the meeting is not open");
     if (m->current_item >= 0)
-        return corrupt(ev, err, "an agenda item is still running");
+        return gv__event_corrupt(ev, err, "an agenda item is still running");
     m->status = GV_STATUS_CLOSED;
-    m->closed_at_ms = ev_at(ev);
+    m->closed_at_ms = gv__event_at(ev);
     m->current_question = -1;
     return 0;
 }
@@ -305,11 +263,11 @@ static int apply_guiding_question(gv_meeting *m, const json_t *ev, gv_error *err
     const char *id = NULL;
     int gq = -1;
     if (m->status != GV_STATUS_OPEN)
-        return corrupt(ev, err, "the meeting is not open");
+        return gv__event_corrupt(ev, err, "the meeting is not open");
     if (gv__json_string(ev, "guiding_question", false, ID_MAX_BYTES, &id, err) < 0)
-        return corrupt_field(ev, err);
+        return gv__event_corrupt_field(ev, err);
     if (id && (gq = gv__question_def_find(m, id)) < 0)
-        return corrupt(ev, err, "it names a guiding question that does not exist");
+        return gv__event_corrupt(ev, err, "it names a guiding question that does not exist");
     m->current_question = gq;
     return 0;
 }
@@ -347,10 +305,10 @@ static int decide_attend(const gv_meeting *m, const gv_cmd *c, json_t *events, g
     if (who->present && who->mode == mode)
         return gv_error_set(err, GV_ESTATE, "%s is already present %s", who->id,
                             mode == GV_MODE_ROOM ? "in the room" : "online");
-    if ((rc = add_event(m, c, events, "attended", &ev, err)) < 0 ||
-        (rc = ev_set(ev, "person", json_string(who->id), err)) < 0)
+    if ((rc = gv__event_add(m, c, events, "attended", &ev, err)) < 0 ||
+        (rc = gv__event_set(ev, "person", json_string(who->id), err)) < 0)
         return rc;
-    return ev_set(ev, "mode", json_string(gv_mode_names[mode]), err);
+    return gv__event_set(ev, "mode", json_string(gv_mode_names[mode]), err);
 }
 
 static int decide_check_in(const gv_meeting *m, const gv_cmd *c, json_t *events, gv_error *err)
@@ -371,9 +329,9 @@ static int decide_leave(const gv_meeting *m, const gv_cmd *c, json_t *events, gv
         return rc;
     if (!m->people[p].present)
         return gv_error_set(err, GV_ESTATE, "%s is not present", m->people[p].id);
-    if ((rc = add_event(m, c, events, "left", &ev, err)) < 0)
+    if ((rc = gv__event_add(m, c, events, "left", &ev, err)) < 0)
         return rc;
-    return ev_set(ev, "person", json_string(m->people[p].id), err);
+    return gv__event_set(ev, "person", json_string(m->people[p].id), err);
 }
 
 static int apply_attended(gv_meeting *m, const json_t *ev, gv_error *err)
@@ -381,11 +339,11 @@ static int apply_attended(gv_meeting *m, const json_t *ev, gv_error *err)
     int p = -1, mode = -1;
     if (gv__event_person(m, ev, "person", &p, err) < 0 ||
         gv__json_enum(ev, "mode", true, gv_mode_names, GV_MODE_COUNT, &mode, err) < 0)
-        return corrupt_field(ev, err);
+        return gv__event_corrupt_field(ev, err);
     gv_person *who = &m->people[p];
     if (who->present && who->mode == (gv_mode)mode)
-        return corrupt(ev, err, "the person is already present in that mode");
-    int64_t at = ev_at(ev);
+        return gv__event_corrupt(ev, err, "the person is already present in that mode");
+    int64_t at = gv__event_at(ev);
     if (mode == GV_MODE_ROOM && who->checked_in_at_ms == 0)
         who->checked_in_at_ms = at;
     if (mode == GV_MODE_ONLINE && who->joined_at_ms == 0)
@@ -399,9 +357,9 @@ static int apply_left(gv_meeting *m, const json_t *ev, gv_error *err)
 {
     int p = -1;
     if (gv__event_person(m, ev, "person", &p, err) < 0)
-        return corrupt_field(ev, err);
+        return gv__event_corrupt_field(ev, err);
     if (!m->people[p].present)
-        return corrupt(ev, err, "the person is not present");
+        return gv__event_corrupt(ev, err, "the person is not present");
     m->people[p].present = false;
     return 0;
 }
@@ -459,12 +417,13 @@ static int decide_add_note(const gv_meeting *m, const gv_cmd *c, json_t *events,
                             "this meeting already has %d notes, the most it can keep; amend "
                             "one instead",
                             NOTES_MAX);
-    if ((rc = add_event(m, c, events, "note_added", &ev, err)) < 0 ||
-        (rc = ev_set(ev, "note", json_integer(json_integer_value(json_object_get(ev, "seq"))),
-                     err)) < 0 ||
-        (rc = ev_set(ev, "text", json_stringn(text, len), err)) < 0)
+    if ((rc = gv__event_add(m, c, events, "note_added", &ev, err)) < 0 ||
+        (rc = gv__event_set(ev, "note", json_integer(gv__event_seq(ev)), err)) < 0 ||
+        (rc = gv__event_set(ev, "text", json_stringn(text, len), err)) < 0)
         return rc;
-    return gq < 0 ? 0 : ev_set(ev, "guiding_question", json_string(m->questions_def[gq].id), err);
+    return gq < 0
+               ? 0
+               : gv__event_set(ev, "guiding_question", json_string(m->questions_def[gq].id), err);
 }
 
 static int decide_amend_note(const gv_meeting *m, const gv_cmd *c, json_t *events, gv_error *err)
@@ -489,10 +448,10 @@ static int decide_amend_note(const gv_meeting *m, const gv_cmd *c, json_t *event
                             (long long)id, m->people[n->author].id);
     if (strlen(n->text) == len && memcmp(n->text, text, len) == 0)
         return gv_error_set(err, GV_ESTATE, "note %lld already says this", (long long)id);
-    if ((rc = add_event(m, c, events, "note_amended", &ev, err)) < 0 ||
-        (rc = ev_set(ev, "note", json_integer(id), err)) < 0)
+    if ((rc = gv__event_add(m, c, events, "note_amended", &ev, err)) < 0 ||
+        (rc = gv__event_set(ev, "note", json_integer(id), err)) < 0)
         return rc;
-    return ev_set(ev, "text", json_stringn(text, len), err);
+    return gv__event_set(ev, "text", json_stringn(text, len), err);
 }
 
 /* The text of a stored note event: trimmed, not empty, bounded. */
@@ -501,10 +460,10 @@ static int ev_note_text(const json_t *ev, const char **out, gv_error *err)
     const char *s = NULL;
     size_t start, len;
     if (gv__json_string(ev, "text", true, NOTE_MAX_BYTES, &s, err) < 0)
-        return corrupt_field(ev, err);
+        return gv__event_corrupt_field(ev, err);
     trim(s, &start, &len);
     if (len == 0 || start != 0 || len != strlen(s))
-        return corrupt(ev, err, "a note's text must be trimmed and not empty");
+        return gv__event_corrupt(ev, err, "a note's text must be trimmed and not empty");
     *out = s;
     return 0;
 }
@@ -518,37 +477,31 @@ static int apply_note_added(gv_meeting *m, const json_t *ev, gv_error *err)
         gv__json_int(ev, "note", true, 1, INT64_MAX, &id, err) < 0 ||
         gv__json_string(ev, "guiding_question", false, ID_MAX_BYTES, &gq_id, err) < 0 ||
         gv__event_person(m, ev, "by", &by, err) < 0)
-        return corrupt_field(ev, err);
+        return gv__event_corrupt_field(ev, err);
     if ((rc = ev_note_text(ev, &text, err)) < 0)
         return rc;
     if (id != seq)
-        return corrupt(ev, err, "a note's id must be the sequence number of its event");
+        return gv__event_corrupt(ev, err, "a note's id must be the sequence number of its event");
     if (m->n_notes > 0 && m->notes[m->n_notes - 1].id >= id)
-        return corrupt(ev, err, "note ids must grow");
+        return gv__event_corrupt(ev, err, "note ids must grow");
     if (m->n_notes >= NOTES_MAX)
-        return corrupt(ev, err, "the meeting already has the most notes it can keep");
+        return gv__event_corrupt(ev, err, "the meeting already has the most notes it can keep");
     if (gq_id && (gq = gv__question_def_find(m, gq_id)) < 0)
-        return corrupt(ev, err, "it names a guiding question that does not exist");
+        return gv__event_corrupt(ev, err, "it names a guiding question that does not exist");
     if (!(m->people[by].roles & (GV_ROLES_PRESIDING | GV_ROLE_RAPPORTEUR)))
-        return corrupt(ev, err, "only the chair, the moderator or a rapporteur adds notes");
+        return gv__event_corrupt(ev, err,
+                                 "only the chair, the moderator or a rapporteur adds notes");
 
     char *copy = strdup(text);
-    if (!copy)
+    if (!copy || GV_ARRAY_RESERVE(m->notes, m->cap_notes, m->n_notes + 1) < 0) {
+        free(copy);
         return gv_error_set(err, GV_ENOMEM, "out of memory");
-    size_t n = m->n_notes;
-    if (n == 0 || (n & (n - 1)) == 0) { /* full: capacity is the next power of two */
-        gv_note *notes = realloc(m->notes, (n ? 2 * n : 1) * sizeof *notes);
-        if (!notes) {
-            free(copy);
-            return gv_error_set(err, GV_ENOMEM, "out of memory");
-        }
-        m->notes = notes;
     }
     m->notes[m->n_notes++] = (gv_note){
         .id = id,
         .question = gq,
         .author = by,
-        .at_ms = ev_at(ev),
+        .at_ms = gv__event_at(ev),
         .text = copy,
         .amended_by = -1,
     };
@@ -562,20 +515,21 @@ static int apply_note_amended(gv_meeting *m, const json_t *ev, gv_error *err)
     int by = -1, rc;
     if (gv__json_int(ev, "note", true, 1, INT64_MAX, &id, err) < 0 ||
         gv__event_person(m, ev, "by", &by, err) < 0)
-        return corrupt_field(ev, err);
+        return gv__event_corrupt_field(ev, err);
     if ((rc = ev_note_text(ev, &text, err)) < 0)
         return rc;
     gv_note *n = note_find(m, id);
     if (!n)
-        return corrupt(ev, err, "it names a note that does not exist");
+        return gv__event_corrupt(ev, err, "it names a note that does not exist");
     if (by != n->author && !(m->people[by].roles & GV_ROLES_PRESIDING))
-        return corrupt(ev, err, "only the note's author, the chair or the moderator amends it");
+        return gv__event_corrupt(ev, err,
+                                 "only the note's author, the chair or the moderator amends it");
     char *copy = strdup(text);
     if (!copy)
         return gv_error_set(err, GV_ENOMEM, "out of memory");
     free(n->text);
     n->text = copy;
-    n->amended_at_ms = ev_at(ev);
+    n->amended_at_ms = gv__event_at(ev);
     n->amended_by = by;
     return 0;
 }

@@ -37,6 +37,7 @@
 #include <string.h>
 #include <yaml.h>
 
+#include "core/array.h"
 #include "core/definition_internal.h"
 
 /* Nesting a definition never needs (it has 4 levels); deeper input is refused. */
@@ -99,18 +100,9 @@ typedef struct reader {
 
 static void add_diag(reader *r, pos at, const char *msg)
 {
-    if (r->n_diags == r->cap_diags) {
-        size_t cap = r->cap_diags ? r->cap_diags * 2 : 16;
-        raw_diag *d = realloc(r->diags, cap * sizeof *d);
-        if (!d) {
-            r->nomem = true;
-            return;
-        }
-        r->diags = d;
-        r->cap_diags = cap;
-    }
     char *copy = strdup(msg);
-    if (!copy) {
+    if (!copy || GV_ARRAY_RESERVE(r->diags, r->cap_diags, r->n_diags + 1) < 0) {
+        free(copy);
         r->nomem = true;
         return;
     }
@@ -316,16 +308,10 @@ static node_pos *entry_at(reader *r, size_t i)
 static void add_kid(reader *r, size_t entry, char *key, pos key_at, pos value_at)
 {
     node_pos *e = entry_at(r, entry);
-    if (e->n == e->cap) {
-        size_t cap = e->cap ? e->cap * 2 : 8;
-        kid *k = realloc(e->kids, cap * sizeof *k);
-        if (!k) {
-            free(key);
-            r->nomem = true;
-            return;
-        }
-        e->kids = k;
-        e->cap = cap;
+    if (GV_ARRAY_RESERVE(e->kids, e->cap, e->n + 1) < 0) {
+        free(key);
+        r->nomem = true;
+        return;
     }
     e->kids[e->n++] = (kid){key, key_at, value_at};
 }
@@ -467,15 +453,9 @@ static void on_start(reader *r, bool is_map, pos at, const yaml_char_t *anchor,
         r->stop = true;
         return;
     }
-    if (r->n_nodes == r->cap_nodes) {
-        size_t cap = r->cap_nodes ? r->cap_nodes * 2 : 64;
-        node_pos *n = realloc(r->nodes, cap * sizeof *n);
-        if (!n) {
-            r->nomem = true;
-            return;
-        }
-        r->nodes = n;
-        r->cap_nodes = cap;
+    if (GV_ARRAY_RESERVE(r->nodes, r->cap_nodes, r->n_nodes + 1) < 0) {
+        r->nomem = true;
+        return;
     }
     json_t *node = is_map ? json_object() : json_array();
     if (!node) {

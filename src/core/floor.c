@@ -31,6 +31,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/array.h"
+
 const char *const gv_request_kind_names[GV_REQUEST_KIND_COUNT] = {"intervention", "question",
                                                                   "point_of_order", "reply"};
 const char *const gv_request_status_names[GV_REQUEST_STATUS_COUNT] = {
@@ -172,58 +174,14 @@ int gv__floor_need_item(const gv_meeting *m, const char *type, gv_error *err)
 
 /* ---- event helpers -------------------------------------------------------------------------- */
 
-int gv__floor_set(json_t *ev, const char *key, json_t *v, gv_error *err)
-{
-    if (!v || json_object_set_new(ev, key, v) < 0)
-        return gv_error_set(err, GV_ENOMEM, "out of memory");
-    return 0;
-}
-
-int gv__floor_event(const gv_meeting *m, const gv_cmd *c, json_t *events, const char *type,
-                    json_t **out, gv_error *err)
-{
-    json_t *ev = gv__event_add(m, c, events, type);
-    if (!ev)
-        return gv_error_set(err, GV_ENOMEM, "out of memory");
-    if (out)
-        *out = ev;
-    return 0;
-}
-
-int gv__floor_corrupt(const json_t *ev, gv_error *err, const char *why)
-{
-    json_int_t seq = json_integer_value(json_object_get(ev, "seq"));
-    const char *type = json_string_value(json_object_get(ev, "type"));
-    char reason[GV_ERROR_MSG_MAX];
-    snprintf(reason, sizeof reason, "%s", why);
-    gv_error_set(err, GV_ECORRUPT, "event %lld (%s): %s", (long long)seq, type ? type : "?",
-                 reason);
-    return GV_ECORRUPT; /* literal, so that analyzers see the failure */
-}
-
-int gv__floor_corrupt_field(const json_t *ev, gv_error *err)
-{
-    return gv__floor_corrupt(ev, err, err ? err->msg : "malformed field");
-}
-
-int64_t gv__floor_ev_at(const json_t *ev)
-{
-    return json_integer_value(json_object_get(ev, "at_ms"));
-}
-
 int gv__floor_ev_presiding(const gv_meeting *m, const json_t *ev, gv_error *err)
 {
     int by = -1;
     if (gv__event_person(m, ev, "by", &by, err) < 0)
-        return gv__floor_corrupt_field(ev, err);
+        return gv__event_corrupt_field(ev, err);
     if (!(m->people[by].roles & GV_ROLES_PRESIDING))
-        return gv__floor_corrupt(ev, err, "only the chair or a moderator does this");
+        return gv__event_corrupt(ev, err, "only the chair or a moderator does this");
     return 0;
-}
-
-int64_t gv__floor_ev_seq(const json_t *ev)
-{
-    return json_integer_value(json_object_get(ev, "seq"));
 }
 
 int gv__floor_cmd_request(const gv_meeting *m, const gv_cmd *c, const char *key, int *out,
@@ -246,12 +204,12 @@ int gv__floor_ev_waiting(const gv_meeting *m, const json_t *ev, const char *key,
 {
     int64_t id = 0;
     if (gv__json_int(ev, key, true, 1, INT64_MAX, &id, err) < 0)
-        return gv__floor_corrupt_field(ev, err);
+        return gv__event_corrupt_field(ev, err);
     int r = gv__floor_request_find(&m->floor, id);
     if (r < 0)
-        return gv__floor_corrupt(ev, err, "it names a floor request that does not exist");
+        return gv__event_corrupt(ev, err, "it names a floor request that does not exist");
     if (m->floor.requests[r].status != GV_REQUEST_WAITING)
-        return gv__floor_corrupt(ev, err, "the floor request is not waiting");
+        return gv__event_corrupt(ev, err, "the floor request is not waiting");
     *out = r;
     return 0;
 }
@@ -392,28 +350,28 @@ static int request_event(const gv_meeting *m, const gv_cmd *c, json_t *events, i
 {
     json_t *ev = NULL;
     int rc;
-    if ((rc = gv__floor_event(m, c, events, "floor_requested", &ev, err)) < 0 ||
-        (rc = gv__floor_set(ev, "request", json_integer(gv__floor_ev_seq(ev)), err)) < 0 ||
-        (rc = gv__floor_set(ev, "person", json_string(m->people[person].id), err)) < 0 ||
-        (rc = gv__floor_set(ev, "item", json_string(m->items[m->current_item].id), err)) < 0 ||
-        (rc = gv__floor_set(ev, "kind", json_string(gv_request_kind_names[rf->kind]), err)) < 0 ||
-        (rc = gv__floor_set(ev, "mode", json_string(gv_mode_names[rf->mode]), err)) < 0)
+    if ((rc = gv__event_add(m, c, events, "floor_requested", &ev, err)) < 0 ||
+        (rc = gv__event_set(ev, "request", json_integer(gv__event_seq(ev)), err)) < 0 ||
+        (rc = gv__event_set(ev, "person", json_string(m->people[person].id), err)) < 0 ||
+        (rc = gv__event_set(ev, "item", json_string(m->items[m->current_item].id), err)) < 0 ||
+        (rc = gv__event_set(ev, "kind", json_string(gv_request_kind_names[rf->kind]), err)) < 0 ||
+        (rc = gv__event_set(ev, "mode", json_string(gv_mode_names[rf->mode]), err)) < 0)
         return rc;
-    if (rf->to >= 0 && (rc = gv__floor_set(ev, "to", json_string(m->people[rf->to].id), err)) < 0)
+    if (rf->to >= 0 && (rc = gv__event_set(ev, "to", json_string(m->people[rf->to].id), err)) < 0)
         return rc;
-    if (rf->gq >= 0 && (rc = gv__floor_set(ev, "guiding_question",
+    if (rf->gq >= 0 && (rc = gv__event_set(ev, "guiding_question",
                                            json_string(m->questions_def[rf->gq].id), err)) < 0)
         return rc;
     if (rf->on_behalf_of &&
-        (rc = gv__floor_set(ev, "on_behalf_of", json_stringn(rf->on_behalf_of, rf->on_behalf_len),
+        (rc = gv__event_set(ev, "on_behalf_of", json_stringn(rf->on_behalf_of, rf->on_behalf_len),
                             err)) < 0)
         return rc;
-    if (inserted && (rc = gv__floor_set(ev, "inserted", json_true(), err)) < 0)
+    if (inserted && (rc = gv__event_set(ev, "inserted", json_true(), err)) < 0)
         return rc;
-    if (continues > 0 && ((rc = gv__floor_set(ev, "readded", json_true(), err)) < 0 ||
-                          (rc = gv__floor_set(ev, "continues", json_integer(continues), err)) < 0))
+    if (continues > 0 && ((rc = gv__event_set(ev, "readded", json_true(), err)) < 0 ||
+                          (rc = gv__event_set(ev, "continues", json_integer(continues), err)) < 0))
         return rc;
-    if (position >= 0 && (rc = gv__floor_set(ev, "position", json_integer(position), err)) < 0)
+    if (position >= 0 && (rc = gv__event_set(ev, "position", json_integer(position), err)) < 0)
         return rc;
     return 0;
 }
@@ -508,59 +466,53 @@ static int apply_requested(gv_meeting *m, const json_t *ev, gv_error *err)
         gv__json_bool(ev, "readded", false, &readded, err) < 0 ||
         gv__json_int(ev, "continues", false, 1, INT64_MAX, &continues, err) < 0 ||
         gv__json_int(ev, "position", false, 0, (int64_t)f->n_list, &position, err) < 0)
-        return gv__floor_corrupt_field(ev, err);
-    if (id != gv__floor_ev_seq(ev))
-        return gv__floor_corrupt(ev, err,
+        return gv__event_corrupt_field(ev, err);
+    if (id != gv__event_seq(ev))
+        return gv__event_corrupt(ev, err,
                                  "a request's id must be the sequence number of its event");
     if (m->current_item < 0 || strcmp(item, m->items[m->current_item].id) != 0)
-        return gv__floor_corrupt(ev, err, "the request is not on the running agenda item");
+        return gv__event_corrupt(ev, err, "the request is not on the running agenda item");
     if (to && ((to_i = gv__person_find(m, to)) < 0 || !(m->people[to_i].roles & GV_ROLE_PANELIST) ||
                kind != GV_REQUEST_QUESTION))
-        return gv__floor_corrupt(ev, err, "\"to\" must name a panelist, for a question");
+        return gv__event_corrupt(ev, err, "\"to\" must name a panelist, for a question");
     if (gq && (gq_i = gv__question_def_find(m, gq)) < 0)
-        return gv__floor_corrupt(ev, err, "it names a guiding question that does not exist");
+        return gv__event_corrupt(ev, err, "it names a guiding question that does not exist");
     if (obo && (obo[0] == '\0' || is_blank(obo[0]) || is_blank(obo[strlen(obo) - 1]) ||
                 kind != GV_REQUEST_INTERVENTION))
-        return gv__floor_corrupt(ev, err,
+        return gv__event_corrupt(ev, err,
                                  "\"on_behalf_of\" must be a trimmed name, on a statement");
     if (inserted && readded)
-        return gv__floor_corrupt(ev, err, "a request is inserted or re-added, not both");
+        return gv__event_corrupt(ev, err, "a request is inserted or re-added, not both");
     if (readded != (continues > 0) || (readded && position != 0))
-        return gv__floor_corrupt(ev, err, "a re-added request continues a speech, on top");
+        return gv__event_corrupt(ev, err, "a re-added request continues a speech, on top");
     if (position >= 0 && !inserted && !readded)
-        return gv__floor_corrupt(ev, err, "only the moderator places a request at a position");
+        return gv__event_corrupt(ev, err, "only the moderator places a request at a position");
     if (readded) {
         if (f->last_ended < 0 || f->speeches[f->last_ended].id != continues ||
             f->speeches[f->last_ended].person != person)
-            return gv__floor_corrupt(ev, err, "a re-added request continues the last speech");
+            return gv__event_corrupt(ev, err, "a re-added request continues the last speech");
     }
     if ((inserted || readded) && !(m->people[by].roles & GV_ROLES_PRESIDING))
-        return gv__floor_corrupt(ev, err, "only the chair or the moderator inserts speakers");
+        return gv__event_corrupt(ev, err, "only the chair or the moderator inserts speakers");
     if (!inserted && !readded && by != person)
-        return gv__floor_corrupt(ev, err, "a person requests the floor only for themselves");
+        return gv__event_corrupt(ev, err, "a person requests the floor only for themselves");
     if (!inserted && !readded && kind != GV_REQUEST_POINT_OF_ORDER &&
-        gv__floor_is_closed(f, gv__floor_ev_at(ev)))
-        return gv__floor_corrupt(ev, err, "the list was closed");
+        gv__floor_is_closed(f, gv__event_at(ev)))
+        return gv__event_corrupt(ev, err, "the list was closed");
     if (gv__floor_pending(f, person) >= 0)
-        return gv__floor_corrupt(ev, err, "the person already has a request waiting");
+        return gv__event_corrupt(ev, err, "the person already has a request waiting");
     if (f->n_requests > 0 && f->requests[f->n_requests - 1].id >= id)
-        return gv__floor_corrupt(ev, err, "request ids must grow");
+        return gv__event_corrupt(ev, err, "request ids must grow");
     if ((rc = gv__floor_ready(m, err)) < 0)
         return rc;
     if (f->item_requests[m->current_item] >= GV_FLOOR_REQUESTS_PER_ITEM_MAX)
-        return gv__floor_corrupt(ev, err, "the item already had the most requests it takes");
+        return gv__event_corrupt(ev, err, "the item already had the most requests it takes");
 
     /* Reserve, then change. */
     if ((rc = gv__floor_list_reserve(f, 1, err)) < 0)
         return rc;
-    if (f->n_requests == f->cap_requests) {
-        size_t cap = f->cap_requests ? 2 * f->cap_requests : 16;
-        gv_request *rs = realloc(f->requests, cap * sizeof *rs);
-        if (!rs)
-            return gv_error_set(err, GV_ENOMEM, "out of memory");
-        f->requests = rs;
-        f->cap_requests = cap;
-    }
+    if (GV_ARRAY_RESERVE(f->requests, f->cap_requests, f->n_requests + 1) < 0)
+        return gv_error_set(err, GV_ENOMEM, "out of memory");
     char *obo_copy = obo ? strdup(obo) : NULL;
     if (obo && !obo_copy)
         return gv_error_set(err, GV_ENOMEM, "out of memory");
@@ -576,7 +528,7 @@ static int apply_requested(gv_meeting *m, const json_t *ev, gv_error *err)
         .to = to_i,
         .guiding_question = gq_i,
         .on_behalf_of = obo_copy,
-        .at_ms = gv__floor_ev_at(ev),
+        .at_ms = gv__event_at(ev),
         .inserted = inserted,
         .readded = readded,
         .pinned = position >= 0,
@@ -615,9 +567,9 @@ static int decide_withdraw(const gv_meeting *m, const gv_cmd *c, json_t *events,
     } else if ((r = gv__floor_pending(&m->floor, c->actor)) < 0) {
         return gv_error_set(err, GV_ESTATE, "you have no request for the floor waiting");
     }
-    if ((rc = gv__floor_event(m, c, events, "request_withdrawn", &ev, err)) < 0)
+    if ((rc = gv__event_add(m, c, events, "request_withdrawn", &ev, err)) < 0)
         return rc;
-    return gv__floor_set(ev, "request", json_integer(m->floor.requests[r].id), err);
+    return gv__event_set(ev, "request", json_integer(m->floor.requests[r].id), err);
 }
 
 static int apply_withdrawn(gv_meeting *m, const json_t *ev, gv_error *err)
@@ -627,11 +579,11 @@ static int apply_withdrawn(gv_meeting *m, const json_t *ev, gv_error *err)
     if ((rc = gv__floor_ev_waiting(m, ev, "request", &r, err)) < 0)
         return rc;
     if (gv__event_person(m, ev, "by", &by, err) < 0)
-        return gv__floor_corrupt_field(ev, err);
+        return gv__event_corrupt_field(ev, err);
     if (by != f->requests[r].person)
-        return gv__floor_corrupt(ev, err, "only the person who asked withdraws a request");
+        return gv__event_corrupt(ev, err, "only the person who asked withdraws a request");
     f->requests[r].status = GV_REQUEST_WITHDRAWN;
-    f->requests[r].closed_at_ms = gv__floor_ev_at(ev);
+    f->requests[r].closed_at_ms = gv__event_at(ev);
     gv__floor_list_remove(f, (size_t)gv__floor_position(f, r));
     gv__floor_settle(m);
     return 0;
@@ -649,8 +601,8 @@ static int decide_decline(const gv_meeting *m, const gv_cmd *c, json_t *events, 
         (rc = gv__floor_cmd_request(m, c, "request", &r, err)) < 0 ||
         (rc = need_waiting(m, r, err)) < 0)
         return rc;
-    if ((rc = gv__floor_event(m, c, events, "request_declined", &ev, err)) < 0 ||
-        (rc = gv__floor_set(ev, "request", json_integer(m->floor.requests[r].id), err)) < 0)
+    if ((rc = gv__event_add(m, c, events, "request_declined", &ev, err)) < 0 ||
+        (rc = gv__event_set(ev, "request", json_integer(m->floor.requests[r].id), err)) < 0)
         return rc;
     if (reason) {
         size_t b = 0, e = strlen(reason);
@@ -658,7 +610,7 @@ static int decide_decline(const gv_meeting *m, const gv_cmd *c, json_t *events, 
             b++;
         while (e > b && is_blank(reason[e - 1]))
             e--;
-        if (e > b && (rc = gv__floor_set(ev, "reason", json_stringn(reason + b, e - b), err)) < 0)
+        if (e > b && (rc = gv__event_set(ev, "reason", json_stringn(reason + b, e - b), err)) < 0)
             return rc;
     }
     return 0;
@@ -674,20 +626,20 @@ static int apply_declined(gv_meeting *m, const json_t *ev, gv_error *err)
     if ((rc = gv__floor_ev_waiting(m, ev, "request", &r, err)) < 0)
         return rc;
     if (gv__json_string(ev, "reason", false, GV_FLOOR_REASON_MAX_BYTES, &reason, err) < 0)
-        return gv__floor_corrupt_field(ev, err);
+        return gv__event_corrupt_field(ev, err);
     char *copy = reason ? strdup(reason) : NULL;
     if (reason && !copy)
         return gv_error_set(err, GV_ENOMEM, "out of memory");
     gv_request *q = &f->requests[r];
     int pos = gv__floor_position(f, r);
-    gv__floor_undo_push(f, &(gv_undo){.seq = gv__floor_ev_seq(ev),
+    gv__floor_undo_push(f, &(gv_undo){.seq = gv__event_seq(ev),
                                       .change = GV_UNDO_DECLINE,
                                       .request = q->id,
                                       .was_pinned = q->pinned,
                                       .was_at = pos,
                                       .was_reason = q->reason});
     q->status = GV_REQUEST_DECLINED;
-    q->closed_at_ms = gv__floor_ev_at(ev);
+    q->closed_at_ms = gv__event_at(ev);
     free(q->decline_reason);
     q->decline_reason = copy;
     gv__floor_list_remove(f, (size_t)pos);
@@ -715,10 +667,10 @@ static int move_to(const gv_meeting *m, const gv_cmd *c, json_t *events, int r, 
                             "floor request %lld already stands at position %lld by the "
                             "moderator's choice",
                             (long long)f->requests[r].id, (long long)position);
-    if ((rc = gv__floor_event(m, c, events, "request_moved", &ev, err)) < 0 ||
-        (rc = gv__floor_set(ev, "request", json_integer(f->requests[r].id), err)) < 0)
+    if ((rc = gv__event_add(m, c, events, "request_moved", &ev, err)) < 0 ||
+        (rc = gv__event_set(ev, "request", json_integer(f->requests[r].id), err)) < 0)
         return rc;
-    return gv__floor_set(ev, "position", json_integer(position), err);
+    return gv__event_set(ev, "position", json_integer(position), err);
 }
 
 static int decide_move(const gv_meeting *m, const gv_cmd *c, json_t *events, gv_error *err)
@@ -753,10 +705,10 @@ static int apply_moved(gv_meeting *m, const json_t *ev, gv_error *err)
     if ((rc = gv__floor_ev_waiting(m, ev, "request", &r, err)) < 0)
         return rc;
     if (gv__json_int(ev, "position", true, 0, (int64_t)f->n_list - 1, &position, err) < 0)
-        return gv__floor_corrupt_field(ev, err);
+        return gv__event_corrupt_field(ev, err);
     gv_request *q = &f->requests[r];
     int pos = gv__floor_position(f, r);
-    gv__floor_undo_push(f, &(gv_undo){.seq = gv__floor_ev_seq(ev),
+    gv__floor_undo_push(f, &(gv_undo){.seq = gv__event_seq(ev),
                                       .change = GV_UNDO_MOVE,
                                       .request = q->id,
                                       .was_pinned = q->pinned,
@@ -787,7 +739,7 @@ static int decide_close(const gv_meeting *m, const gv_cmd *c, json_t *events, gv
                             "the speakers' list already closed by itself at %lld ms (the item's "
                             "closing time)",
                             (long long)f->closes_at_ms);
-    return gv__floor_event(m, c, events, "list_closed", NULL, err);
+    return gv__event_add(m, c, events, "list_closed", NULL, err);
 }
 
 static int decide_reopen(const gv_meeting *m, const gv_cmd *c, json_t *events, gv_error *err)
@@ -799,7 +751,7 @@ static int decide_reopen(const gv_meeting *m, const gv_cmd *c, json_t *events, g
         return rc;
     if (!gv__floor_is_closed(&m->floor, c->now_ms))
         return gv_error_set(err, GV_ESTATE, "the speakers' list is open");
-    return gv__floor_event(m, c, events, "list_reopened", NULL, err);
+    return gv__event_add(m, c, events, "list_reopened", NULL, err);
 }
 
 static int apply_closed(gv_meeting *m, const json_t *ev, gv_error *err)
@@ -807,9 +759,9 @@ static int apply_closed(gv_meeting *m, const json_t *ev, gv_error *err)
     if (gv__floor_ev_presiding(m, ev, err) < 0)
         return GV_ECORRUPT;
     gv_floor *f = &m->floor;
-    if (m->current_item < 0 || gv__floor_is_closed(f, gv__floor_ev_at(ev)))
-        return gv__floor_corrupt(ev, err, "there is no open list to close");
-    gv__floor_undo_push(f, &(gv_undo){.seq = gv__floor_ev_seq(ev),
+    if (m->current_item < 0 || gv__floor_is_closed(f, gv__event_at(ev)))
+        return gv__event_corrupt(ev, err, "there is no open list to close");
+    gv__floor_undo_push(f, &(gv_undo){.seq = gv__event_seq(ev),
                                       .change = GV_UNDO_CLOSE,
                                       .was_closed = f->closed,
                                       .was_closes_at_ms = f->closes_at_ms});
@@ -823,9 +775,9 @@ static int apply_reopened(gv_meeting *m, const json_t *ev, gv_error *err)
     if (gv__floor_ev_presiding(m, ev, err) < 0)
         return GV_ECORRUPT;
     gv_floor *f = &m->floor;
-    if (m->current_item < 0 || !gv__floor_is_closed(f, gv__floor_ev_at(ev)))
-        return gv__floor_corrupt(ev, err, "there is no closed list to reopen");
-    gv__floor_undo_push(f, &(gv_undo){.seq = gv__floor_ev_seq(ev),
+    if (m->current_item < 0 || !gv__floor_is_closed(f, gv__event_at(ev)))
+        return gv__event_corrupt(ev, err, "there is no closed list to reopen");
+    gv__floor_undo_push(f, &(gv_undo){.seq = gv__event_seq(ev),
                                       .change = GV_UNDO_REOPEN,
                                       .was_closed = f->closed,
                                       .was_closes_at_ms = f->closes_at_ms});

@@ -167,7 +167,8 @@ typedef struct gv_floor {
     size_t n_requests, cap_requests;
     int *list; /** indices into requests: the waiting ones of the running item, in order */
     size_t n_list, cap_list;
-    int64_t *scratch;    /** work space of the ordering: 3 * cap_list entries */
+    int64_t *scratch; /** work space of the ordering: at least 3 * cap_list entries */
+    size_t cap_scratch;
     gv_speech *speeches; /** every speech of the meeting, ascending id */
     size_t n_speeches, cap_speeches;
     int current;    /** index into speeches of the speech under way, -1 */

@@ -23,6 +23,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/array.h"
+
 void gv__floor_budgets_release(gv_floor *f)
 {
     for (size_t i = 0; i < f->n_budgets; i++)
@@ -93,12 +95,12 @@ static int budget_event(const gv_meeting *m, const gv_cmd *c, json_t *events, co
 {
     json_t *ev = NULL;
     int rc;
-    if ((rc = gv__floor_event(m, c, events, type, &ev, err)) < 0 ||
-        (rc = gv__floor_set(ev, "item", json_string(m->items[m->current_item].id), err)) < 0 ||
-        (rc = gv__floor_set(ev, "per", json_string(gv_budget_by_names[by]), err)) < 0 ||
-        (rc = gv__floor_set(ev, "key", json_string(key), err)) < 0)
+    if ((rc = gv__event_add(m, c, events, type, &ev, err)) < 0 ||
+        (rc = gv__event_set(ev, "item", json_string(m->items[m->current_item].id), err)) < 0 ||
+        (rc = gv__event_set(ev, "per", json_string(gv_budget_by_names[by]), err)) < 0 ||
+        (rc = gv__event_set(ev, "key", json_string(key), err)) < 0)
         return rc;
-    return gv__floor_set(ev, amount_key, json_integer(amount), err);
+    return gv__event_set(ev, amount_key, json_integer(amount), err);
 }
 
 int gv__floor_decide_set_budget(const gv_meeting *m, const gv_cmd *c, json_t *events, gv_error *err)
@@ -159,9 +161,9 @@ static int ev_budget(const gv_meeting *m, const json_t *ev, const char *amount_k
     if (gv__json_string(ev, "item", true, GV_FLOOR_KEY_MAX_BYTES, &item, err) < 0 ||
         read_budget_key(m, ev, "per", by, key, err) < 0 ||
         gv__json_int(ev, amount_key, true, 0, GV_TIMER_MAX_MS, amount, err) < 0)
-        return gv__floor_corrupt_field(ev, err);
+        return gv__event_corrupt_field(ev, err);
     if (m->current_item < 0 || strcmp(item, m->items[m->current_item].id) != 0)
-        return gv__floor_corrupt(ev, err, "the budget is not on the running agenda item");
+        return gv__event_corrupt(ev, err, "the budget is not on the running agenda item");
     *b = budget_find(&m->floor, m->current_item, *by, *key);
     return 0;
 }
@@ -178,20 +180,14 @@ int gv__floor_apply_budget_set(gv_meeting *m, const json_t *ev, gv_error *err)
         return rc;
     if (b >= 0) {
         if (budget + f->budgets[b].added_ms > GV_TIMER_MAX_MS)
-            return gv__floor_corrupt(ev, err, "the budget would exceed its bound");
+            return gv__event_corrupt(ev, err, "the budget would exceed its bound");
         f->budgets[b].initial_ms = budget;
         return 0;
     }
     if (budgets_on(f, m->current_item) >= GV_FLOOR_BUDGETS_PER_ITEM_MAX)
-        return gv__floor_corrupt(ev, err, "the item already has the most budgets it takes");
-    if (f->n_budgets == f->cap_budgets) {
-        size_t cap = f->cap_budgets ? 2 * f->cap_budgets : 8;
-        gv_budget *bs = realloc(f->budgets, cap * sizeof *bs);
-        if (!bs)
-            return gv_error_set(err, GV_ENOMEM, "out of memory");
-        f->budgets = bs;
-        f->cap_budgets = cap;
-    }
+        return gv__event_corrupt(ev, err, "the item already has the most budgets it takes");
+    if (GV_ARRAY_RESERVE(f->budgets, f->cap_budgets, f->n_budgets + 1) < 0)
+        return gv_error_set(err, GV_ENOMEM, "out of memory");
     char *copy = strdup(key);
     if (!copy)
         return gv_error_set(err, GV_ENOMEM, "out of memory");
@@ -212,7 +208,7 @@ int gv__floor_apply_budget_added(gv_meeting *m, const json_t *ev, gv_error *err)
         return rc;
     if (b < 0 || added < 1 ||
         f->budgets[b].initial_ms + f->budgets[b].added_ms + added > GV_TIMER_MAX_MS)
-        return gv__floor_corrupt(ev, err,
+        return gv__event_corrupt(ev, err,
                                  "it adds to a budget that is not there, or beyond its bound");
     f->budgets[b].added_ms += added;
     return 0;
@@ -273,10 +269,10 @@ int gv__floor_decide_segments(const gv_meeting *m, const gv_cmd *c, json_t *even
         return rc;
     if (floor_ms == 0 && replies_ms == 0 && f->floor_ms == 0 && f->replies_ms == 0)
         return gv_error_set(err, GV_ESTATE, "no segments are set: there are none to clear");
-    if ((rc = gv__floor_event(m, c, events, "segments_set", &ev, err)) < 0 ||
-        (rc = gv__floor_set(ev, "floor_ms", json_integer(floor_ms), err)) < 0)
+    if ((rc = gv__event_add(m, c, events, "segments_set", &ev, err)) < 0 ||
+        (rc = gv__event_set(ev, "floor_ms", json_integer(floor_ms), err)) < 0)
         return rc;
-    return gv__floor_set(ev, "replies_ms", json_integer(replies_ms), err);
+    return gv__event_set(ev, "replies_ms", json_integer(replies_ms), err);
 }
 
 int gv__floor_apply_segments(gv_meeting *m, const json_t *ev, gv_error *err)
@@ -287,11 +283,11 @@ int gv__floor_apply_segments(gv_meeting *m, const json_t *ev, gv_error *err)
     int64_t floor_ms = 0, replies_ms = 0;
     if (gv__json_int(ev, "floor_ms", true, 0, GV_TIMER_MAX_MS, &floor_ms, err) < 0 ||
         gv__json_int(ev, "replies_ms", true, 0, GV_TIMER_MAX_MS, &replies_ms, err) < 0)
-        return gv__floor_corrupt_field(ev, err);
+        return gv__event_corrupt_field(ev, err);
     if (m->current_item < 0)
-        return gv__floor_corrupt(ev, err, "no agenda item is running");
+        return gv__event_corrupt(ev, err, "no agenda item is running");
     bool clear = floor_ms == 0 && replies_ms == 0;
-    f->segments_at_ms = clear ? 0 : gv__floor_ev_at(ev);
+    f->segments_at_ms = clear ? 0 : gv__event_at(ev);
     f->floor_ms = floor_ms;
     f->replies_ms = replies_ms;
     return 0;

@@ -33,22 +33,11 @@ int gv__floor_ready(gv_meeting *m, gv_error *err);
 /* Re-orders the list and prunes the undo stack: the last step of every apply. */
 void gv__floor_settle(gv_meeting *m);
 
-/* ---- event helpers (floor.c) ---------------------------------------------------------------- */
+/* ---- event helpers (floor.c; the ones every module uses are in event.c) ---------------------- */
 
-/* Sets ev[key] = v, taking v; GV_ENOMEM when v is NULL or the set fails. */
-int gv__floor_set(json_t *ev, const char *key, json_t *v, gv_error *err);
-/* Appends an event of `type`; *out (if not NULL) is the event, borrowed. */
-int gv__floor_event(const gv_meeting *m, const gv_cmd *c, json_t *events, const char *type,
-                    json_t **out, gv_error *err);
-/* A stored event that does not fit: GV_ECORRUPT naming the event and why. */
-int gv__floor_corrupt(const json_t *ev, gv_error *err, const char *why);
-/* GV_ECORRUPT carrying the message a field reader left in err. */
-int gv__floor_corrupt_field(const json_t *ev, gv_error *err);
-int64_t gv__floor_ev_at(const json_t *ev);
 /* GV_ECORRUPT unless the event's "by" is the chair or a moderator (the events
  * only they can cause). */
 int gv__floor_ev_presiding(const gv_meeting *m, const json_t *ev, gv_error *err);
-int64_t gv__floor_ev_seq(const json_t *ev);
 /* The request named by an integer field of a command (GV_ENOTFOUND when there is none). */
 int gv__floor_cmd_request(const gv_meeting *m, const gv_cmd *c, const char *key, int *out,
                           gv_error *err);

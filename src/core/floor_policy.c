@@ -40,6 +40,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/array.h"
+
 _Static_assert(GV_GROUP_COUNT <= GV_FLOOR_GROUPS_MAX, "gv_floor.group_last is too small");
 _Static_assert(GV_MODE_COUNT == 2, "the balanced policy alternates between two modes");
 
@@ -49,21 +51,9 @@ _Static_assert(GV_MODE_COUNT == 2, "the balanced policy alternates between two m
 
 int gv__floor_list_reserve(gv_floor *f, size_t extra, gv_error *err)
 {
-    size_t need = f->n_list + extra;
-    if (need <= f->cap_list)
-        return 0;
-    size_t cap = f->cap_list ? f->cap_list : 16;
-    while (cap < need)
-        cap *= 2;
-    int *list = realloc(f->list, cap * sizeof *list);
-    if (!list)
+    if (GV_ARRAY_RESERVE(f->list, f->cap_list, f->n_list + extra) < 0 ||
+        GV_ARRAY_RESERVE(f->scratch, f->cap_scratch, 3 * f->cap_list) < 0)
         return gv_error_set(err, GV_ENOMEM, "out of memory");
-    f->list = list;
-    int64_t *scratch = realloc(f->scratch, 3 * cap * sizeof *scratch);
-    if (!scratch)
-        return gv_error_set(err, GV_ENOMEM, "out of memory");
-    f->scratch = scratch;
-    f->cap_list = cap;
     return 0;
 }
 

@@ -31,6 +31,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/array.h"
+
 /* When the agenda says nothing: interventions of 3 minutes, warned at 2. */
 #define DEFAULT_LIMIT_MS   (3 * 60 * 1000)
 #define DEFAULT_WARNING_MS (2 * 60 * 1000)
@@ -135,28 +137,28 @@ static int give_event(const gv_meeting *m, const gv_cmd *c, json_t *events, cons
         return gv_error_set(err, GV_ELIMIT,
                             "this meeting already has %d speeches, the most it keeps",
                             GV_FLOOR_SPEECHES_MAX);
-    if ((rc = gv__floor_event(m, c, events, "floor_given", &ev, err)) < 0 ||
-        (rc = gv__floor_set(ev, "speech", json_integer(gv__floor_ev_seq(ev)), err)) < 0 ||
-        (rc = gv__floor_set(ev, "person", json_string(m->people[g->person].id), err)) < 0 ||
-        (rc = gv__floor_set(ev, "item", json_string(m->items[m->current_item].id), err)) < 0 ||
-        (rc = gv__floor_set(ev, "kind", json_string(gv_request_kind_names[g->kind]), err)) < 0 ||
-        (rc = gv__floor_set(ev, "mode", json_string(gv_mode_names[g->mode]), err)) < 0 ||
-        (rc = gv__floor_set(ev, "limit_ms", json_integer(g->limit_ms), err)) < 0 ||
-        (rc = gv__floor_set(ev, "warning_ms", json_integer(g->warning_ms), err)) < 0)
+    if ((rc = gv__event_add(m, c, events, "floor_given", &ev, err)) < 0 ||
+        (rc = gv__event_set(ev, "speech", json_integer(gv__event_seq(ev)), err)) < 0 ||
+        (rc = gv__event_set(ev, "person", json_string(m->people[g->person].id), err)) < 0 ||
+        (rc = gv__event_set(ev, "item", json_string(m->items[m->current_item].id), err)) < 0 ||
+        (rc = gv__event_set(ev, "kind", json_string(gv_request_kind_names[g->kind]), err)) < 0 ||
+        (rc = gv__event_set(ev, "mode", json_string(gv_mode_names[g->mode]), err)) < 0 ||
+        (rc = gv__event_set(ev, "limit_ms", json_integer(g->limit_ms), err)) < 0 ||
+        (rc = gv__event_set(ev, "warning_ms", json_integer(g->warning_ms), err)) < 0)
         return rc;
     if (g->request >= 0 &&
-        (rc = gv__floor_set(ev, "request", json_integer(f->requests[g->request].id), err)) < 0)
+        (rc = gv__event_set(ev, "request", json_integer(f->requests[g->request].id), err)) < 0)
         return rc;
-    if (g->to >= 0 && (rc = gv__floor_set(ev, "to", json_string(m->people[g->to].id), err)) < 0)
+    if (g->to >= 0 && (rc = gv__event_set(ev, "to", json_string(m->people[g->to].id), err)) < 0)
         return rc;
-    if (g->gq >= 0 && (rc = gv__floor_set(ev, "guiding_question",
+    if (g->gq >= 0 && (rc = gv__event_set(ev, "guiding_question",
                                           json_string(m->questions_def[g->gq].id), err)) < 0)
         return rc;
     if (g->answer_to > 0 &&
-        (rc = gv__floor_set(ev, "answer_to", json_integer(g->answer_to), err)) < 0)
+        (rc = gv__event_set(ev, "answer_to", json_integer(g->answer_to), err)) < 0)
         return rc;
     if (g->continues > 0 &&
-        (rc = gv__floor_set(ev, "continues", json_integer(g->continues), err)) < 0)
+        (rc = gv__event_set(ev, "continues", json_integer(g->continues), err)) < 0)
         return rc;
     return 0;
 }
@@ -312,33 +314,33 @@ int gv__floor_apply_given(gv_meeting *m, const json_t *ev, gv_error *err)
         gv__json_string(ev, "guiding_question", false, GV_FLOOR_KEY_MAX_BYTES, &gq, err) < 0 ||
         gv__json_int(ev, "answer_to", false, 1, INT64_MAX, &answer_to, err) < 0 ||
         gv__json_int(ev, "continues", false, 1, INT64_MAX, &continues, err) < 0)
-        return gv__floor_corrupt_field(ev, err);
-    if (id != gv__floor_ev_seq(ev))
-        return gv__floor_corrupt(ev, err, "a speech's id must be the sequence number of its event");
+        return gv__event_corrupt_field(ev, err);
+    if (id != gv__event_seq(ev))
+        return gv__event_corrupt(ev, err, "a speech's id must be the sequence number of its event");
     if (m->current_item < 0 || strcmp(item, m->items[m->current_item].id) != 0)
-        return gv__floor_corrupt(ev, err, "the speech is not on the running agenda item");
+        return gv__event_corrupt(ev, err, "the speech is not on the running agenda item");
     if (f->current >= 0)
-        return gv__floor_corrupt(ev, err, "someone else has the floor");
+        return gv__event_corrupt(ev, err, "someone else has the floor");
     if (f->n_speeches >= GV_FLOOR_SPEECHES_MAX ||
         (f->n_speeches > 0 && f->speeches[f->n_speeches - 1].id >= id))
-        return gv__floor_corrupt(ev, err, "speech ids must grow, within the meeting's bound");
+        return gv__event_corrupt(ev, err, "speech ids must grow, within the meeting's bound");
     if (request > 0) {
         if ((rc = gv__floor_ev_waiting(m, ev, "request", &r, err)) < 0)
             return rc;
         const gv_request *q = &f->requests[r];
         if (q->person != person || q->kind != kind || q->mode != mode || q->continues != continues)
-            return gv__floor_corrupt(ev, err, "the speech does not match its request");
+            return gv__event_corrupt(ev, err, "the speech does not match its request");
     } else if (continues > 0) {
-        return gv__floor_corrupt(ev, err, "only a re-added request continues a speech");
+        return gv__event_corrupt(ev, err, "only a re-added request continues a speech");
     }
     if (to && ((to_i = gv__person_find(m, to)) < 0 || !(m->people[to_i].roles & GV_ROLE_PANELIST)))
-        return gv__floor_corrupt(ev, err, "\"to\" must name a panelist");
+        return gv__event_corrupt(ev, err, "\"to\" must name a panelist");
     if (gq && (gq_i = gv__question_def_find(m, gq)) < 0)
-        return gv__floor_corrupt(ev, err, "it names a guiding question that does not exist");
+        return gv__event_corrupt(ev, err, "it names a guiding question that does not exist");
     if (answer_to > 0 && gv__floor_speech_find(f, answer_to) < 0)
-        return gv__floor_corrupt(ev, err, "it answers a speech that does not exist");
+        return gv__event_corrupt(ev, err, "it answers a speech that does not exist");
     if (continues > 0 && gv__floor_speech_find(f, continues) < 0)
-        return gv__floor_corrupt(ev, err, "it continues a speech that does not exist");
+        return gv__event_corrupt(ev, err, "it continues a speech that does not exist");
     gv_speech s = {.id = id,
                    .person = person,
                    .item = m->current_item,
@@ -349,18 +351,12 @@ int gv__floor_apply_given(gv_meeting *m, const json_t *ev, gv_error *err)
                    .guiding_question = gq_i,
                    .answer_to = answer_to,
                    .continues = continues};
-    if (gv_timer_start(&s.timer, gv__floor_ev_at(ev), limit, warning, err) < 0)
-        return gv__floor_corrupt_field(ev, err);
+    if (gv_timer_start(&s.timer, gv__event_at(ev), limit, warning, err) < 0)
+        return gv__event_corrupt_field(ev, err);
     if ((rc = gv__floor_ready(m, err)) < 0)
         return rc;
-    if (f->n_speeches == f->cap_speeches) {
-        size_t cap = f->cap_speeches ? 2 * f->cap_speeches : 16;
-        gv_speech *ss = realloc(f->speeches, cap * sizeof *ss);
-        if (!ss)
-            return gv_error_set(err, GV_ENOMEM, "out of memory");
-        f->speeches = ss;
-        f->cap_speeches = cap;
-    }
+    if (GV_ARRAY_RESERVE(f->speeches, f->cap_speeches, f->n_speeches + 1) < 0)
+        return gv_error_set(err, GV_ENOMEM, "out of memory");
 
     int i = (int)f->n_speeches++;
     f->speeches[i] = s;
@@ -370,7 +366,7 @@ int gv__floor_apply_given(gv_meeting *m, const json_t *ev, gv_error *err)
     if (r >= 0) {
         f->requests[r].status = GV_REQUEST_GRANTED;
         f->requests[r].speech = id;
-        f->requests[r].closed_at_ms = gv__floor_ev_at(ev);
+        f->requests[r].closed_at_ms = gv__event_at(ev);
         gv__floor_list_remove(f, (size_t)gv__floor_position(f, r));
     }
     gv__floor_settle(m);
@@ -408,8 +404,8 @@ static int cmd_current(const gv_meeting *m, const gv_cmd *c, const char *const *
 static int speech_event(const gv_meeting *m, const gv_cmd *c, json_t *events, const char *type,
                         json_t **out, gv_error *err)
 {
-    int rc = gv__floor_event(m, c, events, type, out, err);
-    return rc < 0 ? rc : gv__floor_set(*out, "speech", json_integer(gv__floor_current(m)->id), err);
+    int rc = gv__event_add(m, c, events, type, out, err);
+    return rc < 0 ? rc : gv__event_set(*out, "speech", json_integer(gv__floor_current(m)->id), err);
 }
 
 int gv__floor_decide_pause(const gv_meeting *m, const gv_cmd *c, json_t *events, gv_error *err)
@@ -436,7 +432,7 @@ int gv__floor_decide_resume(const gv_meeting *m, const gv_cmd *c, json_t *events
     if ((rc = gv_timer_resume(&t, c->now_ms, err)) < 0 ||
         (rc = speech_event(m, c, events, "speech_resumed", &ev, err)) < 0)
         return rc;
-    return gv__floor_set(ev, "paused_ms", json_integer(c->now_ms - paused_at), err);
+    return gv__event_set(ev, "paused_ms", json_integer(c->now_ms - paused_at), err);
 }
 
 int gv__floor_decide_extend(const gv_meeting *m, const gv_cmd *c, json_t *events, gv_error *err)
@@ -450,10 +446,10 @@ int gv__floor_decide_extend(const gv_meeting *m, const gv_cmd *c, json_t *events
         (rc = gv__json_int(c->json, "added_ms", true, 1, GV_TIMER_MAX_MS, &added, err)) < 0 ||
         (rc = gv_timer_extend(&t, c->now_ms, added, err)) < 0 ||
         (rc = speech_event(m, c, events, "speech_extended", &ev, err)) < 0 ||
-        (rc = gv__floor_set(ev, "added_ms", json_integer(added), err)) < 0 ||
-        (rc = gv__floor_set(ev, "limit_ms", json_integer(t.limit_ms), err)) < 0)
+        (rc = gv__event_set(ev, "added_ms", json_integer(added), err)) < 0 ||
+        (rc = gv__event_set(ev, "limit_ms", json_integer(t.limit_ms), err)) < 0)
         return rc;
-    return gv__floor_set(ev, "warning_ms", json_integer(t.warning_ms), err);
+    return gv__event_set(ev, "warning_ms", json_integer(t.warning_ms), err);
 }
 
 int gv__floor_decide_set_limit(const gv_meeting *m, const gv_cmd *c, json_t *events, gv_error *err)
@@ -475,9 +471,9 @@ int gv__floor_decide_set_limit(const gv_meeting *m, const gv_cmd *c, json_t *eve
         return gv_error_set(err, GV_ESTATE, "the speech already has this limit and warning");
     if ((rc = gv_timer_set_limit(&t, c->now_ms, limit, warning, err)) < 0 ||
         (rc = speech_event(m, c, events, "speech_limit_set", &ev, err)) < 0 ||
-        (rc = gv__floor_set(ev, "limit_ms", json_integer(limit), err)) < 0)
+        (rc = gv__event_set(ev, "limit_ms", json_integer(limit), err)) < 0)
         return rc;
-    return gv__floor_set(ev, "warning_ms", json_integer(warning), err);
+    return gv__event_set(ev, "warning_ms", json_integer(warning), err);
 }
 
 int gv__floor_decide_end(const gv_meeting *m, const gv_cmd *c, json_t *events, gv_error *err)
@@ -490,9 +486,9 @@ int gv__floor_decide_end(const gv_meeting *m, const gv_cmd *c, json_t *events, g
     if ((rc = cmd_current(m, c, fields, &t, err)) < 0 ||
         (rc = gv_timer_end(&t, c->now_ms, err)) < 0 ||
         (rc = speech_event(m, c, events, "speech_ended", &ev, err)) < 0 ||
-        (rc = gv__floor_set(ev, "spoken_ms", json_integer(gv_timer_elapsed_ms(&t, c->now_ms)),
+        (rc = gv__event_set(ev, "spoken_ms", json_integer(gv_timer_elapsed_ms(&t, c->now_ms)),
                             err)) < 0 ||
-        (rc = gv__floor_set(ev, "overtime_ms", json_integer(gv_timer_overtime_ms(&t, c->now_ms)),
+        (rc = gv__event_set(ev, "overtime_ms", json_integer(gv_timer_overtime_ms(&t, c->now_ms)),
                             err)) < 0)
         return rc;
     if (!m->floor.autopilot || !next_in_line(m, &g))
@@ -508,11 +504,11 @@ static gv_speech *ev_current(gv_meeting *m, const json_t *ev, gv_error *err)
 {
     int64_t id = 0;
     if (gv__json_int(ev, "speech", true, 1, INT64_MAX, &id, err) < 0) {
-        gv__floor_corrupt_field(ev, err);
+        gv__event_corrupt_field(ev, err);
         return NULL;
     }
     if (m->floor.current < 0 || m->floor.speeches[m->floor.current].id != id) {
-        gv__floor_corrupt(ev, err, "that speech is not under way");
+        gv__event_corrupt(ev, err, "that speech is not under way");
         return NULL;
     }
     return &m->floor.speeches[m->floor.current];
@@ -525,8 +521,8 @@ int gv__floor_apply_paused(gv_meeting *m, const json_t *ev, gv_error *err)
     gv_speech *s = ev_current(m, ev, err);
     if (!s)
         return GV_ECORRUPT;
-    if (gv_timer_pause(&s->timer, gv__floor_ev_at(ev), err) < 0)
-        return gv__floor_corrupt_field(ev, err);
+    if (gv_timer_pause(&s->timer, gv__event_at(ev), err) < 0)
+        return gv__event_corrupt_field(ev, err);
     return 0;
 }
 
@@ -539,11 +535,11 @@ int gv__floor_apply_resumed(gv_meeting *m, const json_t *ev, gv_error *err)
     if (!s)
         return GV_ECORRUPT;
     if (gv__json_int(ev, "paused_ms", true, 0, INT64_MAX, &paused, err) < 0)
-        return gv__floor_corrupt_field(ev, err);
-    if (!s->timer.paused || gv__floor_ev_at(ev) - s->timer.paused_at_ms != paused)
-        return gv__floor_corrupt(ev, err, "the pause it ends does not match");
-    if (gv_timer_resume(&s->timer, gv__floor_ev_at(ev), err) < 0)
-        return gv__floor_corrupt_field(ev, err);
+        return gv__event_corrupt_field(ev, err);
+    if (!s->timer.paused || gv__event_at(ev) - s->timer.paused_at_ms != paused)
+        return gv__event_corrupt(ev, err, "the pause it ends does not match");
+    if (gv_timer_resume(&s->timer, gv__event_at(ev), err) < 0)
+        return gv__event_corrupt_field(ev, err);
     return 0;
 }
 
@@ -558,12 +554,12 @@ int gv__floor_apply_extended(gv_meeting *m, const json_t *ev, gv_error *err)
     if (gv__json_int(ev, "added_ms", true, 1, GV_TIMER_MAX_MS, &added, err) < 0 ||
         gv__json_int(ev, "limit_ms", true, 1, GV_TIMER_MAX_MS, &limit, err) < 0 ||
         gv__json_int(ev, "warning_ms", true, 0, GV_TIMER_MAX_MS, &warning, err) < 0)
-        return gv__floor_corrupt_field(ev, err);
+        return gv__event_corrupt_field(ev, err);
     gv_timer t = s->timer;
-    if (gv_timer_extend(&t, gv__floor_ev_at(ev), added, err) < 0)
-        return gv__floor_corrupt_field(ev, err);
+    if (gv_timer_extend(&t, gv__event_at(ev), added, err) < 0)
+        return gv__event_corrupt_field(ev, err);
     if (t.limit_ms != limit || t.warning_ms != warning)
-        return gv__floor_corrupt(ev, err, "the limit it gives does not match the extension");
+        return gv__event_corrupt(ev, err, "the limit it gives does not match the extension");
     s->timer = t;
     return 0;
 }
@@ -578,9 +574,9 @@ int gv__floor_apply_limit_set(gv_meeting *m, const json_t *ev, gv_error *err)
         return GV_ECORRUPT;
     if (gv__json_int(ev, "limit_ms", true, 1, GV_TIMER_MAX_MS, &limit, err) < 0 ||
         gv__json_int(ev, "warning_ms", true, 0, GV_TIMER_MAX_MS, &warning, err) < 0)
-        return gv__floor_corrupt_field(ev, err);
-    if (gv_timer_set_limit(&s->timer, gv__floor_ev_at(ev), limit, warning, err) < 0)
-        return gv__floor_corrupt_field(ev, err);
+        return gv__event_corrupt_field(ev, err);
+    if (gv_timer_set_limit(&s->timer, gv__event_at(ev), limit, warning, err) < 0)
+        return gv__event_corrupt_field(ev, err);
     return 0;
 }
 
@@ -589,17 +585,17 @@ int gv__floor_apply_ended(gv_meeting *m, const json_t *ev, gv_error *err)
     if (gv__floor_ev_presiding(m, ev, err) < 0)
         return GV_ECORRUPT;
     gv_speech *s = ev_current(m, ev, err);
-    int64_t spoken = 0, overtime = 0, at = gv__floor_ev_at(ev);
+    int64_t spoken = 0, overtime = 0, at = gv__event_at(ev);
     if (!s)
         return GV_ECORRUPT;
     if (gv__json_int(ev, "spoken_ms", true, 0, INT64_MAX, &spoken, err) < 0 ||
         gv__json_int(ev, "overtime_ms", true, 0, INT64_MAX, &overtime, err) < 0)
-        return gv__floor_corrupt_field(ev, err);
+        return gv__event_corrupt_field(ev, err);
     gv_timer t = s->timer;
     if (gv_timer_end(&t, at, err) < 0)
-        return gv__floor_corrupt_field(ev, err);
+        return gv__event_corrupt_field(ev, err);
     if (gv_timer_elapsed_ms(&t, at) != spoken || gv_timer_overtime_ms(&t, at) != overtime)
-        return gv__floor_corrupt(ev, err, "the time spoken it records does not match the timer");
+        return gv__event_corrupt(ev, err, "the time spoken it records does not match the timer");
     s->timer = t;
     gv__floor_tally_speech(m, s);
     m->floor.last_ended = m->floor.current;
@@ -621,9 +617,9 @@ int gv__floor_decide_autopilot(const gv_meeting *m, const gv_cmd *c, json_t *eve
         return rc;
     if (on == m->floor.autopilot)
         return gv_error_set(err, GV_ESTATE, "the autopilot is already %s", on ? "on" : "off");
-    if ((rc = gv__floor_event(m, c, events, "autopilot_set", &ev, err)) < 0)
+    if ((rc = gv__event_add(m, c, events, "autopilot_set", &ev, err)) < 0)
         return rc;
-    return gv__floor_set(ev, "on", json_boolean(on), err);
+    return gv__event_set(ev, "on", json_boolean(on), err);
 }
 
 int gv__floor_apply_autopilot(gv_meeting *m, const json_t *ev, gv_error *err)
@@ -632,7 +628,7 @@ int gv__floor_apply_autopilot(gv_meeting *m, const json_t *ev, gv_error *err)
         return GV_ECORRUPT;
     bool on = false;
     if (gv__json_bool(ev, "on", true, &on, err) < 0)
-        return gv__floor_corrupt_field(ev, err);
+        return gv__event_corrupt_field(ev, err);
     m->floor.autopilot = on;
     return 0;
 }

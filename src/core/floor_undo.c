@@ -82,12 +82,12 @@ int gv__floor_decide_undo(const gv_meeting *m, const gv_cmd *c, json_t *events, 
                             "there is no list change to undo on this agenda item (changes "
                             "about a request that has left the list since cannot be undone)");
     const gv_undo *u = &f->undo[f->n_undo - 1];
-    if ((rc = gv__floor_event(m, c, events, "list_change_undone", &ev, err)) < 0 ||
-        (rc = gv__floor_set(ev, "undone", json_integer(u->seq), err)) < 0 ||
-        (rc = gv__floor_set(ev, "change", json_string(change_names[u->change]), err)) < 0)
+    if ((rc = gv__event_add(m, c, events, "list_change_undone", &ev, err)) < 0 ||
+        (rc = gv__event_set(ev, "undone", json_integer(u->seq), err)) < 0 ||
+        (rc = gv__event_set(ev, "change", json_string(change_names[u->change]), err)) < 0)
         return rc;
     if (u->change != GV_UNDO_CLOSE && u->change != GV_UNDO_REOPEN)
-        return gv__floor_set(ev, "request", json_integer(u->request), err);
+        return gv__event_set(ev, "request", json_integer(u->request), err);
     return 0;
 }
 
@@ -98,16 +98,16 @@ int gv__floor_apply_undone(gv_meeting *m, const json_t *ev, gv_error *err)
     gv_floor *f = &m->floor;
     int64_t undone = 0;
     if (gv__json_int(ev, "undone", true, 1, INT64_MAX, &undone, err) < 0)
-        return gv__floor_corrupt_field(ev, err);
+        return gv__event_corrupt_field(ev, err);
     if (f->n_undo == 0 || f->undo[f->n_undo - 1].seq != undone)
-        return gv__floor_corrupt(ev, err, "it does not undo the last list change");
+        return gv__event_corrupt(ev, err, "it does not undo the last list change");
     const gv_undo u = f->undo[f->n_undo - 1];
     int r = -1;
     gv_request *q = NULL;
     if (u.change != GV_UNDO_CLOSE && u.change != GV_UNDO_REOPEN) {
         /* The prune keeps only records whose request is there, in the right status. */
         if ((r = gv__floor_request_find(f, u.request)) < 0)
-            return gv__floor_corrupt(ev, err, "the change it undoes names no request");
+            return gv__event_corrupt(ev, err, "the change it undoes names no request");
         q = &f->requests[r];
         int rc = u.change == GV_UNDO_DECLINE ? gv__floor_list_reserve(f, 1, err) : 0;
         if (rc < 0)
@@ -133,7 +133,7 @@ int gv__floor_apply_undone(gv_meeting *m, const json_t *ev, gv_error *err)
     case GV_UNDO_READD:
         gv__floor_list_remove(f, (size_t)gv__floor_position(f, r));
         q->status = GV_REQUEST_CANCELLED;
-        q->closed_at_ms = gv__floor_ev_at(ev);
+        q->closed_at_ms = gv__event_at(ev);
         break;
     default:
         f->closed = u.was_closed;

@@ -114,32 +114,6 @@ static void roles_text(unsigned mask, char *buf, size_t size)
     }
 }
 
-json_t *gv__event_add(const gv_meeting *m, const gv_cmd *c, json_t *events, const char *type)
-{
-    const char *by = c->actor >= 0 ? m->people[c->actor].id : GV_ACTOR_SYSTEM;
-    json_t *ev = json_pack("{s:I, s:s, s:I, s:s}", "seq",
-                           (json_int_t)(m->seq + 1 + (int64_t)json_array_size(events)), "type",
-                           type, "at_ms", (json_int_t)c->now_ms, "by", by);
-    if (!ev || json_array_append_new(events, ev) < 0)
-        return NULL;
-    return ev;
-}
-
-int gv__event_person(const gv_meeting *m, const json_t *ev, const char *key, int *out,
-                     gv_error *err)
-{
-    const char *id = NULL;
-    int rc = gv__json_string(ev, key, true, 128, &id, err);
-    if (rc < 0)
-        return rc;
-    int who = gv__person_find(m, id);
-    if (who < 0)
-        return gv_error_set(err, GV_ENOTFOUND,
-                            "field \"%s\" names \"%s\", who is not in the meeting", key, id);
-    *out = who;
-    return 0;
-}
-
 /* Times outside 0..GV_TIME_MAX_MS are refused where they come in, so that no
  * sum of a time and a bounded duration can overflow. */
 static int check_time(int64_t now_ms, gv_error *err)

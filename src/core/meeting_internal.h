@@ -202,7 +202,7 @@ struct gv_meeting {
     int current_item;     /** index into items, -1 when none */
     int current_question; /** guiding question under discussion, -1 when none */
     gv_note *notes;
-    size_t n_notes;
+    size_t n_notes, cap_notes;
 
     gv_floor floor;         /** speakers' list, speeches, timers, totals */
     gv_questions questions; /** questions from the audience */
@@ -231,23 +231,34 @@ typedef struct gv_event_spec {
     gv_apply_fn apply;
 } gv_event_spec;
 
+/* ---- events (event.c) ------------------------------------------------------------------------ */
+
 /*
  * Appends a new event {"seq", "type", "at_ms", "by"} to `events`, numbered
- * after the meeting's sequence and the events already in the array. Returns
- * the event (borrowed, owned by the array) for the caller to add fields to,
- * or NULL on ENOMEM.
+ * after the meeting's sequence and the events already in the array. *out (if
+ * out is not NULL) is the event, borrowed from the array, for the caller to
+ * add fields to. Returns 0, or GV_ENOMEM with err set.
  */
-json_t *gv__event_add(const gv_meeting *m, const gv_cmd *c, json_t *events, const char *type);
+int gv__event_add(const gv_meeting *m, const gv_cmd *c, json_t *events, const char *type,
+                  json_t **out, gv_error *err);
+/* Sets ev[key] = v, taking v; GV_ENOMEM when v is NULL or the set fails. */
+int gv__event_set(json_t *ev, const char *key, json_t *v, gv_error *err);
+/* The event's "seq" and "at_ms" (0 when absent: apply has checked them). */
+int64_t gv__event_seq(const json_t *ev);
+int64_t gv__event_at(const json_t *ev);
+/* A stored event that does not fit: GV_ECORRUPT naming the event and why. */
+int gv__event_corrupt(const json_t *ev, gv_error *err, const char *why);
+/* GV_ECORRUPT carrying the message a field reader left in err. */
+int gv__event_corrupt_field(const json_t *ev, gv_error *err);
+/* Person index named by event field `key` (an id string); GV_EINVAL/ENOTFOUND with err. */
+int gv__event_person(const gv_meeting *m, const json_t *ev, const char *key, int *out,
+                     gv_error *err);
 
 /* Index of the person with `id`, or -1. */
 int gv__person_find(const gv_meeting *m, const char *id);
 /* Index of the agenda item / guiding question with `id`, or -1. */
 int gv__item_find(const gv_meeting *m, const char *id);
 int gv__question_def_find(const gv_meeting *m, const char *id);
-
-/* Person index named by event field `key` (an id string); GV_EINVAL/ENOTFOUND with err. */
-int gv__event_person(const gv_meeting *m, const json_t *ev, const char *key, int *out,
-                     gv_error *err);
 
 /* Module tables (each ended by a NULL type). */
 extern const gv_command_spec gv__agenda_commands[];

@@ -32,10 +32,10 @@
  */
 #include "core/meeting_internal.h"
 
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/array.h"
 #include "core/jsonf.h"
 
 const char *const gv_question_state_names[GV_QUESTION_STATE_COUNT] = {"pending", "visible",
@@ -216,22 +216,14 @@ static int panelist_index(const gv_meeting *m, const char *key, const char *id, 
     return 0;
 }
 
-/* Sets ev[key] = v, taking v; GV_ENOMEM when v is NULL or the set fails. */
-static int ev_set(json_t *ev, const char *key, json_t *v, gv_error *err)
-{
-    if (!v || json_object_set_new(ev, key, v) < 0)
-        return gv_error_set(err, GV_ENOMEM, "out of memory");
-    return 0;
-}
-
 /* Adds event `type` with {"question": id}; returns it through *out when out is not NULL. */
 static int add_question_event(const gv_meeting *m, const gv_cmd *c, json_t *events,
                               const char *type, int64_t id, json_t **out, gv_error *err)
 {
-    json_t *ev = gv__event_add(m, c, events, type);
-    if (!ev)
-        return gv_error_set(err, GV_ENOMEM, "out of memory");
-    int rc = ev_set(ev, "question", json_integer(id), err);
+    json_t *ev = NULL;
+    int rc = gv__event_add(m, c, events, type, &ev, err);
+    if (rc == 0)
+        rc = gv__event_set(ev, "question", json_integer(id), err);
     if (rc == 0 && out)
         *out = ev;
     return rc;
@@ -273,16 +265,16 @@ static int decide_ask(const gv_meeting *m, const gv_cmd *c, json_t *events, gv_e
         (to_id && (rc = panelist_index(m, "to", to_id, &to, err)) < 0))
         return rc;
 
-    json_t *ev = gv__event_add(m, c, events, "question_asked");
-    if (!ev)
-        return gv_error_set(err, GV_ENOMEM, "out of memory");
-    json_int_t id = json_integer_value(json_object_get(ev, "seq"));
-    if ((rc = ev_set(ev, "question", json_integer(id), err)) < 0 ||
-        (rc = ev_set(ev, "text", json_stringn(text + start, len), err)) < 0 ||
-        (rc = ev_set(ev, "anonymous", json_boolean(anonymous), err)) < 0 ||
-        (anonymous && (rc = ev_set(ev, "by", json_string(GV_ACTOR_ANONYMOUS), err)) < 0) ||
-        (gq >= 0 && (rc = ev_set(ev, "guiding_question", json_string(gq_id), err)) < 0) ||
-        (to >= 0 && (rc = ev_set(ev, "to", json_string(to_id), err)) < 0))
+    json_t *ev = NULL;
+    if ((rc = gv__event_add(m, c, events, "question_asked", &ev, err)) < 0)
+        return rc;
+    int64_t id = gv__event_seq(ev);
+    if ((rc = gv__event_set(ev, "question", json_integer(id), err)) < 0 ||
+        (rc = gv__event_set(ev, "text", json_stringn(text + start, len), err)) < 0 ||
+        (rc = gv__event_set(ev, "anonymous", json_boolean(anonymous), err)) < 0 ||
+        (anonymous && (rc = gv__event_set(ev, "by", json_string(GV_ACTOR_ANONYMOUS), err)) < 0) ||
+        (gq >= 0 && (rc = gv__event_set(ev, "guiding_question", json_string(gq_id), err)) < 0) ||
+        (to >= 0 && (rc = gv__event_set(ev, "to", json_string(to_id), err)) < 0))
         return rc;
     return 0;
 }
@@ -417,7 +409,7 @@ static int decide_merge(const gv_meeting *m, const gv_cmd *c, json_t *events, gv
                             (long long)into->id, gv_question_state_names[into->state]);
     if ((rc = add_question_event(m, c, events, "question_merged", q->id, &ev, err)) < 0)
         return rc;
-    return ev_set(ev, "into", json_integer(into->id), err);
+    return gv__event_set(ev, "into", json_integer(into->id), err);
 }
 
 /*
@@ -471,9 +463,9 @@ static int decide_link(const gv_meeting *m, const gv_cmd *c, json_t *events, gv_
         return rc;
     const char *gq_out = gq >= 0 ? m->questions_def[gq].id : NULL;
     const char *to_out = to >= 0 ? m->people[to].id : NULL;
-    if ((rc = ev_set(ev, "guiding_question", ref_json(gq_out), err)) < 0)
+    if ((rc = gv__event_set(ev, "guiding_question", ref_json(gq_out), err)) < 0)
         return rc;
-    return ev_set(ev, "to", ref_json(to_out), err);
+    return gv__event_set(ev, "to", ref_json(to_out), err);
 }
 
 const gv_command_spec gv__questions_commands[] = {
@@ -490,34 +482,16 @@ const gv_command_spec gv__questions_commands[] = {
 
 /* ---- events -------------------------------------------------------------------------------- */
 
-/* A stored event that does not fit: GV_ECORRUPT naming the event, with the reason. */
-static int corrupt(const json_t *ev, gv_error *err, const char *why)
-{
-    json_int_t seq = json_integer_value(json_object_get(ev, "seq"));
-    const char *type = json_string_value(json_object_get(ev, "type"));
-    char reason[GV_ERROR_MSG_MAX];
-    snprintf(reason, sizeof reason, "%s", why);
-    gv_error_set(err, GV_ECORRUPT, "event %lld (%s): %s", (long long)seq, type ? type : "?",
-                 reason);
-    return GV_ECORRUPT;
-}
-
-/* GV_ECORRUPT carrying the message a field reader left in err. */
-static int corrupt_field(const json_t *ev, gv_error *err)
-{
-    return corrupt(ev, err, err ? err->msg : "malformed field");
-}
-
 /* The question named by the event's "question" field. */
 static int ev_question(gv_meeting *m, const json_t *ev, const char *key, gv_question **out,
                        gv_error *err)
 {
     int64_t id = 0;
     if (gv__json_int(ev, key, true, 1, INT64_MAX, &id, err) < 0)
-        return corrupt_field(ev, err);
+        return gv__event_corrupt_field(ev, err);
     gv_question *q = gv__question_find(&m->questions, id);
     if (!q)
-        return corrupt(ev, err, "it names a question that does not exist");
+        return gv__event_corrupt(ev, err, "it names a question that does not exist");
     *out = q;
     return 0;
 }
@@ -525,7 +499,7 @@ static int ev_question(gv_meeting *m, const json_t *ev, const char *key, gv_ques
 /* The person who sent the event. */
 static int ev_by(const gv_meeting *m, const json_t *ev, int *out, gv_error *err)
 {
-    return gv__event_person(m, ev, "by", out, err) < 0 ? corrupt_field(ev, err) : 0;
+    return gv__event_person(m, ev, "by", out, err) < 0 ? gv__event_corrupt_field(ev, err) : 0;
 }
 
 /* A nullable reference in a stored event: *out is -1 for null or absent. */
@@ -535,12 +509,12 @@ static int ev_ref(const gv_meeting *m, const json_t *ev, const char *key, bool p
     const char *id = NULL;
     *out = -1;
     if (gv__json_string(ev, key, false, ID_MAX_BYTES, &id, err) < 0)
-        return corrupt_field(ev, err);
+        return gv__event_corrupt_field(ev, err);
     if (!id)
         return 0;
     int rc = panelist ? panelist_index(m, key, id, out, err)
                       : guiding_question_index(m, key, id, out, err);
-    return rc < 0 ? corrupt_field(ev, err) : 0;
+    return rc < 0 ? gv__event_corrupt_field(ev, err) : 0;
 }
 
 static int apply_asked(gv_meeting *m, const json_t *ev, gv_error *err)
@@ -554,42 +528,35 @@ static int apply_asked(gv_meeting *m, const json_t *ev, gv_error *err)
         gv__json_int(ev, "question", true, 1, INT64_MAX, &id, err) < 0 ||
         gv__json_string(ev, "text", true, GV_QUESTION_TEXT_MAX_BYTES, &text, err) < 0 ||
         gv__json_bool(ev, "anonymous", false, &anonymous, err) < 0)
-        return corrupt_field(ev, err);
+        return gv__event_corrupt_field(ev, err);
     if (id != seq)
-        return corrupt(ev, err, "a question's id must be the sequence number of its event");
+        return gv__event_corrupt(ev, err,
+                                 "a question's id must be the sequence number of its event");
     if (qs->n > 0 && qs->list[qs->n - 1].id >= id)
-        return corrupt(ev, err, "question ids must grow");
+        return gv__event_corrupt(ev, err, "question ids must grow");
     if (qs->n >= GV_QUESTIONS_MAX)
-        return corrupt(ev, err, "the meeting already has the most questions it can take");
+        return gv__event_corrupt(ev, err, "the meeting already has the most questions it can take");
     size_t len = strlen(text), start, tlen, chars;
     text_trim(text, len, &start, &tlen, &chars);
     if (start != 0 || tlen != len || chars == 0 || chars > GV_QUESTION_TEXT_MAX_CHARS)
-        return corrupt(ev, err, "the text must be trimmed and 1 to 500 characters long");
+        return gv__event_corrupt(ev, err, "the text must be trimmed and 1 to 500 characters long");
     if (anonymous && !m->anonymous_questions)
-        return corrupt(ev, err, "this meeting does not take anonymous questions");
+        return gv__event_corrupt(ev, err, "this meeting does not take anonymous questions");
     int rc;
     const char *by_id = json_string_value(json_object_get(ev, "by"));
     if (anonymous && (!by_id || strcmp(by_id, GV_ACTOR_ANONYMOUS) != 0))
-        return corrupt(ev, err, "an anonymous question must not name its author");
+        return gv__event_corrupt(ev, err, "an anonymous question must not name its author");
     if ((!anonymous && (rc = ev_by(m, ev, &by, err)) < 0) ||
         (rc = ev_ref(m, ev, "guiding_question", false, &gq, err)) < 0 ||
         (rc = ev_ref(m, ev, "to", true, &to, err)) < 0)
         return rc;
 
     char *copy = strdup(text);
-    if (!copy)
+    if (!copy || GV_ARRAY_RESERVE(qs->list, qs->cap, qs->n + 1) < 0) {
+        free(copy);
         return gv_error_set(err, GV_ENOMEM, "out of memory");
-    if (qs->n == qs->cap) {
-        size_t cap = qs->cap ? qs->cap * 2 : 16;
-        gv_question *list = realloc(qs->list, cap * sizeof *list);
-        if (!list) {
-            free(copy);
-            return gv_error_set(err, GV_ENOMEM, "out of memory");
-        }
-        qs->list = list;
-        qs->cap = cap;
     }
-    int64_t at_ms = json_integer_value(json_object_get(ev, "at_ms"));
+    int64_t at_ms = gv__event_at(ev);
     qs->list[qs->n++] = (gv_question){
         .id = id,
         .text = copy,
@@ -610,19 +577,13 @@ static int apply_upvoted(gv_meeting *m, const json_t *ev, gv_error *err)
     if ((rc = ev_question(m, ev, "question", &q, err)) < 0 || (rc = ev_by(m, ev, &by, err)) < 0)
         return rc;
     if (q->state != GV_QUESTION_VISIBLE)
-        return corrupt(ev, err, "only a visible question takes votes");
+        return gv__event_corrupt(ev, err, "only a visible question takes votes");
     bool found;
     size_t pos = voter_pos(q, by, &found);
     if (found)
-        return corrupt(ev, err, "the sender has already voted for this question");
-    if (q->n_voters == q->cap_voters) {
-        size_t cap = q->cap_voters ? q->cap_voters * 2 : 4;
-        int *v = realloc(q->voters, cap * sizeof *v);
-        if (!v)
-            return gv_error_set(err, GV_ENOMEM, "out of memory");
-        q->voters = v;
-        q->cap_voters = cap;
-    }
+        return gv__event_corrupt(ev, err, "the sender has already voted for this question");
+    if (GV_ARRAY_RESERVE(q->voters, q->cap_voters, q->n_voters + 1) < 0)
+        return gv_error_set(err, GV_ENOMEM, "out of memory");
     memmove(q->voters + pos + 1, q->voters + pos, (q->n_voters - pos) * sizeof *q->voters);
     q->voters[pos] = by;
     q->n_voters++;
@@ -636,11 +597,11 @@ static int apply_unvoted(gv_meeting *m, const json_t *ev, gv_error *err)
     if ((rc = ev_question(m, ev, "question", &q, err)) < 0 || (rc = ev_by(m, ev, &by, err)) < 0)
         return rc;
     if (q->state != GV_QUESTION_VISIBLE)
-        return corrupt(ev, err, "votes change only on a visible question");
+        return gv__event_corrupt(ev, err, "votes change only on a visible question");
     bool found;
     size_t pos = voter_pos(q, by, &found);
     if (!found)
-        return corrupt(ev, err, "the sender has not voted for this question");
+        return gv__event_corrupt(ev, err, "the sender has not voted for this question");
     memmove(q->voters + pos, q->voters + pos + 1, (q->n_voters - pos - 1) * sizeof *q->voters);
     q->n_voters--;
     return 0;
@@ -655,7 +616,7 @@ static int apply_transition(gv_meeting *m, const json_t *ev, unsigned from, gv_q
     if (rc < 0)
         return rc;
     if (!(from & (1u << q->state)))
-        return corrupt(ev, err, refusal);
+        return gv__event_corrupt(ev, err, refusal);
     q->state = to;
     return 0;
 }
@@ -681,9 +642,10 @@ static int apply_answered(gv_meeting *m, const json_t *ev, gv_error *err)
     if (rc < 0)
         return rc;
     if ((q->state != GV_QUESTION_PENDING && q->state != GV_QUESTION_VISIBLE) || q->answered)
-        return corrupt(ev, err, "only a pending or visible question not yet answered can be");
+        return gv__event_corrupt(ev, err,
+                                 "only a pending or visible question not yet answered can be");
     q->answered = true;
-    q->answered_at_ms = json_integer_value(json_object_get(ev, "at_ms"));
+    q->answered_at_ms = gv__event_at(ev);
     return 0;
 }
 
@@ -695,10 +657,10 @@ static int apply_merged(gv_meeting *m, const json_t *ev, gv_error *err)
         (rc = ev_question(m, ev, "into", &into, err)) < 0)
         return rc;
     if (q == into)
-        return corrupt(ev, err, "a question cannot be merged into itself");
+        return gv__event_corrupt(ev, err, "a question cannot be merged into itself");
     if ((q->state != GV_QUESTION_PENDING && q->state != GV_QUESTION_VISIBLE) ||
         (into->state != GV_QUESTION_PENDING && into->state != GV_QUESTION_VISIBLE))
-        return corrupt(ev, err, "both questions must be pending or visible");
+        return gv__event_corrupt(ev, err, "both questions must be pending or visible");
 
     /* The union of two ascending lists, so a person who voted for both counts once. */
     size_t cap = q->n_voters + into->n_voters, n = 0, i = 0, j = 0;
@@ -739,7 +701,7 @@ static int apply_linked(gv_meeting *m, const json_t *ev, gv_error *err)
         (rc = ev_ref(m, ev, "to", true, &to, err)) < 0)
         return rc;
     if (q->state != GV_QUESTION_PENDING && q->state != GV_QUESTION_VISIBLE)
-        return corrupt(ev, err, "only a pending or visible question can be linked");
+        return gv__event_corrupt(ev, err, "only a pending or visible question can be linked");
     q->guiding_question = gq;
     q->to = to;
     return 0;

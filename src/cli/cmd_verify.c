@@ -12,6 +12,7 @@
 #include "cli/cli.h"
 #include "cli/db.h"
 #include "cli/util.h"
+#include "core/array.h"
 #include "store/replay.h"
 
 static const char usage_text[] =
@@ -61,17 +62,13 @@ static int verify_meeting(gv_store *s, const char *id)
 
 typedef struct all_ctx {
     char **ids;
-    size_t n;
+    size_t n, cap;
 } all_ctx;
 
 static int collect(void *ud, const gv_meeting_info *info)
 {
     all_ctx *a = ud;
-    char **ids = realloc(a->ids, (a->n + 1) * sizeof *ids);
-    if (!ids)
-        return GV_ENOMEM;
-    a->ids = ids;
-    if (!(ids[a->n] = strdup(info->id)))
+    if (GV_ARRAY_RESERVE(a->ids, a->cap, a->n + 1) < 0 || !(a->ids[a->n] = strdup(info->id)))
         return GV_ENOMEM;
     a->n++;
     return 0;

@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/array.h"
 #include "report/report_internal.h"
 
 /* First strong isolate and pop directional isolate (Unicode bidi): a user
@@ -38,15 +39,9 @@ void gv__table_row(gv__table *t, const char *const *cells)
 {
     if (t->failed)
         return;
-    if (t->nrows == t->cap) {
-        size_t cap = t->cap ? t->cap * 2 : 16;
-        char **c = realloc(t->cells, cap * t->ncols * sizeof *c);
-        if (!c) {
-            t->failed = true;
-            return;
-        }
-        t->cells = c;
-        t->cap = cap;
+    if (GV_ARRAY_RESERVE(t->cells, t->cap_cells, (t->nrows + 1) * t->ncols) < 0) {
+        t->failed = true;
+        return;
     }
     char **row = t->cells + t->nrows * t->ncols;
     for (size_t i = 0; i < t->ncols; i++) {
@@ -136,15 +131,9 @@ static void heading(w *x, int level, const char *id, const char *fmt, ...)
         h.text[len] = '\0';
     }
     if (x->collecting) {
-        if (x->nheads == x->cap) {
-            size_t cap = x->cap ? x->cap * 2 : 32;
-            gv__heading *hs = realloc(x->heads, cap * sizeof *hs);
-            if (!hs) {
-                x->failed = true;
-                return;
-            }
-            x->heads = hs;
-            x->cap = cap;
+        if (GV_ARRAY_RESERVE(x->heads, x->cap, x->nheads + 1) < 0) {
+            x->failed = true;
+            return;
         }
         x->heads[x->nheads++] = h;
         return;

@@ -24,9 +24,9 @@ typedef struct gv__table {
     const char *const *head; /** ncols titles */
     const gv__align *align;  /** ncols alignments */
     size_t nrows;
-    size_t cap;
     char **cells; /** nrows * ncols strings, row by row, malloc'd */
-    bool failed;  /** an allocation failed: the table is incomplete */
+    size_t cap_cells;
+    bool failed; /** an allocation failed: the table is incomplete */
 } gv__table;
 
 void gv__table_init(gv__table *t, size_t ncols, const char *const *head, const gv__align *align);

@@ -27,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/array.h"
 #include "report/doc.h"
 #include "report/render.h"
 #include "report/report_internal.h"
@@ -70,11 +71,13 @@ typedef struct pdf {
     gv__doc *d;
     /** column widths of each table, found in pass 1 */
     double (*widths)[GV__MAX_COLS];
-    size_t nwidths, next_table;
+    size_t nwidths, cap_widths, next_table;
     /** per heading, in order: page and y found in pass 1 */
-    int *head_page;
-    double *head_y;
-    size_t nhead, next_head;
+    struct head_at {
+        int page;
+        double y;
+    } * heads;
+    size_t nhead, cap_heads, next_head;
     int outline_parent; /** bookmark id of the last level-1 heading */
 } pdf;
 
@@ -243,7 +246,7 @@ static void pdf_contents(gv__doc *d)
         double indent = e->level == 1 ? 0 : 16;
         char num[16] = "";
         if (p->pass == 2 && i < p->nhead)
-            snprintf(num, sizeof num, "%d", p->head_page[i]);
+            snprintf(num, sizeof num, "%d", p->heads[i].page);
         PangoLayout *pn = layout(p, e->level == 1 ? FONT_FIELD : FONT_BODY, num, 0);
         PangoLayout *t =
             layout(p, e->level == 1 ? FONT_FIELD : FONT_BODY, e->text, CONTENT_W - indent - 40);
@@ -251,8 +254,8 @@ static void pdf_contents(gv__doc *d)
         need(p, lh);
         if (p->pass == 2 && i < p->nhead) {
             char link[96];
-            snprintf(link, sizeof link, "page=%d pos=[%.2f %.2f]", p->head_page[i], MARGIN,
-                     p->head_y[i]);
+            snprintf(link, sizeof link, "page=%d pos=[%.2f %.2f]", p->heads[i].page, MARGIN,
+                     p->heads[i].y);
             cairo_tag_begin(p->cr, CAIRO_TAG_LINK, link);
         }
         draw_layout(p, t, MARGIN + indent, p->y);
@@ -278,15 +281,8 @@ static void pdf_heading(gv__doc *d, const gv__heading *h)
     need(p, lh + 70);
     size_t i = p->next_head++;
     if (p->pass == 1) {
-        int *pg = realloc(p->head_page, (i + 1) * sizeof *pg);
-        double *py = realloc(p->head_y, (i + 1) * sizeof *py);
-        if (pg)
-            p->head_page = pg;
-        if (py)
-            p->head_y = py;
-        if (pg && py) {
-            p->head_page[i] = p->page;
-            p->head_y[i] = p->y;
+        if (GV_ARRAY_RESERVE(p->heads, p->cap_heads, i + 1) == 0) {
+            p->heads[i] = (struct head_at){p->page, p->y};
             p->nhead = i + 1;
         }
     } else {
@@ -485,10 +481,8 @@ static bool table_widths(pdf *p, const gv__table *t, double *width)
     }
     column_widths(p, t, width);
     if (p->pass == 1) {
-        double(*w)[GV__MAX_COLS] = realloc(p->widths, (i + 1) * sizeof *w);
-        if (!w)
+        if (GV_ARRAY_RESERVE(p->widths, p->cap_widths, i + 1) < 0)
             return false;
-        p->widths = w;
         memcpy(p->widths[i], width, sizeof p->widths[i]);
         p->nwidths = i + 1;
     }
@@ -670,8 +664,7 @@ int gv__render_pdf(const json_t *record, gv__buf *b, gv_error *err)
         p.pass = 2;
         rc = run_pass(&p, record, b, err);
     }
-    free(p.head_page);
-    free(p.head_y);
+    free(p.heads);
     free(p.widths);
     return rc;
 }

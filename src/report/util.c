@@ -12,6 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/array.h"
+
 void gv__buf_init(gv__buf *b)
 {
     memset(b, 0, sizeof *b);
@@ -31,18 +33,10 @@ static bool buf_grow(gv__buf *b, size_t more)
         b->failed = true;
         return false;
     }
-    if (b->len + more + 1 <= b->cap)
-        return true;
-    size_t cap = b->cap ? b->cap : 256;
-    while (cap < b->len + more + 1)
-        cap *= 2;
-    char *d = realloc(b->data, cap);
-    if (!d) {
+    if (GV_ARRAY_RESERVE(b->data, b->cap, b->len + more + 1) < 0) {
         b->failed = true;
         return false;
     }
-    b->data = d;
-    b->cap = cap;
     return true;
 }
 

@@ -16,6 +16,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/array.h"
+
 typedef struct mem_event {
     int64_t seq;
     int64_t at_ms;
@@ -124,14 +126,8 @@ static int not_found(const char *id, gv_error *err)
 /* Makes room for one more undo entry, so that the change can be undone. */
 static int reserve_undo(gv__engine_impl *e, gv_error *err)
 {
-    if (e->n_undo < e->cap_undo)
-        return 0;
-    size_t cap = e->cap_undo ? 2 * e->cap_undo : 16;
-    mem_undo *u = realloc(e->undo, cap * sizeof *u);
-    if (!u)
+    if (GV_ARRAY_RESERVE(e->undo, e->cap_undo, e->n_undo + 1) < 0)
         return gv_error_set(err, GV_ENOMEM, "out of memory in a transaction");
-    e->undo = u;
-    e->cap_undo = cap;
     return 0;
 }
 
@@ -227,14 +223,8 @@ static int mem_create_meeting(gv__engine_impl *e, const char *id, int64_t create
         return gv_error_set(err, GV_ESTATE, "meeting \"%s\" already exists in this store", id);
     if ((rc = reserve_undo(e, err)))
         return rc;
-    if (e->n == e->cap) {
-        size_t cap = e->cap ? 2 * e->cap : 8;
-        mem_meeting **a = realloc(e->meetings, cap * sizeof *a);
-        if (!a)
-            goto nomem;
-        e->meetings = a;
-        e->cap = cap;
-    }
+    if (GV_ARRAY_RESERVE(e->meetings, e->cap, e->n + 1) < 0)
+        goto nomem;
     m = calloc(1, sizeof *m);
     if (!m || !(m->id = strdup(id)))
         goto nomem;
@@ -265,14 +255,8 @@ static int mem_insert(gv__engine_impl *e, const char *meeting, const gv_stored_e
                             (long long)ev->seq, m->n);
     if ((rc = reserve_undo(e, err)))
         return rc;
-    if (m->n == m->cap) {
-        size_t cap = m->cap ? 2 * m->cap : 16;
-        mem_event *a = realloc(m->events, cap * sizeof *a);
-        if (!a)
-            goto nomem;
-        m->events = a;
-        m->cap = cap;
-    }
+    if (GV_ARRAY_RESERVE(m->events, m->cap, m->n + 1) < 0)
+        goto nomem;
     nev.type = strdup(ev->type);
     nev.bytes = malloc(ev->len);
     if (!nev.type || !nev.bytes)

@@ -1,5 +1,5 @@
 /*
- * `gavel invite`: issues, lists and revokes invitation links (server/tokens.h).
+ * `gavel invite`: issues, lists and revokes invitation links (server/links.h).
  *
  *   gavel invite --db DB [--meeting ID] [--base-url URL] [--label TEXT] PERSON
  *   gavel invite --db DB [--meeting ID] [--base-url URL] --role ROLE
@@ -19,7 +19,7 @@
 #include "cli/cli.h"
 #include "cli/db.h"
 #include "cli/util.h"
-#include "server/tokens.h"
+#include "server/links.h"
 #include "store/store.h"
 
 static const char *const roles[] = {"chair",    "moderator",   "secretariat", "rapporteur",
@@ -117,7 +117,7 @@ static int list_each(void *ud, const gv_link *link)
     time_t t = (time_t)(link->issued_at_ms / 1000);
     char when[32];
     strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", gmtime(&t));
-    printf("%.12s  %-7s %-24s %s  %s\n", hex, gv_link_kind_name(link->kind), link->subject, when,
+    printf("%.12s  %-7s %-24s %s  %s\n", hex, gv_links_kind_name(link->kind), link->subject, when,
            link->revoked_at_ms ? "revoked" : "valid");
     if (link->label[0])
         printf("              label: %s\n", link->label);
@@ -210,13 +210,13 @@ int gv_cli_invite(int argc, char **argv)
     }
     if (revoke_link) {
         const char *token = token_of(revoke_link);
-        unsigned char hash[GV_TOKEN_HASH_BYTES];
-        if (!gv_token_wellformed(token)) {
+        unsigned char hash[GV_LINKS_HASH_BYTES];
+        if (!gv_links_token_wellformed(token)) {
             gv_cli_error("invite", "\"%s\" is not a link or token", revoke_link);
             exit_code = GV_EXIT_USAGE;
             goto done;
         }
-        gv_token_hash(token, hash);
+        gv_links_token_hash(token, hash);
         const gv_link *link = gv_links_find(links, hash);
         if (!link || strcmp(link->meeting, id) != 0) {
             gv_cli_error("invite", "no such link for meeting %s", id);
@@ -228,7 +228,7 @@ int gv_cli_invite(int argc, char **argv)
             exit_code = gv_cli_exit_for(rc);
             goto done;
         }
-        printf("revoked 1 link of %s %s\n", gv_link_kind_name(link->kind), link->subject);
+        printf("revoked 1 link of %s %s\n", gv_links_kind_name(link->kind), link->subject);
         goto done;
     }
     gv_link_kind kind = person                        ? GV_LINK_PERSON
@@ -257,10 +257,10 @@ int gv_cli_invite(int argc, char **argv)
             goto done;
         }
         printf("revoked %d link%s of %s %s\n", r.revoked, r.revoked == 1 ? "" : "s",
-               gv_link_kind_name(kind), subject);
+               gv_links_kind_name(kind), subject);
         goto done;
     }
-    char token[GV_TOKEN_CHARS + 1];
+    char token[GV_LINKS_TOKEN_CHARS + 1];
     rc = gv_links_issue(st, id, kind, subject, label, gv_cli_now_ms(), token, &err);
     if (rc < 0) {
         gv_cli_error("invite", "%s", err.msg);

@@ -5,7 +5,7 @@
  * A request presents its token either as the cookie gavel_<meeting> (set by
  * /join/<token> on first use of the link) or as "Authorization: Bearer
  * <token>" (for programs). The server keeps every link of the database in
- * memory (tokens.h) and follows the links log once a second, so a link
+ * memory (links.h) and follows the links log once a second, so a link
  * revoked by `gavel invite --revoke` stops working within a second. A token
  * not found reads what the log gained since (one indexed query, no rows when
  * nothing is new), so a brand-new link works at first click.
@@ -13,13 +13,17 @@
  * Results: GV_EAUTH for no token or a token never issued (HTTP 401),
  * GV_EPERM for a revoked link or one for another meeting (HTTP 403).
  */
-#include "server/server_internal.h"
+#include "server/auth.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
-#include "server/tokens.h"
+#include "server/headers.h"
+#include "server/room.h"
+#include "server/storage.h"
+#include "server/links.h"
 
 struct gv__auth {
     gv_links *links;
@@ -32,7 +36,7 @@ int gv__auth_init(struct gv_server *s, gv_error *err)
     if (!s->auth || !(s->auth->links = gv_links_new()))
         return gv_error_set(err, GV_ENOMEM, "out of memory");
     s->auth->refreshed_us = gv__mono_us();
-    return gv_links_refresh(s->auth->links, gv__log_reader(s), err);
+    return gv_links_refresh(s->auth->links, gv__storage_reader(s), err);
 }
 
 void gv__auth_free(struct gv_server *s)
@@ -49,7 +53,7 @@ void gv__auth_refresh(struct gv_server *s)
     gv_error err;
     gv_error_clear(&err);
     s->auth->refreshed_us = gv__mono_us();
-    if (gv_links_refresh(s->auth->links, gv__log_reader(s), &err) < 0)
+    if (gv_links_refresh(s->auth->links, gv__storage_reader(s), &err) < 0)
         lwsl_err("cannot read the links log: %s\n", err.msg);
 }
 
@@ -62,10 +66,10 @@ void gv__auth_tick(struct gv_server *s)
 int gv__auth_token(struct gv_server *s, const char *token, const char *meeting, gv__grant *g,
                    gv_error *err)
 {
-    if (!gv_token_wellformed(token))
+    if (!gv_links_token_wellformed(token))
         return gv_error_set(err, GV_EAUTH, "this is not a link this server issued");
-    unsigned char hash[GV_TOKEN_HASH_BYTES];
-    gv_token_hash(token, hash);
+    unsigned char hash[GV_LINKS_HASH_BYTES];
+    gv_links_token_hash(token, hash);
     const gv_link *link = gv_links_find(s->auth->links, hash);
     if (!link) { /* perhaps issued a moment ago: one indexed read finds out */
         gv__auth_refresh(s);
@@ -94,10 +98,10 @@ int gv__auth_token(struct gv_server *s, const char *token, const char *meeting, 
 int gv__auth_request(struct gv_server *s, struct lws *wsi, const char *meeting, gv__grant *g,
                      gv_error *err)
 {
-    char token[GV_TOKEN_CHARS + 2] = "";
+    char token[GV_LINKS_TOKEN_CHARS + 2] = "";
     char buf[4096];
     if (lws_hdr_copy(wsi, buf, sizeof buf, WSI_TOKEN_HTTP_AUTHORIZATION) > 0) {
-        if (strncasecmp(buf, "Bearer ", 7) != 0 || strlen(buf + 7) > GV_TOKEN_CHARS)
+        if (strncasecmp(buf, "Bearer ", 7) != 0 || strlen(buf + 7) > GV_LINKS_TOKEN_CHARS)
             return gv_error_set(err, GV_EAUTH,
                                 "the Authorization header must be \"Bearer <token>\" with the "
                                 "token of an invitation link");
@@ -112,6 +116,18 @@ int gv__auth_request(struct gv_server *s, struct lws *wsi, const char *meeting, 
                             "no credentials: open your invitation link first (it sets a cookie), "
                             "or send \"Authorization: Bearer <token>\"");
     return gv__auth_token(s, token, meeting, g, err);
+}
+
+int gv__auth_meeting(struct gv_server *s, struct lws *wsi, const char *meeting, gv__grant *g,
+                     gv__room **r, gv_error *err)
+{
+    *r = NULL;
+    int rc = gv__auth_request(s, wsi, meeting, g, err);
+    if (rc == 0)
+        rc = gv__room_get(s, meeting, r, err);
+    if (rc == GV_ENOTFOUND)
+        gv_error_set(err, GV_ENOTFOUND, "no meeting \"%s\" on this server", meeting);
+    return rc;
 }
 
 bool gv__auth_still_valid(struct gv_server *s, const gv__grant *g)
@@ -159,6 +175,19 @@ int gv__auth_actor(const gv__room *r, const gv__grant *g, const char *as, char *
                         "this link is for any %s (%d people hold the role): name one with "
                         "?as=PERSON",
                         g->subject, holders);
+}
+
+const char *gv__grant_kind_name(gv__grant_kind k)
+{
+    switch (k) {
+    case GV__GRANT_PERSON:
+        return "person";
+    case GV__GRANT_ROLE:
+        return "role";
+    case GV__GRANT_VIEWER:
+        break;
+    }
+    return "viewer";
 }
 
 gv_view gv__grant_view(const gv__room *r, const gv__grant *g)

@@ -23,13 +23,16 @@
  * States: LIVE -> RESYNC (gv__client_cut: fell max_lag_events behind or its
  * queue overflowed; writes only the resync notice, then closes) or CLOSING
  * (gv__client_close: writes what is queued, then closes) -> GONE
- * (gv__client_closed, from the connection's close callback). The memory goes
+ * (gv__client_gone, from the connection's close callback). The memory goes
  * with the last reference: the connection's, or a command's in flight.
  */
-#include "server/server_internal.h"
+#include "server/client.h"
 
 #include <stdlib.h>
 #include <string.h>
+
+#include "server/metrics.h"
+#include "server/room.h"
 
 gv__client *gv__client_new(struct gv_server *s, gv__client_kind kind, struct lws *wsi)
 {
@@ -88,7 +91,7 @@ static void unsubscribe(gv__client *c)
     c->subscribed = false;
 }
 
-void gv__client_closed(gv__client *c)
+void gv__client_gone(gv__client *c)
 {
     if (!c)
         return;

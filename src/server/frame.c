@@ -9,12 +9,15 @@
  * turn on the loop thread. The reference count is not atomic: frames never
  * leave the loop thread.
  */
-#include "server/server_internal.h"
+#include "server/frame.h"
 
+#include <libwebsockets.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "server/server_internal.h"
 
 gv__frame *gv__frame_new(size_t len)
 {

@@ -1,8 +1,8 @@
 /*
- * Headers: what the server reads from a request's headers itself (cookie
- * values, a stream's position, the Origin of a WebSocket or a command, the
- * type of a command's body), and the security headers it sends with every
- * response.
+ * Headers: what the server reads from a request itself (cookie values,
+ * query arguments, a stream's position, the peer's address, the Origin of a
+ * WebSocket or a command, the type of a command's body), and the security
+ * headers it sends with every response.
  *
  * Parsing is kept apart from libwebsockets: gv__cookie_value,
  * gv__parse_seq and gv__origin_allowed take plain strings, so that the fuzz
@@ -24,7 +24,7 @@
  * obsolete X-XSS-Protection. The list lives in struct gv_server, which
  * outlives the context.
  */
-#include "server/server_internal.h"
+#include "server/headers.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -69,6 +69,49 @@ int gv__parse_seq(const char *s, int64_t *out)
         v = v * 10 + d;
     }
     *out = v;
+    return 0;
+}
+
+bool gv__query_arg(struct lws *wsi, const char *name, char *buf, size_t size)
+{
+    char key[40];
+    char tmp[160];
+    snprintf(key, sizeof key, "%s=", name);
+    const char *v = lws_get_urlarg_by_name(wsi, key, tmp, (int)sizeof tmp);
+    if (!v)
+        return false;
+    snprintf(buf, size, "%s", v);
+    return true;
+}
+
+void gv__peer_addr(struct lws *wsi, char *addr, size_t size)
+{
+    addr[0] = '\0';
+    if (!lws_get_peer_simple(wsi, addr, size))
+        snprintf(addr, size, "unknown");
+}
+
+int gv__since_param(struct lws *wsi, int64_t *since, gv_error *err)
+{
+    char buf[64];
+    *since = -1;
+    int n = lws_hdr_custom_length(wsi, "last-event-id:", 14);
+    if (n > 0) {
+        if (n >= (int)sizeof buf ||
+            lws_hdr_custom_copy(wsi, buf, sizeof buf, "last-event-id:", 14) < 0)
+            return gv_error_set(err, GV_EINVAL, "Last-Event-ID is too long");
+        if (buf[0] == '\0') /* an EventSource told to forget its place: start from a snapshot */
+            return 0;
+        if (gv__parse_seq(buf, since) < 0)
+            return gv_error_set(err, GV_EINVAL,
+                                "Last-Event-ID \"%.40s\" is not an event's sequence number", buf);
+        return 0;
+    }
+    if (gv__query_arg(wsi, "since", buf, sizeof buf) && gv__parse_seq(buf, since) < 0)
+        return gv_error_set(err, GV_EINVAL,
+                            "since=\"%.40s\" is not a sequence number: give the seq of the last "
+                            "event you have",
+                            buf);
     return 0;
 }
 

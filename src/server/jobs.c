@@ -9,7 +9,7 @@
  *   gv__jobs_submit(j) --> waiting
  *                                      takes the first waiting job: j->run(j)
  *                                      puts it on `finished`, lws_cancel_service
- *   gv__server_wake -> gv__jobs_poll:
+ *   server.c wake() -> gv__jobs_poll:
  *     j->done(j) for each finished job
  *
  * One job runs at a time, in submission order; at most GV__JOBS_WAITING_MAX
@@ -22,11 +22,13 @@
  * `finished`. Stopping (gv__jobs_stop) lets the running job finish, runs no
  * other, and leaves the ones never run on `finished` with `ran` false.
  */
-#include "server/server_internal.h"
+#include "server/jobs.h"
 
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "server/client.h"
 
 struct gv__jobs {
     struct gv_server *srv;

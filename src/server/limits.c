@@ -9,10 +9,13 @@
  * count is above zero. The link table keeps one bucket per link that sent a
  * command over HTTP (links are few: one a person or role).
  */
-#include "server/server_internal.h"
+#include "server/limits.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "server/server_internal.h"
 
 void gv__bucket_init(gv__bucket *b, unsigned burst, int64_t now_us)
 {
@@ -133,16 +136,16 @@ typedef struct link_bucket {
     gv__bucket bucket;
 } link_bucket;
 
-struct gv__link_buckets {
+struct gv__rate_table {
     link_bucket *buckets[ADDR_BUCKETS];
 };
 
-gv__link_buckets *gv__link_buckets_new(void)
+gv__rate_table *gv__rate_table_new(void)
 {
-    return calloc(1, sizeof(gv__link_buckets));
+    return calloc(1, sizeof(gv__rate_table));
 }
 
-void gv__link_buckets_free(gv__link_buckets *t)
+void gv__rate_table_free(gv__rate_table *t)
 {
     if (!t)
         return;
@@ -157,7 +160,7 @@ void gv__link_buckets_free(gv__link_buckets *t)
     free(t);
 }
 
-bool gv__link_take(gv__link_buckets *t, const unsigned char hash[32], const char *actor,
+bool gv__rate_take(gv__rate_table *t, const unsigned char hash[32], const char *actor,
                    unsigned per_second, unsigned burst, int64_t now_us)
 {
     uint32_t h;
@@ -177,4 +180,42 @@ bool gv__link_take(gv__link_buckets *t, const unsigned char hash[32], const char
         *p = e;
     }
     return gv__bucket_take(&(*p)->bucket, per_second, burst, now_us);
+}
+
+int gv__stream_check(struct gv_server *s, const char *addr, gv_error *err)
+{
+    if (s->n_streams >= s->cfg.max_streams) {
+        s->metrics.refused_streams++;
+        return gv_error_set(err, GV_ELIMIT,
+                            "the server holds its maximum of %u streams: retry later",
+                            s->cfg.max_streams);
+    }
+    if (gv__addr_count(s->addrs, addr) >= s->cfg.max_streams_per_addr) {
+        s->metrics.refused_streams++;
+        return gv_error_set(err, GV_ELIMIT,
+                            "too many streams from %s: at most %u; close one and retry", addr,
+                            s->cfg.max_streams_per_addr);
+    }
+    return 0;
+}
+
+int gv__stream_acquire(struct gv_server *s, const char *addr, gv_error *err)
+{
+    int rc = gv__stream_check(s, addr, err);
+    if (rc < 0)
+        return rc;
+    if (!gv__addr_acquire(s->addrs, addr, s->cfg.max_streams_per_addr)) {
+        s->metrics.refused_streams++;
+        return gv_error_set(err, GV_ENOMEM, "out of memory counting the streams from %s: retry",
+                            addr);
+    }
+    s->n_streams++;
+    return 0;
+}
+
+void gv__stream_release(struct gv_server *s, const char *addr)
+{
+    gv__addr_release(s->addrs, addr);
+    if (s->n_streams)
+        s->n_streams--;
 }

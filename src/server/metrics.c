@@ -7,12 +7,15 @@
  * 0.5 ms to 5 s: a commit takes one fsync (milliseconds), a broadcast one
  * pass of the loop.
  */
-#include "server/server_internal.h"
+#include "server/metrics.h"
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "core/error.h"
 
 /* Upper bounds of the buckets in microseconds; the last bucket is +Inf. */
 static const int64_t bounds_us[GV__HIST_BUCKETS - 1] = {

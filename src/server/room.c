@@ -16,11 +16,14 @@
  * is marked broken, refuses commands until its other batches complete, then
  * rebuilds `ahead` from the store.
  */
-#include "server/server_internal.h"
+#include "server/room.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "server/http.h"
+#include "server/storage.h"
 
 static unsigned room_bucket(const struct gv_server *s, const char *id)
 {
@@ -296,7 +299,7 @@ int gv__room_get(struct gv_server *s, const char *id, gv__room **out, gv_error *
     if (!r->id || !r->state || !r->ahead)
         goto nomem;
     load_ctx l = {.r = r, .err = err};
-    rc = gv__log_read(s, id, load_each, &l, err);
+    rc = gv__storage_read(s, id, load_each, &l, err);
     if (rc < 0)
         goto fail;
     if (r->seq == 0) {
@@ -315,6 +318,30 @@ fail:
     return rc;
 }
 
+void gv__rooms_each_subscriber(struct gv_server *s, void (*fn)(struct gv_server *s, gv__client *c))
+{
+    for (unsigned b = 0; b < s->n_rooms_buckets; b++)
+        for (gv__room *r = s->rooms[b]; r; r = r->hash_next)
+            for (gv__client *c = r->subs, *next; c; c = next) {
+                next = c->next;
+                fn(s, c);
+            }
+}
+
+void gv__rooms_free(struct gv_server *s)
+{
+    for (unsigned b = 0; s->rooms && b < s->n_rooms_buckets; b++) {
+        gv__room *r = s->rooms[b];
+        while (r) {
+            gv__room *next = r->hash_next;
+            gv__room_free(r);
+            r = next;
+        }
+        s->rooms[b] = NULL;
+    }
+    s->n_rooms = 0;
+}
+
 /* After a failed commit, once nothing is in flight: `ahead` = `state` again. */
 static void rebuild_ahead(struct gv_server *s, gv__room *r)
 {
@@ -324,7 +351,7 @@ static void rebuild_ahead(struct gv_server *s, gv__room *r)
     if (!m)
         return; /* stays broken; the next completion or command retries */
     load_ctx l = {.r = r, .only = m, .upto = r->seq, .err = &err};
-    if (gv__log_read(s, r->id, load_each, &l, &err) < 0 || gv_meeting_seq(m) != r->seq) {
+    if (gv__storage_read(s, r->id, load_each, &l, &err) < 0 || gv_meeting_seq(m) != r->seq) {
         lwsl_err("meeting %s: cannot rebuild after a failed commit: %s\n", r->id, err.msg);
         gv_meeting_free(m);
         return;
@@ -380,7 +407,7 @@ void gv__room_command(gv__room *r, gv__client *c, const json_t *cmd, const json_
             return refuse(c, id, GV_ECORRUPT, "the server could not apply this command's events");
         }
     }
-    rc = gv__log_submit(s, r, c, events, id, &err);
+    rc = gv__storage_submit(s, r, c, events, id, &err);
     json_decref(events);
     if (rc < 0) {
         r->broken = true;

@@ -3,16 +3,17 @@
  * the periodic tick and the orderly stop.
  *
  * Threads: the loop thread runs gv_server_run and owns everything; the
- * store's writer thread commits and wakes the loop with lws_cancel_service;
- * the job thread (jobs.c) renders records and loads definitions and wakes it
- * the same way; a signal thread waits for SIGTERM and SIGINT (blocked everywhere else, so
- * no handler ever runs on another thread's stack) and asks the loop to stop
- * the same way. Wake-ups arrive as LWS_CALLBACK_EVENT_WAIT_CANCELLED and go
- * to gv__server_wake.
+ * store's writer thread commits (storage.c); the job thread renders records
+ * and loads definitions (jobs.c); the links writer writes invitation links
+ * (route_links.c); a signal thread waits for SIGTERM and SIGINT (blocked
+ * everywhere else, so no handler ever runs on another thread's stack). Each
+ * wakes the loop with lws_cancel_service; the wake-up arrives as
+ * LWS_CALLBACK_EVENT_WAIT_CANCELLED at loop_callback, and wake() polls every
+ * one of them.
  *
  * Stopping (states of s->stopping and friends):
  *   running --stop requested--> stopping: new connections are closed as
- *     soon as they are accepted (http.c, LWS_CALLBACK_FILTER_NETWORK_CONNECTION;
+ *     soon as they are accepted (loop_callback, FILTER_NETWORK_CONNECTION;
  *     lws 4.1's lws_context_deprecate, which would close the listening socket,
  *     uses the socket's memory after freeing it), new commands are refused
  *     (busy), commits in flight finish and are acknowledged and broadcast;
@@ -32,9 +33,21 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdint.h>
 #include <time.h>
 
-#include "server/tokens.h"
+#include "server/auth.h"
+#include "server/client.h"
+#include "server/headers.h"
+#include "server/http.h"
+#include "server/jobs.h"
+#include "server/limits.h"
+#include "server/logging.h"
+#include "server/room.h"
+#include "server/routes.h"
+#include "server/storage.h"
+#include "server/links.h"
+#include "server/ws.h"
 
 #define TICK_US 250000
 /* SSE peers are checked for a close every this many ticks (1 s). */
@@ -74,11 +87,45 @@ void gv_server_config_init(gv_server_config *c)
 
 static struct lws_protocols protocols[3];
 
+static void wake(gv_server *s);
+
+/*
+ * The callback of the first protocol, which lws also calls for what
+ * concerns the loop rather than a request: a wake-up from another thread
+ * (EVENT_WAIT_CANCELLED, after lws_cancel_service) and a new connection
+ * (FILTER_NETWORK_CONNECTION). The rest is HTTP's (http.c).
+ */
+static int loop_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
+                         size_t len)
+{
+    gv_server *s;
+    switch (reason) {
+    case LWS_CALLBACK_EVENT_WAIT_CANCELLED:
+        s = gv__server_of(wsi);
+        if (s)
+            wake(s);
+        return 0;
+    case LWS_CALLBACK_FILTER_NETWORK_CONNECTION: {
+        /* Stopping: accept nothing new (the connection is closed at once). */
+        s = gv__server_of(wsi);
+        if (s && s->stopping)
+            return -1;
+        /* Bound what the kernel holds for a reader that stops reading: the
+         * server's own bound (max_lag_events) then notices it. */
+        int fd = (int)(intptr_t)in, size = GV__SOCKET_SEND_BUFFER_BYTES;
+        setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof size);
+        return 0;
+    }
+    default:
+        return gv__http_callback(wsi, reason, user, in, len);
+    }
+}
+
 static void init_protocols(void)
 {
     protocols[0] = (struct lws_protocols){
         .name = "http",
-        .callback = gv__http_callback,
+        .callback = loop_callback,
         .per_session_data_size = gv__http_pss_size,
         .tx_packet_size = GV__WRITE_CHUNK,
     };
@@ -155,8 +202,8 @@ gv_server *gv_server_new(const gv_server_config *cfg, gv_error *err)
     s->n_rooms_buckets = 1024;
     s->rooms = calloc(s->n_rooms_buckets, sizeof *s->rooms);
     s->addrs = gv__addr_table_new();
-    s->link_buckets = gv__link_buckets_new();
-    if (!s->rooms || !s->addrs || !s->link_buckets || failed) {
+    s->rates = gv__rate_table_new();
+    if (!s->rooms || !s->addrs || !s->rates || failed) {
         gv_error_set(err, GV_ENOMEM, "out of memory");
         goto fail;
     }
@@ -230,7 +277,7 @@ gv_server *gv_server_new(const gv_server_config *cfg, gv_error *err)
         goto fail;
     }
     gv__security_headers_bound(s);
-    if (gv__log_open(s, s->cfg.db_path, err) < 0 || gv__auth_init(s, err) < 0 ||
+    if (gv__storage_open(s, s->cfg.db_path, err) < 0 || gv__auth_init(s, err) < 0 ||
         gv__jobs_start(s, err) < 0)
         goto fail;
     return s;
@@ -267,17 +314,6 @@ static void *signal_thread(void *arg)
             return NULL; /* gv_server_run is finishing */
         gv_server_stop(s);
     }
-}
-
-/* Every subscriber of every room, for the tick's sweeps. */
-static void each_subscriber(gv_server *s, void (*fn)(gv_server *s, gv__client *c))
-{
-    for (unsigned b = 0; b < s->n_rooms_buckets; b++)
-        for (gv__room *r = s->rooms[b]; r; r = r->hash_next)
-            for (gv__client *c = r->subs, *next; c; c = next) {
-                next = c->next;
-                fn(s, c);
-            }
 }
 
 static void close_for_stop(gv_server *s, gv__client *c)
@@ -323,20 +359,25 @@ static void sweep(gv_server *s, gv__client *c)
 
 static void stop_progress(gv_server *s)
 {
-    if (gv__log_in_flight(s) == 0 && !s->streams_closed) {
+    if (gv__storage_in_flight(s) == 0 && !s->streams_closed) {
         s->streams_closed = true;
-        each_subscriber(s, close_for_stop);
+        gv__rooms_each_subscriber(s, close_for_stop);
     }
     if ((s->streams_closed && s->n_streams == 0) || gv__mono_us() > s->stop_deadline_us)
         s->done = true;
 }
 
-void gv__server_wake(gv_server *s)
+/*
+ * Another thread woke the loop (lws_cancel_service): the storage writer has
+ * completions, the job thread or the links writer finished work, or a stop
+ * was asked for. Each is polled; each poll costs one lock when idle.
+ */
+static void wake(gv_server *s)
 {
-    if (s->log)
-        gv__log_poll(s);
+    if (s->storage)
+        gv__storage_poll(s);
     gv__jobs_poll(s);
-    gv__links_poll(s);
+    gv__links_writer_poll(s);
     if (atomic_load(&s->stop_requested) && !s->stopping) {
         s->stopping = true;
         s->stop_deadline_us = gv__mono_us() + (int64_t)s->cfg.shutdown_grace_ms * 1000;
@@ -350,7 +391,7 @@ static void tick(lws_sorted_usec_list_t *sul)
     gv_server *s = lws_container_of(sul, gv_server, tick);
     gv__auth_tick(s);
     s->ticks++;
-    each_subscriber(s, sweep);
+    gv__rooms_each_subscriber(s, sweep);
     if (s->stopping)
         stop_progress(s);
     lws_sul_schedule(s->ctx, 0, &s->tick, tick, TICK_US);
@@ -387,13 +428,13 @@ int gv_server_role_links(gv_server *s, const char *meeting_id,
     int rc = gv__room_get(s, meeting_id, &r, err);
     if (rc < 0)
         return rc;
-    char token[GV_TOKEN_CHARS + 1], url[600];
+    char token[GV_LINKS_TOKEN_CHARS + 1], url[600];
     for (size_t i = 0; i <= sizeof roles / sizeof roles[0]; i++) {
         bool viewer = i == sizeof roles / sizeof roles[0];
         const char *role = viewer ? "viewer" : roles[i];
         if (!viewer && gv__room_role_holders(r, role, NULL) == 0)
             continue;
-        rc = gv_links_issue(s->log ? gv__log_reader(s) : NULL, meeting_id,
+        rc = gv_links_issue(s->storage ? gv__storage_reader(s) : NULL, meeting_id,
                             viewer ? GV_LINK_VIEWER : GV_LINK_ROLE, role, "gavel serve",
                             gv__now_ms(), token, err);
         if (rc < 0)
@@ -416,26 +457,19 @@ void gv_server_free(gv_server *s)
      * jobs are handed back once the clients, whose answers they were, are
      * gone. */
     gv__jobs_stop(s);
-    gv__links_stop(s);
-    gv__log_stop(s);
+    gv__links_writer_stop(s);
+    gv__storage_stop(s);
     if (s->ctx)
         lws_context_destroy(s->ctx);
     s->ctx = NULL;
     gv__jobs_free(s);
-    gv__links_free(s);
-    gv__log_close(s);
-    for (unsigned b = 0; s->rooms && b < s->n_rooms_buckets; b++) {
-        gv__room *r = s->rooms[b];
-        while (r) {
-            gv__room *next = r->hash_next;
-            gv__room_free(r);
-            r = next;
-        }
-    }
+    gv__links_writer_free(s);
+    gv__storage_close(s);
+    gv__rooms_free(s);
     free(s->rooms);
     gv__auth_free(s);
     gv__addr_table_free(s->addrs);
-    gv__link_buckets_free(s->link_buckets);
+    gv__rate_table_free(s->rates);
     free(s->base_url);
     free(s->own_db_path);
     free(s->own_listen_addr);

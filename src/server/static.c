@@ -25,12 +25,15 @@
  *     once, and a revalidation costs one small round trip.
  *   - HEAD gets the headers GET would, without the body (http.c).
  */
-#include "server/server_internal.h"
+#include "server/static.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+
+#include "server/headers.h"
+#include "server/http.h"
 
 /* Generated from web/ at build time (build/embed/gv__web_files.c). */
 extern const gv__asset gv__web_files[];

@@ -16,11 +16,18 @@
  * bad_request error and the connection carries on. Each message spends one
  * token of the client's bucket, whether it is a good command or not.
  */
-#include "server/server_internal.h"
+#include "server/ws.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "server/auth.h"
+#include "server/client.h"
+#include "server/headers.h"
+#include "server/http.h"
+#include "server/limits.h"
+#include "server/room.h"
 
 typedef struct ws_pss {
     gv__client *client;
@@ -29,24 +36,18 @@ typedef struct ws_pss {
 
 const size_t gv__ws_pss_size = sizeof(ws_pss);
 
-static struct gv_server *server_of(struct lws *wsi)
-{
-    return lws_context_user(lws_get_context(wsi));
-}
-
 static gv__client *establish(struct lws *wsi)
 {
-    struct gv_server *s = server_of(wsi);
+    struct gv_server *s = gv__server_of(wsi);
     gv_error err;
     gv_error_clear(&err);
-    char path[256], id[GV__ID_MAX + 1], as[GV__ID_MAX + 1] = "", addr[64];
-    const char *tail;
+    char path[256], as[GV__ID_MAX + 1] = "", addr[64];
+    gv__request req;
     gv__grant g;
     gv__room *r = NULL;
     int64_t since = -1;
-    if (s->stopping || lws_hdr_copy(wsi, path, sizeof path, WSI_TOKEN_GET_URI) <= 0 ||
-        !gv__route_meeting(path, id, sizeof id, &tail) || gv__origin_check(s, wsi, &err) ||
-        gv__auth_request(s, wsi, id, &g, &err) || gv__room_get(s, id, &r, &err) ||
+    if (s->stopping || !gv__http_rematch(wsi, "/api/v1/meetings/{m}/ws", path, sizeof path, &req) ||
+        gv__origin_check(s, wsi, &err) || gv__auth_meeting(s, wsi, req.meeting, &g, &r, &err) ||
         gv__since_param(wsi, &since, &err))
         return NULL;
     bool has_as = gv__query_arg(wsi, "as", as, sizeof as);
@@ -70,18 +71,15 @@ static gv__client *establish(struct lws *wsi)
     json_t *hello = json_pack(
         "{s:s, s:s, s:s, s:s?, s:s, s:s, s:I, s:I, s:{s:I, s:I, s:I, s:I}}", "type", "hello",
         "protocol", GV__WS_PROTOCOL, "meeting", r->id, "person", c->actor[0] ? c->actor : NULL,
-        "link",
-        g.kind == GV__GRANT_PERSON ? "person"
-        : g.kind == GV__GRANT_ROLE ? "role"
-                                   : "viewer",
-        "subject", g.subject, "seq", (json_int_t)r->seq, "server_ms", (json_int_t)gv__now_ms(),
-        "limits", "max_message_bytes", (json_int_t)s->cfg.max_message_bytes, "commands_per_second",
+        "link", gv__grant_kind_name(g.kind), "subject", g.subject, "seq", (json_int_t)r->seq,
+        "server_ms", (json_int_t)gv__now_ms(), "limits", "max_message_bytes",
+        (json_int_t)s->cfg.max_message_bytes, "commands_per_second",
         (json_int_t)s->cfg.commands_per_second, "command_burst", (json_int_t)s->cfg.command_burst,
         "max_lag_events", (json_int_t)s->cfg.max_lag_events);
     gv__frame *f = hello ? gv__frame_json(hello) : NULL;
     json_decref(hello);
     if (!f || gv__client_send(c, f, 0) < 0 || gv__client_subscribe(c, r, since, &err) < 0) {
-        gv__client_closed(c);
+        gv__client_gone(c);
         return NULL;
     }
     return c;
@@ -138,7 +136,7 @@ static void on_message(gv__client *c, const char *data, size_t len, bool binary)
             gv__client_send(c, gv__frame_json(j), 0);
         json_decref(j);
     } else if (c->actor[0] &&
-               !gv__link_take(s->link_buckets, c->grant.hash, c->actor, s->cfg.commands_per_second,
+               !gv__rate_take(s->rates, c->grant.hash, c->actor, s->cfg.commands_per_second,
                               s->cfg.command_burst, gv__mono_us())) {
         /* The person's rate, over all their connections. */
         snprintf(msg, sizeof msg,
@@ -207,7 +205,7 @@ int gv__ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
         return pss->client ? gv__client_write(pss->client) : -1;
     case LWS_CALLBACK_CLOSED:
         if (pss && pss->client) {
-            gv__client_closed(pss->client);
+            gv__client_gone(pss->client);
             pss->client = NULL;
         }
         return 0;

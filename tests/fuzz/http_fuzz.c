@@ -3,11 +3,11 @@
  * request or from its own links log (src/server).
  *
  * Byte 0 picks what the rest of the input is:
- *   0  a request path: the meeting route (gv__route_meeting), id syntax
+ *   0  a request path: the route patterns (gv__http_match), id syntax
  *      (gv__valid_id), the built-in files and role pages (gv__static_find,
  *      gv__static_page);
  *   1  a token from a cookie, a bearer header or /join/<token>
- *      (gv_token_wellformed, gv_token_hash);
+ *      (gv_links_token_wellformed, gv_links_token_hash);
  *   2  an error message built from request text (gv__error_json), with
  *      byte 1 as the code and the rest as the message;
  *   3  the links log: one stored event a line, its type picked by the
@@ -23,12 +23,13 @@
  *      (gv__accepts_gzip, gv__etag_matches).
  *
  * Checked:
- *   - a routed meeting id is a valid id, exactly the path's segment, and the
- *     tail is the rest of the path; a valid id is 1 to GV__ID_MAX bytes of
- *     [A-Za-z0-9._~-], never starting with '~' (the server's own logs);
+ *   - a path a route pattern matches is the pattern with its captures put
+ *     back, byte for byte: a meeting id that is a valid id, a '*' without a
+ *     '/', a '**' of at least one byte; a valid id is 1 to GV__ID_MAX bytes
+ *     of [A-Za-z0-9._~-], never starting with '~' (the server's own logs);
  *   - a built-in file is the one asked for; a role page is served only for a
  *     valid page name;
- *   - a well-formed token is exactly GV_TOKEN_CHARS base64url characters;
+ *   - a well-formed token is exactly GV_LINKS_TOKEN_CHARS base64url characters;
  *   - an error body is always made, is JSON with valid UTF-8, and carries
  *     the code's name, whatever bytes the message holds;
  *   - reading a links log returns 0 or "corrupt" and every link it keeps has
@@ -57,8 +58,11 @@
 #include <string.h>
 #include <strings.h>
 
-#include "server/server_internal.h"
-#include "server/tokens.h"
+#include "server/client.h"
+#include "server/headers.h"
+#include "server/http.h"
+#include "server/static.h"
+#include "server/links.h"
 
 #define FZ_CHECK(cond, ...)                                                                        \
     do {                                                                                           \
@@ -78,19 +82,49 @@ static bool id_char(char c)
            c == '_' || c == '.' || c == '~';
 }
 
+/* The pattern with the captures of req put back in place of {m}, * and **. */
+static void rebuild(const char *pattern, const gv__request *req, char *out, size_t size)
+{
+    size_t n = 0;
+    for (const char *p = pattern; *p && n + 1 < size;) {
+        const char *cap = NULL;
+        size_t cl = 0, skip = 1;
+        if (strncmp(p, "{m}", 3) == 0) {
+            cap = req->meeting;
+            cl = strlen(req->meeting);
+            skip = 3;
+        } else if (strncmp(p, "**", 2) == 0 || *p == '*') {
+            cap = req->arg;
+            cl = req->arg_len;
+            skip = p[1] == '*' ? 2 : 1;
+        }
+        if (cap) {
+            n += (size_t)snprintf(out + n, size - n, "%.*s", (int)cl, cap);
+            p += skip;
+        } else {
+            out[n++] = *p++;
+        }
+    }
+    out[n < size ? n : size - 1] = '\0';
+}
+
 static void fuzz_path(const char *path)
 {
-    static const char prefix[] = "/api/v1/meetings/";
-    char id[GV__ID_MAX + 1];
-    const char *tail = NULL;
-    if (gv__route_meeting(path, id, sizeof id, &tail)) {
-        size_t n = strlen(id);
-        FZ_CHECK(gv__valid_id(id), "routed an invalid id \"%s\"", id);
-        FZ_CHECK(strncmp(path, prefix, sizeof prefix - 1) == 0, "routed without the prefix");
-        FZ_CHECK(strncmp(path + sizeof prefix - 1, id, n) == 0, "id is not the path's segment");
-        const char *after = path + sizeof prefix - 1 + n;
-        FZ_CHECK(tail && (*after == '\0' ? *tail == '\0' : *after == '/' && tail == after + 1),
-                 "tail is not the rest of the path");
+    static const char *const patterns[] = {"/api/v1/meetings/{m}/snapshot",
+                                           "/api/v1/meetings/{m}/links/*/revoke", "/join/**",
+                                           "/api/v1/meetings"};
+    for (size_t i = 0; i < sizeof patterns / sizeof patterns[0]; i++) {
+        gv__request req;
+        if (!gv__http_match(patterns[i], path, &req))
+            continue;
+        char back[4096];
+        rebuild(patterns[i], &req, back, sizeof back);
+        FZ_CHECK(strcmp(back, path) == 0, "%s matched %s but puts back %s", patterns[i], path,
+                 back);
+        FZ_CHECK(!strstr(patterns[i], "{m}") || gv__valid_id(req.meeting),
+                 "routed an invalid id \"%s\"", req.meeting);
+        FZ_CHECK(!strchr(patterns[i], '*') || req.arg_len > 0, "an empty * matched");
+        FZ_CHECK(strstr(patterns[i], "**") || !memchr(req.arg, '/', req.arg_len), "a * took a '/'");
     }
     if (gv__valid_id(path)) {
         size_t n = strlen(path);
@@ -112,14 +146,15 @@ static void fuzz_path(const char *path)
 
 static void fuzz_token(const char *s)
 {
-    if (gv_token_wellformed(s)) {
-        FZ_CHECK(strlen(s) == GV_TOKEN_CHARS, "well-formed token of %zu characters", strlen(s));
+    if (gv_links_token_wellformed(s)) {
+        FZ_CHECK(strlen(s) == GV_LINKS_TOKEN_CHARS, "well-formed token of %zu characters",
+                 strlen(s));
         for (const char *p = s; *p; p++)
             FZ_CHECK(id_char(*p) && *p != '.' && *p != '~', "token with byte 0x%02x",
                      (unsigned char)*p);
-        unsigned char h1[GV_TOKEN_HASH_BYTES], h2[GV_TOKEN_HASH_BYTES];
-        gv_token_hash(s, h1);
-        gv_token_hash(s, h2);
+        unsigned char h1[GV_LINKS_HASH_BYTES], h2[GV_LINKS_HASH_BYTES];
+        gv_links_token_hash(s, h1);
+        gv_links_token_hash(s, h2);
         FZ_CHECK(memcmp(h1, h2, sizeof h1) == 0, "a token hashes two ways");
     }
 }

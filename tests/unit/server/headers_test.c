@@ -6,7 +6,7 @@
  */
 #include "support.h"
 
-#include "server/server_internal.h"
+#include "server/headers.h"
 
 /* since=9007199254740993 was taken as a position: the bound was checked
  * before the last digit was added, so up to ...999 passed. */

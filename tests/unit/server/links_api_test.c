@@ -1,6 +1,6 @@
 /*
  * Invitation links from the secretariat's page, against the real server
- * (src/server/api_links.c): the secretariat issues a link, lists it, the link
+ * (src/server/route_links.c): the secretariat issues a link, lists it, the link
  * opens the meeting and its streams, the secretariat revokes it, and the link
  * is refused and its open streams closed. Nobody else may list, issue or
  * revoke; every bad request is a 4xx with a message that says what to send,

@@ -14,7 +14,7 @@
 #include "support.h"
 
 #include "server/client.h"
-#include "server/server_internal.h"
+#include "server/jobs.h"
 
 #define MEETING "cstd25-wsis-panel"
 #define BIG     "big-panel"

@@ -9,7 +9,7 @@
 #include "support.h"
 
 #include "server/client.h"
-#include "server/server_internal.h"
+#include "server/static.h"
 
 typedef tc_fixture fixture;
 

@@ -21,7 +21,7 @@
  * Where the work runs: reading a definition of up to 16 MiB and writing the
  * meeting take time, so both go to the job thread (jobs.c). The meeting is
  * created through the store's writer thread, which owns the write
- * connection (gv__log_create_wait), and the link is written to the links log
+ * connection (gv__storage_create_wait), and the link is written to the links log
  * on a connection of the job's own, as `gavel invite` does from another
  * process. The loop thread only routes, checks the link and, once the job is
  * back, answers (gv__later). The new meeting needs no announcement: rooms are
@@ -33,16 +33,21 @@
  * 409 when the meeting id is taken; 401/403 for the credentials; 413 for a
  * body over 16 MiB; 503 (Retry-After) when the job queue is full.
  */
-#include "server/server_internal.h"
-
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include "core/definition.h"
-#include "server/tokens.h"
+#include "server/auth.h"
+#include "server/headers.h"
+#include "server/jobs.h"
+#include "server/room.h"
+#include "server/routes.h"
+#include "server/storage.h"
+#include "server/links.h"
 
 /* Largest definition taken, as `gavel validate` and `gavel init` read. */
 #define DEFINITION_MAX_BYTES (16u << 20)
@@ -54,8 +59,8 @@ typedef struct setup_job {
     gv__later later;
     struct gv_server *srv;
     bool dry_run;
-    char label[GV_LINK_FIELD_MAX + 1]; /** label of the link issued: who made the meeting */
-    char *text;                        /** the definition's bytes */
+    char label[GV_LINKS_FIELD_MAX + 1]; /** label of the link issued: who made the meeting */
+    char *text;                         /** the definition's bytes */
     size_t len;
     /* Written by the job thread in run(), read on the loop after done(). */
     int status;   /** HTTP status of the answer */
@@ -161,7 +166,7 @@ static void create(setup_job *j, const json_t *def)
                       .at_ms = now,
                       .bytes = (const unsigned char *)bytes,
                       .len = strlen(bytes)};
-    int rc = gv__log_create_wait(s, id, &in, &err);
+    int rc = gv__storage_create_wait(s, id, &in, &err);
     if (rc == GV_ESTATE) {
         answer_errorf(j, GV_ESTATE,
                       "a meeting \"%s\" is on this server already: give the new one another "
@@ -178,7 +183,7 @@ static void create(setup_job *j, const json_t *def)
         goto out;
     }
     j->created = true;
-    char token[GV_TOKEN_CHARS + 1];
+    char token[GV_LINKS_TOKEN_CHARS + 1];
     bool person = n_officers == 1;
     if (!(st = gv_store_open(s->cfg.db_path, 0, &err)) ||
         gv_links_issue(st, id, person ? GV_LINK_PERSON : GV_LINK_ROLE,
@@ -190,7 +195,7 @@ static void create(setup_job *j, const json_t *def)
                       id);
         goto out;
     }
-    char join[GV_TOKEN_CHARS + 8], link[600];
+    char join[GV_LINKS_TOKEN_CHARS + 8], link[600];
     snprintf(join, sizeof join, "/join/%s", token);
     snprintf(link, sizeof link, "%s%s", s->base_url, join);
     answer(j, 201,
@@ -351,7 +356,7 @@ static int officer_grant(struct gv_server *s, struct lws *wsi, gv__grant *g, gv_
 /* The body of a request without a secretariat link was dropped: the refusal. */
 static int body_dropped(struct lws *wsi, char *body, size_t len)
 {
-    struct gv_server *s = lws_context_user(lws_get_context(wsi));
+    struct gv_server *s = gv__server_of(wsi);
     gv_error err;
     gv__grant g;
     (void)len;
@@ -364,7 +369,7 @@ static int body_dropped(struct lws *wsi, char *body, size_t len)
 /* The whole body is here: hand it to the job thread. */
 static int body_read(struct lws *wsi, char *body, size_t len)
 {
-    struct gv_server *s = lws_context_user(lws_get_context(wsi));
+    struct gv_server *s = gv__server_of(wsi);
     gv_error err;
     gv_error_clear(&err);
     gv__grant g;
@@ -398,21 +403,20 @@ static int body_read(struct lws *wsi, char *body, size_t len)
                                  "the server is busy: send the definition again in a few seconds");
 }
 
-int gv__api_setup(struct lws *wsi)
+int gv__route_setup(struct lws *wsi, const gv__request *req)
 {
-    struct gv_server *s = lws_context_user(lws_get_context(wsi));
+    struct gv_server *s = gv__server_of(wsi);
     gv_error err;
     gv_error_clear(&err);
-    if (lws_hdr_total_length(wsi, WSI_TOKEN_POST_URI) <= 0)
-        return gv__http_wrong_method(wsi, "POST", "send the definition with POST");
+    (void)req;
     if (s->cfg.no_web_setup)
-        return gv__http_refuse(wsi, GV_EPERM,
+        return gv__http_refuse(wsi, 0, GV_EPERM,
                                "this server does not create meetings from the web: ask its "
                                "operator (gavel init)");
     /* A page of another site may not load definitions with a cookie
      * (docs/security.md, "Origin"): refused unread. */
     if (gv__origin_check(s, wsi, &err) < 0)
-        return gv__http_refuse(wsi, err.code, err.msg);
+        return gv__http_refuse(wsi, 0, err.code, err.msg);
     gv__grant g;
     bool officer = officer_grant(s, wsi, &g, &err) == 0;
     return gv__http_read_body(wsi, DEFINITION_MAX_BYTES, officer,

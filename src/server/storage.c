@@ -7,26 +7,29 @@
  * (SQLite in WAL mode lets one writer and many readers run side by side).
  *
  * A batch is one command's events, handed to the group-commit writer
- * (store/writer.h) with its gv__batch as tag. The writer thread wakes the
- * loop with lws_cancel_service once it has committed; gv__log_poll then
+ * (store/writer.h) with the batch as its tag. The writer thread wakes the
+ * loop with lws_cancel_service once it has committed; gv__storage_poll then
  * hands each completion to its room on the loop thread, in submission order.
  */
-#include "server/server_internal.h"
-#include "store/writer.h"
+#include "server/storage.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-struct gv__batch {
+#include "server/room.h"
+#include "store/writer.h"
+
+/* A batch of a room's events on its way to the writer thread. */
+typedef struct batch {
     gv__room *room;
     gv__client *client; /** holds a reference until completion */
     json_t *events;     /** holds a reference */
     json_t *req_id;     /** holds a reference, may be NULL */
     int64_t submitted_us;
-};
+} batch;
 
-struct gv__store_link {
+struct gv__storage {
     gv_store *writer_store; /** the writer thread's handle */
     gv_store *reader;       /** the loop thread's handle */
     gv_writer *writer;
@@ -40,12 +43,12 @@ static void notify(void *ud)
     lws_cancel_service(s->ctx);
 }
 
-int gv__log_open(struct gv_server *s, const char *db_path, gv_error *err)
+int gv__storage_open(struct gv_server *s, const char *db_path, gv_error *err)
 {
-    struct gv__store_link *l = calloc(1, sizeof *l);
+    struct gv__storage *l = calloc(1, sizeof *l);
     if (!l)
         return gv_error_set(err, GV_ENOMEM, "out of memory");
-    s->log = l;
+    s->storage = l;
     if (!(l->writer_store = gv_store_open(db_path, GV_STORE_CREATE, err)) ||
         !(l->reader = gv_store_open(db_path, 0, err)) ||
         !(l->writer = gv_writer_new(l->writer_store, notify, s, err)))
@@ -53,7 +56,7 @@ int gv__log_open(struct gv_server *s, const char *db_path, gv_error *err)
     return 0;
 }
 
-static void batch_free(gv__batch *b)
+static void batch_free(batch *b)
 {
     gv__client_unref(b->client);
     json_decref(b->events);
@@ -67,15 +70,15 @@ static void drop_done(void *ud, const gv_write_done *done)
     batch_free(done->tag);
 }
 
-void gv__log_stop(struct gv_server *s)
+void gv__storage_stop(struct gv_server *s)
 {
-    if (s->log && s->log->writer)
-        gv_writer_stop(s->log->writer);
+    if (s->storage && s->storage->writer)
+        gv_writer_stop(s->storage->writer);
 }
 
-void gv__log_close(struct gv_server *s)
+void gv__storage_close(struct gv_server *s)
 {
-    struct gv__store_link *l = s->log;
+    struct gv__storage *l = s->storage;
     if (!l)
         return;
     if (l->writer) {
@@ -87,17 +90,17 @@ void gv__log_close(struct gv_server *s)
     gv_store_close(l->reader);
     gv_store_close(l->writer_store);
     free(l);
-    s->log = NULL;
+    s->storage = NULL;
 }
 
-gv_store *gv__log_reader(struct gv_server *s)
+gv_store *gv__storage_reader(struct gv_server *s)
 {
-    return s->log->reader;
+    return s->storage->reader;
 }
 
-unsigned gv__log_in_flight(const struct gv_server *s)
+unsigned gv__storage_in_flight(const struct gv_server *s)
 {
-    return s->log ? s->log->in_flight : 0;
+    return s->storage ? s->storage->in_flight : 0;
 }
 
 typedef struct read_ctx {
@@ -111,24 +114,24 @@ static int on_event(void *ud, const gv_stored_event *ev)
     return r->each(r->arg, ev->seq, (const char *)ev->bytes, ev->len);
 }
 
-int gv__log_read(struct gv_server *s, const char *meeting,
-                 int (*each)(void *arg, int64_t seq, const char *bytes, size_t len), void *arg,
-                 gv_error *err)
+int gv__storage_read(struct gv_server *s, const char *meeting,
+                     int (*each)(void *arg, int64_t seq, const char *bytes, size_t len), void *arg,
+                     gv_error *err)
 {
     if (!gv_store_is_meeting_id(meeting))
         return gv_error_set(err, GV_ENOTFOUND, "no meeting \"%s\"", meeting);
     read_ctx r = {each, arg};
-    return gv_store_read(s->log->reader, meeting, 0, on_event, &r, err);
+    return gv_store_read(s->storage->reader, meeting, 0, on_event, &r, err);
 }
 
-int gv__log_submit(struct gv_server *s, gv__room *r, gv__client *c, json_t *events,
-                   const json_t *req_id, gv_error *err)
+int gv__storage_submit(struct gv_server *s, gv__room *r, gv__client *c, json_t *events,
+                       const json_t *req_id, gv_error *err)
 {
-    struct gv__store_link *l = s->log;
+    struct gv__storage *l = s->storage;
     size_t n = json_array_size(events);
     gv_event_in *in = calloc(n ? n : 1, sizeof *in);
     char **bytes = calloc(n ? n : 1, sizeof *bytes);
-    gv__batch *b = calloc(1, sizeof *b);
+    batch *b = calloc(1, sizeof *b);
     int rc = GV_ENOMEM;
     if (!in || !bytes || !b) {
         gv_error_set(err, GV_ENOMEM, "out of memory");
@@ -173,23 +176,23 @@ out:
 static void on_done(void *ud, const gv_write_done *done)
 {
     struct gv_server *s = ud;
-    gv__batch *b = done->tag;
-    s->log->in_flight--;
+    batch *b = done->tag;
+    s->storage->in_flight--;
     gv__room_committed(s, b->room, b->client, b->events, b->req_id, done->code, done->message,
                        b->submitted_us);
     batch_free(b);
 }
 
-void gv__log_poll(struct gv_server *s)
+void gv__storage_poll(struct gv_server *s)
 {
-    gv_writer_poll(s->log->writer, on_done, s);
+    gv_writer_poll(s->storage->writer, on_done, s);
 }
 
-int gv__log_create_wait(struct gv_server *s, const char *meeting, const gv_event_in *first,
-                        gv_error *err)
+int gv__storage_create_wait(struct gv_server *s, const char *meeting, const gv_event_in *first,
+                            gv_error *err)
 {
     /* The writer owns the write connection; waiting here keeps creations in
      * line with the loop's commits instead of racing them for SQLite's lock. */
-    return gv_writer_submit_wait(s->log->writer, meeting, GV_WRITE_CREATE, first, 1, NULL, NULL,
+    return gv_writer_submit_wait(s->storage->writer, meeting, GV_WRITE_CREATE, first, 1, NULL, NULL,
                                  err);
 }

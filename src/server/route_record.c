@@ -24,11 +24,16 @@
  * everyone else, viewers included, gets 403. Jobs run one at a time; when
  * GV__JOBS_WAITING_MAX wait already the answer is 503 with Retry-After.
  */
-#include "server/server_internal.h"
-
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "server/auth.h"
+#include "server/headers.h"
+#include "server/jobs.h"
+#include "server/room.h"
+#include "server/routes.h"
 
 typedef struct format_info {
     const char *name;
@@ -156,13 +161,12 @@ static int may_download(const gv__room *r, const gv__grant *g, gv_error *err)
                                                     : "another person's");
 }
 
-int gv__api_record(struct lws *wsi, const char *meeting)
+int gv__route_record(struct lws *wsi, const gv__request *req)
 {
-    struct gv_server *s = lws_context_user(lws_get_context(wsi));
+    struct gv_server *s = gv__server_of(wsi);
+    const char *meeting = req->meeting;
     gv_error err;
     gv_error_clear(&err);
-    if (lws_hdr_total_length(wsi, WSI_TOKEN_GET_URI) <= 0)
-        return gv__http_wrong_method(wsi, "GET", "use GET on the record");
     char name[16] = "";
     const format_info *fmt = NULL;
     gv__query_arg(wsi, "format", name, sizeof name);
@@ -177,11 +181,7 @@ int gv__api_record(struct lws *wsi, const char *meeting)
                                   : "say which format: ?format=md, html, json, csv, pdf or ics");
     gv__grant g;
     gv__room *r = NULL;
-    int rc = gv__auth_request(s, wsi, meeting, &g, &err);
-    if (rc == 0)
-        rc = gv__room_get(s, meeting, &r, &err);
-    if (rc == GV_ENOTFOUND)
-        gv_error_set(&err, GV_ENOTFOUND, "no meeting \"%s\" on this server", meeting);
+    int rc = gv__auth_meeting(s, wsi, meeting, &g, &r, &err);
     if (rc == 0)
         rc = may_download(r, &g, &err);
     if (rc < 0)

@@ -10,10 +10,13 @@
  * lws's log callback takes no argument, so the window is file state, behind
  * a mutex since lws may log from any thread that calls into it.
  */
-#include "server/server_internal.h"
+#include "server/logging.h"
 
+#include <libwebsockets.h>
 #include <pthread.h>
 #include <stdio.h>
+
+#include "server/server_internal.h"
 
 #define GV__LOG_LINES_PER_S 10
 

@@ -1,5 +1,5 @@
 /*
- * Invitation tokens and the links log (see tokens.h for the model).
+ * Invitation tokens and the links log (see links.h for the model).
  *
  * In memory a gv_links is an array of links in issue order plus an open
  * addressing index on the hash, so finding the link of a presented token
@@ -12,7 +12,7 @@
  * whose seq does not follow the last one, so a writer that lost the race
  * reads the head again and retries.
  */
-#include "server/tokens.h"
+#include "server/links.h"
 
 #include <jansson.h>
 #include <sodium.h>
@@ -22,7 +22,7 @@
 
 static const char *const kind_names[] = {"person", "role", "viewer"};
 
-const char *gv_link_kind_name(gv_link_kind k)
+const char *gv_links_kind_name(gv_link_kind k)
 {
     return (unsigned)k < 3 ? kind_names[k] : "unknown";
 }
@@ -34,26 +34,27 @@ static int sodium_ready(gv_error *err)
     return 0;
 }
 
-void gv_token_hash(const char *token, unsigned char hash[GV_TOKEN_HASH_BYTES])
+void gv_links_token_hash(const char *token, unsigned char hash[GV_LINKS_HASH_BYTES])
 {
-    crypto_generichash(hash, GV_TOKEN_HASH_BYTES, (const unsigned char *)token, strlen(token), NULL,
+    crypto_generichash(hash, GV_LINKS_HASH_BYTES, (const unsigned char *)token, strlen(token), NULL,
                        0);
 }
 
-int gv_token_new(char token[GV_TOKEN_CHARS + 1], unsigned char hash[GV_TOKEN_HASH_BYTES])
+int gv_links_token_new(char token[GV_LINKS_TOKEN_CHARS + 1],
+                       unsigned char hash[GV_LINKS_HASH_BYTES])
 {
     unsigned char raw[32];
     if (sodium_ready(NULL) < 0)
         return GV_EIO;
     randombytes_buf(raw, sizeof raw);
-    sodium_bin2base64(token, GV_TOKEN_CHARS + 1, raw, sizeof raw,
+    sodium_bin2base64(token, GV_LINKS_TOKEN_CHARS + 1, raw, sizeof raw,
                       sodium_base64_VARIANT_URLSAFE_NO_PADDING);
     sodium_memzero(raw, sizeof raw);
-    gv_token_hash(token, hash);
+    gv_links_token_hash(token, hash);
     return 0;
 }
 
-bool gv_token_wellformed(const char *s)
+bool gv_links_token_wellformed(const char *s)
 {
     size_t n = 0;
     for (; s[n]; n++) {
@@ -61,10 +62,10 @@ bool gv_token_wellformed(const char *s)
         if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
               c == '-' || c == '_'))
             return false;
-        if (n >= GV_TOKEN_CHARS)
+        if (n >= GV_LINKS_TOKEN_CHARS)
             return false;
     }
-    return n == GV_TOKEN_CHARS;
+    return n == GV_LINKS_TOKEN_CHARS;
 }
 
 /* ---- the set ------------------------------------------------------------ */
@@ -92,14 +93,14 @@ void gv_links_free(gv_links *l)
     free(l);
 }
 
-static size_t slot_of(const unsigned char hash[GV_TOKEN_HASH_BYTES], size_t cap)
+static size_t slot_of(const unsigned char hash[GV_LINKS_HASH_BYTES], size_t cap)
 {
     uint64_t h;
     memcpy(&h, hash, sizeof h);
     return (size_t)(h % cap);
 }
 
-const gv_link *gv_links_find(const gv_links *l, const unsigned char hash[GV_TOKEN_HASH_BYTES])
+const gv_link *gv_links_find(const gv_links *l, const unsigned char hash[GV_LINKS_HASH_BYTES])
 {
     if (!l->index_cap)
         return NULL;
@@ -108,7 +109,7 @@ const gv_link *gv_links_find(const gv_links *l, const unsigned char hash[GV_TOKE
         size_t pos = l->index[i];
         if (pos == 0)
             return NULL;
-        if (sodium_memcmp(l->v[pos - 1].hash, hash, GV_TOKEN_HASH_BYTES) == 0)
+        if (sodium_memcmp(l->v[pos - 1].hash, hash, GV_LINKS_HASH_BYTES) == 0)
             return &l->v[pos - 1];
     }
     return NULL;
@@ -198,7 +199,7 @@ static int on_link_event(void *ud, const gv_stored_event *ev)
     json_error_t jerr;
     json_t *j = json_loadb((const char *)ev->bytes, ev->len, JSON_REJECT_DUPLICATES, &jerr);
     int rc = 0;
-    unsigned char hash[GV_TOKEN_HASH_BYTES];
+    unsigned char hash[GV_LINKS_HASH_BYTES];
     const char *hex = json_string_value(json_object_get(j, "hash"));
     if (!j || !hex || gv_hash_from_hex(hex, hash) < 0) {
         rc = GV_ECORRUPT;
@@ -293,35 +294,36 @@ static int links_append(gv_store *st, const char *type, json_t *fields, int64_t 
 }
 
 int gv_links_issue(gv_store *st, const char *meeting, gv_link_kind kind, const char *subject,
-                   const char *label, int64_t now_ms, char token[GV_TOKEN_CHARS + 1], gv_error *err)
+                   const char *label, int64_t now_ms, char token[GV_LINKS_TOKEN_CHARS + 1],
+                   gv_error *err)
 {
-    unsigned char hash[GV_TOKEN_HASH_BYTES];
+    unsigned char hash[GV_LINKS_HASH_BYTES];
     char hex[GV_HASH_HEX_SIZE];
     if (!gv_store_is_meeting_id(meeting))
         return gv_error_set(err, GV_EINVAL, "\"%s\" is not a meeting", meeting);
-    if (strlen(subject) == 0 || strlen(subject) > GV_LINK_FIELD_MAX ||
-        strlen(label ? label : "") > GV_LINK_FIELD_MAX)
+    if (strlen(subject) == 0 || strlen(subject) > GV_LINKS_FIELD_MAX ||
+        strlen(label ? label : "") > GV_LINKS_FIELD_MAX)
         return gv_error_set(err, GV_EINVAL, "a link's person or role is 1 to %d bytes",
-                            GV_LINK_FIELD_MAX);
+                            GV_LINKS_FIELD_MAX);
     int rc = gv_store_head(st, meeting, NULL, NULL, err);
     if (rc < 0)
         return rc;
-    if ((rc = gv_token_new(token, hash)) < 0)
+    if ((rc = gv_links_token_new(token, hash)) < 0)
         return gv_error_set(err, rc, "cannot make a random token: libsodium failed");
     gv_hash_to_hex(hash, hex);
     json_t *fields =
         json_pack("{s:s, s:s, s:s, s:s, s:s}", "hash", hex, "meeting", meeting, "kind",
-                  gv_link_kind_name(kind), "subject", subject, "label", label ? label : "");
+                  gv_links_kind_name(kind), "subject", subject, "label", label ? label : "");
     if (!fields)
         return gv_error_set(err, GV_ENOMEM, "out of memory");
     rc = links_append(st, "link_issued", fields, now_ms, err);
     json_decref(fields);
     if (rc < 0)
-        sodium_memzero(token, GV_TOKEN_CHARS + 1);
+        sodium_memzero(token, GV_LINKS_TOKEN_CHARS + 1);
     return rc;
 }
 
-int gv_links_revoke(gv_store *st, const unsigned char hash[GV_TOKEN_HASH_BYTES], int64_t now_ms,
+int gv_links_revoke(gv_store *st, const unsigned char hash[GV_LINKS_HASH_BYTES], int64_t now_ms,
                     gv_error *err)
 {
     gv_links *l = gv_links_new();

@@ -21,7 +21,7 @@
  * thread's group commit, and SQLite waits for a lock by sleeping, so every
  * stream of every meeting would stall for milliseconds or, under load, far
  * longer. Nor may anyone but the writer thread use the writer's connection
- * (log.c's; its mutex is held through each group commit). The job thread
+ * (storage.c's; its mutex is held through each group commit). The job thread
  * (jobs.c) is not the place either: it renders PDFs one at a time, and a
  * revocation must not wait seconds behind one. So writes go to a worker
  * thread of this file with a connection of its own, the way `gavel invite`
@@ -32,7 +32,7 @@
  *   loop thread                                worker thread
  *   request checked, job queued (todo),  ---> gv_links_issue / gv_links_revoke
  *   its answer deferred (gv__later)            on its own connection
- *   gv__links_poll, on the wake-up:      <--- job moved to done,
+ *   gv__links_writer_poll, on the wake-up:      <--- job moved to done,
  *   refreshes the links, closes the            lws_cancel_service
  *   streams a revoked link holds, makes
  *   the answer ready; http.c writes it
@@ -43,9 +43,9 @@
  * (gv__later). A revocation takes effect, streams closed, even when nobody
  * waits for the answer.
  *
- * The worker starts with the first write; gv__links_stop (before the lws
+ * The worker starts with the first write; gv__links_writer_stop (before the lws
  * context goes) lets it finish what is queued, so a revocation accepted is
- * not dropped, and joins it; gv__links_free (after) frees what is left.
+ * not dropped, and joins it; gv__links_writer_free (after) frees what is left.
  * Jobs cross between the threads only through the two queues, under `mu`.
  * The list is read on the loop thread through the server's reader connection
  * (one indexed query for what the log gained since), as auth.c does.
@@ -53,15 +53,19 @@
  * The token exists in the worker's job, then in the response, and nowhere
  * else: the job's copies are wiped when the job is freed.
  */
-#include "server/server_internal.h"
-
 #include <qrencode.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "server/tokens.h"
+#include "server/auth.h"
+#include "server/headers.h"
+#include "server/limits.h"
+#include "server/room.h"
+#include "server/routes.h"
+#include "server/storage.h"
+#include "server/links.h"
 
 /** hex digits of a link id: the first 8 bytes of the token's hash */
 #define LINK_ID_HEX 16
@@ -82,20 +86,20 @@ typedef struct job {
     /* Set on the loop thread before the job is queued; read-only afterwards. */
     char meeting[GV__ID_MAX + 1];
     gv_link_kind kind;
-    char subject[GV_LINK_FIELD_MAX + 1];
-    char label[GV_LINK_FIELD_MAX + 1];
-    unsigned char hash[GV_TOKEN_HASH_BYTES]; /** revocation: the link's */
+    char subject[GV_LINKS_FIELD_MAX + 1];
+    char label[GV_LINKS_FIELD_MAX + 1];
+    unsigned char hash[GV_LINKS_HASH_BYTES]; /** revocation: the link's */
     int64_t now_ms;
     /* Set by the worker before the job moves to done. */
     int rc;
     gv_error err;
-    char token[GV_TOKEN_CHARS + 1]; /** issue: the new token */
+    char token[GV_LINKS_TOKEN_CHARS + 1]; /** issue: the new token */
     /* Loop thread only. */
     int status; /** the answer, once back */
     char *body; /** its JSON (malloc'd), NULL on ENOMEM */
 } job;
 
-struct gv__links_api {
+struct gv__links_writer {
     gv_links *links; /** loop thread: the log as last read, for the list */
     char *db_path;   /** the worker opens its own connection on it */
     struct lws_context *ctx;
@@ -139,7 +143,7 @@ static void job_run(job *j, gv_store *st, const gv_error *open_err)
 
 static void *worker_main(void *arg)
 {
-    struct gv__links_api *a = arg;
+    struct gv__links_writer *a = arg;
     gv_error open_err;
     gv_error_clear(&open_err);
     gv_store *st = gv_store_open(a->db_path, 0, &open_err);
@@ -160,7 +164,7 @@ static void *worker_main(void *arg)
         j->next = NULL;
         *a->done_tail = j;
         a->done_tail = &j->next;
-        /* Thread-safe; the context outlives the worker (gv__links_stop). */
+        /* Thread-safe; the context outlives the worker (gv__links_writer_stop). */
         lws_cancel_service(a->ctx);
     }
     pthread_mutex_unlock(&a->mu);
@@ -169,11 +173,11 @@ static void *worker_main(void *arg)
 }
 
 /* The module's state, made on first use. NULL on ENOMEM. */
-static struct gv__links_api *api_of(struct gv_server *s)
+static struct gv__links_writer *api_of(struct gv_server *s)
 {
-    if (s->links_api)
-        return s->links_api;
-    struct gv__links_api *a = calloc(1, sizeof *a);
+    if (s->links_wr)
+        return s->links_wr;
+    struct gv__links_writer *a = calloc(1, sizeof *a);
     if (!a)
         return NULL;
     a->links = gv_links_new();
@@ -189,12 +193,12 @@ static struct gv__links_api *api_of(struct gv_server *s)
     a->done_tail = &a->done;
     pthread_mutex_init(&a->mu, NULL);
     pthread_cond_init(&a->cv, NULL);
-    s->links_api = a;
+    s->links_wr = a;
     return a;
 }
 
 /* Queues a job; on failure the job stays the caller's. */
-static int submit(struct gv__links_api *a, job *j, gv_error *err)
+static int submit(struct gv__links_writer *a, job *j, gv_error *err)
 {
     int rc = 0;
     pthread_mutex_lock(&a->mu);
@@ -222,9 +226,9 @@ static int submit(struct gv__links_api *a, job *j, gv_error *err)
     return rc;
 }
 
-void gv__links_stop(struct gv_server *s)
+void gv__links_writer_stop(struct gv_server *s)
 {
-    struct gv__links_api *a = s->links_api;
+    struct gv__links_writer *a = s->links_wr;
     if (!a)
         return;
     pthread_mutex_lock(&a->mu);
@@ -237,12 +241,12 @@ void gv__links_stop(struct gv_server *s)
     }
 }
 
-void gv__links_free(struct gv_server *s)
+void gv__links_writer_free(struct gv_server *s)
 {
-    struct gv__links_api *a = s->links_api;
+    struct gv__links_writer *a = s->links_wr;
     if (!a)
         return;
-    gv__links_stop(s);
+    gv__links_writer_stop(s);
     /* Jobs never taken back: their requests' connections are gone (or the
      * server is freed before it ran), so nobody holds them any more. */
     for (job *j = a->done, *next; j; j = next) {
@@ -254,7 +258,7 @@ void gv__links_free(struct gv_server *s)
     gv_links_free(a->links);
     free(a->db_path);
     free(a);
-    s->links_api = NULL;
+    s->links_wr = NULL;
 }
 
 /* ---- answers ------------------------------------------------------------ */
@@ -308,22 +312,22 @@ static void later_free(gv__later *l)
 
 /* ---- links as JSON ------------------------------------------------------ */
 
-static void link_id(const unsigned char hash[GV_TOKEN_HASH_BYTES], char id[LINK_ID_HEX + 1])
+static void link_id(const unsigned char hash[GV_LINKS_HASH_BYTES], char id[LINK_ID_HEX + 1])
 {
     sodium_bin2hex(id, LINK_ID_HEX + 1, hash, LINK_ID_HEX / 2);
 }
 
 /* {"id","kind","subject","label","issued_at_ms","revoked","revoked_at_ms","yours"} */
-static json_t *link_json(const gv_link *l, const unsigned char yours[GV_TOKEN_HASH_BYTES])
+static json_t *link_json(const gv_link *l, const unsigned char yours[GV_LINKS_HASH_BYTES])
 {
     char id[LINK_ID_HEX + 1];
     link_id(l->hash, id);
     return json_pack("{s:s, s:s, s:s, s:s, s:I, s:b, s:o, s:b}", "id", id, "kind",
-                     gv_link_kind_name(l->kind), "subject", l->subject, "label", l->label,
+                     gv_links_kind_name(l->kind), "subject", l->subject, "label", l->label,
                      "issued_at_ms", (json_int_t)l->issued_at_ms, "revoked", l->revoked_at_ms != 0,
                      "revoked_at_ms",
                      l->revoked_at_ms ? json_integer(l->revoked_at_ms) : json_null(), "yours",
-                     yours && sodium_memcmp(l->hash, yours, GV_TOKEN_HASH_BYTES) == 0);
+                     yours && sodium_memcmp(l->hash, yours, GV_LINKS_HASH_BYTES) == 0);
 }
 
 typedef struct list_ctx {
@@ -361,7 +365,7 @@ static int find_each(void *ud, const gv_link *l)
 }
 
 /* The meeting's link with this id (is_link_id) in the log as last read, or NULL. */
-static const gv_link *find_link(struct gv__links_api *a, const char *meeting, const char *id)
+static const gv_link *find_link(struct gv__links_writer *a, const char *meeting, const char *id)
 {
     find_ctx x = {.meeting = meeting};
     if (sodium_hex2bin(x.prefix, sizeof x.prefix, id, LINK_ID_HEX, NULL, NULL, NULL) != 0)
@@ -371,9 +375,9 @@ static const gv_link *find_link(struct gv__links_api *a, const char *meeting, co
 }
 
 /* Reads what the links log gained. */
-static int refresh(struct gv_server *s, struct gv__links_api *a, gv_error *err)
+static int refresh(struct gv_server *s, struct gv__links_writer *a, gv_error *err)
 {
-    return gv_links_refresh(a->links, gv__log_reader(s), err);
+    return gv_links_refresh(a->links, gv__storage_reader(s), err);
 }
 
 /* ---- QR codes ------------------------------------------------------------ */
@@ -444,7 +448,7 @@ done:
 /* Ends the streams that a revoked link holds open, at once rather than at the
  * next sweep (server.c), and says how many. */
 static int close_streams(struct gv_server *s, const char *meeting,
-                         const unsigned char hash[GV_TOKEN_HASH_BYTES])
+                         const unsigned char hash[GV_LINKS_HASH_BYTES])
 {
     gv__room *r = NULL;
     gv_error err;
@@ -454,7 +458,7 @@ static int close_streams(struct gv_server *s, const char *meeting,
     int n = 0;
     for (gv__client *c = r->subs, *next; c; c = next) {
         next = c->next;
-        if (c->state != GV__LIVE || memcmp(c->grant.hash, hash, GV_TOKEN_HASH_BYTES) != 0)
+        if (c->state != GV__LIVE || memcmp(c->grant.hash, hash, GV_LINKS_HASH_BYTES) != 0)
             continue;
         gv__client_error(c, NULL, GV_EPERM, "this link was revoked");
         gv__client_close(c, LWS_CLOSE_STATUS_POLICY_VIOLATION, "link revoked");
@@ -463,12 +467,12 @@ static int close_streams(struct gv_server *s, const char *meeting,
     return n;
 }
 
-static void finish_issue(struct gv_server *s, struct gv__links_api *a, job *j)
+static void finish_issue(struct gv_server *s, struct gv__links_writer *a, job *j)
 {
     gv_error err;
     gv_error_clear(&err);
-    unsigned char hash[GV_TOKEN_HASH_BYTES];
-    gv_token_hash(j->token, hash);
+    unsigned char hash[GV_LINKS_HASH_BYTES];
+    gv_links_token_hash(j->token, hash);
     gv__auth_refresh(s); /* the new link works at once */
     if (refresh(s, a, &err) < 0) {
         set_error(j, err.code, err.msg);
@@ -497,7 +501,7 @@ static void finish_issue(struct gv_server *s, struct gv__links_api *a, job *j)
     set_answer(j, 201, out);
 }
 
-static void finish_revoke(struct gv_server *s, struct gv__links_api *a, job *j)
+static void finish_revoke(struct gv_server *s, struct gv__links_writer *a, job *j)
 {
     gv_error err;
     gv_error_clear(&err);
@@ -516,9 +520,9 @@ static void finish_revoke(struct gv_server *s, struct gv__links_api *a, job *j)
                json_pack("{s:o, s:i}", "link", link_json(l, NULL), "closed_streams", closed));
 }
 
-void gv__links_poll(struct gv_server *s)
+void gv__links_writer_poll(struct gv_server *s)
 {
-    struct gv__links_api *a = s->links_api;
+    struct gv__links_writer *a = s->links_wr;
     if (!a)
         return;
     pthread_mutex_lock(&a->mu);
@@ -540,35 +544,16 @@ void gv__links_poll(struct gv_server *s)
 
 /* ---- requests (loop thread) ----------------------------------------------- */
 
-bool gv__links_route(const char *tail)
-{
-    static const char prefix[] = "links/", suffix[] = "/revoke";
-    const size_t pl = sizeof prefix - 1, sl = sizeof suffix - 1;
-    if (strcmp(tail, "links") == 0)
-        return true;
-    size_t n = strlen(tail);
-    if (n <= pl + sl || strncmp(tail, prefix, pl) != 0 || strcmp(tail + n - sl, suffix) != 0)
-        return false;
-    return memchr(tail + pl, '/', n - pl - sl) == NULL;
-}
-
 /*
  * Who asks, and may they: checks the request's link, loads the room and the
  * module's state. Returns 0, or a GV_E* code with err set (401 no or unknown
  * link, 403 revoked or not the secretariat, 404 no such meeting).
  */
 static int check_caller(struct lws *wsi, const char *meeting, gv__grant *g, gv__room **r,
-                        struct gv__links_api **a, gv_error *err)
+                        struct gv__links_writer **a, gv_error *err)
 {
-    struct gv_server *s = lws_context_user(lws_get_context(wsi));
-    *r = NULL;
-    int rc = gv__auth_request(s, wsi, meeting, g, err);
-    if (rc == 0)
-        rc = gv__room_get(s, meeting, r, err);
-    if (rc == GV_ENOTFOUND || (rc == 0 && !*r)) {
-        gv_error_set(err, GV_ENOTFOUND, "no meeting \"%s\" on this server", meeting);
-        return GV_ENOTFOUND;
-    }
+    struct gv_server *s = gv__server_of(wsi);
+    int rc = gv__auth_meeting(s, wsi, meeting, g, r, err);
     if (rc != 0)
         return rc;
     if (!gv__grant_has_role(*r, g, "secretariat")) {
@@ -589,8 +574,8 @@ static int take_write(struct gv_server *s, const gv__grant *g, gv_error *err)
     if (s->stopping)
         return gv_error_set(err, GV_EBUSY,
                             "the server is shutting down: try again once it is back");
-    if (!gv__link_take(s->link_buckets, g->hash, "", s->cfg.commands_per_second,
-                       s->cfg.command_burst, gv__mono_us()))
+    if (!gv__rate_take(s->rates, g->hash, "", s->cfg.commands_per_second, s->cfg.command_burst,
+                       gv__mono_us()))
         return gv_error_set(err, GV_ELIMIT,
                             "too many requests with this link: at most %u a second (bursts of "
                             "%u); wait, then try again",
@@ -599,7 +584,7 @@ static int take_write(struct gv_server *s, const gv__grant *g, gv_error *err)
 }
 
 /* Queues the job and defers the answer, or answers the error now. */
-static int queue(struct lws *wsi, struct gv__links_api *a, job *j)
+static int queue(struct lws *wsi, struct gv__links_writer *a, job *j)
 {
     gv_error err;
     gv_error_clear(&err);
@@ -659,10 +644,10 @@ static int parse_issue(const gv__room *r, const char *body, size_t len, job *j, 
         rc = gv_error_set(err, GV_EINVAL, "\"subject\" must be a string: %s", usage);
         goto done;
     }
-    if (jl && (!json_is_string(jl) || json_string_length(jl) > GV_LINK_FIELD_MAX ||
+    if (jl && (!json_is_string(jl) || json_string_length(jl) > GV_LINKS_FIELD_MAX ||
                strpbrk(json_string_value(jl), "\n\r\t"))) {
         rc = gv_error_set(err, GV_EINVAL, "\"label\" must be one line of at most %d bytes",
-                          GV_LINK_FIELD_MAX);
+                          GV_LINKS_FIELD_MAX);
         goto done;
     }
     if (strcmp(kind, "person") == 0) {
@@ -722,12 +707,12 @@ static bool is_link_id(const char *s, size_t n)
 
 static int route_list(struct lws *wsi, const char *meeting)
 {
-    struct gv_server *s = lws_context_user(lws_get_context(wsi));
+    struct gv_server *s = gv__server_of(wsi);
     gv_error err;
     gv_error_clear(&err);
     gv__grant g = {0};
     gv__room *r = NULL;
-    struct gv__links_api *a = NULL;
+    struct gv__links_writer *a = NULL;
     if (check_caller(wsi, meeting, &g, &r, &a, &err) != 0 || refresh(s, a, &err) < 0)
         return gv__http_error(wsi, err.code, err.msg);
     list_ctx x = {.meeting = r->id, .yours = g.hash, .out = json_array()};
@@ -742,12 +727,12 @@ static int route_list(struct lws *wsi, const char *meeting)
 
 static int route_issue(struct lws *wsi, const char *meeting, const char *body, size_t len)
 {
-    struct gv_server *s = lws_context_user(lws_get_context(wsi));
+    struct gv_server *s = gv__server_of(wsi);
     gv_error err;
     gv_error_clear(&err);
     gv__grant g = {0};
     gv__room *r = NULL;
-    struct gv__links_api *a = NULL;
+    struct gv__links_writer *a = NULL;
     if (check_caller(wsi, meeting, &g, &r, &a, &err) != 0 || take_write(s, &g, &err) < 0)
         return gv__http_error(wsi, err.code, err.msg);
     job *j = calloc(1, sizeof *j);
@@ -763,18 +748,16 @@ static int route_issue(struct lws *wsi, const char *meeting, const char *body, s
     return queue(wsi, a, j);
 }
 
-static int route_revoke(struct lws *wsi, const char *meeting, const char *tail)
+static int route_revoke(struct lws *wsi, const char *meeting, const char *id, size_t idl)
 {
-    struct gv_server *s = lws_context_user(lws_get_context(wsi));
+    struct gv_server *s = gv__server_of(wsi);
     gv_error err;
     gv_error_clear(&err);
     gv__grant g = {0};
     gv__room *r = NULL;
-    struct gv__links_api *a = NULL;
+    struct gv__links_writer *a = NULL;
     if (check_caller(wsi, meeting, &g, &r, &a, &err) != 0 || take_write(s, &g, &err) < 0)
         return gv__http_error(wsi, err.code, err.msg);
-    const char *id = tail + strlen("links/");
-    size_t idl = strlen(id) - strlen("/revoke");
     if (!is_link_id(id, idl))
         return gv__http_error(wsi, GV_EINVAL,
                               "a link id is 16 lower-case hex digits, as GET .../links lists "
@@ -792,7 +775,7 @@ static int route_revoke(struct lws *wsi, const char *meeting, const char *tail)
     if (l->revoked_at_ms) /* nothing to do: answer as the first time did */
         return respond_json(
             wsi, 200, json_pack("{s:o, s:i}", "link", link_json(l, NULL), "closed_streams", 0));
-    if (sodium_memcmp(l->hash, g.hash, GV_TOKEN_HASH_BYTES) == 0)
+    if (sodium_memcmp(l->hash, g.hash, GV_LINKS_HASH_BYTES) == 0)
         return gv__http_error(wsi, GV_ESTATE,
                               "this is the link you are using: revoking it would lock you out. "
                               "Use another secretariat link, or `gavel invite --revoke-link` on "
@@ -802,69 +785,63 @@ static int route_revoke(struct lws *wsi, const char *meeting, const char *tail)
         return gv__http_error(wsi, GV_ENOMEM, "out of memory");
     j->op = JOB_REVOKE;
     snprintf(j->meeting, sizeof j->meeting, "%s", r->id);
-    memcpy(j->hash, l->hash, GV_TOKEN_HASH_BYTES);
+    memcpy(j->hash, l->hash, GV_LINKS_HASH_BYTES);
     j->now_ms = gv__now_ms();
     return queue(wsi, a, j);
 }
 
-/* The meeting and route of a request whose body has arrived. */
-static bool target_of(struct lws *wsi, char *path, size_t size, char *meeting, const char **tail)
-{
-    return lws_hdr_copy(wsi, path, (int)size, WSI_TOKEN_POST_URI) > 0 &&
-           gv__route_meeting(path, meeting, GV__ID_MAX + 1, tail) && gv__links_route(*tail);
-}
+#define LINKS_ROUTE  "/api/v1/meetings/{m}/links"
+#define REVOKE_ROUTE "/api/v1/meetings/{m}/links/*/revoke"
 
 static int on_issue_body(struct lws *wsi, char *body, size_t len)
 {
-    char path[256], meeting[GV__ID_MAX + 1];
-    const char *tail;
+    char path[256];
+    gv__request req;
     gv_error err;
     gv_error_clear(&err);
     int rc;
-    char *j;
-    if (!target_of(wsi, path, sizeof path, meeting, &tail))
+    if (!gv__http_rematch(wsi, LINKS_ROUTE, path, sizeof path, &req))
         rc = gv__http_error(wsi, GV_ENOTFOUND, "no such resource");
     else if (gv__json_body_check(wsi, &err) < 0) /* a form may not pose as JSON */
-        rc = (j = gv__error_json(NULL, err.code, err.msg))
-                 ? gv__http_respond(wsi, 415, "application/json", j, strlen(j), NULL)
-                 : -1;
+        rc = gv__http_refuse(wsi, 415, err.code, err.msg);
     else
-        rc = route_issue(wsi, meeting, body, len);
+        rc = route_issue(wsi, req.meeting, body, len);
     free(body);
     return rc;
 }
 
 static int on_revoke_body(struct lws *wsi, char *body, size_t len)
 {
-    char path[256], meeting[GV__ID_MAX + 1];
-    const char *tail;
+    char path[256];
+    gv__request req;
     (void)len; /* a revocation needs no body; one that comes is read and ignored */
     free(body);
-    return target_of(wsi, path, sizeof path, meeting, &tail)
-               ? route_revoke(wsi, meeting, tail)
+    return gv__http_rematch(wsi, REVOKE_ROUTE, path, sizeof path, &req)
+               ? route_revoke(wsi, req.meeting, req.arg, req.arg_len)
                : gv__http_error(wsi, GV_ENOTFOUND, "no such resource");
 }
 
-int gv__api_links(struct lws *wsi, const char *meeting, const char *tail)
+int gv__route_links(struct lws *wsi, const gv__request *req)
 {
-    struct gv_server *s = lws_context_user(lws_get_context(wsi));
-    bool list = strcmp(tail, "links") == 0;
-    bool post = lws_hdr_total_length(wsi, WSI_TOKEN_POST_URI) > 0;
-    bool get = lws_hdr_total_length(wsi, WSI_TOKEN_GET_URI) > 0 || gv__http_is_head(wsi);
-    if (!post && !(list && get))
-        return gv__http_wrong_method(wsi, list ? "GET, POST" : "POST",
-                                     list ? "list the links with GET, issue one with POST"
-                                          : "revoke a link with POST");
-    if (!post)
-        return route_list(wsi, meeting);
+    struct gv_server *s = gv__server_of(wsi);
+    if (req->method != GV__POST)
+        return route_list(wsi, req->meeting);
     /* A page of another site may not change links with the cookie (as for
      * commands, docs/security.md); the body is refused unread. */
     gv_error err;
     gv_error_clear(&err);
     if (gv__origin_check(s, wsi, &err) < 0)
-        return gv__http_refuse(wsi, err.code, err.msg);
-    if (list)
-        return gv__http_read_body(wsi, s->cfg.max_message_bytes, true, on_issue_body);
+        return gv__http_refuse(wsi, 0, err.code, err.msg);
+    return gv__http_read_body(wsi, s->cfg.max_message_bytes, true, on_issue_body);
+}
+
+int gv__route_link_revoke(struct lws *wsi, const gv__request *req)
+{
+    struct gv_server *s = gv__server_of(wsi);
+    gv_error err;
+    gv_error_clear(&err);
+    if (gv__origin_check(s, wsi, &err) < 0)
+        return gv__http_refuse(wsi, 0, err.code, err.msg);
     /* A revocation has nothing to say in a body; one announced is read first. */
     if (lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_CONTENT_LENGTH) > 0) {
         char cl[24];
@@ -872,5 +849,5 @@ int gv__api_links(struct lws *wsi, const char *meeting, const char *tail)
         if (strtoull(cl, NULL, 10) > 0)
             return gv__http_read_body(wsi, s->cfg.max_message_bytes, false, on_revoke_body);
     }
-    return route_revoke(wsi, meeting, tail);
+    return route_revoke(wsi, req->meeting, req->arg, req->arg_len);
 }

@@ -1,0 +1,115 @@
+/*
+ * Clients (client.c): one connection's view of a room, and the order in
+ * which it is written what it is owed.
+ */
+#ifndef GV_SERVER_CLIENT_H
+#define GV_SERVER_CLIENT_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/view.h"
+#include "server/auth.h"
+#include "server/frame.h"
+#include "server/limits.h"
+#include "server/server_internal.h"
+
+/* Messages (acknowledgements, errors, snapshots) a client may have waiting. */
+#define GV__DIRECT_MAX 64
+
+typedef enum gv__client_kind {
+    GV__CLIENT_WS,       /** WebSocket: streams events, sends commands */
+    GV__CLIENT_SSE,      /** Server-Sent Events: streams events */
+    GV__CLIENT_HTTP_CMD, /** one POSTed command waiting for its commit */
+} gv__client_kind;
+
+typedef enum gv__client_state {
+    GV__LIVE,    /** streaming */
+    GV__RESYNC,  /** fell too far behind: writes the resync notice, then closes */
+    GV__CLOSING, /** writes what it has, then closes */
+    GV__GONE,    /** its connection is closed; freed when the last reference goes */
+} gv__client_state;
+
+typedef struct gv__direct {
+    gv__frame *frame;
+    int64_t after_seq; /** written once every event up to this one has been written */
+} gv__direct;
+
+/*
+ * One connection's view of a room. WebSocket and SSE clients are subscribers:
+ * they follow the room's events with a cursor (the seq of the last event
+ * written) and keep a small queue of direct messages (hello, snapshot,
+ * acknowledgements, errors), each ordered after the events it depends on.
+ * Reference counted: the connection holds one reference, and so does each
+ * command waiting for its commit, so a completion never touches freed memory.
+ */
+struct gv__client {
+    unsigned refs;
+    gv__client_kind kind;
+    gv__client_state state;
+    struct gv_server *srv;
+    struct lws *wsi;         /** NULL once the connection is closed */
+    gv__room *room;          /** the room it follows or commands (holds no reference) */
+    gv__client *prev, *next; /** in the room's subscriber list */
+    gv__grant grant;
+    gv_view view;               /** what the client reads (gv__grant_view), fixed at subscribe */
+    char actor[GV__ID_MAX + 1]; /** person the client acts as, "" for viewers */
+    char addr[64];              /** peer address, counted in the per-address table */
+    bool addr_counted;
+    bool open_counted; /** counted in the metrics' open connections */
+    bool subscribed;
+    int64_t cursor;        /** seq of the last event written */
+    gv__frame *cur;        /** frame being written (a reference), NULL between frames */
+    size_t cur_off;        /** bytes of cur already written */
+    bool cur_event;        /** cur is the event cursor + 1 (else a direct message) */
+    int64_t subscribed_us; /** only events made after this count in the broadcast latency */
+    int64_t keepalive_us;  /** SSE: last time something was written */
+    gv__direct q[GV__DIRECT_MAX];
+    unsigned q_head, q_len;
+    gv__bucket bucket;
+    int close_status;         /** WebSocket close code once CLOSING or RESYNC */
+    const char *close_reason; /** static text sent with it */
+    /* WebSocket receive state. */
+    char *rx;
+    size_t rx_len;
+    unsigned in_flight; /** its commands submitted, not yet completed */
+    bool rx_paused;     /** reading paused: too many answers owed (gv__client_flow) */
+    /* HTTP command result: the response once the commit completes. */
+    int http_status;
+    char *http_body;
+};
+
+/* A new client with one reference; NULL on ENOMEM. */
+gv__client *gv__client_new(struct gv_server *s, gv__client_kind kind, struct lws *wsi);
+gv__client *gv__client_ref(gv__client *c);
+void gv__client_unref(gv__client *c);
+/* Queues a direct message (takes the frame's reference, even on failure).
+ * Returns 0, or GV_ELIMIT when the queue is full: the client is then cut off. */
+int gv__client_send(gv__client *c, gv__frame *f, int64_t after_seq);
+/* Queues {"type":"error",...} for the request id (may be NULL). */
+void gv__client_error(gv__client *c, const json_t *id, int code, const char *msg);
+/* {"type":"error","id":..,"code":..,"message":..} as a new string (malloc). */
+char *gv__error_json(const json_t *id, int code, const char *msg);
+/*
+ * Writes the next frame the client is owed (one per writeable callback) and
+ * asks for another callback if more is owed. Returns -1 when the connection
+ * must close now (an lws callback's return value), else 0.
+ */
+int gv__client_write(gv__client *c);
+/* Its connection is gone (the connection's close callback): leaves the room,
+ * releases its address slot, drops the connection's reference. NULL allowed. */
+void gv__client_gone(gv__client *c);
+/* Subscribes to the room: the stream starts after since_seq, or with a
+ * snapshot when since_seq < 0 or the room no longer holds those events. */
+int gv__client_subscribe(gv__client *c, gv__room *r, int64_t since_seq, gv_error *err);
+/* Starts a clean close: pending frames are written first, then the
+ * connection closes with status and reason (static text). */
+void gv__client_close(gv__client *c, int status, const char *reason);
+/* Cuts a reader off: drops what it is owed, tells it to fetch a snapshot, closes. */
+void gv__client_cut(gv__client *c, const char *why);
+/* Back-pressure: stops reading a WebSocket's commands while half of its queue
+ * is owed (queued answers plus commands in flight), resumes below a quarter. */
+void gv__client_flow(gv__client *c);
+
+#endif

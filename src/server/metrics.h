@@ -1,0 +1,37 @@
+/*
+ * Metrics: counters, gauges and latency histograms of the loop thread, and
+ * their Prometheus text (metrics.c).
+ */
+#ifndef GV_SERVER_METRICS_H
+#define GV_SERVER_METRICS_H
+
+#include <stdint.h>
+
+#define GV__HIST_BUCKETS 14
+
+typedef struct gv__histogram {
+    uint64_t counts[GV__HIST_BUCKETS]; /** per bucket, not cumulative; last is +Inf */
+    uint64_t total;
+    double sum_s;
+} gv__histogram;
+
+/* Number of error codes counted per command result (ok and each GV_E*). */
+#define GV__RESULTS 12
+
+typedef struct gv__metrics {
+    uint64_t ws_open, sse_open; /** gauges */
+    uint64_t ws_total, sse_total, http_requests;
+    uint64_t refused_streams;  /** streams refused by per-address or total limits */
+    uint64_t slow_readers_cut; /** readers cut off and told to resync */
+    uint64_t events_committed;
+    uint64_t commands[GV__RESULTS];  /** by result: index -code (0 = ok), last = other */
+    gv__histogram commit_latency;    /** command decided -> durable */
+    gv__histogram broadcast_latency; /** durable -> written to a live reader */
+} gv__metrics;
+
+void gv__histogram_observe(gv__histogram *h, int64_t us);
+void gv__metrics_command(gv__metrics *m, int code);
+/* The Prometheus text exposition as a new malloc'd string; NULL on ENOMEM. */
+char *gv__metrics_text(const gv__metrics *m, unsigned rooms_loaded);
+
+#endif

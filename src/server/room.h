@@ -1,0 +1,84 @@
+/*
+ * Rooms (room.c): meetings held in memory, and the path of a command
+ * through them from decision to broadcast.
+ */
+#ifndef GV_SERVER_ROOM_H
+#define GV_SERVER_ROOM_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/meeting.h"
+#include "core/view.h"
+#include "server/client.h"
+#include "server/frame.h"
+#include "server/server_internal.h"
+
+/*
+ * A meeting loaded in memory. `state` is the committed state everyone sees;
+ * `ahead` is state plus the events submitted but not yet durable, and is
+ * what commands are decided against, so that several commands can be in
+ * flight in one group commit and still number their events one after the
+ * other. The ring keeps the encoded frames of the last `ring_cap` events for
+ * readers that catch up.
+ */
+struct gv__room {
+    char *id;
+    gv_meeting *state;
+    gv_meeting *ahead;
+    int64_t seq; /** == gv_meeting_seq(state) */
+    /* Frames of each event in each view; a view that reads the event as the
+     * full view does holds another reference to the same frame. */
+    gv__frame **ring_ws[GV_VIEW_COUNT], **ring_sse[GV_VIEW_COUNT];
+    unsigned ring_cap;
+    gv__client *subs; /** subscribers, doubly linked */
+    unsigned n_subs;
+    unsigned in_flight;              /** batches submitted, not yet completed */
+    bool broken;                     /** a commit failed: refuse commands until ahead is rebuilt */
+    char *state_text[GV_VIEW_COUNT]; /** encoded state in each view at state_seq, NULL if stale */
+    int64_t state_seq;
+    gv__frame *snap_ws[GV_VIEW_COUNT], *snap_sse[GV_VIEW_COUNT]; /** snapshot frames at state_seq */
+    json_t *people; /** person id -> array of role names, from the definition */
+    gv__room *hash_next;
+};
+
+/*
+ * Finds a room, loading the meeting from the store on first use. Returns 0
+ * with *out set (owned by the server), GV_ENOTFOUND when no such meeting
+ * exists, or another code with err set.
+ */
+int gv__room_get(struct gv_server *s, const char *id, gv__room **out, gv_error *err);
+void gv__room_free(gv__room *r);
+/* The frame of event seq in view v, or NULL if the ring no longer holds it. */
+gv__frame *gv__room_event_frame(gv__room *r, int64_t seq, gv__client_kind kind, gv_view v);
+/* Snapshot frame in view v for the kind at the room's current seq (borrowed, cached). */
+gv__frame *gv__room_snapshot_frame(gv__room *r, gv__client_kind kind, gv_view v);
+/* The encoded state in view v at the current seq (borrowed, cached); NULL on ENOMEM. */
+const char *gv__room_state_text(gv__room *r, gv_view v);
+/* What `person` reads of the room beyond its view (gv_meeting_you_json), as a
+ * frame for the kind: a "you" message or SSE event. NULL on ENOMEM or for an
+ * unknown person. */
+gv__frame *gv__room_you_frame(gv__room *r, gv__client_kind kind, const char *person);
+/* Does the person `person` hold the role `role` in this meeting? */
+bool gv__room_person_has_role(const gv__room *r, const char *person, const char *role);
+bool gv__room_has_person(const gv__room *r, const char *person);
+/* How many people of the meeting hold `role`; *first (when not NULL) gets the
+ * first of them (borrowed), or NULL. */
+int gv__room_role_holders(const gv__room *r, const char *role, const char **first);
+/*
+ * Decides a command sent by client c (acting as c->actor) and submits its
+ * events to the writer. The client gets an acknowledgement or an error when
+ * the commit completes (or at once when the command is refused). Takes no
+ * ownership of cmd. id is the client's request id (may be NULL).
+ */
+void gv__room_command(gv__room *r, gv__client *c, const json_t *cmd, const json_t *id);
+/* Called by gv__storage_poll for each completed batch: rc 0 when durable. */
+void gv__room_committed(struct gv_server *s, gv__room *r, gv__client *c, json_t *events,
+                        const json_t *req_id, int rc, const char *msg, int64_t submitted_us);
+/* Calls fn(s, c) for every subscriber of every room (fn may close c). */
+void gv__rooms_each_subscriber(struct gv_server *s, void (*fn)(struct gv_server *s, gv__client *c));
+/* Frees every room (at the end, once no client is left). */
+void gv__rooms_free(struct gv_server *s);
+
+#endif

@@ -1,0 +1,39 @@
+/*
+ * GET /healthz and GET /metrics: what a load balancer and a monitoring
+ * system ask of a running server (docs/protocol.md, "Metrics").
+ *
+ * /healthz answers 200 {"ok":true,...} while the server serves and 503 once
+ * it is stopping, so that a balancer sends no new clients to a server on its
+ * way out; /metrics is the Prometheus text of metrics.c.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "server/routes.h"
+#include "server/storage.h"
+
+int gv__route_health(struct lws *wsi, const gv__request *req)
+{
+    struct gv_server *s = gv__server_of(wsi);
+    (void)req;
+    char *j = NULL;
+    json_t *o = json_pack("{s:b, s:I, s:i, s:i, s:i}", "ok", !s->stopping, "server_ms",
+                          (json_int_t)gv__now_ms(), "meetings_loaded", (int)s->n_rooms, "streams",
+                          (int)s->n_streams, "commits_in_flight", (int)gv__storage_in_flight(s));
+    if (o)
+        j = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
+    json_decref(o);
+    if (!j)
+        return -1;
+    return gv__http_respond(wsi, s->stopping ? 503 : 200, "application/json", j, strlen(j), NULL);
+}
+
+int gv__route_metrics(struct lws *wsi, const gv__request *req)
+{
+    struct gv_server *s = gv__server_of(wsi);
+    (void)req;
+    char *text = gv__metrics_text(&s->metrics, s->n_rooms);
+    if (!text)
+        return -1;
+    return gv__http_respond(wsi, 200, "text/plain; version=0.0.4", text, strlen(text), NULL);
+}

@@ -1,0 +1,135 @@
+/*
+ * A meeting's state and its stream over plain HTTP (docs/protocol.md,
+ * "Snapshot" and "Server-Sent Events"):
+ *
+ *   GET .../snapshot  the state in the link's view, tagged with its seq, and
+ *                     the reader's own part ("you")
+ *   GET .../events    a Server-Sent Events stream: a hello, then a snapshot
+ *                     or the events after ?since= / Last-Event-ID, then
+ *                     every event as it is committed
+ *
+ * An SSE request becomes a client (client.c) that the transaction holds
+ * until its connection closes; http.c writes it on each writeable callback.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "server/auth.h"
+#include "server/headers.h"
+#include "server/room.h"
+#include "server/routes.h"
+
+/* Whose own part (gv_meeting_you_json) a snapshot carries: the link's person,
+ * or the holder of a role link named with ?as=; "" for nobody. */
+static int snapshot_person(struct lws *wsi, gv__room *r, const gv__grant *g, char *person,
+                           size_t size, gv_error *err)
+{
+    char as[GV__ID_MAX + 1] = "";
+    person[0] = '\0';
+    if (g->kind == GV__GRANT_VIEWER)
+        return 0;
+    bool has_as = gv__query_arg(wsi, "as", as, sizeof as);
+    if (g->kind == GV__GRANT_ROLE && !has_as)
+        return 0; /* a role link reads the role's view; nobody's own part */
+    return gv__auth_actor(r, g, has_as ? as : NULL, person, size, err);
+}
+
+int gv__route_snapshot(struct lws *wsi, const gv__request *req)
+{
+    struct gv_server *s = gv__server_of(wsi);
+    gv_error err;
+    gv_error_clear(&err);
+    gv__grant g;
+    gv__room *r = NULL;
+    char person[GV__ID_MAX + 1];
+    int rc = gv__auth_meeting(s, wsi, req->meeting, &g, &r, &err);
+    if (rc == 0)
+        rc = snapshot_person(wsi, r, &g, person, sizeof person, &err);
+    if (rc < 0)
+        return gv__http_error(wsi, rc, err.msg);
+    gv_view view = gv__grant_view(r, &g);
+    const char *state = gv__room_state_text(r, view);
+    json_t *you = person[0] ? gv_meeting_you_json(r->state, person) : json_null();
+    json_t *head = you ? json_pack("{s:s, s:I, s:I, s:s, s:s, s:s, s:o}", "meeting", r->id, "seq",
+                                   (json_int_t)r->seq, "server_ms", (json_int_t)gv__now_ms(),
+                                   "link", gv__grant_kind_name(g.kind), "subject", g.subject,
+                                   "view", gv_view_names[view], "you", you)
+                       : NULL;
+    char *h = head && state ? json_dumps(head, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+    json_decref(head);
+    if (!h)
+        return gv__http_error(wsi, GV_ENOMEM, "out of memory encoding the state");
+    /* {"link":..,...,"you":..} + ,"state":STATE} */
+    size_t hl = strlen(h), sl = strlen(state);
+    char *body = malloc(hl + sl + 16);
+    if (!body) {
+        free(h);
+        return gv__http_error(wsi, GV_ENOMEM, "out of memory encoding the state");
+    }
+    memcpy(body, h, hl - 1);
+    size_t n = hl - 1;
+    memcpy(body + n, ",\"state\":", 9);
+    n += 9;
+    memcpy(body + n, state, sl);
+    n += sl;
+    body[n++] = '}';
+    body[n] = '\0';
+    free(h);
+    return gv__http_respond(wsi, 200, "application/json", body, n, NULL);
+}
+
+int gv__route_events(struct lws *wsi, const gv__request *req)
+{
+    struct gv_server *s = gv__server_of(wsi);
+    gv_error err;
+    gv_error_clear(&err);
+    gv__grant g;
+    gv__room *r = NULL;
+    int64_t since;
+    char addr[64];
+    int rc = gv__auth_meeting(s, wsi, req->meeting, &g, &r, &err);
+    if (rc == 0)
+        rc = gv__since_param(wsi, &since, &err);
+    if (rc == 0) {
+        gv__peer_addr(wsi, addr, sizeof addr);
+        rc = gv__stream_acquire(s, addr, &err);
+    }
+    if (rc < 0)
+        return gv__http_error(wsi, rc, err.msg);
+    gv__client *c = gv__client_new(s, GV__CLIENT_SSE, wsi);
+    if (!c) {
+        gv__stream_release(s, addr);
+        return -1;
+    }
+    snprintf(c->addr, sizeof c->addr, "%s", addr);
+    c->addr_counted = true;
+    c->grant = g;
+    c->view = gv__grant_view(r, &g);
+    gv__http_attach(wsi, c);
+    s->metrics.http_requests++;
+    gv__header extra[] = {{"x-accel-buffering:", "no"}, {NULL, NULL}};
+    if (gv__http_write_head(wsi, 200, "text/event-stream", LWS_ILLEGAL_HTTP_CONTENT_LEN, extra) < 0)
+        return -1;
+    /* From here on this is a stream, not a transaction: no idle timeout, and
+     * the request's headers are no longer needed. lws_http_mark_sse does both
+     * for an HTTP/2 stream but complains on HTTP/1.1, where it is done here. */
+    if (lws_get_network_wsi(wsi) != wsi) {
+        lws_http_mark_sse(wsi);
+    } else {
+        lws_http_headers_detach(wsi);
+        lws_set_timeout(wsi, NO_PENDING_TIMEOUT, 0);
+    }
+    c->open_counted = true;
+    s->metrics.sse_open++;
+    s->metrics.sse_total++;
+    char hello[GV__ID_MAX + 160];
+    snprintf(
+        hello, sizeof hello,
+        "retry: 2000\nevent: hello\ndata: {\"meeting\":\"%s\",\"seq\":%lld,\"server_ms\":%lld}\n\n",
+        r->id, (long long)r->seq, (long long)gv__now_ms());
+    gv__client_send(c, gv__frame_copy(hello, strlen(hello)), 0);
+    if (gv__client_subscribe(c, r, since, &err) < 0)
+        return -1;
+    return 0;
+}

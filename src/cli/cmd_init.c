@@ -51,7 +51,9 @@ static int create(const char *db, const json_t *def, int64_t now)
         rc = err.code == GV_ESTATE ? GV_EXIT_REFUSED : gv_cli_exit_for(err.code);
         goto out;
     }
-    printf("created meeting %s in %s\n", id, db);
+    char where[512];
+    gv_store_describe(db, where, sizeof where);
+    printf("created meeting %s in %s\n", id, where);
 out:
     gv_store_close(s);
     free(bytes);

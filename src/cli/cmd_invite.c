@@ -38,7 +38,7 @@ static void usage(FILE *out)
             "reads only: a room screen, a public stream). The link opens the meeting on\n"
             "`gavel serve`; only its hash is stored, so it is shown once. --revoke ends every\n"
             "link of that person or role, --revoke-link one link.\n\n"
-            "  --db DB          database file (required)\n"
+            "  --db DB          database: a file or a postgresql:// URI (required)\n"
             "  --meeting ID     the meeting, when the database holds several\n"
             "  --base-url URL   start of the link (default http://127.0.0.1:8080)\n"
             "  --label TEXT     a note kept with the link (who it was sent to)\n");

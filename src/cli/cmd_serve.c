@@ -329,8 +329,10 @@ int gv_cli_serve(int argc, char **argv)
         return gv_cli_exit_for(err.code);
     }
     bool v6 = strchr(addr, ':') != NULL;
-    printf("gavel serve: %s listening on %s://%s%s%s:%d\n", cfg.db_path,
-           cfg.tls_cert ? "https" : "http", v6 ? "[" : "", addr, v6 ? "]" : "", gv_server_port(s));
+    char where[512];
+    gv_store_describe(cfg.db_path, where, sizeof where);
+    printf("gavel serve: %s listening on %s://%s%s%s:%d\n", where, cfg.tls_cert ? "https" : "http",
+           v6 ? "[" : "", addr, v6 ? "]" : "", gv_server_port(s));
     unsigned fd_limit, streams = gv_server_max_streams(s, &fd_limit);
     printf("streams: at most %u at once (the process may open %u files%s)\n", streams, fd_limit,
            streams < cfg.max_streams ? "; lowered to keep a reserve" : "");

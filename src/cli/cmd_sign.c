@@ -186,7 +186,9 @@ int gv_cli_verify_record(int argc, char **argv)
         }
         r = gv_record_check_log(s, rec, &err);
         if (r == GV_ECORRUPT || r == GV_ENOTFOUND || r == GV_EINVAL) {
-            printf("%s: NOT VERIFIED against %s: %s\n", record_path, db, err.msg);
+            char where[512];
+            gv_store_describe(db, where, sizeof where);
+            printf("%s: NOT VERIFIED against %s: %s\n", record_path, where, err.msg);
             rc = GV_EXIT_REFUSED;
             goto done;
         }

@@ -102,7 +102,9 @@ int gv_cli_verify(int argc, char **argv)
     int rc = GV_EXIT_OK;
     all_ctx all = {0};
     if (gv_store_check(s, &err) < 0) {
-        printf("%s: DAMAGED database file: %s\n", db, err.msg);
+        char where[512];
+        gv_store_describe(db, where, sizeof where);
+        printf("%s: DAMAGED database: %s\n", where, err.msg);
         rc = GV_EXIT_REFUSED;
     } else if (meeting) {
         all.ids = malloc(sizeof *all.ids);

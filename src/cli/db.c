@@ -41,7 +41,7 @@ int gv_cli_open_meeting(const char *cmd, const char *db, unsigned flags, const c
     *store = NULL;
     *meeting_id = NULL;
     if (!db) {
-        gv_cli_error(cmd, "--db DB is required (the database file)");
+        gv_cli_error(cmd, "--db DB is required (an SQLite file or a postgresql:// URI)");
         return GV_EXIT_USAGE;
     }
     gv_store *s = gv_store_open(db, flags, &err);
@@ -57,13 +57,15 @@ int gv_cli_open_meeting(const char *cmd, const char *db, unsigned flags, const c
         return gv_cli_exit_for(rc);
     }
     if (!p.found || (!meeting && p.count > 1)) {
+        char where[512];
+        gv_store_describe(db, where, sizeof where);
         if (p.count == 0)
-            gv_cli_error(cmd, "%s holds no meeting; create one with 'gavel init --db %s FILE'", db,
-                         db);
+            gv_cli_error(cmd, "%s holds no meeting; create one with 'gavel init --db %s FILE'",
+                         where, where);
         else if (meeting)
-            gv_cli_error(cmd, "%s holds no meeting \"%s\"; it holds: %s", db, meeting, p.names);
+            gv_cli_error(cmd, "%s holds no meeting \"%s\"; it holds: %s", where, meeting, p.names);
         else
-            gv_cli_error(cmd, "%s holds %d meetings (%s); choose one with --meeting ID", db,
+            gv_cli_error(cmd, "%s holds %d meetings (%s); choose one with --meeting ID", where,
                          p.count, p.names);
         gv_store_close(s);
         free(p.found);

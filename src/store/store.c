@@ -17,12 +17,14 @@
 
 #include <inttypes.h>
 #include <sodium.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 static const gv__store_engine *const engines[] = {
-    &gv__engine_memory, &gv__engine_sqlite, /* last: it takes any location the others did not */
+    &gv__engine_memory, &gv__engine_pg,
+    &gv__engine_sqlite, /* last: it takes any location the others did not */
 };
 #define N_ENGINES (sizeof engines / sizeof engines[0])
 
@@ -194,8 +196,8 @@ gv_store *gv_store_open(const char *location, unsigned flags, gv_error *err)
             engine = engines[i];
     if (!engine) {
         gv_error_set(err, GV_EINVAL,
-                     "no storage engine for \"%.200s\"; give a file path, sqlite:<path> or "
-                     "memory:",
+                     "no storage engine for \"%.200s\"; give a file path, sqlite:<path>, "
+                     "postgresql://... or memory:",
                      location);
         goto fail;
     }
@@ -242,6 +244,17 @@ void gv_store_close(gv_store *s)
 const char *gv_store_engine(const gv_store *s)
 {
     return s->engine->name;
+}
+
+void gv_store_describe(const char *location, char *out, size_t size)
+{
+    const char *rest;
+    if (!size)
+        return;
+    if (location && gv__engine_pg.match(location, &rest))
+        gv__pg_describe(location, out, size);
+    else
+        snprintf(out, size, "%s", location ? location : "");
 }
 
 /* ---- forced failures -------------------------------------------------- */
@@ -434,10 +447,14 @@ int gv_store_check(gv_store *s, gv_error *err)
 
 /* ---- verification ----------------------------------------------------- */
 
+/** what verify_event returns to stop at the head read before the walk */
+#define VERIFY_DONE 2
+
 typedef struct verify_state {
     const char *meeting;
     unsigned char prev[GV_HASH_BYTES];
     int64_t expect; /** the seq the next event must carry */
+    int64_t head;   /** the last seq when the walk started; later appends are not walked */
     int64_t bad;    /** first failing seq, 0 while all is well */
     int (*check)(void *ud, const gv_stored_event *ev, gv_error *err);
     void *ud;
@@ -449,6 +466,9 @@ static int verify_event(void *ud, const gv_stored_event *ev)
     verify_state *st = ud;
     unsigned char h[GV_HASH_BYTES];
 
+    /* Another writer may append while the walk runs (a live database). */
+    if (ev->seq == st->expect && ev->seq > st->head)
+        return VERIFY_DONE;
     if (ev->seq != st->expect) {
         st->bad = st->expect;
         if (ev->seq > st->expect)
@@ -505,9 +525,12 @@ int gv_store_verify_chain(gv_store *s, const char *meeting_id,
     memset(st.prev, 0, sizeof st.prev);
     pthread_mutex_lock(&s->mu);
     rc = s->engine->head(s->impl, meeting_id, &head, head_hash, err);
+    st.head = head;
     if (rc == 0)
         rc = s->engine->read(s->impl, meeting_id, 0, verify_event, &st, err);
     pthread_mutex_unlock(&s->mu);
+    if (rc == VERIFY_DONE)
+        rc = 0;
     if (rc == 1) {
         rc = GV_ECORRUPT;
     } else if (rc == GV_ECORRUPT) {

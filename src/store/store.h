@@ -12,10 +12,12 @@
  *   hash(event n) = BLAKE2b-256(hash(event n-1) || bytes of event n)
  *
  * Engines sit behind one table of functions (store_internal.h): SQLite for
- * files (the default) and an in-memory engine for tests and as the reference.
- * The engine is chosen by the location given to gv_store_open:
+ * files (the default), PostgreSQL for several nodes on one database, and an
+ * in-memory engine for tests and as the reference. The engine is chosen by
+ * the location given to gv_store_open:
  *   "memory:"             a new, empty in-memory store (gone on close);
  *   ":memory:"            the same (SQLite's spelling, never a file);
+ *   "postgresql://..."    a PostgreSQL database (a libpq URI; postgres:// too);
  *   "sqlite:<path>"       an SQLite database file;
  *   any other string      an SQLite database file at that path.
  *
@@ -124,8 +126,15 @@ gv_store *gv_store_open_memory(gv_error *err);
  * writer (writer.h) still uses the handle. */
 void gv_store_close(gv_store *s);
 
-/* Name of the engine behind the handle: "sqlite" or "memory". */
+/* Name of the engine behind the handle: "sqlite", "postgresql" or "memory". */
 const char *gv_store_engine(const gv_store *s);
+
+/*
+ * Writes into out (at most size bytes, NUL included) a form of `location`
+ * fit for messages and logs: a PostgreSQL URI as user@host:port/database,
+ * never its password or options; any other location as given.
+ */
+void gv_store_describe(const char *location, char *out, size_t size);
 
 /*
  * Creates the meeting `meeting_id` and appends its first `n` events (n may be

@@ -55,6 +55,10 @@ typedef struct gv__store_engine {
 
 extern const gv__store_engine gv__engine_sqlite;
 extern const gv__store_engine gv__engine_memory;
+extern const gv__store_engine gv__engine_pg;
+
+/* gv_store_describe for a PostgreSQL URI (pg.c). */
+void gv__pg_describe(const char *uri, char *out, size_t size);
 
 /* A forced failure (gv_store_fail_next). */
 typedef struct gv__fault {

@@ -1,8 +1,10 @@
 /*
- * The store's contract, run against every engine (memory and SQLite): append,
+ * The store's contract, one body run against every engine (memory, SQLite
+ * and PostgreSQL, a throwaway server started for this program): append,
  * read and head; the sequence rule; atomic appends under forced failures;
- * meetings kept apart; argument checks; the hash chain against an
- * independent BLAKE2b implementation.
+ * meetings kept apart; logs longer than one read page; a writer racing
+ * another handle for the same seq; argument checks; the hash chain against
+ * an independent BLAKE2b implementation.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -10,10 +12,17 @@
 
 #include <cmocka.h>
 
+#include <pthread.h>
+#include <time.h>
+
+#include "pg_fixture.h"
+#include "store/store_internal.h"
 #include "store_fixture.h"
 
+static pgfx pg; /** the PostgreSQL server of this program */
+
 typedef struct fixture {
-    const char *engine; /** "memory" or "sqlite" */
+    const char *engine; /** "memory", "sqlite" or "postgresql" */
     char *dir;          /** scratch folder (sqlite only) */
     char location[4200];
     gv_store *s;
@@ -28,6 +37,8 @@ static int setup(void **state)
         f->dir = fx_tmpdir();
         assert_non_null(f->dir);
         fx_path(f->location, sizeof f->location, f->dir, "store.db");
+    } else if (strcmp(f->engine, "postgresql") == 0) {
+        assert_int_equal(pgfx_new_store(&pg, f->location, sizeof f->location), 0);
     } else {
         snprintf(f->location, sizeof f->location, "memory:");
     }
@@ -487,9 +498,15 @@ static void open_refuses_bad_locations_and_flags(void **state)
 {
     (void)state;
     gv_error err;
-    assert_null(gv_store_open("postgresql://db.example/gavel", 0, &err));
+    assert_null(gv_store_open("mysql://db.example/gavel", 0, &err));
     assert_int_equal(err.code, GV_EINVAL);
     assert_non_null(strstr(err.msg, "no storage engine"));
+    /* A PostgreSQL URI where no server listens: said at once, no password shown. */
+    assert_null(gv_store_open("postgresql://gavel:secret@127.0.0.1:1/gavel", 0, &err));
+    assert_int_equal(err.code, GV_EIO);
+    assert_non_null(
+        strstr(err.msg, "cannot connect to PostgreSQL at postgresql://gavel@127.0.0.1:1/gavel"));
+    assert_null(strstr(err.msg, "secret"));
     assert_null(gv_store_open("", 0, &err));
     assert_int_equal(err.code, GV_EINVAL);
     assert_null(gv_store_open(NULL, 0, &err));
@@ -521,29 +538,315 @@ static void readonly_memory_store_refuses_writes(void **state)
     gv_store_close(s);
 }
 
-#define BOTH(t)                                                                                    \
+static int count_in_order(void *ud, const gv_stored_event *ev)
+{
+    int64_t *next = ud;
+    if (ev->seq != *next)
+        return -100;
+    (*next)++;
+    return 0;
+}
+
+/* Appends events first..last in appends of at most 500 events. */
+static void append_many(gv_store *s, const char *meeting, int64_t first, int64_t last)
+{
+    enum { CHUNK = 500 };
+    static char bufs[CHUNK][128];
+    static gv_event_in ev[CHUNK];
+    gv_error err;
+    while (first <= last) {
+        size_t n = 0;
+        for (; n < CHUNK && first <= last; n++, first++)
+            ev[n] = fx_event(bufs[n], sizeof bufs[n], meeting, first, "note_added", first);
+        if (gv_store_append(s, meeting, ev, n, &err) != 0)
+            fail_msg("append up to %" PRId64 ": %s", first - 1, err.msg);
+    }
+}
+
+static void a_long_log_reads_in_order_from_any_seq(void **state)
+{
+    fixture *f = *state;
+    gv_error err;
+    enum { N = 5000 };
+    assert_int_equal(gv_store_create_meeting(f->s, "long", NULL, 0, &err), 0);
+    append_many(f->s, "long", 1, N);
+    const int64_t from[] = {0, 1, 2047, 2048, 2049, 4096, N - 1, N, N + 10};
+    for (size_t i = 0; i < sizeof from / sizeof from[0]; i++) {
+        int64_t next = from[i] + 1;
+        assert_int_equal(gv_store_read(f->s, "long", from[i], count_in_order, &next, &err), 0);
+        assert_int_equal(next, from[i] < N ? N + 1 : from[i] + 1);
+    }
+    int64_t bad = -1;
+    assert_int_equal(gv_store_verify_chain(f->s, "long", fx_check_columns, NULL, &bad, &err), 0);
+    assert_int_equal(head_seq(f->s, "long"), N);
+}
+
+static void a_second_handle_sees_commits_and_loses_the_race(void **state)
+{
+    fixture *f = *state;
+    gv_error err;
+    char b1[256], b2[256];
+    if (strcmp(f->engine, "memory") == 0)
+        return; /* every in-memory handle is a store of its own */
+    gv_store *other = gv_store_open(f->location, 0, &err);
+    if (!other)
+        fail_msg("second handle: %s", err.msg);
+    assert_int_equal(gv_store_create_meeting(f->s, "m", NULL, 0, &err), 0);
+    assert_int_equal(append_range(f->s, "m", 1, 3, &err), 0);
+    assert_int_equal(head_seq(other, "m"), 3);
+
+    /* Both decide seq 4; the first to commit wins, the other is told so
+     * and stores nothing. */
+    gv_event_in mine = fx_event(b1, sizeof b1, "mine", 4, "note_added", 4);
+    gv_event_in theirs = fx_event(b2, sizeof b2, "theirs", 4, "note_added", 4);
+    assert_int_equal(gv_store_append(other, "m", &theirs, 1, &err), 0);
+    gv_error_clear(&err);
+    assert_int_equal(gv_store_append(f->s, "m", &mine, 1, &err), GV_ESTATE);
+    assert_non_null(strstr(err.msg, "seq 5 was expected"));
+    fx_events *c = read_all(f->s, "m");
+    assert_int_equal(c->n, 4);
+    assert_memory_equal(c->bytes[3], b2, theirs.len);
+    fx_events_free(c);
+    gv_store_close(other);
+}
+
+/* A check that appends one event through another handle while the walk runs. */
+typedef struct appender {
+    gv_store *other;
+    int64_t at_seq; /** append when the walk reaches this seq */
+    int64_t seq;    /** the seq to append */
+} appender;
+
+static int append_during_walk(void *ud, const gv_stored_event *ev, gv_error *err)
+{
+    appender *a = ud;
+    char b[128];
+    if (ev->seq != a->at_seq)
+        return 0;
+    gv_event_in in = fx_event(b, sizeof b, "late", a->seq, "note_added", a->seq);
+    return gv_store_append(a->other, "m", &in, 1, err);
+}
+
+static void verify_walks_to_the_head_it_read_first(void **state)
+{
+    fixture *f = *state;
+    gv_error err;
+    enum { N = 2100 };
+    if (strcmp(f->engine, "memory") == 0)
+        return; /* one handle: nothing can append during its own walk */
+    assert_int_equal(gv_store_create_meeting(f->s, "m", NULL, 0, &err), 0);
+    append_many(f->s, "m", 1, N);
+    appender a = {.at_seq = 10, .seq = N + 1};
+    a.other = gv_store_open(f->location, 0, &err);
+    assert_non_null(a.other);
+    /* A live database: an event appended during the walk is not damage. */
+    int64_t bad = -1;
+    assert_int_equal(gv_store_verify_chain(f->s, "m", append_during_walk, &a, &bad, &err), 0);
+    assert_int_equal(bad, 0);
+    assert_int_equal(head_seq(f->s, "m"), N + 1);
+    assert_int_equal(gv_store_verify_chain(f->s, "m", NULL, NULL, &bad, &err), 0);
+    gv_store_close(a.other);
+}
+
+static void postgresql_schema_is_versioned_and_guarded(void **state)
+{
+    fixture *f = *state;
+    gv_error err;
+    char uri[4200], sql[256];
+
+    /* An empty schema: nothing to read, and only a creating open makes one. */
+    assert_int_equal(pgfx_new_store(&pg, uri, sizeof uri), 0);
+    assert_null(gv_store_open(uri, GV_STORE_READONLY, &err));
+    assert_int_equal(err.code, GV_ENOTFOUND);
+    assert_non_null(strstr(err.msg, "holds no Gavel database"));
+    assert_null(gv_store_open(uri, 0, &err));
+    assert_int_equal(err.code, GV_ENOTFOUND);
+
+    /* Another program's tables of the same name are left alone. */
+    snprintf(sql, sizeof sql, "CREATE TABLE t%d.events(x int)", pg.schemas);
+    assert_int_equal(pgfx_exec(pg.uri, sql), 0);
+    assert_null(gv_store_open(uri, GV_STORE_CREATE, &err));
+    assert_int_equal(err.code, GV_EINVAL);
+    assert_non_null(strstr(err.msg, "not Gavel's"));
+
+    /* A store written by a newer Gavel is refused, read-only or not. */
+    assert_int_equal(gv_store_create_meeting(f->s, "m", NULL, 0, &err), 0);
+    assert_int_equal(pgfx_exec(f->location, "UPDATE gavel_meta SET value = '99'"
+                                            " WHERE key = 'schema_version'"),
+                     0);
+    assert_null(gv_store_open(f->location, GV_STORE_READONLY, &err));
+    assert_int_equal(err.code, GV_ESTATE);
+    assert_non_null(strstr(err.msg, "newer Gavel"));
+    assert_null(gv_store_open(f->location, 0, &err));
+    assert_int_equal(err.code, GV_ESTATE);
+}
+
+/* Ends every other server process of the store's connections, as a
+ * restart of the server would. */
+static void kill_connections(void)
+{
+    assert_int_equal(pgfx_exec(pg.uri, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                                       " WHERE application_name = 'gavel'"),
+                     0);
+}
+
+static void postgresql_survives_a_lost_connection(void **state)
+{
+    fixture *f = *state;
+    gv_error err;
+    assert_int_equal(gv_store_create_meeting(f->s, "m", NULL, 0, &err), 0);
+    assert_int_equal(append_range(f->s, "m", 1, 3, &err), 0);
+
+    /* A read finds the connection gone, connects again and answers. */
+    kill_connections();
+    assert_int_equal(head_seq(f->s, "m"), 3);
+
+    /* A write that meets a lost connection fails whole, and says so; the
+     * next one connects again. */
+    kill_connections();
+    gv_error_clear(&err);
+    int rc = append_range(f->s, "m", 4, 5, &err);
+    if (rc != 0) {
+        assert_int_equal(rc, GV_EIO);
+        assert_non_null(strstr(err.msg, "connection"));
+        assert_int_equal(head_seq(f->s, "m"), 3);
+        assert_int_equal(append_range(f->s, "m", 4, 5, &err), 0);
+    }
+    assert_int_equal(head_seq(f->s, "m"), 5);
+    int64_t bad = -1;
+    assert_int_equal(gv_store_verify_chain(f->s, "m", fx_check_columns, NULL, &bad, &err), 0);
+}
+
+/* Another node's append, run on a thread so that a wait for a row lock
+ * cannot stall the test. */
+typedef struct racer {
+    gv_store *s;
+    gv_event_in ev;
+    int rc;
+    gv_error err;
+    bool done;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+} racer;
+
+static void *race_append(void *arg)
+{
+    racer *r = arg;
+    int rc = gv_store_append(r->s, "m", &r->ev, 1, &r->err);
+    pthread_mutex_lock(&r->mu);
+    r->rc = rc;
+    r->done = true;
+    pthread_cond_signal(&r->cv);
+    pthread_mutex_unlock(&r->mu);
+    return NULL;
+}
+
+static void postgresql_a_node_that_loses_the_race_stores_nothing(void **state)
+{
+    fixture *f = *state;
+    gv_error err;
+    char b1[256], b2[256];
+    gv_store *node2 = gv_store_open(f->location, 0, &err);
+    assert_non_null(node2);
+    assert_int_equal(gv_store_create_meeting(f->s, "m", NULL, 0, &err), 0);
+    assert_int_equal(append_range(f->s, "m", 1, 3, &err), 0);
+
+    /* Node 2 decides seq 4 inside its transaction (it read the head, 3)... */
+    gv_event_in two = fx_event(b2, sizeof b2, "node2", 4, "note_added", 4);
+    gv__append_result res;
+    pthread_mutex_lock(&node2->mu);
+    assert_int_equal(node2->engine->begin(node2->impl, &err), 0);
+    assert_int_equal(gv__store_append_locked(node2, "m", false, &two, 1, &res, &err), 0);
+
+    /* ... while node 1 also appends seq 4, against the same head. */
+    racer r = {.s = f->s, .ev = fx_event(b1, sizeof b1, "node1", 4, "note_added", 4)};
+    pthread_mutex_init(&r.mu, NULL);
+    pthread_cond_init(&r.cv, NULL);
+    pthread_t t;
+    assert_int_equal(pthread_create(&t, NULL, race_append, &r), 0);
+    struct timespec deadline;
+    clock_gettime(CLOCK_REALTIME, &deadline);
+    deadline.tv_sec += 10;
+    pthread_mutex_lock(&r.mu);
+    while (!r.done && pthread_cond_timedwait(&r.cv, &r.mu, &deadline) == 0)
+        ;
+    bool node1_first = r.done;
+    pthread_mutex_unlock(&r.mu);
+
+    gv_error_clear(&err);
+    int rc2 = gv__store_commit_locked(node2, &err);
+    if (rc2)
+        node2->engine->rollback(node2->impl);
+    pthread_mutex_unlock(&node2->mu);
+    pthread_join(t, NULL);
+
+    print_message("  node %d committed first\n", node1_first ? 1 : 2);
+    /* Exactly one wins; the other is told to read again, never stored. */
+    if (node1_first) {
+        assert_int_equal(r.rc, 0);
+        assert_int_equal(rc2, GV_ESTATE);
+        assert_non_null(strstr(err.msg, "another writer stored the same event first"));
+    } else {
+        assert_int_equal(rc2, 0);
+        assert_int_equal(r.rc, GV_ESTATE);
+    }
+    fx_events *c = read_all(f->s, "m");
+    assert_int_equal(c->n, 4);
+    assert_memory_equal(c->bytes[3], node1_first ? b1 : b2, c->len[3]);
+    fx_events_free(c);
+    int64_t bad = -1;
+    assert_int_equal(gv_store_verify_chain(f->s, "m", fx_check_columns, NULL, &bad, &err), 0);
+    /* The loser goes on from the new head. */
+    assert_int_equal(append_range(node2, "m", 5, 5, &err), 0);
+    pthread_cond_destroy(&r.cv);
+    pthread_mutex_destroy(&r.mu);
+    gv_store_close(node2);
+}
+
+#define ALL(t)                                                                                     \
     cmocka_unit_test_prestate_setup_teardown(t, setup, teardown, (void *)"memory"),                \
-        cmocka_unit_test_prestate_setup_teardown(t, setup, teardown, (void *)"sqlite")
+        cmocka_unit_test_prestate_setup_teardown(t, setup, teardown, (void *)"sqlite"),            \
+        cmocka_unit_test_prestate_setup_teardown(t, setup, teardown, (void *)"postgresql")
+#define PG(t) cmocka_unit_test_prestate_setup_teardown(t, setup, teardown, (void *)"postgresql")
+
+static int group_setup(void **state)
+{
+    (void)state;
+    return pgfx_start(&pg);
+}
+
+static int group_teardown(void **state)
+{
+    (void)state;
+    pgfx_stop(&pg);
+    return 0;
+}
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        BOTH(append_read_head_round_trip),
-        BOTH(empty_meeting_has_zero_head),
-        BOTH(seq_gap_is_refused_and_nothing_written),
-        BOTH(seq_duplicate_is_refused_and_nothing_written),
-        BOTH(seqs_inside_one_append_must_follow),
-        BOTH(multi_event_append_is_atomic_when_a_later_write_fails),
-        BOTH(failed_commit_leaves_nothing),
-        BOTH(create_is_refused_for_an_existing_meeting),
-        BOTH(unknown_meeting_and_callback_stop),
-        BOTH(many_meetings_are_kept_apart),
-        BOTH(bad_arguments_are_refused_and_change_nothing),
-        BOTH(verify_reports_what_the_callers_check_refuses),
-        BOTH(store_head_matches_the_chain_rule),
+        ALL(append_read_head_round_trip),
+        ALL(empty_meeting_has_zero_head),
+        ALL(seq_gap_is_refused_and_nothing_written),
+        ALL(seq_duplicate_is_refused_and_nothing_written),
+        ALL(seqs_inside_one_append_must_follow),
+        ALL(multi_event_append_is_atomic_when_a_later_write_fails),
+        ALL(failed_commit_leaves_nothing),
+        ALL(create_is_refused_for_an_existing_meeting),
+        ALL(unknown_meeting_and_callback_stop),
+        ALL(many_meetings_are_kept_apart),
+        ALL(bad_arguments_are_refused_and_change_nothing),
+        ALL(verify_reports_what_the_callers_check_refuses),
+        ALL(store_head_matches_the_chain_rule),
         cmocka_unit_test(chain_hash_matches_independent_blake2b),
         cmocka_unit_test(open_refuses_bad_locations_and_flags),
         cmocka_unit_test(readonly_memory_store_refuses_writes),
+        ALL(a_long_log_reads_in_order_from_any_seq),
+        ALL(a_second_handle_sees_commits_and_loses_the_race),
+        ALL(verify_walks_to_the_head_it_read_first),
+        PG(postgresql_schema_is_versioned_and_guarded),
+        PG(postgresql_survives_a_lost_connection),
+        PG(postgresql_a_node_that_loses_the_race_stores_nothing),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

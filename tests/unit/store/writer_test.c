@@ -2,7 +2,8 @@
  * The storage writer: completions reach the submitting thread through the
  * queue, many batches share one commit, one bad batch fails alone, a failed
  * commit fails exactly the batches it carried, and stopping commits what was
- * queued. Runs on an SQLite file (real fsyncs) unless noted.
+ * queued. Each case runs on an SQLite file (real fsyncs) and on a throwaway
+ * PostgreSQL server (pipelined transactions), unless noted.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -16,11 +17,15 @@
 #include <sys/stat.h>
 
 #include "store/store_internal.h"
+#include "pg_fixture.h"
 #include "store/writer.h"
 #include "store_fixture.h"
 
+static pgfx pg; /** the PostgreSQL server of this program */
+
 typedef struct fixture {
-    char *dir;
+    const char *engine; /** "sqlite" or "postgresql" */
+    char *dir;          /** sqlite only */
     char db[4200];
     gv_store *s;
     int pipe[2]; /** the writer's notify writes here; the "loop" polls it */
@@ -39,9 +44,14 @@ static int setup(void **state)
 {
     fixture *f = calloc(1, sizeof *f);
     gv_error err;
-    f->dir = fx_tmpdir();
-    assert_non_null(f->dir);
-    fx_path(f->db, sizeof f->db, f->dir, "gavel.db");
+    f->engine = *state;
+    if (strcmp(f->engine, "postgresql") == 0) {
+        assert_int_equal(pgfx_new_store(&pg, f->db, sizeof f->db), 0);
+    } else {
+        f->dir = fx_tmpdir();
+        assert_non_null(f->dir);
+        fx_path(f->db, sizeof f->db, f->dir, "gavel.db");
+    }
     f->s = gv_store_open(f->db, GV_STORE_CREATE, &err);
     if (!f->s)
         fail_msg("%s", err.msg);
@@ -529,15 +539,30 @@ static void memory_engine_works_with_the_writer(void **state)
     gv_store_close(s);
 }
 
+static int group_setup(void **state)
+{
+    (void)state;
+    return pgfx_start(&pg);
+}
+
+static int group_teardown(void **state)
+{
+    (void)state;
+    pgfx_stop(&pg);
+    return 0;
+}
+
 int main(void)
 {
-#define T(t) cmocka_unit_test_setup_teardown(t, setup, teardown)
+#define SQ(t) cmocka_unit_test_prestate_setup_teardown(t, setup, teardown, (void *)"sqlite")
+#define T(t)                                                                                       \
+    SQ(t), cmocka_unit_test_prestate_setup_teardown(t, setup, teardown, (void *)"postgresql")
     const struct CMUnitTest tests[] = {
         T(completions_reach_the_loop_thread_in_order),
         T(concurrent_submitters_share_commits),
         T(a_bad_batch_fails_alone),
         T(a_failed_commit_fails_its_batches_only),
-        T(a_failing_disk_fails_the_group_and_the_writer_goes_on),
+        SQ(a_failing_disk_fails_the_group_and_the_writer_goes_on),
         T(stop_commits_what_was_queued),
         T(free_drops_unpolled_completions),
         T(bad_submissions_are_refused_at_once),
@@ -545,5 +570,6 @@ int main(void)
         cmocka_unit_test(memory_engine_works_with_the_writer),
     };
 #undef T
-    return cmocka_run_group_tests(tests, NULL, NULL);
+#undef SQ
+    return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

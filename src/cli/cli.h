@@ -4,12 +4,23 @@
  *   0  success
  *   1  the input was refused (invalid definition, rejected command, failed verification)
  *   2  usage error (unknown option, missing argument)
- *   3  storage or system error (cannot open, damaged database, disk full)
+ *   3  storage or system error (cannot open, damaged database, out of memory)
+ *   4  the disk is full: nothing of the change was stored
+ *   5  the database cannot be written (read-only file system or permissions)
+ * so that a script or a service manager can tell a full disk and a
+ * read-only one, which an operator fixes, from other failures.
  */
 #ifndef GV_CLI_CLI_H
 #define GV_CLI_CLI_H
 
-enum { GV_EXIT_OK = 0, GV_EXIT_REFUSED = 1, GV_EXIT_USAGE = 2, GV_EXIT_SYSTEM = 3 };
+enum {
+    GV_EXIT_OK = 0,
+    GV_EXIT_REFUSED = 1,
+    GV_EXIT_USAGE = 2,
+    GV_EXIT_SYSTEM = 3,
+    GV_EXIT_FULL = 4,
+    GV_EXIT_READONLY = 5,
+};
 
 typedef struct gv_subcommand {
     const char *name;

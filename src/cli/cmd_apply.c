@@ -33,7 +33,8 @@ static const char usage_text[] =
     "  --at MS        the time of every command, in ms since 1970 (default: now)\n"
     "  --keep-going   report a rejected command and go on (default: reject all)\n"
     "exit codes: 0 applied, 1 a command was rejected (nothing stored without --keep-going),\n"
-    "            2 usage error, 3 database error\n";
+    "            2 usage error, 3 database error, 4 the disk is full, 5 the database cannot\n"
+    "            be written (nothing stored in each case)\n";
 
 #define MAX_LINE_BYTES (64 * 1024)
 

@@ -19,7 +19,8 @@ static const char usage_text[] =
     "Writes the agenda as iCalendar: the meeting's time zone (VTIMEZONE) and one event\n"
     "per agenda item at its planned start and end. Default output: standard output.\n"
     "exit codes: 0 written, 1 unknown meeting, 2 usage error,\n"
-    "            3 database error, damaged log or cannot write\n";
+    "            3 database error, damaged log or cannot write, 4 the disk is full,\n"
+    "            5 a -wal to recover on a read-only disk\n";
 
 int gv_cli_calendar(int argc, char **argv)
 {
@@ -61,7 +62,7 @@ int gv_cli_calendar(int argc, char **argv)
     }
     if (r < 0) {
         gv_cli_error("calendar", "%s", err.msg);
-        rc = r == GV_ENOTFOUND || r == GV_EINVAL ? GV_EXIT_REFUSED : GV_EXIT_SYSTEM;
+        rc = r == GV_ENOTFOUND || r == GV_EINVAL ? GV_EXIT_REFUSED : gv_cli_exit_system(r);
     }
     free(ics);
     json_decref(record);

@@ -20,7 +20,7 @@ static const char usage_text[] =
     "database DB, creating DB if needed. The meeting's id comes from its definition.\n"
     "  --at MS   the time of the definition event, in ms since 1970 (default: now)\n"
     "exit codes: 0 created, 1 invalid definition or the meeting exists, 2 usage error,\n"
-    "            3 database error\n";
+    "            3 database error, 4 the disk is full, 5 the database cannot be written\n";
 
 static int create(const char *db, const json_t *def, int64_t now)
 {

@@ -41,7 +41,9 @@ static void usage(FILE *out)
             "  --db DB          database: a file or a postgresql:// URI (required)\n"
             "  --meeting ID     the meeting, when the database holds several\n"
             "  --base-url URL   start of the link (default http://127.0.0.1:8080)\n"
-            "  --label TEXT     a note kept with the link (who it was sent to)\n");
+            "  --label TEXT     a note kept with the link (who it was sent to)\n"
+            "exit codes: 0 done, 1 unknown person, role or link, 2 usage error, 3 database\n"
+            "            error, 4 the disk is full, 5 the database cannot be written\n");
 }
 
 /* The people of the meeting and their roles, from its definition event. */

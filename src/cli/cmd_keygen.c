@@ -21,7 +21,8 @@ static const char usage_text[] =
     "Makes an Ed25519 key pair for 'gavel sign': the secret key in KEYFILE (readable\n"
     "by you only), the public key in KEYFILE.pub, also printed. Hand out the public\n"
     "key; keep the secret one. Existing files are never replaced.\n"
-    "exit codes: 0 made, 1 a file exists already, 2 usage error, 3 cannot write\n";
+    "exit codes: 0 made, 1 a file exists already, 2 usage error, 3 cannot write,\n"
+    "            4 the disk is full\n";
 
 int gv_cli_keygen(int argc, char **argv)
 {
@@ -79,7 +80,7 @@ int gv_cli_keygen(int argc, char **argv)
         remove(output);
     if (r < 0) {
         gv_cli_error("keygen", "%s", err.msg);
-        rc = r == GV_ESTATE ? GV_EXIT_REFUSED : GV_EXIT_SYSTEM;
+        rc = r == GV_ESTATE ? GV_EXIT_REFUSED : gv_cli_exit_system(r);
     } else {
         fputs(public_text, stdout);
         fprintf(stderr, "gavel keygen: secret key in %s (keep it), public key in %s\n", output,

@@ -14,7 +14,8 @@ static const char usage_text[] =
     "usage: gavel log --db DB [--meeting ID] [--since SEQ] [--hash]\n"
     "Prints the meeting's events after SEQ (default: all), one JSON object a line.\n"
     "  --hash   prefix each line with the event's chain hash and a tab\n"
-    "exit codes: 0 printed, 1 unknown meeting, 2 usage error, 3 database error\n";
+    "exit codes: 0 printed, 1 unknown meeting, 2 usage error, 3 database error,\n"
+    "            5 a -wal to recover on a read-only disk\n";
 
 typedef struct log_ctx {
     int with_hash;

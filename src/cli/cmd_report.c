@@ -27,7 +27,8 @@ static const char usage_text[] =
     "  -o FILE      write to FILE (default: standard output)\n"
     "  --upto SEQ   the record as it stood after event SEQ (default: the whole log)\n"
     "exit codes: 0 written, 1 unknown meeting or event, 2 usage error,\n"
-    "            3 database error, damaged log or cannot write\n";
+    "            3 database error, damaged log or cannot write, 4 the disk is full,\n"
+    "            5 a -wal to recover on a read-only disk\n";
 
 int gv_cli_report(int argc, char **argv)
 {
@@ -89,7 +90,7 @@ int gv_cli_report(int argc, char **argv)
     }
     if (r < 0) {
         gv_cli_error("report", "%s", err.msg);
-        rc = r == GV_ENOTFOUND || r == GV_EINVAL ? GV_EXIT_REFUSED : GV_EXIT_SYSTEM;
+        rc = r == GV_ENOTFOUND || r == GV_EINVAL ? GV_EXIT_REFUSED : gv_cli_exit_system(r);
     }
     if (fmt == GV_REPORT_PDF)
         gv_report_release_fonts();

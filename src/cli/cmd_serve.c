@@ -54,7 +54,8 @@ static const char usage_text[] =
     "                              (default 30)\n"
     "  --max-lag-events N          a reader this far behind is cut off (default 1024)\n"
     "exit codes: 0 stopped cleanly, 1 the definition was refused, 2 usage error,\n"
-    "            3 storage or network error\n";
+    "            3 storage or network error, 4 the disk is full, 5 the database cannot\n"
+    "            be written\n";
 
 /*
  * Makes sure the meeting of `def` is in the database; *id gets its id

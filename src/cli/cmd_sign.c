@@ -21,7 +21,8 @@ static const char sign_usage[] =
     "usage: gavel sign --key KEYFILE RECORD.json -o RECORD.sig\n"
     "Signs a JSON record (from 'gavel report --format json') with the secret key made\n"
     "by 'gavel keygen': an Ed25519 signature over the hash of the record's bytes.\n"
-    "exit codes: 0 signed, 1 not a record or not a key, 2 usage error, 3 cannot read or write\n";
+    "exit codes: 0 signed, 1 not a record or not a key, 2 usage error, 3 cannot read or write,\n"
+    "            4 the disk is full\n";
 
 /* Reads a whole file; prints why not. */
 static char *slurp(const char *cmd, const char *path, size_t *len)
@@ -93,8 +94,9 @@ int gv_cli_sign(int argc, char **argv)
         rc = r == GV_ENOMEM ? GV_EXIT_SYSTEM : GV_EXIT_REFUSED;
         goto done;
     }
-    if (gv_file_write(output, sig, slen, 0644, false, &err) < 0) {
+    if ((r = gv_file_write(output, sig, slen, 0644, false, &err)) < 0) {
         gv_cli_error("sign", "%s", err.msg);
+        rc = gv_cli_exit_system(r);
         goto done;
     }
     fprintf(stderr, "gavel sign: signed %s into %s\n", record_path, output);

@@ -14,7 +14,8 @@
 static const char usage_text[] =
     "usage: gavel state --db DB [--meeting ID] [--pretty]\n"
     "Replays the meeting's log and prints its state as one JSON object (sorted keys).\n"
-    "exit codes: 0 printed, 1 unknown meeting, 2 usage error, 3 database error or damaged log\n";
+    "exit codes: 0 printed, 1 unknown meeting, 2 usage error, 3 database error or damaged log,\n"
+    "            5 a -wal to recover on a read-only disk\n";
 
 int gv_cli_state(int argc, char **argv)
 {

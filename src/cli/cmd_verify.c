@@ -20,7 +20,8 @@ static const char usage_text[] =
     "       gavel verify --record RECORD.json --sig RECORD.sig --pub KEY.pub [--db DB]\n"
     "Checks the database file, recomputes each meeting's hash chain and replays every\n"
     "event; names the first damaged event. Without --meeting, checks every meeting.\n"
-    "exit codes: 0 intact, 1 a log is damaged, 2 usage error, 3 cannot read the database\n";
+    "exit codes: 0 intact, 1 a log is damaged, 2 usage error, 3 cannot read the database,\n"
+    "            5 a -wal to recover on a read-only disk\n";
 
 static int replay_check(void *ud, const gv_stored_event *ev, gv_error *err)
 {

@@ -33,7 +33,8 @@ static void usage(FILE *out)
         fprintf(out, "  %-10s %s\n", subcommands[i].name, subcommands[i].summary);
     fprintf(out, "\n'gavel COMMAND --help' describes each command.\n"
                  "exit codes: 0 success, 1 input refused, 2 usage error, 3 storage or system "
-                 "error\n");
+                 "error,\n"
+                 "            4 the disk is full, 5 the database cannot be written\n");
 }
 
 int main(int argc, char **argv)

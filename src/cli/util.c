@@ -70,6 +70,13 @@ void gv_cli_error(const char *cmd, const char *fmt, ...)
     fputc('\n', stderr);
 }
 
+int gv_cli_exit_system(int code)
+{
+    return code == GV_EFULL       ? GV_EXIT_FULL
+           : code == GV_EREADONLY ? GV_EXIT_READONLY
+                                  : GV_EXIT_SYSTEM;
+}
+
 int gv_cli_exit_for(int code)
 {
     switch (code) {
@@ -77,7 +84,9 @@ int gv_cli_exit_for(int code)
     case GV_ECORRUPT:
     case GV_ENOMEM:
     case GV_EBUSY:
-        return GV_EXIT_SYSTEM;
+    case GV_EFULL:
+    case GV_EREADONLY:
+        return gv_cli_exit_system(code);
     default:
         return GV_EXIT_REFUSED;
     }

@@ -62,5 +62,8 @@ int64_t gv_cli_now_ms(void);
 
 /* Exit code for a GV_E* code: refused input, or a storage/system failure. */
 int gv_cli_exit_for(int code);
+/* Exit code for a failure that is not the input's: GV_EXIT_FULL for
+ * GV_EFULL, GV_EXIT_READONLY for GV_EREADONLY, GV_EXIT_SYSTEM otherwise. */
+int gv_cli_exit_system(int code);
 
 #endif

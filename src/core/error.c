@@ -52,6 +52,10 @@ const char *gv_error_name(int code)
         return "unauthorized";
     case GV_EBUSY:
         return "busy";
+    case GV_EFULL:
+        return "disk_full";
+    case GV_EREADONLY:
+        return "read_only";
     }
     return "unknown_error";
 }

@@ -18,11 +18,14 @@ enum {
     GV_ESTATE = -3,    /* well formed and allowed, but not possible now */
     GV_ENOTFOUND = -4, /* names a person, item, request or question that does not exist */
     GV_ENOMEM = -5,    /* out of memory */
-    GV_EIO = -6,       /* storage or operating system failure */
+    GV_EIO = -6,       /* storage or operating system failure (not one of the two below) */
     GV_ECORRUPT = -7,  /* stored data fails its checks (hash chain, sequence, bytes) */
     GV_ELIMIT = -8,    /* a size or rate limit was exceeded */
     GV_EAUTH = -9,     /* missing, forged or revoked credentials */
     GV_EBUSY = -10,    /* resource held elsewhere (database locked) */
+    /* -11 is taken by the server's rate limit. */
+    GV_EFULL = -12,     /* the disk (or quota) holding the database is full: nothing was stored */
+    GV_EREADONLY = -13, /* the database cannot be written: read-only file system or permissions */
 };
 
 #define GV_ERROR_MSG_MAX 512

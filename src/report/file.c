@@ -5,6 +5,9 @@
  * exclusive create, which fails if the target exists) and remove the
  * temporary name. A crash or a full disk leaves the old file, or none, never
  * a torn one.
+ *
+ * A full disk is GV_EFULL and a read-only file system GV_EREADONLY, as for
+ * the database, so that the command line's exit code tells them apart.
  */
 #include "report/file.h"
 
@@ -15,6 +18,15 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+/* The error for a failed system call on `path` (errno still set). */
+static int os_error(const char *doing, const char *path, gv_error *err)
+{
+    int code = errno == ENOSPC || errno == EDQUOT ? GV_EFULL
+               : errno == EROFS                   ? GV_EREADONLY
+                                                  : GV_EIO;
+    return gv_error_set(err, code, "%s %s: %s", doing, path, strerror(errno));
+}
 
 int gv_file_write(const char *path, const void *bytes, size_t len, mode_t mode, bool exclusive,
                   gv_error *err)
@@ -33,7 +45,7 @@ int gv_file_write(const char *path, const void *bytes, size_t len, mode_t mode, 
             break;
     }
     if (fd < 0) {
-        rc = gv_error_set(err, GV_EIO, "cannot create a file beside %s: %s", path, strerror(errno));
+        rc = os_error("cannot create a file beside", path, err);
         free(tmp);
         return rc;
     }
@@ -44,19 +56,19 @@ int gv_file_write(const char *path, const void *bytes, size_t len, mode_t mode, 
         if (n < 0 && errno == EINTR)
             continue;
         if (n < 0) {
-            rc = gv_error_set(err, GV_EIO, "cannot write %s: %s", path, strerror(errno));
+            rc = os_error("cannot write", path, err);
             goto fail;
         }
         p += n;
         left -= (size_t)n;
     }
     if (fsync(fd) < 0) {
-        rc = gv_error_set(err, GV_EIO, "cannot write %s: %s", path, strerror(errno));
+        rc = os_error("cannot write", path, err);
         goto fail;
     }
     if (close(fd) < 0) {
         fd = -1;
-        rc = gv_error_set(err, GV_EIO, "cannot write %s: %s", path, strerror(errno));
+        rc = os_error("cannot write", path, err);
         goto fail;
     }
     fd = -1;
@@ -64,12 +76,12 @@ int gv_file_write(const char *path, const void *bytes, size_t len, mode_t mode, 
         if (link(tmp, path) < 0) {
             rc = errno == EEXIST
                      ? gv_error_set(err, GV_ESTATE, "%s exists already; it was left as it is", path)
-                     : gv_error_set(err, GV_EIO, "cannot create %s: %s", path, strerror(errno));
+                     : os_error("cannot create", path, err);
             goto fail;
         }
         unlink(tmp);
     } else if (rename(tmp, path) < 0) {
-        rc = gv_error_set(err, GV_EIO, "cannot create %s: %s", path, strerror(errno));
+        rc = os_error("cannot create", path, err);
         goto fail;
     }
     free(tmp);

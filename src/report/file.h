@@ -16,8 +16,9 @@
  * flushed to disk and then renamed over `path`, created with permissions
  * `mode` (before the umask). With `exclusive`, an existing `path` is never
  * replaced (GV_ESTATE, nothing written): keys are not overwritten by
- * mistake. GV_EIO with err naming the file and the system's reason
- * otherwise; nothing at `path` changes on failure.
+ * mistake. GV_EFULL on a full disk, GV_EREADONLY on a read-only file
+ * system, GV_EIO for any other failure, with err naming the file and the
+ * system's reason; nothing at `path` changes on failure.
  */
 int gv_file_write(const char *path, const void *bytes, size_t len, mode_t mode, bool exclusive,
                   gv_error *err);

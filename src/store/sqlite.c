@@ -123,9 +123,23 @@ static bool sq_match(const char *location, const char **rest)
     return true;
 }
 
+/* The disk is full: SQLITE_FULL, or an I/O error whose system error says so
+ * (a failed fsync, or the -shm file that cannot grow). */
+static int disk_full(const char *path, const char *doing, gv_error *err)
+{
+    return gv_error_set(err, GV_EFULL,
+                        "the disk holding %s is full (while %s); nothing of this change was "
+                        "stored: free some space and try again",
+                        path, doing);
+}
+
 /*
  * Turns an SQLite result into a GV_E* code and a message saying what
- * happened to which file while doing what, and what to do about it.
+ * happened to which file while doing what, and what to do about it. A full
+ * disk is GV_EFULL and a file or file system that cannot be written
+ * GV_EREADONLY, whichever SQLite result carries them, so that callers (the
+ * command line's exit codes, the protocol's error codes) can tell them from
+ * other I/O failures (GV_EIO).
  */
 static int sq_error(gv__engine_impl *e, int rc, const char *doing, gv_error *err)
 {
@@ -133,7 +147,19 @@ static int sq_error(gv__engine_impl *e, int rc, const char *doing, gv_error *err
     int sys = e->db ? sqlite3_system_errno(e->db) : 0;
     const char *path = e->path ? e->path : "?";
 
-    switch (rc & 0xff) {
+    /* The system error is that of the last failed call: it speaks for this
+     * result only when the result is an I/O one. */
+    int prim = rc & 0xff;
+    if (prim == SQLITE_IOERR || prim == SQLITE_CANTOPEN) {
+        if (sys == ENOSPC || sys == EDQUOT)
+            return disk_full(path, doing, err);
+        if (sys == EROFS)
+            return gv_error_set(err, GV_EREADONLY,
+                                "database %s is on a read-only file system (while %s: %s); "
+                                "remount it read-write, or use a command that only reads it",
+                                path, doing, msg);
+    }
+    switch (prim) {
     case SQLITE_CORRUPT:
     case SQLITE_NOTADB:
         return gv_error_set(err, GV_ECORRUPT,
@@ -150,12 +176,9 @@ static int sq_error(gv__engine_impl *e, int rc, const char *doing, gv_error *err
     case SQLITE_NOMEM:
         return gv_error_set(err, GV_ENOMEM, "out of memory while %s on %s", doing, path);
     case SQLITE_FULL:
-        return gv_error_set(err, GV_EIO,
-                            "the disk holding %s is full (while %s); nothing of this change was "
-                            "stored: free some space and try again",
-                            path, doing);
+        return disk_full(path, doing, err);
     case SQLITE_READONLY:
-        return gv_error_set(err, GV_EIO,
+        return gv_error_set(err, GV_EREADONLY,
                             "database %s cannot be written (while %s: %s); check the file's and "
                             "its folder's permissions",
                             path, doing, msg);
@@ -383,8 +406,9 @@ static bool side_file_writable(const char *path, const char *suffix)
 /*
  * For a writable open: the file (when it exists) and the folder, where SQLite
  * makes the -wal and -shm files, must be writable; the folder need not be
- * when both of those exist and are writable. GV_EIO saying what cannot be
- * written and what reads it anyway.
+ * when both of those exist and are writable. GV_EREADONLY saying what cannot
+ * be written and what reads it anyway; GV_ENOTFOUND when the folder does not
+ * exist; GV_EIO when the system says something else.
  */
 static int check_writable(const char *path, bool exists, gv_error *err)
 {
@@ -402,7 +426,12 @@ static int check_writable(const char *path, bool exists, gv_error *err)
     }
     if (!what)
         return 0;
-    return gv_error_set(err, GV_EIO,
+    if (why == ENOENT)
+        return gv_error_set(err, GV_ENOTFOUND,
+                            "cannot create database %s: folder %s does not exist; create it "
+                            "first or check the path",
+                            path, dir);
+    return gv_error_set(err, why == EROFS || why == EACCES || why == EPERM ? GV_EREADONLY : GV_EIO,
                         "database %s cannot be written (%s: %s), and this command changes it. "
                         "Make it writable (remount the disk read-write, or fix the "
                         "permissions), or use a command that only reads it (`gavel log`, "
@@ -413,7 +442,7 @@ static int check_writable(const char *path, bool exists, gv_error *err)
 /*
  * For a read-only open where SQLite cannot create the -shm file: a database
  * closed cleanly is opened `immutable` (*uri filled, returns 0); one whose
- * -wal holds commits cannot be read there (GV_EIO saying what to do).
+ * -wal holds commits cannot be read there (GV_EREADONLY saying what to do).
  * Returns 0 with *uri empty when a plain open works.
  */
 static int read_only_media(const char *path, char *uri, size_t size, gv_error *err)
@@ -424,7 +453,7 @@ static int read_only_media(const char *path, char *uri, size_t size, gv_error *e
     if (access(dir, W_OK) == 0 || side_file_bytes(path, "-shm") >= 0)
         return 0; /* SQLite makes the -shm, or reads the one there */
     if (side_file_bytes(path, "-wal") > 0)
-        return gv_error_set(err, GV_EIO,
+        return gv_error_set(err, GV_EREADONLY,
                             "database %s was not closed cleanly: %s-wal holds changes not yet "
                             "copied into it, and SQLite needs to write a -shm file beside them "
                             "to read them, which this read-only folder does not allow. Make the "

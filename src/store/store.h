@@ -36,7 +36,10 @@
  *                follow the last stored one;
  *   GV_ECORRUPT  the file or a stored event fails its checks;
  *   GV_EBUSY     the database is locked by another process for too long;
- *   GV_EIO       the operating system or the disk failed (full, read-only);
+ *   GV_EFULL     the disk holding the database is full;
+ *   GV_EREADONLY the database cannot be written (read-only file system or
+ *                medium, permissions) and the call needs to write it;
+ *   GV_EIO       any other failure of the operating system or the disk;
  *   GV_ENOMEM    out of memory.
  * A call that fails leaves the stored data as it was.
  */

@@ -4,16 +4,17 @@
  * commands (load.h) until the disk is full.
  *
  * What it shows:
- * - a command that could not be stored gets an error, never an ack: io_error
- *   saying the disk is full (or busy while the room recovers from a failed
- *   commit), and none of its text reaches the log;
+ * - a command that could not be stored gets an error, never an ack:
+ *   disk_full (or busy while the room recovers from a failed commit; any
+ *   other code, io_error included, fails the test), and none of its text
+ *   reaches the log;
  * - every acknowledged command is in the log, then and after a restart;
  * - reads go on while the disk is full: the snapshot at the log's head, a new
  *   WebSocket with its snapshot, the Server-Sent Events stream;
  * - when space returns (the filler deleted, or the tmpfs remounted bigger),
  *   commands are acknowledged again by the same process, no restart;
  * - a server killed while the disk is full does not start again on it: it
- *   says the disk is full and exits 3, and the log is intact (`gavel
+ *   exits 4 (the disk is full), and the log is intact (`gavel
  *   verify`); with space back it starts and serves everything acknowledged.
  *
  * Needs permission to mount a tmpfs (root or CAP_SYS_ADMIN); without it the
@@ -95,19 +96,18 @@ static void check_log(disk *d, const char *when, int64_t *head)
 }
 
 /*
- * Sends commands until the disk is full: at least 10 refusals for a full
- * disk and no ack for 300 ms. Returns the acks before that.
+ * Sends commands until the disk is full: at least 10 disk_full refusals
+ * and no ack for 300 ms. Returns the acks before that.
  */
 static int load_until_full(disk *d, const char *phase)
 {
     cl_load *l = &d->load;
-    snprintf(l->allowed, sizeof l->allowed, "conflict,not_found,io_error,busy");
-    l->io_says = "is full";
+    snprintf(l->allowed, sizeof l->allowed, "conflict,not_found,disk_full,busy");
     cl_round_reset(l, l->round + 1);
     cl_open(l);
     int64_t t0 = tc_now_ms(), last_ack = t0;
     int acked = 0;
-    while (!(l->refused_by_code_io >= 10 && tc_now_ms() - last_ack > 300)) {
+    while (!(l->refused_by_code_full >= 10 && tc_now_ms() - last_ack > 300)) {
         if (tc_now_ms() - t0 > 60000)
             fail_msg("%s: the disk did not fill in 60 s (%d acked, %d refused)", phase, l->acked,
                      l->refused);
@@ -119,12 +119,13 @@ static int load_until_full(disk *d, const char *phase)
         }
     }
     cl_settle(l, 20000);
-    printf("%s: full after %lld ms: %d commands sent, %d acked, %d refused (%d io_error, %d busy); "
-           "free %lld bytes; gavel.db %lld, -wal %lld, -shm %lld bytes\n"
-           "  a refusal: %s\n",
-           phase, (long long)(tc_now_ms() - t0), l->sent, l->acked, l->refused,
-           l->refused_by_code_io, l->refused_by_code_busy, free_bytes(d->mnt), cl_file_bytes(d->db),
-           cl_file_bytes(d->wal), cl_file_bytes(d->shm), l->last_refusal);
+    printf(
+        "%s: full after %lld ms: %d commands sent, %d acked, %d refused (%d disk_full, %d busy); "
+        "free %lld bytes; gavel.db %lld, -wal %lld, -shm %lld bytes\n"
+        "  a refusal: %s\n",
+        phase, (long long)(tc_now_ms() - t0), l->sent, l->acked, l->refused,
+        l->refused_by_code_full, l->refused_by_code_busy, free_bytes(d->mnt), cl_file_bytes(d->db),
+        cl_file_bytes(d->wal), cl_file_bytes(d->shm), l->last_refusal);
     return l->acked;
 }
 
@@ -227,12 +228,11 @@ static void test_full_disk_then_space(void **state)
                  (const char *const[]){"serve", "--db", d->db, "--listen", "127.0.0.1:0",
                                        "--meeting", "test-panel", NULL},
                  20000);
-    if (vrc != 3 || !strstr(out, "is full"))
-        fail_msg(
-            "gavel serve on the full disk exited %d (expected 3, saying the disk is full):\n%s",
-            vrc, out);
+    if (vrc != 4)
+        fail_msg("gavel serve on the full disk exited %d (expected 4, the disk is full):\n%s", vrc,
+                 out);
     const char *said = strstr(out, "gavel serve:") ? strstr(out, "gavel serve:") : out;
-    printf("  restart on the full disk: exit 3, %.*s\n", (int)strcspn(said, "\n"), said);
+    printf("  restart on the full disk: exit 4, %.*s\n", (int)strcspn(said, "\n"), said);
     free(out);
     assert_int_equal(unlink(d->filler), 0);
     start_server(d);

@@ -20,6 +20,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/array.h"
+
 static const char *const kind_names[] = {"person", "role", "viewer"};
 
 const char *gv_links_kind_name(gv_link_kind k)
@@ -146,14 +148,8 @@ static int links_add(gv_links *l, const gv_link *link)
         return 0; /* issued twice: the first stands */
     if (index_grow(l) < 0)
         return GV_ENOMEM;
-    if (l->n == l->cap) {
-        size_t cap = l->cap ? l->cap * 2 : 64;
-        gv_link *v = realloc(l->v, cap * sizeof *v);
-        if (!v)
-            return GV_ENOMEM;
-        l->v = v;
-        l->cap = cap;
-    }
+    if (GV_ARRAY_RESERVE(l->v, l->cap, l->n + 1) < 0)
+        return GV_ENOMEM;
     l->v[l->n] = *link;
     index_put(l, l->n);
     l->n++;

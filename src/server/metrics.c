@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/array.h"
 #include "core/error.h"
 
 /* Upper bounds of the buckets in microseconds; the last bucket is +Inf. */
@@ -65,14 +66,10 @@ static void put(text *t, const char *fmt, ...)
             t->len += (size_t)n;
             return;
         }
-        size_t cap = t->cap * 2 + (size_t)n;
-        char *s = realloc(t->s, cap);
-        if (!s) {
+        if (GV_ARRAY_RESERVE(t->s, t->cap, t->len + (size_t)n + 1) < 0) {
             t->failed = true;
             return;
         }
-        t->s = s;
-        t->cap = cap;
     }
 }
 

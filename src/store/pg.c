@@ -155,7 +155,7 @@ static int pg_error(gv__engine_impl *e, const PGresult *res, const char *doing, 
         return gv_error_set(err, GV_EBUSY, "%s was busy while %s (%s); try again", e->where, doing,
                             text);
     if (strcmp(state, "53100") == 0)
-        return gv_error_set(err, GV_EIO,
+        return gv_error_set(err, GV_EFULL,
                             "the disk of the PostgreSQL server %s is full (while %s); nothing of "
                             "this change was stored: free some space there and try again",
                             e->where, doing);
@@ -163,7 +163,7 @@ static int pg_error(gv__engine_impl *e, const PGresult *res, const char *doing, 
         return gv_error_set(err, GV_EIO, "PostgreSQL server %s ran out of resources while %s (%s)",
                             e->where, doing, text);
     if (strcmp(state, "25006") == 0)
-        return gv_error_set(err, GV_EIO,
+        return gv_error_set(err, GV_EREADONLY,
                             "%s cannot be written (while %s: %s); use a command that only reads "
                             "it, or a primary server",
                             e->where, doing, text);

@@ -23,19 +23,21 @@
  * longer. Nor may anyone but the writer thread use the writer's connection
  * (storage.c's; its mutex is held through each group commit). The job thread
  * (jobs.c) is not the place either: it renders PDFs one at a time, and a
- * revocation must not wait seconds behind one. So writes go to a worker
- * thread of this file with a connection of its own, the way `gavel invite`
+ * revocation must not wait seconds behind one. So writes go to a worker of
+ * their own (work/worker.h), the links writer, with a connection of its own
+ * opened at its first job, the way `gavel invite`
  * writes from another process beside a running server: SQLite's file locks
  * order the worker and the writer thread, and gv_links_issue reads the log's
  * head again if the other appended first.
  *
- *   loop thread                                worker thread
- *   request checked, job queued (todo),  ---> gv_links_issue / gv_links_revoke
+ *   loop thread                                links writer
+ *   request checked, job submitted,      ---> gv_links_issue / gv_links_revoke
  *   its answer deferred (gv__later)            on its own connection
- *   gv__links_writer_poll, on the wake-up:      <--- job moved to done,
- *   refreshes the links, closes the            lws_cancel_service
- *   streams a revoked link holds, makes
- *   the answer ready; http.c writes it
+ *   gv__links_writer_poll on the wake-up <--- job finished, lws_cancel_service
+ *   -> job_back: refreshes the links,
+ *   closes the streams a revoked link
+ *   holds, makes the answer; http.c
+ *   writes it
  *
  * A job's life: queued -> the worker's -> done -> back on the loop thread
  * (gv__later_back), answered (http.c calls later_write) and freed; if the
@@ -43,10 +45,10 @@
  * (gv__later). A revocation takes effect, streams closed, even when nobody
  * waits for the answer.
  *
- * The worker starts with the first write; gv__links_writer_stop (before the lws
- * context goes) lets it finish what is queued, so a revocation accepted is
- * not dropped, and joins it; gv__links_writer_free (after) frees what is left.
- * Jobs cross between the threads only through the two queues, under `mu`.
+ * The worker's thread starts with the first write; its stop rule is DRAIN:
+ * gv__links_writer_stop (before the lws context goes) lets it write what is
+ * queued, so a revocation accepted is not dropped, and joins it;
+ * gv__links_writer_free (after) lets go of what is left.
  * The list is read on the loop thread through the server's reader connection
  * (one indexed query for what the log gained since), as auth.c does.
  *
@@ -55,6 +57,7 @@
  */
 #include <qrencode.h>
 #include <sodium.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -63,9 +66,10 @@
 #include "server/headers.h"
 #include "server/limits.h"
 #include "server/room.h"
+#include "server/links.h"
 #include "server/routes.h"
 #include "server/storage.h"
-#include "server/links.h"
+#include "work/worker.h"
 
 /** hex digits of a link id: the first 8 bytes of the token's hash */
 #define LINK_ID_HEX 16
@@ -80,8 +84,9 @@ static const char *const roles[] = {"chair",      "moderator", "secretariat",
 typedef enum job_op { JOB_ISSUE, JOB_REVOKE } job_op;
 
 typedef struct job {
-    gv__later later; /** first: http.c hands it back to later_write / later_free */
-    struct job *next;
+    gv_work work;    /** first: the links writer's item */
+    gv__later later; /** the answer, once the job is back */
+    struct gv__links_writer *wr;
     job_op op;
     /* Set on the loop thread before the job is queued; read-only afterwards. */
     char meeting[GV__ID_MAX + 1];
@@ -102,15 +107,10 @@ typedef struct job {
 struct gv__links_writer {
     gv_links *links; /** loop thread: the log as last read, for the list */
     char *db_path;   /** the worker opens its own connection on it */
-    struct lws_context *ctx;
-    pthread_t thread;
-    bool started;       /** the thread exists and has not been joined */
-    pthread_mutex_t mu; /** guards the queues and stopping */
-    pthread_cond_t cv;  /** todo became non-empty, or stopping was set */
-    job *todo, **todo_tail;
-    job *done, **done_tail;
-    unsigned n_todo;
-    bool stopping;
+    gv_worker *worker;
+    /* The worker thread's own, until it is joined. */
+    gv_store *store; /** opened at the first job */
+    gv_error open_err;
 };
 
 /* ---- the worker --------------------------------------------------------- */
@@ -127,118 +127,66 @@ static void job_free(job *j)
     free(j);
 }
 
-static void job_run(job *j, gv_store *st, const gv_error *open_err)
+/* The links writer's thread: the write, on its own connection. */
+static void job_run(gv_work *item)
 {
+    job *j = (job *)item;
+    struct gv__links_writer *wr = j->wr;
     gv_error_clear(&j->err);
-    if (!st) {
-        j->err = *open_err;
-        j->rc = open_err->code ? open_err->code : GV_EIO;
+    if (!wr->store && !wr->open_err.code)
+        wr->store = gv_store_open(wr->db_path, 0, &wr->open_err);
+    if (!wr->store) {
+        j->err = wr->open_err;
+        j->rc = wr->open_err.code ? wr->open_err.code : GV_EIO;
     } else if (j->op == JOB_ISSUE) {
-        j->rc = gv_links_issue(st, j->meeting, j->kind, j->subject, j->label, j->now_ms, j->token,
-                               &j->err);
+        j->rc = gv_links_issue(wr->store, j->meeting, j->kind, j->subject, j->label, j->now_ms,
+                               j->token, &j->err);
     } else {
-        j->rc = gv_links_revoke(st, j->hash, j->now_ms, &j->err);
+        j->rc = gv_links_revoke(wr->store, j->hash, j->now_ms, &j->err);
     }
 }
 
-static void *worker_main(void *arg)
+static void job_back(gv_work *item, void *arg);
+
+/* The links writer's wake-up, from its thread. The context outlives the
+ * thread (gv__links_writer_stop runs before the context goes). */
+static void wake_loop(void *ud)
 {
-    struct gv__links_writer *a = arg;
-    gv_error open_err;
-    gv_error_clear(&open_err);
-    gv_store *st = gv_store_open(a->db_path, 0, &open_err);
-    pthread_mutex_lock(&a->mu);
-    for (;;) {
-        while (!a->todo && !a->stopping)
-            pthread_cond_wait(&a->cv, &a->mu);
-        job *j = a->todo;
-        if (!j)
-            break; /* stopping, and nothing is left to do */
-        a->todo = j->next;
-        if (!a->todo)
-            a->todo_tail = &a->todo;
-        a->n_todo--;
-        pthread_mutex_unlock(&a->mu);
-        job_run(j, st, &open_err);
-        pthread_mutex_lock(&a->mu);
-        j->next = NULL;
-        *a->done_tail = j;
-        a->done_tail = &j->next;
-        /* Thread-safe; the context outlives the worker (gv__links_writer_stop). */
-        lws_cancel_service(a->ctx);
-    }
-    pthread_mutex_unlock(&a->mu);
-    gv_store_close(st);
-    return NULL;
+    struct gv_server *s = ud;
+    lws_cancel_service(s->ctx);
 }
 
 /* The module's state, made on first use. NULL on ENOMEM. */
-static struct gv__links_writer *api_of(struct gv_server *s)
+static struct gv__links_writer *writer_of(struct gv_server *s)
 {
     if (s->links_wr)
         return s->links_wr;
     struct gv__links_writer *a = calloc(1, sizeof *a);
-    if (!a)
-        return NULL;
-    a->links = gv_links_new();
-    a->db_path = strdup(s->cfg.db_path ? s->cfg.db_path : "");
-    if (!a->links || !a->db_path) {
-        gv_links_free(a->links);
-        free(a->db_path);
+    gv_worker_config cfg = {
+        .name = "the links writer",
+        .at_stop = GV_WORKER_DRAIN, /* a revocation accepted is written */
+        .max_waiting = TODO_MAX,
+        .wake = wake_loop,
+        .wake_ud = s,
+    };
+    if (!a || !(a->links = gv_links_new()) ||
+        !(a->db_path = strdup(s->cfg.db_path ? s->cfg.db_path : "")) ||
+        !(a->worker = gv_worker_new(&cfg, NULL))) {
+        if (a) {
+            gv_links_free(a->links);
+            free(a->db_path);
+        }
         free(a);
         return NULL;
     }
-    a->ctx = s->ctx;
-    a->todo_tail = &a->todo;
-    a->done_tail = &a->done;
-    pthread_mutex_init(&a->mu, NULL);
-    pthread_cond_init(&a->cv, NULL);
     s->links_wr = a;
     return a;
 }
 
-/* Queues a job; on failure the job stays the caller's. */
-static int submit(struct gv__links_writer *a, job *j, gv_error *err)
-{
-    int rc = 0;
-    pthread_mutex_lock(&a->mu);
-    if (a->stopping)
-        rc = gv_error_set(err, GV_EBUSY, "the server is shutting down: try again once it is back");
-    else if (a->n_todo >= TODO_MAX)
-        rc = gv_error_set(err, GV_EBUSY,
-                          "%u link changes are already waiting to be written: try again in a "
-                          "moment",
-                          a->n_todo);
-    if (rc == 0 && !a->started) {
-        if (pthread_create(&a->thread, NULL, worker_main, a) == 0)
-            a->started = true;
-        else
-            rc = gv_error_set(err, GV_EIO, "cannot start the thread that writes links");
-    }
-    if (rc == 0) {
-        j->next = NULL;
-        *a->todo_tail = j;
-        a->todo_tail = &j->next;
-        a->n_todo++;
-        pthread_cond_signal(&a->cv);
-    }
-    pthread_mutex_unlock(&a->mu);
-    return rc;
-}
-
 void gv__links_writer_stop(struct gv_server *s)
 {
-    struct gv__links_writer *a = s->links_wr;
-    if (!a)
-        return;
-    pthread_mutex_lock(&a->mu);
-    a->stopping = true;
-    pthread_cond_signal(&a->cv);
-    pthread_mutex_unlock(&a->mu);
-    if (a->started) {
-        pthread_join(a->thread, NULL);
-        a->started = false;
-    }
+    if (s->links_wr)
+        gv_worker_stop(s->links_wr->worker);
 }
 
 void gv__links_writer_free(struct gv_server *s)
@@ -246,15 +194,10 @@ void gv__links_writer_free(struct gv_server *s)
     struct gv__links_writer *a = s->links_wr;
     if (!a)
         return;
-    gv__links_writer_stop(s);
-    /* Jobs never taken back: their requests' connections are gone (or the
-     * server is freed before it ran), so nobody holds them any more. */
-    for (job *j = a->done, *next; j; j = next) {
-        next = j->next;
-        job_free(j);
-    }
-    pthread_cond_destroy(&a->cv);
-    pthread_mutex_destroy(&a->mu);
+    /* The jobs left come back with no server to answer through: their
+     * requests' connections are gone, so gv__later_back frees them. */
+    gv_worker_free(a->worker, NULL);
+    gv_store_close(a->store);
     gv_links_free(a->links);
     free(a->db_path);
     free(a);
@@ -295,7 +238,7 @@ static void set_error(job *j, int code, const char *msg)
 /* http.c: the connection can take the answer. */
 static int later_write(gv__later *l, struct lws *wsi)
 {
-    job *j = (job *)l;
+    job *j = (job *)((char *)l - offsetof(job, later));
     int status = j->status;
     char *body = j->body;
     j->body = NULL;
@@ -307,7 +250,7 @@ static int later_write(gv__later *l, struct lws *wsi)
 /* gv__later: both the request and the worker let go. */
 static void later_free(gv__later *l)
 {
-    job_free((job *)l);
+    job_free((job *)((char *)l - offsetof(job, later)));
 }
 
 /* ---- links as JSON ------------------------------------------------------ */
@@ -522,24 +465,24 @@ static void finish_revoke(struct gv_server *s, struct gv__links_writer *a, job *
 
 void gv__links_writer_poll(struct gv_server *s)
 {
-    struct gv__links_writer *a = s->links_wr;
-    if (!a)
-        return;
-    pthread_mutex_lock(&a->mu);
-    job *list = a->done;
-    a->done = NULL;
-    a->done_tail = &a->done;
-    pthread_mutex_unlock(&a->mu);
-    for (job *j = list, *next; j; j = next) {
-        next = j->next;
-        if (j->rc < 0)
-            set_error(j, j->rc, j->err.msg);
-        else if (j->op == JOB_ISSUE)
-            finish_issue(s, a, j);
-        else
-            finish_revoke(s, a, j);
-        gv__later_back(&j->later); /* answered, or freed when nobody waits */
-    }
+    if (s->links_wr)
+        gv_worker_poll(s->links_wr->worker, s);
+}
+
+/* The worker's done (loop thread): refreshes the links, closes the streams
+ * a revoked link holds, makes the answer; with no server (arg NULL, at the
+ * end) only lets go of the job. */
+static void job_back(gv_work *item, void *arg)
+{
+    job *j = (job *)item;
+    struct gv_server *s = arg;
+    if (s && j->rc < 0)
+        set_error(j, j->rc, j->err.msg);
+    else if (s && j->op == JOB_ISSUE)
+        finish_issue(s, j->wr, j);
+    else if (s)
+        finish_revoke(s, j->wr, j);
+    gv__later_back(&j->later); /* answered, or freed when nobody waits */
 }
 
 /* ---- requests (loop thread) ----------------------------------------------- */
@@ -561,7 +504,7 @@ static int check_caller(struct lws *wsi, const char *meeting, gv__grant *g, gv__
                      "only the meeting's secretariat may see, issue or revoke invitation links");
         return GV_EPERM;
     }
-    if (!(*a = api_of(s))) {
+    if (!(*a = writer_of(s))) {
         gv_error_set(err, GV_ENOMEM, "out of memory");
         return GV_ENOMEM;
     }
@@ -588,11 +531,17 @@ static int queue(struct lws *wsi, struct gv__links_writer *a, job *j)
 {
     gv_error err;
     gv_error_clear(&err);
+    j->work.run = job_run;
+    j->work.done = job_back;
+    j->wr = a;
     j->later.write = later_write;
     j->later.free = later_free;
-    if (submit(a, j, &err) < 0) {
+    int rc = gv_worker_submit(a->worker, &j->work, &err);
+    if (rc < 0) {
         job_free(j);
-        return gv__http_error(wsi, err.code, err.msg);
+        if (rc == GV_ESTATE) /* the writer stops with the server */
+            gv_error_set(&err, GV_EBUSY, "the server is shutting down: try again once it is back");
+        return gv__http_error(wsi, rc == GV_ESTATE ? GV_EBUSY : rc, err.msg);
     }
     /* The worker may finish at once, but only the loop thread, which is here,
      * takes jobs back: the answer is deferred before anyone can make it ready. */

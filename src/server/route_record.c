@@ -53,7 +53,7 @@ static const format_info formats[] = {
 static const char *const allowed_roles[] = {"secretariat", "chair", "moderator", "rapporteur"};
 
 typedef struct record_job {
-    gv__job job;
+    gv_work job; /** first: the job thread's item */
     gv__later later;
     struct gv_server *srv;
     const format_info *fmt;
@@ -72,7 +72,7 @@ static void job_free(record_job *j)
 }
 
 /* Job thread. */
-static void job_run(gv__job *job)
+static void job_run(gv_work *job)
 {
     record_job *j = (record_job *)job;
     const gv_server_config *c = &j->srv->cfg;
@@ -84,8 +84,9 @@ static void job_run(gv__job *job)
 }
 
 /* Loop thread: the job is back (run, or dropped at a stop). */
-static void job_done(gv__job *job)
+static void job_done(gv_work *job, void *arg)
 {
+    (void)arg;
     gv__later_back(&((record_job *)job)->later);
 }
 

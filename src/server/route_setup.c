@@ -55,7 +55,7 @@
 #define OFFICER_ROLE "secretariat"
 
 typedef struct setup_job {
-    gv__job job;
+    gv_work job; /** first: the job thread's item */
     gv__later later;
     struct gv_server *srv;
     bool dry_run;
@@ -209,7 +209,7 @@ out:
     gv_meeting_free(m);
 }
 
-static void job_run(gv__job *job)
+static void job_run(gv_work *job)
 {
     setup_job *j = (setup_job *)job;
     const gv_server_config *c = &j->srv->cfg;
@@ -266,8 +266,9 @@ out:
 
 /* ---- the loop thread ---------------------------------------------------- */
 
-static void job_done(gv__job *job)
+static void job_done(gv_work *job, void *arg)
 {
+    (void)arg;
     setup_job *j = (setup_job *)job;
     if (j->created)
         gv__auth_refresh(j->srv); /* the new link works from its first click */

@@ -90,6 +90,25 @@ static struct lws_protocols protocols[3];
 static void wake(gv_server *s);
 
 /*
+ * Every thread of the server besides the loop and the signal thread, each a
+ * worker (work/worker.h) that wakes the loop with lws_cancel_service, in the
+ * order they stop: the job thread first (a job may wait for a commit; DROP),
+ * the links writer (DRAIN), the storage writer last (DRAIN). Each stops
+ * before the context goes, since it wakes the loop through it, and is freed
+ * after, once the connections its leftovers would have answered are gone.
+ */
+static const struct thread_part {
+    void (*poll)(gv_server *s); /** its finished work, on the loop thread */
+    void (*stop)(gv_server *s); /** its rule for what waits, then join */
+    void (*free)(gv_server *s); /** what is left, and its state */
+} threads[] = {
+    {gv__jobs_poll, gv__jobs_stop, gv__jobs_free},
+    {gv__links_writer_poll, gv__links_writer_stop, gv__links_writer_free},
+    {gv__storage_poll, gv__storage_stop, gv__storage_close},
+};
+#define N_THREADS (sizeof threads / sizeof threads[0])
+
+/*
  * The callback of the first protocol, which lws also calls for what
  * concerns the loop rather than a request: a wake-up from another thread
  * (EVENT_WAIT_CANCELLED, after lws_cancel_service) and a new connection
@@ -374,10 +393,8 @@ static void stop_progress(gv_server *s)
  */
 static void wake(gv_server *s)
 {
-    if (s->storage)
-        gv__storage_poll(s);
-    gv__jobs_poll(s);
-    gv__links_writer_poll(s);
+    for (size_t i = 0; i < N_THREADS; i++)
+        threads[i].poll(s);
     if (atomic_load(&s->stop_requested) && !s->stopping) {
         s->stopping = true;
         s->stop_deadline_us = gv__mono_us() + (int64_t)s->cfg.shutdown_grace_ms * 1000;
@@ -450,21 +467,17 @@ void gv_server_free(gv_server *s)
 {
     if (!s)
         return;
-    /* The writer first (it wakes the loop through the context), then the
-     * clients (their close callbacks leave the rooms), then storage (which
-     * drops completions nobody will read), then the rooms. The job thread
-     * goes before the writer (a job may be waiting for a commit) and its
-     * jobs are handed back once the clients, whose answers they were, are
-     * gone. */
-    gv__jobs_stop(s);
-    gv__links_writer_stop(s);
-    gv__storage_stop(s);
+    /* The threads stop first (they wake the loop through the context), then
+     * the clients go (their close callbacks leave the rooms and let go of
+     * deferred answers), then each thread's leftovers, whose requests are
+     * gone, and the store, then the rooms. */
+    for (size_t i = 0; i < N_THREADS; i++)
+        threads[i].stop(s);
     if (s->ctx)
         lws_context_destroy(s->ctx);
     s->ctx = NULL;
-    gv__jobs_free(s);
-    gv__links_writer_free(s);
-    gv__storage_close(s);
+    for (size_t i = 0; i < N_THREADS; i++)
+        threads[i].free(s);
     gv__rooms_free(s);
     free(s->rooms);
     gv__auth_free(s);

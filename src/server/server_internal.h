@@ -87,7 +87,7 @@ struct gv_server {
     /** security headers lws adds to every response (headers.c), and the CSP they point at */
     struct lws_protocol_vhost_options sec_headers[GV__SEC_HEADERS];
     char csp[640];
-    struct gv__jobs *jobs;             /** the job thread and its queues (jobs.c) */
+    struct gv_worker *jobs;            /** the job thread (jobs.c) */
     struct gv__links_writer *links_wr; /** the writer of invitation links (route_links.c) */
 };
 

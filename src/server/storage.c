@@ -185,7 +185,8 @@ static void on_done(void *ud, const gv_write_done *done)
 
 void gv__storage_poll(struct gv_server *s)
 {
-    gv_writer_poll(s->storage->writer, on_done, s);
+    if (s->storage && s->storage->writer)
+        gv_writer_poll(s->storage->writer, on_done, s);
 }
 
 int gv__storage_create_wait(struct gv_server *s, const char *meeting, const gv_event_in *first,

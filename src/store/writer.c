@@ -1,13 +1,13 @@
 /*
- * The storage writer thread and its two queues (see writer.h for the flow).
+ * The storage writer: the group commit, on a worker thread (work/worker.h)
+ * whose items are batches and whose run_group commits every batch it takes
+ * in one transaction (see writer.h for the flow).
  *
- * A batch moves through three places, always under w->mu when it moves:
- *   pending   submitted, waiting for the writer   (gv_writer_submit*)
- *   group     taken by the writer, being committed (writer_main; no lock)
- *   done      outcome known: on the completion queue for gv_writer_poll, or,
- *             for gv_writer_submit_wait, marked finished for its waiter
- * While a group is committed the writer holds the store's mutex, not w->mu,
- * so submitters never wait for a disk.
+ * A batch moves as the worker moves its items: waiting (gv_writer_submit*),
+ * running (taken with up to GROUP_MAX_BATCHES others; committed with no
+ * lock of the worker held), finished (on the worker's list for
+ * gv_writer_poll, or handed to its waiter). While a group is committed the
+ * thread holds the store's mutex, so submitters never wait for a disk.
  *
  * Failure rules of a group: a batch that fails is rolled back to its own
  * savepoint and fails alone; if the engine lost the whole transaction (a
@@ -15,19 +15,19 @@
  * batch of the group that had not failed on its own fails with that error.
  * Nothing is reported as committed before COMMIT returned.
  *
- * Shutdown (gv_writer_stop): the thread exits only when `stopping` is set
- * and no batch is pending, so every batch accepted is committed or failed,
- * and every waiter woken.
+ * Shutdown (gv_writer_stop): the worker's rule is DRAIN, so every batch
+ * accepted is committed or failed, and every waiter woken, before the
+ * thread ends.
  */
 #include "store/writer.h"
 
-#include <assert.h>
-#include <signal.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "store/store_internal.h"
+#include "work/worker.h"
 
 /** most batches in one transaction, so the first one does not wait long */
 #define GROUP_MAX_BATCHES 1024
@@ -37,14 +37,12 @@
 #define BATCH_MAX_BYTES (64u * 1024u * 1024u)
 
 typedef struct batch {
-    struct batch *next;
+    gv_work work; /** first: the worker's item */
     void *tag;
     unsigned flags;
     char *meeting;
     gv_event_in *events; /** copies; their type and bytes point into this allocation */
     size_t n;
-    bool waited;   /** a gv_writer_submit_wait caller takes the outcome and frees it */
-    bool finished; /** outcome known (under w->mu) */
     int code;
     gv__append_result res;
     gv_error err;
@@ -52,22 +50,20 @@ typedef struct batch {
 
 struct gv_writer {
     gv_store *store;
-    pthread_t thread;
-    bool joined;
-    gv_writer_notify_fn notify;
-    void *notify_ud;
-
-    pthread_mutex_t mu;     /** guards everything below */
-    pthread_cond_t work_cv; /** pending became non-empty, or stopping was set */
-    pthread_cond_t done_cv; /** a waited batch finished */
-    batch *pending, **pending_tail;
-    size_t n_pending;
-    batch *done, **done_tail;
-    bool stopping;
+    gv_worker *worker;
+    pthread_mutex_t stats_mu; /** guards stats (updated on the writer thread) */
     gv_writer_stats stats;
 };
 
+/* The batch after b in a group. */
+static batch *next_of(const batch *b)
+{
+    return (batch *)b->work.next;
+}
+
 /* ---- batches ---------------------------------------------------------- */
+
+static void batch_done(gv_work *item, void *arg);
 
 /* One allocation holding the batch, its events, the meeting id, the types
  * and the bytes, so a batch is freed with one free(). */
@@ -108,6 +104,7 @@ static int batch_new(const char *meeting_id, unsigned flags, const gv_event_in *
                      meeting_id);
         return GV_ENOMEM;
     }
+    b->work.done = batch_done;
     b->tag = tag;
     b->flags = flags;
     b->n = n;
@@ -149,7 +146,7 @@ static void commit_group(gv_writer *w, batch *group)
     pthread_mutex_lock(&s->mu);
     if ((rc = eng->begin(s->impl, &err)))
         goto group_failed;
-    for (batch *b = group; b; b = b->next) {
+    for (batch *b = group; b; b = next_of(b)) {
         if ((rc = eng->savepoint(s->impl, &err)))
             goto group_failed;
         b->code = gv__store_append_locked(s, b->meeting, b->flags & GV_WRITE_CREATE, b->events,
@@ -167,72 +164,29 @@ group_failed:
     eng->rollback(s->impl);
     pthread_mutex_unlock(&s->mu);
     /* Batches not yet reached and those that had succeeded have code 0. */
-    for (batch *b = group; b; b = b->next)
+    for (batch *b = group; b; b = next_of(b))
         if (b->code == 0)
             fail_with_group(b, rc, &err);
 }
 
-/* Moves a committed group to where its outcomes go; returns true when some
- * went to the completion queue. Called with w->mu held. */
-static bool deliver(gv_writer *w, batch *group, size_t count)
+/* The worker's run_group: commits the group, then counts it. */
+static void run_group(void *ud, gv_work *first, size_t count)
 {
-    bool queued = false;
+    gv_writer *w = ud;
+    batch *group = (batch *)first;
+    commit_group(w, group);
+    pthread_mutex_lock(&w->stats_mu);
     w->stats.transactions++;
     w->stats.batches += count;
     if (count > w->stats.max_batches_per_tx)
         w->stats.max_batches_per_tx = count;
-    while (group) {
-        batch *b = group;
-        group = b->next;
-        b->next = NULL;
+    for (batch *b = group; b; b = next_of(b)) {
         if (b->code)
             w->stats.batches_failed++;
         else
             w->stats.events += b->n;
-        b->finished = true;
-        if (b->waited)
-            continue;
-        *w->done_tail = b;
-        w->done_tail = &b->next;
-        queued = true;
     }
-    pthread_cond_broadcast(&w->done_cv);
-    return queued;
-}
-
-static void *writer_main(void *arg)
-{
-    gv_writer *w = arg;
-    pthread_mutex_lock(&w->mu);
-    for (;;) {
-        while (!w->pending && !w->stopping)
-            pthread_cond_wait(&w->work_cv, &w->mu);
-        if (!w->pending)
-            break;
-        batch *group = w->pending, *last = group;
-        size_t count = 1;
-        while (last->next && count < GROUP_MAX_BATCHES) {
-            last = last->next;
-            count++;
-        }
-        w->pending = last->next;
-        last->next = NULL;
-        if (!w->pending)
-            w->pending_tail = &w->pending;
-        w->n_pending -= count;
-        pthread_mutex_unlock(&w->mu);
-
-        commit_group(w, group);
-
-        pthread_mutex_lock(&w->mu);
-        if (deliver(w, group, count) && w->notify) {
-            pthread_mutex_unlock(&w->mu);
-            w->notify(w->notify_ud);
-            pthread_mutex_lock(&w->mu);
-        }
-    }
-    pthread_mutex_unlock(&w->mu);
-    return NULL;
+    pthread_mutex_unlock(&w->stats_mu);
 }
 
 /* ---- the public side -------------------------------------------------- */
@@ -241,81 +195,38 @@ gv_writer *gv_writer_new(gv_store *store, gv_writer_notify_fn notify, void *noti
                          gv_error *err)
 {
     gv_writer *w = NULL;
-    sigset_t all, old;
-    int locks = 0;
-
     if (!store) {
         gv_error_set(err, GV_EINVAL, "a writer needs a store");
-        goto fail;
+        return NULL;
     }
     if (store->flags & GV_STORE_READONLY) {
         gv_error_set(err, GV_EPERM, "the store was opened read-only; a writer needs it writable");
-        goto fail;
+        return NULL;
     }
     if (!(w = calloc(1, sizeof *w))) {
         gv_error_set(err, GV_ENOMEM, "out of memory starting the storage writer");
-        goto fail;
+        return NULL;
     }
     w->store = store;
-    w->notify = notify;
-    w->notify_ud = notify_ud;
-    w->pending_tail = &w->pending;
-    w->done_tail = &w->done;
-    if (pthread_mutex_init(&w->mu, NULL) != 0)
-        goto no_thread;
-    locks++;
-    if (pthread_cond_init(&w->work_cv, NULL) != 0)
-        goto no_thread;
-    locks++;
-    if (pthread_cond_init(&w->done_cv, NULL) != 0)
-        goto no_thread;
-    locks++;
-    /* Signals go to the other threads (the loop handles SIGTERM), never to
-     * the writer in the middle of a commit. */
-    sigfillset(&all);
-    pthread_sigmask(SIG_SETMASK, &all, &old);
-    int rc = pthread_create(&w->thread, NULL, writer_main, w);
-    pthread_sigmask(SIG_SETMASK, &old, NULL);
-    if (rc != 0)
-        goto no_thread;
-    return w;
-
-no_thread:
-    gv_error_set(err, GV_EIO, "cannot start the storage writer thread");
-fail:
-    if (w) {
-        if (locks > 2)
-            pthread_cond_destroy(&w->done_cv);
-        if (locks > 1)
-            pthread_cond_destroy(&w->work_cv);
-        if (locks > 0)
-            pthread_mutex_destroy(&w->mu);
+    pthread_mutex_init(&w->stats_mu, NULL);
+    gv_worker_config cfg = {
+        .name = "the storage writer",
+        .at_stop = GV_WORKER_DRAIN,
+        .max_waiting = PENDING_MAX_BATCHES,
+        .wake = notify,
+        .wake_ud = notify_ud,
+        .run_group = run_group,
+        .group_ud = w,
+        .max_group = GROUP_MAX_BATCHES,
+    };
+    /* Started now, so that a thread that cannot start shows at once. */
+    if (!(w->worker = gv_worker_new(&cfg, err)) || gv_worker_start(w->worker, err) < 0) {
+        gv_worker_free(w->worker, NULL);
+        pthread_mutex_destroy(&w->stats_mu);
         free(w);
+        return NULL;
     }
-    return NULL;
-}
-
-/* Puts a batch on the pending queue; frees it and fails when it cannot. */
-static int enqueue(gv_writer *w, batch *b, gv_error *err)
-{
-    int rc = 0;
-    pthread_mutex_lock(&w->mu);
-    if (w->stopping)
-        rc = gv_error_set(err, GV_ESTATE, "the storage writer is stopping; nothing was queued");
-    else if (w->n_pending >= PENDING_MAX_BATCHES)
-        rc = gv_error_set(err, GV_EBUSY,
-                          "the storage writer is %zu batches behind; try again shortly",
-                          w->n_pending);
-    if (rc == 0) {
-        *w->pending_tail = b;
-        w->pending_tail = &b->next;
-        w->n_pending++;
-        pthread_cond_signal(&w->work_cv);
-    }
-    pthread_mutex_unlock(&w->mu);
-    if (rc)
-        free(b);
-    return rc;
+    return w;
 }
 
 int gv_writer_submit(gv_writer *w, const char *meeting_id, unsigned flags,
@@ -325,7 +236,9 @@ int gv_writer_submit(gv_writer *w, const char *meeting_id, unsigned flags,
     int rc = batch_new(meeting_id, flags, events, n, tag, &b, err);
     if (rc)
         return rc;
-    return enqueue(w, b, err);
+    if ((rc = gv_worker_submit(w->worker, &b->work, err)))
+        free(b);
+    return rc;
 }
 
 int gv_writer_submit_wait(gv_writer *w, const char *meeting_id, unsigned flags,
@@ -336,39 +249,31 @@ int gv_writer_submit_wait(gv_writer *w, const char *meeting_id, unsigned flags,
     int rc = batch_new(meeting_id, flags, events, n, NULL, &b, err);
     if (rc)
         return rc;
-    b->waited = true;
-    if ((rc = enqueue(w, b, err)))
-        return rc;
-    pthread_mutex_lock(&w->mu);
-    while (!b->finished)
-        pthread_cond_wait(&w->done_cv, &w->mu);
-    pthread_mutex_unlock(&w->mu);
-    rc = b->code;
-    if (rc) {
-        if (err)
-            *err = b->err;
-    } else {
+    if ((rc = gv_worker_submit_wait(w->worker, &b->work, err)) == 0)
+        rc = b->code;
+    if (rc == 0) {
         if (last_seq)
             *last_seq = b->res.last_seq;
         if (head)
             memcpy(head, b->res.head, GV_HASH_BYTES);
+    } else if (b->code && err) {
+        *err = b->err;
     }
     free(b);
     return rc;
 }
 
-size_t gv_writer_poll(gv_writer *w, gv_writer_done_fn fn, void *ud)
-{
-    size_t count = 0;
-    pthread_mutex_lock(&w->mu);
-    batch *list = w->done;
-    w->done = NULL;
-    w->done_tail = &w->done;
-    pthread_mutex_unlock(&w->mu);
+typedef struct poll_ctx {
+    gv_writer_done_fn fn;
+    void *ud;
+} poll_ctx;
 
-    while (list) {
-        batch *b = list;
-        list = b->next;
+/* The worker's done: one completion to the poller's callback, then freed. */
+static void batch_done(gv_work *item, void *arg)
+{
+    batch *b = (batch *)item;
+    const poll_ctx *p = arg;
+    if (p && p->fn) {
         gv_write_done d = {
             .tag = b->tag,
             .meeting_id = b->meeting,
@@ -379,42 +284,34 @@ size_t gv_writer_poll(gv_writer *w, gv_writer_done_fn fn, void *ud)
         };
         if (b->code == 0)
             memcpy(d.head, b->res.head, GV_HASH_BYTES);
-        if (fn)
-            fn(ud, &d);
-        free(b);
-        count++;
+        p->fn(p->ud, &d);
     }
-    return count;
+    free(b);
+}
+
+size_t gv_writer_poll(gv_writer *w, gv_writer_done_fn fn, void *ud)
+{
+    poll_ctx p = {fn, ud};
+    return gv_worker_poll(w->worker, &p);
 }
 
 void gv_writer_get_stats(gv_writer *w, gv_writer_stats *out)
 {
-    pthread_mutex_lock(&w->mu);
+    pthread_mutex_lock(&w->stats_mu);
     *out = w->stats;
-    pthread_mutex_unlock(&w->mu);
+    pthread_mutex_unlock(&w->stats_mu);
 }
 
 void gv_writer_stop(gv_writer *w)
 {
-    if (w->joined)
-        return;
-    pthread_mutex_lock(&w->mu);
-    w->stopping = true;
-    pthread_cond_signal(&w->work_cv);
-    pthread_mutex_unlock(&w->mu);
-    pthread_join(w->thread, NULL);
-    w->joined = true;
-    assert(w->pending == NULL);
+    gv_worker_stop(w->worker);
 }
 
 void gv_writer_free(gv_writer *w)
 {
     if (!w)
         return;
-    gv_writer_stop(w);
-    gv_writer_poll(w, NULL, NULL);
-    pthread_cond_destroy(&w->done_cv);
-    pthread_cond_destroy(&w->work_cv);
-    pthread_mutex_destroy(&w->mu);
+    gv_worker_free(w->worker, NULL);
+    pthread_mutex_destroy(&w->stats_mu);
     free(w);
 }

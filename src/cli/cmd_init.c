@@ -11,7 +11,7 @@
 #include "cli/cli.h"
 #include "cli/load.h"
 #include "cli/util.h"
-#include "core/meeting.h"
+#include "store/create.h"
 #include "store/store.h"
 
 static const char usage_text[] =
@@ -25,41 +25,20 @@ static const char usage_text[] =
 static int create(const char *db, const json_t *def, int64_t now)
 {
     gv_error err = {0};
-    gv_meeting *m = gv_meeting_new();
-    json_t *ev = m ? gv_meeting_define(m, def, now, &err) : NULL;
-    char *bytes = ev ? gv_event_canonical(ev) : NULL;
-    gv_store *s = NULL;
-    int rc = GV_EXIT_OK;
-    const char *id = json_string_value(json_object_get(json_object_get(def, "meeting"), "id"));
-    if (!bytes) {
-        gv_cli_error("init", "%s", ev ? "out of memory" : err.msg);
-        rc = ev ? GV_EXIT_SYSTEM : GV_EXIT_REFUSED;
-        goto out;
-    }
-    if (!(s = gv_store_open(db, GV_STORE_CREATE, &err))) {
-        gv_cli_error("init", "%s", err.msg);
-        rc = gv_cli_exit_for(err.code);
-        goto out;
-    }
-    gv_event_in in = {.seq = 1,
-                      .type = "meeting_defined",
-                      .at_ms = now,
-                      .bytes = (const unsigned char *)bytes,
-                      .len = strlen(bytes)};
-    if (gv_store_create_meeting(s, id, &in, 1, &err) < 0) {
-        gv_cli_error("init", "%s", err.msg);
-        rc = err.code == GV_ESTATE ? GV_EXIT_REFUSED : gv_cli_exit_for(err.code);
-        goto out;
-    }
+    char *id = NULL;
+    gv_store *s = gv_store_open(db, GV_STORE_CREATE, &err);
+    int rc = s ? gv_create_defined(s, NULL, def, now, &id, &err) : err.code;
+    gv_store_close(s);
     char where[512];
     gv_store_describe(db, where, sizeof where);
-    printf("created meeting %s in %s\n", id, where);
-out:
-    gv_store_close(s);
-    free(bytes);
-    json_decref(ev);
-    gv_meeting_free(m);
-    return rc;
+    if (rc == 0)
+        printf("created meeting %s in %s\n", id, where);
+    else
+        gv_cli_error("init", "%s%s", err.msg,
+                     rc == GV_ESTATE ? ": give the new one another meeting.id, or serve it as it is"
+                                     : "");
+    free(id);
+    return rc == 0 ? GV_EXIT_OK : gv_cli_exit_for(rc);
 }
 
 int gv_cli_init(int argc, char **argv)

@@ -19,11 +19,10 @@
 #include "cli/cli.h"
 #include "cli/db.h"
 #include "cli/util.h"
+#include "core/meeting.h"
 #include "server/links.h"
+#include "store/replay.h"
 #include "store/store.h"
-
-static const char *const roles[] = {"chair",    "moderator",   "secretariat", "rapporteur",
-                                    "panelist", "participant", "viewer"};
 
 static void usage(FILE *out)
 {
@@ -46,40 +45,24 @@ static void usage(FILE *out)
             "            error, 4 the disk is full, 5 the database cannot be written\n");
 }
 
-/* The people of the meeting and their roles, from its definition event. */
-typedef struct people {
-    json_t *definition_event;
-} people;
-
-static int on_first_event(void *ud, const gv_stored_event *ev)
-{
-    people *p = ud;
-    json_error_t jerr;
-    p->definition_event = json_loadb((const char *)ev->bytes, ev->len, 0, &jerr);
-    return 1; /* the first event is enough */
-}
-
-static const json_t *person_of(const people *p, const char *id)
-{
-    const json_t *list =
-        json_object_get(json_object_get(p->definition_event, "definition"), "people");
-    size_t i;
-    const json_t *v;
-    json_array_foreach(list, i, v)
-    {
-        const char *pid = json_string_value(json_object_get(v, "id"));
-        if (pid && strcmp(pid, id) == 0)
-            return v;
-    }
-    return NULL;
-}
-
+/* A role a link may be for: a person's role, or "viewer" (reads only). */
 static bool valid_role(const char *r)
 {
-    for (size_t i = 0; i < sizeof roles / sizeof roles[0]; i++)
-        if (strcmp(roles[i], r) == 0)
-            return true;
-    return false;
+    return gv_role_exists(r) || strcmp(r, "viewer") == 0;
+}
+
+/* Is `person` one of the meeting's people? Asks the core of the meeting its
+ * first event defines. 0 with *yes set, or a GV_E* code with err set. */
+static int has_person(gv_store *st, const char *meeting, const char *person, bool *yes,
+                      gv_error *err)
+{
+    gv_meeting *m = gv_meeting_new();
+    if (!m)
+        return gv_error_set(err, GV_ENOMEM, "out of memory");
+    int rc = gv_replay_range(st, meeting, 0, 1, m, NULL, NULL, err);
+    *yes = rc == 0 && gv_meeting_has_person(m, person);
+    gv_meeting_free(m);
+    return rc < 0 ? rc : 0;
 }
 
 typedef struct revoke_ctx {
@@ -192,7 +175,6 @@ int gv_cli_invite(int argc, char **argv)
     gv_error_clear(&err);
     int exit_code = GV_EXIT_OK;
     gv_links *links = NULL;
-    people ppl = {0};
     gv_store *st;
     char *id;
     int rc;
@@ -238,13 +220,14 @@ int gv_cli_invite(int argc, char **argv)
                                                       : GV_LINK_ROLE;
     const char *subject = person ? person : role;
     if (person) {
-        rc = gv_store_read(st, id, 0, on_first_event, &ppl, &err);
+        bool known = false;
+        rc = has_person(st, id, person, &known, &err);
         if (rc < 0) {
             gv_cli_error("invite", "%s", err.msg);
             exit_code = gv_cli_exit_for(rc);
             goto done;
         }
-        if (!revoke && !person_of(&ppl, person)) {
+        if (!revoke && !known) {
             gv_cli_error("invite", "meeting %s has no person \"%s\"", id, person);
             exit_code = GV_EXIT_REFUSED;
             goto done;
@@ -272,7 +255,6 @@ int gv_cli_invite(int argc, char **argv)
     size_t bl = strlen(base);
     printf("%.*s/join/%s\n", (int)(bl && base[bl - 1] == '/' ? bl - 1 : bl), base, token);
 done:
-    json_decref(ppl.definition_event);
     gv_links_free(links);
     free(id);
     gv_store_close(st);

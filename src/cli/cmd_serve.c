@@ -26,11 +26,11 @@
 #include "cli/load.h"
 #include "cli/util.h"
 #include "cli/zone.h"
-#include "core/meeting.h"
 #include "report/calendar.h"
 #include "report/record.h"
 #include "report/render.h"
 #include "server/server.h"
+#include "store/create.h"
 #include "store/store.h"
 
 static const char usage_text[] =
@@ -59,44 +59,20 @@ static const char usage_text[] =
 
 /*
  * Makes sure the meeting of `def` is in the database; *id gets its id
- * (malloc'd). A meeting already there is served as stored.
+ * (malloc'd). A meeting there already (GV_ESTATE, the one rule of
+ * store/create.h) is served as stored.
  */
 static int ensure_meeting(const char *db, const json_t *def, char **id, gv_error *err)
 {
-    int rc;
-    gv_meeting *m = NULL;
-    json_t *ev = NULL;
-    char *bytes = NULL;
-    const char *mid = json_string_value(json_object_get(json_object_get(def, "meeting"), "id"));
     gv_store *st = gv_store_open(db, GV_STORE_CREATE, err);
     if (!st)
         return err->code;
-    if (!mid || !(*id = strdup(mid))) {
-        rc = gv_error_set(err, mid ? GV_ENOMEM : GV_EINVAL, "the meeting has no id");
-        goto out;
-    }
-    rc = gv_store_head(st, mid, NULL, NULL, err);
-    if (rc != GV_ENOTFOUND)
-        goto out; /* there already (served as stored), or the store failed */
-    int64_t at = gv_cli_now_ms();
-    if (!(m = gv_meeting_new()) || !(ev = gv_meeting_define(m, def, at, err)) ||
-        !(bytes = gv_event_canonical(ev))) {
-        rc = m && !ev ? err->code : gv_error_set(err, GV_ENOMEM, "out of memory");
-        goto out;
-    }
-    gv_event_in in = {.seq = 1,
-                      .type = "meeting_defined",
-                      .at_ms = at,
-                      .bytes = (const unsigned char *)bytes,
-                      .len = strlen(bytes)};
-    rc = gv_store_create_meeting(st, mid, &in, 1, err);
-    if (rc == GV_ESTATE)
-        rc = 0; /* created a moment ago by someone else */
-out:
-    free(bytes);
-    json_decref(ev);
-    gv_meeting_free(m);
+    int rc = gv_create_defined(st, NULL, def, gv_cli_now_ms(), id, err);
     gv_store_close(st);
+    if (rc == GV_ESTATE) {
+        printf("meeting %s is in %s already: serving it as stored\n", *id, db);
+        rc = 0;
+    }
     return rc;
 }
 

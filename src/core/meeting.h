@@ -18,6 +18,8 @@
 #define GV_CORE_MEETING_H
 
 #include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "core/error.h"
@@ -74,6 +76,34 @@ int64_t gv_meeting_seq(const gv_meeting *m);
 
 /* The whole state as a new JSON object (caller owns), NULL on ENOMEM. */
 json_t *gv_meeting_to_json(const gv_meeting *m);
+
+/*
+ * The meeting `definition` defines, with its first event applied (made at
+ * now_ms, as gv_meeting_define makes it): for every place that creates a
+ * meeting. *first, when not NULL, gets that event (a new reference). Returns
+ * a new meeting the caller frees, or NULL with err set (the definition's
+ * problem, GV_ENOMEM); *first is then NULL.
+ */
+gv_meeting *gv_meeting_from_definition(const json_t *definition, int64_t now_ms, json_t **first,
+                                       gv_error *err);
+
+/* The meeting's id, fixed by its definition (borrowed); NULL before it. */
+const char *gv_meeting_id(const gv_meeting *m);
+
+/* Is `role` a role a definition gives people ("chair", "moderator",
+ * "secretariat", "rapporteur", "panelist", "participant")? */
+bool gv_role_exists(const char *role);
+
+/* Is `person` one of the meeting's people (false before the definition)? */
+bool gv_meeting_has_person(const gv_meeting *m, const char *person);
+
+/* Does `person` hold `role`? false for an unknown person or role. */
+bool gv_meeting_person_has_role(const gv_meeting *m, const char *person, const char *role);
+
+/* How many of the meeting's people hold `role` (0 for an unknown role);
+ * *first, when not NULL, gets the first of them in the definition's order
+ * (borrowed from m), or NULL. */
+size_t gv_meeting_role_holders(const gv_meeting *m, const char *role, const char **first);
 
 /* The canonical bytes of an event: compact JSON with sorted keys, no newline.
  * Returns a malloc'd NUL-terminated string the caller frees, NULL on ENOMEM. */

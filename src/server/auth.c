@@ -155,9 +155,9 @@ int gv__auth_actor(const gv__room *r, const gv__grant *g, const char *as, char *
         break;
     }
     if (as && as[0]) {
-        if (!gv__room_has_person(r, as))
+        if (!gv_meeting_has_person(r->state, as))
             return gv_error_set(err, GV_ENOTFOUND, "no person \"%.64s\" in this meeting", as);
-        if (!gv__room_person_has_role(r, as, g->subject))
+        if (!gv_meeting_person_has_role(r->state, as, g->subject))
             return gv_error_set(err, GV_EPERM,
                                 "\"%.64s\" is not a %s: this link is for the %s role", as,
                                 g->subject, g->subject);
@@ -166,13 +166,13 @@ int gv__auth_actor(const gv__room *r, const gv__grant *g, const char *as, char *
     }
     /* No ?as=: the role's only holder, if there is exactly one. */
     const char *only;
-    int holders = gv__room_role_holders(r, g->subject, &only);
+    size_t holders = gv_meeting_role_holders(r->state, g->subject, &only);
     if (holders == 1) {
         snprintf(actor, size, "%s", only);
         return 0;
     }
     return gv_error_set(err, GV_EINVAL,
-                        "this link is for any %s (%d people hold the role): name one with "
+                        "this link is for any %s (%zu people hold the role): name one with "
                         "?as=PERSON",
                         g->subject, holders);
 }
@@ -209,7 +209,7 @@ bool gv__grant_has_role(const gv__room *r, const gv__grant *g, const char *role)
     case GV__GRANT_ROLE:
         return strcmp(g->subject, role) == 0;
     case GV__GRANT_PERSON:
-        return gv__room_person_has_role(r, g->subject, role);
+        return gv_meeting_person_has_role(r->state, g->subject, role);
     case GV__GRANT_VIEWER:
         break;
     }

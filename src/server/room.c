@@ -24,6 +24,7 @@
 
 #include "server/http.h"
 #include "server/storage.h"
+#include "store/replay.h"
 
 static unsigned room_bucket(const struct gv_server *s, const char *id)
 {
@@ -50,7 +51,6 @@ void gv__room_free(gv__room *r)
         gv__frame_unref(r->snap_sse[v]);
         free(r->state_text[v]);
     }
-    json_decref(r->people);
     gv_meeting_free(r->state);
     gv_meeting_free(r->ahead);
     free(r->id);
@@ -169,107 +169,18 @@ gv__frame *gv__room_snapshot_frame(gv__room *r, gv__client_kind kind, gv_view v)
     return *slot;
 }
 
-/*
- * Who holds which roles, read from the definition in the first event:
- * people: [{"id": ..., "roles": [...]}, ...]. Kept as id -> roles array.
- */
-static int load_people(gv__room *r, const json_t *event)
+/* Replay's callback while a room loads: the event is in `state` (the
+ * replay applied it); `ahead` takes it too, and the ring its frames, made
+ * from the bytes as stored. */
+static int loaded(void *ud, const gv_stored_event *stored, const json_t *ev)
 {
-    const json_t *people = json_object_get(json_object_get(event, "definition"), "people");
-    json_t *map = json_object();
-    if (!map)
-        return GV_ENOMEM;
-    size_t i;
-    const json_t *p;
-    json_array_foreach(people, i, p)
-    {
-        const char *id = json_string_value(json_object_get(p, "id"));
-        json_t *roles = json_object_get(p, "roles");
-        if (!id)
-            continue;
-        if (json_is_string(roles)) {
-            json_t *one = json_pack("[O]", roles);
-            if (!one || json_object_set_new(map, id, one) < 0)
-                goto fail;
-        } else if (json_object_set_new(
-                       map, id, json_is_array(roles) ? json_incref(roles) : json_array()) < 0) {
-            goto fail;
-        }
-    }
-    json_decref(r->people);
-    r->people = map;
-    return 0;
-fail:
-    json_decref(map);
-    return GV_ENOMEM;
-}
-
-bool gv__room_has_person(const gv__room *r, const char *person)
-{
-    return r->people && json_object_get(r->people, person) != NULL;
-}
-
-bool gv__room_person_has_role(const gv__room *r, const char *person, const char *role)
-{
-    const json_t *roles = r->people ? json_object_get(r->people, person) : NULL;
-    size_t i;
-    const json_t *v;
-    json_array_foreach(roles, i, v)
-    {
-        if (json_is_string(v) && strcmp(json_string_value(v), role) == 0)
-            return true;
-    }
-    return false;
-}
-
-int gv__room_role_holders(const gv__room *r, const char *role, const char **first)
-{
-    int n = 0;
-    const char *id;
-    json_t *v;
-    if (first)
-        *first = NULL;
-    json_object_foreach(r->people, id, v)
-    {
-        if (gv__room_person_has_role(r, id, role) && n++ == 0 && first)
-            *first = id;
-    }
-    return n;
-}
-
-typedef struct load_ctx {
-    gv__room *r;
-    gv_meeting *only; /** when set, rebuild this meeting only (no frames) */
-    int64_t upto;     /** stop after this seq when > 0 */
-    gv_error *err;
-} load_ctx;
-
-static int load_each(void *arg, int64_t seq, const char *canon, size_t len)
-{
-    load_ctx *l = arg;
-    gv__room *r = l->r;
-    if (l->upto > 0 && seq > l->upto)
-        return 0;
-    json_error_t jerr;
-    json_t *ev = json_loadb(canon, len, JSON_REJECT_DUPLICATES, &jerr);
-    if (!ev)
-        return gv_error_set(l->err, GV_ECORRUPT, "meeting %s: stored event %lld is not JSON: %s",
-                            r->id, (long long)seq, jerr.text);
-    int rc;
-    if (l->only) {
-        rc = gv_meeting_apply(l->only, ev, l->err);
-    } else {
-        rc = gv_meeting_apply(r->state, ev, l->err);
-        if (rc == 0)
-            rc = gv_meeting_apply(r->ahead, ev, l->err);
-        if (rc == 0)
-            rc = ring_put(r, seq, ev, canon, len);
-        if (rc == 0 && seq == 1)
-            rc = load_people(r, ev);
-        if (rc == 0)
-            r->seq = seq;
-    }
-    json_decref(ev);
+    gv__room *r = ud;
+    gv_error err;
+    int rc = gv_meeting_apply(r->ahead, ev, &err);
+    if (rc == 0)
+        rc = ring_put(r, stored->seq, ev, (const char *)stored->bytes, stored->len);
+    if (rc == 0)
+        r->seq = stored->seq;
     return rc;
 }
 
@@ -298,10 +209,16 @@ int gv__room_get(struct gv_server *s, const char *id, gv__room **out, gv_error *
     }
     if (!r->id || !r->state || !r->ahead)
         goto nomem;
-    load_ctx l = {.r = r, .err = err};
-    rc = gv__storage_read(s, id, load_each, &l, err);
-    if (rc < 0)
+    if (!gv_store_is_meeting_id(id)) {
+        rc = gv_error_set(err, GV_ENOTFOUND, "no meeting \"%s\"", id);
         goto fail;
+    }
+    rc = gv_replay_range(gv__storage_reader(s), id, 0, 0, r->state, loaded, r, err);
+    if (rc != 0) {
+        if (rc > 0 || rc == GV_ENOMEM) /* ring_put's ENOMEM comes without a message */
+            rc = gv_error_set(err, GV_ENOMEM, "out of memory loading meeting \"%s\"", id);
+        goto fail;
+    }
     if (r->seq == 0) {
         rc = gv_error_set(err, GV_ENOTFOUND, "meeting \"%s\" has no events", id);
         goto fail;
@@ -350,8 +267,8 @@ static void rebuild_ahead(struct gv_server *s, gv__room *r)
     gv_meeting *m = gv_meeting_new();
     if (!m)
         return; /* stays broken; the next completion or command retries */
-    load_ctx l = {.r = r, .only = m, .upto = r->seq, .err = &err};
-    if (gv__storage_read(s, r->id, load_each, &l, &err) < 0 || gv_meeting_seq(m) != r->seq) {
+    if (gv_replay_range(gv__storage_reader(s), r->id, 0, r->seq, m, NULL, NULL, &err) != 0 ||
+        gv_meeting_seq(m) != r->seq) {
         lwsl_err("meeting %s: cannot rebuild after a failed commit: %s\n", r->id, err.msg);
         gv_meeting_free(m);
         return;
@@ -442,15 +359,22 @@ static void acknowledge(gv__client *c, const json_t *id, const json_t *events, i
     json_decref(ack);
 }
 
-void gv__room_committed(struct gv_server *s, gv__room *r, gv__client *c, json_t *events,
-                        const json_t *req_id, int rc, const char *msg, int64_t submitted_us)
+void gv__room_committed(struct gv_server *s, gv__room *r, const gv__commit *done)
 {
     gv_error err;
     gv_error_clear(&err);
-    int64_t now_us = gv__mono_us();
+    gv__client *c = done->client;
+    const json_t *req_id = done->req_id, *events = done->events;
+    const char *msg = done->message;
+    int rc = done->code;
     r->in_flight--;
     c->in_flight--;
-    gv__histogram_observe(&s->metrics.commit_latency, now_us - submitted_us);
+    gv__histogram_observe(&s->metrics.commit_latency, gv__mono_us() - done->submitted_us);
+    if (rc == 0 && json_array_size(events) != done->n) {
+        lwsl_err("meeting %s: %zu events decided, %zu stored\n", r->id, json_array_size(events),
+                 done->n);
+        rc = GV_ECORRUPT;
+    }
     if (rc < 0) {
         /* Submitted before an earlier batch failed, this one finds the log
          * short of the seqs it follows (GV_ESTATE): it was not stored because
@@ -469,11 +393,11 @@ void gv__room_committed(struct gv_server *s, gv__room *r, gv__client *c, json_t 
         json_t *ev;
         json_array_foreach(events, i, ev)
         {
-            char *canon = gv_event_canonical(ev);
-            rc = canon ? gv_meeting_apply(r->state, ev, &err) : GV_ENOMEM;
+            /* The frames carry the bytes as the writer stored them. */
+            const gv_event_in *stored = &done->stored[i];
+            rc = gv_meeting_apply(r->state, ev, &err);
             if (rc == 0)
-                rc = ring_put(r, r->seq + 1, ev, canon, strlen(canon));
-            free(canon);
+                rc = ring_put(r, r->seq + 1, ev, (const char *)stored->bytes, stored->len);
             if (rc < 0) {
                 /* Durable but not appliable: the store and memory disagree. */
                 lwsl_err("meeting %s: committed event does not apply: %s\n", r->id, err.msg);

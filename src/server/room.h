@@ -14,6 +14,7 @@
 #include "server/client.h"
 #include "server/frame.h"
 #include "server/server_internal.h"
+#include "store/store.h"
 
 /*
  * A meeting loaded in memory. `state` is the committed state everyone sees;
@@ -39,7 +40,6 @@ struct gv__room {
     char *state_text[GV_VIEW_COUNT]; /** encoded state in each view at state_seq, NULL if stale */
     int64_t state_seq;
     gv__frame *snap_ws[GV_VIEW_COUNT], *snap_sse[GV_VIEW_COUNT]; /** snapshot frames at state_seq */
-    json_t *people; /** person id -> array of role names, from the definition */
     gv__room *hash_next;
 };
 
@@ -60,12 +60,6 @@ const char *gv__room_state_text(gv__room *r, gv_view v);
  * frame for the kind: a "you" message or SSE event. NULL on ENOMEM or for an
  * unknown person. */
 gv__frame *gv__room_you_frame(gv__room *r, gv__client_kind kind, const char *person);
-/* Does the person `person` hold the role `role` in this meeting? */
-bool gv__room_person_has_role(const gv__room *r, const char *person, const char *role);
-bool gv__room_has_person(const gv__room *r, const char *person);
-/* How many people of the meeting hold `role`; *first (when not NULL) gets the
- * first of them (borrowed), or NULL. */
-int gv__room_role_holders(const gv__room *r, const char *role, const char **first);
 /*
  * Decides a command sent by client c (acting as c->actor) and submits its
  * events to the writer. The client gets an acknowledgement or an error when
@@ -73,9 +67,20 @@ int gv__room_role_holders(const gv__room *r, const char *role, const char **firs
  * ownership of cmd. id is the client's request id (may be NULL).
  */
 void gv__room_command(gv__room *r, gv__client *c, const json_t *cmd, const json_t *id);
-/* Called by gv__storage_poll for each completed batch: rc 0 when durable. */
-void gv__room_committed(struct gv_server *s, gv__room *r, gv__client *c, json_t *events,
-                        const json_t *req_id, int rc, const char *msg, int64_t submitted_us);
+/* A batch's outcome, as storage.c hands it back to its room. Borrowed. */
+typedef struct gv__commit {
+    gv__client *client;        /** the sender (the batch holds a reference) */
+    const json_t *events;      /** the events as decided */
+    const json_t *req_id;      /** the command's id, or NULL */
+    int64_t submitted_us;      /** gv__mono_us() when the batch went to the writer */
+    int code;                  /** 0 when durable, else a GV_E* code */
+    const char *message;       /** what went wrong, "" when durable */
+    const gv_event_in *stored; /** the events' bytes as stored, one per event */
+    size_t n;
+} gv__commit;
+
+/* Called by gv__storage_poll for each completed batch (loop thread). */
+void gv__room_committed(struct gv_server *s, gv__room *r, const gv__commit *done);
 /* Calls fn(s, c) for every subscriber of every room (fn may close c). */
 void gv__rooms_each_subscriber(struct gv_server *s, void (*fn)(struct gv_server *s, gv__client *c));
 /* Frees every room (at the end, once no client is left). */

@@ -24,7 +24,7 @@ static const char *page_for(const gv__grant *g, const gv__room *r)
         return "screen";
     if (!role) {
         for (size_t i = 0; i < sizeof order / sizeof order[0]; i++)
-            if (gv__room_person_has_role(r, g->subject, order[i])) {
+            if (gv_meeting_person_has_role(r->state, g->subject, order[i])) {
                 role = order[i];
                 break;
             }

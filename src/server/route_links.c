@@ -78,9 +78,6 @@
 /** the QR code's quiet zone, in modules, on each side (the standard's minimum) */
 #define QR_QUIET 4
 
-static const char *const roles[] = {"chair",      "moderator", "secretariat",
-                                    "rapporteur", "panelist",  "participant"};
-
 typedef enum job_op { JOB_ISSUE, JOB_REVOKE } job_op;
 
 typedef struct job {
@@ -549,14 +546,6 @@ static int queue(struct lws *wsi, struct gv__links_writer *a, job *j)
     return 0;
 }
 
-static bool is_role(const char *name)
-{
-    for (size_t i = 0; i < sizeof roles / sizeof roles[0]; i++)
-        if (strcmp(name, roles[i]) == 0)
-            return true;
-    return false;
-}
-
 static int parse_issue(const gv__room *r, const char *body, size_t len, job *j, gv_error *err)
 {
     static const char usage[] = "send {\"kind\": \"person\"|\"role\"|\"viewer\", \"subject\": "
@@ -602,7 +591,7 @@ static int parse_issue(const gv__room *r, const char *body, size_t len, job *j, 
     if (strcmp(kind, "person") == 0) {
         if (!subject) {
             rc = gv_error_set(err, GV_EINVAL, "a person link needs \"subject\": the person's id");
-        } else if (!gv__room_has_person(r, subject)) {
+        } else if (!gv_meeting_has_person(r->state, subject)) {
             rc = gv_error_set(err, GV_EINVAL,
                               "meeting %s has no person \"%.64s\": give a person id of the "
                               "definition",
@@ -610,14 +599,14 @@ static int parse_issue(const gv__room *r, const char *body, size_t len, job *j, 
         }
         j->kind = GV_LINK_PERSON;
     } else if (strcmp(kind, "role") == 0) {
-        if (!subject || !is_role(subject)) {
+        if (!subject || !gv_role_exists(subject)) {
             rc = gv_error_set(err, GV_EINVAL,
                               "a role link's \"subject\" is a role: chair, moderator, secretariat, "
                               "rapporteur, panelist or participant%s",
                               subject && strcmp(subject, "viewer") == 0
                                   ? " (a read-only link has \"kind\": \"viewer\")"
                                   : "");
-        } else if (gv__room_role_holders(r, subject, NULL) == 0) {
+        } else if (gv_meeting_role_holders(r->state, subject, NULL) == 0) {
             rc = gv_error_set(err, GV_EINVAL,
                               "nobody in meeting %s is a %s: a link for the role would open "
                               "nothing",

@@ -21,7 +21,7 @@
  * Where the work runs: reading a definition of up to 16 MiB and writing the
  * meeting take time, so both go to the job thread (jobs.c). The meeting is
  * created through the store's writer thread, which owns the write
- * connection (gv__storage_create_wait), and the link is written to the links log
+ * connection (gv__storage_create), and the link is written to the links log
  * on a connection of the job's own, as `gavel invite` does from another
  * process. The loop thread only routes, checks the link and, once the job is
  * back, answers (gv__later). The new meeting needs no announcement: rooms are
@@ -112,26 +112,6 @@ static void answer_errorf(setup_job *j, int code, const char *fmt, ...)
     answer_error(j, code, msg, NULL);
 }
 
-/* The people holding the officer role: how many, and the first's id. */
-static size_t officers(const json_t *def, const char **first)
-{
-    size_t n = 0, i, k;
-    const json_t *p, *role;
-    *first = NULL;
-    json_array_foreach(json_object_get(def, "people"), i, p)
-    {
-        json_array_foreach(json_object_get(p, "roles"), k, role)
-        {
-            if (json_is_string(role) && strcmp(json_string_value(role), OFFICER_ROLE) == 0) {
-                if (!n++)
-                    *first = json_string_value(json_object_get(p, "id"));
-                break;
-            }
-        }
-    }
-    return n;
-}
-
 /* A storage failure: the details go to the server's log, not to the page. */
 static void answer_storage(setup_job *j, const char *doing, const gv_error *err)
 {
@@ -140,60 +120,45 @@ static void answer_storage(setup_job *j, const char *doing, const gv_error *err)
                   "the server could not %s (its log says why): try again later", doing);
 }
 
-/* Creates the meeting and issues the link; fills the answer. */
-static void create(setup_job *j, const json_t *def)
+/* Creates the meeting m (its first event `first`) and issues the link;
+ * fills the answer. */
+static void create(setup_job *j, const gv_meeting *m, const json_t *first, const json_t *def)
 {
     struct gv_server *s = j->srv;
     gv_error err;
     gv_error_clear(&err);
-    const char *id = json_string_value(json_object_get(json_object_get(def, "meeting"), "id"));
-    const char *officer;
-    size_t n_officers = officers(def, &officer);
-    gv_meeting *m = gv_meeting_new();
-    json_t *ev = NULL;
-    char *bytes = NULL;
-    gv_store *st = NULL;
-    int64_t now = gv__now_ms();
-    if (!m || !(ev = gv_meeting_define(m, def, now, &err)) || !(bytes = gv_event_canonical(ev))) {
-        if (m && !ev)
-            answer_error(j, err.code, err.msg, NULL);
-        else
-            answer_error(j, GV_ENOMEM, "out of memory", NULL);
-        goto out;
-    }
-    gv_event_in in = {.seq = 1,
-                      .type = "meeting_defined",
-                      .at_ms = now,
-                      .bytes = (const unsigned char *)bytes,
-                      .len = strlen(bytes)};
-    int rc = gv__storage_create_wait(s, id, &in, &err);
+    const char *id = gv_meeting_id(m), *officer;
+    bool person = gv_meeting_role_holders(m, OFFICER_ROLE, &officer) == 1;
+    int rc = gv__storage_create(s, m, first, &err);
     if (rc == GV_ESTATE) {
         answer_errorf(j, GV_ESTATE,
                       "a meeting \"%s\" is on this server already: give the new one another "
                       "meeting.id",
                       id);
-        goto out;
+        return;
     }
     if (rc == GV_ELIMIT) {
         answer_error(j, GV_ELIMIT, err.msg, NULL);
-        goto out;
+        return;
     }
     if (rc < 0) {
         answer_storage(j, "store the meeting", &err);
-        goto out;
+        return;
     }
     j->created = true;
     char token[GV_LINKS_TOKEN_CHARS + 1];
-    bool person = n_officers == 1;
-    if (!(st = gv_store_open(s->cfg.db_path, 0, &err)) ||
-        gv_links_issue(st, id, person ? GV_LINK_PERSON : GV_LINK_ROLE,
-                       person ? officer : OFFICER_ROLE, j->label, now, token, &err) < 0) {
+    gv_store *st = gv_store_open(s->cfg.db_path, 0, &err);
+    rc = st ? gv_links_issue(st, id, person ? GV_LINK_PERSON : GV_LINK_ROLE,
+                             person ? officer : OFFICER_ROLE, j->label, gv__now_ms(), token, &err)
+            : err.code;
+    gv_store_close(st);
+    if (rc < 0) {
         lwsl_err("meeting %s was created, but its link was not issued: %s\n", id, err.msg);
         answer_errorf(j, GV_EIO,
                       "meeting \"%s\" was created, but no link could be issued for it: issue "
                       "one with `gavel invite` on the server",
                       id);
-        goto out;
+        return;
     }
     char join[GV_LINKS_TOKEN_CHARS + 8], link[600];
     snprintf(join, sizeof join, "/join/%s", token);
@@ -202,11 +167,27 @@ static void create(setup_job *j, const json_t *def)
            json_pack("{s:b, s:s, s:s, s:s, s:s, s:s, s:o}", "created", 1, "meeting", id, "link",
                      link, "join", join, "link_kind", person ? "person" : "role", "subject",
                      person ? officer : OFFICER_ROLE, "summary", gv_definition_summary(def)));
-out:
-    gv_store_close(st);
-    free(bytes);
-    json_decref(ev);
-    gv_meeting_free(m);
+}
+
+/*
+ * The rules of meetings made here beyond the definition's own: someone holds
+ * the secretariat role (the answer is a link for them) and the id can name a
+ * meeting in a URL. 0, or GV_EINVAL with the problem added to problems.
+ */
+static int made_here(const gv_meeting *m, json_t *problems, gv_error *err)
+{
+    const char *id = gv_meeting_id(m);
+    if (gv_meeting_role_holders(m, OFFICER_ROLE, NULL) == 0) {
+        json_array_append_new(problems,
+                              json_pack("{s:i, s:i, s:s}", "line", 0, "column", 0, "message",
+                                        "nobody holds the secretariat role: give it to the person "
+                                        "who will run the meeting, so that a link can be issued "
+                                        "for them"));
+        return gv_error_set(err, GV_EINVAL, "1 problem");
+    }
+    if (!id || !gv__valid_id(id))
+        return gv_error_set(err, GV_EINVAL, "the meeting id cannot name a meeting here");
+    return 0;
 }
 
 static void job_run(gv_work *job)
@@ -215,7 +196,8 @@ static void job_run(gv_work *job)
     const gv_server_config *c = &j->srv->cfg;
     gv_error err;
     gv_diag_list diags;
-    json_t *def = NULL, *problems = json_array();
+    json_t *def = NULL, *first = NULL, *problems = json_array();
+    gv_meeting *m = NULL;
     gv_error_clear(&err);
     gv_diag_list_init(&diags);
     if (!problems) {
@@ -229,20 +211,12 @@ static void job_run(gv_work *job)
         json_array_append_new(problems, json_pack("{s:i, s:i, s:s}", "line", (int)d->line, "column",
                                                   (int)d->column, "message", d->msg));
     }
-    if (rc == 0) {
-        const char *first,
-            *id = json_string_value(json_object_get(json_object_get(def, "meeting"), "id"));
-        if (officers(def, &first) == 0) {
-            json_array_append_new(
-                problems, json_pack("{s:i, s:i, s:s}", "line", 0, "column", 0, "message",
-                                    "nobody holds the secretariat role: give it to the person "
-                                    "who will run the meeting, so that a link can be issued "
-                                    "for them"));
-            rc = gv_error_set(&err, GV_EINVAL, "1 problem");
-        } else if (!id || !gv__valid_id(id)) {
-            rc = gv_error_set(&err, GV_EINVAL, "the meeting id cannot name a meeting here");
-        }
-    }
+    /* The meeting as the core makes it: what it says of its people is the
+     * core's answer, not a reading of the JSON here. */
+    if (rc == 0 && !(m = gv_meeting_from_definition(def, gv__now_ms(), &first, &err)))
+        rc = err.code;
+    if (rc == 0)
+        rc = made_here(m, problems, &err);
     if (rc == GV_EINVAL) {
         size_t n = json_array_size(problems);
         char msg[120];
@@ -254,9 +228,11 @@ static void job_run(gv_work *job)
     } else if (j->dry_run) {
         answer(j, 200, json_pack("{s:b, s:o}", "valid", 1, "summary", gv_definition_summary(def)));
     } else {
-        create(j, def);
+        create(j, m, first, def);
     }
 out:
+    gv_meeting_free(m);
+    json_decref(first);
     json_decref(problems);
     json_decref(def);
     gv_diag_list_release(&diags);

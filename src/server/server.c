@@ -449,7 +449,7 @@ int gv_server_role_links(gv_server *s, const char *meeting_id,
     for (size_t i = 0; i <= sizeof roles / sizeof roles[0]; i++) {
         bool viewer = i == sizeof roles / sizeof roles[0];
         const char *role = viewer ? "viewer" : roles[i];
-        if (!viewer && gv__room_role_holders(r, role, NULL) == 0)
+        if (!viewer && gv_meeting_role_holders(r->state, role, NULL) == 0)
             continue;
         rc = gv_links_issue(s->storage ? gv__storage_reader(s) : NULL, meeting_id,
                             viewer ? GV_LINK_VIEWER : GV_LINK_ROLE, role, "gavel serve",

@@ -1,15 +1,17 @@
 /*
- * The server's side of storage: reading a meeting's log when its room is
- * loaded, and sending committed-to-be batches to the writer.
+ * The server's side of storage: the store's handles, and batches of events
+ * on their way to the writer and back.
  *
  * Two store handles: `writer` appends (from the writer's side) and `reader`
- * serves the loop thread's reads, so a read never waits behind a commit
- * (SQLite in WAL mode lets one writer and many readers run side by side).
+ * serves the loop thread's reads (a room loads through it with
+ * store/replay.h), so a read never waits behind a commit (SQLite in WAL
+ * mode lets one writer and many readers run side by side).
  *
- * A batch is one command's events, handed to the group-commit writer
- * (store/writer.h) with the batch as its tag. The writer thread wakes the
- * loop with lws_cancel_service once it has committed; gv__storage_poll then
- * hands each completion to its room on the loop thread, in submission order.
+ * A batch is one command's events, made canonical once here and handed to
+ * the group-commit writer (store/writer.h) with the batch as its tag. The
+ * writer thread wakes the loop with lws_cancel_service once it has
+ * committed; gv__storage_poll then hands each completion, with the bytes as
+ * stored, to its room on the loop thread, in submission order.
  */
 #include "server/storage.h"
 
@@ -18,6 +20,7 @@
 #include <string.h>
 
 #include "server/room.h"
+#include "store/create.h"
 #include "store/writer.h"
 
 /* A batch of a room's events on its way to the writer thread. */
@@ -103,27 +106,6 @@ unsigned gv__storage_in_flight(const struct gv_server *s)
     return s->storage ? s->storage->in_flight : 0;
 }
 
-typedef struct read_ctx {
-    int (*each)(void *arg, int64_t seq, const char *bytes, size_t len);
-    void *arg;
-} read_ctx;
-
-static int on_event(void *ud, const gv_stored_event *ev)
-{
-    read_ctx *r = ud;
-    return r->each(r->arg, ev->seq, (const char *)ev->bytes, ev->len);
-}
-
-int gv__storage_read(struct gv_server *s, const char *meeting,
-                     int (*each)(void *arg, int64_t seq, const char *bytes, size_t len), void *arg,
-                     gv_error *err)
-{
-    if (!gv_store_is_meeting_id(meeting))
-        return gv_error_set(err, GV_ENOTFOUND, "no meeting \"%s\"", meeting);
-    read_ctx r = {each, arg};
-    return gv_store_read(s->storage->reader, meeting, 0, on_event, &r, err);
-}
-
 int gv__storage_submit(struct gv_server *s, gv__room *r, gv__client *c, json_t *events,
                        const json_t *req_id, gv_error *err)
 {
@@ -178,8 +160,15 @@ static void on_done(void *ud, const gv_write_done *done)
     struct gv_server *s = ud;
     batch *b = done->tag;
     s->storage->in_flight--;
-    gv__room_committed(s, b->room, b->client, b->events, b->req_id, done->code, done->message,
-                       b->submitted_us);
+    gv__commit c = {.client = b->client,
+                    .events = b->events,
+                    .req_id = b->req_id,
+                    .submitted_us = b->submitted_us,
+                    .code = done->code,
+                    .message = done->message,
+                    .stored = done->events,
+                    .n = done->n};
+    gv__room_committed(s, b->room, &c);
     batch_free(b);
 }
 
@@ -189,11 +178,10 @@ void gv__storage_poll(struct gv_server *s)
         gv_writer_poll(s->storage->writer, on_done, s);
 }
 
-int gv__storage_create_wait(struct gv_server *s, const char *meeting, const gv_event_in *first,
-                            gv_error *err)
+int gv__storage_create(struct gv_server *s, const gv_meeting *m, const json_t *first, gv_error *err)
 {
-    /* The writer owns the write connection; waiting here keeps creations in
-     * line with the loop's commits instead of racing them for SQLite's lock. */
-    return gv_writer_submit_wait(s->storage->writer, meeting, GV_WRITE_CREATE, first, 1, NULL, NULL,
-                                 err);
+    /* The writer owns the write connection; waiting for it keeps creations
+     * in line with the loop's commits instead of racing them for SQLite's
+     * lock. */
+    return gv_create_meeting(NULL, s->storage->writer, m, first, err);
 }

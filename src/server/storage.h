@@ -1,6 +1,7 @@
 /*
- * The server's side of storage (storage.c): reading a meeting's log when its
- * room is loaded, and handing batches of events to the store's writer.
+ * The server's side of storage (storage.c): the store's handles (rooms load
+ * through the reader with store/replay.h), and batches of events handed to
+ * the store's writer.
  */
 #ifndef GV_SERVER_STORAGE_H
 #define GV_SERVER_STORAGE_H
@@ -10,6 +11,7 @@
 #include <stdint.h>
 
 #include "server/server_internal.h"
+#include "core/meeting.h"
 #include "store/store.h"
 
 /* Opens the two store handles and starts the writer. */
@@ -18,11 +20,6 @@ int gv__storage_open(struct gv_server *s, const char *db_path, gv_error *err);
 void gv__storage_stop(struct gv_server *s);
 /* Drops completions nobody will read, frees the writer, closes the store. */
 void gv__storage_close(struct gv_server *s);
-/* Calls each(arg, seq, canonical_bytes) for every stored event of the meeting,
- * in order. GV_ENOTFOUND if the meeting is not in the store. */
-int gv__storage_read(struct gv_server *s, const char *meeting,
-                     int (*each)(void *arg, int64_t seq, const char *bytes, size_t len), void *arg,
-                     gv_error *err);
 /* The store handle the loop thread reads with (never blocked by the writer). */
 gv_store *gv__storage_reader(struct gv_server *s);
 /* Hands events (canonical bytes, seq first_seq..) to the writer. The batch is
@@ -34,12 +31,12 @@ void gv__storage_poll(struct gv_server *s);
 /* Batches submitted and not yet completed, all rooms. */
 unsigned gv__storage_in_flight(const struct gv_server *s);
 /*
- * Creates a meeting with its first event through the writer thread and waits
- * for the commit: for threads other than the loop (the job thread), which
- * must never wait for a disk. GV_ESTATE when the meeting exists; else as
- * gv_writer_submit_wait.
+ * Creates the meeting m from its first event (gv_meeting_from_definition)
+ * through the writer thread and waits for the commit: for threads other
+ * than the loop (the job thread), which must never wait for a disk. As
+ * gv_create_meeting (store/create.h): GV_ESTATE when the meeting exists.
  */
-int gv__storage_create_wait(struct gv_server *s, const char *meeting, const gv_event_in *first,
-                            gv_error *err);
+int gv__storage_create(struct gv_server *s, const gv_meeting *m, const json_t *first,
+                       gv_error *err);
 
 #endif

@@ -38,25 +38,64 @@ static json_t *parse_stored(const gv_stored_event *ev, gv_error *err)
     return j;
 }
 
-int gv_replay_event(gv_meeting *m, const gv_stored_event *ev, gv_error *err)
+/* Parses, checks and applies one stored event; *out gets the parsed event
+ * (the caller's) on success. */
+static int apply_stored(gv_meeting *m, const gv_stored_event *ev, json_t **out, gv_error *err)
 {
     json_t *j = parse_stored(ev, err);
     if (!j)
         return err ? err->code : GV_ECORRUPT;
     gv_error why;
     int rc = gv_meeting_apply(m, j, &why);
-    json_decref(j);
-    if (rc < 0)
+    if (rc < 0) {
+        json_decref(j);
         return gv_error_set(err, rc == GV_ENOMEM ? GV_ENOMEM : GV_ECORRUPT,
                             "event %lld (%s) does not fit the meeting: %s", (long long)ev->seq,
                             ev->type, why.msg);
+    }
+    *out = j;
     return 0;
 }
 
-static int replay_one(void *ud, const gv_stored_event *ev)
+int gv_replay_event(gv_meeting *m, const gv_stored_event *ev, gv_error *err)
 {
-    void **ctx = ud;
-    return gv_replay_event(ctx[0], ev, ctx[1]);
+    json_t *j = NULL;
+    int rc = apply_stored(m, ev, &j, err);
+    json_decref(j);
+    return rc;
+}
+
+typedef struct range_ctx {
+    gv_meeting *m;
+    int64_t upto_seq;
+    gv_replay_fn each;
+    void *ud;
+    gv_error *err;
+    bool past; /** read past upto_seq: stopped there */
+} range_ctx;
+
+static int range_one(void *ud, const gv_stored_event *ev)
+{
+    range_ctx *r = ud;
+    if (r->upto_seq > 0 && ev->seq > r->upto_seq) {
+        r->past = true;
+        return 1;
+    }
+    json_t *j = NULL;
+    int rc = apply_stored(r->m, ev, &j, r->err);
+    if (rc == 0 && r->each)
+        rc = r->each(r->ud, ev, j);
+    json_decref(j);
+    return rc;
+}
+
+int gv_replay_range(gv_store *s, const char *meeting_id, int64_t after_seq, int64_t upto_seq,
+                    gv_meeting *m, gv_replay_fn each, void *ud, gv_error *err)
+{
+    gv_error local = {0};
+    range_ctx r = {m, upto_seq, each, ud, err ? err : &local, false};
+    int rc = gv_store_read(s, meeting_id, after_seq, range_one, &r, r.err);
+    return r.past ? 0 : rc;
 }
 
 int gv_replay(gv_store *s, const char *meeting_id, gv_meeting **out, gv_error *err)
@@ -65,13 +104,10 @@ int gv_replay(gv_store *s, const char *meeting_id, gv_meeting **out, gv_error *e
     gv_meeting *m = gv_meeting_new();
     if (!m)
         return gv_error_set(err, GV_ENOMEM, "out of memory");
-    gv_error local = {0};
-    gv_error *e = err ? err : &local;
-    void *ctx[2] = {m, e};
-    int rc = gv_store_read(s, meeting_id, 0, replay_one, ctx, e);
+    int rc = gv_replay_range(s, meeting_id, 0, 0, m, NULL, NULL, err);
     if (rc != 0) {
         gv_meeting_free(m);
-        return rc < 0 ? rc : e->code;
+        return rc < 0 ? rc : (err && err->code ? err->code : GV_ECORRUPT);
     }
     *out = m;
     return 0;

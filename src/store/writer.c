@@ -281,6 +281,8 @@ static void batch_done(gv_work *item, void *arg)
             .message = b->code ? b->err.msg : "",
             .first_seq = b->code ? 0 : b->res.first_seq,
             .last_seq = b->code ? 0 : b->res.last_seq,
+            .events = b->events,
+            .n = b->n,
         };
         if (b->code == 0)
             memcpy(d.head, b->res.head, GV_HASH_BYTES);

@@ -51,6 +51,8 @@ typedef struct gv_write_done {
     int64_t first_seq;      /** seq of the batch's first event (0 when empty or failed) */
     int64_t last_seq;       /** seq of the meeting's last event after the batch (0 when failed) */
     unsigned char head[GV_HASH_BYTES]; /** chain hash of that event (zeros when failed) */
+    const gv_event_in *events;         /** the batch's events, their bytes as stored */
+    size_t n;                          /** how many */
 } gv_write_done;
 
 /* Counters since the writer started. */

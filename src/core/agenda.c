@@ -255,6 +255,7 @@ static int apply_closed(gv_meeting *m, const json_t *ev, gv_error *err)
     m->status = GV_STATUS_CLOSED;
     m->closed_at_ms = gv__event_at(ev);
     m->current_question = -1;
+    gv__floor_lapse_inscriptions(m, gv__event_at(ev));
     return 0;
 }
 

@@ -32,6 +32,9 @@ const char *const gv_region_names[GV_REGION_COUNT] = {"african",
                                                       "none"};
 const char *const gv_gender_names[GV_GENDER_COUNT] = {"undisclosed", "female", "male", "other"};
 const char *const gv_mode_names[GV_MODE_COUNT] = {"room", "online"};
+const char *const gv_level_names[GV_LEVEL_COUNT] = {
+    "head_of_state", "head_of_government", "vice_president",    "crown_prince",
+    "minister",      "vice_minister",      "head_of_delegation"};
 const char *const gv_item_kind_names[GV_ITEM_KIND_COUNT] = {
     "opening", "report", "presentations", "discussion", "closing", "other"};
 const char *const gv_policy_names[GV_POLICY_COUNT] = {"fifo", "un", "balanced"};
@@ -197,6 +200,8 @@ void gv__definition_release(gv_meeting *m)
         free(m->items[i].id);
         free(m->items[i].title);
         free(m->items[i].speakers);
+        free(m->items[i].inscription_opens);
+        free(m->items[i].inscription_closes);
     }
     free(m->items);
     m->id = m->title = m->body = m->session = NULL;

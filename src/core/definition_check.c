@@ -508,6 +508,64 @@ static bool local_time_ok(const char *s)
            day <= days_in_month(year, month) && hour <= 23 && minute <= 59;
 }
 
+/* Days from 1970-01-01 to the civil date (proleptic Gregorian). */
+static int64_t days_from_civil(int64_t y, int m, int d)
+{
+    y -= m <= 2;
+    int64_t era = (y >= 0 ? y : y - 399) / 400;
+    int64_t yoe = y - era * 400;
+    int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + doe - 719468;
+}
+
+/* "YYYY-MM-DDTHH:MM" and its UTC offset ("Z", "+01:00", "-05:00"): *ms since 1970. */
+static bool instant_ok(const char *s, int64_t *ms)
+{
+    char local[17];
+    size_t len = strlen(s);
+    if (len < 17 || len > 22)
+        return false;
+    memcpy(local, s, 16);
+    local[16] = '\0';
+    if (!local_time_ok(local))
+        return false;
+    const char *z = s + 16;
+    int offset_min = 0;
+    if (strcmp(z, "Z") != 0) {
+        if (strlen(z) != 6 || (z[0] != '+' && z[0] != '-') || !is_digit(z[1]) || !is_digit(z[2]) ||
+            z[3] != ':' || !is_digit(z[4]) || !is_digit(z[5]))
+            return false;
+        int hours = atoi(z + 1), minutes = atoi(z + 4);
+        if (hours > 14 || minutes > 59)
+            return false;
+        offset_min = (z[0] == '-' ? -1 : 1) * (hours * 60 + minutes);
+    }
+    int64_t days = days_from_civil(atoi(s), atoi(s + 5), atoi(s + 8));
+    int64_t minute = days * 1440 + atoi(s + 11) * 60 + atoi(s + 14) - offset_min;
+    if (minute < 0)
+        return false;
+    *ms = minute * 60000;
+    return true;
+}
+
+/* A moment with its UTC offset; *ms 0 when absent or bad. */
+static const char *instant_field(walker *w, const json_t *obj, const char *key, bool required,
+                                 int64_t *ms)
+{
+    *ms = 0;
+    const char *s = string_field(w, obj, key, (required ? S_REQUIRED : 0) | S_LINE, 64);
+    if (s && !instant_ok(s, ms)) {
+        bad(w, IN_OBJECT(obj, key), GV_EINVAL,
+            "\"%s\" is not a date and time with its UTC offset: write "
+            "YYYY-MM-DDTHH:MM+HH:MM, like 2022-03-24T10:00+01:00 (10:00 in Geneva in winter), "
+            "or end with Z for UTC",
+            s);
+        return NULL;
+    }
+    return s;
+}
+
 static const char *time_field(walker *w, const json_t *obj, const char *key)
 {
     const char *s = string_field(w, obj, key, S_REQUIRED | S_LINE, 64);
@@ -642,7 +700,7 @@ static const char *const document_fields[] = {"symbol", "title", "link", NULL};
 static const char *const question_fields[] = {"id", "text", NULL};
 static const char *const person_fields[] = {"id",         "name",  "function", "affiliation",
                                             "delegation", "group", "region",   "gender",
-                                            "mode",       "roles", NULL};
+                                            "mode",       "roles", "level",    NULL};
 static const char *const item_fields[] = {"id",
                                           "title",
                                           "kind",
@@ -651,7 +709,9 @@ static const char *const item_fields[] = {"id",
                                           "policy",
                                           "list_closes_after_minutes",
                                           "speakers",
+                                          "inscription",
                                           NULL};
+static const char *const inscription_fields[] = {"opens", "closes", NULL};
 static const char *const speaking_fields[] = {"limit_minutes", "warning_minutes", NULL};
 
 static void walk_languages(walker *w, const json_t *mt)
@@ -872,6 +932,14 @@ static void walk_person(walker *w, const json_t *p, size_t i, gv_person *out, bo
     int gender = enum_field(w, p, "gender", false, gv_gender_names, GV_GENDER_COUNT, "a gender",
                             GV_GENDER_UNDISCLOSED);
     int mode = enum_field(w, p, "mode", true, gv_mode_names, GV_MODE_COUNT, "a mode", 0);
+    int level = enum_field(w, p, "level", false, gv_level_names, GV_LEVEL_COUNT,
+                           "a level of representation", GV_LEVEL_HEAD_OF_DELEGATION);
+    if (level != GV_LEVEL_HEAD_OF_DELEGATION && group != GV_GROUP_MEMBER_STATE &&
+        group != GV_GROUP_OBSERVER_STATE && get(p, "group") && get(p, "level"))
+        bad(w, IN_OBJECT(p, "level"), GV_EINVAL,
+            "only a state's speaker has a level above head_of_delegation; this person speaks "
+            "for the %s group: leave the level out",
+            gv_group_names[group]);
     unsigned roles = walk_roles(w, p);
     if (roles & GV_ROLES_PRESIDING)
         *presiding = true;
@@ -885,6 +953,7 @@ static void walk_person(walker *w, const json_t *p, size_t i, gv_person *out, bo
         out->region = (gv_region)region;
         out->gender = (gv_gender)gender;
         out->mode = (gv_mode)mode;
+        out->level = (gv_level)level;
         out->roles = roles;
     }
 }
@@ -993,6 +1062,30 @@ static void walk_speaking(walker *w, const json_t *item, gv_item *out)
     }
 }
 
+/* When people may inscribe for the item ahead (docs/speakers-list.md). */
+static void walk_inscription(walker *w, const json_t *item, gv_item *out)
+{
+    const json_t *in = object_field(w, item, "inscription", false);
+    if (!in)
+        return;
+    size_t mark = path_push(w, "inscription", 0);
+    only(w, in, inscription_fields, "inscription");
+    int64_t opens_ms = 0, closes_ms = 0;
+    const char *opens = instant_field(w, in, "opens", true, &opens_ms);
+    const char *closes = instant_field(w, in, "closes", false, &closes_ms);
+    if (opens && closes && closes_ms <= opens_ms)
+        bad(w, IN_OBJECT(in, "closes"), GV_EINVAL,
+            "inscription closes (%s) %s it opens (%s): it must close after it opens", closes,
+            closes_ms == opens_ms ? "when" : "before", opens);
+    path_pop(w, mark);
+    if (out) {
+        out->inscription_opens = opens ? keep(w, opens) : NULL;
+        out->inscription_closes = closes ? keep(w, closes) : NULL;
+        out->inscription_opens_ms = opens ? opens_ms : 0;
+        out->inscription_closes_ms = opens && closes ? closes_ms : 0;
+    }
+}
+
 static void walk_agenda(walker *w, const json_t *root)
 {
     const json_t *list = list_field(w, root, "agenda", true, 1, GV_DEF_ITEMS_MAX, "agenda item");
@@ -1025,6 +1118,7 @@ static void walk_agenda(walker *w, const json_t *root)
                                 "a speakers' list policy", GV_POLICY_FIFO);
         int64_t closes_ms = minutes_field(w, it, "list_closes_after_minutes", false);
         walk_speakers(w, it, o);
+        walk_inscription(w, it, o);
         path_pop(w, imark);
         if (o) {
             o->id = keep(w, id);

@@ -55,13 +55,14 @@ static json_t *person_json(const gv_person *p)
             json_decref(roles);
             roles = NULL;
         }
-    return json_pack("{s:s, s:s, s:o, s:o, s:o, s:s, s:s, s:s, s:s, s:o, s:o, s:o, s:b}", "id",
+    return json_pack("{s:s, s:s, s:o, s:o, s:o, s:s, s:s, s:s, s:s, s:s, s:o, s:o, s:o, s:b}", "id",
                      p->id, "name", p->name, "function", opt_string(p->function), "affiliation",
                      opt_string(p->affiliation), "delegation", opt_string(p->delegation), "group",
                      gv_group_names[p->group], "region", gv_region_names[p->region], "gender",
-                     gv_gender_names[p->gender], "mode", gv_mode_names[p->mode], "roles", roles,
-                     "checked_in_at_ms", opt_time(p->checked_in_at_ms), "joined_at_ms",
-                     opt_time(p->joined_at_ms), "present", (int)p->present);
+                     gv_gender_names[p->gender], "mode", gv_mode_names[p->mode], "level",
+                     gv_level_names[p->level], "roles", roles, "checked_in_at_ms",
+                     opt_time(p->checked_in_at_ms), "joined_at_ms", opt_time(p->joined_at_ms),
+                     "present", (int)p->present);
 }
 
 static json_t *item_json(const gv_meeting *m, const gv_item *it)
@@ -72,16 +73,20 @@ static json_t *item_json(const gv_meeting *m, const gv_item *it)
             json_decref(speakers);
             speakers = NULL;
         }
+    json_t *inscription = it->inscription_opens
+                              ? json_pack("{s:s, s:o}", "opens", it->inscription_opens, "closes",
+                                          opt_string(it->inscription_closes))
+                              : json_null();
     return json_pack(
-        "{s:s, s:s, s:s, s:o, s:{s:o, s:o}, s:s, s:o, s:o, s:o, s:o, s:o, s:I, s:i}", "id", it->id,
-        "title", it->title, "kind", gv_item_kind_names[it->kind], "planned_minutes",
+        "{s:s, s:s, s:s, s:o, s:{s:o, s:o}, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:I, s:i}", "id",
+        it->id, "title", it->title, "kind", gv_item_kind_names[it->kind], "planned_minutes",
         minutes_json(it->planned_ms), "speaking", "limit_minutes", minutes_json(it->limit_ms),
         "warning_minutes", minutes_json(it->warning_ms), "policy", gv_policy_names[it->policy],
         "list_closes_after_minutes",
         it->list_closes_after_ms ? minutes_json(it->list_closes_after_ms) : json_null(), "speakers",
-        speakers, "started_at_ms", opt_time(it->started_at_ms), "ended_at_ms",
-        opt_time(it->ended_at_ms), "resumed_at_ms", opt_time(it->resumed_at_ms), "actual_ms",
-        (json_int_t)it->actual_ms, "runs", it->runs);
+        speakers, "inscription", inscription, "started_at_ms", opt_time(it->started_at_ms),
+        "ended_at_ms", opt_time(it->ended_at_ms), "resumed_at_ms", opt_time(it->resumed_at_ms),
+        "actual_ms", (json_int_t)it->actual_ms, "runs", it->runs);
 }
 
 /* Sets state[key] to a new array of f(i) for i < n; GV_ENOMEM when anything fails. */

@@ -49,7 +49,8 @@ const char *const gv_reason_codes[GV_REASON_COUNT] = {"point_of_order",
                                                       "un_intergovernmental",
                                                       "un_other",
                                                       "balanced_first_time",
-                                                      "balanced_spoken_before"};
+                                                      "balanced_spoken_before",
+                                                      "swapped"};
 const char *const gv_budget_by_names[GV_BUDGET_BY_COUNT] = {"group", "delegation"};
 
 /* ---- lifecycle ------------------------------------------------------------------------------ */
@@ -77,6 +78,7 @@ void gv__floor_release(gv_floor *f)
     free(f->tallies);
     free(f->item_requests);
     free(f->person_last);
+    gv__floor_inscriptions_release(f);
     gv__floor_init(f);
 }
 
@@ -89,17 +91,25 @@ int gv__floor_ready(gv_meeting *m, gv_error *err)
     gv_tally *tallies = calloc((1 + m->n_items) * stride, sizeof *tallies);
     int *item_requests = calloc(m->n_items + 1, sizeof *item_requests);
     int *person_last = malloc((m->n_people + 1) * sizeof *person_last);
-    if (!tallies || !item_requests || !person_last) {
+    gv_inscriptions *ahead = calloc(m->n_items + 1, sizeof *ahead);
+    if (!tallies || !item_requests || !person_last || !ahead) {
         free(tallies);
         free(item_requests);
         free(person_last);
+        free(ahead);
         return gv_error_set(err, GV_ENOMEM, "out of memory");
+    }
+    for (size_t i = 0; i < m->n_items; i++) {
+        ahead[i].opens_at_ms = m->items[i].inscription_opens_ms;
+        ahead[i].closes_at_ms = m->items[i].inscription_closes_ms;
     }
     for (size_t p = 0; p < m->n_people + 1; p++)
         person_last[p] = -1;
     f->tallies = tallies;
     f->item_requests = item_requests;
     f->person_last = person_last;
+    f->ahead = ahead;
+    f->n_ahead = m->n_items;
     return 0;
 }
 
@@ -107,6 +117,7 @@ void gv__floor_settle(gv_meeting *m)
 {
     gv__floor_undo_prune(&m->floor);
     gv__floor_resort(m);
+    gv__floor_settle_provisional(m);
 }
 
 /* ---- lookups -------------------------------------------------------------------------------- */
@@ -208,20 +219,26 @@ int gv__floor_ev_waiting(const gv_meeting *m, const json_t *ev, const char *key,
     int r = gv__floor_request_find(&m->floor, id);
     if (r < 0)
         return gv__event_corrupt(ev, err, "it names a floor request that does not exist");
-    if (m->floor.requests[r].status != GV_REQUEST_WAITING)
-        return gv__event_corrupt(ev, err, "the floor request is not waiting");
+    if (m->floor.requests[r].status != GV_REQUEST_WAITING ||
+        m->floor.requests[r].item != m->current_item)
+        return gv__event_corrupt(ev, err, "the floor request is not waiting on the running list");
     *out = r;
     return 0;
 }
 
-/* GV_ESTATE unless request r is waiting; says what became of it. */
-static int need_waiting(const gv_meeting *m, int r, gv_error *err)
+int gv__floor_need_listed(const gv_meeting *m, int r, gv_error *err)
 {
     const gv_request *q = &m->floor.requests[r];
-    if (q->status == GV_REQUEST_WAITING)
-        return 0;
-    return gv_error_set(err, GV_ESTATE, "floor request %lld is no longer waiting: it was %s",
-                        (long long)q->id, gv_request_status_names[q->status]);
+    if (q->status != GV_REQUEST_WAITING)
+        return gv_error_set(err, GV_ESTATE, "floor request %lld is no longer waiting: it was %s",
+                            (long long)q->id, gv_request_status_names[q->status]);
+    if (q->item != m->current_item)
+        return gv_error_set(err, GV_ESTATE,
+                            "floor request %lld is an inscription on the provisional list of "
+                            "\"%s\", which is not running: use the inscription commands until "
+                            "it starts",
+                            (long long)q->id, m->items[q->item].id);
+    return 0;
 }
 
 /* "request 12 (intervention), 3rd on the list" for messages. */
@@ -265,21 +282,13 @@ static int need_room_on_item(const gv_meeting *m, gv_error *err)
 
 /* ---- what a request says -------------------------------------------------------------------- */
 
-/* The fields of a request shared by request_floor and insert_speaker. */
-typedef struct req_fields {
-    int kind, mode, to, gq;
-    const char *on_behalf_of; /** borrowed from the command, trimmed copy below */
-    size_t on_behalf_len;
-} req_fields;
-
 static bool is_blank(char ch)
 {
     return ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r' || ch == '\f' || ch == '\v';
 }
 
-/* Reads and checks kind, mode, to, guiding_question, on_behalf_of for `person`. */
-static int read_request_fields(const gv_meeting *m, const json_t *cmd, int person, req_fields *rf,
-                               gv_error *err)
+int gv__floor_read_request_fields(const gv_meeting *m, const json_t *cmd, int person,
+                                  gv__req_fields *rf, gv_error *err)
 {
     const char *to = NULL, *gq = NULL, *obo = NULL;
     int rc;
@@ -345,7 +354,7 @@ static int read_request_fields(const gv_meeting *m, const json_t *cmd, int perso
 
 /* Appends floor_requested for `person`; position < 0 for none. */
 static int request_event(const gv_meeting *m, const gv_cmd *c, json_t *events, int person,
-                         const req_fields *rf, bool inserted, int position, int64_t continues,
+                         const gv__req_fields *rf, bool inserted, int position, int64_t continues,
                          gv_error *err)
 {
     json_t *ev = NULL;
@@ -382,10 +391,10 @@ static int decide_request(const gv_meeting *m, const gv_cmd *c, json_t *events, 
 {
     static const char *const fields[] = {"type", "id",           "kind", "to", "guiding_question",
                                          "mode", "on_behalf_of", NULL};
-    req_fields rf;
+    gv__req_fields rf;
     int rc;
     if ((rc = gv__json_only(c->json, fields, err)) < 0 ||
-        (rc = read_request_fields(m, c->json, c->actor, &rf, err)) < 0 ||
+        (rc = gv__floor_read_request_fields(m, c->json, c->actor, &rf, err)) < 0 ||
         (rc = gv__floor_need_item(m, c->type, err)) < 0)
         return rc;
     if (rf.kind != GV_REQUEST_POINT_OF_ORDER && gv__floor_is_closed(&m->floor, c->now_ms))
@@ -405,7 +414,7 @@ static int decide_insert(const gv_meeting *m, const gv_cmd *c, json_t *events, g
         "mode", "on_behalf_of", "position", NULL};
     const char *id = NULL;
     int64_t position = -1;
-    req_fields rf;
+    gv__req_fields rf;
     int rc;
     if ((rc = gv__json_only(c->json, fields, err)) < 0 ||
         (rc = gv__json_string(c->json, "person", true, GV_FLOOR_KEY_MAX_BYTES, &id, err)) < 0)
@@ -413,7 +422,7 @@ static int decide_insert(const gv_meeting *m, const gv_cmd *c, json_t *events, g
     int person = gv__person_find(m, id);
     if (person < 0)
         return gv_error_set(err, GV_ENOTFOUND, "field \"person\": there is no person \"%s\"", id);
-    if ((rc = read_request_fields(m, c->json, person, &rf, err)) < 0 ||
+    if ((rc = gv__floor_read_request_fields(m, c->json, person, &rf, err)) < 0 ||
         (rc = gv__floor_need_item(m, c->type, err)) < 0 ||
         (rc = gv__json_int(c->json, "position", false, 0, (int64_t)m->floor.n_list, &position,
                            err)) < 0 ||
@@ -441,7 +450,7 @@ static int decide_readd(const gv_meeting *m, const gv_cmd *c, json_t *events, gv
                             m->people[s->person].id);
     if ((rc = need_no_pending(m, c, s->person, err)) < 0 || (rc = need_room_on_item(m, err)) < 0)
         return rc;
-    req_fields rf = {.kind = s->kind, .mode = s->mode, .to = s->to, .gq = s->guiding_question};
+    gv__req_fields rf = {.kind = s->kind, .mode = s->mode, .to = s->to, .gq = s->guiding_question};
     return request_event(m, c, events, s->person, &rf, false, 0, s->id, err);
 }
 
@@ -532,10 +541,13 @@ static int apply_requested(gv_meeting *m, const json_t *ev, gv_error *err)
         .inserted = inserted,
         .readded = readded,
         .pinned = position >= 0,
+        .pinned_by = -1,
+        .level = (int)m->people[person].level,
         .continues = continues,
         .status = GV_REQUEST_WAITING,
         .reason = readded ? GV_REASON_READDED : GV_REASON_PLACED,
     };
+    gv__floor_rank_set(m, &f->requests[r], id);
     f->item_requests[m->current_item]++;
     gv__floor_list_insert(f, position >= 0 ? (size_t)position : gv__floor_entry_slot(f, kind), r);
     if (inserted || readded)
@@ -562,7 +574,7 @@ static int decide_withdraw(const gv_meeting *m, const gv_cmd *c, json_t *events,
                                 "(the moderator may decline it)",
                                 (long long)m->floor.requests[r].id,
                                 m->people[m->floor.requests[r].person].id);
-        if ((rc = need_waiting(m, r, err)) < 0)
+        if ((rc = gv__floor_need_listed(m, r, err)) < 0)
             return rc;
     } else if ((r = gv__floor_pending(&m->floor, c->actor)) < 0) {
         return gv_error_set(err, GV_ESTATE, "you have no request for the floor waiting");
@@ -599,7 +611,7 @@ static int decide_decline(const gv_meeting *m, const gv_cmd *c, json_t *events, 
         (rc = gv__json_string(c->json, "reason", false, GV_FLOOR_REASON_MAX_BYTES, &reason, err)) <
             0 ||
         (rc = gv__floor_cmd_request(m, c, "request", &r, err)) < 0 ||
-        (rc = need_waiting(m, r, err)) < 0)
+        (rc = gv__floor_need_listed(m, r, err)) < 0)
         return rc;
     if ((rc = gv__event_add(m, c, events, "request_declined", &ev, err)) < 0 ||
         (rc = gv__event_set(ev, "request", json_integer(m->floor.requests[r].id), err)) < 0)
@@ -655,7 +667,7 @@ static int move_to(const gv_meeting *m, const gv_cmd *c, json_t *events, int r, 
     const gv_floor *f = &m->floor;
     json_t *ev = NULL;
     int rc;
-    if ((rc = need_waiting(m, r, err)) < 0)
+    if ((rc = gv__floor_need_listed(m, r, err)) < 0)
         return rc;
     if (position >= (int64_t)f->n_list)
         return gv_error_set(err, GV_EINVAL,
@@ -812,6 +824,15 @@ const gv_command_spec gv__floor_commands[] = {
     {"extend_speech", GV_ROLES_PRESIDING, gv__floor_decide_extend},
     {"set_speech_limit", GV_ROLES_PRESIDING, gv__floor_decide_set_limit},
     {"end_speech", GV_ROLES_PRESIDING, gv__floor_decide_end},
+    {"inscribe", GV_ROLES_SPEAKING, gv__floor_decide_inscribe},
+    {"inscribe_speaker", GV_ROLES_PRESIDING | GV_ROLE_SECRETARIAT,
+     gv__floor_decide_inscribe_speaker},
+    {"withdraw_inscription", GV_ROLES_ANY_PERSON, gv__floor_decide_withdraw_inscription},
+    {"move_inscription", GV_ROLES_PRESIDING | GV_ROLE_SECRETARIAT,
+     gv__floor_decide_move_inscription},
+    {"swap_inscriptions", GV_ROLES_PRESIDING | GV_ROLE_SECRETARIAT, gv__floor_decide_swap},
+    {"set_speaker_level", GV_ROLES_ANY_PERSON, gv__floor_decide_set_level},
+    {"set_inscription", GV_ROLES_PRESIDING | GV_ROLE_SECRETARIAT, gv__floor_decide_set_inscription},
     {NULL, 0, NULL},
 };
 
@@ -833,5 +854,11 @@ const gv_event_spec gv__floor_events[] = {
     {"budget_set", gv__floor_apply_budget_set},
     {"budget_added", gv__floor_apply_budget_added},
     {"autopilot_set", gv__floor_apply_autopilot},
+    {"speaker_inscribed", gv__floor_apply_inscribed},
+    {"inscription_withdrawn", gv__floor_apply_inscription_withdrawn},
+    {"inscription_moved", gv__floor_apply_inscription_moved},
+    {"inscriptions_swapped", gv__floor_apply_swapped},
+    {"speaker_level_set", gv__floor_apply_level_set},
+    {"inscription_set", gv__floor_apply_inscription_set},
     {NULL, NULL},
 };

@@ -69,6 +69,7 @@ typedef enum gv_reason {
     GV_REASON_UN_OTHER,
     GV_REASON_BALANCED_FIRST_TIME,
     GV_REASON_BALANCED_SPOKEN_BEFORE,
+    GV_REASON_SWAPPED, /** took another's place at both's request (swap_inscriptions) */
     GV_REASON_COUNT
 } gv_reason;
 
@@ -91,11 +92,21 @@ typedef struct gv_request {
     bool inserted;        /** by insert_speaker */
     bool readded;         /** by readd_last_speaker */
     bool pinned;          /** placed by the moderator: the policy does not move it */
-    int64_t continues;    /** readded: the speech ended by mistake that it continues, 0 */
-    int status;           /** gv_request_status */
-    int64_t closed_at_ms; /** when it left the list, 0 while waiting */
-    int64_t speech;       /** granted: id of its speech */
-    char *decline_reason; /** owned, NULL if none given */
+    int pinned_by;        /** who moved or placed it, when pinned (-1: the moderator) */
+    int level;            /** gv_level: the person's, or as declared for an inscription */
+    bool inscribed;       /** inscribed ahead, before its item ran */
+    /* Its rank under the policy (floor_policy.c): class, then level, then the
+     * event that set its time; a swap exchanges the three with another request. */
+    int rank_class;
+    int rank_level;
+    int64_t rank_seq;
+    int64_t swapped_with;        /** the request whose place it took, 0 */
+    int64_t level_changed_at_ms; /** its last change of level, 0 */
+    int64_t continues;           /** readded: the speech ended by mistake that it continues, 0 */
+    int status;                  /** gv_request_status */
+    int64_t closed_at_ms;        /** when it left the list, 0 while waiting */
+    int64_t speech;              /** granted: id of its speech */
+    char *decline_reason;        /** owned, NULL if none given */
     /* Set by the ordering for waiting requests (see floor_policy.c). */
     int reason;            /** gv_reason */
     int reason_rank;       /** arrival rank (1-based) within its class, for the text */
@@ -162,13 +173,28 @@ typedef struct gv_budget {
     int64_t added_ms;
 } gv_budget;
 
+/*
+ * The provisional list of an agenda item that is not running: the requests
+ * inscribed for it ahead, in order (floor_inscription.c). When the item
+ * starts, its list becomes the running list (gv_floor.list).
+ */
+typedef struct gv_inscriptions {
+    int *list; /** indices into requests: the waiting ones of this item, in order */
+    size_t n, cap;
+    bool window_set;            /** set_inscription replaced the definition's window */
+    int64_t opens_at_ms;        /** people inscribe from then on; 0: no inscription ahead */
+    int64_t closes_at_ms;       /** ... until then; 0: until the item starts */
+    int64_t changed_at_ms;      /** last change to the list, 0 never */
+    size_t ordered_at_speeches; /** n_speeches when last ordered (the balanced policy reads them) */
+} gv_inscriptions;
+
 typedef struct gv_floor {
     gv_request *requests; /** every request of the meeting, ascending id */
     size_t n_requests, cap_requests;
     int *list; /** indices into requests: the waiting ones of the running item, in order */
     size_t n_list, cap_list;
-    int64_t *scratch; /** work space of the ordering: at least 3 * cap_list entries */
-    size_t cap_scratch;
+    int64_t *scratch;    /** work space of the ordering: GV__FLOOR_SCRATCH_PER_ENTRY a list entry */
+    size_t cap_scratch;  /** int64_t the work space holds: enough for every list's cap */
     gv_speech *speeches; /** every speech of the meeting, ascending id */
     size_t n_speeches, cap_speeches;
     int current;    /** index into speeches of the speech under way, -1 */
@@ -189,9 +215,11 @@ typedef struct gv_floor {
     size_t n_budgets, cap_budgets;
 
     /* Allocated on the first request or speech, when the definition is known. */
-    gv_tally *tallies;  /** (1 + items) scopes of stride tallies: see floor_totals.c */
-    int *item_requests; /** requests made on each item */
-    int *person_last;   /** index of each person's last speech, -1 */
+    gv_tally *tallies;      /** (1 + items) scopes of stride tallies: see floor_totals.c */
+    int *item_requests;     /** requests made on each item */
+    int *person_last;       /** index of each person's last speech, -1 */
+    gv_inscriptions *ahead; /** one per agenda item: its provisional list */
+    size_t n_ahead;
 } gv_floor;
 
 #endif

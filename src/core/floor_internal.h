@@ -24,6 +24,9 @@ int gv__floor_speech_find(const gv_floor *f, int64_t id);
 int gv__floor_position(const gv_floor *f, int r);
 /* Index of the person's waiting request, or -1. */
 int gv__floor_pending(const gv_floor *f, int person);
+/* GV_ESTATE unless request index r waits on the running item's list; says
+ * what became of it, or which provisional list holds it. */
+int gv__floor_need_listed(const gv_meeting *m, int r, gv_error *err);
 /* Whether the list refuses new requests at now_ms (closed, or past closes_at_ms). */
 bool gv__floor_is_closed(const gv_floor *f, int64_t now_ms);
 /* GV_ESTATE unless an agenda item is running; names the command. */
@@ -44,13 +47,33 @@ int gv__floor_cmd_request(const gv_meeting *m, const gv_cmd *c, const char *key,
 /* The request named by an integer field of an event, which must be waiting. */
 int gv__floor_ev_waiting(const gv_meeting *m, const json_t *ev, const char *key, int *out,
                          gv_error *err);
+/* The fields of a request shared by request_floor, insert_speaker and the inscriptions. */
+typedef struct gv__req_fields {
+    int kind, mode, to, gq;
+    const char *on_behalf_of; /** borrowed from the command, trimmed: on_behalf_len bytes */
+    size_t on_behalf_len;
+} gv__req_fields;
+/* Reads and checks kind, mode, to, guiding_question, on_behalf_of of a
+ * command for `person` (defaults: an intervention, the person's mode, the
+ * guiding question under discussion). */
+int gv__floor_read_request_fields(const gv_meeting *m, const json_t *cmd, int person,
+                                  gv__req_fields *rf, gv_error *err);
 /* Ordinal words for messages and reasons: "1st", "2nd", ... into buf. */
 const char *gv__floor_ordinal(long n, char *buf, size_t size);
 
 /* ---- the list (floor_policy.c) -------------------------------------------------------------- */
 
+/* int64_t of work space the ordering needs per list entry (see floor_policy.c). */
+#define GV__FLOOR_SCRATCH_PER_ENTRY 6
+/* Makes the ordering's work space hold lists of cap entries. */
+int gv__floor_scratch_reserve(gv_floor *f, size_t cap, gv_error *err);
 /* Makes room for `extra` more entries on the list (and the ordering's work space). */
 int gv__floor_list_reserve(gv_floor *f, size_t extra, gv_error *err);
+/* The same for any list of request indices (*list of *cap entries) to hold `need`. */
+int gv__floor_ints_reserve(gv_floor *f, int **list, size_t *cap, size_t need, gv_error *err);
+/* Inserts r at pos (clamped to the end) / removes the entry at pos, room reserved. */
+void gv__floor_ints_insert(int *list, size_t *n, size_t pos, int r);
+void gv__floor_ints_remove(int *list, size_t *n, size_t pos);
 /* Puts request index r at position pos (room reserved); later entries move down. */
 void gv__floor_list_insert(gv_floor *f, size_t pos, int r);
 /* Takes the entry at pos off the list; later entries move up. */
@@ -58,12 +81,54 @@ void gv__floor_list_remove(gv_floor *f, size_t pos);
 /* Where a new unpinned request goes before the re-ordering: after the leading
  * points of order for a point of order, otherwise at the end. */
 size_t gv__floor_entry_slot(const gv_floor *f, int kind);
-/* Re-orders the unpinned entries by the running item's policy and sets every
- * entry's reason. Needs no memory beyond what list_reserve gave. */
+/* Re-orders the unpinned entries of list[0..n) by item's policy and sets
+ * every entry's reason. Needs no memory beyond what the reserve functions
+ * gave (n <= f->cap_scratch). */
+void gv__floor_order(gv_meeting *m, int *list, size_t n, int item);
+/* gv__floor_order on the running item's list. */
 void gv__floor_resort(gv_meeting *m);
+/* Sets r's rank from its class and level under its item's policy, with its
+ * time from event `seq`; ends a swap. */
+void gv__floor_rank_set(const gv_meeting *m, gv_request *r, int64_t seq);
+/* Precedence of a gv_level, 0 first (a Vice-President and a Crown Prince share one). */
+int gv__floor_level_rank(int level);
 /* The reason of waiting request r as a sentence, into buf (at most
  * GV_FLOOR_REASON_MAX_BYTES + 1 bytes are needed). */
 void gv__floor_reason_text(const gv_meeting *m, const gv_request *r, char *buf, size_t size);
+
+/* ---- inscription ahead (floor_inscription.c) ------------------------------------------------ */
+
+int gv__floor_decide_inscribe(const gv_meeting *m, const gv_cmd *c, json_t *events, gv_error *err);
+int gv__floor_decide_inscribe_speaker(const gv_meeting *m, const gv_cmd *c, json_t *events,
+                                      gv_error *err);
+int gv__floor_decide_withdraw_inscription(const gv_meeting *m, const gv_cmd *c, json_t *events,
+                                          gv_error *err);
+int gv__floor_decide_move_inscription(const gv_meeting *m, const gv_cmd *c, json_t *events,
+                                      gv_error *err);
+int gv__floor_decide_swap(const gv_meeting *m, const gv_cmd *c, json_t *events, gv_error *err);
+int gv__floor_decide_set_level(const gv_meeting *m, const gv_cmd *c, json_t *events, gv_error *err);
+int gv__floor_decide_set_inscription(const gv_meeting *m, const gv_cmd *c, json_t *events,
+                                     gv_error *err);
+int gv__floor_apply_inscribed(gv_meeting *m, const json_t *ev, gv_error *err);
+int gv__floor_apply_inscription_withdrawn(gv_meeting *m, const json_t *ev, gv_error *err);
+int gv__floor_apply_inscription_moved(gv_meeting *m, const json_t *ev, gv_error *err);
+int gv__floor_apply_swapped(gv_meeting *m, const json_t *ev, gv_error *err);
+int gv__floor_apply_level_set(gv_meeting *m, const json_t *ev, gv_error *err);
+int gv__floor_apply_inscription_set(gv_meeting *m, const json_t *ev, gv_error *err);
+/* The item that just started (m->current_item) takes its provisional list as
+ * its speakers' list; needs no memory. */
+void gv__floor_carry_inscriptions(gv_meeting *m, int64_t at_ms);
+/* Re-orders the provisional lists whose order depends on the speeches (the
+ * balanced policy) when a speech was given since; part of settle. */
+void gv__floor_settle_provisional(gv_meeting *m);
+void gv__floor_inscriptions_release(gv_floor *f);
+/* Whether a person may inscribe themselves for item at at_ms: its window is
+ * open, it is not running and the meeting is not closed. */
+bool gv__floor_inscription_open(const gv_meeting *m, int item, int64_t at_ms);
+/* The state's "provisional" (new reference), NULL on ENOMEM. */
+json_t *gv__floor_provisional_json(const gv_meeting *m);
+/* One list entry as in floor.list (floor_json.c): wait_ms is its expected wait. */
+json_t *gv__floor_entry_json(const gv_meeting *m, const gv_request *r, size_t pos, int64_t wait_ms);
 
 /* ---- undo (floor_undo.c) -------------------------------------------------------------------- */
 

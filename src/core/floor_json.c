@@ -64,7 +64,7 @@ static json_t *speech_json(const gv_meeting *m, const gv_speech *s)
 static json_t *request_json(const gv_meeting *m, const gv_request *r)
 {
     return json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:o, s:o, s:I, s:o, s:o, s:b, s:b, "
-                     "s:o}",
+                     "s:o, s:s, s:b}",
                      "request", (json_int_t)r->id, "person", m->people[r->person].id, "by",
                      m->people[r->by].id, "item", m->items[r->item].id, "kind",
                      gv_request_kind_names[r->kind], "mode", gv_mode_names[r->mode], "status",
@@ -73,16 +73,17 @@ static json_t *request_json(const gv_meeting *m, const gv_request *r)
                      ref_or_null(r->on_behalf_of), "requested_at_ms", (json_int_t)r->at_ms,
                      "closed_at_ms", time_or_null(r->closed_at_ms, r->status != GV_REQUEST_WAITING),
                      "speech", id_or_null(r->speech), "inserted", r->inserted, "readded",
-                     r->readded, "decline_reason", ref_or_null(r->decline_reason));
+                     r->readded, "decline_reason", ref_or_null(r->decline_reason), "level",
+                     gv_level_names[r->level], "inscribed", r->inscribed);
 }
 
-static json_t *entry_json(const gv_meeting *m, const gv_request *r, size_t pos, int64_t wait_ms)
+json_t *gv__floor_entry_json(const gv_meeting *m, const gv_request *r, size_t pos, int64_t wait_ms)
 {
     char reason[GV_FLOOR_REASON_MAX_BYTES + 1];
     gv__floor_reason_text(m, r, reason, sizeof reason);
     const gv_person *p = &m->people[r->person];
     return json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:o, s:o, s:I, s:I, s:I, s:s, s:s, "
-                     "s:b, s:b, s:b}",
+                     "s:b, s:b, s:b, s:s, s:i, s:b, s:o}",
                      "request", (json_int_t)r->id, "person", p->id, "name", p->name ? p->name : "",
                      "affiliation", p->affiliation ? p->affiliation : "", "group",
                      gv_group_names[p->group], "kind", gv_request_kind_names[r->kind], "mode",
@@ -91,7 +92,9 @@ static json_t *entry_json(const gv_meeting *m, const gv_request *r, size_t pos, 
                      ref_or_null(r->on_behalf_of), "requested_at_ms", (json_int_t)r->at_ms,
                      "position", (json_int_t)pos, "expected_wait_ms", (json_int_t)wait_ms, "reason",
                      reason, "reason_code", gv_reason_codes[r->reason], "pinned", r->pinned,
-                     "inserted", r->inserted, "readded", r->readded);
+                     "inserted", r->inserted, "readded", r->readded, "level",
+                     gv_level_names[r->level], "reason_rank", r->reason_rank, "inscribed",
+                     r->inscribed, "swapped_with", id_or_null(r->swapped_with));
 }
 
 /* The list of the running item, with positions and expected waits. */
@@ -109,7 +112,8 @@ static json_t *list_json(const gv_meeting *m)
         wait = left > 0 ? left : 0;
     }
     for (size_t pos = 0; pos < f->n_list; pos++, wait += limit) {
-        if (json_array_append_new(list, entry_json(m, &f->requests[f->list[pos]], pos, wait)) < 0) {
+        if (json_array_append_new(
+                list, gv__floor_entry_json(m, &f->requests[f->list[pos]], pos, wait)) < 0) {
             json_decref(list);
             return NULL;
         }
@@ -172,12 +176,14 @@ int gv__floor_to_json(const gv_meeting *m, json_t *state)
             speeches = NULL;
         }
     }
-    json_t *live = live_json(m), *totals = gv__floor_totals_json(m);
-    if (!requests || !speeches || !live || !totals) {
+    json_t *live = live_json(m), *totals = gv__floor_totals_json(m),
+           *provisional = gv__floor_provisional_json(m);
+    if (!requests || !speeches || !live || !totals || !provisional) {
         json_decref(requests);
         json_decref(speeches);
         json_decref(live);
         json_decref(totals);
+        json_decref(provisional);
         return GV_ENOMEM;
     }
     /* json_object_set_new takes its value even when it fails: set all, then report. */
@@ -186,5 +192,6 @@ int gv__floor_to_json(const gv_meeting *m, json_t *state)
     rc |= json_object_set_new(state, "floor_requests", requests);
     rc |= json_object_set_new(state, "speeches", speeches);
     rc |= json_object_set_new(state, "totals", totals);
+    rc |= json_object_set_new(state, "provisional", provisional);
     return rc ? GV_ENOMEM : 0;
 }

@@ -36,6 +36,7 @@
  */
 #include "core/floor_internal.h"
 
+#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,31 +46,67 @@
 _Static_assert(GV_GROUP_COUNT <= GV_FLOOR_GROUPS_MAX, "gv_floor.group_last is too small");
 _Static_assert(GV_MODE_COUNT == 2, "the balanced policy alternates between two modes");
 
-/* Bits of a sort key: band (2 bits), class (6 bits), request index (31 bits). */
-#define KEY_INDEX_BITS 31
-#define KEY_INDEX_MASK ((1LL << KEY_INDEX_BITS) - 1)
+/* The work space of one ordering, carved out of f->scratch for n entries:
+ * the sort keys (3 int64_t each), the candidates in order, the free positions
+ * and the chains of the balanced buckets. */
+typedef struct sort_key {
+    int64_t hi;  /** band, class and level, packed: smaller first */
+    int64_t seq; /** then the event that set the request's time */
+    int64_t idx; /** the request's index (and tie-break) */
+} sort_key;
 
-int gv__floor_list_reserve(gv_floor *f, size_t extra, gv_error *err)
+_Static_assert(sizeof(sort_key) == 3 * sizeof(int64_t), "sort_key is three int64_t");
+_Static_assert(GV__FLOOR_SCRATCH_PER_ENTRY == 6, "the work space is keys, cand, slots, next");
+
+int gv__floor_scratch_reserve(gv_floor *f, size_t cap, gv_error *err)
 {
-    if (GV_ARRAY_RESERVE(f->list, f->cap_list, f->n_list + extra) < 0 ||
-        GV_ARRAY_RESERVE(f->scratch, f->cap_scratch, 3 * f->cap_list) < 0)
+    if (GV_ARRAY_RESERVE(f->scratch, f->cap_scratch, GV__FLOOR_SCRATCH_PER_ENTRY * cap) < 0)
         return gv_error_set(err, GV_ENOMEM, "out of memory");
     return 0;
 }
 
+int gv__floor_list_reserve(gv_floor *f, size_t extra, gv_error *err)
+{
+    return gv__floor_ints_reserve(f, &f->list, &f->cap_list, f->n_list + extra, err);
+}
+
+int gv__floor_ints_reserve(gv_floor *f, int **list, size_t *cap, size_t need, gv_error *err)
+{
+    if (need <= *cap)
+        return 0;
+    /* Then the work space, to fit the capacity the list got; if that fails
+     * the list keeps its old capacity on record, which only underestimates it. */
+    size_t grown = *cap;
+    if (gv_array_reserve(list, &grown, need, sizeof **list) < 0 ||
+        gv__floor_scratch_reserve(f, grown, err) < 0)
+        return gv_error_set(err, GV_ENOMEM, "out of memory");
+    *cap = grown;
+    return 0;
+}
+
+void gv__floor_ints_insert(int *list, size_t *n, size_t pos, int r)
+{
+    if (pos > *n)
+        pos = *n;
+    memmove(list + pos + 1, list + pos, (*n - pos) * sizeof *list);
+    list[pos] = r;
+    (*n)++;
+}
+
+void gv__floor_ints_remove(int *list, size_t *n, size_t pos)
+{
+    memmove(list + pos, list + pos + 1, (*n - pos - 1) * sizeof *list);
+    (*n)--;
+}
+
 void gv__floor_list_insert(gv_floor *f, size_t pos, int r)
 {
-    if (pos > f->n_list)
-        pos = f->n_list;
-    memmove(f->list + pos + 1, f->list + pos, (f->n_list - pos) * sizeof *f->list);
-    f->list[pos] = r;
-    f->n_list++;
+    gv__floor_ints_insert(f->list, &f->n_list, pos, r);
 }
 
 void gv__floor_list_remove(gv_floor *f, size_t pos)
 {
-    memmove(f->list + pos, f->list + pos + 1, (f->n_list - pos - 1) * sizeof *f->list);
-    f->n_list--;
+    gv__floor_ints_remove(f->list, &f->n_list, pos);
 }
 
 size_t gv__floor_entry_slot(const gv_floor *f, int kind)
@@ -104,10 +141,45 @@ static int un_class(const gv_meeting *m, const gv_request *r)
     }
 }
 
+static const int level_ranks[GV_LEVEL_COUNT] = {0, 1, 2, 2, 3, 4, 5};
+#define N_LEVEL_RANKS 6
+#define N_UN_CLASSES  5
+
+int gv__floor_level_rank(int level)
+{
+    return level_ranks[level];
+}
+
+void gv__floor_rank_set(const gv_meeting *m, gv_request *r, int64_t seq)
+{
+    bool un = m->items[r->item].policy == GV_POLICY_UN;
+    r->rank_class = un ? un_class(m, r) : 0;
+    r->rank_level = un ? level_ranks[r->level] : 0;
+    r->rank_seq = seq;
+    r->swapped_with = 0;
+}
+
 static int cmp_key(const void *a, const void *b)
 {
-    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
-    return (x > y) - (x < y);
+    const sort_key *x = a, *y = b;
+    if (x->hi != y->hi)
+        return (x->hi > y->hi) - (x->hi < y->hi);
+    if (x->seq != y->seq)
+        return (x->seq > y->seq) - (x->seq < y->seq);
+    return (x->idx > y->idx) - (x->idx < y->idx);
+}
+
+/* The sort key of request index i: the policy's band ordered by rank (the
+ * balanced policy orders its band itself, from arrival order). */
+static sort_key key_of(const gv_floor *f, int policy, int i)
+{
+    const gv_request *r = &f->requests[i];
+    int band = band_of(r);
+    if (band != 1 || policy == GV_POLICY_BALANCED)
+        return (sort_key){.hi = (int64_t)band << 16, .seq = r->id, .idx = i};
+    return (sort_key){.hi = ((int64_t)band << 16) | ((int64_t)r->rank_class << 8) | r->rank_level,
+                      .seq = r->rank_seq,
+                      .idx = i};
 }
 
 /* The state of the balanced walk: the turn before, and when each group last spoke. */
@@ -218,83 +290,93 @@ static int buckets_take(buckets *b, const int64_t *cand, const int64_t *next, co
     return (int)cand[k];
 }
 
-void gv__floor_resort(gv_meeting *m)
+/* Sets r's reason as the walk reaches it; rank counts arrivals per class and level. */
+static void set_reason(const gv_meeting *m, gv_request *r, int policy, int (*rank)[N_LEVEL_RANKS],
+                       int *other_rank)
+{
+    if (r->kind == GV_REQUEST_POINT_OF_ORDER) {
+        r->reason = GV_REASON_POINT_OF_ORDER;
+        r->reason_rank = ++other_rank[0];
+    } else if (r->kind == GV_REQUEST_REPLY) {
+        r->reason = GV_REASON_REPLY;
+        r->reason_rank = ++other_rank[1];
+    } else if (r->swapped_with > 0) {
+        r->reason = GV_REASON_SWAPPED;
+        r->reason_rank = 0;
+    } else if (policy == GV_POLICY_UN) {
+        r->reason = GV_REASON_UN_GROUP_STATEMENT + r->rank_class;
+        r->reason_rank = ++rank[r->rank_class][r->rank_level];
+    } else if (policy == GV_POLICY_BALANCED) {
+        r->reason =
+            tier_of(m, r) == 0 ? GV_REASON_BALANCED_FIRST_TIME : GV_REASON_BALANCED_SPOKEN_BEFORE;
+        r->reason_rank = ++other_rank[2];
+    } else {
+        r->reason = GV_REASON_FIFO;
+        r->reason_rank = ++other_rank[2];
+    }
+}
+
+void gv__floor_order(gv_meeting *m, int *list, size_t n, int item)
 {
     gv_floor *f = &m->floor;
-    size_t n = f->n_list;
-    if (n == 0 || m->current_item < 0)
+    if (n == 0)
         return;
-    int policy = m->items[m->current_item].policy;
-    int64_t *keys = f->scratch, *slots = f->scratch + n, *next = f->scratch + 2 * n;
+    assert(GV__FLOOR_SCRATCH_PER_ENTRY * n <= f->cap_scratch);
+    int policy = m->items[item].policy;
+    sort_key *keys = (sort_key *)f->scratch;
+    int64_t *cand = f->scratch + 3 * n, *slots = f->scratch + 4 * n, *next = f->scratch + 5 * n;
 
     /* The unpinned entries and the positions they may take. */
     size_t u = 0;
     for (size_t pos = 0; pos < n; pos++) {
-        const gv_request *r = &f->requests[f->list[pos]];
-        if (r->pinned)
+        if (f->requests[list[pos]].pinned)
             continue;
-        int cls = policy == GV_POLICY_UN && band_of(r) == 1 ? un_class(m, r) : 0;
-        keys[u] = ((int64_t)band_of(r) << 40) | ((int64_t)cls << 32) | f->list[pos];
+        keys[u] = key_of(f, policy, list[pos]);
         slots[u++] = (int64_t)pos;
     }
     qsort(keys, u, sizeof *keys, cmp_key);
 
-    /* keys[a..b) is band 2 (the policy's own band); make them plain indices. */
+    /* cand[a..b) is band 1, the policy's own band. */
     size_t a = 0, b = 0;
-    while (a < u && (keys[a] >> 40) == 0)
-        a++;
-    for (b = a; b < u && (keys[b] >> 40) == 1; b++)
-        ;
     for (size_t k = 0; k < u; k++)
-        keys[k] &= KEY_INDEX_MASK;
+        cand[k] = keys[k].idx;
+    while (a < u && (keys[a].hi >> 16) == 0)
+        a++;
+    for (b = a; b < u && (keys[b].hi >> 16) == 1; b++)
+        ;
 
     buckets bk;
     if (policy == GV_POLICY_BALANCED)
-        buckets_build(m, &bk, keys + a, next, b - a);
+        buckets_build(m, &bk, cand + a, next, b - a);
 
     /* Walk the positions: fill unpinned ones in order, and set reasons. */
     walk w;
     walk_init(m, &w);
-    int rank[8] = {0}; /* arrivals so far per class, for "arrived 3rd" */
+    int rank[N_UN_CLASSES][N_LEVEL_RANKS] = {{0}}, other_rank[3] = {0};
     size_t j = 0;
     for (size_t pos = 0; pos < n; pos++) {
-        gv_request *r = &f->requests[f->list[pos]];
+        gv_request *r = &f->requests[list[pos]];
         if (j >= u || (size_t)slots[j] != pos) { /* a pinned entry stays */
             walk_step(m, &w, r);
             continue;
         }
-        int idx;
-        if (j < a || j >= b)
-            idx = (int)keys[j];
-        else if (policy == GV_POLICY_BALANCED)
-            idx = buckets_take(&bk, keys + a, next, &w);
-        else
-            idx = (int)keys[j];
+        int idx = policy == GV_POLICY_BALANCED && j >= a && j < b
+                      ? buckets_take(&bk, cand + a, next, &w)
+                      : (int)cand[j];
         j++;
-        f->list[pos] = idx;
+        list[pos] = idx;
         r = &f->requests[idx];
         r->reason_prev_mode = w.prev_mode;
         r->reason_prev_group = w.prev_group;
-        if (r->kind == GV_REQUEST_POINT_OF_ORDER) {
-            r->reason = GV_REASON_POINT_OF_ORDER;
-            r->reason_rank = ++rank[5];
-        } else if (r->kind == GV_REQUEST_REPLY) {
-            r->reason = GV_REASON_REPLY;
-            r->reason_rank = ++rank[6];
-        } else if (policy == GV_POLICY_UN) {
-            int cls = un_class(m, r);
-            r->reason = GV_REASON_UN_GROUP_STATEMENT + cls;
-            r->reason_rank = ++rank[cls];
-        } else if (policy == GV_POLICY_BALANCED) {
-            r->reason = tier_of(m, r) == 0 ? GV_REASON_BALANCED_FIRST_TIME
-                                           : GV_REASON_BALANCED_SPOKEN_BEFORE;
-            r->reason_rank = ++rank[7];
-        } else {
-            r->reason = GV_REASON_FIFO;
-            r->reason_rank = ++rank[7];
-        }
+        set_reason(m, r, policy, rank, other_rank);
         walk_step(m, &w, r);
     }
+}
+
+void gv__floor_resort(gv_meeting *m)
+{
+    if (m->current_item >= 0)
+        gv__floor_order(m, m->floor.list, m->floor.n_list, m->current_item);
 }
 
 const char *gv__floor_ordinal(long n, char *buf, size_t size)
@@ -327,6 +409,49 @@ static void group_words(int g, char *buf, size_t size)
             *p = ' ';
 }
 
+/* The words of a level rank, as the reasons name them. */
+static const char *const rank_words[N_LEVEL_RANKS] = {
+    "Head of State", "Head of Government", "Vice-President or Crown Prince",
+    "Minister",      "Vice-Minister",      "head of delegation"};
+
+/* Who pinned an entry, for "moved here by ...". */
+static const char *pinner_words(const gv_meeting *m, const gv_request *r)
+{
+    if (r->pinned_by >= 0 && !(m->people[r->pinned_by].roles & GV_ROLES_PRESIDING))
+        return "the secretariat";
+    return "the moderator";
+}
+
+/* The un reasons: class, level for states, then the rank among them. */
+static void un_text(const gv_request *r, const char *ord, const char *grp, char *buf, size_t size)
+{
+    char what[GV_FLOOR_ON_BEHALF_MAX_BYTES + 64], level[80] = "";
+    switch (r->reason) {
+    case GV_REASON_UN_GROUP_STATEMENT:
+        snprintf(what, sizeof what, "statement on behalf of %s", r->on_behalf_of);
+        break;
+    case GV_REASON_UN_MEMBER_STATE:
+        snprintf(what, sizeof what, "member state");
+        break;
+    case GV_REASON_UN_OBSERVER_STATE:
+        snprintf(what, sizeof what, "observer state");
+        break;
+    case GV_REASON_UN_INTERGOVERNMENTAL:
+        snprintf(what, sizeof what, "intergovernmental organization");
+        break;
+    default:
+        snprintf(what, sizeof what, "other stakeholder (%s)", grp);
+        break;
+    }
+    if (r->reason <= GV_REASON_UN_OBSERVER_STATE)
+        snprintf(level, sizeof level, ", %s", rank_words[level_ranks[r->level]]);
+    if (r->level_changed_at_ms > 0)
+        snprintf(buf, size, "%s%s since a change of level, %s among them", what, level, ord);
+    else
+        snprintf(buf, size, "%s%s, %s %s among them", what, level,
+                 r->inscribed ? "inscribed" : "arrived", ord);
+}
+
 void gv__floor_reason_text(const gv_meeting *m, const gv_request *r, char *buf, size_t size)
 {
     char ord[24], grp[64], prev[64];
@@ -340,32 +465,32 @@ void gv__floor_reason_text(const gv_meeting *m, const gv_request *r, char *buf, 
         snprintf(buf, size, "right of reply (asked %s): heard at the end of the item", ord);
         return;
     case GV_REASON_MOVED:
-        snprintf(buf, size, "moved here by the moderator");
+        snprintf(buf, size, "moved here by %s", pinner_words(m, r));
         return;
     case GV_REASON_PLACED:
-        snprintf(buf, size, "placed here by the moderator");
+        snprintf(buf, size, "placed here by %s", pinner_words(m, r));
         return;
     case GV_REASON_READDED:
         snprintf(buf, size, "put back on top by the moderator: their speech was ended by mistake");
         return;
     case GV_REASON_FIFO:
-        snprintf(buf, size, "arrived %s", ord);
+        snprintf(buf, size, "%s %s", r->inscribed ? "inscribed" : "arrived", ord);
         return;
+    case GV_REASON_SWAPPED: {
+        int with = gv__floor_request_find(&m->floor, r->swapped_with);
+        const gv_person *o = with >= 0 ? &m->people[m->floor.requests[with].person] : NULL;
+        snprintf(buf, size, "swapped places with %s at their request",
+                 !o                                    ? "another speaker"
+                 : o->affiliation && o->affiliation[0] ? o->affiliation
+                                                       : o->name);
+        return;
+    }
     case GV_REASON_UN_GROUP_STATEMENT:
-        snprintf(buf, size, "statement on behalf of %s, arrived %s among them", r->on_behalf_of,
-                 ord);
-        return;
     case GV_REASON_UN_MEMBER_STATE:
-        snprintf(buf, size, "member state, arrived %s among them", ord);
-        return;
     case GV_REASON_UN_OBSERVER_STATE:
-        snprintf(buf, size, "observer state, arrived %s among them", ord);
-        return;
     case GV_REASON_UN_INTERGOVERNMENTAL:
-        snprintf(buf, size, "intergovernmental organization, arrived %s among them", ord);
-        return;
     case GV_REASON_UN_OTHER:
-        snprintf(buf, size, "other stakeholder (%s), arrived %s among them", grp, ord);
+        un_text(r, ord, grp, buf, size);
         return;
     default:
         break;

@@ -203,10 +203,8 @@ int gv__floor_decide_give(const gv_meeting *m, const gv_cmd *c, json_t *events, 
         int r = -1;
         if ((rc = gv__floor_cmd_request(m, c, "request", &r, err)) < 0)
             return rc;
-        if (f->requests[r].status != GV_REQUEST_WAITING)
-            return gv_error_set(
-                err, GV_ESTATE, "floor request %lld is no longer waiting: it was %s",
-                (long long)f->requests[r].id, gv_request_status_names[f->requests[r].status]);
+        if ((rc = gv__floor_need_listed(m, r, err)) < 0)
+            return rc;
         give_from_request(m, r, &g);
     } else {
         int p = gv__person_find(m, pid);
@@ -661,4 +659,5 @@ void gv__floor_item_changed(gv_meeting *m, int64_t at_ms)
     f->replies_ms = 0;
     if (m->current_item >= 0 && m->items[m->current_item].list_closes_after_ms > 0)
         f->closes_at_ms = at_ms + m->items[m->current_item].list_closes_after_ms;
+    gv__floor_carry_inscriptions(m, at_ms);
 }

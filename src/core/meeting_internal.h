@@ -75,6 +75,18 @@ typedef enum gv_gender {
 
 typedef enum gv_mode { GV_MODE_ROOM, GV_MODE_ONLINE, GV_MODE_COUNT } gv_mode;
 
+/* Level of representation, in order of precedence (docs/speakers-list.md, "un"). */
+typedef enum gv_level {
+    GV_LEVEL_HEAD_OF_STATE,
+    GV_LEVEL_HEAD_OF_GOVERNMENT,
+    GV_LEVEL_VICE_PRESIDENT,
+    GV_LEVEL_CROWN_PRINCE, /* ranks with a Vice-President */
+    GV_LEVEL_MINISTER,
+    GV_LEVEL_VICE_MINISTER,
+    GV_LEVEL_HEAD_OF_DELEGATION, /* the default, and everyone who is not a state's speaker */
+    GV_LEVEL_COUNT
+} gv_level;
+
 typedef enum gv_item_kind {
     GV_ITEM_OPENING,
     GV_ITEM_REPORT, /* introduction of a report */
@@ -97,6 +109,7 @@ extern const char *const gv_group_names[GV_GROUP_COUNT];
 extern const char *const gv_region_names[GV_REGION_COUNT];
 extern const char *const gv_gender_names[GV_GENDER_COUNT];
 extern const char *const gv_mode_names[GV_MODE_COUNT];
+extern const char *const gv_level_names[GV_LEVEL_COUNT];
 extern const char *const gv_item_kind_names[GV_ITEM_KIND_COUNT];
 extern const char *const gv_policy_names[GV_POLICY_COUNT];
 /* Role names, index = bit of GV_ROLE_*; the first GV_ROLE_PERSON_COUNT are the
@@ -118,6 +131,7 @@ typedef struct gv_person {
     gv_region region;
     gv_gender gender;
     gv_mode mode;             /** declared mode; a request may say otherwise */
+    gv_level level;           /** level of representation; an inscription may say otherwise */
     unsigned roles;           /** GV_ROLE_* mask */
     int64_t checked_in_at_ms; /** first check-in in the room, 0 if never */
     int64_t joined_at_ms;     /** first join online, 0 if never */
@@ -146,11 +160,15 @@ typedef struct gv_item {
     int64_t list_closes_after_ms; /** list closes this long after the item starts; 0 never */
     int *speakers;                /** indices into people: planned speakers, in order */
     size_t n_speakers;
-    int64_t started_at_ms; /** first start; 0 until started */
-    int64_t ended_at_ms;   /** end of the last run; 0 while running or never ended */
-    int64_t resumed_at_ms; /** start of the current (or last) run; 0 until started */
-    int64_t actual_ms;     /** time the item ran, summed over its finished runs */
-    int runs;              /** how many times it was started (more than 1: resumed) */
+    char *inscription_opens;  /** inscription window as written ("...T09:00+01:00"), NULL none */
+    char *inscription_closes; /** NULL: until the item starts */
+    int64_t inscription_opens_ms;  /** the same in ms since 1970; 0 when not given */
+    int64_t inscription_closes_ms; /** 0 when not given */
+    int64_t started_at_ms;         /** first start; 0 until started */
+    int64_t ended_at_ms;           /** end of the last run; 0 while running or never ended */
+    int64_t resumed_at_ms;         /** start of the current (or last) run; 0 until started */
+    int64_t actual_ms;             /** time the item ran, summed over its finished runs */
+    int runs;                      /** how many times it was started (more than 1: resumed) */
 } gv_item;
 
 typedef enum gv_status { GV_STATUS_SCHEDULED, GV_STATUS_OPEN, GV_STATUS_CLOSED } gv_status;
@@ -275,6 +293,9 @@ int gv__floor_to_json(const gv_meeting *m, json_t *state);
 /* Called by the agenda's apply after m->current_item changed (item started or
  * ended) at at_ms, so the speakers' list lapses or resets with the item. */
 void gv__floor_item_changed(gv_meeting *m, int64_t at_ms);
+/* Called by the agenda's apply when the meeting closed at at_ms: inscriptions
+ * for items never held lapse. */
+void gv__floor_lapse_inscriptions(gv_meeting *m, int64_t at_ms);
 void gv__questions_init(gv_questions *q);
 void gv__questions_release(gv_questions *q);
 int gv__questions_to_json(const gv_meeting *m, json_t *state);

@@ -821,14 +821,16 @@ static void to_json_writes_the_definition_back(void **state)
     json_decref(want);
     want = json_q("{'id': 'opening', 'title': 'Opening', 'kind': 'opening', 'planned_minutes': 5, "
                   "'speaking': {'limit_minutes': 2.5, 'warning_minutes': 2}, 'policy': 'fifo', "
-                  "'list_closes_after_minutes': null, 'speakers': ['chair'], 'started_at_ms': "
+                  "'list_closes_after_minutes': null, 'speakers': ['chair'], 'inscription': null, "
+                  "'started_at_ms': "
                   "null, 'ended_at_ms': null, 'resumed_at_ms': null, 'actual_ms': 0, 'runs': 0}");
     assert_true(json_equal(json_array_get(json_object_get(s, "agenda"), 0), want));
     json_decref(want);
     want = json_q("{'id': 'p2', 'name': 'Two', 'function': null, 'affiliation': null, "
                   "'delegation': null, 'group': 'private_sector', 'region': 'none', 'gender': "
-                  "'undisclosed', 'mode': 'room', 'roles': ['participant'], 'checked_in_at_ms': "
-                  "null, 'joined_at_ms': null, 'present': false}");
+                  "'undisclosed', 'mode': 'room', 'level': 'head_of_delegation', 'roles': "
+                  "['participant'], 'checked_in_at_ms': null, 'joined_at_ms': null, 'present': "
+                  "false}");
     assert_true(json_equal(json_array_get(json_object_get(s, "people"), 2), want));
     json_decref(want);
     want = json_q("[{'symbol': 'A/1', 'title': 'Report', 'link': 'https://example.org/a1'}, "

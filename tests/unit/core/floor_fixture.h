@@ -108,17 +108,17 @@ static inline json_t *ff_definition(void)
     return def;
 }
 
-static inline void ff_init(ff *f)
+/* ff_init with another definition (taken); now_ms is the time of the definition. */
+static inline void ff_init_with(ff *f, json_t *def, int64_t now_ms)
 {
     gv_error err = {0};
     memset(f, 0, sizeof *f);
     f->m = gv_meeting_new();
     f->log = json_array();
-    f->now_ms = FF_T0;
+    f->now_ms = now_ms;
     f->step_ms = 1000;
     f->check_refusals = true;
     assert_non_null(f->m);
-    json_t *def = ff_definition();
     json_t *ev = gv_meeting_define(f->m, def, f->now_ms, &err);
     if (!ev)
         fail_msg("definition refused: %s", err.msg);
@@ -126,6 +126,11 @@ static inline void ff_init(ff *f)
         fail_msg("definition not applied: %s", err.msg);
     json_array_append_new(f->log, ev);
     json_decref(def);
+}
+
+static inline void ff_init(ff *f)
+{
+    ff_init_with(f, ff_definition(), FF_T0);
 }
 
 static inline void ff_release(ff *f)

@@ -83,10 +83,11 @@ static void un_example(void **state)
     ff_ask(f, "dorado", NULL);
     ff_assert_order(f, "borduria,arcadia,dorado,carpania,agency,firm,ngo");
     static const char *const reasons[] = {
-        "statement on behalf of the Group of Eastern European States, arrived 1st among them",
-        "member state, arrived 1st among them",
-        "member state, arrived 2nd among them",
-        "observer state, arrived 1st among them",
+        "statement on behalf of the Group of Eastern European States, head of delegation, arrived "
+        "1st among them",
+        "member state, head of delegation, arrived 1st among them",
+        "member state, head of delegation, arrived 2nd among them",
+        "observer state, head of delegation, arrived 1st among them",
         "intergovernmental organization, arrived 1st among them",
         "other stakeholder (private sector), arrived 1st among them",
         "other stakeholder (civil society), arrived 2nd among them",

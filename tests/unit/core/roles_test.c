@@ -5,7 +5,8 @@
  * role table, not read from the code, so a change of who may do what shows up
  * here. Each (command, role) pair runs on a fresh meeting in the same state:
  * open, the discussion item under way, a request from p1 waiting, an approved
- * question from p5, p2 speaking, a note from the rapporteur.
+ * question from p5, p2 speaking, a note from the rapporteur, and p3 inscribed
+ * ahead for the closing item.
  */
 #include "support.h"
 
@@ -14,7 +15,8 @@
 typedef struct row {
     const char *type;
     const char *allowed; /** roles that may send it, space separated */
-    const char *fields;  /** the rest of the command; %R request, %Q question, %S speech, %N note */
+    const char *fields;  /** the rest of the command; %R request, %Q question, %S speech, %N note,
+                             %I inscription */
 } row;
 
 static const row table[] = {
@@ -62,6 +64,16 @@ static const row table[] = {
     {"mark_answered", "chair moderator", "\"question\": %Q"},
     {"merge_question", "chair moderator", "\"question\": %Q, \"into\": %Q"},
     {"link_question", "chair moderator", "\"question\": %Q, \"guiding_question\": \"gq1\""},
+    {"inscribe", "chair moderator panelist participant", "\"item\": \"closing\""},
+    {"inscribe_speaker", "chair moderator secretariat",
+     "\"item\": \"closing\", \"person\": \"p2\""},
+    {"withdraw_inscription", "chair moderator secretariat participant", "\"request\": %I"},
+    {"move_inscription", "chair moderator secretariat", "\"request\": %I, \"position\": 0"},
+    {"swap_inscriptions", "chair moderator secretariat", "\"request\": %I, \"with\": %I"},
+    {"set_speaker_level", "chair moderator secretariat participant",
+     "\"request\": %I, \"level\": \"minister\""},
+    {"set_inscription", "chair moderator secretariat",
+     "\"item\": \"closing\", \"opens_at_ms\": null"},
 };
 #define N_ROWS (sizeof table / sizeof table[0])
 
@@ -74,7 +86,7 @@ static const struct {
 #define N_SENDERS (sizeof senders / sizeof senders[0])
 
 typedef struct ids {
-    int64_t request, question, speech, note;
+    int64_t request, question, speech, note, inscription;
 } ids;
 
 static gv_meeting *prepared(ids *out)
@@ -93,6 +105,12 @@ static gv_meeting *prepared(ids *out)
     out->speech = gv_meeting_seq(m);
     gvt_ok(m, "rap", t += 1000, "{\"type\": \"add_note\", \"text\": \"First point\"}");
     out->note = gv_meeting_seq(m);
+    t += 1000;
+    gvt_ok(m, "sec", t,
+           "{\"type\": \"set_inscription\", \"item\": \"closing\", \"opens_at_ms\": %lld}",
+           (long long)t);
+    gvt_ok(m, "p3", t += 1000, "{\"type\": \"inscribe\", \"item\": \"closing\"}");
+    out->inscription = gv_meeting_seq(m);
     return m;
 }
 
@@ -105,6 +123,7 @@ static void expand(const char *fields, const ids *id, char *buf, size_t size)
             int64_t v = p[1] == 'R'   ? id->request
                         : p[1] == 'Q' ? id->question
                         : p[1] == 'S' ? id->speech
+                        : p[1] == 'I' ? id->inscription
                                       : id->note;
             n += (size_t)snprintf(buf + n, size - n, "%lld", (long long)v);
             p++;

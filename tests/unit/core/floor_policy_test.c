@@ -83,8 +83,8 @@ static void un_example(void **state)
     ff_ask(f, "dorado", NULL);
     ff_assert_order(f, "borduria,arcadia,dorado,carpania,agency,firm,ngo");
     static const char *const reasons[] = {
-        "statement on behalf of the Group of Eastern European States, head of delegation, arrived "
-        "1st among them",
+        ("statement on behalf of the Group of Eastern European States, head of delegation, "
+         "arrived 1st among them"),
         "member state, head of delegation, arrived 1st among them",
         "member state, head of delegation, arrived 2nd among them",
         "observer state, head of delegation, arrived 1st among them",

@@ -85,7 +85,7 @@ bool gv__floor_inscription_open(const gv_meeting *m, int item, int64_t at_ms)
 static int need_window(const gv_meeting *m, int item, int64_t now_ms, gv_error *err)
 {
     int64_t opens = 0, closes = 0;
-    char when[48];
+    char when[128];
     window_of(m, item, &opens, &closes);
     if (opens == 0)
         return gv_error_set(err, GV_ESTATE,

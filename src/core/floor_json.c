@@ -82,19 +82,21 @@ json_t *gv__floor_entry_json(const gv_meeting *m, const gv_request *r, size_t po
     char reason[GV_FLOOR_REASON_MAX_BYTES + 1];
     gv__floor_reason_text(m, r, reason, sizeof reason);
     const gv_person *p = &m->people[r->person];
-    return json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:o, s:o, s:I, s:I, s:I, s:s, s:s, "
-                     "s:b, s:b, s:b, s:s, s:i, s:b, s:o}",
-                     "request", (json_int_t)r->id, "person", p->id, "name", p->name ? p->name : "",
-                     "affiliation", p->affiliation ? p->affiliation : "", "group",
-                     gv_group_names[p->group], "kind", gv_request_kind_names[r->kind], "mode",
-                     gv_mode_names[r->mode], "to", ref_or_null(person_id(m, r->to)),
-                     "guiding_question", ref_or_null(gq_id(m, r->guiding_question)), "on_behalf_of",
-                     ref_or_null(r->on_behalf_of), "requested_at_ms", (json_int_t)r->at_ms,
-                     "position", (json_int_t)pos, "expected_wait_ms", (json_int_t)wait_ms, "reason",
-                     reason, "reason_code", gv_reason_codes[r->reason], "pinned", r->pinned,
-                     "inserted", r->inserted, "readded", r->readded, "level",
-                     gv_level_names[r->level], "reason_rank", r->reason_rank, "inscribed",
-                     r->inscribed, "swapped_with", id_or_null(r->swapped_with));
+    return json_pack(
+        "{s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:o, s:o, s:I, s:I, s:I, s:s, s:s, "
+        "s:b, s:b, s:b, s:s, s:i, s:b, s:o, s:o, s:o}",
+        "request", (json_int_t)r->id, "person", p->id, "name", p->name ? p->name : "",
+        "affiliation", p->affiliation ? p->affiliation : "", "group", gv_group_names[p->group],
+        "kind", gv_request_kind_names[r->kind], "mode", gv_mode_names[r->mode], "to",
+        ref_or_null(person_id(m, r->to)), "guiding_question",
+        ref_or_null(gq_id(m, r->guiding_question)), "on_behalf_of", ref_or_null(r->on_behalf_of),
+        "requested_at_ms", (json_int_t)r->at_ms, "position", (json_int_t)pos, "expected_wait_ms",
+        (json_int_t)wait_ms, "reason", reason, "reason_code", gv_reason_codes[r->reason], "pinned",
+        r->pinned, "inserted", r->inserted, "readded", r->readded, "level",
+        gv_level_names[r->level], "reason_rank", r->reason_rank, "inscribed", r->inscribed,
+        "swapped_with", id_or_null(r->swapped_with), "pinned_by",
+        ref_or_null(r->pinned && r->pinned_by >= 0 ? m->people[r->pinned_by].id : NULL),
+        "level_changed_at_ms", time_or_null(r->level_changed_at_ms, r->level_changed_at_ms > 0));
 }
 
 /* The list of the running item, with positions and expected waits. */

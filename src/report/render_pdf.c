@@ -18,6 +18,11 @@
  * the number of pages; the second draws the same layout with those figures.
  * The contents have the same size in both passes (one line per heading), so
  * nothing moves between them.
+ *
+ * The same machinery draws other documents (gv__pdf_source: the provisional
+ * list of speakers, src/report/speakers.c), in a page language's direction:
+ * right to left, every block and table column is mirrored and text is set
+ * flush right, as an Arabic reader expects.
  */
 #include <cairo-pdf.h>
 #include <fontconfig/fontconfig.h>
@@ -62,12 +67,14 @@
 typedef struct pdf {
     cairo_surface_t *surface;
     cairo_t *cr;
-    PangoContext *pc;  /** one per pass: 72 dpi, left to right */
-    int pass;          /** 1: measuring, 2: drawing */
-    int page;          /** current page, from 1 */
-    int pages;         /** pages in all (known in pass 2) */
-    double y;          /** top of the free space on the page */
-    const char *title; /** for the footer */
+    PangoContext *pc;    /** one per pass: 72 dpi, left to right */
+    int pass;            /** 1: measuring, 2: drawing */
+    int page;            /** current page, from 1 */
+    int pages;           /** pages in all (known in pass 2) */
+    double y;            /** top of the free space on the page */
+    const char *title;   /** for the footer */
+    const char *page_of; /** the footer's "Page {n} of {of}" */
+    bool rtl;            /** right to left: blocks mirrored, text flush right */
     gv__doc *d;
     /** column widths of each table, found in pass 1 */
     double (*widths)[GV__MAX_COLS];
@@ -98,6 +105,8 @@ static PangoLayout *layout(pdf *p, const char *font, const char *text, double wi
     if (width > 0) {
         pango_layout_set_width(l, (int)(width * PANGO_SCALE));
         pango_layout_set_wrap(l, PANGO_WRAP_WORD_CHAR);
+        if (p->rtl)
+            pango_layout_set_alignment(l, PANGO_ALIGN_RIGHT);
     }
     pango_layout_set_text(l, text, -1);
     return l;
@@ -117,6 +126,41 @@ static double width_of(PangoLayout *l)
     return (double)logical.width / PANGO_SCALE;
 }
 
+/* Where a box of width w that starts x from the left margin's side goes:
+ * mirrored on a right-to-left page. */
+static double at_x(const pdf *p, double x, double w)
+{
+    return p->rtl ? PAGE_W - x - w : x;
+}
+
+/* The footer's page words: {n} and {of} of the template filled in. */
+static void page_words(const pdf *p, char *out, size_t size)
+{
+    char n[16], of[16];
+    snprintf(n, sizeof n, "%d", p->page);
+    snprintf(of, sizeof of, "%d", p->pages);
+    size_t o = 0;
+    for (const char *t = p->page_of; *t && o + 1 < size;) {
+        const char *v = NULL;
+        size_t skip = 1;
+        if (strncmp(t, "{n}", 3) == 0) {
+            v = n;
+            skip = 3;
+        } else if (strncmp(t, "{of}", 4) == 0) {
+            v = of;
+            skip = 4;
+        }
+        if (!v) {
+            out[o++] = *t++;
+            continue;
+        }
+        for (; *v && o + 1 < size; v++)
+            out[o++] = *v;
+        t += skip;
+    }
+    out[o] = '\0';
+}
+
 static void draw_layout(pdf *p, PangoLayout *l, double x, double y)
 {
     cairo_move_to(p->cr, x, y);
@@ -125,11 +169,8 @@ static void draw_layout(pdf *p, PangoLayout *l, double x, double y)
 
 static void footer(pdf *p)
 {
-    char right[64];
-    if (p->pages > 0)
-        snprintf(right, sizeof right, "Page %d of %d", p->page, p->pages);
-    else
-        snprintf(right, sizeof right, "Page %d", p->page);
+    char right[128];
+    page_words(p, right, sizeof right);
     cairo_set_source_rgb(p->cr, 0.35, 0.35, 0.35);
     cairo_set_line_width(p->cr, 0.5);
     cairo_move_to(p->cr, MARGIN, PAGE_H - BOTTOM + 22);
@@ -137,11 +178,13 @@ static void footer(pdf *p)
     cairo_stroke(p->cr);
     PangoLayout *r = layout(p, FONT_SMALL, right, 0);
     double rw = width_of(r);
-    draw_layout(p, r, PAGE_W - MARGIN - rw, PAGE_H - BOTTOM + 27);
+    draw_layout(p, r, at_x(p, PAGE_W - MARGIN - rw, rw), PAGE_H - BOTTOM + 27);
     PangoLayout *t = layout(p, FONT_SMALL, p->title, 0);
     pango_layout_set_width(t, (int)((CONTENT_W - rw - 20) * PANGO_SCALE));
     pango_layout_set_ellipsize(t, PANGO_ELLIPSIZE_END);
-    draw_layout(p, t, MARGIN, PAGE_H - BOTTOM + 27);
+    if (p->rtl)
+        pango_layout_set_alignment(t, PANGO_ALIGN_RIGHT);
+    draw_layout(p, t, at_x(p, MARGIN, CONTENT_W - rw - 20), PAGE_H - BOTTOM + 27);
     g_object_unref(r);
     g_object_unref(t);
     cairo_set_source_rgb(p->cr, 0, 0, 0);
@@ -223,8 +266,8 @@ static void pdf_fields(gv__doc *d, size_t n, const char *const *keys, const char
         PangoLayout *v = layout(p, FONT_BODY, values[i], CONTENT_W - kw);
         double h = height_of(v) > height_of(k) ? height_of(v) : height_of(k);
         need(p, h);
-        draw_layout(p, k, MARGIN, p->y);
-        draw_layout(p, v, MARGIN + kw, p->y);
+        draw_layout(p, k, at_x(p, MARGIN, kw - 6), p->y);
+        draw_layout(p, v, at_x(p, MARGIN + kw, CONTENT_W - kw), p->y);
         p->y += h + 3;
         g_object_unref(k);
         g_object_unref(v);
@@ -417,7 +460,8 @@ static PangoLayout *cell_layout(pdf *p, const gv__table *t, size_t c, const char
                                 double width, bool head)
 {
     PangoLayout *l = layout(p, head ? FONT_BOLD_S : FONT_SMALL, text, width - 2 * PAD);
-    pango_layout_set_alignment(l, t->align[c] == GV__RIGHT ? PANGO_ALIGN_RIGHT : PANGO_ALIGN_LEFT);
+    bool right = (t->align[c] == GV__RIGHT) != p->rtl;
+    pango_layout_set_alignment(l, right ? PANGO_ALIGN_RIGHT : PANGO_ALIGN_LEFT);
     return l;
 }
 
@@ -450,7 +494,7 @@ static void draw_row(pdf *p, const gv__table *t, const double *width, PangoLayou
     }
     double x = MARGIN;
     for (size_t c = 0; c < t->ncols; c++) {
-        draw_layout(p, ls[c], x + PAD, p->y + PAD);
+        draw_layout(p, ls[c], at_x(p, x + PAD, width[c] - 2 * PAD), p->y + PAD);
         x += width[c];
         g_object_unref(ls[c]);
     }
@@ -582,7 +626,7 @@ static cairo_status_t to_buf(void *closure, const unsigned char *data, unsigned 
 }
 
 /* One pass over the document; `out` NULL throws the bytes away. */
-static int run_pass(pdf *p, const json_t *record, gv__buf *out, gv_error *err)
+static int run_pass(pdf *p, const gv__pdf_source *src, gv__buf *out, gv_error *err)
 {
     gv__doc d = {.ud = p,
                  .title = pdf_title,
@@ -597,13 +641,12 @@ static int run_pass(pdf *p, const json_t *record, gv__buf *out, gv_error *err)
     p->d = &d;
     p->surface = cairo_pdf_surface_create_for_stream(to_buf, out, PAGE_W, PAGE_H);
     cairo_pdf_surface_restrict_to_version(p->surface, CAIRO_PDF_VERSION_1_5);
-    const json_t *m = gv__o(record, "meeting");
-    cairo_pdf_surface_set_metadata(p->surface, CAIRO_PDF_METADATA_TITLE, gv__s(m, "title"));
-    cairo_pdf_surface_set_metadata(p->surface, CAIRO_PDF_METADATA_SUBJECT, "Outcome record");
+    cairo_pdf_surface_set_metadata(p->surface, CAIRO_PDF_METADATA_TITLE, src->title);
+    cairo_pdf_surface_set_metadata(p->surface, CAIRO_PDF_METADATA_SUBJECT, src->subject);
     cairo_pdf_surface_set_metadata(p->surface, CAIRO_PDF_METADATA_CREATOR, "Gavel");
-    /* The record's own time, not the clock: the same log gives the same file. */
+    /* The document's own time, not the clock: the same log gives the same file. */
     char when[32];
-    snprintf(when, sizeof when, "%.19sZ", gv__s(gv__o(m, "as_of"), "utc"));
+    snprintf(when, sizeof when, "%.19sZ", src->date_utc ? src->date_utc : "");
     if (strlen(when) == 20) {
         cairo_pdf_surface_set_metadata(p->surface, CAIRO_PDF_METADATA_CREATE_DATE, when);
         cairo_pdf_surface_set_metadata(p->surface, CAIRO_PDF_METADATA_MOD_DATE, when);
@@ -613,7 +656,7 @@ static int run_pass(pdf *p, const json_t *record, gv__buf *out, gv_error *err)
      * the screen's 96 that pango assumes. */
     p->pc = pango_cairo_create_context(p->cr);
     pango_cairo_context_set_resolution(p->pc, 72);
-    pango_context_set_base_dir(p->pc, PANGO_DIRECTION_LTR);
+    pango_context_set_base_dir(p->pc, p->rtl ? PANGO_DIRECTION_RTL : PANGO_DIRECTION_LTR);
     /* One unit is a point here: glyph positions rounded to whole units (the
      * screen's default) would open gaps inside joined Arabic words and shift
      * small text, so positions and metrics stay exact. */
@@ -628,8 +671,8 @@ static int run_pass(pdf *p, const json_t *record, gv__buf *out, gv_error *err)
     p->next_head = 0;
     p->next_table = 0;
     p->outline_parent = CAIRO_PDF_OUTLINE_ROOT;
-    p->title = gv__s(m, "title");
-    int rc = gv__doc_write(record, &d, err);
+    p->title = src->title;
+    int rc = src->write(src->ctx, &d, err);
     if (rc == 0) {
         footer(p);
         cairo_show_page(p->cr);
@@ -653,20 +696,37 @@ static int run_pass(pdf *p, const json_t *record, gv__buf *out, gv_error *err)
     return rc;
 }
 
-int gv__render_pdf(const json_t *record, gv__buf *b, gv_error *err)
+int gv__render_pdf_source(const gv__pdf_source *src, gv__buf *b, gv_error *err)
 {
-    pdf p = {.pass = 1};
-    int rc = run_pass(&p, record, NULL, err);
+    pdf p = {
+        .pass = 1, .rtl = src->rtl, .page_of = src->page_of ? src->page_of : "Page {n} of {of}"};
+    int rc = run_pass(&p, src, NULL, err);
     if (rc == 0 && p.nhead != p.next_head)
         rc = gv_error_set(err, GV_ENOMEM, "out of memory while laying out the PDF");
     if (rc == 0) {
         p.pages = p.page;
         p.pass = 2;
-        rc = run_pass(&p, record, b, err);
+        rc = run_pass(&p, src, b, err);
     }
     free(p.heads);
     free(p.widths);
     return rc;
+}
+
+static int write_record(const void *record, gv__doc *d, gv_error *err)
+{
+    return gv__doc_write(record, d, err);
+}
+
+int gv__render_pdf(const json_t *record, gv__buf *b, gv_error *err)
+{
+    const json_t *m = gv__o(record, "meeting");
+    gv__pdf_source src = {.write = write_record,
+                          .ctx = record,
+                          .title = gv__s(m, "title"),
+                          .subject = "Outcome record",
+                          .date_utc = gv__s(gv__o(m, "as_of"), "utc")};
+    return gv__render_pdf_source(&src, b, err);
 }
 
 void gv_report_release_fonts(void)

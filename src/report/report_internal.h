@@ -82,6 +82,20 @@ int gv__render_html(const json_t *record, gv__buf *b, gv_error *err);
 int gv__render_csv(const json_t *record, gv__buf *b, gv_error *err);
 int gv__render_pdf(const json_t *record, gv__buf *b, gv_error *err);
 
+struct gv__doc;
+/* What render_pdf.c draws a PDF from: a writer of the document's blocks
+ * (doc.h), called once per layout pass, and the file's metadata. */
+typedef struct gv__pdf_source {
+    int (*write)(const void *ctx, struct gv__doc *d, gv_error *err);
+    const void *ctx;
+    const char *title;    /** metadata and the footer */
+    const char *subject;  /** metadata */
+    const char *date_utc; /** "YYYY-MM-DDTHH:MM:SS..." (UTC) for the metadata, or NULL */
+    const char *page_of;  /** the footer's "Page {n} of {of}", translated; NULL for English */
+    bool rtl;             /** a right-to-left page (Arabic) */
+} gv__pdf_source;
+int gv__render_pdf_source(const gv__pdf_source *src, gv__buf *b, gv_error *err);
+
 /* One CSV cell, RFC 4180 quoted when needed, with a leading ' when the text
  * would start a formula in a spreadsheet (= + - @, tab, carriage return). */
 void gv__csv_cell(gv__buf *b, const char *s);

@@ -6,54 +6,11 @@
  * gave; items planned against actual; totals by mode, gender and stakeholder
  * group; questions with their votes, merges and answers; notes).
  */
-#include "support.h"
-
-#include "cli/cli.h"
-#include "core/definition.h"
-
-#define SCENARIO GV_SOURCE_DIR "/tests/scenarios/cstd-2022-panel.jsonl"
+#include "fixture_scenario.h"
 
 static gv_meeting *run_scenario(void)
 {
-    json_t *def = NULL;
-    gv_diag_list diags;
-    gv_error err = {0};
-    gv_diag_list_init(&diags);
-    if (gv_definition_from_yaml((const char *)gv_example_yaml, gv_example_yaml_len, "example", NULL,
-                                NULL, &def, &diags, &err) < 0)
-        fail_msg("example does not load: %s", err.msg);
-    gv_diag_list_release(&diags);
-    gv_meeting *m = gv_meeting_new();
-    json_t *ev = gv_meeting_define(m, def, 1648729200000LL, &err);
-    assert_non_null(ev);
-    assert_int_equal(gv_meeting_apply(m, ev, &err), 0);
-    json_decref(ev);
-    json_decref(def);
-
-    FILE *f = fopen(SCENARIO, "r");
-    assert_non_null(f);
-    char line[4096];
-    int lineno = 0;
-    while (fgets(line, sizeof line, f)) {
-        lineno++;
-        if (line[0] == '#' || line[0] == '\n')
-            continue;
-        json_error_t jerr;
-        json_t *env = json_loads(line, 0, &jerr);
-        if (!env)
-            fail_msg("line %d is not JSON: %s", lineno, jerr.text);
-        json_t *events = NULL;
-        const char *as = json_string_value(json_object_get(env, "as"));
-        int64_t at = json_integer_value(json_object_get(env, "at_ms"));
-        if (gv_meeting_decide(m, json_object_get(env, "command"), as, at, &events, &err) < 0)
-            fail_msg("line %d refused: %s", lineno, err.msg);
-        for (size_t i = 0; i < json_array_size(events); i++)
-            assert_int_equal(gv_meeting_apply(m, json_array_get(events, i), &err), 0);
-        json_decref(events);
-        json_decref(env);
-    }
-    fclose(f);
-    return m;
+    return gvt_scenario(NULL, NULL);
 }
 
 static int64_t seconds(const json_t *obj, const char *key)

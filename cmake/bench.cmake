@@ -21,3 +21,6 @@ add_test(NAME bench_replay_smoke
          COMMAND gavel-replay --events 3000 --runs 1
                  --definition ${CMAKE_SOURCE_DIR}/examples/cstd-2022-high-level-panel.yaml)
 set_tests_properties(bench_replay_smoke PROPERTIES LABELS bench TIMEOUT 90)
+# What a page's state costs per event on the stream, each way of sending it.
+add_executable(gavel-patches bench/patches.c)
+target_link_libraries(gavel-patches PRIVATE gv_core PkgConfig::ZLIB)

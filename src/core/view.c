@@ -124,6 +124,53 @@ fail:
     return NULL;
 }
 
+/* Marks the author of question id and of the questions merged into it; with
+ * voters, its voters too. */
+static void mark_question(const gv_meeting *m, int64_t id, bool voters, bool *who)
+{
+    const gv_question *q = gv__question_find(&m->questions, id);
+    if (!q)
+        return;
+    if (q->author >= 0)
+        who[q->author] = true;
+    for (size_t i = 0; voters && i < q->n_voters; i++)
+        who[q->voters[i]] = true;
+    for (size_t i = 0; i < m->questions.n; i++) {
+        const gv_question *x = &m->questions.list[i];
+        if (x->state == GV_QUESTION_MERGED && x->merged_into == id && x->author >= 0)
+            who[x->author] = true;
+    }
+}
+
+int gv_event_you_people(const gv_meeting *m, const json_t *event,
+                        void (*each)(void *arg, const char *person), void *arg)
+{
+    const char *type = json_string_value(json_object_get(event, "type"));
+    const json_t *question = json_object_get(event, "question");
+    if (!type || !m->n_people || !json_is_integer(question))
+        return 0; /* every event that changes someone's part names a question */
+    bool *who = calloc(m->n_people, sizeof *who);
+    if (!who)
+        return GV_ENOMEM;
+    if (strcmp(type, "question_upvoted") == 0 || strcmp(type, "question_unvoted") == 0) {
+        const char *voter = json_string_value(json_object_get(event, "by"));
+        int by = voter ? gv__person_find(m, voter) : -1;
+        if (by >= 0)
+            who[by] = true;
+    }
+    bool merge = strcmp(type, "question_merged") == 0;
+    if (json_is_integer(question))
+        mark_question(m, json_integer_value(question), false, who);
+    const json_t *into = json_object_get(event, "into");
+    if (json_is_integer(into))
+        mark_question(m, json_integer_value(into), merge, who);
+    for (size_t i = 0; i < m->n_people; i++)
+        if (who[i])
+            each(arg, m->people[i].id);
+    free(who);
+    return 0;
+}
+
 /* The public form of event `type`, or NULL (with *same true) when unchanged. */
 static json_t *public_event(const gv_meeting *m, const json_t *event, const char *type, bool *same)
 {

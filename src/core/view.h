@@ -64,6 +64,18 @@ int gv_view_narrow(const gv_meeting *m, json_t *state, gv_view v);
 json_t *gv_meeting_you_json(const gv_meeting *m, const char *person);
 
 /*
+ * The people whose own part (gv_meeting_you_json) event `event`, just applied
+ * to `m`, may have changed: the voter of a vote; for an event naming a
+ * question ("question", "into"), its author and the authors of the questions
+ * merged into it (whose visibility follows it), and for a merge the voters of
+ * the question merged into (their votes now count there). Calls each(arg,
+ * person id) once per person, in no particular order; nobody else's part
+ * changed. Returns 0, or GV_ENOMEM (each may have been called for some).
+ */
+int gv_event_you_people(const gv_meeting *m, const json_t *event,
+                        void (*each)(void *arg, const char *person), void *arg);
+
+/*
  * Event `event`, just applied to `m` (so that `m` is the state it made), as
  * view `v` reads it. Sets *out to NULL when the view reads the event
  * unchanged, else to a new reference to its view (a copy without the hidden

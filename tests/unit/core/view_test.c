@@ -284,6 +284,85 @@ static void questions_are_public_without_moderation(void **state)
     gv_meeting_free(m);
 }
 
+/* ---- whose own part an event changes ---------------------------------------- */
+
+static void note_person(void *arg, const char *person)
+{
+    json_t *set = arg;
+    assert_null(json_object_get(set, person)); /* once each */
+    json_object_set_new(set, person, json_true());
+}
+
+/* Sends the command; after each of its events, everyone whose own part
+ * changed must be among the people gv_event_you_people names. Returns how
+ * many it named for the last event. */
+static size_t you_step(gv_meeting *m, const char *as, int64_t at, const char *cmd_text)
+{
+    json_error_t jerr;
+    json_t *cmd = json_loads(cmd_text, 0, &jerr), *events = NULL;
+    gv_error err = {0};
+    if (gv_meeting_decide(m, cmd, as, at, &events, &err) < 0)
+        fail_msg("%s refused: %s", cmd_text, err.msg);
+    size_t named = 0;
+    for (size_t e = 0; e < json_array_size(events); e++) {
+        char *before[GVT_N_PEOPLE];
+        for (size_t i = 0; i < GVT_N_PEOPLE; i++) {
+            json_t *y = gv_meeting_you_json(m, gvt_people[i]);
+            before[i] = json_dumps(y, JSON_COMPACT | JSON_SORT_KEYS);
+            json_decref(y);
+        }
+        json_t *ev = json_array_get(events, e), *set = json_object();
+        assert_int_equal(gv_meeting_apply(m, ev, &err), 0);
+        assert_int_equal(gv_event_you_people(m, ev, note_person, set), 0);
+        for (size_t i = 0; i < GVT_N_PEOPLE; i++) {
+            json_t *y = gv_meeting_you_json(m, gvt_people[i]);
+            char *after = json_dumps(y, JSON_COMPACT | JSON_SORT_KEYS);
+            if (strcmp(before[i], after) != 0 && !json_object_get(set, gvt_people[i]))
+                fail_msg("%s: %s's part changed and was not named", cmd_text, gvt_people[i]);
+            free(after);
+            free(before[i]);
+            json_decref(y);
+        }
+        named = json_object_size(set);
+        json_decref(set);
+    }
+    json_decref(events);
+    json_decref(cmd);
+    return named;
+}
+
+static void events_name_whose_part_they_change(void **state)
+{
+    (void)state;
+    gv_meeting *m = gvt_meeting();
+    int64_t t = GVT_T0;
+    assert_int_equal(you_step(m, "chair", t, "{\"type\": \"open_meeting\"}"), 0);
+    assert_int_equal(you_step(m, "p1", t += 1, "{\"type\": \"ask_question\", \"text\": \"A\"}"),
+                     1);                                                        /* 3 */
+    you_step(m, "p2", t += 1, "{\"type\": \"ask_question\", \"text\": \"B\"}"); /* 4 */
+    you_step(m, "p3", t += 1, "{\"type\": \"ask_question\", \"text\": \"C\"}"); /* 5 */
+    you_step(m, "p4", t += 1,
+             "{\"type\": \"ask_question\", \"text\": \"D\", \"anonymous\": true}"); /* 6 */
+    you_step(m, "mod", t += 1, "{\"type\": \"approve_question\", \"question\": 4}");
+    you_step(m, "mod", t += 1, "{\"type\": \"approve_question\", \"question\": 5}");
+    you_step(m, "mod", t += 1, "{\"type\": \"approve_question\", \"question\": 6}");
+    you_step(m, "p5", t += 1, "{\"type\": \"upvote\", \"question\": 4}");
+    you_step(m, "p6", t += 1, "{\"type\": \"upvote\", \"question\": 4}");
+    you_step(m, "p1", t += 1, "{\"type\": \"upvote\", \"question\": 5}");
+    you_step(m, "p6", t += 1, "{\"type\": \"unvote\", \"question\": 4}");
+    /* Merged: its voters now count for the other; a pending one merged into a
+     * visible one becomes public; dismissing the target hides both. */
+    you_step(m, "mod", t += 1, "{\"type\": \"merge_question\", \"question\": 4, \"into\": 5}");
+    you_step(m, "mod", t += 1, "{\"type\": \"merge_question\", \"question\": 3, \"into\": 5}");
+    you_step(m, "mod", t += 1,
+             "{\"type\": \"link_question\", \"question\": 5, \"guiding_question\": \"gq1\"}");
+    you_step(m, "mod", t += 1, "{\"type\": \"dismiss_question\", \"question\": 5}");
+    you_step(m, "mod", t += 1, "{\"type\": \"mark_answered\", \"question\": 6}");
+    /* Nobody's part: an arrival. */
+    assert_int_equal(you_step(m, "p1", t += 1, "{\"type\": \"check_in\"}"), 0);
+    gv_meeting_free(m);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -293,6 +372,7 @@ int main(void)
         cmocka_unit_test(a_person_reads_their_own_part),
         cmocka_unit_test(public_events_leave_out_what_is_not_public),
         cmocka_unit_test(questions_are_public_without_moderation),
+        cmocka_unit_test(events_name_whose_part_they_change),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

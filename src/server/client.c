@@ -2,19 +2,14 @@
  * Clients: what one connection is owed and the order it is written in.
  *
  * A subscriber (WebSocket or SSE) follows its room with a cursor, the seq of
- * the last event written to it, so a broadcast costs one writeable request
- * per connection and no copy: on each writeable callback the client writes
- * one frame, either the next event from the room's ring or the head of its
- * queue of direct messages (hello, snapshot, acknowledgements, errors). A
- * direct message carries `after_seq` and waits until every event up to it is
- * written, so a sender sees its events before the acknowledgement that names
- * them, and a snapshot (queued with the cursor set to its seq) comes before
- * the events that follow it.
- *
- * A frame larger than GV__WRITE_CHUNK (a snapshot of a big meeting) is
- * written a chunk per writeable callback, through a scratch buffer, so that
- * lws never holds a copy of more than one chunk per connection: a thousand
- * readers joining at once share one snapshot instead of a thousand copies.
+ * the last event written to it, so a broadcast costs no copy: the client is
+ * written the next events from the room's ring, or the head of its queue of
+ * direct messages (hello, snapshot, acknowledgements, errors, its own part).
+ * A direct message carries `after_seq` and waits until every event up to it
+ * is written, so a sender sees its events before the acknowledgement that
+ * names them, and a snapshot (queued with the cursor set to its seq) comes
+ * before the events that follow it. How the bytes are written is
+ * client_write.c's.
  *
  * A WebSocket client's answers are bounded without cutting it off: once half
  * its queue is owed (answers queued plus commands in flight), the server stops
@@ -117,6 +112,31 @@ static void want_write(gv__client *c)
 {
     if (c->wsi)
         lws_callback_on_writable(c->wsi);
+}
+
+const char *gv__client_person(const gv__client *c)
+{
+    return c->grant.kind == GV__GRANT_PERSON ? c->grant.subject : c->actor;
+}
+
+/* FNV-1a of the frame's payload: tells one "you" from the next. */
+static uint64_t payload_hash(const gv__frame *f)
+{
+    uint64_t h = 14695981039346656037u;
+    for (size_t i = 0; i < f->len; i++)
+        h = (h ^ f->payload[i]) * 1099511628211u;
+    return h ? h : 1;
+}
+
+void gv__client_you(gv__client *c, gv__frame *f, int64_t after_seq)
+{
+    uint64_t h = f ? payload_hash(f) : 0;
+    if (!f || h == c->you_hash) {
+        gv__frame_unref(f);
+        return;
+    }
+    c->you_hash = h;
+    gv__client_send(c, f, after_seq);
 }
 
 /* Cuts a reader off: drops what it was owed and tells it to fetch a snapshot. */
@@ -262,119 +282,32 @@ int gv__client_subscribe(gv__client *c, gv__room *r, int64_t since_seq, gv_error
     r->n_subs++;
     c->subscribed = true;
     c->subscribed_us = gv__mono_us();
-    /* Events after since_seq if the ring still holds them all, else a snapshot. */
+    if (gv__room_reader_joined(r, c->view) < 0)
+        return gv_error_set(err, GV_ENOMEM, "out of memory encoding the state");
+    /* Events after since_seq if the ring still holds them all, else a
+     * snapshot. (A page whose state the patches since then do not start
+     * from finds itself out of step and asks for a snapshot.) */
+    int rc = 0;
     if (since_seq >= 0 && since_seq <= r->seq &&
         (since_seq == r->seq || gv__room_event_frame(r, since_seq + 1, c->kind, c->view))) {
         c->cursor = since_seq;
         want_write(c);
-        return 0;
+    } else {
+        gv__frame *snap = gv__room_snapshot_frame(r, c->kind, c->view);
+        if (!snap)
+            return gv_error_set(err, GV_ENOMEM, "out of memory encoding the snapshot");
+        c->cursor = r->seq;
+        rc = gv__client_send(c, gv__frame_ref(snap), 0);
     }
-    gv__frame *snap = gv__room_snapshot_frame(r, c->kind, c->view);
-    if (!snap)
-        return gv_error_set(err, GV_ENOMEM, "out of memory encoding the snapshot");
-    c->cursor = r->seq;
-    int rc = gv__client_send(c, gv__frame_ref(snap), 0);
-    /* A person's own part comes with the snapshot: what their view leaves out
-     * of the questions they asked, and their votes. */
-    const char *person = c->grant.kind == GV__GRANT_PERSON ? c->grant.subject : c->actor;
+    /* A person's own part (what their view leaves out of the questions they
+     * asked, and their votes) comes after the snapshot, or after the events
+     * that catch them up: it may have changed while they were away. */
+    const char *person = gv__client_person(c);
     if (rc == 0 && person[0]) {
         gv__frame *you = gv__room_you_frame(r, c->kind, person);
-        rc = you ? gv__client_send(c, you, 0)
-                 : gv_error_set(err, GV_ENOMEM, "out of memory encoding the snapshot");
+        if (!you)
+            return gv_error_set(err, GV_ENOMEM, "out of memory encoding the snapshot");
+        gv__client_you(c, you, r->seq);
     }
     return rc;
-}
-
-/* Does the client still take events? (A closing client flushes them first.) */
-static bool streaming(const gv__client *c)
-{
-    return (c->state == GV__LIVE || c->state == GV__CLOSING) && c->subscribed;
-}
-
-/* Is anything owed to the client that it may be written now? */
-static bool owed(const gv__client *c)
-{
-    if (c->q_len && c->q[c->q_head].after_seq <= c->cursor)
-        return true;
-    return streaming(c) && c->cursor < c->room->seq;
-}
-
-/* Picks the next frame the client is owed and makes it current: 1 if there
- * is one, 0 if nothing may be written now, -1 when the connection must close. */
-static int next_frame(gv__client *c)
-{
-    if (c->q_len && c->q[c->q_head].after_seq <= c->cursor) {
-        c->cur = c->q[c->q_head].frame; /* the queue's reference moves to cur */
-        c->cur_event = false;
-        c->q_head = (c->q_head + 1) % GV__DIRECT_MAX;
-        c->q_len--;
-        gv__client_flow(c);
-        return 1;
-    }
-    if (streaming(c) && c->cursor < c->room->seq) {
-        gv__frame *f = gv__room_event_frame(c->room, c->cursor + 1, c->kind, c->view);
-        if (!f) {
-            gv__client_cut(c, "the events after your last one are no longer held");
-            return next_frame(c);
-        }
-        c->cur = gv__frame_ref(f);
-        c->cur_event = true;
-        return 1;
-    }
-    if ((c->state == GV__RESYNC || c->state == GV__CLOSING) && c->q_len == 0) {
-        /* Everything owed is written: close, saying why. */
-        if (c->kind == GV__CLIENT_WS && c->close_reason)
-            lws_close_reason(c->wsi, (enum lws_close_status)c->close_status,
-                             (unsigned char *)c->close_reason, strlen(c->close_reason));
-        return -1;
-    }
-    return 0;
-}
-
-/* Scratch space for writing part of a shared frame: lws_write writes its
- * header in the LWS_PRE bytes before what it sends, which inside a frame
- * would be payload other connections still need. Loop thread only. */
-static unsigned char scratch[LWS_PRE + GV__WRITE_CHUNK];
-
-int gv__client_write(gv__client *c)
-{
-    if (!c->wsi || c->state == GV__GONE)
-        return -1;
-    if (!c->cur) {
-        int rc = next_frame(c);
-        if (rc <= 0)
-            return rc;
-        c->cur_off = 0;
-    }
-    gv__frame *f = c->cur;
-    size_t left = f->len - c->cur_off;
-    size_t n = left > GV__WRITE_CHUNK ? GV__WRITE_CHUNK : left;
-    bool first = c->cur_off == 0, last = n == left;
-    unsigned char *p = f->payload + c->cur_off;
-    if (!(first && last)) {
-        memcpy(scratch + LWS_PRE, p, n);
-        p = scratch + LWS_PRE;
-    }
-    /* A large WebSocket message goes out as fragments, an SSE frame as pieces
-     * of the response; nothing else is written in between. */
-    int wp = LWS_WRITE_HTTP;
-    if (c->kind == GV__CLIENT_WS)
-        wp = (first ? LWS_WRITE_TEXT : LWS_WRITE_CONTINUATION) | (last ? 0 : LWS_WRITE_NO_FIN);
-    if (lws_write(c->wsi, p, n, (enum lws_write_protocol)wp) < (int)n)
-        return -1;
-    c->keepalive_us = gv__mono_us();
-    c->cur_off += n;
-    if (last) {
-        if (c->cur_event) {
-            c->cursor++;
-            if (f->made_us >= c->subscribed_us)
-                gv__histogram_observe(&c->srv->metrics.broadcast_latency,
-                                      c->keepalive_us - f->made_us);
-        }
-        gv__frame_unref(f);
-        c->cur = NULL;
-    }
-    if (c->cur || owed(c) || ((c->state == GV__RESYNC || c->state == GV__CLOSING) && c->q_len == 0))
-        want_write(c);
-    return 0;
 }

@@ -59,10 +59,16 @@ struct gv__client {
     bool addr_counted;
     bool open_counted; /** counted in the metrics' open connections */
     bool subscribed;
-    int64_t cursor;        /** seq of the last event written */
-    gv__frame *cur;        /** frame being written (a reference), NULL between frames */
-    size_t cur_off;        /** bytes of cur already written */
-    bool cur_event;        /** cur is the event cursor + 1 (else a direct message) */
+    int64_t cursor;      /** seq of the last event written */
+    gv__frame *cur;      /** frame being written (a reference), NULL between frames */
+    gv__frame *cur_wire; /** cur's bytes in the client's wire form (owned by cur) */
+    size_t cur_off;      /** bytes of cur_wire already written */
+    bool cur_event;      /** cur is the event cursor + 1 (else a direct message) */
+    gv__wire wire;       /** the form its messages take; GV__WIRE_COUNT: the payload as is (SSE) */
+    bool gz_started;     /** gzip (SSE): the stream's header is written */
+    uint32_t gz_crc;     /** gzip: CRC-32 of what was sent, for the stream's trailer */
+    uint32_t gz_len;     /** gzip: bytes sent (mod 2^32), for the trailer */
+    uint64_t you_hash;   /** hash of the last "you" queued, 0 for none */
     int64_t subscribed_us; /** only events made after this count in the broadcast latency */
     int64_t keepalive_us;  /** SSE: last time something was written */
     gv__direct q[GV__DIRECT_MAX];
@@ -92,11 +98,27 @@ void gv__client_error(gv__client *c, const json_t *id, int code, const char *msg
 /* {"type":"error","id":..,"code":..,"message":..} as a new string (malloc). */
 char *gv__error_json(const json_t *id, int code, const char *msg);
 /*
- * Writes the next frame the client is owed (one per writeable callback) and
- * asks for another callback if more is owed. Returns -1 when the connection
- * must close now (an lws callback's return value), else 0.
+ * Writes what the client is owed, whole frames one after the other, up to
+ * GV__WRITE_CHUNK bytes in one write (client_write.c), and asks for another
+ * writeable callback if more is owed. Returns -1 when the connection must
+ * close now (an lws callback's return value), else 0.
  */
 int gv__client_write(gv__client *c);
+/*
+ * New events or messages are owed: writes them now when the connection can
+ * take them without a callback (HTTP/1.1, nothing of it buffered by lws),
+ * else asks for a writeable callback. For the loop thread outside the
+ * client's own callbacks; a connection that fails is closed asynchronously.
+ */
+void gv__client_flush(gv__client *c);
+/* Is anything owed to the client that may be written now? */
+bool gv__client_owed(const gv__client *c);
+/* The person whose own part the client reads: the link's person, or the
+ * person a role link acts as; "" for nobody. */
+const char *gv__client_person(const gv__client *c);
+/* Queues the person's own part after event after_seq if it differs from the
+ * last one queued (f: a "you" frame, its reference taken). */
+void gv__client_you(gv__client *c, gv__frame *f, int64_t after_seq);
 /* Its connection is gone (the connection's close callback): leaves the room,
  * releases its address slot, drops the connection's reference. NULL allowed. */
 void gv__client_gone(gv__client *c);

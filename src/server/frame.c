@@ -8,6 +8,12 @@
  * not take) before returning, so one frame can serve many connections in
  * turn on the loop thread. The reference count is not atomic: frames never
  * leave the loop thread.
+ *
+ * Compression is shared the same way: a message is compressed once, on its
+ * own (no dictionary from earlier messages), so the compressed bytes are the
+ * same for every connection that agreed to them. The WebSocket form carries
+ * its frame header too: a server's frames are not masked, so the whole frame
+ * is the same bytes for every reader.
  */
 #include "server/frame.h"
 
@@ -16,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <zlib.h>
 
 #include "server/server_internal.h"
 
@@ -28,6 +35,8 @@ gv__frame *gv__frame_new(size_t len)
         return NULL;
     f->refs = 1;
     f->made_us = gv__mono_us();
+    memset(f->wire, 0, sizeof f->wire);
+    f->crc = 0;
     f->len = len;
     f->payload = f->mem + LWS_PRE;
     f->payload[len] = '\0';
@@ -78,6 +87,104 @@ gv__frame *gv__frame_ref(gv__frame *f)
 
 void gv__frame_unref(gv__frame *f)
 {
-    if (f && --f->refs == 0)
-        free(f);
+    if (!f || --f->refs > 0)
+        return;
+    for (int w = 0; w < GV__WIRE_COUNT; w++)
+        gv__frame_unref(f->wire[w]);
+    free(f);
+}
+
+/* One deflater for every message (loop thread only), reset for each. */
+static z_stream deflater;
+static bool deflater_ready;
+
+/* f's payload deflated on its own, ending with a sync flush (its last four
+ * bytes 00 00 ff ff), in a new frame with head bytes free before it. */
+static gv__frame *deflated(const gv__frame *f, size_t head)
+{
+    if (!deflater_ready) {
+        if (deflateInit2(&deflater, 6, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+            return NULL;
+        deflater_ready = true;
+    } else if (deflateReset(&deflater) != Z_OK) {
+        return NULL;
+    }
+    size_t bound = deflateBound(&deflater, f->len) + 16;
+    gv__frame *z = gv__frame_new(head + bound);
+    if (!z)
+        return NULL;
+    deflater.next_in = f->payload;
+    deflater.avail_in = (uInt)f->len;
+    deflater.next_out = z->payload + head;
+    deflater.avail_out = (uInt)bound;
+    if (deflate(&deflater, Z_FULL_FLUSH) != Z_OK || deflater.avail_in) {
+        gv__frame_unref(z);
+        return NULL;
+    }
+    z->len = head + bound - deflater.avail_out;
+    return z;
+}
+
+/* Writes the header of an unmasked, final WebSocket text frame of len bytes
+ * into out (at most 10 bytes); returns its length. */
+static size_t ws_header(unsigned char *out, size_t len, bool compressed)
+{
+    out[0] = 0x80 | 0x01 | (compressed ? 0x40 : 0);
+    if (len < 126) {
+        out[1] = (unsigned char)len;
+        return 2;
+    }
+    if (len <= 0xffff) {
+        out[1] = 126;
+        out[2] = (unsigned char)(len >> 8);
+        out[3] = (unsigned char)len;
+        return 4;
+    }
+    out[1] = 127;
+    for (int i = 0; i < 8; i++)
+        out[2 + i] = (unsigned char)((uint64_t)len >> (56 - 8 * i));
+    return 10;
+}
+
+/* The WebSocket frame: header then payload (plain), or header then the
+ * payload deflated without its trailing 00 00 ff ff (RFC 7692 7.2.1). */
+static gv__frame *ws_frame(const gv__frame *f, bool compress)
+{
+    unsigned char head[10];
+    if (compress) {
+        gv__frame *z = deflated(f, 10);
+        if (!z)
+            return NULL;
+        size_t zlen = z->len - 10 - 4;
+        if (zlen < f->len) {
+            size_t h = ws_header(head, zlen, true);
+            memcpy(z->payload + 10 - h, head, h);
+            z->payload += 10 - h; /* the headroom before it grows: still LWS_PRE at least */
+            z->len = h + zlen;
+            return z;
+        }
+        gv__frame_unref(z); /* not smaller: sent as it is, which RFC 7692 allows */
+    }
+    size_t h = ws_header(head, f->len, false);
+    gv__frame *w = gv__frame_new(h + f->len);
+    if (w) {
+        memcpy(w->payload, head, h);
+        memcpy(w->payload + h, f->payload, f->len);
+    }
+    return w;
+}
+
+gv__frame *gv__frame_wire(gv__frame *f, gv__wire w)
+{
+    if (f->wire[w])
+        return f->wire[w];
+    if (w == GV__WIRE_GZIP) {
+        f->wire[w] = deflated(f, 0);
+        f->crc = (uint32_t)crc32(crc32(0L, Z_NULL, 0), f->payload, (uInt)f->len);
+    } else {
+        f->wire[w] = ws_frame(f, w == GV__WIRE_WS_DEFLATE);
+    }
+    if (f->wire[w])
+        f->wire[w]->made_us = f->made_us;
+    return f->wire[w];
 }

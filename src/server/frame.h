@@ -10,16 +10,31 @@
 #include <stdint.h>
 
 /*
+ * The forms a message takes on a connection, each made once, on first use,
+ * and then written as is to every connection that takes that form:
+ */
+typedef enum gv__wire {
+    GV__WIRE_WS,         /** a WebSocket text message: its header, then the payload */
+    GV__WIRE_WS_DEFLATE, /** the same compressed on its own (RFC 7692: RSV1 set, no
+                          ** context taken over), or plain when that is not smaller */
+    GV__WIRE_GZIP,       /** the payload deflated on its own and flushed in full: a
+                          ** piece that fits anywhere in a gzip stream (SSE) */
+    GV__WIRE_COUNT
+} gv__wire;
+
+/*
  * An encoded message. It keeps LWS_PRE bytes of headroom before the payload
  * for lws_write. Reference counted on the loop thread; the last
- * gv__frame_unref frees it.
+ * gv__frame_unref frees it, and its wire forms with it.
  */
 typedef struct gv__frame {
     unsigned refs;
     int64_t made_us; /** gv__mono_us() when encoded, for the broadcast latency */
     size_t len;      /** payload bytes */
     unsigned char *payload;
-    unsigned char mem[]; /** LWS_PRE headroom, payload, NUL */
+    struct gv__frame *wire[GV__WIRE_COUNT]; /** its forms on the wire, NULL until made */
+    uint32_t crc;                           /** CRC-32 of the payload, once the gzip form is made */
+    unsigned char mem[];                    /** LWS_PRE headroom, payload, NUL */
 } gv__frame;
 
 /* A frame of len payload bytes (uninitialised, NUL-terminated), one reference.
@@ -31,6 +46,9 @@ gv__frame *gv__frame_copy(const void *data, size_t len);
 gv__frame *gv__frame_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* A frame holding json compactly encoded (keys sorted). NULL on ENOMEM. */
 gv__frame *gv__frame_json(const json_t *json);
+/* The bytes to write for f in form w: a frame owned by f (made on first
+ * use; its payload is what goes on the wire). NULL on ENOMEM. */
+gv__frame *gv__frame_wire(gv__frame *f, gv__wire w);
 gv__frame *gv__frame_ref(gv__frame *f);
 void gv__frame_unref(gv__frame *f);
 

@@ -3,8 +3,10 @@
  *
  *   gv__room_command: decide against `ahead`, apply there, submit to the writer
  *   gv__room_committed (writer completion, loop thread): apply to `state`,
- *     encode each event once per transport into the ring, acknowledge the
- *     sender, wake every subscriber
+ *     encode each event once per transport into the ring, note whose own
+ *     part changed, acknowledge the sender
+ *   gv__rooms_settle (room_patch.c, once the wake-up's completions are in):
+ *     the state's patch into the last event's frames, every reader written
  *
  * Invariants:
  * - seq == gv_meeting_seq(state) <= gv_meeting_seq(ahead); they are equal
@@ -50,7 +52,10 @@ void gv__room_free(gv__room *r)
         gv__frame_unref(r->snap_ws[v]);
         gv__frame_unref(r->snap_sse[v]);
         free(r->state_text[v]);
+        json_decref(r->patched[v]);
+        free(r->last_text[v]);
     }
+    json_decref(r->you_pending);
     gv_meeting_free(r->state);
     gv_meeting_free(r->ahead);
     free(r->id);
@@ -67,11 +72,28 @@ static int ring_set(gv__room *r, gv_view v, unsigned i, int64_t seq, const char 
         gv__frame_unref(sse);
         return GV_ENOMEM;
     }
+    char *text = strndup(canon, len);
+    if (!text) {
+        gv__frame_unref(ws);
+        gv__frame_unref(sse);
+        return GV_ENOMEM;
+    }
+    free(r->last_text[v]);
+    r->last_text[v] = text;
     gv__frame_unref(r->ring_ws[v][i]);
     gv__frame_unref(r->ring_sse[v][i]);
     r->ring_ws[v][i] = ws;
     r->ring_sse[v][i] = sse;
     return 0;
+}
+
+void gv__room_ring_replace(gv__room *r, gv_view v, int64_t seq, gv__frame *ws, gv__frame *sse)
+{
+    unsigned i = (unsigned)((seq - 1) % r->ring_cap);
+    gv__frame_unref(r->ring_ws[v][i]);
+    gv__frame_unref(r->ring_sse[v][i]);
+    r->ring_ws[v][i] = ws;
+    r->ring_sse[v][i] = sse;
 }
 
 /* Encodes event seq (ev, canonical bytes canon), just applied to r->state, in
@@ -88,6 +110,13 @@ static int ring_put(gv__room *r, int64_t seq, const json_t *ev, const char *cano
             rc = text ? ring_set(r, (gv_view)v, i, seq, text, strlen(text)) : GV_ENOMEM;
             free(text);
         } else if (rc == 0) {
+            char *text = strdup(r->last_text[GV_VIEW_FULL]);
+            if (!text) {
+                rc = GV_ENOMEM;
+                break;
+            }
+            free(r->last_text[v]);
+            r->last_text[v] = text;
             gv__frame_unref(r->ring_ws[v][i]);
             gv__frame_unref(r->ring_sse[v][i]);
             r->ring_ws[v][i] = gv__frame_ref(r->ring_ws[GV_VIEW_FULL][i]);
@@ -223,6 +252,9 @@ int gv__room_get(struct gv_server *s, const char *id, gv__room **out, gv_error *
         rc = gv_error_set(err, GV_ENOTFOUND, "meeting \"%s\" has no events", id);
         goto fail;
     }
+    /* Loaded events carry no patches: the views' patches start with their
+     * first reader. */
+    r->settled_seq = r->seq;
     r->hash_next = s->rooms[b];
     s->rooms[b] = r;
     s->n_rooms++;
@@ -398,6 +430,8 @@ void gv__room_committed(struct gv_server *s, gv__room *r, const gv__commit *done
             rc = gv_meeting_apply(r->state, ev, &err);
             if (rc == 0)
                 rc = ring_put(r, r->seq + 1, ev, (const char *)stored->bytes, stored->len);
+            if (rc == 0)
+                rc = gv__room_you_changed(r, ev);
             if (rc < 0) {
                 /* Durable but not appliable: the store and memory disagree. */
                 lwsl_err("meeting %s: committed event does not apply: %s\n", r->id, err.msg);
@@ -412,18 +446,6 @@ void gv__room_committed(struct gv_server *s, gv__room *r, const gv__commit *done
             acknowledge(c, req_id, events, first, r->seq);
         else
             refuse(c, req_id, rc, "the server could not apply this command's events");
-        /* Wake every reader; cut off those too far behind to catch up from the ring. */
-        for (gv__client *sub = r->subs, *next; sub; sub = next) {
-            next = sub->next;
-            if (sub->state != GV__LIVE)
-                continue;
-            if (r->seq - sub->cursor > (int64_t)r->ring_cap) {
-                gv__client_cut(sub, "fell too far behind: fetch a snapshot");
-                continue;
-            }
-            if (sub->wsi)
-                lws_callback_on_writable(sub->wsi);
-        }
     }
     gv__client_flow(c);
     if (r->broken && r->in_flight == 0)

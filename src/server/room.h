@@ -41,6 +41,14 @@ struct gv__room {
     int64_t state_seq;
     gv__frame *snap_ws[GV_VIEW_COUNT], *snap_sse[GV_VIEW_COUNT]; /** snapshot frames at state_seq */
     gv__room *hash_next;
+    /* What readers hold (room_patch.c): per view, the state as of the last
+     * patch sent, from which the next one is made. */
+    /** the view's state at patched_seq, NULL until it has a reader */
+    json_t *patched[GV_VIEW_COUNT];
+    int64_t patched_seq[GV_VIEW_COUNT];
+    char *last_text[GV_VIEW_COUNT]; /** the last event as each view reads it, until settled */
+    json_t *you_pending; /** people whose own part changed since the last settle: id -> true */
+    int64_t settled_seq; /** events up to this one are patched and their readers woken */
 };
 
 /*
@@ -81,6 +89,24 @@ typedef struct gv__commit {
 
 /* Called by gv__storage_poll for each completed batch (loop thread). */
 void gv__room_committed(struct gv_server *s, gv__room *r, const gv__commit *done);
+/* Replaces the frames of event seq in view v (takes both references). */
+void gv__room_ring_replace(gv__room *r, gv_view v, int64_t seq, gv__frame *ws, gv__frame *sse);
+
+/* ---- what readers hold (room_patch.c) ----------------------------------- */
+
+/* A reader of view v joins: the view's patches start now if they had not.
+ * 0, or GV_ENOMEM. */
+int gv__room_reader_joined(gv__room *r, gv_view v);
+/* Notes whose own part event ev, just applied, changed (gv_event_you_people). */
+int gv__room_you_changed(gv__room *r, const json_t *ev);
+/*
+ * After the commits a wake-up brought: for each room with new events, the
+ * patch from each view's last patched state to now goes into the frames of
+ * its last event; the people whose own part changed get a "you"; every
+ * reader is written what it is owed (gv__client_flush).
+ */
+void gv__rooms_settle(struct gv_server *s);
+
 /* Calls fn(s, c) for every subscriber of every room (fn may close c). */
 void gv__rooms_each_subscriber(struct gv_server *s, void (*fn)(struct gv_server *s, gv__client *c));
 /* Frees every room (at the end, once no client is left). */

@@ -6,7 +6,9 @@
  *                     the reader's own part ("you")
  *   GET .../events    a Server-Sent Events stream: a hello, then a snapshot
  *                     or the events after ?since= / Last-Event-ID, then
- *                     every event as it is committed
+ *                     every event as it is committed, with the state's
+ *                     patches and the reader's own part; gzip-encoded when
+ *                     the client takes it (client_write.c)
  *
  * An SSE request becomes a client (client.c) that the transaction holds
  * until its connection closes; http.c writes it on each writeable callback.
@@ -19,9 +21,11 @@
 #include "server/headers.h"
 #include "server/room.h"
 #include "server/routes.h"
+#include "server/static.h"
 
-/* Whose own part (gv_meeting_you_json) a snapshot carries: the link's person,
- * or the holder of a role link named with ?as=; "" for nobody. */
+/* Whose own part (gv_meeting_you_json) a snapshot or an SSE stream
+ * carries: the link's person, or the person a role link acts as (named with
+ * ?as=, or the role's only holder); "" for nobody. As on the WebSocket. */
 static int snapshot_person(struct lws *wsi, gv__room *r, const gv__grant *g, char *person,
                            size_t size, gv_error *err)
 {
@@ -30,8 +34,9 @@ static int snapshot_person(struct lws *wsi, gv__room *r, const gv__grant *g, cha
     if (g->kind == GV__GRANT_VIEWER)
         return 0;
     bool has_as = gv__query_arg(wsi, "as", as, sizeof as);
-    if (g->kind == GV__GRANT_ROLE && !has_as)
-        return 0; /* a role link reads the role's view; nobody's own part */
+    if (g->kind == GV__GRANT_ROLE && !has_as &&
+        gv_meeting_role_holders(r->state, g->subject, NULL) != 1)
+        return 0; /* a role several hold, none named: the role's view, nobody's own part */
     return gv__auth_actor(r, g, has_as ? as : NULL, person, size, err);
 }
 
@@ -108,7 +113,16 @@ int gv__route_events(struct lws *wsi, const gv__request *req)
     c->view = gv__grant_view(r, &g);
     gv__http_attach(wsi, c);
     s->metrics.http_requests++;
-    gv__header extra[] = {{"x-accel-buffering:", "no"}, {NULL, NULL}};
+    if (snapshot_person(wsi, r, &g, c->actor, sizeof c->actor, &err) < 0)
+        return gv__http_error(wsi, GV_EINVAL, err.msg);
+    char ae[256];
+    bool gzip = gv__header_copy(wsi, WSI_TOKEN_HTTP_ACCEPT_ENCODING, ae, sizeof ae) > 0 &&
+                gv__accepts_gzip(ae);
+    c->wire = gzip ? GV__WIRE_GZIP : GV__WIRE_COUNT;
+    gv__header extra[] = {
+        {"x-accel-buffering:", "no"}, {"vary:", "accept-encoding"}, {NULL, NULL}, {NULL, NULL}};
+    if (gzip)
+        extra[2] = (gv__header){"content-encoding:", "gzip"};
     if (gv__http_write_head(wsi, 200, "text/event-stream", LWS_ILLEGAL_HTTP_CONTENT_LEN, extra) < 0)
         return -1;
     /* From here on this is a stream, not a transaction: no idle timeout, and
@@ -123,12 +137,17 @@ int gv__route_events(struct lws *wsi, const gv__request *req)
     c->open_counted = true;
     s->metrics.sse_open++;
     s->metrics.sse_total++;
-    char hello[GV__ID_MAX + 160];
-    snprintf(
-        hello, sizeof hello,
-        "retry: 2000\nevent: hello\ndata: {\"meeting\":\"%s\",\"seq\":%lld,\"server_ms\":%lld}\n\n",
-        r->id, (long long)r->seq, (long long)gv__now_ms());
-    gv__client_send(c, gv__frame_copy(hello, strlen(hello)), 0);
+    /* Who the stream reads as, as a WebSocket's hello says it. */
+    json_t *hello =
+        json_pack("{s:s, s:s, s:s?, s:I, s:I, s:s}", "link", gv__grant_kind_name(g.kind), "meeting",
+                  r->id, "person", c->actor[0] ? c->actor : NULL, "seq", (json_int_t)r->seq,
+                  "server_ms", (json_int_t)gv__now_ms(), "subject", g.subject);
+    char *text = hello ? json_dumps(hello, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+    json_decref(hello);
+    if (!text)
+        return -1;
+    gv__client_send(c, gv__frame_printf("retry: 2000\nevent: hello\ndata: %s\n\n", text), 0);
+    free(text);
     if (gv__client_subscribe(c, r, since, &err) < 0)
         return -1;
     return 0;

@@ -87,6 +87,14 @@ void gv_server_config_init(gv_server_config *c)
 
 static struct lws_protocols protocols[3];
 
+/* permessage-deflate (RFC 7692): lws agrees to it and inflates what clients
+ * send; what the server sends it compresses itself (frame.c), once a message. */
+static const struct lws_extension extensions[] = {
+    {"permessage-deflate", lws_extension_callback_pm_deflate,
+     "permessage-deflate; client_max_window_bits"},
+    {NULL, NULL, NULL},
+};
+
 static void wake(gv_server *s);
 
 /*
@@ -247,6 +255,7 @@ gv_server *gv_server_new(const gv_server_config *cfg, gv_error *err)
     info.iface = s->cfg.listen_addr;
     info.port = cfg->port;
     info.protocols = protocols;
+    info.extensions = extensions;
     info.user = s;
     /* Our own security headers on every response (headers.c), in place of
      * lws's "best practices" set; filled below, once TLS is known. */
@@ -395,6 +404,7 @@ static void wake(gv_server *s)
 {
     for (size_t i = 0; i < N_THREADS; i++)
         threads[i].poll(s);
+    gv__rooms_settle(s); /* the commits' patches, then every reader written */
     if (atomic_load(&s->stop_requested) && !s->stopping) {
         s->stopping = true;
         s->stop_deadline_us = gv__mono_us() + (int64_t)s->cfg.shutdown_grace_ms * 1000;

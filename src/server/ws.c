@@ -8,6 +8,11 @@
  * the client takes its stream slot and gets its hello, then a snapshot or
  * the events after ?since=.
  *
+ * Sending: every message is a text frame Gavel makes itself (frame.c),
+ * compressed when the client offered permessage-deflate (lws accepts the
+ * offer and inflates what the client sends); frames go out as bytes, so lws
+ * adds nothing to them and they can be shared by every reader.
+ *
  * Receiving: a message that arrives whole (the usual case) is handled where
  * lws put it; one in several fragments or reads is gathered, up to
  * max_message_bytes. A larger message is answered with a too_large error
@@ -36,6 +41,16 @@ typedef struct ws_pss {
 
 const size_t gv__ws_pss_size = sizeof(ws_pss);
 
+/* Did the client offer permessage-deflate in a form the shared frames fit?
+ * lws accepts every offer; a client that asks for a smaller window than the
+ * frames were compressed with is sent plain frames. */
+static bool takes_deflate(struct lws *wsi)
+{
+    char ext[256];
+    int n = gv__header_copy(wsi, WSI_TOKEN_EXTENSIONS, ext, sizeof ext);
+    return n > 0 && strstr(ext, "permessage-deflate") && !strstr(ext, "server_max_window_bits");
+}
+
 static gv__client *establish(struct lws *wsi)
 {
     struct gv_server *s = gv__server_of(wsi);
@@ -58,6 +73,7 @@ static gv__client *establish(struct lws *wsi)
     c->grant = g;
     c->view = gv__grant_view(r, &g);
     c->room = r;
+    c->wire = takes_deflate(wsi) ? GV__WIRE_WS_DEFLATE : GV__WIRE_WS;
     if (gv__auth_actor(r, &g, has_as ? as : NULL, c->actor, sizeof c->actor, &err) < 0 ||
         gv__stream_acquire(s, addr, &err) < 0) {
         gv__client_unref(c);

@@ -458,7 +458,13 @@ static void test_tls_pages_api_and_streams(void **state)
     assert_int_equal(tc_sse_next(&es, 5000, &e), 1);
     assert_string_equal(e.name, "hello");
     tc_event_free(&e);
-    assert_int_equal(tc_sse_next(&es, 5000, &e), 1);
+    /* The reader's own part and the state's patch may come before the event. */
+    for (;;) {
+        assert_int_equal(tc_sse_next(&es, 5000, &e), 1);
+        if (strcmp(e.name, "message") == 0)
+            break;
+        tc_event_free(&e);
+    }
     assert_string_equal(e.id, "2");
     assert_non_null(strstr(e.data, "\"meeting_opened\""));
     tc_event_free(&e);

@@ -8,6 +8,7 @@
 
 #include "server/client.h"
 
+#include "core/patch.h"
 #include "core/view.h"
 
 typedef tc_fixture fixture;
@@ -139,7 +140,24 @@ static void test_ws_hello_snapshot_ack(void **state)
     tc_ws_close(&ws);
 }
 
-/* Folds the full SSE stream (from seq 1) and compares every prefix the WS client saw. */
+/* A patch event of an SSE stream applied to the state held: it must start
+ * from it (base) and end where the server's fold is (m, at its seq). */
+static void apply_patch(const tc_event *e, json_t **held, int64_t *held_seq)
+{
+    json_t *p = json_loads(e->data, 0, NULL);
+    assert_non_null(p);
+    assert_int_equal(json_integer_value(json_object_get(p, "base")), *held_seq);
+    gv_error err = {0};
+    if (gv_json_patch(held, json_object_get(p, "ops"), &err) < 0)
+        fail_msg("the patch to %lld does not apply: %s",
+                 (long long)json_integer_value(json_object_get(p, "seq")), err.msg);
+    *held_seq = json_integer_value(json_object_get(p, "seq"));
+    json_decref(p);
+}
+
+/* Folds the full SSE stream (from seq 1) and compares every prefix the WS
+ * client saw; the patches the stream carries keep a state that is the fold's
+ * after every event. */
 static void test_stream_folds_to_snapshot(void **state)
 {
     fixture *f = *state;
@@ -176,11 +194,15 @@ static void test_stream_folds_to_snapshot(void **state)
     gv_meeting *m = gv_meeting_new();
     gv_error err = {0};
     tc_event e;
-    int64_t want = 1;
+    int64_t want = 1, held_seq = 0;
+    json_t *held = NULL;
     bool saw_mid = false;
     while (want <= last) {
         assert_int_equal(tc_sse_next(&sse, 5000, &e), 1);
-        if (strcmp(e.name, "message") == 0) {
+        if (strcmp(e.name, "patch") == 0) {
+            assert_non_null(held); /* the patches start once the stream is open */
+            apply_patch(&e, &held, &held_seq);
+        } else if (strcmp(e.name, "message") == 0) {
             assert_int_equal(atoll(e.id), want);
             json_error_t jerr;
             json_t *ev = json_loads(e.data, 0, &jerr);
@@ -188,6 +210,17 @@ static void test_stream_folds_to_snapshot(void **state)
             if (gv_meeting_apply(m, ev, &err) < 0)
                 fail_msg("event %lld does not fold: %s", (long long)want, err.msg);
             json_decref(ev);
+            if (want == 1) {
+                held = gv_meeting_to_json(m);
+                held_seq = 1;
+            }
+            /* Each command here is a commit of its own: each event a patch. */
+            assert_int_equal(held_seq, want);
+            char *held_text = json_dumps(held, JSON_COMPACT | JSON_SORT_KEYS);
+            char *folded_text = gvt_state(m);
+            assert_string_equal(held_text, folded_text);
+            free(held_text);
+            free(folded_text);
             if (want == mid_seq) {
                 char *s = gvt_state(m);
                 assert_string_equal(s, mid_state);
@@ -196,20 +229,24 @@ static void test_stream_folds_to_snapshot(void **state)
             }
             want++;
         } else {
-            assert_true(strcmp(e.name, "hello") == 0);
+            assert_true(strcmp(e.name, "hello") == 0 || strcmp(e.name, "you") == 0);
         }
         tc_event_free(&e);
     }
+    json_decref(held);
     assert_true(saw_mid);
     char *folded = gvt_state(m);
     assert_string_equal(folded, final_state);
 
-    /* The WS reader got exactly the events after its snapshot. */
+    /* The WS reader got exactly the events after its snapshot, each with the
+     * patch from the one before. */
     for (int64_t s = mid_seq + 1; s <= last; s++) {
         json_t *j = tc_ws_recv_json(&ws, 5000);
         assert_string_equal(json_string_value(json_object_get(j, "type")), "event");
         assert_int_equal(json_integer_value(json_object_get(json_object_get(j, "event"), "seq")),
                          s);
+        assert_int_equal(json_integer_value(json_object_get(json_object_get(j, "patch"), "base")),
+                         s - 1);
         json_decref(j);
     }
     free(folded);

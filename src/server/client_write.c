@@ -1,0 +1,185 @@
+/*
+ * Writing a client what it is owed (client.h): the bytes, in the order
+ * client.c keeps.
+ *
+ * Each message goes out in the client's wire form (frame.h): a WebSocket
+ * frame, plain or compressed, made once per message and shared by every
+ * reader that takes that form; for SSE, the payload as it is, or a piece of
+ * a gzip stream. A gzip stream is the 10-byte header written first, then
+ * the pieces, each compressed on its own, then, when the stream ends, an
+ * empty final block and the CRC-32 and length of everything sent, kept per
+ * client with crc32_combine.
+ *
+ * Whole messages are gathered, one after the other, into one write of up to
+ * GV__WRITE_CHUNK bytes: a reader that is many events behind catches up in
+ * a few writes, not one write and one turn of the loop per event. A message
+ * larger than that goes in pieces, one write each; lws keeps what the socket
+ * did not take and writes it before anything else.
+ *
+ * gv__client_flush writes at once, from outside lws's writeable callback,
+ * when lws holds nothing of the connection's output and the connection is
+ * HTTP/1.1 (its own, not a stream of an HTTP/2 connection with its flow
+ * control): a commit then reaches its readers without a writeable request
+ * per reader. Otherwise it asks for the callback.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <zlib.h>
+
+#include "server/client.h"
+#include "server/metrics.h"
+#include "server/room.h"
+
+/* Does the client still take events? (A closing client flushes them first.) */
+static bool streaming(const gv__client *c)
+{
+    return (c->state == GV__LIVE || c->state == GV__CLOSING) && c->subscribed;
+}
+
+bool gv__client_owed(const gv__client *c)
+{
+    if (c->q_len && c->q[c->q_head].after_seq <= c->cursor)
+        return true;
+    return streaming(c) && c->cursor < c->room->seq;
+}
+
+/* Picks the next frame the client is owed and makes it current: 1 if there
+ * is one, 0 if nothing may be written now, -1 when the connection must close. */
+static int next_frame(gv__client *c)
+{
+    if (c->q_len && c->q[c->q_head].after_seq <= c->cursor) {
+        c->cur = c->q[c->q_head].frame; /* the queue's reference moves to cur */
+        c->cur_event = false;
+        c->q_head = (c->q_head + 1) % GV__DIRECT_MAX;
+        c->q_len--;
+        gv__client_flow(c);
+        return 1;
+    }
+    if (streaming(c) && c->cursor < c->room->seq) {
+        gv__frame *f = gv__room_event_frame(c->room, c->cursor + 1, c->kind, c->view);
+        if (!f) {
+            gv__client_cut(c, "the events after your last one are no longer held");
+            return next_frame(c);
+        }
+        c->cur = gv__frame_ref(f);
+        c->cur_event = true;
+        return 1;
+    }
+    if ((c->state == GV__RESYNC || c->state == GV__CLOSING) && c->q_len == 0) {
+        /* Everything owed is written: close, saying why. */
+        if (c->kind == GV__CLIENT_WS && c->close_reason)
+            lws_close_reason(c->wsi, (enum lws_close_status)c->close_status,
+                             (unsigned char *)c->close_reason, strlen(c->close_reason));
+        return -1;
+    }
+    return 0;
+}
+
+/* Makes the next owed frame current, in the client's wire form. */
+static int take_next(gv__client *c)
+{
+    int rc = next_frame(c);
+    if (rc <= 0)
+        return rc;
+    c->cur_off = 0;
+    c->cur_wire = c->wire == GV__WIRE_COUNT ? c->cur : gv__frame_wire(c->cur, c->wire);
+    if (!c->cur_wire)
+        return -1; /* out of memory: the reader starts again from a snapshot */
+    if (c->wire == GV__WIRE_GZIP) {
+        c->gz_crc = (uint32_t)crc32_combine(c->gz_crc, c->cur->crc, (z_off_t)c->cur->len);
+        c->gz_len += (uint32_t)c->cur->len;
+    }
+    return 1;
+}
+
+static void frame_done(gv__client *c, int64_t now_us)
+{
+    gv__frame *f = c->cur;
+    if (c->cur_event) {
+        c->cursor++;
+        if (f->made_us >= c->subscribed_us)
+            gv__histogram_observe(&c->srv->metrics.broadcast_latency, now_us - f->made_us);
+    }
+    gv__frame_unref(f);
+    c->cur = c->cur_wire = NULL;
+}
+
+/* A gzip stream's header (RFC 1952): deflate, no name, no time, unknown OS. */
+static const unsigned char gzip_head[10] = {0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff};
+/* Its end: an empty final stored block, then CRC-32 and length, little-endian. */
+#define GZIP_TAIL 13
+
+static size_t gzip_tail(const gv__client *c, unsigned char *out)
+{
+    static const unsigned char last[5] = {1, 0, 0, 0xff, 0xff};
+    memcpy(out, last, sizeof last);
+    for (int i = 0; i < 4; i++) {
+        out[5 + i] = (unsigned char)(c->gz_crc >> (8 * i));
+        out[9 + i] = (unsigned char)(c->gz_len >> (8 * i));
+    }
+    return GZIP_TAIL;
+}
+
+/* Where a write is put together, with lws's headroom before it: lws may
+ * write its framing there (HTTP/2), which inside a shared frame would be
+ * bytes other connections still need. Loop thread only. */
+static unsigned char scratch[LWS_PRE + GV__WRITE_CHUNK];
+
+int gv__client_write(gv__client *c)
+{
+    if (!c->wsi || c->state == GV__GONE)
+        return -1;
+    unsigned char *out = scratch + LWS_PRE;
+    size_t fill = 0;
+    int rc = 0;
+    int64_t now_us = gv__mono_us();
+    if (c->wire == GV__WIRE_GZIP && !c->gz_started) {
+        memcpy(out, gzip_head, sizeof gzip_head);
+        fill = sizeof gzip_head;
+        c->gz_started = true;
+    }
+    /* Whole frames while they fit, or one piece of a large one; room is left
+     * for the gzip trailer should the stream end here. */
+    while (fill + GZIP_TAIL < GV__WRITE_CHUNK) {
+        if (!c->cur && (rc = take_next(c)) <= 0)
+            break;
+        const gv__frame *b = c->cur_wire;
+        size_t k = b->len - c->cur_off;
+        size_t room = GV__WRITE_CHUNK - GZIP_TAIL - fill;
+        if (k > room) {
+            if (fill)
+                break; /* a large frame starts a write of its own */
+            k = room;
+        }
+        memcpy(out + fill, b->payload + c->cur_off, k);
+        fill += k;
+        c->cur_off += k;
+        if (c->cur_off < b->len)
+            break;
+        frame_done(c, now_us);
+    }
+    if (rc < 0 && c->wire == GV__WIRE_GZIP)
+        fill += gzip_tail(c, out + fill);
+    if (fill && lws_write(c->wsi, out, fill, LWS_WRITE_HTTP) < (int)fill)
+        return -1;
+    if (fill)
+        c->keepalive_us = now_us;
+    if (rc < 0)
+        return -1;
+    if (c->cur || gv__client_owed(c) ||
+        ((c->state == GV__RESYNC || c->state == GV__CLOSING) && c->q_len == 0))
+        lws_callback_on_writable(c->wsi);
+    return 0;
+}
+
+void gv__client_flush(gv__client *c)
+{
+    if (!c->wsi || c->state == GV__GONE)
+        return;
+    if (lws_get_network_wsi(c->wsi) != c->wsi || lws_partial_buffered(c->wsi)) {
+        lws_callback_on_writable(c->wsi);
+        return;
+    }
+    if (gv__client_write(c) < 0)
+        lws_set_timeout(c->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
+}

@@ -1,0 +1,157 @@
+/*
+ * What a room's readers hold, and how the stream keeps it current
+ * (docs/decisions/0009-the-stream-carries-state-patches.md).
+ *
+ * For each view that has readers, the room keeps the view's state as of the
+ * last patch it sent (`patched`, at `patched_seq`). Once the commits of a
+ * wake-up are applied (gv__rooms_settle), the view's state now is compared
+ * with it (gv_json_diff) and the patch goes into the frames of the last
+ * event, as {"base": patched_seq, "ops": [...]}: a reader whose state is at
+ * base applies it and is at the event's seq. The patch is made once per view
+ * and commit, and shared by every reader of the view, as the event is.
+ *
+ * A view's patches start with its first reader (from the state at that
+ * moment) and go on while the room is loaded: a view nobody reads costs
+ * nothing, and a reader that drops and comes back finds its state in the
+ * chain. Events loaded from the store carry none: a page resuming from
+ * before the room was loaded finds the first patch's base is not its state,
+ * and fetches a snapshot. A patch that cannot be made (out of memory) is
+ * left out: the next one starts from the same base, so readers that hold it
+ * miss nothing.
+ *
+ * A person's own part ("you") is sent after the events that change it:
+ * while the events are applied the room notes whose part changed
+ * (gv_event_you_people); at the settle each of their readers gets the part
+ * as it is now, unless it is what that reader was last sent.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/patch.h"
+#include "server/client.h"
+#include "server/room.h"
+
+int gv__room_reader_joined(gv__room *r, gv_view v)
+{
+    if (r->patched[v])
+        return 0;
+    r->patched[v] = gv_meeting_view_json(r->state, v);
+    if (!r->patched[v])
+        return GV_ENOMEM;
+    r->patched_seq[v] = r->seq;
+    return 0;
+}
+
+static void note_person(void *arg, const char *person)
+{
+    json_object_set_new(arg, person, json_true());
+}
+
+int gv__room_you_changed(gv__room *r, const json_t *ev)
+{
+    if (!r->you_pending && !(r->you_pending = json_object()))
+        return GV_ENOMEM;
+    return gv_event_you_people(r->state, ev, note_person, r->you_pending);
+}
+
+/* Puts view v's patch into the frames of the room's last event. */
+static void patch_view(gv__room *r, gv_view v)
+{
+    json_t *now = gv_meeting_view_json(r->state, v), *ops = NULL;
+    char *text = NULL;
+    gv__frame *ws = NULL, *sse = NULL;
+    if (!now || gv_json_diff(r->patched[v], now, gv_state_id_keys, &ops) < 0 ||
+        !(text = json_dumps(ops, JSON_COMPACT | JSON_SORT_KEYS)))
+        goto fail;
+    long long base = (long long)r->patched_seq[v], seq = (long long)r->seq;
+    const char *ev = r->last_text[v];
+    ws = gv__frame_printf("{\"type\":\"event\",\"patch\":{\"base\":%lld,\"ops\":%s},\"event\":%s}",
+                          base, text, ev);
+    sse = gv__frame_printf(
+        "event: patch\ndata: {\"base\":%lld,\"seq\":%lld,\"ops\":%s}\n\nid: %lld\ndata: %s\n\n",
+        base, seq, text, seq, ev);
+    if (!ws || !sse)
+        goto fail;
+    /* Latency counts from the event being durable, as it did unpatched. */
+    gv__frame *old = gv__room_event_frame(r, r->seq, GV__CLIENT_WS, v);
+    if (old)
+        ws->made_us = sse->made_us = old->made_us;
+    gv__room_ring_replace(r, v, r->seq, ws, sse);
+    json_decref(r->patched[v]);
+    r->patched[v] = now;
+    r->patched_seq[v] = r->seq;
+    json_decref(ops);
+    free(text);
+    return;
+fail:
+    lwsl_warn("meeting %s: out of memory making the %s view's patch at %lld\n", r->id,
+              gv_view_names[v], (long long)r->seq);
+    gv__frame_unref(ws);
+    gv__frame_unref(sse);
+    json_decref(ops);
+    json_decref(now);
+    free(text);
+}
+
+/* Each reader whose person's part changed gets it, made once per person and
+ * transport. */
+static void send_yous(gv__room *r)
+{
+    size_t n = json_object_size(r->you_pending), used = 0;
+    if (!n)
+        return;
+    gv__frame *(*made)[2] = calloc(n, sizeof *made);
+    json_t *index = json_object(); /* person -> their row of made */
+    for (gv__client *c = r->subs; made && index && c; c = c->next) {
+        const char *person = gv__client_person(c);
+        if (c->state != GV__LIVE || !person[0] || !json_object_get(r->you_pending, person))
+            continue;
+        json_t *at = json_object_get(index, person);
+        size_t k = at ? (size_t)json_integer_value(at) : used;
+        if (!at && json_object_set_new(index, person, json_integer((json_int_t)used++)) < 0)
+            break;
+        int t = c->kind == GV__CLIENT_SSE;
+        if (!made[k][t])
+            made[k][t] = gv__room_you_frame(r, c->kind, person);
+        if (made[k][t])
+            gv__client_you(c, gv__frame_ref(made[k][t]), r->seq);
+    }
+    for (size_t k = 0; made && k < used; k++) {
+        gv__frame_unref(made[k][0]);
+        gv__frame_unref(made[k][1]);
+    }
+    free(made);
+    json_decref(index);
+    json_object_clear(r->you_pending);
+}
+
+static void settle(gv__room *r)
+{
+    for (int v = 0; v < GV_VIEW_COUNT; v++) {
+        if (r->patched[v])
+            patch_view(r, (gv_view)v);
+        free(r->last_text[v]);
+        r->last_text[v] = NULL;
+    }
+    send_yous(r);
+    r->settled_seq = r->seq;
+    /* Write every reader; cut off those too far behind to catch up from the ring. */
+    for (gv__client *c = r->subs, *next; c; c = next) {
+        next = c->next;
+        if (c->state != GV__LIVE)
+            continue;
+        if (r->seq - c->cursor > (int64_t)r->ring_cap)
+            gv__client_cut(c, "fell too far behind: fetch a snapshot");
+        else
+            gv__client_flush(c);
+    }
+}
+
+void gv__rooms_settle(struct gv_server *s)
+{
+    for (unsigned b = 0; b < s->n_rooms_buckets; b++)
+        for (gv__room *r = s->rooms[b]; r; r = r->hash_next)
+            if (r->settled_seq < r->seq)
+                settle(r);
+}

@@ -31,6 +31,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "server/compress.h"
+#include "server/headers.h"
 #include "server/routes.h"
 #include "server/static.h"
 #include "store/store.h"
@@ -212,10 +214,42 @@ static int respond_src(struct lws *wsi, int status, const char *ctype, char *own
     return 0;
 }
 
+bool gv__http_takes_gzip(struct lws *wsi)
+{
+    char ae[256];
+    return gv__header_copy(wsi, WSI_TOKEN_HTTP_ACCEPT_ENCODING, ae, sizeof ae) > 0 &&
+           gv__accepts_gzip(ae);
+}
+
+/* Headers the caller gave and those compression adds: at most this many. */
+#define EXTRA_MAX 8
+
 int gv__http_respond(struct lws *wsi, int status, const char *ctype, char *body, size_t len,
                      const gv__header *extra)
 {
-    return respond_src(wsi, status, ctype, body, body, len, extra);
+    /* Text and JSON go compressed to a client that takes it, unless the
+     * caller compressed them already (content-encoding among extra). */
+    gv__header h[EXTRA_MAX + 3];
+    size_t n = 0;
+    bool encoded = false;
+    for (const gv__header *e = extra; e && e->name && n < EXTRA_MAX; e++) {
+        encoded = encoded || strcmp(e->name, "content-encoding:") == 0;
+        h[n++] = *e;
+    }
+    if (len >= GV__GZIP_MIN_BYTES && gv__compressible(ctype))
+        h[n++] = (gv__header){"vary:", "accept-encoding"};
+    if (!encoded && len >= GV__GZIP_MIN_BYTES && gv__compressible(ctype)) {
+        size_t zlen;
+        unsigned char *z = gv__http_takes_gzip(wsi) ? gv__gzip(body, len, &zlen) : NULL;
+        if (z) {
+            free(body);
+            body = (char *)z;
+            len = zlen;
+            h[n++] = (gv__header){"content-encoding:", "gzip"};
+        }
+    }
+    h[n] = (gv__header){NULL, NULL};
+    return respond_src(wsi, status, ctype, body, body, len, h);
 }
 
 int gv__http_respond_const(struct lws *wsi, int status, const char *ctype, const void *data,

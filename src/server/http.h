@@ -58,11 +58,15 @@ typedef struct gv__header {
  * (gv__http_read_body) or from a gv__later's write: status, content type,
  * body and extra headers (NULL, or ending with {NULL, NULL}). Takes the
  * malloc'd body (NULL when len is 0), even on failure. The response carries
- * "cache-control: no-store" unless extra sets cache-control. A HEAD request
+ * "cache-control: no-store" unless extra sets cache-control. Text and JSON
+ * of GV__GZIP_MIN_BYTES or more go gzip-compressed when the request takes
+ * it (compress.h), unless extra says content-encoding already. A HEAD request
  * gets the headers without the body. The body is written in pieces on the
  * next writeable callbacks. Returns what an lws callback returns: 0, or -1
  * to close the connection.
  */
+/* Does the request's Accept-Encoding take gzip? */
+bool gv__http_takes_gzip(struct lws *wsi);
 int gv__http_respond(struct lws *wsi, int status, const char *ctype, char *body, size_t len,
                      const gv__header *extra);
 /* The same with borrowed bytes that outlive the response (the built-in files). */

@@ -11,7 +11,8 @@
  * meeting), so it runs on the job thread (jobs.c), never on the loop:
  *
  *   loop: route, check the link, queue the job, defer the answer (gv__later)
- *   job thread: render_record(...) -> bytes or an error
+ *   job thread: render_record(...) -> bytes or an error; the bytes gzipped
+ *         there too when the client takes it and they are text
  *   loop: done() marks the answer ready and asks for a writeable callback;
  *         write() answers with the bytes, Content-Disposition: attachment
  *
@@ -30,6 +31,7 @@
 #include <string.h>
 
 #include "server/auth.h"
+#include "server/compress.h"
 #include "server/headers.h"
 #include "server/jobs.h"
 #include "server/room.h"
@@ -58,11 +60,13 @@ typedef struct record_job {
     struct gv_server *srv;
     const format_info *fmt;
     char meeting[GV__ID_MAX + 1];
+    bool gzip; /** the client takes gzip and the format is text */
     /* Written by the job thread in run(), read on the loop after done(). */
     int rc;
     gv_error err;
     char *out;
     size_t len;
+    bool gzipped; /** out is gzip-compressed */
 } record_job;
 
 static void job_free(record_job *j)
@@ -81,6 +85,17 @@ static void job_run(gv_work *job)
                              &j->err);
     if (j->rc == 0 && !j->out)
         j->rc = gv_error_set(&j->err, GV_EIO, "the record renderer gave nothing");
+    /* Off the loop: a long meeting's record is megabytes. */
+    size_t zlen;
+    unsigned char *z = j->rc == 0 && j->gzip && j->len >= GV__GZIP_MIN_BYTES
+                           ? gv__gzip(j->out, j->len, &zlen)
+                           : NULL;
+    if (z) {
+        free(j->out);
+        j->out = (char *)z;
+        j->len = zlen;
+        j->gzipped = true;
+    }
 }
 
 /* Loop thread: the job is back (run, or dropped at a stop). */
@@ -140,7 +155,10 @@ static int later_write(gv__later *l, struct lws *wsi)
         snprintf(timing, sizeof timing, "queue;dur=%.1f, render;dur=%.1f",
                  (double)(j->job.started_us - j->job.submitted_us) / 1000.0,
                  (double)(j->job.finished_us - j->job.started_us) / 1000.0);
-        gv__header h[] = {{"content-disposition:", disp}, {"server-timing:", timing}, {NULL, NULL}};
+        gv__header h[] = {
+            {"content-disposition:", disp}, {"server-timing:", timing}, {NULL, NULL}, {NULL, NULL}};
+        if (j->gzipped)
+            h[2] = (gv__header){"content-encoding:", "gzip"};
         char *out = j->out;
         j->out = NULL;
         rc = gv__http_respond(wsi, 200, j->fmt->ctype, out, j->len, h);
@@ -202,6 +220,7 @@ int gv__route_record(struct lws *wsi, const gv__request *req)
     j->later.free = later_free;
     j->srv = s;
     j->fmt = fmt;
+    j->gzip = gv__compressible(fmt->ctype) && gv__http_takes_gzip(wsi);
     snprintf(j->meeting, sizeof j->meeting, "%s", meeting);
     return gv__jobs_answer_later(wsi, &j->job, &j->later,
                                  "the server is busy making other records: retry in a few "

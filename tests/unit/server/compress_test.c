@@ -1,0 +1,308 @@
+/*
+ * Compression, on the real server: a JSON answer is gzip-compressed when the
+ * request takes it and plain otherwise, the same bytes once inflated; a
+ * WebSocket that offered permessage-deflate gets its messages compressed,
+ * each on its own (a fresh inflater reads every one), and may send its
+ * commands compressed too; an SSE stream that takes gzip is one gzip stream
+ * whose pieces read as the plain stream's events, and which ends, when the
+ * server stops, with the trailer zlib checks (CRC-32 and length of all).
+ */
+#include <zlib.h>
+
+#include "support.h"
+
+#include "server/client.h"
+
+typedef tc_fixture fixture;
+
+static int setup(void **state)
+{
+    return tc_fixture_setup(state, "compress", NULL);
+}
+
+static char *bearer(fixture *f, const char *role, const char *more)
+{
+    static char h[400];
+    snprintf(h, sizeof h, "Authorization: Bearer %s\r\n%s", tc_role_token(&f->srv, role),
+             more ? more : "");
+    return h;
+}
+
+/* data inflated: raw deflate (windowBits -15, with the 00 00 ff ff a
+ * WebSocket message leaves out appended) or gzip (31). Fails the test on
+ * bad data; the caller frees. */
+static char *inflated(const void *data, size_t len, int window_bits, size_t *out_len)
+{
+    z_stream z = {0};
+    assert_int_equal(inflateInit2(&z, window_bits), Z_OK);
+    size_t cap = 64 * len + 4096, n = 0;
+    char *out = malloc(cap + 1);
+    static const unsigned char tail[4] = {0, 0, 0xff, 0xff};
+    for (int part = 0; part < (window_bits < 0 ? 2 : 1); part++) {
+        z.next_in = part ? (unsigned char *)tail : (unsigned char *)data;
+        z.avail_in = part ? 4 : (uInt)len;
+        z.next_out = (unsigned char *)out + n;
+        z.avail_out = (uInt)(cap - n);
+        int rc = inflate(&z, Z_SYNC_FLUSH);
+        if (rc != Z_OK && rc != Z_STREAM_END && rc != Z_BUF_ERROR)
+            fail_msg("not deflate data: %s", z.msg ? z.msg : "?");
+        n = cap - z.avail_out;
+    }
+    inflateEnd(&z);
+    out[n] = '\0';
+    if (out_len)
+        *out_len = n;
+    return out;
+}
+
+static void json_answers_are_gzipped_when_taken(void **state)
+{
+    fixture *f = *state;
+    const char *path = "/api/v1/meetings/test-panel/snapshot";
+    tc_response plain, zipped;
+    assert_int_equal(
+        tc_http(f->srv.port, "GET", path, bearer(f, "chair", NULL), NULL, 0, &plain, 10000), 0);
+    assert_int_equal(tc_http(f->srv.port, "GET", path,
+                             bearer(f, "chair", "Accept-Encoding: br, gzip;q=0.8\r\n"), NULL, 0,
+                             &zipped, 10000),
+                     0);
+    assert_int_equal(plain.status, 200);
+    assert_int_equal(zipped.status, 200);
+    char v[64];
+    assert_string_equal(tc_header(plain.head, "content-encoding", v, sizeof v), "");
+    assert_string_equal(tc_header(plain.head, "vary", v, sizeof v), "accept-encoding");
+    assert_string_equal(tc_header(zipped.head, "content-encoding", v, sizeof v), "gzip");
+    assert_string_equal(tc_header(zipped.head, "vary", v, sizeof v), "accept-encoding");
+    size_t n;
+    char *text = inflated(zipped.body, zipped.body_len, 31, &n);
+    assert_true(zipped.body_len * 3 < n); /* a state compresses several times over */
+    json_t *a = json_loads(plain.body, 0, NULL), *b = json_loads(text, 0, NULL);
+    assert_true(json_equal(json_object_get(a, "state"), json_object_get(b, "state")));
+    json_decref(a);
+    json_decref(b);
+    free(text);
+    tc_response_free(&plain);
+    tc_response_free(&zipped);
+    /* A small answer goes as it is. */
+    assert_int_equal(tc_http(f->srv.port, "GET", "/healthz", "Accept-Encoding: gzip\r\n", NULL, 0,
+                             &plain, 10000),
+                     0);
+    assert_string_equal(tc_header(plain.head, "content-encoding", v, sizeof v), "");
+    tc_response_free(&plain);
+}
+
+/* The next WebSocket message, read frame by frame: *compressed says whether
+ * RSV1 was set; the text inflated on its own when it was. */
+static char *ws_message(tc_ws *ws, bool *compressed)
+{
+    int64_t deadline = tc_now_ms() + 5000;
+    for (;;) {
+        unsigned char *b = (unsigned char *)ws->c.buf;
+        if (ws->c.len >= 2) {
+            uint64_t plen = b[1] & 0x7f;
+            size_t hl = plen == 126 ? 4 : plen == 127 ? 10 : 2;
+            if (ws->c.len >= hl) {
+                if (plen == 126) {
+                    plen = ((uint64_t)b[2] << 8) | b[3];
+                } else if (plen == 127) {
+                    plen = 0;
+                    for (int i = 0; i < 8; i++)
+                        plen = (plen << 8) | b[2 + i];
+                }
+                if (ws->c.len >= hl + plen) {
+                    assert_true(b[0] & 0x80); /* the server sends each message in one frame */
+                    assert_int_equal(b[0] & 0x0f, TC_WS_TEXT);
+                    *compressed = b[0] & 0x40;
+                    char *m = *compressed ? inflated(b + hl, (size_t)plen, -15, NULL)
+                                          : strndup((char *)b + hl, (size_t)plen);
+                    tc_consume(&ws->c, hl + (size_t)plen);
+                    return m;
+                }
+            }
+        }
+        assert_int_equal(tc_fill(&ws->c, deadline), 1);
+    }
+}
+
+/* A client message compressed as RFC 7692 says: deflated, the final
+ * 00 00 ff ff left out, RSV1 set, masked. */
+static void ws_send_deflated(tc_ws *ws, const char *text)
+{
+    z_stream z = {0};
+    unsigned char out[512], frame[600];
+    assert_int_equal(deflateInit2(&z, 6, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY), Z_OK);
+    z.next_in = (unsigned char *)text;
+    z.avail_in = (uInt)strlen(text);
+    z.next_out = out;
+    z.avail_out = sizeof out;
+    assert_int_equal(deflate(&z, Z_SYNC_FLUSH), Z_OK);
+    size_t n = sizeof out - z.avail_out - 4;
+    deflateEnd(&z);
+    const unsigned char mask[4] = {1, 2, 3, 4};
+    frame[0] = 0x80 | 0x40 | TC_WS_TEXT;
+    frame[1] = (unsigned char)(0x80 | n);
+    memcpy(frame + 2, mask, 4);
+    for (size_t i = 0; i < n; i++)
+        frame[6 + i] = out[i] ^ mask[i & 3];
+    assert_int_equal(tc_write_all(ws->c.fd, frame, 6 + n), 0);
+}
+
+static void websocket_messages_are_deflated_each_on_its_own(void **state)
+{
+    fixture *f = *state;
+    tc_ws ws;
+    assert_int_equal(
+        tc_ws_open(
+            &ws, f->srv.port, "/api/v1/meetings/test-panel/ws",
+            bearer(f, "chair",
+                   "Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits\r\n"),
+            NULL),
+        101);
+    bool z;
+    char *hello = ws_message(&ws, &z);
+    assert_non_null(strstr(hello, "\"type\":\"hello\""));
+    char *snap = ws_message(&ws, &z);
+    assert_true(z); /* the state is worth compressing */
+    json_t *s = json_loads(snap, 0, NULL);
+    assert_string_equal(json_string_value(json_object_get(s, "type")), "snapshot");
+    tc_response r;
+    assert_int_equal(tc_get(f->srv.port, "/api/v1/meetings/test-panel/snapshot",
+                            tc_role_token(&f->srv, "chair"), &r),
+                     200);
+    json_t *plain = tc_json(&r);
+    assert_true(json_equal(json_object_get(s, "state"), json_object_get(plain, "state")));
+    tc_response_free(&r);
+    json_decref(plain);
+    json_decref(s);
+    free(ws_message(&ws, &z)); /* the chair's own part */
+
+    /* A command sent compressed is read; its event comes compressed, with
+     * the state's patch; then the acknowledgement. */
+    ws_send_deflated(&ws, "{\"type\":\"open_meeting\",\"id\":7}");
+    char *ev = ws_message(&ws, &z);
+    json_t *e = json_loads(ev, 0, NULL);
+    assert_non_null(e);
+    assert_string_equal(json_string_value(json_object_get(e, "type")), "event");
+    assert_int_equal(json_integer_value(json_object_get(json_object_get(e, "patch"), "base")), 1);
+    assert_string_equal(json_string_value(json_object_get(json_object_get(e, "event"), "type")),
+                        "meeting_opened");
+    json_decref(e);
+    char *ack = ws_message(&ws, &z);
+    assert_non_null(strstr(ack, "\"type\":\"ack\""));
+    assert_non_null(strstr(ack, "\"id\":7"));
+    free(hello);
+    free(snap);
+    free(ev);
+    free(ack);
+    tc_ws_close(&ws);
+
+    /* Without the offer, nothing is compressed. */
+    assert_int_equal(tc_ws_open(&ws, f->srv.port, "/api/v1/meetings/test-panel/ws?since=2",
+                                bearer(f, "viewer", NULL), NULL),
+                     101);
+    free(ws_message(&ws, &z));
+    assert_false(z);
+    tc_ws_close(&ws);
+}
+
+/* Reads the SSE stream's gzip body until `until` shows in the inflated text
+ * (or, with until NULL, to the end of the stream: the gzip stream must end
+ * there, its trailer checked). Returns all the text so far (caller frees). */
+static char *gzip_stream_until(tc_conn *c, z_stream *z, char *text, size_t *n, const char *until)
+{
+    int64_t deadline = tc_now_ms() + 10000;
+    int rc = Z_OK;
+    if (!text)
+        text = calloc(1, 1);
+    for (;;) {
+        if (c->len) {
+            text = realloc(text, *n + 64 * c->len + 4096);
+            z->next_in = (unsigned char *)c->buf;
+            z->avail_in = (uInt)c->len;
+            z->next_out = (unsigned char *)text + *n;
+            z->avail_out = (uInt)(64 * c->len + 4095);
+            rc = inflate(z, Z_SYNC_FLUSH);
+            if (rc != Z_OK && rc != Z_STREAM_END && rc != Z_BUF_ERROR)
+                fail_msg("the stream is not gzip: %s", z->msg ? z->msg : "?");
+            *n = (size_t)((char *)z->next_out - text);
+            text[*n] = '\0';
+            tc_consume(c, c->len - z->avail_in);
+        }
+        if (until && strstr(text, until))
+            return text;
+        if (!until && rc == Z_STREAM_END)
+            return text;
+        int fill = tc_fill(c, deadline);
+        if (fill == 0 && !until)
+            fail_msg("the stream ended without the gzip trailer");
+        assert_int_equal(fill, 1);
+    }
+}
+
+static void sse_is_one_gzip_stream(void **state)
+{
+    fixture *f = *state;
+    tc_sse plain;
+    assert_int_equal(tc_sse_open(&plain, f->srv.port, "/api/v1/meetings/test-panel/events",
+                                 bearer(f, "chair", NULL)),
+                     200);
+    tc_conn c = {.fd = tc_connect(f->srv.port)};
+    char req[600];
+    int len = snprintf(req, sizeof req,
+                       "GET /api/v1/meetings/test-panel/events HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                       "Accept: text/event-stream\r\nAccept-Encoding: gzip\r\n%s\r\n",
+                       bearer(f, "chair", NULL));
+    tc_response head;
+    assert_int_equal(tc_write_all(c.fd, req, (size_t)len), 0);
+    assert_int_equal(tc_read_head(&c, &head, tc_now_ms() + 10000), 0);
+    char v[64];
+    assert_string_equal(tc_header(head.head, "content-encoding", v, sizeof v), "gzip");
+    z_stream z = {0};
+    assert_int_equal(inflateInit2(&z, 31), Z_OK);
+    size_t n = 0;
+    char *text = gzip_stream_until(&c, &z, NULL, &n, "event: you\n");
+    assert_non_null(strstr(text, "event: hello\n"));
+    assert_non_null(strstr(text, "event: snapshot\nid: 1\n"));
+    /* An event: its patch, then the event, as the plain stream has them. */
+    tc_response r;
+    assert_int_equal(tc_http(f->srv.port, "POST", "/api/v1/meetings/test-panel/commands",
+                             bearer(f, "chair", NULL),
+                             "{\"type\":\"open_meeting\"}", 23, &r, 10000),
+                     0);
+    assert_int_equal(r.status, 200);
+    tc_response_free(&r);
+    text = gzip_stream_until(&c, &z, text, &n, "id: 2\ndata: ");
+    tc_event e;
+    for (int got = 0; got < 2;) {
+        assert_int_equal(tc_sse_next(&plain, 5000, &e), 1);
+        if (strcmp(e.name, "patch") == 0 || strcmp(e.name, "message") == 0) {
+            char *line = strstr(text, e.data);
+            if (!line)
+                fail_msg("the gzip stream lacks the plain stream's %s: %s", e.name, e.data);
+            got++;
+        }
+        tc_event_free(&e);
+    }
+    tc_sse_close(&plain);
+    /* The server stops: the stream ends, and with it the gzip stream. */
+    assert_int_equal(tc_server_stop(&f->srv, SIGTERM), 0);
+    text = gzip_stream_until(&c, &z, text, &n, NULL);
+    inflateEnd(&z);
+    free(text);
+    tc_conn_close(&c);
+    /* The teardown stops nothing now: start another server for it. */
+    const char *args[] = {"--meeting", "test-panel", NULL};
+    assert_int_equal(tc_server_start(&f->srv, f->db, args), 0);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(json_answers_are_gzipped_when_taken, setup,
+                                        tc_fixture_teardown),
+        cmocka_unit_test_setup_teardown(websocket_messages_are_deflated_each_on_its_own, setup,
+                                        tc_fixture_teardown),
+        cmocka_unit_test_setup_teardown(sse_is_one_gzip_stream, setup, tc_fixture_teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -11,15 +11,18 @@
 // Views: the server sends each link its view (docs/protocol.md, "Views"):
 // panelists, participants and viewers do not receive questions awaiting
 // moderation, notes, voters or genders. A person's own part ("you": their
-// hidden questions and their votes) comes with each snapshot and is merged
-// into the state the page is shown.
+// hidden questions and their votes) comes after each snapshot and whenever an
+// event changes it, and is merged into the state the page is shown.
 //
-// State: the pages show the meeting's state as the server folds it. Rather
-// than fold events again here, the client re-fetches the snapshot after a
-// batch of events (one fetch in flight, the next one after a short pause), and
-// applies locally only the one frequent event whose effect is plain: a vote
-// on a question. A snapshot replaces the state only if it is not older than
-// the state held, so the state never goes back in time.
+// State: the pages show the meeting's state as the server folds it, from the
+// stream alone. The snapshot comes on the stream when it opens; then an event
+// may carry a patch (RFC 6902) that takes the view's state from `base` to the
+// event's seq, and the client applies it. Events in between carry none (the
+// server patches once per commit, for the events committed together). A
+// patch whose base is not the state held means the page is out of step:
+// then, and only then, it fetches a snapshot over HTTP. A snapshot replaces
+// the state only if it is not older than the state held, so the state never
+// goes back in time.
 //
 // Clock: the server's time is the truth. The offset is measured by round
 // trips (WebSocket "sync", or GET /healthz), keeping the sample with the
@@ -30,7 +33,6 @@
 // up with the server's sequence), offline (waiting to retry).
 
 const API = '/api/v1/meetings/';
-const PATCHABLE = new Set(['question_upvoted', 'question_unvoted']);
 
 export function pageAddress() {
   const m = /^\/m\/([^/]+)\/([^/]+)/.exec(location.pathname);
@@ -60,11 +62,10 @@ export class Live {
     this.attempt = 0;
     this.everOpened = false;
     this.fetching = false;
-    this.refetch = false;
     this.timer = null;
     this.sock = null;
     this.status = 'connecting';
-    this.fetches = 0;       // snapshots fetched, for the benchmarks
+    this.fetches = 0;       // snapshots fetched over HTTP (out of step), for tests and benchmarks
     addEventListener('online', () => { if (this.status === 'offline') this.reconnectNow(); });
   }
 
@@ -133,6 +134,7 @@ export class Live {
         break;
       case 'event':
         this.onEventMsg(msg.event);
+        if (msg.patch) this.onPatch(msg.event.seq, msg.patch);
         break;
       case 'ack':
       case 'error':
@@ -162,9 +164,11 @@ export class Live {
     es.onopen = () => { this.everOpened = true; this.attempt = 0; this.setStatus('connecting'); };
     es.addEventListener('hello', (e) => {
       const h = JSON.parse(e.data);
+      this.me = h.person || null;
+      this.link = h.link;
+      this.subject = h.subject;
       this.targetSeq = Math.max(this.targetSeq, h.seq);
       this.syncClock();
-      if (!this.link) this.whoAmI();
       this.caughtUp();
     });
     es.addEventListener('snapshot', (e) => {
@@ -173,6 +177,11 @@ export class Live {
     });
     es.addEventListener('you', (e) => this.takeYou(JSON.parse(e.data)));
     es.addEventListener('message', (e) => this.onEventMsg(JSON.parse(e.data)));
+    // An event's patch comes just before it (the event's id then ends the pair).
+    es.addEventListener('patch', (e) => {
+      const p = JSON.parse(e.data);
+      this.onPatch(p.seq, p);
+    });
     es.addEventListener('resync', () => { this.state = null; });
     es.addEventListener('error', (e) => {
       if (e.data !== undefined) return; // an error message from the server
@@ -182,16 +191,6 @@ export class Live {
         this.setStatus('offline'); // the browser retries with Last-Event-ID
       }
     });
-  }
-
-  // Who the page acts as, for SSE (a WebSocket's hello says it).
-  async whoAmI() {
-    const snap = await this.fetchSnapshot();
-    if (!snap) return;
-    this.link = snap.link;
-    this.subject = snap.subject;
-    this.me = snap.link === 'person' ? snap.subject : snap.link === 'role' ? this.as : null;
-    this.emit();
   }
 
   // The connection went: retry later, or fall back to SSE when a WebSocket
@@ -234,32 +233,31 @@ export class Live {
 
   onEventMsg(ev) {
     this.targetSeq = Math.max(this.targetSeq, ev.seq);
-    if (this.me && ev.by === this.me) this.noteVote(ev.type, ev.question);
     this.opts.onEvent && this.opts.onEvent(ev);
-    const s = this.state;
-    if (!s || ev.seq <= s.seq) return;
-    if (ev.seq === s.seq + 1 && PATCHABLE.has(ev.type)) {
-      const q = s.questions.find((x) => x.question === ev.question);
-      if (q) {
-        q.votes += ev.type === 'question_upvoted' ? 1 : -1;
-        s.seq = ev.seq;
-        this.emit();
-        this.caughtUp();
-        return;
-      }
-    }
-    this.scheduleFetch();
   }
 
-  scheduleFetch() {
-    if (this.fetching) { this.refetch = true; return; }
-    if (this.fetchTimer) return;
-    this.fetchTimer = setTimeout(() => { this.fetchTimer = null; this.fetchSnapshot(); }, 60);
+  // The patch {base, ops} that takes the view's state from seq `base` to `seq`.
+  onPatch(seq, patch) {
+    const s = this.state;
+    if (!s || seq <= s.seq) return; // waiting for a snapshot, or seen already
+    if (patch.base !== s.seq) return this.outOfStep();
+    try {
+      this.state = applyPatch(s, patch.ops);
+    } catch (e) {
+      return this.outOfStep();
+    }
+    this.state.seq = seq;
+    this.emit();
+    this.caughtUp();
+  }
+
+  // The state held is not the one the stream patches: take a snapshot.
+  outOfStep() {
+    if (!this.fetching) this.fetchSnapshot();
   }
 
   async fetchSnapshot() {
     this.fetching = true;
-    this.refetch = false;
     let snap = null;
     try {
       const t0 = Date.now();
@@ -272,16 +270,17 @@ export class Live {
         this.targetSeq = Math.max(this.targetSeq, snap.seq);
         if (!(this.state && this.state.seq > snap.seq)) this.you = snap.you || null;
         if (this.you) this.myVotes = new Set(this.you.votes);
-        this.takeSnapshot(snap.seq, snap.state);
+        this.takeSnapshot(snap.seq, snap.state, true);
       }
     } catch (e) { /* the stream's reconnect deals with it */ }
     this.fetching = false;
-    if (this.refetch || (this.state && this.state.seq < this.targetSeq)) this.scheduleFetch();
     return snap;
   }
 
-  takeSnapshot(seq, state) {
-    if (this.state && this.state.seq > seq) return;
+  // A snapshot from the stream replaces the state; one fetched over HTTP only
+  // when it is not older (the stream may have moved on meanwhile).
+  takeSnapshot(seq, state, fetched) {
+    if (fetched && this.state && this.state.seq > seq) return;
     state.seq = seq;
     this.state = state;
     this.emit();
@@ -298,10 +297,10 @@ export class Live {
     this.emit();
   }
 
-  // A vote of this page's person, seen in the stream or acknowledged.
+  // A vote of this page's person, acknowledged (its "you" follows).
   noteVote(type, question) {
-    if (type === 'question_upvoted' || type === 'upvote') this.myVotes.add(question);
-    if (type === 'question_unvoted' || type === 'unvote') this.myVotes.delete(question);
+    if (type === 'upvote') this.myVotes.add(question);
+    if (type === 'unvote') this.myVotes.delete(question);
   }
 
   // The state as shown: the view the server sent, with the person's own
@@ -370,7 +369,7 @@ export class Live {
   // Error whose message is the server's (code in .code).
   async send(cmd) {
     const ack = await this.sendRaw(cmd);
-    // The public stream does not say who voted: the acknowledgement does.
+    // Shown at once: the acknowledgement comes before the "you" that says it.
     if (cmd.type === 'upvote' || cmd.type === 'unvote') {
       this.noteVote(cmd.type, cmd.question);
       this.emit();
@@ -390,6 +389,59 @@ export class Live {
   }
 
   t(k) { return this.opts.t ? this.opts.t(k) : k; }
+}
+
+// ---- patches ----------------------------------------------------------------
+
+// Applies the operations of an RFC 6902 patch to doc, in order, changing it
+// in place; returns the document (a new one when an operation replaces the
+// root). Throws when an operation names a place the document does not have.
+export function applyPatch(doc, ops) {
+  const keys = (path) => path.split('/').slice(1).map((k) => k.replace(/~1/g, '/').replace(/~0/g, '~'));
+  const index = (arr, k, extra) => {
+    const i = k === '-' && extra ? arr.length : /^(0|[1-9][0-9]*)$/.test(k) ? Number(k) : -1;
+    if (i < 0 || i > arr.length - (extra ? 0 : 1)) throw new Error(`no index ${k}`);
+    return i;
+  };
+  const parent = (path) => {
+    const ks = keys(path);
+    const last = ks.pop();
+    let p = doc;
+    for (const k of ks) {
+      p = Array.isArray(p) ? p[index(p, k, false)] : p !== null && typeof p === 'object' && Object.hasOwn(p, k) ? p[k] : undefined;
+      if (p === undefined) throw new Error(`no ${path}`);
+    }
+    return [p, last];
+  };
+  const get = (path) => {
+    if (path === '') return doc;
+    const [p, k] = parent(path);
+    const v = Array.isArray(p) ? p[index(p, k, false)] : Object.hasOwn(p, k) ? p[k] : undefined;
+    if (v === undefined) throw new Error(`no ${path}`);
+    return v;
+  };
+  const put = (path, value, replace) => {
+    if (path === '') { doc = value; return; }
+    const [p, k] = parent(path);
+    if (Array.isArray(p)) p.splice(index(p, k, !replace), replace ? 1 : 0, value);
+    else if (replace && !Object.hasOwn(p, k)) throw new Error(`no ${path}`);
+    else p[k] = value;
+  };
+  const remove = (path) => {
+    const [p, k] = parent(path);
+    if (Array.isArray(p)) p.splice(index(p, k, false), 1);
+    else if (Object.hasOwn(p, k)) delete p[k];
+    else throw new Error(`no ${path}`);
+  };
+  for (const op of ops) {
+    if (op.op === 'add' || op.op === 'replace') put(op.path, op.value, op.op === 'replace');
+    else if (op.op === 'remove') remove(op.path);
+    else if (op.op === 'move') { const v = get(op.from); remove(op.from); put(op.path, v, false); }
+    else if (op.op === 'copy') put(op.path, structuredClone(get(op.from)), false);
+    else if (op.op === 'test') { if (JSON.stringify(get(op.path)) !== JSON.stringify(op.value)) throw new Error(`test failed at ${op.path}`); }
+    else throw new Error(`unknown operation ${op.op}`);
+  }
+  return doc;
 }
 
 // ---- the speaking clock -----------------------------------------------------

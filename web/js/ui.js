@@ -260,6 +260,9 @@ export async function boot(page) {
     },
     onError: (m) => message(t('err.refused', { msg: m.message })),
   });
+  // The connection, for the browser tests and for anyone looking into a
+  // page's state from the browser's console.
+  window.gavelLive = live;
   if (page.init) page.init(live);
   live.start();
   try { await initLang(); } catch (e) { /* English keys stay */ }

@@ -7,20 +7,27 @@
  *              time, spread over 127.1.x.y source addresses (bound before
  *              connect) so that neither the ephemeral port range nor the
  *              server's streams-per-address limit is reached; the server's
- *              resident memory (VmRSS) is read before and after;
+ *              resident memory (VmRSS) is read before and after. Against
+ *              Gavel each client is a page (loadgen_page.c): it opens as
+ *              the page does, keeps its state from the stream's snapshot
+ *              and patches, makes the page's requests, and reconnects;
  *   broadcast  the chair (Gavel) or the publisher (Nchan) sends one command
  *              at a time; for each, the time from the send to the moment the
  *              last of the N clients has the resulting event, and each
  *              client's own delay;
- *   catch-up   some clients reconnect with an older sequence number
- *              (?since= over WebSocket, Last-Event-ID over SSE) and are timed
- *              until they hold the newest event;
+ *   catch-up   some clients, as pages whose state is some events old,
+ *              reconnect from it (?since= over WebSocket, Last-Event-ID
+ *              over SSE) and are timed until their state is the newest;
  *   commands   M clients, each acting as its own person, send durable
  *              commands (check_in, leave, check_in, ...): first as fast as
  *              acknowledgements come back (a window of W in flight each),
  *              then at a fixed rate (half the maximum unless --rate says),
  *              every acknowledgement timed from the moment its command was
- *              due, so that a stalled server cannot hide its stalls.
+ *              due, so that a stalled server cannot hide its stalls;
+ *   follow     (--follow SEQ, instead of all the above) the clients open
+ *              and follow the meeting until their state reaches SEQ, and the
+ *              run reports what they received and asked for: the figures a
+ *              test sets beside a real page's.
  *
  * Processes: the controller holds the chair's or publisher's connection and
  * the commanders; the N clients are shared among worker processes forked
@@ -76,6 +83,10 @@ static void print_json(const lg *g, const results *r)
             r->held, r->failed, r->pending, r->ramp_s, r->rss_before, r->rss_held, per_conn,
             tcp_per, r->lost, r->resyncs, r->gaps);
     fprintf(f,
+            "\"readers\":{\"requests\":%ld,\"bytes\":%ld,\"snapshots\":%ld,\"fetched\":%ld,"
+            "\"patches\":%ld,\"yous\":%ld,\"reopened\":%ld},",
+            r->requests, r->bytes, r->snapshots, r->fetched, r->patches, r->yous, r->reopened);
+    fprintf(f,
             "\"broadcast\":{\"events\":%d,\"missed_events\":%d,\"missed_deliveries\":%ld,"
             "\"server_cpu_ms_per_event\":%.3f,\"generator_cpu_ms_per_event\":%.3f,"
             "\"other_processes_cores\":%.2f,",
@@ -129,6 +140,10 @@ static void print_table(const lg *g, const results *r)
         printf("\n  %-26s other processes kept %.2f of the machine's cores busy meanwhile%s\n", "",
                r->others_cores, r->others_cores > 0.2 ? ": these figures are noisy" : "");
     }
+    printf("  %-26s %ld requests, %ld bytes received, %ld snapshots on the stream, %ld fetched, "
+           "%ld patches, %ld \"you\", %ld reconnections\n",
+           "readers, all together", r->requests, r->bytes, r->snapshots, r->fetched, r->patches,
+           r->yous, r->reopened);
     if (r->lost || r->resyncs || r->gaps)
         printf("  %-26s %ld connections lost, %ld told to resync, %ld events missing\n", "trouble",
                r->lost, r->resyncs, r->gaps);
@@ -168,6 +183,7 @@ static int check(const options *o, const results *r)
     EXPECT(r->lost == 0 && r->resyncs == 0, "%ld connections lost, %ld cut off", r->lost,
            r->resyncs);
     EXPECT(r->gaps == 0, "%ld events missing from clients' sequences", r->gaps);
+    EXPECT(r->fetched == 0, "%ld snapshots fetched: a page was out of step", r->fetched);
     EXPECT(r->missed_events == 0, "%d of %d events did not reach every client", r->missed_events,
            r->events);
     EXPECT(r->catch_done == r->catch_want, "%ld of %d clients caught up", r->catch_done,
@@ -199,9 +215,11 @@ static const char usage_text[] =
     "  --window W                 commands in flight per WebSocket commander (default 8)\n"
     "  --cmd-seconds S            flat-out phase (default 3); --rate-seconds S (default 3)\n"
     "  --rate R                   fixed-rate phase, commands/s (default: half the flat-out rate)\n"
-    "  --snapshot                 viewers start from a snapshot, not from the head\n"
+    "  --follow SEQ               only open the clients and follow until each has SEQ\n"
     "Gavel: --meeting ID --viewer-token T --chair-token T --participant-token T\n"
     "       --person-fmt FMT (commander i acts as FMT % (i+1), default p%03d)\n"
+    "       --viewer-as FMT --viewer-people N (reader i acts as FMT % (i % N + 1),\n"
+    "       with a role link as --viewer-token; default N 300)\n"
     "Nchan: --sub-path PATH --pub-path PATH (default /sub, /pub), --payload-bytes N\n"
     "  --server-pid PID[,PID...]  processes whose memory and CPU are read from /proc\n"
     "  --label TEXT --json --max-seconds S (default 600: the run ends by then)\n"
@@ -239,7 +257,9 @@ static void parse_options(options *o, int argc, char **argv)
         O_CMD_SECONDS,
         O_RATE_SECONDS,
         O_RATE,
-        O_SNAPSHOT,
+        O_FOLLOW,
+        O_VIEWER_AS,
+        O_VIEWER_PEOPLE,
         O_MEETING,
         O_VIEWER,
         O_CHAIR,
@@ -275,7 +295,9 @@ static void parse_options(options *o, int argc, char **argv)
         {"cmd-seconds", required_argument, 0, O_CMD_SECONDS},
         {"rate-seconds", required_argument, 0, O_RATE_SECONDS},
         {"rate", required_argument, 0, O_RATE},
-        {"snapshot", no_argument, 0, O_SNAPSHOT},
+        {"follow", required_argument, 0, O_FOLLOW},
+        {"viewer-as", required_argument, 0, O_VIEWER_AS},
+        {"viewer-people", required_argument, 0, O_VIEWER_PEOPLE},
         {"meeting", required_argument, 0, O_MEETING},
         {"viewer-token", required_argument, 0, O_VIEWER},
         {"chair-token", required_argument, 0, O_CHAIR},
@@ -313,6 +335,7 @@ static void parse_options(options *o, int argc, char **argv)
         .cmd_seconds = 3,
         .rate_seconds = 3,
         .payload_bytes = 120,
+        .viewer_people = 300,
         .max_seconds = 600,
     };
     int c;
@@ -383,8 +406,14 @@ static void parse_options(options *o, int argc, char **argv)
             if (!(o->rate > 0 && o->rate < 1e7))
                 die("--rate wants commands per second, more than 0");
             break;
-        case O_SNAPSHOT:
-            o->snapshot = true;
+        case O_FOLLOW:
+            o->follow = int_arg("--follow", optarg, 1, INT32_MAX);
+            break;
+        case O_VIEWER_AS:
+            o->viewer_as = optarg;
+            break;
+        case O_VIEWER_PEOPLE:
+            o->viewer_people = int_arg("--viewer-people", optarg, 1, 1000000);
             break;
         case O_MEETING:
             o->meeting = optarg;
@@ -443,10 +472,15 @@ static void parse_options(options *o, int argc, char **argv)
         fputs(usage_text, stderr);
         exit(2);
     }
-    if (o->target == T_GAVEL && (!o->meeting || !o->viewer_token || !o->chair_token ||
-                                 (o->commanders && !o->participant_token)))
+    if (o->follow) {
+        if (o->target != T_GAVEL || !o->meeting || !o->viewer_token)
+            die("--follow follows a Gavel meeting: it needs --meeting and --viewer-token");
+        o->events = o->catchup = o->commanders = 0;
+    } else if (o->target == T_GAVEL && (!o->meeting || !o->viewer_token || !o->chair_token ||
+                                        (o->commanders && !o->participant_token))) {
         die("Gavel needs --meeting, --viewer-token, --chair-token and, with commanders, "
             "--participant-token");
+    }
     if (o->target == T_NCHAN)
         o->commanders = o->catchup = 0; /* Nchan stores nothing: only the broadcast compares */
 }
@@ -466,7 +500,9 @@ int main(int argc, char **argv)
     getrlimit(RLIMIT_NOFILE, &rl);
     rl.rlim_cur = rl.rlim_max;
     setrlimit(RLIMIT_NOFILE, &rl);
-    long per_proc = (long)rl.rlim_cur - 64;
+    /* A page's second connection (its fetches) is short-lived: room for one
+     * per handshake in flight. */
+    long per_proc = (long)rl.rlim_cur - 64 - o->ramp_window;
     g->procs = o->procs ? o->procs : (int)((o->clients + per_proc - 1) / per_proc);
     if ((long)o->clients / g->procs + 1 > per_proc)
         die("%d clients in %d processes: more than the %ld descriptors a process may open",
@@ -485,7 +521,9 @@ int main(int argc, char **argv)
     g->recv_us = (int64_t *)(shm + (size_t)g->procs * sizeof(wstat));
     g->catch_us = g->recv_us + o->clients;
 
-    if (o->target == T_GAVEL) {
+    if (o->follow) {
+        /* Nothing to set up: the meeting moves by someone else's commands. */
+    } else if (o->target == T_GAVEL) {
         setup_gavel(g);
     } else {
         open_control(g, &g->pub, R_PUB, P_HTTP, 0, INADDR_LOOPBACK, -1);
@@ -498,6 +536,8 @@ int main(int argc, char **argv)
 
     results r = {0};
     phase_hold(g, &r);
+    if (o->follow)
+        phase_follow(g, &r);
     if (o->events)
         fprintf(stderr, "  broadcasting %d events\n", o->events);
     phase_broadcast(g, &r);
@@ -508,6 +548,12 @@ int main(int argc, char **argv)
     r.resyncs = STAT(g, resyncs);
     r.gaps = STAT(g, gaps);
     r.snapshots = STAT(g, snapshots);
+    r.fetched = STAT(g, fetched);
+    r.requests = STAT(g, requests);
+    r.bytes = STAT(g, bytes);
+    r.patches = STAT(g, patches);
+    r.yous = STAT(g, yous);
+    r.reopened = STAT(g, reopened);
     broadcast_all(g, W_QUIT, 0, 0, 0, 0);
     for (int w = 0; w < g->procs; w++) {
         waitpid(g->kids[w], NULL, 0);

@@ -6,6 +6,7 @@
  *   loadgen.c         options, the run's order, the table and the JSON
  *   loadgen_net.c     sockets, WebSocket frames, SSE events, HTTP answers,
  *                     the epoll loop, and what each role does on a message
+ *   loadgen_page.c    what a Gavel page does on its connection (the readers)
  *   loadgen_worker.c  the worker processes that hold the clients
  *   loadgen_phases.c  the controller: set-up, hold, broadcast, catch-up,
  *                     commands, and the server's figures from /proc
@@ -37,6 +38,7 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include <zlib.h>
 
 /* The key of RFC 6455's example handshake, and the answer it must get. */
 #define WS_KEY    "dGhlIHNhbXBsZSBub25jZQ=="
@@ -50,6 +52,8 @@
 /* ---- options ------------------------------------------------------------ */
 
 enum target { T_GAVEL, T_NCHAN };
+/* Connection attempts of a page before its backoff stops growing (0.5 s * 2^5). */
+#define BACKOFF_STEPS 5
 enum proto { P_WS, P_SSE, P_HTTP };
 
 typedef struct options {
@@ -59,6 +63,9 @@ typedef struct options {
     int port;
     const char *meeting, *viewer_token, *chair_token, *participant_token;
     const char *person_fmt; /** commander i acts as this printf format of i+1 */
+    const char *viewer_as;  /** reader i acts as this printf format of i % viewer_people + 1 */
+    int viewer_people;
+    int64_t follow; /** only follow: wait until every reader's state reaches this seq */
     const char *sub_path, *pub_path;
     int clients, procs, per_addr, ramp_window, ramp_timeout_s;
     int events, gap_ms, event_timeout_ms;
@@ -66,7 +73,6 @@ typedef struct options {
     int commanders, window, cmd_seconds, rate_seconds;
     double rate;
     int payload_bytes; /** Nchan messages: padded to about this size */
-    bool snapshot;     /** viewers start with a snapshot rather than ?since=head */
     bool json;
     bool check; /** exit 1 unless every client got every event and every ack is an event */
     int max_seconds;
@@ -77,7 +83,7 @@ typedef struct options {
 
 /* ---- connections -------------------------------------------------------- */
 
-enum role { R_VIEWER, R_CHAIR, R_PUB, R_CMD, R_LINK };
+enum role { R_VIEWER, R_CHAIR, R_PUB, R_CMD, R_LINK, R_FETCH };
 enum cstate { S_IDLE, S_CONNECTING, S_HANDSHAKE, S_OPEN, S_CLOSED };
 /* States of the chunked-body decoder (SSE from nginx). */
 enum { CK_SIZE, CK_EXT, CK_DATA, CK_DATA_CR };
@@ -85,18 +91,29 @@ enum { CK_SIZE, CK_EXT, CK_DATA, CK_DATA_CR };
 typedef struct conn {
     int fd;
     uint8_t role, proto, state;
-    bool chunked;     /** the SSE body comes in HTTP/1.1 chunks */
-    uint8_t ck;       /** chunk decoder state */
-    bool fragment;    /** inside a fragmented WebSocket message (skipped) */
-    bool catching;    /** reconnected for catch-up, not caught up yet */
-    bool counted;     /** counted in the worker's held clients */
-    uint32_t ck_left; /** bytes left in the current chunk */
-    int slot;         /** viewer: index in the shared arrays; commander: its number */
-    uint32_t round;   /** broadcast round this client last reached */
-    int64_t seq;      /** last event seen */
-    int64_t since;    /** subscribe after this seq (Gavel), -1: from a snapshot */
-    int64_t t_start;  /** catch-up: when the reconnect began */
-    char *in;         /** bytes of a message not complete yet */
+    bool chunked;      /** the SSE body comes in HTTP/1.1 chunks */
+    uint8_t ck;        /** chunk decoder state */
+    bool fragment;     /** inside a fragmented WebSocket message (skipped) */
+    bool deflate;      /** WebSocket: permessage-deflate was agreed */
+    bool gzip;         /** SSE: the body is gzip-encoded */
+    uint8_t syncs;     /** page: clock syncs still to make */
+    uint8_t gets;      /** fetch: requests still to send after the one in flight */
+    bool get_snapshot; /** fetch: its request is GET .../snapshot (else /healthz) */
+    uint8_t attempts;  /** page: connections that failed in a row (backoff) */
+    bool catching;     /** reconnected for catch-up, not caught up yet */
+    bool again;        /** this opening is a reconnection (catch-up, or a page's own) */
+    bool counted;      /** counted in the worker's held clients */
+    uint32_t ck_left;  /** bytes left in the current chunk */
+    int slot;          /** viewer: index in the shared arrays; commander: its number */
+    uint32_t round;    /** broadcast round this client last reached */
+    int64_t seq;       /** last event seen */
+    int64_t since;     /** subscribe after this seq (Gavel), -1: from a snapshot */
+    int64_t state_seq; /** page: seq of the state it holds, -1: none yet */
+    int64_t t_start;   /** catch-up: when the reconnect began */
+    int64_t reopen_at; /** page: when to connect again (0: not waiting) */
+    z_stream *z;       /** inflater kept across messages: SSE gzip, or WebSocket context */
+    struct conn *peer; /** page: its fetch connection; fetch: its page */
+    char *in;          /** bytes of a message not complete yet */
     uint32_t in_len, in_cap;
     char *out; /** bytes the socket has not taken yet */
     uint32_t out_len, out_cap;
@@ -113,7 +130,13 @@ typedef struct wstat {
     _Atomic long lost;      /** closed by the server after opening */
     _Atomic long resyncs;   /** told to fetch a snapshot (cut off) */
     _Atomic long gaps;      /** events missing from a client's sequence */
-    _Atomic long snapshots; /** snapshots received */
+    _Atomic long snapshots; /** snapshots received on the stream */
+    _Atomic long fetched;   /** snapshots fetched over HTTP (a page out of step) */
+    _Atomic long requests;  /** HTTP requests made, the streams' own included */
+    _Atomic long bytes;     /** bytes received by readers, headers included */
+    _Atomic long patches;   /** patches applied */
+    _Atomic long yous;      /** "you" messages received */
+    _Atomic long reopened;  /** streams a page opened again after losing them */
     char first_error[200];  /** what the first refusal said */
 } wstat;
 
@@ -148,6 +171,13 @@ typedef struct lg {
     int64_t catch_head, catch_deadline;
     int catch_want, catch_done, catch_failed;
     bool catch_active;
+    int reopens;         /** pages waiting to connect again */
+    bool quitting;       /** closing everything: no page reconnects */
+    unsigned char *zbuf; /** inflated bytes of the message being read */
+    size_t zcap;
+    z_stream zmsg; /** inflater of messages compressed on their own */
+    bool zmsg_init;
+    conn *dead; /** fetch connections closed during this wait, freed after it */
     conn link;
     /* controller */
     conn *links;
@@ -179,6 +209,7 @@ typedef struct dist {
 
 typedef struct results {
     long held, failed, pending, lost, resyncs, gaps, snapshots;
+    long fetched, requests, bytes, patches, yous, reopened;
     double ramp_s;
     long rss_before, rss_held, slab_before, slab_held;
     int events, missed_events;
@@ -214,11 +245,36 @@ void conn_send(lg *g, conn *c, const void *data, size_t n);
 /* Sends a masked WebSocket frame. */
 void ws_send(lg *g, conn *c, int opcode, const void *data, size_t n);
 void conn_close(lg *g, conn *c);
+/* Counts one more HTTP request by a reader (the stream's, or a fetch). */
+void count_request(lg *g);
+/* Sends a GET of path to c with the reader's credentials. */
+void http_get(lg *g, conn *c, const char *path, bool bearer);
 /* Starts a non-blocking connect from source address src: 0, or -1 with errno. */
 int conn_start(lg *g, conn *c, uint32_t src);
 void sample_add(sample_set *s, double ms);
 /* Waits up to wait_us (-1: for ever) and handles what is ready. */
 void loop_once(lg *g, int64_t wait_us);
+
+/* ---- loadgen_page.c ------------------------------------------------------ */
+
+/* A reader's message or event from Gavel (WebSocket text / SSE event by name). */
+void page_ws_message(lg *g, conn *c, const char *p, size_t n);
+void page_sse_event(lg *g, conn *c, const char *name, size_t name_len, const char *id,
+                    const char *data, size_t data_len);
+/* A reader's stream is open; the server closed it (the page reconnects). */
+void page_opened(lg *g, conn *c);
+void page_lost(lg *g, conn *c);
+/* The fetch connection is open; answered (body inflated when gzip; status
+ * -1: the connection went, and f is freed). */
+void fetch_opened(lg *g, conn *c);
+void fetch_answered(lg *g, conn *c, int status, const char *body, size_t len);
+/* Opens the pages whose backoff is over. */
+void page_reopen_due(lg *g);
+/* Inflates n bytes with z (reset first when fresh) into g->zbuf from offset
+ * `at` on; returns where the output ends, -1 when the data is not deflate. */
+long inflate_into(lg *g, z_stream *z, const void *in, size_t n, bool fresh, size_t at);
+/* The inflater for a WebSocket message compressed on its own. */
+z_stream *message_inflater(lg *g);
 
 /* ---- loadgen_worker.c --------------------------------------------------- */
 
@@ -246,5 +302,6 @@ void phase_hold(lg *g, results *r);
 void phase_broadcast(lg *g, results *r);
 void phase_catchup(lg *g, results *r);
 void phase_commands(lg *g, results *r);
+void phase_follow(lg *g, results *r);
 
 #endif

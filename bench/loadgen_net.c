@@ -5,7 +5,10 @@
  * chunks removed when nginx sends them), HTTP answers, and the epoll loop
  * that every process runs. A message is parsed in place when it arrived
  * whole; only a message cut by a read is copied into the connection's
- * buffer, so an idle client costs its struct and nothing more.
+ * buffer, so an idle client costs its struct and nothing more. Compressed
+ * messages (permessage-deflate, gzip) are inflated into the process's one
+ * buffer first. What a Gavel reader does with its messages is
+ * loadgen_page.c's.
  */
 #define _GNU_SOURCE
 #include "loadgen.h"
@@ -184,6 +187,12 @@ void conn_close(lg *g, conn *c)
         epoll_ctl(g->ep, EPOLL_CTL_DEL, c->fd, NULL);
         close(c->fd);
     }
+    if (c->z) {
+        inflateEnd(c->z);
+        free(c->z);
+        c->z = NULL;
+    }
+    c->deflate = c->gzip = false;
     c->fd = -1;
     c->state = S_CLOSED;
     buf_free(&c->in, &c->in_len, &c->in_cap);
@@ -222,6 +231,25 @@ int conn_start(lg *g, conn *c, uint32_t src)
     return 0;
 }
 
+void count_request(lg *g)
+{
+    atomic_fetch_add(&g->st->requests, 1);
+}
+
+/* A page reads with gzip, as browsers ask for it. */
+#define ACCEPT_ENCODING "Accept-Encoding: gzip, deflate\r\n"
+
+void http_get(lg *g, conn *c, const char *path, bool bearer)
+{
+    char req[1024];
+    char auth[300] = "";
+    if (bearer)
+        snprintf(auth, sizeof auth, "Authorization: Bearer %s\r\n", g->o.viewer_token);
+    int n = snprintf(req, sizeof req, "GET %s HTTP/1.1\r\nHost: %s\r\n" ACCEPT_ENCODING "%s\r\n",
+                     path, g->host, auth);
+    conn_send(g, c, req, (size_t)n);
+}
+
 /* The request that opens the connection, by role and transport. */
 static int build_request(lg *g, const conn *c, char *buf, size_t size)
 {
@@ -240,19 +268,21 @@ static int build_request(lg *g, const conn *c, char *buf, size_t size)
     const char *token = c->role == R_CHAIR ? o->chair_token
                         : c->role == R_CMD ? o->participant_token
                                            : o->viewer_token;
-    char as[96] = "", since[40] = "";
-    if (c->role == R_CMD) {
-        char person[64];
+    char as[96] = "", since[40] = "", person[64] = "";
+    if (c->role == R_CMD)
         snprintf(person, sizeof person, o->person_fmt, c->slot + 1);
+    else if (c->role == R_VIEWER && o->viewer_as && c->proto == P_WS)
+        snprintf(person, sizeof person, o->viewer_as, c->slot % o->viewer_people + 1);
+    if (person[0])
         snprintf(as, sizeof as, "%sas=%s", c->since >= 0 ? "&" : "?", person);
-    }
+    bool page = c->role == R_VIEWER;
     if (c->proto == P_SSE) {
         if (c->since >= 0)
             snprintf(since, sizeof since, "Last-Event-ID: %lld\r\n", (long long)c->since);
         return snprintf(buf, size,
                         "GET /api/v1/meetings/%s/events HTTP/1.1\r\nHost: %s\r\n"
-                        "Accept: text/event-stream\r\nAuthorization: Bearer %s\r\n%s\r\n",
-                        o->meeting, g->host, token, since);
+                        "Accept: text/event-stream\r\nAuthorization: Bearer %s\r\n%s%s\r\n",
+                        o->meeting, g->host, token, since, page ? ACCEPT_ENCODING : "");
     }
     if (c->since >= 0)
         snprintf(since, sizeof since, "?since=%lld", (long long)c->since);
@@ -260,19 +290,21 @@ static int build_request(lg *g, const conn *c, char *buf, size_t size)
                     "GET /api/v1/meetings/%s/ws%s%s HTTP/1.1\r\nHost: %s\r\nUpgrade: websocket\r\n"
                     "Connection: Upgrade\r\nSec-WebSocket-Key: " WS_KEY "\r\n"
                     "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: gavel.v1\r\n"
-                    "Authorization: Bearer %s\r\n\r\n",
-                    o->meeting, since, as, g->host, token);
+                    "Authorization: Bearer %s\r\n%s\r\n",
+                    o->meeting, since, as, g->host, token,
+                    page ? "Sec-WebSocket-Extensions: permessage-deflate; "
+                           "server_no_context_takeover; client_max_window_bits\r\n"
+                         : "");
 }
 
 /* ---- what each role does with what it receives --------------------------- */
 
-static void viewer_event(lg *g, conn *c, int64_t seq, bool snapshot)
+/* Nchan: a message with this seq arrived. */
+static void viewer_event(lg *g, conn *c, int64_t seq)
 {
     if (seq <= c->seq)
         return;
-    if (snapshot)
-        atomic_fetch_add(&g->st->snapshots, 1);
-    else if (c->seq > 0 && seq > c->seq + 1)
+    if (c->seq > 0 && seq > c->seq + 1)
         atomic_fetch_add(&g->st->gaps, seq - c->seq - 1);
     c->seq = seq;
     int64_t t = 0;
@@ -288,10 +320,9 @@ static void viewer_event(lg *g, conn *c, int64_t seq, bool snapshot)
     }
 }
 
-static void viewer_lost(lg *g, conn *c, bool resync)
+/* The server closed a reader's stream (the page will open it again). */
+static void viewer_lost(lg *g, conn *c)
 {
-    if (resync)
-        atomic_fetch_add(&g->st->resyncs, 1);
     if (c->counted) {
         atomic_fetch_sub(&g->st->held, 1);
         atomic_fetch_add(&g->st->lost, 1);
@@ -301,6 +332,8 @@ static void viewer_lost(lg *g, conn *c, bool resync)
         c->catching = false;
         g->catch_failed++;
     }
+    conn_close(g, c);
+    page_lost(g, c);
 }
 
 static void chair_message(lg *g, const char *p, size_t n)
@@ -381,17 +414,13 @@ static void ws_message(lg *g, conn *c, const char *p, size_t n)
             command_answered(g, c, false, p, n);
         return;
     }
-    if (g->o.target == T_NCHAN) {
-        int64_t s = find_seq(p, n, false);
-        if (s > 0)
-            viewer_event(g, c, s, false);
-    } else if (starts(p, n, "{\"type\":\"event\"")) {
-        viewer_event(g, c, find_seq(p, n, true), false);
-    } else if (starts(p, n, "{\"type\":\"snapshot\"")) {
-        viewer_event(g, c, find_seq(p, n, false), true);
-    } else if (starts(p, n, "{\"type\":\"resync\"")) {
-        viewer_lost(g, c, true);
+    if (g->o.target == T_GAVEL) {
+        page_ws_message(g, c, p, n);
+        return;
     }
+    int64_t s = find_seq(p, n, false);
+    if (s > 0)
+        viewer_event(g, c, s);
 }
 
 /* Parses server frames in p[0..n): returns the bytes of complete frames
@@ -427,16 +456,29 @@ static ssize_t ws_parse(lg *g, conn *c, unsigned char *p, size_t n)
         int op = b0 & 0x0f;
         off += h + (size_t)len;
         switch (op) {
-        case 0x0: /* continuation: only snapshots are ever long enough to be split */
+        case 0x0: /* continuation: no server here splits its messages */
             if (fin)
                 c->fragment = false;
             break;
         case 0x1:
         case 0x2:
-            if (!fin)
+            if (!fin) {
                 c->fragment = true;
-            else
+            } else if (b0 & 0x40) { /* RSV1: compressed (RFC 7692) */
+                if (!c->deflate)
+                    return -1;
+                /* The 00 00 ff ff the sender left out ends the deflate block. */
+                static const unsigned char tail[4] = {0, 0, 0xff, 0xff};
+                z_stream *z = c->z ? c->z : message_inflater(g);
+                long k = inflate_into(g, z, pl, (size_t)len, !c->z, 0);
+                if (k >= 0)
+                    k = inflate_into(g, z, tail, sizeof tail, false, (size_t)k);
+                if (k < 0)
+                    return -1;
+                ws_message(g, c, (const char *)g->zbuf, (size_t)k);
+            } else {
                 ws_message(g, c, pl, (size_t)len);
+            }
             break;
         case 0x8:
             return -1;
@@ -471,19 +513,14 @@ static void sse_event(lg *g, conn *c, const char *p, size_t n)
         }
         q = nl ? nl + 1 : end;
     }
-    bool message = name_len == 7 && memcmp(name, "message", 7) == 0;
-    if (g->o.target == T_NCHAN) {
-        int64_t s = data ? find_seq(data, data_len, false) : -1;
-        if (message && s > 0)
-            viewer_event(g, c, s, false);
+    if (g->o.target == T_GAVEL) {
+        page_sse_event(g, c, name, name_len, id, data, data_len);
         return;
     }
-    if (message && id)
-        viewer_event(g, c, strtoll(id, NULL, 10), false);
-    else if (name_len == 8 && memcmp(name, "snapshot", 8) == 0 && id)
-        viewer_event(g, c, strtoll(id, NULL, 10), true);
-    else if (name_len == 6 && memcmp(name, "resync", 6) == 0)
-        viewer_lost(g, c, true);
+    bool message = name_len == 7 && memcmp(name, "message", 7) == 0;
+    int64_t s = data ? find_seq(data, data_len, false) : -1;
+    if (message && s > 0)
+        viewer_event(g, c, s);
 }
 
 static ssize_t sse_parse(lg *g, conn *c, char *p, size_t n)
@@ -592,6 +629,15 @@ static void feed_body(lg *g, conn *c, char *p, size_t n)
 {
     if (c->proto == P_SSE && c->chunked)
         n = dechunk(c, p, n);
+    if (n && c->gzip) {
+        long k = inflate_into(g, c->z, p, n, false, 0);
+        if (k < 0) {
+            viewer_lost(g, c);
+            return;
+        }
+        p = (char *)g->zbuf;
+        n = (size_t)k;
+    }
     if (!n)
         return;
     char *data = p;
@@ -606,8 +652,9 @@ static void feed_body(lg *g, conn *c, char *p, size_t n)
     if (used < 0 || c->state == S_CLOSED) {
         if (c->state != S_CLOSED) {
             if (c->role == R_VIEWER)
-                viewer_lost(g, c, false);
-            conn_close(g, c);
+                viewer_lost(g, c);
+            else
+                conn_close(g, c);
         }
         return;
     }
@@ -647,6 +694,24 @@ static void feed_http(lg *g, conn *c, const char *p, size_t n)
             total = (size_t)(e - c->in) + 5;
         } else {
             total = hl;
+        }
+        if (c->role == R_FETCH) {
+            const char *body = c->in + hl;
+            size_t len = total - hl;
+            if (head_has(c->in, hl, "content-encoding", "gzip")) {
+                z_stream z = {0};
+                long k = inflateInit2(&z, 15 + 16) == Z_OK
+                             ? inflate_into(g, &z, body, len, false, 0)
+                             : -1;
+                inflateEnd(&z);
+                body = k < 0 ? "" : (const char *)g->zbuf;
+                len = k < 0 ? 0 : (size_t)k;
+            }
+            /* One request in flight: nothing follows its answer. The fetch
+             * connection may be gone after this. */
+            buf_free(&c->in, &c->in_len, &c->in_cap);
+            fetch_answered(g, c, status, body, len);
+            return;
         }
         if (c->role == R_PUB) {
             g->pub_answered = true;
@@ -690,6 +755,23 @@ static void feed(lg *g, conn *c, char *p, size_t n)
         return;
     }
     c->chunked = head_has(c->in, hl, "transfer-encoding", "chunked");
+    if (c->proto == P_WS && head_has(c->in, hl, "sec-websocket-extensions", "permessage-deflate")) {
+        c->deflate = true;
+        /* Without the server's promise, its messages may refer to earlier ones. */
+        if (!head_has(c->in, hl, "sec-websocket-extensions", "server_no_context_takeover")) {
+            c->z = xmalloc(sizeof *c->z);
+            *c->z = (z_stream){0};
+            if (inflateInit2(c->z, -15) != Z_OK)
+                die("zlib: cannot make an inflater");
+        }
+    }
+    if (c->proto == P_SSE && head_has(c->in, hl, "content-encoding", "gzip")) {
+        c->gzip = true;
+        c->z = xmalloc(sizeof *c->z);
+        *c->z = (z_stream){0};
+        if (inflateInit2(c->z, 15 + 16) != Z_OK)
+            die("zlib: cannot make an inflater");
+    }
     c->state = S_OPEN;
     char *buf = c->in;
     uint32_t len = c->in_len;
@@ -703,6 +785,8 @@ static void feed(lg *g, conn *c, char *p, size_t n)
 
 static void conn_event(lg *g, conn *c, uint32_t ev)
 {
+    if (c->fd < 0)
+        return; /* closed by an earlier event of the same wait */
     if (c->state == S_CONNECTING) {
         int err = 0;
         socklen_t el = sizeof err;
@@ -711,14 +795,19 @@ static void conn_event(lg *g, conn *c, uint32_t ev)
             conn_fail(g, c, strerror(err ? err : ECONNRESET));
             return;
         }
-        if (c->proto == P_HTTP) { /* publisher and HTTP commanders: no handshake */
+        if (c->proto == P_HTTP) { /* publisher, commanders, fetches: no handshake */
             c->state = S_OPEN;
             set_events(g, c, EPOLLIN);
-            conn_opened(g, c);
+            if (c->role == R_FETCH)
+                fetch_opened(g, c);
+            else
+                conn_opened(g, c);
             return;
         }
         char req[1024];
         int n = build_request(g, c, req, sizeof req);
+        if (c->role == R_VIEWER)
+            count_request(g);
         c->state = S_HANDSHAKE;
         set_events(g, c, EPOLLIN);
         conn_send(g, c, req, (size_t)n);
@@ -743,28 +832,42 @@ static void conn_event(lg *g, conn *c, uint32_t ev)
                 return;
             }
             if (c->role == R_VIEWER)
-                viewer_lost(g, c, false);
+                viewer_lost(g, c);
+            else if (c->role == R_FETCH)
+                fetch_answered(g, c, -1, NULL, 0);
             else if (c->role == R_CHAIR || c->role == R_PUB)
                 die("the server closed the %s's connection",
                     c->role == R_CHAIR ? "chair" : "publisher");
-            conn_close(g, c);
+            else
+                conn_close(g, c);
             return;
         }
+        if (c->role == R_VIEWER || c->role == R_FETCH)
+            atomic_fetch_add(&g->st->bytes, n);
         feed(g, c, g->rbuf, (size_t)n);
     }
 }
 
 static void conn_fail(lg *g, conn *c, const char *why)
 {
+    if (c->role == R_FETCH) {
+        fetch_answered(g, c, -1, NULL, 0);
+        return;
+    }
     if (c->role != R_VIEWER)
         die("%s connection failed: %s",
             c->role == R_CHAIR ? "the chair's"
             : c->role == R_PUB ? "the publisher's"
                                : "a commander's",
             why);
-    if (c->catching) {
-        c->catching = false;
-        g->catch_failed++;
+    if (c->again) {
+        if (c->catching) {
+            c->catching = false;
+            g->catch_failed++;
+        }
+        conn_close(g, c);
+        page_lost(g, c); /* a page tries again */
+        return;
     } else {
         if (!atomic_load(&g->st->failed))
             snprintf(g->st->first_error, sizeof g->st->first_error, "%s", why);
@@ -781,7 +884,8 @@ static void conn_opened(lg *g, conn *c)
         return;
     c->counted = true;
     atomic_fetch_add(&g->st->held, 1);
-    if (!c->catching) {
+    page_opened(g, c);
+    if (!c->again) {
         atomic_fetch_add(&g->st->done, 1);
         g->opening--;
     }
@@ -808,5 +912,11 @@ void loop_once(lg *g, int64_t wait_us)
         }
         if (g->worker && (i & 63) == 63)
             ramp(g); /* keep the handshakes flowing while many events are handled */
+    }
+    /* Fetch connections done with during the wait: no event refers to them now. */
+    while (g->dead) {
+        conn *d = g->dead;
+        g->dead = d->peer;
+        free(d);
     }
 }

@@ -515,3 +515,22 @@ void phase_commands(lg *g, results *r)
     g->cmds = NULL;
     g->n_cmds = 0;
 }
+
+void phase_follow(lg *g, results *r)
+{
+    /* A test starts moving the meeting once it reads this line. */
+    fprintf(stderr, "  following: until every reader's state is at seq %lld\n",
+            (long long)g->o.follow);
+    g->waiting = g->got = 0;
+    g->got_count = 0;
+    int64_t deadline = now_us() + (int64_t)g->o.max_seconds * 1000000;
+    broadcast_all(g, W_WAIT, 0, g->o.follow, 0, deadline);
+    if (!wait_for(g, &g->waiting, g->procs, now_us() + 10000000))
+        die("the workers did not answer");
+    wait_for(g, &g->got, g->procs, deadline + 1000000);
+    long live = STAT(g, held);
+    if (g->got_count < live) {
+        r->missed_events = 1;
+        r->missed_deliveries = live - g->got_count;
+    }
+}

@@ -23,9 +23,11 @@ void viewer_open(lg *g, conn *c)
 {
     uint32_t src = source_addr(1, c->slot / g->o.per_addr);
     if (conn_start(g, c, src) < 0) {
-        if (c->catching) {
-            c->catching = false;
-            g->catch_failed++;
+        if (c->again) {
+            if (c->catching) {
+                c->catching = false;
+                g->catch_failed++;
+            }
         } else {
             if (!atomic_load(&g->st->failed))
                 snprintf(g->st->first_error, sizeof g->st->first_error, "connect: %s",
@@ -35,7 +37,7 @@ void viewer_open(lg *g, conn *c)
         }
         return;
     }
-    if (!c->catching)
+    if (!c->again)
         g->opening++;
 }
 
@@ -66,8 +68,11 @@ static void catch_start(lg *g, const wmsg *m)
             c->counted = false;
         }
         conn_close(g, c);
-        c->catching = true;
-        c->seq = m->seq;
+        if (c->peer)
+            fetch_answered(g, c->peer, -1, NULL, 0);
+        c->catching = c->again = true;
+        /* As a page whose state is that old: it resumes from there. */
+        c->seq = c->state_seq = m->seq;
         c->since = m->seq;
         c->t_start = now_us();
         g->catch_us[c->slot] = -1;
@@ -96,6 +101,7 @@ void worker_link(lg *g)
         catch_start(g, &m);
         break;
     case W_QUIT:
+        g->quitting = true;
         for (int i = 0; i < g->v_count; i++)
             conn_close(g, &g->viewers[i]);
         exit(0);
@@ -107,6 +113,7 @@ void worker_link(lg *g)
 static void worker_check(lg *g)
 {
     ramp(g);
+    page_reopen_due(g);
     if (!g->ready_sent && g->next_open == g->v_count && g->opening == 0) {
         g->ready_sent = true;
         link_send(g->link.fd, W_READY, 0, 0, 0, 0);
@@ -171,8 +178,9 @@ void fork_workers(lg *g)
                 c->role = R_VIEWER;
                 c->proto = (uint8_t)g->o.proto;
                 c->slot = first + i;
-                c->since = g->o.target == T_GAVEL && !g->o.snapshot ? g->head : -1;
-                c->seq = c->since > 0 ? c->since : 0;
+                /* A page opens without a position: the snapshot comes first. */
+                c->since = c->state_seq = -1;
+                c->seq = 0;
             }
             worker_main(g);
         }

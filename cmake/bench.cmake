@@ -1,9 +1,9 @@
 # The benchmark programs of bench/ (docs/performance.md). They build with
 # everything else so that they keep compiling; `make bench` runs them from an
 # optimised build (build-bench) instead.
-add_executable(gavel-loadgen bench/loadgen.c bench/loadgen_net.c bench/loadgen_worker.c
-                             bench/loadgen_phases.c)
-target_link_libraries(gavel-loadgen PRIVATE m)
+add_executable(gavel-loadgen bench/loadgen.c bench/loadgen_net.c bench/loadgen_page.c
+                             bench/loadgen_worker.c bench/loadgen_phases.c)
+target_link_libraries(gavel-loadgen PRIVATE m PkgConfig::ZLIB)
 add_executable(gavel-replay bench/replay.c)
 target_link_libraries(gavel-replay PRIVATE gv_report gv_store gv_core)
 

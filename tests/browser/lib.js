@@ -48,7 +48,8 @@ function gavel(args, input) {
 
 // A server on a free port over a new database holding the example meeting.
 // commands: optional JSON lines applied (as chair unless enveloped) first;
-// prepare({apply, state}): optional, to build the meeting in steps.
+// prepare({apply, state}): optional, to build the meeting in steps;
+// serveArgs: more options of `gavel serve`.
 async function startServer(opts = {}) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gavel-browser-'));
   const db = path.join(dir, 'panel.db');
@@ -61,7 +62,7 @@ async function startServer(opts = {}) {
     });
   }
   const proc = spawn(GAVEL, ['serve', '--db', db, '--listen', '127.0.0.1:0', '--meeting', 'cstd25-wsis-panel',
-    '--commands-per-second', '50', '--command-burst', '100'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    '--commands-per-second', '50', '--command-burst', '100', ...(opts.serveArgs || [])], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
   proc.stderr.on('data', (d) => { err += d; });
@@ -81,7 +82,7 @@ async function startServer(opts = {}) {
   });
   const server = {
     base, db, dir, links, proc, meeting: 'cstd25-wsis-panel',
-    invite(person) { return gavel(['invite', '--db', db, '--meeting', 'cstd25-wsis-panel', '--base-url', base, person]).trim(); },
+    invite(person, baseUrl) { return gavel(['invite', '--db', db, '--meeting', 'cstd25-wsis-panel', '--base-url', baseUrl || base, person]).trim(); },
     state() { return JSON.parse(gavel(['state', '--db', db, '--meeting', 'cstd25-wsis-panel'])); },
     async stop() {
       if (proc.exitCode !== null) return;
@@ -92,6 +93,37 @@ async function startServer(opts = {}) {
     },
   };
   return server;
+}
+
+// A TCP proxy on a free loopback port in front of the server (point it there
+// with target(port)): it counts, for each connection, the bytes sent back to
+// the client, with the first request line the client sent on it. What a
+// page receives, counted on the wire, with the headers and framing.
+async function countingProxy() {
+  const net = require('node:net');
+  const conns = [];
+  let port = 0;
+  const server = net.createServer((client) => {
+    const c = { first: null, bytes: 0 };
+    conns.push(c);
+    const up = net.connect(port, '127.0.0.1');
+    client.on('data', (d) => { if (c.first === null) c.first = d.toString('latin1').split('\r\n')[0]; });
+    up.on('data', (d) => { c.bytes += d.length; });
+    client.pipe(up);
+    up.pipe(client);
+    const end = () => { client.destroy(); up.destroy(); };
+    client.on('error', end);
+    up.on('error', end);
+    client.on('close', end);
+    up.on('close', end);
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    base: `http://127.0.0.1:${server.address().port}`,
+    conns,
+    target(p) { port = p; },
+    close() { server.close(); },
+  };
 }
 
 // Opens an invitation link in a new context; extra query (lang, as,
@@ -144,4 +176,4 @@ function run(name, main) {
   });
 }
 
-module.exports = { ROOT, GAVEL, launch, startServer, openPage, waitSeq, check, eq, run, gavel };
+module.exports = { ROOT, GAVEL, launch, startServer, countingProxy, openPage, waitSeq, check, eq, run, gavel };

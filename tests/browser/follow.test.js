@@ -1,0 +1,180 @@
+// Pages follow the meeting by its events: the scripted two-hour panel
+// (tests/scenarios/cstd-2022-panel.jsonl) is sent to the server command by
+// command while four pages are open: a participant on a phone, a panelist,
+// the room screen (over SSE) and the chair's console. After every command,
+// each page's state (and its person's own part) equals the snapshot of that
+// seq, compared in the page; and no page makes a single request after it
+// opened: the stream alone keeps them current.
+//
+// Beside the participant's page, gavel-loadgen follows the same meeting as
+// one page-faithful client with the same link (--follow): it must make the
+// same requests as the page did to the API and the streams, and receive the
+// same bytes within 10%. The page's bytes are counted on the wire, through a
+// proxy in front of the server.
+'use strict';
+const { execFile } = require('node:child_process');
+const fs = require('node:fs');
+const path = require('node:path');
+const { ROOT, GAVEL, launch, startServer, countingProxy, openPage, waitSeq, check, eq, run, gavel } = require('./lib');
+
+const SCENARIO = path.join(ROOT, 'tests', 'scenarios', 'cstd-2022-panel.jsonl');
+const LOADGEN = process.env.LOADGEN || path.join(path.dirname(GAVEL), 'gavel-loadgen');
+const PHONE = { width: 390, height: 844 };
+
+function scenario() {
+  return fs.readFileSync(SCENARIO, 'utf8').split('\n').filter((l) => l && !l.startsWith('#')).map((l) => JSON.parse(l));
+}
+
+// The seq the script ends at: the same script applied to a scratch database.
+function finalSeq(dir) {
+  const db = path.join(dir, 'scratch.db');
+  gavel(['init', '--db', db]);
+  gavel(['apply', '--db', db, '--as', 'chair', SCENARIO]);
+  return JSON.parse(gavel(['state', '--db', db, '--meeting', 'cstd25-wsis-panel'])).seq;
+}
+
+async function post(srv, token, cmd) {
+  const r = await fetch(`${srv.base}/api/v1/meetings/${srv.meeting}/commands`, {
+    method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(cmd),
+  });
+  const body = await r.json();
+  if (!r.ok) throw new Error(`${cmd.type}: ${body.message}`);
+  return body;
+}
+
+async function snapshot(srv, token) {
+  const r = await fetch(`${srv.base}/api/v1/meetings/${srv.meeting}/snapshot`, { headers: { authorization: `Bearer ${token}` } });
+  check(r.ok, `snapshot: HTTP ${r.status}`);
+  return r.json();
+}
+
+// The page's state and own part against the snapshot, compared in the page
+// (keys sorted: a patched object may list its keys in another order).
+async function sameAsSnapshot(page, snap) {
+  return page.evaluate((s) => {
+    const canon = (v) => JSON.stringify(v, (k, x) => (x && typeof x === 'object' && !Array.isArray(x)
+      ? Object.fromEntries(Object.keys(x).sort().map((key) => [key, x[key]])) : x));
+    const live = window.gavelLive;
+    const diff = [];
+    if (!live.state || live.state.seq !== s.seq) diff.push(`seq ${live.state && live.state.seq} against ${s.seq}`);
+    else if (canon(live.state) !== canon(s.state)) diff.push(`state ${canon(live.state).slice(0, 4000)}\n  snapshot ${canon(s.state).slice(0, 4000)}`);
+    if (canon(live.you) !== canon(s.you)) diff.push(`you ${canon(live.you)} against ${canon(s.you)}`);
+    return diff.join('; ');
+  }, snap);
+}
+
+// Requests a page makes, from the moment it is watched.
+function watchRequests(page) {
+  const seen = [];
+  page.on('request', (r) => seen.push(r.url()));
+  page.on('websocket', (w) => seen.push(w.url()));
+  return seen;
+}
+
+const isApi = (u) => /\/api\/|\/healthz/.test(u);
+
+// gavel-loadgen --follow: one page-faithful client; resolves with its JSON
+// once it follows (the script may start), and again when it is done.
+function follow(srv, token, until) {
+  let ready;
+  const following = new Promise((r) => { ready = r; });
+  const done = new Promise((resolve, reject) => {
+    const p = execFile(LOADGEN, ['--target', 'gavel', '--port', String(new URL(srv.base).port), '--meeting', srv.meeting,
+      '--viewer-token', token, '--clients', '1', '--follow', String(until), '--json', '--max-seconds', '240', '--check'],
+    (err, stdout, stderr) => {
+      if (err) reject(new Error(`gavel-loadgen: ${err.message}\n${stderr}`));
+      else resolve(JSON.parse(stdout));
+    });
+    p.stderr.on('data', (d) => { if (/following/.test(d)) ready(); });
+  });
+  return { following, done };
+}
+
+async function main() {
+  const proxy = await countingProxy();
+  const srv = await startServer({ serveArgs: ['--public-url', proxy.base, '--commands-per-second', '1000', '--command-burst', '1000'] });
+  proxy.target(Number(new URL(srv.base).port));
+  const browser = await launch();
+  try {
+    const until = finalSeq(srv.dir);
+    const tokens = {};
+    for (const env of scenario()) if (!tokens[env.as]) tokens[env.as] = srv.invite(env.as).split('/join/')[1];
+
+    // The participant through the proxy, so that its bytes are counted; the
+    // others straight to the server (the printed links name the proxy).
+    const direct = (link) => link.replace(proxy.base, srv.base);
+    const aldoriaLink = srv.invite('aldoria', proxy.base);
+    const chenLink = srv.invite('chen');
+    const viewerLink = direct(srv.links.viewer);
+    const chairLink = direct(srv.links.chair);
+    const pages = {};
+    const requests = {};
+    const ctxP = await browser.newContext({ viewport: PHONE });
+    const participant = await ctxP.newPage();
+    requests.participant = watchRequests(participant);
+    await participant.goto(aldoriaLink);
+    await participant.waitForSelector('body[data-seq]', { state: 'attached', timeout: 15000 });
+    pages.participant = participant;
+    pages.panelist = await openPage(browser, chenLink);
+    pages.screen = await openPage(browser, viewerLink, { transport: 'sse' }, { width: 1920, height: 1080 });
+    pages.chair = await openPage(browser, chairLink);
+    const linkOf = {
+      participant: aldoriaLink.split('/join/')[1],
+      panelist: chenLink.split('/join/')[1],
+      screen: viewerLink.split('/join/')[1],
+      chair: chairLink.split('/join/')[1],
+    };
+    for (const [name, p] of Object.entries(pages)) {
+      await p.waitForSelector('#conn[data-status="live"]', { state: 'attached' });
+      const problem = await sameAsSnapshot(p, await snapshot(srv, linkOf[name]));
+      check(!problem, `${name} at opening: ${problem}`);
+    }
+    // Opening is over (the SSE page's clock syncs too): from here on, nothing.
+    await new Promise((r) => setTimeout(r, 500));
+    const opened = {};
+    for (const name of Object.keys(pages)) {
+      if (name !== 'participant') requests[name] = watchRequests(pages[name]);
+      opened[name] = requests[name].length;
+    }
+
+    const gen = follow(srv, linkOf.participant, until);
+    await gen.following;
+
+    for (const env of scenario()) {
+      const ack = await post(srv, tokens[env.as], env.command);
+      for (const [name, p] of Object.entries(pages)) {
+        await waitSeq(p, ack.last_seq);
+        const problem = await sameAsSnapshot(p, await snapshot(srv, linkOf[name]));
+        check(!problem, `${name} after ${env.command.type} (seq ${ack.last_seq}): ${problem}`);
+      }
+    }
+    const seq = srv.state().seq;
+    eq(seq, until, 'the script ends where it ends on a scratch database');
+
+    for (const [name, p] of Object.entries(pages)) {
+      eq(requests[name].slice(opened[name]), [], `${name}: no request after opening`);
+      eq(p.problems || [], [], `${name}: no page errors or CSP refusals`);
+      eq(await p.evaluate(() => window.gavelLive.fetches), 0, `${name}: no snapshot fetched`);
+    }
+
+    // The generator's client against the participant's page.
+    const g = await gen.done;
+    const pageApi = requests.participant.filter(isApi);
+    const streamBytes = proxy.conns.filter((c) => c.first && isApi(c.first.split(' ')[1] || '')).reduce((a, c) => a + c.bytes, 0);
+    const allBytes = proxy.conns.reduce((a, c) => a + c.bytes, 0);
+    console.log(`participant page: ${requests.participant.length} requests (${pageApi.length} to the API and streams), `
+      + `${allBytes} bytes received (${streamBytes} from the API and streams) over ${until - 1} events`);
+    console.log(`gavel-loadgen's client: ${g.readers.requests} requests, ${g.readers.bytes} bytes, `
+      + `${g.readers.patches} patches, ${g.readers.fetched} snapshots fetched`);
+    eq(g.readers.requests, pageApi.length, 'the generator makes the page\'s requests');
+    const ratio = g.readers.bytes / streamBytes;
+    check(ratio > 0.9 && ratio < 1.1, `the generator receives the page's bytes within 10% (${g.readers.bytes} against ${streamBytes})`);
+    check(allBytes <= 1024 * 1024, `the participant page received ${allBytes} bytes in all: at most 1 MB`);
+  } finally {
+    await browser.close();
+    await srv.stop();
+    proxy.close();
+  }
+}
+
+run('browser/follow', main);

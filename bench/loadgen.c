@@ -89,9 +89,9 @@ static void print_json(const lg *g, const results *r)
     fprintf(f,
             "\"broadcast\":{\"events\":%d,\"missed_events\":%d,\"missed_deliveries\":%ld,"
             "\"server_cpu_ms_per_event\":%.3f,\"generator_cpu_ms_per_event\":%.3f,"
-            "\"other_processes_cores\":%.2f,",
+            "\"other_processes_cores\":%.2f,\"bytes_per_event_per_reader\":%.1f,",
             r->events, r->missed_events, r->missed_deliveries, r->cpu_ms_per_event,
-            r->gen_cpu_ms_per_event, r->others_cores);
+            r->gen_cpu_ms_per_event, r->others_cores, r->bytes_per_event);
     print_dist_json(f, "last", &r->last, true);
     print_dist_json(f, "each", &r->each, true);
     print_dist_json(f, "first", &r->first, false);
@@ -132,8 +132,9 @@ static void print_table(const lg *g, const results *r)
         printf("  %-26s each client: p50 %.2f ms, p99 %.2f ms (%zu deliveries)\n", "", r->each.p50,
                r->each.p99, r->each.n);
         printf("  %-26s first client: p50 %.2f ms, p99 %.2f ms\n", "", r->first.p50, r->first.p99);
-        printf("  %-26s %d events, %d incomplete (%ld deliveries missing)", "", r->events,
-               r->missed_events, r->missed_deliveries);
+        printf("  %-26s %d events, %d incomplete (%ld deliveries missing); %.0f bytes per event "
+               "and reader",
+               "", r->events, r->missed_events, r->missed_deliveries, r->bytes_per_event);
         if (o->n_pids)
             printf("; CPU per event: server %.2f ms, clients %.2f ms", r->cpu_ms_per_event,
                    r->gen_cpu_ms_per_event);
@@ -220,7 +221,8 @@ static const char usage_text[] =
     "       --person-fmt FMT (commander i acts as FMT % (i+1), default p%03d)\n"
     "       --viewer-as FMT --viewer-people N (reader i acts as FMT % (i % N + 1),\n"
     "       with a role link as --viewer-token; default N 300)\n"
-    "Nchan: --sub-path PATH --pub-path PATH (default /sub, /pub), --payload-bytes N\n"
+    "Nchan: --sub-path PATH --pub-path PATH (default /sub, /pub); each message is what a\n"
+    "       Gavel page receives for the event Gavel's run sends\n"
     "  --server-pid PID[,PID...]  processes whose memory and CPU are read from /proc\n"
     "  --label TEXT --json --max-seconds S (default 600: the run ends by then)\n"
     "  --check                    exit 1 unless every client was held and got every event in\n"
@@ -267,7 +269,6 @@ static void parse_options(options *o, int argc, char **argv)
         O_PERSON_FMT,
         O_SUB,
         O_PUB,
-        O_PAYLOAD,
         O_PID,
         O_LABEL,
         O_JSON,
@@ -305,7 +306,6 @@ static void parse_options(options *o, int argc, char **argv)
         {"person-fmt", required_argument, 0, O_PERSON_FMT},
         {"sub-path", required_argument, 0, O_SUB},
         {"pub-path", required_argument, 0, O_PUB},
-        {"payload-bytes", required_argument, 0, O_PAYLOAD},
         {"server-pid", required_argument, 0, O_PID},
         {"label", required_argument, 0, O_LABEL},
         {"json", no_argument, 0, O_JSON},
@@ -334,7 +334,6 @@ static void parse_options(options *o, int argc, char **argv)
         .window = 8,
         .cmd_seconds = 3,
         .rate_seconds = 3,
-        .payload_bytes = 120,
         .viewer_people = 300,
         .max_seconds = 600,
     };
@@ -435,9 +434,6 @@ static void parse_options(options *o, int argc, char **argv)
             break;
         case O_PUB:
             o->pub_path = optarg;
-            break;
-        case O_PAYLOAD:
-            o->payload_bytes = int_arg("--payload-bytes", optarg, 16, 1000);
             break;
         case O_PID:
             for (char *p = optarg; *p && o->n_pids < 16;) {

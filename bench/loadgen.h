@@ -72,7 +72,6 @@ typedef struct options {
     int catchup, catchup_behind;
     int commanders, window, cmd_seconds, rate_seconds;
     double rate;
-    int payload_bytes; /** Nchan messages: padded to about this size */
     bool json;
     bool check; /** exit 1 unless every client got every event and every ack is an event */
     int max_seconds;
@@ -217,6 +216,7 @@ typedef struct results {
     dist last, each, first;      /** per event: the last client, every client, the first client */
     double cpu_ms_per_event;     /** the server's CPU time over the events, per event */
     double gen_cpu_ms_per_event; /** the workers' (this generator's clients) */
+    double bytes_per_event;      /** received per event and reader, on the wire */
     double others_cores;         /** cores other processes kept busy meanwhile (noise) */
     int catch_want;
     long catch_done;

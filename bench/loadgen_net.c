@@ -255,11 +255,13 @@ static int build_request(lg *g, const conn *c, char *buf, size_t size)
 {
     const options *o = &g->o;
     if (o->target == T_NCHAN) {
+        /* Compressed as for Gavel's pages: Nchan deflates each message once. */
         if (c->proto == P_WS)
             return snprintf(buf, size,
                             "GET %s HTTP/1.1\r\nHost: %s\r\nUpgrade: websocket\r\n"
                             "Connection: Upgrade\r\nSec-WebSocket-Key: " WS_KEY "\r\n"
-                            "Sec-WebSocket-Version: 13\r\n\r\n",
+                            "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Extensions: "
+                            "permessage-deflate; client_max_window_bits\r\n\r\n",
                             o->sub_path, g->host);
         return snprintf(buf, size,
                         "GET %s HTTP/1.1\r\nHost: %s\r\nAccept: text/event-stream\r\n\r\n",

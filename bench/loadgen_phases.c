@@ -260,14 +260,21 @@ static void send_event(lg *g, int k, int64_t seq)
         ws_send(g, &g->chair, 1, body, strlen(body));
         return;
     }
-    /* About the size of Gavel's event frame, numbered the same way. */
-    int n = snprintf(body, 1024,
-                     "{\"seq\":%lld,\"type\":\"guiding_question_set\",\"at_ms\":1700000000000,"
-                     "\"by\":\"chair\",\"guiding_question\":\"gq%d\",\"pad\":\"",
-                     (long long)seq, 1 + (k & 1));
-    while (n < g->o.payload_bytes - 2 && n < 1000)
-        body[n++] = 'x';
-    n += snprintf(body + n, 8, "\"}");
+    /* What a page of Gavel's receives for this event, numbered the same way:
+     * the event and the state's patch, so that both servers carry messages
+     * of the same size that compress alike. */
+    long long t = 1700000000000LL + seq * 1000;
+    int q = 1 + (k & 1);
+    int n =
+        snprintf(body, sizeof body,
+                 "{\"type\":\"event\",\"patch\":{\"base\":%lld,\"ops\":["
+                 "{\"op\":\"replace\",\"path\":\"/seq\",\"value\":%lld},"
+                 "{\"op\":\"replace\",\"path\":\"/last_at_ms\",\"value\":%lld},"
+                 "{\"op\":\"replace\",\"path\":\"/current_guiding_question\",\"value\":\"gq%d\"},"
+                 "{\"op\":\"replace\",\"path\":\"/floor/as_of_ms\",\"value\":%lld}]},"
+                 "\"event\":{\"at_ms\":%lld,\"by\":\"chair\",\"guiding_question\":\"gq%d\","
+                 "\"seq\":%lld,\"type\":\"guiding_question_set\"}}",
+                 (long long)seq - 1, (long long)seq, t, q, t, t, q, (long long)seq);
     char req[2400];
     int rl = snprintf(req, sizeof req,
                       "POST %s HTTP/1.1\r\nHost: %s\r\nContent-Type: application/json\r\n"
@@ -282,6 +289,7 @@ void phase_broadcast(lg *g, results *r)
     sample_set last = {0}, each = {0}, first = {0};
     int n = g->o.clients;
     double cpu0 = proc_cpu_ms(g->o.pids, g->o.n_pids), own0 = proc_cpu_ms(g->kids, g->procs);
+    long bytes0 = STAT(g, bytes);
     pid_t self = getpid();
     double me0 = proc_cpu_ms(&self, 1), busy0 = machine_busy_ms();
     int64_t wall0 = now_us();
@@ -337,6 +345,10 @@ void phase_broadcast(lg *g, results *r)
         pause_ms(g, g->o.gap_ms);
     }
     double cpu1 = proc_cpu_ms(g->o.pids, g->o.n_pids), own1 = proc_cpu_ms(g->kids, g->procs);
+    long held = STAT(g, held);
+    r->bytes_per_event =
+        g->o.events && held ? (double)(STAT(g, bytes) - bytes0) / (double)g->o.events / (double)held
+                            : 0;
     double me1 = proc_cpu_ms(&self, 1), busy1 = machine_busy_ms();
     double wall_ms = (double)(now_us() - wall0) / 1000.0;
     double others = (busy1 - busy0) - (cpu1 - cpu0) - (own1 - own0) - (me1 - me0);

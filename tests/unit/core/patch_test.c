@@ -107,8 +107,11 @@ static void keyed_lists_change_by_element(void **state)
     expect_patch("[{\"id\":1},{\"id\":2}]", "[{\"id\":1},{\"id\":5,\"x\":true},{\"id\":2}]",
                  "[{\"op\":\"add\",\"path\":\"/1\",\"value\":{\"id\":5,\"x\":true}}]");
     /* Elements without the key, duplicate keys: still right. */
-    round_trip(parse("[{\"id\":1},{\"x\":1},{\"id\":1},{\"id\":2}]"),
-               parse("[{\"id\":2},{\"id\":1,\"y\":2},{\"x\":2},{\"id\":1}]"));
+    json_t *a = parse("[{\"id\":1},{\"x\":1},{\"id\":1},{\"id\":2}]");
+    json_t *b = parse("[{\"id\":2},{\"id\":1,\"y\":2},{\"x\":2},{\"id\":1}]");
+    free(round_trip(a, b));
+    json_decref(a);
+    json_decref(b);
 }
 
 /* ---- random documents ------------------------------------------------------- */

@@ -13,7 +13,12 @@
  *
  * decide_start_item emits item_ended for the running item before
  * item_started, and decide_close_meeting emits item_ended before
- * meeting_closed, so apply never has to end an item implicitly. An item may
+ * meeting_closed, so apply never has to end an item implicitly. In the same
+ * way a change of item (start_item, end_item) emits guiding_question_set
+ * null when a guiding question is under discussion, and start_item may name
+ * the question the new item takes up (guiding_question_set after
+ * item_started): a question never carries over into the next item by
+ * itself, so the chair's closing words are filed under none. An item may
  * be started again (resumed): started_at_ms keeps the first start,
  * resumed_at_ms the latest, actual_ms sums the finished runs, so planned and
  * actual durations can be compared. Every change of the current item is
@@ -118,14 +123,33 @@ static int end_running(const gv_meeting *m, const gv_cmd *c, json_t *events, gv_
     return rc < 0 ? rc : gv__event_set(ev, "item", json_string(m->items[m->current_item].id), err);
 }
 
+/* Appends guiding_question_set for question gq (-1: none). */
+static int set_question(const gv_meeting *m, const gv_cmd *c, json_t *events, int gq, gv_error *err)
+{
+    json_t *ev = NULL;
+    int rc = gv__event_add(m, c, events, "guiding_question_set", &ev, err);
+    return rc < 0 ? rc
+                  : gv__event_set(ev, "guiding_question",
+                                  ref_json(gq >= 0 ? m->questions_def[gq].id : NULL), err);
+}
+
+/* Appends the clearing of the guiding question under discussion, if any: a
+ * question belongs to the item that took it up, and the next item (the
+ * chair's closing words) is on none unless the chair says so. */
+static int clear_question(const gv_meeting *m, const gv_cmd *c, json_t *events, gv_error *err)
+{
+    return m->current_question < 0 ? 0 : set_question(m, c, events, -1, err);
+}
+
 static int decide_start_item(const gv_meeting *m, const gv_cmd *c, json_t *events, gv_error *err)
 {
-    static const char *const fields[] = {"type", "id", "item", NULL};
-    const char *id = NULL;
+    static const char *const fields[] = {"type", "id", "item", "guiding_question", NULL};
+    const char *id = NULL, *gq_id = NULL;
     json_t *ev = NULL;
-    int rc;
+    int gq = -1, rc;
     if ((rc = gv__json_only(c->json, fields, err)) < 0 ||
         (rc = gv__json_string(c->json, "item", true, ID_MAX_BYTES, &id, err)) < 0 ||
+        (rc = gv__json_string(c->json, "guiding_question", false, ID_MAX_BYTES, &gq_id, err)) < 0 ||
         (rc = need_open(m, c->type, err)) < 0)
         return rc;
     int item = gv__item_find(m, id);
@@ -133,10 +157,13 @@ static int decide_start_item(const gv_meeting *m, const gv_cmd *c, json_t *event
         return gv_error_set(err, GV_ENOTFOUND, "there is no agenda item \"%s\"", id);
     if (item == m->current_item)
         return gv_error_set(err, GV_ESTATE, "agenda item \"%s\" is already running", id);
-    if ((rc = end_running(m, c, events, err)) < 0 ||
-        (rc = gv__event_add(m, c, events, "item_started", &ev, err)) < 0)
+    if (gq_id && (gq = gv__question_def_find(m, gq_id)) < 0)
+        return gv_error_set(err, GV_ENOTFOUND, "there is no guiding question \"%s\"", gq_id);
+    if ((rc = end_running(m, c, events, err)) < 0 || (rc = clear_question(m, c, events, err)) < 0 ||
+        (rc = gv__event_add(m, c, events, "item_started", &ev, err)) < 0 ||
+        (rc = gv__event_set(ev, "item", json_string(m->items[item].id), err)) < 0)
         return rc;
-    return gv__event_set(ev, "item", json_string(m->items[item].id), err);
+    return gq < 0 ? 0 : set_question(m, c, events, gq, err);
 }
 
 static int decide_end_item(const gv_meeting *m, const gv_cmd *c, json_t *events, gv_error *err)
@@ -146,7 +173,9 @@ static int decide_end_item(const gv_meeting *m, const gv_cmd *c, json_t *events,
         return rc;
     if (m->current_item < 0)
         return gv_error_set(err, GV_ESTATE, "no agenda item is running");
-    return end_running(m, c, events, err);
+    if ((rc = end_running(m, c, events, err)) < 0)
+        return rc;
+    return clear_question(m, c, events, err);
 }
 
 static int decide_close(const gv_meeting *m, const gv_cmd *c, json_t *events, gv_error *err)
@@ -163,7 +192,6 @@ static int decide_guiding_question(const gv_meeting *m, const gv_cmd *c, json_t 
 {
     static const char *const fields[] = {"type", "id", "guiding_question", NULL};
     const char *id = NULL;
-    json_t *ev = NULL;
     int gq = -1, rc;
     if ((rc = gv__json_only(c->json, fields, err)) < 0)
         return rc;
@@ -181,10 +209,7 @@ static int decide_guiding_question(const gv_meeting *m, const gv_cmd *c, json_t 
                             gq < 0
                                 ? "no guiding question is under discussion; there is none to clear"
                                 : "this guiding question is already under discussion");
-    if ((rc = gv__event_add(m, c, events, "guiding_question_set", &ev, err)) < 0)
-        return rc;
-    return gv__event_set(ev, "guiding_question", ref_json(gq >= 0 ? m->questions_def[gq].id : NULL),
-                         err);
+    return set_question(m, c, events, gq, err);
 }
 
 static int apply_opened(gv_meeting *m, const json_t *ev, gv_error *err)

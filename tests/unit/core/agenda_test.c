@@ -221,6 +221,47 @@ static void set_guiding_question_and_clear_it(void **state)
     assert_key(f, "current_guiding_question", "(null)");
 }
 
+/* The closing speech of a meeting is not filed under the last guiding question
+ * of the discussion: a change of item clears the question, unless start_item
+ * names the one the new item takes up. */
+static void an_item_change_clears_the_guiding_question(void **state)
+{
+    fx *f = *state;
+    fx_ok(f, "chair", "{\"type\":\"open_meeting\"}");
+    fx_ok(f, "chair", "{\"type\":\"start_item\",\"item\":\"discussion\"}");
+    fx_ok(f, "mod", "{\"type\":\"set_guiding_question\",\"guiding_question\":\"gq2\"}");
+    json_t *evs = fx_ok(f, "chair", "{\"type\":\"start_item\",\"item\":\"closing\"}");
+    assert_int_equal(json_array_size(evs), 3);
+    assert_string_equal(event_type(evs, 0), "item_ended");
+    assert_string_equal(event_type(evs, 1), "guiding_question_set");
+    assert_true(json_is_null(json_object_get(json_array_get(evs, 1), "guiding_question")));
+    assert_string_equal(event_type(evs, 2), "item_started");
+    assert_key(f, "current_guiding_question", "(null)");
+    fx_ok(f, "chair", "{\"type\":\"give_floor\",\"person\":\"chair\"}");
+    json_t *speeches = fx_get(f, "speeches");
+    const json_t *last = json_array_get(speeches, json_array_size(speeches) - 1);
+    assert_true(json_is_null(json_object_get(last, "guiding_question")));
+    json_decref(speeches);
+    fx_ok(f, "chair", "{\"type\":\"end_speech\"}");
+
+    /* start_item may name the question the new item takes up. */
+    fx_refused(f, "chair",
+               "{\"type\":\"start_item\",\"item\":\"discussion\",\"guiding_question\":\"gq9\"}",
+               GV_ENOTFOUND);
+    evs = fx_ok(f, "chair",
+                "{\"type\":\"start_item\",\"item\":\"discussion\",\"guiding_question\":\"gq1\"}");
+    assert_int_equal(json_array_size(evs), 3);
+    assert_string_equal(event_type(evs, 1), "item_started");
+    assert_string_equal(event_type(evs, 2), "guiding_question_set");
+    assert_key(f, "current_guiding_question", "gq1");
+
+    /* Ending the item clears it too. */
+    evs = fx_ok(f, "chair", "{\"type\":\"end_item\"}");
+    assert_int_equal(json_array_size(evs), 2);
+    assert_string_equal(event_type(evs, 1), "guiding_question_set");
+    assert_key(f, "current_guiding_question", "(null)");
+}
+
 /* ---- attendance ---------------------------------------------------------------------------- */
 
 static void check_in_join_and_leave_for_oneself(void **state)
@@ -545,6 +586,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(a_resumed_item_sums_its_runs, setup, teardown),
         cmocka_unit_test_setup_teardown(end_item_needs_a_running_item, setup, teardown),
         cmocka_unit_test_setup_teardown(set_guiding_question_and_clear_it, setup, teardown),
+        cmocka_unit_test_setup_teardown(an_item_change_clears_the_guiding_question, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(check_in_join_and_leave_for_oneself, setup, teardown),
         cmocka_unit_test_setup_teardown(someone_elses_attendance_by_secretariat_or_presiding, setup,
                                         teardown),

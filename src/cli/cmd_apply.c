@@ -7,12 +7,20 @@
  * "command": {...}} that names its sender and time (scripted replays use it).
  * Blank lines and lines starting with '#' are skipped.
  *
+ * Time never runs backwards in a log. A command whose time is given (an
+ * envelope's at_ms, or --at) before the meeting's last event is refused
+ * like any bad line: a scripted replay out of order is a mistake to fix,
+ * not something to redate quietly. A command timed by the clock when the
+ * clock is behind the log (a clock set back) is dated at the last event, as
+ * the server does, with a warning that says so.
+ *
  * The input is one transaction: commands are decided and applied in memory in
  * order, and the events are stored together at the end. A rejected command
  * stops everything and nothing is stored, unless --keep-going, which reports
  * it and goes on with the next line.
  */
 #include <getopt.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,6 +38,7 @@ static const char usage_text[] =
     "resulting events as JSON lines. A line may also be an envelope\n"
     "  {\"as\": \"PERSON\", \"at_ms\": MS, \"command\": {...}}\n"
     "naming its own sender and time. Blank lines and lines starting with '#' are skipped.\n"
+    "A time given (at_ms or --at) before the meeting's last event is refused.\n"
     "  --at MS        the time of every command, in ms since 1970 (default: now)\n"
     "  --keep-going   report a rejected command and go on (default: reject all)\n"
     "exit codes: 0 applied, 1 a command was rejected (nothing stored without --keep-going),\n"
@@ -44,9 +53,30 @@ typedef struct apply_opts {
     int keep_going;
 } apply_opts;
 
+/* Checks a command's time against the meeting's last event: a given time
+ * before it is refused (GV_ESTATE), a clock behind it is warned about. */
+static int check_time(const gv_meeting *m, int64_t at, bool given, size_t lineno, gv_error *err)
+{
+    int64_t last = gv_meeting_last_at_ms(m);
+    if (at >= last)
+        return 0;
+    if (given)
+        return gv_error_set(err, GV_ESTATE,
+                            "the command is dated %lld ms, %.3f s before the meeting's last event "
+                            "(event %lld at %lld ms): a log's time never runs backwards; date it "
+                            "at %lld or later, or put the lines in order",
+                            (long long)at, (double)(last - at) / 1000.0,
+                            (long long)gv_meeting_seq(m), (long long)last, (long long)last);
+    fprintf(stderr,
+            "gavel apply: line %zu: warning: the clock reads %lld ms, %.3f s before the "
+            "meeting's last event; the command is dated %lld ms, the time of that event\n",
+            lineno, (long long)at, (double)(last - at) / 1000.0, (long long)last);
+    return 0;
+}
+
 /* Decides one line's command and applies its events to m, appending them to all. */
-static int apply_line(gv_meeting *m, const apply_opts *o, const char *line, json_t *all,
-                      gv_error *err)
+static int apply_line(gv_meeting *m, const apply_opts *o, const char *line, size_t lineno,
+                      json_t *all, gv_error *err)
 {
     json_error_t jerr;
     json_t *j = json_loads(line, JSON_REJECT_DUPLICATES, &jerr);
@@ -56,6 +86,7 @@ static int apply_line(gv_meeting *m, const apply_opts *o, const char *line, json
     const json_t *cmd = j;
     const char *as = o->as;
     int64_t at = o->at_ms >= 0 ? o->at_ms : gv_cli_now_ms();
+    bool given = o->at_ms >= 0;
     int rc = 0;
     json_t *events = NULL;
     if (json_object_get(j, "command")) {
@@ -64,13 +95,15 @@ static int apply_line(gv_meeting *m, const apply_opts *o, const char *line, json
             (rc = gv__json_string(j, "as", false, 128, &as, err)) < 0 ||
             (rc = gv__json_int(j, "at_ms", false, 0, INT64_MAX, &at, err)) < 0)
             goto out;
+        given = given || json_object_get(j, "at_ms");
         cmd = json_object_get(j, "command");
     }
     if (!as) {
         rc = gv_error_set(err, GV_EINVAL, "no sender: give --as PERSON or \"as\" in the line");
         goto out;
     }
-    if ((rc = gv_meeting_decide(m, cmd, as, at, &events, err)) < 0)
+    if ((rc = check_time(m, at, given, lineno, err)) < 0 ||
+        (rc = gv_meeting_decide(m, cmd, as, at, &events, err)) < 0)
         goto out;
     for (size_t i = 0; i < json_array_size(events); i++) {
         json_t *ev = json_array_get(events, i);
@@ -143,7 +176,7 @@ static int apply_stream(gv_store *s, const char *id, FILE *f, const apply_opts *
             continue;
         int r = len > MAX_LINE_BYTES
                     ? gv_error_set(&err, GV_ELIMIT, "line is longer than %d bytes", MAX_LINE_BYTES)
-                    : apply_line(m, o, line, all, &err);
+                    : apply_line(m, o, line, lineno, all, &err);
         if (r < 0) {
             gv_cli_error("apply", "line %zu: %s: %s", lineno, gv_error_name(r), err.msg);
             rc = GV_EXIT_REFUSED;

@@ -251,6 +251,11 @@ int gv_meeting_apply(gv_meeting *m, const json_t *event, gv_error *err)
     return 0;
 }
 
+int64_t gv_meeting_last_at_ms(const gv_meeting *m)
+{
+    return m->last_at_ms;
+}
+
 json_t *gv_meeting_to_json(const gv_meeting *m)
 {
     json_t *s =

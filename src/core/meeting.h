@@ -74,6 +74,11 @@ int gv_meeting_apply(gv_meeting *m, const json_t *event, gv_error *err);
 /* Sequence number of the last applied event (0 for a new meeting). */
 int64_t gv_meeting_seq(const gv_meeting *m);
 
+/* Time of the last applied event, in ms since 1970 (0 for a new meeting).
+ * decide dates a command sent earlier than this at this time instead: a
+ * log's time never runs backwards. */
+int64_t gv_meeting_last_at_ms(const gv_meeting *m);
+
 /* The whole state as a new JSON object (caller owns), NULL on ENOMEM. */
 json_t *gv_meeting_to_json(const gv_meeting *m);
 

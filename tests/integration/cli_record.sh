@@ -29,6 +29,16 @@ expect_contains "$err" "line 2" "rejection names the line"
 expect_contains "$err" "nothing was stored" "rejection says nothing was stored"
 [ "$("$GAVEL" state --db "$db")" = "$state_before" ] || fail "a rejected input changed the state"
 
+# A command dated before the log's last event is refused, not quietly
+# redated: an envelope's at_ms, and --at, alike.
+expect_exit 1 "$GAVEL" apply --db "$db" - <<<'{"as": "chair", "at_ms": '$((T - 5000))', "command": {"type": "end_item"}}'
+expect_contains "$err" "line 1" "an early envelope names its line"
+expect_contains "$err" "before the meeting's last event" "an early envelope says why"
+expect_contains "$err" "date it at $T or later" "an early envelope says what to do"
+expect_exit 1 "$GAVEL" apply --db "$db" --as chair --at $((T - 1)) - <<<'{"type": "end_item"}'
+expect_contains "$err" "0.001 s before the meeting's last event" "an early --at"
+[ "$("$GAVEL" state --db "$db")" = "$state_before" ] || fail "an early command changed the state"
+
 # Not JSON, unknown sender, a role that may not: each refused, nothing stored.
 expect_exit 1 "$GAVEL" apply --db "$db" --as chair --at $T - <<<'{"type": '
 expect_contains "$err" "not valid JSON" "bad JSON"
@@ -80,4 +90,12 @@ for cmd in validate init apply log state verify; do
   expect_exit 0 "$GAVEL" "$cmd" --help
   expect_contains "$out" "usage: gavel $cmd" "$cmd --help"
 done
+# A clock behind the log (its last event dated in 2100): the command is
+# dated at that event, and apply says so.
+future=4102444800000
+expect_exit 0 "$GAVEL" init --db clock.db --at 1648726200000
+expect_exit 0 "$GAVEL" apply --db clock.db --as chair --at $future - <<<'{"type": "open_meeting"}'
+expect_exit 0 "$GAVEL" apply --db clock.db --as chair - <<<'{"type": "start_item", "item": "opening"}'
+expect_contains "$err" "warning: the clock reads" "a clock behind the log is warned about"
+expect_contains "$out" "\"at_ms\":$future" "the command is dated at the last event"
 echo "cli_record: ok"

@@ -63,9 +63,12 @@ expect_contains "$err" "can be read by others" "readable secret key"
 [ ! -e x.sig ] || fail "a refused signing wrote a signature"
 
 # Signed, then checked against a log that is not its own: another run of the
-# meeting where one speech ended ten seconds later.
-sed 's/"at_ms": 1648731100000, "command": {"type": "end_speech"}/"at_ms": 1648731110000, "command": {"type": "end_speech"}/' \
-  "$GV_SOURCE_DIR/tests/scenarios/cstd-2022-panel.jsonl" | sed 's/"at_ms": 1648731110000, "command": {"type": "give_floor", "person": "diallo"}/"at_ms": 1648731111000, "command": {"type": "give_floor", "person": "diallo"}/' >other.jsonl
+# meeting where one speech ended ten seconds later (and the vote cast in
+# between came after it).
+sed -e 's/"at_ms": 1648731100000, "command": {"type": "end_speech"}/"at_ms": 1648731110000, "command": {"type": "end_speech"}/' \
+  -e 's/"at_ms": 1648731105000, "command": {"type": "upvote"/"at_ms": 1648731110000, "command": {"type": "upvote"/' \
+  -e 's/"at_ms": 1648731110000, "command": {"type": "give_floor", "person": "diallo"}/"at_ms": 1648731111000, "command": {"type": "give_floor", "person": "diallo"}/' \
+  "$GV_SOURCE_DIR/tests/scenarios/cstd-2022-panel.jsonl" >other.jsonl
 cmp -s other.jsonl "$GV_SOURCE_DIR/tests/scenarios/cstd-2022-panel.jsonl" && fail "the other run is the same"
 expect_exit 0 "$GAVEL" init --db other.db --at 1648726200000
 expect_exit 0 "$GAVEL" apply --db other.db --as chair other.jsonl

@@ -21,11 +21,15 @@
 #include "report/report_internal.h"
 
 /* First strong isolate and pop directional isolate (Unicode bidi): a user
- * text put inside a sentence of ours is wrapped in them, so that an Arabic
- * name keeps to itself and does not pull the punctuation and figures after
- * it into its right-to-left order ("— راشد المنصوري, 15:51:40"). */
-#define FSI "\xE2\x81\xA8"
-#define PDI "\xE2\x81\xA9"
+ * text put inside a sentence of ours is wrapped in them when it needs them
+ * (gv__bidi_needs_isolate), so that an Arabic name keeps to itself and does
+ * not pull the punctuation and figures after it into its right-to-left
+ * order ("— راشد المنصوري, 15:51:40"). ISO(s) and END(s) are the marks
+ * before and after s: both empty for a name that reads right without. */
+#define FSI    "\xE2\x81\xA8"
+#define PDI    "\xE2\x81\xA9"
+#define ISO(s) (gv__bidi_needs_isolate(s) ? FSI : "")
+#define END(s) (gv__bidi_needs_isolate(s) ? PDI : "")
 
 void gv__table_init(gv__table *t, size_t ncols, const char *const *head, const gv__align *align)
 {
@@ -107,9 +111,9 @@ typedef struct w {
     gv__heading *heads;
     size_t nheads, cap;
     bool collecting;
-    /** people by id, speeches and questions by their id as text: looked up
-     * per row, so a meeting of thousands stays linear */
-    json_t *people, *speeches, *questions;
+    /** people and agenda items by id, speeches and questions by their id as
+     * text: looked up per row, so a meeting of thousands stays linear */
+    json_t *people, *items, *speeches, *questions;
 } w;
 
 static void heading(w *x, int level, const char *id, const char *fmt, ...)
@@ -182,16 +186,13 @@ static void names_of(const json_t *list, char *out, size_t size)
     {
         /* A name that does not fit whole is left out, never cut in the
          * middle of a character; the JSON record keeps every one. */
-        const char *fn = gv__s(p, "function");
-        int n = snprintf(NULL, 0, "%s" FSI "%s" PDI "%s%s%s%s%s", i ? "; " : "", gv__s(p, "name"),
-                         *fn ? " (" : "", *fn ? FSI : "", fn, *fn ? PDI : "", *fn ? ")" : "");
-        if (n < 0 || (size_t)n >= size - used)
+        const char *fn = gv__s(p, "function"), *name = gv__s(p, "name");
+        int n = snprintf(out + used, size - used, "%s%s%s%s%s%s%s%s%s", i ? "; " : "", ISO(name),
+                         name, END(name), *fn ? " (" : "", ISO(fn), fn, END(fn), *fn ? ")" : "");
+        if (n < 0 || (size_t)n >= size - used) {
+            out[used] = '\0';
             break;
-        n = snprintf(out + used, size - used, "%s" FSI "%s" PDI "%s%s%s%s%s", i ? "; " : "",
-                     gv__s(p, "name"), *fn ? " (" : "", *fn ? FSI : "", fn, *fn ? PDI : "",
-                     *fn ? ")" : "");
-        if (n < 0 || (size_t)n >= size - used)
-            break;
+        }
         used += (size_t)n;
     }
 }
@@ -201,13 +202,41 @@ static const char *local_time(const json_t *t, char out[16])
     return json_is_object(t) ? gv__local_hms(t, out) : "\xE2\x80\x94";
 }
 
+/* Whether two record times fall on the same local day. */
+static bool same_day(const json_t *a, const json_t *b)
+{
+    return strncmp(gv__s(a, "local"), gv__s(b, "local"), 10) == 0;
+}
+
+/* The date of the meeting: the day it was held when it was opened, with
+ * the planned day beside it when they differ (a meeting postponed, or one
+ * that ran past midnight), else the planned day. */
+static void held_date(const json_t *m, char out[300])
+{
+    const json_t *start = gv__o(gv__o(m, "planned"), "start");
+    const json_t *opened = gv__o(m, "opened"), *closed = gv__o(m, "closed");
+    char planned[64], first[64], last[64];
+    gv__fmt_date(gv__s(start, "local"), planned);
+    if (!opened || (same_day(opened, start) && (!closed || same_day(closed, start)))) {
+        snprintf(out, 300, "%s", planned);
+        return;
+    }
+    gv__fmt_date(gv__s(opened, "local"), first);
+    if (closed && !same_day(closed, opened)) {
+        gv__fmt_date(gv__s(closed, "local"), last);
+        snprintf(out, 300, "%s to %s (planned for %s)", first, last, planned);
+    } else {
+        snprintf(out, 300, "%s (planned for %s)", first, planned);
+    }
+}
+
 static void write_title(w *x)
 {
     const json_t *m = gv__o(x->rec, "meeting"), *pl = gv__o(m, "planned");
     const json_t *start = gv__o(pl, "start"), *end = gv__o(pl, "end");
-    char date[64], off[16], planned[160], held[200], s1[16], s2[16], s3[16];
+    char date[300], off[16], planned[160], held[200], s1[16], s2[16], s3[16];
     char chairs[4096], mods[4096], raps[4096], secs[4096], as_of[120];
-    gv__fmt_date(gv__s(start, "local"), date);
+    held_date(m, date);
     gv__fmt_utc_offset(gv__s(start, "local"), off);
     snprintf(planned, sizeof planned, "%.5s\xE2\x80\x93%.5s %s (%s); %.5s\xE2\x80\x93%.5s UTC",
              gv__s(start, "local") + 11, gv__s(end, "local") + 11, gv__s(m, "timezone"), off,
@@ -340,6 +369,22 @@ static json_t *index_of(const json_t *list, const char *key)
     return ix;
 }
 
+/* "guiding question 2" for a guiding question's id (its place in the
+ * record), the id itself for one the record does not list, "" for none. */
+static void gq_label(const w *x, const char *id, char out[64])
+{
+    size_t i;
+    const json_t *g;
+    json_array_foreach(gv__a(x->rec, "guiding_questions"), i, g)
+    {
+        if (*id && strcmp(gv__s(g, "id"), id) == 0) {
+            snprintf(out, 64, "guiding question %zu", i + 1);
+            return;
+        }
+    }
+    snprintf(out, 64, "%s", id);
+}
+
 static void write_agenda(w *x)
 {
     static const char *const head[] = {
@@ -422,26 +467,31 @@ static void write_speeches(w *x)
     const json_t *s;
     json_array_foreach(speeches, i, s)
     {
-        char num[24], start[16], who[1600], kind[700], item[160], dur[48], lim[32], ot[32];
+        char num[24], start[16], who[1600], kind[700], item[1200], dur[48], lim[32], ot[32];
         snprintf(num, sizeof num, "%lld", (long long)gv__i(s, "n"));
         const char *fn = gv__s(s, "function"), *aff = gv__s(s, "affiliation");
-        snprintf(who, sizeof who, FSI "%s" PDI "%s%s%s%s%s%s%s%s", gv__s(s, "name"),
-                 *fn || *aff ? "\n" : "", *fn ? FSI : "", fn, *fn ? PDI : "",
-                 *fn && *aff ? ", " : "", *aff ? FSI : "", aff, *aff ? PDI : "");
+        const char *name = gv__s(s, "name");
+        snprintf(who, sizeof who, "%s%s%s%s%s%s%s%s%s%s%s", ISO(name), name, END(name),
+                 *fn || *aff ? "\n" : "", ISO(fn), fn, END(fn), *fn && *aff ? ", " : "", ISO(aff),
+                 aff, END(aff));
         int len = snprintf(kind, sizeof kind, "%s", gv__label("kind", gv__s(s, "kind")));
         const json_t *to = json_object_get(s, "to");
         if (json_is_string(to)) {
             const json_t *p = json_object_get(x->people, json_string_value(to));
-            len += snprintf(kind + len, sizeof kind - (size_t)len, "\nto " FSI "%s" PDI,
-                            p ? gv__s(p, "name") : json_string_value(to));
+            const char *to_name = p ? gv__s(p, "name") : json_string_value(to);
+            len += snprintf(kind + len, sizeof kind - (size_t)len, "\nto %s%s%s", ISO(to_name),
+                            to_name, END(to_name));
         }
         if (json_is_integer(json_object_get(s, "answer_to"))) {
             const json_t *a = by_id(x->speeches, gv__i(s, "answer_to"));
             snprintf(kind + len, sizeof kind - (size_t)len, "\nanswering #%lld",
                      (long long)(a ? gv__i(a, "n") : gv__i(s, "answer_to")));
         }
-        const char *gq = gv__s(s, "guiding_question");
-        snprintf(item, sizeof item, "%s%s%s", gv__s(s, "item"), *gq ? "\n" : "", gq);
+        const json_t *it = json_object_get(x->items, gv__s(s, "item"));
+        char gq[64];
+        gq_label(x, gv__s(s, "guiding_question"), gq);
+        snprintf(item, sizeof item, "%s%s%s", it ? gv__s(it, "title") : gv__s(s, "item"),
+                 *gq ? "\n" : "", gq);
         gv__fmt_duration(gv__i(s, "duration_ms"), false, dur);
         if (json_is_true(json_object_get(s, "in_progress")))
             strcat(dur, " (speaking)");
@@ -472,7 +522,8 @@ static void write_notes(w *x, const json_t *notes)
     json_array_foreach(notes, i, n)
     {
         char by[600], t[16];
-        snprintf(by, sizeof by, FSI "%s" PDI ", %s%s", gv__s(n, "name"),
+        const char *name = gv__s(n, "name");
+        snprintf(by, sizeof by, "%s%s%s, %s%s", ISO(name), name, END(name),
                  local_time(gv__o(n, "at"), t),
                  json_is_object(json_object_get(n, "amended")) ? " (amended)" : "");
         if (!x->collecting)
@@ -580,12 +631,13 @@ static void write_questions(w *x)
         snprintf(num, sizeof num, "%lld", (long long)gv__i(q, "question"));
         const char *to = gv__s(q, "to_name");
         bool on = json_is_string(json_object_get(q, "guiding_question"));
-        snprintf(text, sizeof text, "%s%s%s%s%s%s",
+        char gq[64];
+        gq_label(x, gv__s(q, "guiding_question"), gq);
+        snprintf(text, sizeof text, "%s%s%s%s%s%s%s",
                  json_is_string(json_object_get(q, "text"))
                      ? gv__s(q, "text")
                      : "(withheld: dismissed by the moderator)",
-                 *to ? "\nto " FSI : "", to, *to ? PDI : "", on ? "\non " : "",
-                 gv__s(q, "guiding_question"));
+                 *to ? "\nto " : "", ISO(to), to, END(to), on ? "\non " : "", gq);
         snprintf(by, sizeof by, "%s",
                  json_is_true(json_object_get(q, "anonymous")) ? "anonymous" : gv__s(q, "name"));
         snprintf(votes, sizeof votes, "%lld", (long long)gv__i(q, "votes"));
@@ -620,8 +672,8 @@ static void write_people(w *x)
     {
         char fa[1100], roles[160] = "", att[120], t1[16], t2[16];
         const char *fn = gv__s(p, "function"), *aff = gv__s(p, "affiliation");
-        snprintf(fa, sizeof fa, "%s%s%s%s%s%s%s", *fn ? FSI : "", fn, *fn ? PDI : "",
-                 *fn && *aff ? ", " : "", *aff ? FSI : "", aff, *aff ? PDI : "");
+        snprintf(fa, sizeof fa, "%s%s%s%s%s%s%s", ISO(fn), fn, END(fn), *fn && *aff ? ", " : "",
+                 ISO(aff), aff, END(aff));
         size_t k, used = 0;
         const json_t *r;
         json_array_foreach(gv__a(p, "roles"), k, r)
@@ -758,15 +810,17 @@ int gv__doc_write(const json_t *record, gv__doc *d, gv_error *err)
            .rec = record,
            .collecting = true,
            .people = index_of(gv__a(record, "people"), "id"),
+           .items = index_of(gv__a(record, "agenda"), "id"),
            .speeches = index_of(gv__a(record, "speeches"), "speech"),
            .questions = index_of(gv__a(record, "questions"), "question")};
-    if (!x.people || !x.speeches || !x.questions)
+    if (!x.people || !x.items || !x.speeches || !x.questions)
         x.failed = true;
     else
         write_all(&x);
     if (x.failed) {
         free(x.heads);
         json_decref(x.people);
+        json_decref(x.items);
         json_decref(x.speeches);
         json_decref(x.questions);
         return gv_error_set(err, GV_ENOMEM, "out of memory while writing the report");
@@ -779,6 +833,7 @@ int gv__doc_write(const json_t *record, gv__doc *d, gv_error *err)
     d->ntoc = 0;
     free(x.heads);
     json_decref(x.people);
+    json_decref(x.items);
     json_decref(x.speeches);
     json_decref(x.questions);
     if (x.failed)

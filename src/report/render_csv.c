@@ -6,6 +6,11 @@
  * cell starting with = + - @ (or a tab or carriage return) is written with a
  * leading apostrophe: a spreadsheet shows it as text and never runs it as a
  * formula. Numbers are never negative, so no figure is touched by that rule.
+ *
+ * The file starts with a UTF-8 byte-order mark: without it Excel reads a CSV
+ * in the machine's legacy code page and turns Arabic and Chinese names into
+ * mojibake; LibreOffice, Python's csv module with utf-8-sig and R read the
+ * mark as what it is.
  */
 #include <stdio.h>
 #include <string.h>
@@ -52,6 +57,7 @@ int gv__render_csv(const json_t *record, gv__buf *b, gv_error *err)
     const json_t *speeches = gv__a(record, "speeches"), *agenda = gv__a(record, "agenda");
     if (!speeches)
         return gv_error_set(err, GV_EINVAL, "the record has no speeches section");
+    gv__buf_puts(b, "\xEF\xBB\xBF");
     for (size_t c = 0; c < NCOLS; c++) {
         if (c)
             gv__buf_puts(b, ",");

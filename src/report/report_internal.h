@@ -96,6 +96,14 @@ typedef struct gv__pdf_source {
 } gv__pdf_source;
 int gv__render_pdf_source(const gv__pdf_source *src, gv__buf *b, gv_error *err);
 
+/* Whether a user text put inside a sentence of ours (left to right) needs
+ * Unicode bidi isolates around it: it holds a right-to-left letter (Hebrew,
+ * Arabic, Syriac, Thaana, N'Ko ... and their presentation forms) or an
+ * explicit bidi control that could reorder what follows. A Latin or Chinese
+ * name reads right without them, and invisible marks around every name only
+ * get in the way of those who copy or search the text. */
+bool gv__bidi_needs_isolate(const char *s);
+
 /* One CSV cell, RFC 4180 quoted when needed, with a leading ' when the text
  * would start a formula in a spreadsheet (= + - @, tab, carriage return). */
 void gv__csv_cell(gv__buf *b, const char *s);

@@ -363,3 +363,40 @@ void gv__md_text_n(gv__buf *b, const char *s, size_t n, bool line_start)
         }
     }
 }
+
+/* Reads one UTF-8 sequence at *p (valid or not) and advances past it; an
+ * invalid byte comes back as itself, which no range below matches. */
+static uint32_t next_cp(const unsigned char **p)
+{
+    const unsigned char *s = *p;
+    uint32_t c = s[0];
+    size_t n = c >= 0xF0 ? 3 : c >= 0xE0 ? 2 : c >= 0xC0 ? 1 : 0;
+    for (size_t i = 1; i <= n; i++) {
+        if ((s[i] & 0xC0) != 0x80) {
+            *p = s + 1;
+            return s[0];
+        }
+        c = (c << 6) | (s[i] & 0x3F);
+    }
+    if (n > 0)
+        c &= (1u << (5 * n + 6)) - 1;
+    *p = s + 1 + n;
+    return c;
+}
+
+bool gv__bidi_needs_isolate(const char *s)
+{
+    const unsigned char *p = (const unsigned char *)(s ? s : "");
+    while (*p) {
+        uint32_t c = next_cp(&p);
+        if ((c >= 0x0590 && c <= 0x08FF) ||   /* Hebrew to Arabic Ext.-A */
+            (c >= 0xFB1D && c <= 0xFDFF) ||   /* presentation forms A */
+            (c >= 0xFE70 && c <= 0xFEFE) ||   /* Arabic presentation B */
+            (c >= 0x10800 && c <= 0x10FFF) || /* historic RTL scripts */
+            (c >= 0x1E800 && c <= 0x1EFFF) || /* Adlam, Arabic math */
+            c == 0x200F || c == 0x061C ||     /* RLM, ALM */
+            (c >= 0x202A && c <= 0x202E) || (c >= 0x2066 && c <= 0x2069)) /* controls */
+            return true;
+    }
+    return false;
+}

@@ -205,7 +205,9 @@ function figures(figPath, dir) {
 
   // CSV: the speeches.
   const csvText = fs.readFileSync(path.join(dir, 'speeches.csv'), 'utf8');
-  const rows = parseCsv(csvText);
+  // A UTF-8 byte-order mark first, so that Excel reads the names as UTF-8.
+  eq(csvText.charCodeAt(0), 0xfeff, 'csv byte-order mark');
+  const rows = parseCsv(csvText.slice(1));
   const head = rows[0], col = (r, name) => r[head.indexOf(name)];
   eq(rows.length, fig.speeches.length + 1, 'csv rows');
   fig.speeches.forEach((s, i) => {

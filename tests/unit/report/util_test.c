@@ -190,6 +190,23 @@ static void escaping(void **state)
     EXPECT(md("林美华", true), "chinese", "林美华");
 }
 
+static void bidi_isolates_only_where_direction_differs(void **state)
+{
+    (void)state;
+    assert_false(gv__bidi_needs_isolate("Chair Person"));
+    assert_false(gv__bidi_needs_isolate("林美华"));
+    assert_false(gv__bidi_needs_isolate("Zoë Ekberg-Ström"));
+    assert_false(gv__bidi_needs_isolate(""));
+    assert_false(gv__bidi_needs_isolate(NULL));
+    assert_true(gv__bidi_needs_isolate("ليلى حداد"));
+    assert_true(gv__bidi_needs_isolate("Dr. ليلى"));
+    assert_true(gv__bidi_needs_isolate("שרה"));
+    assert_true(gv__bidi_needs_isolate("\xEF\xBB\xB5"));       /* Arabic presentation form B */
+    assert_true(gv__bidi_needs_isolate("abc\xE2\x80\xAE" "def")); /* right-to-left override */
+    assert_true(gv__bidi_needs_isolate("abc\xE2\x81\xA6"));    /* left-to-right isolate */
+    assert_false(gv__bidi_needs_isolate("\xFF\xFE\x80"));      /* not UTF-8: no letter at all */
+}
+
 static void buffer_failure_is_sticky(void **state)
 {
     (void)state;
@@ -219,6 +236,7 @@ int main(void)
         cmocka_unit_test(dates),
         cmocka_unit_test(times_in_the_meeting_zone),
         cmocka_unit_test(escaping),
+        cmocka_unit_test(bidi_isolates_only_where_direction_differs),
         cmocka_unit_test(buffer_failure_is_sticky),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,6 +1,6 @@
 /*
- * gavel report: the outcome record of a meeting in Markdown, HTML, JSON, CSV
- * or PDF, built by replaying its log (src/report/record.h). The output goes
+ * gavel report: the outcome record of a meeting in Markdown, HTML, JSON, CSV,
+ * PDF, Word or OpenDocument, built by replaying its log (src/report/record.h). The output goes
  * to a file (written whole or not at all) or to standard output.
  */
 #include <getopt.h>
@@ -17,13 +17,14 @@
 #include "report/render.h"
 
 static const char usage_text[] =
-    "usage: gavel report --db DB [--meeting ID] --format md|html|json|csv|pdf [-o FILE]\n"
-    "                    [--upto SEQ]\n"
+    "usage: gavel report --db DB [--meeting ID] --format md|html|json|csv|pdf|docx|odt\n"
+    "                    [-o FILE] [--upto SEQ]\n"
     "Writes the outcome record of the meeting: the agenda as held, every speech, the\n"
     "guiding questions with their speakers and notes, questions from the audience,\n"
     "participation figures and the log's verification hash.\n"
     "  --format F   md, html (one self-contained page), json (the record to sign, see\n"
-    "               docs/record.md), csv (the speeches), pdf (A4)\n"
+    "               docs/record.md), csv (the speeches), pdf (A4), docx (Word, A4),\n"
+    "               odt (OpenDocument text, A4)\n"
     "  -o FILE      write to FILE (default: standard output)\n"
     "  --upto SEQ   the record as it stood after event SEQ (default: the whole log)\n"
     "exit codes: 0 written, 1 unknown meeting or event, 2 usage error,\n"
@@ -58,16 +59,18 @@ int gv_cli_report(int argc, char **argv)
     gv_report_format fmt;
     if (optind != argc || !format) {
         if (!format && optind == argc)
-            gv_cli_error("report", "--format is required: md, html, json, csv or pdf");
+            gv_cli_error("report", "--format is required: md, html, json, csv, pdf, docx or odt");
         fputs(usage_text, stderr);
         return GV_EXIT_USAGE;
     }
     if (gv_report_format_from_name(format, &fmt) < 0) {
-        gv_cli_error("report", "unknown format \"%s\": use md, html, json, csv or pdf", format);
+        gv_cli_error("report", "unknown format \"%s\": use md, html, json, csv, pdf, docx or odt",
+                     format);
         return GV_EXIT_USAGE;
     }
-    if (!output && fmt == GV_REPORT_PDF && isatty(STDOUT_FILENO)) {
-        gv_cli_error("report", "a PDF is not for the terminal: give -o FILE.pdf");
+    if (!output && gv_report_format_binary(fmt) && isatty(STDOUT_FILENO)) {
+        gv_cli_error("report", "a %s file is not for the terminal: give -o FILE.%s",
+                     gv_report_format_ext(fmt), gv_report_format_ext(fmt));
         return GV_EXIT_USAGE;
     }
     gv_store *s;

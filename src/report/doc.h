@@ -18,6 +18,9 @@
 
 typedef enum gv__align { GV__LEFT, GV__RIGHT } gv__align;
 
+/* The most columns a table of the record has room for. */
+#define GV__TABLE_MAX_COLS 16
+
 /* A table: column titles and alignment are static; cells are copied in. */
 typedef struct gv__table {
     size_t ncols;

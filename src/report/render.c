@@ -9,7 +9,7 @@
 #include "report/record.h"
 #include "report/report_internal.h"
 
-static const char *const names[] = {"md", "html", "json", "csv", "pdf"};
+static const char *const names[] = {"md", "html", "json", "csv", "pdf", "docx", "odt"};
 
 int gv_report_format_from_name(const char *name, gv_report_format *fmt)
 {
@@ -25,6 +25,11 @@ int gv_report_format_from_name(const char *name, gv_report_format *fmt)
 const char *gv_report_format_ext(gv_report_format fmt)
 {
     return (size_t)fmt < sizeof names / sizeof names[0] ? names[fmt] : "";
+}
+
+int gv_report_format_binary(gv_report_format fmt)
+{
+    return fmt == GV_REPORT_PDF || fmt == GV_REPORT_DOCX || fmt == GV_REPORT_ODT;
 }
 
 int gv_report_render(const json_t *record, gv_report_format fmt, char **out, size_t *len,
@@ -52,6 +57,12 @@ int gv_report_render(const json_t *record, gv_report_format fmt, char **out, siz
         break;
     case GV_REPORT_PDF:
         rc = gv__render_pdf(record, &b, err);
+        break;
+    case GV_REPORT_DOCX:
+        rc = gv__render_docx(record, &b, err);
+        break;
+    case GV_REPORT_ODT:
+        rc = gv__render_odt(record, &b, err);
         break;
     default:
         rc = gv_error_set(err, GV_EINVAL, "unknown report format %d", (int)fmt);

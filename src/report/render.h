@@ -8,6 +8,8 @@
  *         that a spreadsheet would run as a formula are prefixed with '
  *   pdf   A4, a table of contents, page numbers, vector charts, fonts that
  *         shape Arabic and Chinese (Noto), drawn with cairo and pango
+ *   docx  Word (Office Open XML), A4, set as a United Nations document
+ *   odt   OpenDocument text, the same document for LibreOffice and others
  * docs/record.md shows each of them.
  */
 #ifndef GV_REPORT_RENDER_H
@@ -24,21 +26,26 @@ typedef enum gv_report_format {
     GV_REPORT_JSON,
     GV_REPORT_CSV,
     GV_REPORT_PDF,
+    GV_REPORT_DOCX,
+    GV_REPORT_ODT,
 } gv_report_format;
 
-/* Reads "md", "html", "json", "csv" or "pdf". GV_EINVAL for anything else,
- * *fmt unchanged. */
+/* Reads "md", "html", "json", "csv", "pdf", "docx" or "odt". GV_EINVAL for
+ * anything else, *fmt unchanged. */
 int gv_report_format_from_name(const char *name, gv_report_format *fmt);
 
 /* The usual file name extension of a format, without the dot. */
 const char *gv_report_format_ext(gv_report_format fmt);
 
+/* Whether a format's bytes are binary (PDF, DOCX, ODT), not text. */
+int gv_report_format_binary(gv_report_format fmt);
+
 /*
  * Renders a record (gv_record_build) in `fmt`. On success returns 0 and sets
  * *out to malloc'd bytes the caller frees (NUL-terminated for the text
- * formats; the PDF is binary) and *len to their length. On failure returns
- * GV_ENOMEM, GV_EINVAL (a record lacking its sections) or GV_EIO (the PDF
- * library failed) with err set, and *out NULL.
+ * formats; PDF, DOCX and ODT are binary) and *len to their length. On
+ * failure returns GV_ENOMEM, GV_EINVAL (a record lacking its sections) or
+ * GV_EIO (the PDF library failed) with err set, and *out NULL.
  */
 int gv_report_render(const json_t *record, gv_report_format fmt, char **out, size_t *len,
                      gv_error *err);

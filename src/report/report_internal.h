@@ -81,6 +81,8 @@ int gv__render_md(const json_t *record, gv__buf *b, gv_error *err);
 int gv__render_html(const json_t *record, gv__buf *b, gv_error *err);
 int gv__render_csv(const json_t *record, gv__buf *b, gv_error *err);
 int gv__render_pdf(const json_t *record, gv__buf *b, gv_error *err);
+int gv__render_docx(const json_t *record, gv__buf *b, gv_error *err);
+int gv__render_odt(const json_t *record, gv__buf *b, gv_error *err);
 
 struct gv__doc;
 /* What render_pdf.c draws a PDF from: a writer of the document's blocks
@@ -103,6 +105,8 @@ int gv__render_pdf_source(const gv__pdf_source *src, gv__buf *b, gv_error *err);
  * name reads right without them, and invisible marks around every name only
  * get in the way of those who copy or search the text. */
 bool gv__bidi_needs_isolate(const char *s);
+/* The same for the n bytes at s (a sequence cut at the end is not read). */
+bool gv__bidi_needs_isolate_n(const char *s, size_t n);
 
 /* One CSV cell, RFC 4180 quoted when needed, with a leading ' when the text
  * would start a formula in a spreadsheet (= + - @, tab, carriage return). */

@@ -384,10 +384,10 @@ static uint32_t next_cp(const unsigned char **p)
     return c;
 }
 
-bool gv__bidi_needs_isolate(const char *s)
+bool gv__bidi_needs_isolate_n(const char *s, size_t n)
 {
-    const unsigned char *p = (const unsigned char *)(s ? s : "");
-    while (*p) {
+    const unsigned char *p = (const unsigned char *)s, *end = p + n;
+    while (p < end && *p) {
         uint32_t c = next_cp(&p);
         if ((c >= 0x0590 && c <= 0x08FF) ||   /* Hebrew to Arabic Ext.-A */
             (c >= 0xFB1D && c <= 0xFDFF) ||   /* presentation forms A */
@@ -399,4 +399,9 @@ bool gv__bidi_needs_isolate(const char *s)
             return true;
     }
     return false;
+}
+
+bool gv__bidi_needs_isolate(const char *s)
+{
+    return s && gv__bidi_needs_isolate_n(s, strlen(s));
 }

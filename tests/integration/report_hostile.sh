@@ -57,7 +57,7 @@ expect_exit 0 "$GAVEL" apply --db "$db" --as chair - <<JSON
 {"as": "chair", "at_ms": $((T + 131000)), "command": {"type": "add_note", "guiding_question": "q1", "text": "| a | b |\n# not a heading\n1. not a list <iframe src=x>"}}
 JSON
 
-for f in html md csv json pdf; do
+for f in html md csv json pdf docx odt; do
   LSAN_OPTIONS=$pdf_lsan expect_exit 0 "$GAVEL" report --db "$db" --format $f -o "r.$f"
 done
 html=$(cat r.html)
@@ -94,14 +94,24 @@ tail -n +2 r.csv | tr ',' '\n' | grep -q '^[=+@-]' && fail "a CSV cell starts a 
 pdftotext r.pdf r.txt
 expect_contains "$(cat r.txt)" "<script>alert('n')</script>" "name literal in the PDF"
 
+# Word and OpenDocument: markup is text there too, as independent readers see it.
+for f in docx odt; do
+  /usr/bin/python3 "$GV_SOURCE_DIR/tests/integration/office_read.py" dump r.$f >r.$f.txt ||
+    fail "r.$f cannot be read"
+  text=$(cat r.$f.txt)
+  expect_contains "$text" "<script>alert('n')</script>" "name literal in $f"
+  expect_contains "$text" "| a | b |" "note literal in $f"
+  expect_contains "$text" "<svg onload=alert('x')> =1+1" "question literal in $f"
+done
+
 # Usage errors and refusals write nothing.
-expect_exit 2 "$GAVEL" report --db "$db" --format docx -o r.docx
+expect_exit 2 "$GAVEL" report --db "$db" --format rtf -o r.rtf
 expect_contains "$err" "unknown format" "bad format"
 expect_exit 2 "$GAVEL" report --db "$db" -o r.none
 expect_contains "$err" "--format is required" "missing format"
 expect_exit 1 "$GAVEL" report --db "$db" --meeting nope --format md -o r.nope
 expect_exit 2 "$GAVEL" report --db "$db" --format md --upto 0
-[ ! -e r.docx ] && [ ! -e r.none ] && [ ! -e r.nope ] || fail "a refused report wrote a file"
+[ ! -e r.rtf ] && [ ! -e r.none ] && [ ! -e r.nope ] || fail "a refused report wrote a file"
 expect_exit 3 "$GAVEL" report --db "$db" --format md -o /nonexistent/dir/r.md
 for cmd in report calendar keygen sign; do
   expect_exit 0 "$GAVEL" $cmd --help

@@ -201,10 +201,11 @@ static void bidi_isolates_only_where_direction_differs(void **state)
     assert_true(gv__bidi_needs_isolate("ليلى حداد"));
     assert_true(gv__bidi_needs_isolate("Dr. ليلى"));
     assert_true(gv__bidi_needs_isolate("שרה"));
-    assert_true(gv__bidi_needs_isolate("\xEF\xBB\xB5"));       /* Arabic presentation form B */
-    assert_true(gv__bidi_needs_isolate("abc\xE2\x80\xAE" "def")); /* right-to-left override */
-    assert_true(gv__bidi_needs_isolate("abc\xE2\x81\xA6"));    /* left-to-right isolate */
-    assert_false(gv__bidi_needs_isolate("\xFF\xFE\x80"));      /* not UTF-8: no letter at all */
+    assert_true(gv__bidi_needs_isolate("\xEF\xBB\xB5")); /* Arabic presentation form B */
+    assert_true(gv__bidi_needs_isolate("abc\xE2\x80\xAE"
+                                       "def"));             /* right-to-left override */
+    assert_true(gv__bidi_needs_isolate("abc\xE2\x81\xA6")); /* left-to-right isolate */
+    assert_false(gv__bidi_needs_isolate("\xFF\xFE\x80"));   /* not UTF-8: no letter at all */
 }
 
 static void buffer_failure_is_sticky(void **state)

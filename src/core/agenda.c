@@ -35,7 +35,11 @@
  * left {person} marks them absent.
  *
  * Notes live in m->notes in ascending id order (id = sequence number of the
- * note_added event), so they are found by binary search.
+ * note_added event), so they are found by binary search. A note is on a
+ * guiding question or none, and may name the speech it is about. Every
+ * version is an event: note_amended carries the whole new version (text,
+ * guiding question, speech), and note_withdrawn takes a note out of the
+ * record while the log keeps it; a withdrawn note is not amended again.
  */
 #include "core/meeting_internal.h"
 
@@ -392,6 +396,60 @@ static int apply_left(gv_meeting *m, const json_t *ev, gv_error *err)
 
 /* ---- notes --------------------------------------------------------------------------------- */
 
+/* Whether the meeting has a speech with this id (speeches are kept in
+ * ascending id order). */
+static bool speech_exists(const gv_meeting *m, int64_t id)
+{
+    size_t lo = 0, hi = m->floor.n_speeches;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (m->floor.speeches[mid].id == id)
+            return true;
+        if (m->floor.speeches[mid].id < id)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return false;
+}
+
+/* The guiding question and the speech a command names for a note:
+ * "guiding_question" (an id or null) and "speech" (a speech's id or null).
+ * A field left out leaves *gq / *speech as the caller set them. */
+static int note_refs(const gv_meeting *m, const gv_cmd *c, int *gq, int64_t *speech, gv_error *err)
+{
+    const char *gq_id = NULL;
+    int64_t sp = 0;
+    int rc;
+    if ((rc = gv__json_string(c->json, "guiding_question", false, ID_MAX_BYTES, &gq_id, err)) < 0 ||
+        (rc = gv__json_int(c->json, "speech", false, 1, INT64_MAX, &sp, err)) < 0)
+        return rc;
+    if (gq_id && gv__question_def_find(m, gq_id) < 0)
+        return gv_error_set(err, GV_ENOTFOUND, "there is no guiding question \"%s\"", gq_id);
+    if (sp && !speech_exists(m, sp))
+        return gv_error_set(err, GV_ENOTFOUND,
+                            "there is no speech %lld: name a speech by the id of its "
+                            "floor_given event, or leave \"speech\" out",
+                            (long long)sp);
+    if (json_object_get(c->json, "guiding_question"))
+        *gq = gq_id ? gv__question_def_find(m, gq_id) : -1;
+    if (json_object_get(c->json, "speech"))
+        *speech = sp;
+    return 0;
+}
+
+/* Sets the version fields of a note event: text, guiding question, speech. */
+static int note_version(const gv_meeting *m, json_t *ev, const char *text, size_t len, int gq,
+                        int64_t speech, gv_error *err)
+{
+    int rc;
+    if ((rc = gv__event_set(ev, "text", json_stringn(text, len), err)) < 0 ||
+        (rc = gv__event_set(ev, "guiding_question",
+                            ref_json(gq >= 0 ? m->questions_def[gq].id : NULL), err)) < 0)
+        return rc;
+    return gv__event_set(ev, "speech", speech ? json_integer(speech) : json_null(), err);
+}
+
 static gv_note *note_find(const gv_meeting *m, int64_t id)
 {
     size_t lo = 0, hi = m->n_notes;
@@ -427,17 +485,15 @@ static int note_text(const gv_cmd *c, const char **text, size_t *len, gv_error *
 
 static int decide_add_note(const gv_meeting *m, const gv_cmd *c, json_t *events, gv_error *err)
 {
-    static const char *const fields[] = {"type", "id", "text", "guiding_question", NULL};
-    const char *text = NULL, *gq_id = NULL;
+    static const char *const fields[] = {"type", "id", "text", "guiding_question", "speech", NULL};
+    const char *text = NULL;
     size_t len = 0;
+    int64_t speech = 0;
     json_t *ev = NULL;
     int gq = -1, rc;
     if ((rc = gv__json_only(c->json, fields, err)) < 0 ||
-        (rc = note_text(c, &text, &len, err)) < 0 ||
-        (rc = gv__json_string(c->json, "guiding_question", false, ID_MAX_BYTES, &gq_id, err)) < 0)
+        (rc = note_text(c, &text, &len, err)) < 0 || (rc = note_refs(m, c, &gq, &speech, err)) < 0)
         return rc;
-    if (gq_id && (gq = gv__question_def_find(m, gq_id)) < 0)
-        return gv_error_set(err, GV_ENOTFOUND, "there is no guiding question \"%s\"", gq_id);
     if (m->n_notes >= NOTES_MAX)
         return gv_error_set(err, GV_ELIMIT,
                             "this meeting already has %d notes, the most it can keep; amend "
@@ -445,24 +501,21 @@ static int decide_add_note(const gv_meeting *m, const gv_cmd *c, json_t *events,
                             NOTES_MAX);
     if ((rc = gv__event_add(m, c, events, "note_added", &ev, err)) < 0 ||
         (rc = gv__event_set(ev, "note", json_integer(gv__event_seq(ev)), err)) < 0 ||
-        (rc = gv__event_set(ev, "text", json_stringn(text, len), err)) < 0)
+        (rc = gv__event_set(ev, "text", json_stringn(text, len), err)) < 0 ||
+        (gq >= 0 && (rc = gv__event_set(ev, "guiding_question",
+                                        json_string(m->questions_def[gq].id), err)) < 0))
         return rc;
-    return gq < 0
-               ? 0
-               : gv__event_set(ev, "guiding_question", json_string(m->questions_def[gq].id), err);
+    return speech ? gv__event_set(ev, "speech", json_integer(speech), err) : 0;
 }
 
-static int decide_amend_note(const gv_meeting *m, const gv_cmd *c, json_t *events, gv_error *err)
+/* The note a command names, which the sender may change: its author, or the
+ * chair or a moderator; not once withdrawn. */
+static int note_to_change(const gv_meeting *m, const gv_cmd *c, const char *what,
+                          const gv_note **out, gv_error *err)
 {
-    static const char *const fields[] = {"type", "id", "note", "text", NULL};
-    const char *text = NULL;
-    size_t len = 0;
     int64_t id = 0;
-    json_t *ev = NULL;
-    int rc;
-    if ((rc = gv__json_only(c->json, fields, err)) < 0 ||
-        (rc = gv__json_int(c->json, "note", true, 1, INT64_MAX, &id, err)) < 0 ||
-        (rc = note_text(c, &text, &len, err)) < 0)
+    int rc = gv__json_int(c->json, "note", true, 1, INT64_MAX, &id, err);
+    if (rc < 0)
         return rc;
     const gv_note *n = note_find(m, id);
     if (!n)
@@ -470,14 +523,52 @@ static int decide_amend_note(const gv_meeting *m, const gv_cmd *c, json_t *event
     if (n->author != c->actor && !(c->actor_roles & GV_ROLES_PRESIDING))
         return gv_error_set(err, GV_EPERM,
                             "note %lld is by %s: only its author, the chair or the moderator "
-                            "may amend it",
-                            (long long)id, m->people[n->author].id);
-    if (strlen(n->text) == len && memcmp(n->text, text, len) == 0)
-        return gv_error_set(err, GV_ESTATE, "note %lld already says this", (long long)id);
-    if ((rc = gv__event_add(m, c, events, "note_amended", &ev, err)) < 0 ||
-        (rc = gv__event_set(ev, "note", json_integer(id), err)) < 0)
+                            "may %s it",
+                            (long long)id, m->people[n->author].id, what);
+    if (n->withdrawn_at_ms)
+        return gv_error_set(err, GV_ESTATE, "note %lld was withdrawn; add a new note instead",
+                            (long long)id);
+    *out = n;
+    return 0;
+}
+
+static int decide_amend_note(const gv_meeting *m, const gv_cmd *c, json_t *events, gv_error *err)
+{
+    static const char *const fields[] = {"type",   "id", "note", "text", "guiding_question",
+                                         "speech", NULL};
+    const char *text = NULL;
+    const gv_note *n = NULL;
+    size_t len = 0;
+    json_t *ev = NULL;
+    int rc;
+    if ((rc = gv__json_only(c->json, fields, err)) < 0 ||
+        (rc = note_to_change(m, c, "amend", &n, err)) < 0 ||
+        (rc = note_text(c, &text, &len, err)) < 0)
         return rc;
-    return gv__event_set(ev, "text", json_stringn(text, len), err);
+    int gq = n->question;
+    int64_t speech = n->speech;
+    if ((rc = note_refs(m, c, &gq, &speech, err)) < 0)
+        return rc;
+    if (strlen(n->text) == len && memcmp(n->text, text, len) == 0 && gq == n->question &&
+        speech == n->speech)
+        return gv_error_set(err, GV_ESTATE, "note %lld already says this", (long long)n->id);
+    if ((rc = gv__event_add(m, c, events, "note_amended", &ev, err)) < 0 ||
+        (rc = gv__event_set(ev, "note", json_integer(n->id), err)) < 0)
+        return rc;
+    return note_version(m, ev, text, len, gq, speech, err);
+}
+
+static int decide_withdraw_note(const gv_meeting *m, const gv_cmd *c, json_t *events, gv_error *err)
+{
+    static const char *const fields[] = {"type", "id", "note", NULL};
+    const gv_note *n = NULL;
+    json_t *ev = NULL;
+    int rc;
+    if ((rc = gv__json_only(c->json, fields, err)) < 0 ||
+        (rc = note_to_change(m, c, "withdraw", &n, err)) < 0 ||
+        (rc = gv__event_add(m, c, events, "note_withdrawn", &ev, err)) < 0)
+        return rc;
+    return gv__event_set(ev, "note", json_integer(n->id), err);
 }
 
 /* The text of a stored note event: trimmed, not empty, bounded. */
@@ -494,16 +585,38 @@ static int ev_note_text(const json_t *ev, const char **out, gv_error *err)
     return 0;
 }
 
+/* The guiding question and speech of a stored note event; a field left
+ * out leaves *gq / *speech as the caller set them. */
+static int ev_note_refs(const gv_meeting *m, const json_t *ev, int *gq, int64_t *speech,
+                        gv_error *err)
+{
+    const char *gq_id = NULL;
+    int64_t sp = 0;
+    if (gv__json_string(ev, "guiding_question", false, ID_MAX_BYTES, &gq_id, err) < 0 ||
+        gv__json_int(ev, "speech", false, 1, INT64_MAX, &sp, err) < 0)
+        return gv__event_corrupt_field(ev, err);
+    if (gq_id && gv__question_def_find(m, gq_id) < 0)
+        return gv__event_corrupt(ev, err, "it names a guiding question that does not exist");
+    if (sp && !speech_exists(m, sp))
+        return gv__event_corrupt(ev, err, "it names a speech that does not exist");
+    if (json_object_get(ev, "guiding_question"))
+        *gq = gq_id ? gv__question_def_find(m, gq_id) : -1;
+    if (json_object_get(ev, "speech"))
+        *speech = sp;
+    return 0;
+}
+
 static int apply_note_added(gv_meeting *m, const json_t *ev, gv_error *err)
 {
-    const char *text = NULL, *gq_id = NULL;
-    int64_t seq = 0, id = 0;
+    const char *text = NULL;
+    int64_t seq = 0, id = 0, speech = 0;
     int by = -1, gq = -1, rc;
     if (gv__json_int(ev, "seq", true, 1, INT64_MAX, &seq, err) < 0 ||
         gv__json_int(ev, "note", true, 1, INT64_MAX, &id, err) < 0 ||
-        gv__json_string(ev, "guiding_question", false, ID_MAX_BYTES, &gq_id, err) < 0 ||
         gv__event_person(m, ev, "by", &by, err) < 0)
         return gv__event_corrupt_field(ev, err);
+    if ((rc = ev_note_refs(m, ev, &gq, &speech, err)) < 0)
+        return rc;
     if ((rc = ev_note_text(ev, &text, err)) < 0)
         return rc;
     if (id != seq)
@@ -512,8 +625,6 @@ static int apply_note_added(gv_meeting *m, const json_t *ev, gv_error *err)
         return gv__event_corrupt(ev, err, "note ids must grow");
     if (m->n_notes >= NOTES_MAX)
         return gv__event_corrupt(ev, err, "the meeting already has the most notes it can keep");
-    if (gq_id && (gq = gv__question_def_find(m, gq_id)) < 0)
-        return gv__event_corrupt(ev, err, "it names a guiding question that does not exist");
     if (!(m->people[by].roles & (GV_ROLES_PRESIDING | GV_ROLE_RAPPORTEUR)))
         return gv__event_corrupt(ev, err,
                                  "only the chair, the moderator or a rapporteur adds notes");
@@ -526,11 +637,30 @@ static int apply_note_added(gv_meeting *m, const json_t *ev, gv_error *err)
     m->notes[m->n_notes++] = (gv_note){
         .id = id,
         .question = gq,
+        .speech = speech,
         .author = by,
         .at_ms = gv__event_at(ev),
         .text = copy,
         .amended_by = -1,
+        .withdrawn_by = -1,
     };
+    return 0;
+}
+
+/* The note a stored amendment or withdrawal is about, checked as decide
+ * checked it: it exists, `by` may change it, it is not withdrawn. */
+static int ev_note_to_change(gv_meeting *m, const json_t *ev, int64_t id, int by, gv_note **out,
+                             gv_error *err)
+{
+    gv_note *n = note_find(m, id);
+    if (!n)
+        return gv__event_corrupt(ev, err, "it names a note that does not exist");
+    if (by != n->author && !(m->people[by].roles & GV_ROLES_PRESIDING))
+        return gv__event_corrupt(ev, err,
+                                 "only the note's author, the chair or the moderator changes it");
+    if (n->withdrawn_at_ms)
+        return gv__event_corrupt(ev, err, "the note was withdrawn");
+    *out = n;
     return 0;
 }
 
@@ -544,19 +674,37 @@ static int apply_note_amended(gv_meeting *m, const json_t *ev, gv_error *err)
         return gv__event_corrupt_field(ev, err);
     if ((rc = ev_note_text(ev, &text, err)) < 0)
         return rc;
-    gv_note *n = note_find(m, id);
-    if (!n)
-        return gv__event_corrupt(ev, err, "it names a note that does not exist");
-    if (by != n->author && !(m->people[by].roles & GV_ROLES_PRESIDING))
-        return gv__event_corrupt(ev, err,
-                                 "only the note's author, the chair or the moderator amends it");
+    gv_note *n = NULL;
+    if ((rc = ev_note_to_change(m, ev, id, by, &n, err)) < 0)
+        return rc;
+    int gq = n->question;
+    int64_t speech = n->speech;
+    if ((rc = ev_note_refs(m, ev, &gq, &speech, err)) < 0)
+        return rc;
     char *copy = strdup(text);
     if (!copy)
         return gv_error_set(err, GV_ENOMEM, "out of memory");
     free(n->text);
     n->text = copy;
+    n->question = gq;
+    n->speech = speech;
     n->amended_at_ms = gv__event_at(ev);
     n->amended_by = by;
+    return 0;
+}
+
+static int apply_note_withdrawn(gv_meeting *m, const json_t *ev, gv_error *err)
+{
+    int64_t id = 0;
+    int by = -1, rc;
+    gv_note *n = NULL;
+    if (gv__json_int(ev, "note", true, 1, INT64_MAX, &id, err) < 0 ||
+        gv__event_person(m, ev, "by", &by, err) < 0)
+        return gv__event_corrupt_field(ev, err);
+    if ((rc = ev_note_to_change(m, ev, id, by, &n, err)) < 0)
+        return rc;
+    n->withdrawn_at_ms = gv__event_at(ev);
+    n->withdrawn_by = by;
     return 0;
 }
 
@@ -571,6 +719,7 @@ const gv_command_spec gv__agenda_commands[] = {
     {"leave", GV_ROLES_ANY_PERSON, decide_leave},
     {"add_note", GV_ROLES_PRESIDING | GV_ROLE_RAPPORTEUR, decide_add_note},
     {"amend_note", GV_ROLES_PRESIDING | GV_ROLE_RAPPORTEUR, decide_amend_note},
+    {"withdraw_note", GV_ROLES_PRESIDING | GV_ROLE_RAPPORTEUR, decide_withdraw_note},
     {NULL, 0, NULL},
 };
 
@@ -584,6 +733,7 @@ const gv_event_spec gv__agenda_events[] = {
     {"left", apply_left},
     {"note_added", apply_note_added},
     {"note_amended", apply_note_amended},
+    {"note_withdrawn", apply_note_withdrawn},
     {NULL, NULL},
 };
 
@@ -596,12 +746,15 @@ static json_t *time_json(int64_t at_ms)
 
 static json_t *note_json(const gv_meeting *m, const gv_note *n)
 {
-    return json_pack("{s:I, s:o, s:s, s:I, s:s, s:o, s:o}", "note", (json_int_t)n->id,
-                     "guiding_question",
-                     ref_json(n->question >= 0 ? m->questions_def[n->question].id : NULL), "author",
+    return json_pack("{s:I, s:o, s:o, s:s, s:I, s:s, s:o, s:o, s:o, s:o}", "note",
+                     (json_int_t)n->id, "guiding_question",
+                     ref_json(n->question >= 0 ? m->questions_def[n->question].id : NULL), "speech",
+                     n->speech ? json_integer(n->speech) : json_null(), "author",
                      m->people[n->author].id, "at_ms", (json_int_t)n->at_ms, "text", n->text,
                      "amended_at_ms", time_json(n->amended_at_ms), "amended_by",
-                     ref_json(n->amended_by >= 0 ? m->people[n->amended_by].id : NULL));
+                     ref_json(n->amended_by >= 0 ? m->people[n->amended_by].id : NULL),
+                     "withdrawn_at_ms", time_json(n->withdrawn_at_ms), "withdrawn_by",
+                     ref_json(n->withdrawn_by >= 0 ? m->people[n->withdrawn_by].id : NULL));
 }
 
 int gv__agenda_to_json(const gv_meeting *m, json_t *state)

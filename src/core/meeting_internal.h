@@ -174,13 +174,16 @@ typedef struct gv_item {
 typedef enum gv_status { GV_STATUS_SCHEDULED, GV_STATUS_OPEN, GV_STATUS_CLOSED } gv_status;
 
 typedef struct gv_note {
-    int64_t id;   /** sequence number of the event that added it */
-    int question; /** guiding question index, -1 for the meeting as a whole */
-    int author;   /** person index */
+    int64_t id;     /** sequence number of the event that added it */
+    int question;   /** guiding question index, -1 for the meeting as a whole */
+    int64_t speech; /** id of the speech it is about, 0 for none */
+    int author;     /** person index */
     int64_t at_ms;
     char *text;
-    int64_t amended_at_ms; /** last amendment, 0 if never amended */
-    int amended_by;        /** person index of the last amendment, -1 if never amended */
+    int64_t amended_at_ms;   /** last amendment, 0 if never amended */
+    int amended_by;          /** person index of the last amendment, -1 if never amended */
+    int64_t withdrawn_at_ms; /** withdrawn (kept in the log, out of the record), 0 if not */
+    int withdrawn_by;        /** person index, -1 if not withdrawn */
 } gv_note;
 
 struct gv_meeting {

@@ -172,6 +172,17 @@ int gv_event_you_people(const gv_meeting *m, const json_t *event,
 }
 
 /* The public form of event `type`, or NULL (with *same true) when unchanged. */
+/* Whether an event is a working paper of the rapporteur and the
+ * secretariat (the notes), which the public view never carries. */
+static bool working_paper(const char *type)
+{
+    static const char *const types[] = {"note_added", "note_amended", "note_withdrawn", NULL};
+    for (size_t i = 0; types[i]; i++)
+        if (strcmp(type, types[i]) == 0)
+            return true;
+    return false;
+}
+
 static json_t *public_event(const gv_meeting *m, const json_t *event, const char *type, bool *same)
 {
     *same = false;
@@ -187,7 +198,7 @@ static json_t *public_event(const gv_meeting *m, const json_t *event, const char
             json_object_del(copy, "by");
         return copy;
     }
-    bool withheld = strcmp(type, "note_added") == 0 || strcmp(type, "note_amended") == 0;
+    bool withheld = working_paper(type);
     if (strcmp(type, "question_asked") == 0) {
         const gv_question *q = gv__question_find(
             &m->questions, json_integer_value(json_object_get(event, "question")));

@@ -521,11 +521,19 @@ static void write_notes(w *x, const json_t *notes)
     const json_t *n;
     json_array_foreach(notes, i, n)
     {
-        char by[600], t[16];
+        char by[1200], t[16], about[600] = "";
         const char *name = gv__s(n, "name");
-        snprintf(by, sizeof by, "%s%s%s, %s%s", ISO(name), name, END(name),
+        const json_t *sp = json_is_integer(json_object_get(n, "speech"))
+                               ? by_id(x->speeches, gv__i(n, "speech"))
+                               : NULL;
+        if (sp) {
+            const char *who = gv__s(sp, "name");
+            snprintf(about, sizeof about, "; on speech %lld, by %s%s%s", (long long)gv__i(sp, "n"),
+                     ISO(who), who, END(who));
+        }
+        snprintf(by, sizeof by, "%s%s%s, %s%s%s", ISO(name), name, END(name),
                  local_time(gv__o(n, "at"), t),
-                 json_is_object(json_object_get(n, "amended")) ? " (amended)" : "");
+                 json_is_object(json_object_get(n, "amended")) ? " (amended)" : "", about);
         if (!x->collecting)
             x->d->quote(x->d, gv__s(n, "text"), by);
     }

@@ -13,6 +13,9 @@
  *  - the text of a dismissed audience question is withheld: the moderator
  *    dismissed it so that it is not shown, and the record is shown widely.
  *
+ * Notes: a withdrawn note is left out (its author took it back; the log
+ * keeps it); a note names the speech it is about by the speech's id.
+ *
  * Attendance: a person attended when they checked in, joined online, or took
  * part (had the floor, or caused any event: presiding, writing a note, asking
  * or voting), since a chair who never pressed "check in" still sat there.
@@ -297,10 +300,16 @@ static int build_agenda(build *b, json_t *rec)
 static json_t *note_json(build *b, const json_t *n)
 {
     const json_t *author = person(b, gv__s(n, "author"));
-    return json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "note", copy(n, "note"), "author",
+    return json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "note", copy(n, "note"), "author",
                      copy(n, "author"), "name", copy(author, "name"), "at", opt_when(b, n, "at_ms"),
                      "text", copy(n, "text"), "amended", opt_when(b, n, "amended_at_ms"),
-                     "amended_by", copy(n, "amended_by"));
+                     "amended_by", copy(n, "amended_by"), "speech", copy(n, "speech"));
+}
+
+/* A note the record shows: not withdrawn (the log keeps withdrawn ones). */
+static bool shown(const json_t *n)
+{
+    return !json_is_integer(json_object_get(n, "withdrawn_at_ms"));
 }
 
 static bool same(const json_t *a, const char *key, const char *id)
@@ -363,14 +372,14 @@ static int build_guiding_questions(build *b, json_t *rec)
         }
         json_array_foreach(json_object_get(b->state, "notes"), k, v)
         {
-            if (same(v, "guiding_question", id) &&
+            if (same(v, "guiding_question", id) && shown(v) &&
                 json_array_append_new(notes, note_json(b, v)) < 0)
                 return nomem(b);
         }
     }
     json_array_foreach(json_object_get(b->state, "notes"), k, v)
     {
-        if (!json_is_string(json_object_get(v, "guiding_question")) &&
+        if (!json_is_string(json_object_get(v, "guiding_question")) && shown(v) &&
             json_array_append_new(other, note_json(b, v)) < 0)
             return nomem(b);
     }

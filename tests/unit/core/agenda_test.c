@@ -438,6 +438,90 @@ static void amend_note_by_author_or_presiding(void **state)
     fx_refused(f, "chair", "{\"type\":\"amend_note\",\"note\":\"1\",\"text\":\"x\"}", GV_EINVAL);
 }
 
+/* The string field `key` of a note (into buf), or "(null)". */
+static const char *note_str(const json_t *n, const char *key)
+{
+    const json_t *v = json_object_get(n, key);
+    return json_is_string(v) ? json_string_value(v) : "(null)";
+}
+
+static void a_note_names_its_speech_and_changes_question(void **state)
+{
+    fx *f = *state;
+    fx_ok(f, "chair", "{\"type\":\"open_meeting\"}");
+    fx_ok(f, "chair",
+          "{\"type\":\"start_item\",\"item\":\"discussion\",\"guiding_question\":\"gq1\"}");
+    fx_ok(f, "chair", "{\"type\":\"give_floor\",\"person\":\"p1\"}");
+    int64_t speech = fx_last_seq(f);
+    fx_refused(f, "rap", "{\"type\":\"add_note\",\"text\":\"x\",\"speech\":99999}", GV_ENOTFOUND);
+    fx_refused(f, "rap", "{\"type\":\"add_note\",\"text\":\"x\",\"speech\":\"s1\"}", GV_EINVAL);
+    char cmd[256];
+    snprintf(cmd, sizeof cmd,
+             "{\"type\":\"add_note\",\"text\":\"Costs.\",\"guiding_question\":\"gq1\","
+             "\"speech\":%lld}",
+             (long long)speech);
+    json_t *evs = fx_ok(f, "rap", cmd);
+    int64_t id = fx_last_seq(f);
+    assert_int_equal(json_integer_value(json_object_get(json_array_get(evs, 0), "speech")), speech);
+    json_t *n = note_at(f, 0);
+    assert_int_equal(json_integer_value(json_object_get(n, "speech")), speech);
+    json_decref(n);
+
+    /* An amendment carries the whole new version: it may move the note to
+     * another question and off the speech; what it leaves out stays. */
+    snprintf(cmd, sizeof cmd,
+             "{\"type\":\"amend_note\",\"note\":%lld,\"text\":\"Costs.\",\"guiding_question\":"
+             "\"gq2\",\"speech\":null}",
+             (long long)id);
+    evs = fx_ok(f, "rap", cmd);
+    json_t *ev = json_array_get(evs, 0);
+    assert_string_equal(note_str(ev, "text"), "Costs.");
+    assert_string_equal(note_str(ev, "guiding_question"), "gq2");
+    assert_true(json_is_null(json_object_get(ev, "speech")));
+    n = note_at(f, 0);
+    assert_string_equal(note_str(n, "guiding_question"), "gq2");
+    assert_true(json_is_null(json_object_get(n, "speech")));
+    json_decref(n);
+    fx_refused(f, "rap", cmd, GV_ESTATE); /* the same version again */
+    snprintf(cmd, sizeof cmd,
+             "{\"type\":\"amend_note\",\"note\":%lld,\"text\":\"Costs, and who pays.\"}",
+             (long long)id);
+    fx_ok(f, "rap", cmd);
+    n = note_at(f, 0);
+    assert_string_equal(note_str(n, "guiding_question"), "gq2");
+    assert_string_equal(note_str(n, "text"), "Costs, and who pays.");
+    json_decref(n);
+}
+
+static void withdraw_note_by_author_or_presiding(void **state)
+{
+    fx *f = *state;
+    fx_ok(f, "rap", "{\"type\":\"add_note\",\"text\":\"First.\"}");
+    int64_t id = fx_last_seq(f);
+    char cmd[160];
+    snprintf(cmd, sizeof cmd, "{\"type\":\"withdraw_note\",\"note\":%lld}", (long long)id);
+    fx_refused(f, "rap2", cmd, GV_EPERM);
+    fx_refused(f, "p1", cmd, GV_EPERM);
+    fx_refused(f, "rap", "{\"type\":\"withdraw_note\",\"note\":424242}", GV_ENOTFOUND);
+    fx_refused(f, "rap", "{\"type\":\"withdraw_note\"}", GV_EINVAL);
+    json_t *evs = fx_ok(f, "rap", cmd);
+    assert_string_equal(event_type(evs, 0), "note_withdrawn");
+    json_t *n = note_at(f, 0);
+    assert_int_equal(json_integer_value(json_object_get(n, "withdrawn_at_ms")), f->now_ms);
+    assert_string_equal(note_str(n, "withdrawn_by"), "rap");
+    assert_string_equal(note_str(n, "text"), "First."); /* the state keeps it */
+    json_decref(n);
+    fx_refused(f, "rap", cmd, GV_ESTATE);
+    snprintf(cmd, sizeof cmd, "{\"type\":\"amend_note\",\"note\":%lld,\"text\":\"Again.\"}",
+             (long long)id);
+    fx_refused(f, "chair", cmd, GV_ESTATE);
+    /* The chair withdraws a rapporteur's note. */
+    fx_ok(f, "rap2", "{\"type\":\"add_note\",\"text\":\"Second.\"}");
+    snprintf(cmd, sizeof cmd, "{\"type\":\"withdraw_note\",\"note\":%lld}",
+             (long long)fx_last_seq(f));
+    fx_ok(f, "chair", cmd);
+}
+
 static void at_most_10000_notes(void **state)
 {
     fx *f = *state;
@@ -594,6 +678,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(add_note_by_presiding_or_rapporteur, setup, teardown),
         cmocka_unit_test_setup_teardown(note_text_is_bounded_at_4000_bytes, setup, teardown),
         cmocka_unit_test_setup_teardown(amend_note_by_author_or_presiding, setup, teardown),
+        cmocka_unit_test_setup_teardown(a_note_names_its_speech_and_changes_question, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(withdraw_note_by_author_or_presiding, setup, teardown),
         cmocka_unit_test_setup_teardown(at_most_10000_notes, setup, teardown),
         cmocka_unit_test_setup_teardown(damaged_events_change_nothing, setup, teardown),
         cmocka_unit_test_setup_teardown(state_has_the_agenda_keys, setup, teardown),

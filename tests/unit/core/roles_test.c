@@ -30,6 +30,7 @@ static const row table[] = {
     {"leave", "chair moderator secretariat rapporteur panelist participant", ""},
     {"add_note", "chair moderator rapporteur", "\"text\": \"A point\""},
     {"amend_note", "chair moderator rapporteur", "\"note\": %N, \"text\": \"Amended\""},
+    {"withdraw_note", "chair moderator rapporteur", "\"note\": %N"},
     {"request_floor", "chair moderator panelist participant", ""},
     {"withdraw", "chair moderator secretariat rapporteur panelist participant", ""},
     {"decline", "chair moderator", "\"request\": %R"},

@@ -244,7 +244,7 @@ static void public_events_leave_out_what_is_not_public(void **state)
     assert_null(json_object_get(v, "by"));
     json_decref(v);
     json_decref(ev);
-    /* Notes: withheld, added or amended. */
+    /* Notes: withheld, added, amended or withdrawn. */
     ev = one_event(m, "rap", t += 1, "{\"type\": \"add_note\", \"text\": \"Draft\"}");
     v = view_of(m, ev, false);
     assert_withheld(v, ev);
@@ -254,6 +254,12 @@ static void public_events_leave_out_what_is_not_public(void **state)
     char cmd[128];
     snprintf(cmd, sizeof cmd, "{\"type\": \"amend_note\", \"note\": %lld, \"text\": \"Draft 2\"}",
              (long long)note);
+    ev = one_event(m, "rap", t += 1, cmd);
+    v = view_of(m, ev, false);
+    assert_withheld(v, ev);
+    json_decref(v);
+    json_decref(ev);
+    snprintf(cmd, sizeof cmd, "{\"type\": \"withdraw_note\", \"note\": %lld}", (long long)note);
     ev = one_event(m, "rap", t += 1, cmd);
     v = view_of(m, ev, false);
     assert_withheld(v, ev);

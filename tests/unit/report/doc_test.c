@@ -94,6 +94,28 @@ static void no_bidi_isolates_around_latin_names(void **state)
     rfx_close(&f);
 }
 
+static void notes_name_their_speech_and_withdrawn_ones_are_left_out(void **state)
+{
+    (void)state;
+    rfx f;
+    rfx_open(&f);
+    rfx_script(&f); /* pan1 speaks from event 10 on; the note of event 14 is on gq1 */
+    rfx_send(&f, "rap", AT(810),
+             "{\"type\": \"add_note\", \"guiding_question\": \"gq1\", \"speech\": 10, "
+             "\"text\": \"Open data first.\"}");
+    rfx_send(&f, "rap", AT(820), "{\"type\": \"withdraw_note\", \"note\": 14}");
+    char *md = render(&f, GV_REPORT_MD);
+    assert_contains(md, "> Open data first.\n>\n> \xE2\x80\x94 Rapporteur Person, 14:43:30; on "
+                        "speech 2, by Panelist One");
+    assert_null(strstr(md, "Costs."));
+    free(md);
+    char *json = render(&f, GV_REPORT_JSON);
+    assert_null(strstr(json, "Costs."));
+    assert_contains(json, "\"speech\":10,\"text\":\"Open data first.\"");
+    free(json);
+    rfx_close(&f);
+}
+
 static void csv_starts_with_a_byte_order_mark(void **state)
 {
     (void)state;
@@ -113,6 +135,7 @@ int main(void)
         cmocka_unit_test(date_shows_the_day_held_beside_the_day_planned),
         cmocka_unit_test(speeches_name_items_and_guiding_questions_by_title),
         cmocka_unit_test(no_bidi_isolates_around_latin_names),
+        cmocka_unit_test(notes_name_their_speech_and_withdrawn_ones_are_left_out),
         cmocka_unit_test(csv_starts_with_a_byte_order_mark),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

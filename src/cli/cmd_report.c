@@ -4,6 +4,7 @@
  * to a file (written whole or not at all) or to standard output.
  */
 #include <getopt.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,10 +16,11 @@
 #include "report/file.h"
 #include "report/record.h"
 #include "report/render.h"
+#include "report/summary.h"
 
 static const char usage_text[] =
     "usage: gavel report --db DB [--meeting ID] --format md|html|json|csv|pdf|docx|odt\n"
-    "                    [-o FILE] [--upto SEQ]\n"
+    "                    [-o FILE] [--upto SEQ | --summary [--draft]]\n"
     "Writes the outcome record of the meeting: the agenda as held, every speech, the\n"
     "guiding questions with their speakers and notes, questions from the audience,\n"
     "participation figures and the log's verification hash.\n"
@@ -27,7 +29,11 @@ static const char usage_text[] =
     "               odt (OpenDocument text, A4)\n"
     "  -o FILE      write to FILE (default: standard output)\n"
     "  --upto SEQ   the record as it stood after event SEQ (default: the whole log)\n"
-    "exit codes: 0 written, 1 unknown meeting or event, 2 usage error,\n"
+    "  --summary    the Chair's summary as approved, with the record up to its\n"
+    "               approval as the annex (json: the summary alone, to sign);\n"
+    "               formats json, md, docx, odt\n"
+    "  --draft      with --summary: the summary as it stands, approved or not\n"
+    "exit codes: 0 written, 1 unknown meeting or event, no summary (approved), 2 usage error,\n"
     "            3 database error, damaged log or cannot write, 4 the disk is full,\n"
     "            5 a -wal to recover on a read-only disk\n";
 
@@ -37,10 +43,13 @@ int gv_cli_report(int argc, char **argv)
                                          {"format", required_argument, 0, 'f'},
                                          {"output", required_argument, 0, 'o'},
                                          {"upto", required_argument, 0, 'u'},
+                                         {"summary", no_argument, 0, 'S'},
+                                         {"draft", no_argument, 0, 'D'},
                                          {0, 0, 0, 0}};
     gv_cli_db_opts o = {0};
     const char *format = NULL, *output = NULL;
     long long upto = 0;
+    bool summary = false, draft = false;
     int c;
     optind = 0;
     while ((c = getopt_long(argc, argv, "o:", opts, NULL)) != -1) {
@@ -53,6 +62,10 @@ int gv_cli_report(int argc, char **argv)
             format = optarg;
         else if (c == 'o')
             output = optarg;
+        else if (c == 'S')
+            summary = true;
+        else if (c == 'D')
+            draft = true;
         else if (gv_cli_int_option("report", "upto", "an event number >= 1", optarg, 1, &upto) < 0)
             return GV_EXIT_USAGE;
     }
@@ -68,6 +81,18 @@ int gv_cli_report(int argc, char **argv)
                      format);
         return GV_EXIT_USAGE;
     }
+    if ((draft && !summary) || (summary && upto)) {
+        gv_cli_error("report", draft ? "--draft goes with --summary"
+                                     : "--summary is the summary as approved (or, with --draft, "
+                                       "as it stands): it takes no --upto");
+        return GV_EXIT_USAGE;
+    }
+    if (summary && fmt != GV_REPORT_JSON && fmt != GV_REPORT_MD && fmt != GV_REPORT_DOCX &&
+        fmt != GV_REPORT_ODT) {
+        gv_cli_error("report", "the summary is written as json, md, docx or odt, not as %s",
+                     format);
+        return GV_EXIT_USAGE;
+    }
     if (!output && gv_report_format_binary(fmt) && isatty(STDOUT_FILENO)) {
         gv_cli_error("report", "a %s file is not for the terminal: give -o FILE.%s",
                      gv_report_format_ext(fmt), gv_report_format_ext(fmt));
@@ -79,12 +104,14 @@ int gv_cli_report(int argc, char **argv)
     if (rc != GV_EXIT_OK)
         return rc;
     gv_error err;
-    json_t *record = NULL;
+    json_t *record = NULL, *doc = NULL;
     char *bytes = NULL;
     size_t len = 0;
-    int r = gv_record_from_store(s, id, upto, &record, &err);
+    int r = summary ? gv_summary_from_store(s, id, draft, &doc, &record, &err)
+                    : gv_record_from_store(s, id, upto, &record, &err);
     if (r == 0)
-        r = gv_report_render(record, fmt, &bytes, &len, &err);
+        r = summary ? gv_summary_render(doc, record, fmt, &bytes, &len, &err)
+                    : gv_report_render(record, fmt, &bytes, &len, &err);
     if (r == 0) {
         if (output)
             r = gv_file_write(output, bytes, len, 0644, false, &err);
@@ -93,11 +120,13 @@ int gv_cli_report(int argc, char **argv)
     }
     if (r < 0) {
         gv_cli_error("report", "%s", err.msg);
-        rc = r == GV_ENOTFOUND || r == GV_EINVAL ? GV_EXIT_REFUSED : gv_cli_exit_system(r);
+        rc = r == GV_ENOTFOUND || r == GV_EINVAL || r == GV_ESTATE ? GV_EXIT_REFUSED
+                                                                   : gv_cli_exit_system(r);
     }
     if (fmt == GV_REPORT_PDF)
         gv_report_release_fonts();
     free(bytes);
+    json_decref(doc);
     json_decref(record);
     free(id);
     gv_store_close(s);

@@ -19,8 +19,9 @@
 
 static const char sign_usage[] =
     "usage: gavel sign --key KEYFILE RECORD.json -o RECORD.sig\n"
-    "Signs a JSON record (from 'gavel report --format json') with the secret key made\n"
-    "by 'gavel keygen': an Ed25519 signature over the hash of the record's bytes.\n"
+    "Signs a JSON record or Chair's summary (from 'gavel report [--summary] --format json')\n"
+    "with the secret key made by 'gavel keygen': an Ed25519 signature over the hash of\n"
+    "its bytes.\n"
     "exit codes: 0 signed, 1 not a record or not a key, 2 usage error, 3 cannot read or write,\n"
     "            4 the disk is full\n";
 

@@ -23,11 +23,13 @@ static const gv_command_spec *const command_tables[] = {
     gv__agenda_commands,
     gv__floor_commands,
     gv__questions_commands,
+    gv__summary_commands,
 };
 static const gv_event_spec *const event_tables[] = {
     gv__agenda_events,
     gv__floor_events,
     gv__questions_events,
+    gv__summary_events,
 };
 #define N_TABLES (sizeof command_tables / sizeof command_tables[0])
 
@@ -38,6 +40,7 @@ gv_meeting *gv_meeting_new(void)
         return NULL;
     m->current_item = -1;
     m->current_question = -1;
+    m->summary.approved_by = -1;
     gv__floor_init(&m->floor);
     gv__questions_init(&m->questions);
     return m;
@@ -48,6 +51,7 @@ void gv_meeting_free(gv_meeting *m)
     if (!m)
         return;
     gv__questions_release(&m->questions);
+    gv__summary_release(&m->summary);
     gv__floor_release(&m->floor);
     gv__agenda_release(m);
     gv__definition_release(m);
@@ -263,7 +267,8 @@ json_t *gv_meeting_to_json(const gv_meeting *m)
     if (!s)
         return NULL;
     if (m->defined && (gv__definition_to_json(m, s) < 0 || gv__agenda_to_json(m, s) < 0 ||
-                       gv__floor_to_json(m, s) < 0 || gv__questions_to_json(m, s) < 0)) {
+                       gv__floor_to_json(m, s) < 0 || gv__questions_to_json(m, s) < 0 ||
+                       gv__summary_to_json(m, s) < 0)) {
         json_decref(s);
         return NULL;
     }

@@ -186,6 +186,34 @@ typedef struct gv_note {
     int withdrawn_by;        /** person index, -1 if not withdrawn */
 } gv_note;
 
+/* The Chair's summary: an introduction, one section per guiding question,
+ * key messages and recommendations (summary.c). */
+typedef enum gv_summary_part {
+    GV_SUMMARY_INTRODUCTION,
+    GV_SUMMARY_QUESTIONS, /** the guiding questions' sections, in definition order */
+    GV_SUMMARY_KEY_MESSAGES,
+    GV_SUMMARY_RECOMMENDATIONS,
+} gv_summary_part;
+
+typedef struct gv_summary_section {
+    char *text;           /** plain text, paragraphs split by line breaks; "" when empty */
+    int64_t version;      /** the summary's version when this section last changed */
+    int edited_by;        /** person index of the last change */
+    int64_t edited_at_ms; /** time of the last change */
+} gv_summary_section;
+
+typedef struct gv_summary {
+    int64_t version; /** 0: no draft yet; +1 for the draft and each edit */
+    /** introduction, one per guiding question, key messages, recommendations:
+     * n_questions_def + 3 sections, allocated by the first draft */
+    gv_summary_section *sections;
+    size_t n_sections;
+    int64_t approved_version; /** the version the chair approved (frozen), 0 for none */
+    int64_t approved_seq;     /** sequence number of the summary_approved event */
+    int64_t approved_at_ms;
+    int approved_by; /** person index, -1 */
+} gv_summary;
+
 struct gv_meeting {
     int64_t seq;        /** last applied event's sequence number */
     int64_t last_at_ms; /** time of the last applied event */
@@ -225,6 +253,7 @@ struct gv_meeting {
     gv_note *notes;
     size_t n_notes, cap_notes;
 
+    gv_summary summary;     /** the Chair's summary, drafted from the notes */
     gv_floor floor;         /** speakers' list, speeches, timers, totals */
     gv_questions questions; /** questions from the audience */
 };
@@ -288,6 +317,8 @@ extern const gv_command_spec gv__floor_commands[];
 extern const gv_event_spec gv__floor_events[];
 extern const gv_command_spec gv__questions_commands[];
 extern const gv_event_spec gv__questions_events[];
+extern const gv_command_spec gv__summary_commands[];
+extern const gv_event_spec gv__summary_events[];
 
 /* Module state lifecycles and JSON views (each adds its keys to `state`). */
 void gv__floor_init(gv_floor *f);
@@ -306,6 +337,10 @@ int gv__questions_to_json(const gv_meeting *m, json_t *state);
 gv_question *gv__question_find(const gv_questions *q, int64_t id);
 /* One question as it appears in the state's "questions" (new reference, NULL on ENOMEM). */
 json_t *gv__question_json(const gv_meeting *m, const gv_question *q);
+
+/* Summary module: the Chair's summary. */
+void gv__summary_release(gv_summary *s);
+int gv__summary_to_json(const gv_meeting *m, json_t *state);
 
 /* Agenda module: live meeting status, notes. */
 int gv__agenda_to_json(const gv_meeting *m, json_t *state);

@@ -6,9 +6,11 @@
  * state, and a field added to it later is public unless this file says
  * otherwise. What is removed is decided here, in one place:
  *   state:  questions not visible (see public_question), "gender" of every
- *           person, "genders" of every totals block, the notes' contents;
- *   events: the definition's genders, the voter of a vote, notes and
- *           questions the public does not see (as "withheld" stubs).
+ *           person, "genders" of every totals block, the notes' contents,
+ *           the Chair's summary (left as an empty one);
+ *   events: the definition's genders, the voter of a vote, notes, the
+ *           summary's drafts, edits and approval, and questions the public
+ *           does not see (as "withheld" stubs).
  * A question merged into another stays in the public view only when the one
  * it went into is visible there.
  */
@@ -75,6 +77,12 @@ int gv_view_narrow(const gv_meeting *m, json_t *state, gv_view v)
     json_t *t;
     json_object_foreach(json_object_get(totals, "items"), item, t) json_object_del(t, "genders");
     drop_hidden_questions(m, json_object_get(state, "questions"));
+    /* Working papers: the notes, and the summary while it is drafted (the
+     * approved one goes out as a document, not through the room's view). */
+    json_t *summary =
+        json_pack("{s:I, s:n, s:[]}", "version", (json_int_t)0, "approved", "sections");
+    if (!summary || json_object_set_new(state, "summary", summary) < 0)
+        return GV_ENOMEM;
     return json_object_set_new(state, "notes", json_array()) < 0 ? GV_ENOMEM : 0;
 }
 
@@ -173,10 +181,13 @@ int gv_event_you_people(const gv_meeting *m, const json_t *event,
 
 /* The public form of event `type`, or NULL (with *same true) when unchanged. */
 /* Whether an event is a working paper of the rapporteur and the
- * secretariat (the notes), which the public view never carries. */
+ * secretariat (the notes, the summary), which the public view never
+ * carries. */
 static bool working_paper(const char *type)
 {
-    static const char *const types[] = {"note_added", "note_amended", "note_withdrawn", NULL};
+    static const char *const types[] = {
+        "note_added",     "note_amended",     "note_withdrawn",   "summary_drafted",
+        "summary_edited", "summary_approved", "summary_reopened", NULL};
     for (size_t i = 0; types[i]; i++)
         if (strcmp(type, types[i]) == 0)
             return true;

@@ -77,11 +77,18 @@ struct gv__doc {
     void (*quote)(gv__doc *d, const char *text, const char *by);
     void (*mono)(gv__doc *d, const char *text);
     void (*chart)(gv__doc *d, const gv__chart *c);
+    /* Before the record when it is the annex of a summary: a new page
+     * headed "Annex", numbering started again. May be NULL. */
+    void (*annex)(gv__doc *d);
 };
 
 /* Sends the record's content to the backend, block by block. Returns 0, or
  * GV_ENOMEM / GV_EINVAL (a record without its sections) with err set. */
 int gv__doc_write(const json_t *record, gv__doc *d, gv_error *err);
+
+/* The Chair's summary (summary.c) and then the record as its annex; the
+ * record alone when summary is NULL. Errors as gv__doc_write. */
+int gv__doc_write_all(const json_t *summary, const json_t *record, gv__doc *d, gv_error *err);
 
 /* "Thursday 31 March 2022" from the date part of an ISO 8601 local time. */
 void gv__fmt_date(const char *iso, char out[64]);

@@ -26,6 +26,7 @@
 #include <string.h>
 
 #include "report/report_internal.h"
+#include "report/summary.h"
 
 /* The order of each breakdown, as the core lists its keys. Keys met in the
  * state that are not here (a newer core) are added after these. */
@@ -603,7 +604,8 @@ int gv_record_build(const json_t *state, const json_t *actors, const char *meeti
         (rc = build_documents(&b, rec)) < 0 || (rc = build_people(&b, rec)) < 0 ||
         (rc = build_speeches(&b, rec)) < 0 || (rc = build_agenda(&b, rec)) < 0 ||
         (rc = build_guiding_questions(&b, rec)) < 0 || (rc = build_questions(&b, rec)) < 0 ||
-        (rc = build_participation(&b, rec)) < 0)
+        (rc = build_participation(&b, rec)) < 0 ||
+        (rc = gv__record_summary(state, b.zone, rec, b.err)) < 0)
         goto fail;
     json_t *v = json_pack("{s:s, s:I, s:s, s:s}", "meeting", meeting_id, "last_seq",
                           (json_int_t)last_seq, "hash", hex, "chain",
@@ -653,12 +655,14 @@ int gv_record_parse(const char *bytes, size_t len, json_t **record, gv_error *er
     if (!j)
         return gv_error_set(err, GV_EINVAL, "the record is not valid JSON: %s (line %d, column %d)",
                             jerr.text, jerr.line, jerr.column);
-    if (!json_is_object(j) || !json_is_string(json_object_get(j, "format")) ||
-        strcmp(json_string_value(json_object_get(j, "format")), GV_RECORD_FORMAT) != 0) {
+    const char *format = json_string_value(json_object_get(j, "format"));
+    if (!format ||
+        (strcmp(format, GV_RECORD_FORMAT) != 0 && strcmp(format, GV_SUMMARY_FORMAT) != 0)) {
         json_decref(j);
         return gv_error_set(err, GV_EINVAL,
-                            "this is not a Gavel record: its \"format\" is not \"%s\"",
-                            GV_RECORD_FORMAT);
+                            "this is not a Gavel record or summary: its \"format\" is neither "
+                            "\"%s\" nor \"%s\"",
+                            GV_RECORD_FORMAT, GV_SUMMARY_FORMAT);
     }
     size_t clen = 0;
     char *canon = gv_record_canonical(j, &clen);

@@ -18,6 +18,8 @@
  *   questions          audience questions with votes and whether answered
  *   participation      attendance and speaking time by stakeholder group,
  *                      regional group, gender and room/online, with shares
+ *   summary            the Chair's summary as it stands: version, approval,
+ *                      sections (src/report/summary.c)
  *   verification       meeting id in the store, last seq, head hash of the log
  * Times are {"ms", "utc", "local"} objects in the meeting's time zone.
  *
@@ -68,7 +70,8 @@ int gv_record_from_store(gv_store *s, const char *meeting_id, int64_t upto_seq, 
 char *gv_record_canonical(const json_t *record, size_t *len);
 
 /*
- * Reads a record file's bytes. They must be exactly the canonical bytes of a
+ * Reads a record file's bytes (a record, or a Chair's summary, summary.h:
+ * both are signed alike). They must be exactly the canonical bytes of a
  * record (gv_record_canonical): a record that was reformatted, or in which
  * any byte changed in a way JSON would not notice, is refused, so that the
  * bytes a signature covers are the bytes one reads. GV_EINVAL with err naming
@@ -77,7 +80,8 @@ char *gv_record_canonical(const json_t *record, size_t *len);
 int gv_record_parse(const char *bytes, size_t len, json_t **record, gv_error *err);
 
 /*
- * Checks that `record` is the record of its meeting in the store: the chain
+ * Checks that `record` is the record of its meeting in the store (a summary
+ * is checked by gv_summary_check_log): the chain
  * is intact up to the record's last seq, the event there has the record's
  * hash, and the record rebuilt from the log up to that event is identical.
  * A log that has grown since the record was made still matches. Returns 0,

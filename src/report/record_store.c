@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "report/summary.h"
 #include "store/replay.h"
 
 typedef struct reader {
@@ -94,6 +95,9 @@ int gv_record_check_log(gv_store *s, const json_t *record, gv_error *err)
 {
     gv_error local = {0};
     gv_error *e = err ? err : &local;
+    const char *format = json_string_value(json_object_get(record, "format"));
+    if (format && strcmp(format, GV_SUMMARY_FORMAT) == 0)
+        return gv_summary_check_log(s, record, e);
     const json_t *v = json_object_get(record, "verification");
     const char *meeting = json_string_value(json_object_get(v, "meeting"));
     const char *hex = json_string_value(json_object_get(v, "hash"));

@@ -47,7 +47,7 @@ int gv_report_render(const json_t *record, gv_report_format fmt, char **out, siz
     gv__buf_init(&b);
     switch (fmt) {
     case GV_REPORT_MD:
-        rc = gv__render_md(record, &b, err);
+        rc = gv__render_md(NULL, record, &b, err);
         break;
     case GV_REPORT_HTML:
         rc = gv__render_html(record, &b, err);
@@ -59,10 +59,10 @@ int gv_report_render(const json_t *record, gv_report_format fmt, char **out, siz
         rc = gv__render_pdf(record, &b, err);
         break;
     case GV_REPORT_DOCX:
-        rc = gv__render_docx(record, &b, err);
+        rc = gv__render_docx(NULL, record, &b, err);
         break;
     case GV_REPORT_ODT:
-        rc = gv__render_odt(record, &b, err);
+        rc = gv__render_odt(NULL, record, &b, err);
         break;
     default:
         rc = gv_error_set(err, GV_EINVAL, "unknown report format %d", (int)fmt);

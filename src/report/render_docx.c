@@ -309,6 +309,7 @@ static const para_style para_styles[] = {
     {"Mono", "Hash", "60", "120", NULL, false, false, false, "16", "Courier New", 0},
     {"TableText", "Table text", "20", "20", NULL, false, false, false, "17", NULL, 0},
     {"AfterTable", "After table", "0", "0", NULL, false, false, false, "8", NULL, 0},
+    {"Annex", "Annex", "0", "240", NULL, true, false, true, "24", NULL, 0},
 };
 
 static void write_para_style(gv__xml *x, const para_style *s)
@@ -516,7 +517,20 @@ static void section(gv__xml *x)
     gv__xml_end(x);
 }
 
-int gv__render_docx(const json_t *record, gv__buf *b, gv_error *err)
+/* The annex starts a page with "Annex" centred, and its own numbering. */
+static void dx_annex(gv__doc *d)
+{
+    docx *w = D(d);
+    gv__xml_start(w->x, "w:p");
+    gv__xml_start(w->x, "w:r");
+    gv__xml_empty(w->x, "w:br", "w:type", "page", NULL);
+    gv__xml_end(w->x);
+    gv__xml_end(w->x);
+    paragraph(w, "Annex", "Annex", "center");
+    w->num = (gv__numbering){0};
+}
+
+int gv__render_docx(const json_t *summary, const json_t *record, gv__buf *b, gv_error *err)
 {
     const json_t *m = gv__o(record, "meeting");
     const json_t *as_of = gv__o(m, "as_of");
@@ -531,12 +545,13 @@ int gv__render_docx(const json_t *record, gv__buf *b, gv_error *err)
                  .table = dx_table,
                  .quote = dx_quote,
                  .mono = dx_mono,
-                 .chart = dx_chart};
+                 .chart = dx_chart,
+                 .annex = dx_annex};
     gv__xml_start(w.x, "w:document");
     gv__xml_attr(w.x, "xmlns:w", NS_W);
     gv__xml_attr(w.x, "xmlns:r", NS_R);
     gv__xml_start(w.x, "w:body");
-    int rc = gv__doc_write(record, &d, err);
+    int rc = gv__doc_write_all(summary, record, &d, err);
     if (rc < 0) {
         gv__xml_free(w.x);
         return rc;
@@ -555,7 +570,8 @@ int gv__render_docx(const json_t *record, gv__buf *b, gv_error *err)
     gv__zip_add_xml(z, "[Content_Types].xml", content_types_xml());
     gv__zip_add_xml(z, "_rels/.rels", rels_xml(2, pkg_rels));
     gv__zip_add_xml(z, "docProps/core.xml",
-                    core_xml(gv__s(m, "title"), "Outcome record", gv__s(as_of, "utc")));
+                    core_xml(gv__s(m, "title"), summary ? "Chair's summary" : "Outcome record",
+                             gv__s(as_of, "utc")));
     gv__zip_add_xml(z, "word/document.xml", w.x);
     gv__zip_add_xml(z, "word/styles.xml", styles_xml());
     gv__zip_add_xml(z, "word/settings.xml", settings_xml());

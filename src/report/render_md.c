@@ -122,7 +122,12 @@ static void md_chart(gv__doc *d, const gv__chart *c)
     (void)c;
 }
 
-int gv__render_md(const json_t *record, gv__buf *b, gv_error *err)
+static void md_annex(gv__doc *d)
+{
+    gv__buf_puts(out(d), "---\n\n# Annex\n\n");
+}
+
+int gv__render_md(const json_t *summary, const json_t *record, gv__buf *b, gv_error *err)
 {
     gv__doc d = {.ud = b,
                  .title = md_title,
@@ -133,6 +138,7 @@ int gv__render_md(const json_t *record, gv__buf *b, gv_error *err)
                  .table = md_table,
                  .quote = md_quote,
                  .mono = md_mono,
-                 .chart = md_chart};
-    return gv__doc_write(record, &d, err);
+                 .chart = md_chart,
+                 .annex = md_annex};
+    return gv__doc_write_all(summary, record, &d, err);
 }

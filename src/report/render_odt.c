@@ -251,6 +251,7 @@ typedef struct para_style {
     const char *indent;        /** left margin, or NULL */
     bool bold, italic, keep, right;
     const char *font; /** or NULL */
+    bool new_page;    /** starts a page, centred (the annex) */
 } para_style;
 
 static const para_style para_styles[] = {
@@ -273,6 +274,7 @@ static const para_style para_styles[] = {
      false, NULL},
     {"Table_20_Heading_20_Right", "Table Heading Right", "8.5pt", "0.03cm", "0.03cm", NULL, true,
      false, true, true, NULL},
+    {"Annex", "Annex", "12pt", "0cm", "0.42cm", NULL, true, false, true, false, NULL, true},
 };
 #define N_PARA_STYLES (sizeof para_styles / sizeof para_styles[0])
 
@@ -305,6 +307,10 @@ static void write_para_style(gv__xml *x, const para_style *s, bool rtl)
             gv__xml_attr(x, "fo:keep-with-next", "always");
         if (s->right)
             gv__xml_attr(x, "fo:text-align", "end");
+        if (s->new_page) {
+            gv__xml_attr(x, "fo:break-before", "page");
+            gv__xml_attr(x, "fo:text-align", "center");
+        }
     }
     gv__xml_end(x);
     if (!rtl && (s->size || s->bold || s->italic || s->font)) {
@@ -519,7 +525,16 @@ static gv__xml *manifest_xml(void)
     return x;
 }
 
-int gv__render_odt(const json_t *record, gv__buf *b, gv_error *err)
+/* The annex starts a page with "Annex" centred, and its own numbering. */
+static void od_annex(gv__doc *d)
+{
+    if (O(d)->measuring)
+        return;
+    paragraph(O(d), "text:p", "Annex", "Annex");
+    O(d)->num = (gv__numbering){0};
+}
+
+int gv__render_odt(const json_t *summary, const json_t *record, gv__buf *b, gv_error *err)
 {
     const json_t *m = gv__o(record, "meeting");
     const json_t *as_of = gv__o(m, "as_of");
@@ -533,8 +548,9 @@ int gv__render_odt(const json_t *record, gv__buf *b, gv_error *err)
                  .table = od_table,
                  .quote = od_quote,
                  .mono = od_mono,
-                 .chart = od_chart};
-    int rc = gv__doc_write(record, &d, err);
+                 .chart = od_chart,
+                 .annex = od_annex};
+    int rc = gv__doc_write_all(summary, record, &d, err);
     if (rc < 0 || w.failed) {
         free(w.widths);
         return rc < 0 ? rc : gv_error_set(err, GV_ENOMEM, "out of memory while writing ODT");
@@ -548,7 +564,7 @@ int gv__render_odt(const json_t *record, gv__buf *b, gv_error *err)
     gv__xml_start(w.x, "office:body");
     gv__xml_start(w.x, "office:text");
     w.ntables = 0;
-    rc = gv__doc_write(record, &d, err);
+    rc = gv__doc_write_all(summary, record, &d, err);
     free(w.widths);
     if (rc < 0 || w.failed) {
         gv__xml_free(w.x);
@@ -559,7 +575,8 @@ int gv__render_odt(const json_t *record, gv__buf *b, gv_error *err)
     gv__zip_add(z, "mimetype", mimetype, sizeof mimetype - 1, true);
     gv__zip_add_xml(z, "META-INF/manifest.xml", manifest_xml());
     gv__zip_add_xml(z, "meta.xml",
-                    meta_xml(gv__s(m, "title"), "Outcome record", gv__s(as_of, "utc")));
+                    meta_xml(gv__s(m, "title"), summary ? "Chair's summary" : "Outcome record",
+                             gv__s(as_of, "utc")));
     gv__zip_add_xml(z, "styles.xml", styles_xml());
     gv__zip_add_xml(z, "content.xml", w.x);
     size_t len = 0;

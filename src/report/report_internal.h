@@ -77,12 +77,18 @@ const json_t *gv__a(const json_t *obj, const char *key);
 const json_t *gv__o(const json_t *obj, const char *key);
 
 /* The renderers, each filling b from a record (record.h describes it). */
-int gv__render_md(const json_t *record, gv__buf *b, gv_error *err);
+/* Markdown, Word and OpenDocument also lay out a Chair's summary (summary.h)
+ * with the record as its annex; summary is NULL for the record alone. */
+int gv__render_md(const json_t *summary, const json_t *record, gv__buf *b, gv_error *err);
 int gv__render_html(const json_t *record, gv__buf *b, gv_error *err);
 int gv__render_csv(const json_t *record, gv__buf *b, gv_error *err);
 int gv__render_pdf(const json_t *record, gv__buf *b, gv_error *err);
-int gv__render_docx(const json_t *record, gv__buf *b, gv_error *err);
-int gv__render_odt(const json_t *record, gv__buf *b, gv_error *err);
+int gv__render_docx(const json_t *summary, const json_t *record, gv__buf *b, gv_error *err);
+int gv__render_odt(const json_t *summary, const json_t *record, gv__buf *b, gv_error *err);
+
+/* Adds the record's "summary" section (the Chair's summary as it stands in
+ * the state) to rec, times in zone. GV_ENOMEM with err set. */
+int gv__record_summary(const json_t *state, icaltimezone *zone, json_t *rec, gv_error *err);
 
 struct gv__doc;
 /* What render_pdf.c draws a PDF from: a writer of the document's blocks

@@ -84,6 +84,18 @@ void gv__office_widths(const gv__table *t, long total, long *widths)
     }
 }
 
+bool gv__office_fields(size_t n, const char *const *keys, const char *const *values, gv__table *t)
+{
+    static const char *const head[] = {"", ""};
+    static const gv__align al[] = {GV__LEFT, GV__LEFT};
+    gv__table_init(t, 2, head, al);
+    for (size_t i = 0; i < n; i++) {
+        const char *row[] = {keys[i], values[i]};
+        gv__table_row(t, row);
+    }
+    return !t->failed;
+}
+
 const char *gv__office_line(const char *text,
                             void (*fn)(void *ud, const char *s, size_t n, bool rtl), void *ud)
 {

@@ -26,6 +26,11 @@ void gv__office_heading(gv__numbering *n, const gv__heading *h, char out[300]);
  * between 4 and 32 characters' worth. */
 void gv__office_widths(const gv__table *t, long total, long *widths);
 
+/* The title fields as a table of two columns without a header: t is set
+ * up and filled (release it after use). Returns false when an allocation
+ * failed. */
+bool gv__office_fields(size_t n, const char *const *keys, const char *const *values, gv__table *t);
+
 /* Calls fn for each run of one line of text (up to a '\n' or the end): the
  * parts between the bidi isolates gv__doc puts around right-to-left names
  * (the marks themselves dropped), with rtl set for a run that holds

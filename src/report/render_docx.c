@@ -226,15 +226,8 @@ static void dx_table(gv__doc *d, const gv__table *t)
 
 static void dx_fields(gv__doc *d, size_t n, const char *const *keys, const char *const *values)
 {
-    static const char *const head[] = {"", ""};
-    static const gv__align al[] = {GV__LEFT, GV__LEFT};
     gv__table t;
-    gv__table_init(&t, 2, head, al);
-    for (size_t i = 0; i < n; i++) {
-        const char *row[] = {keys[i], values[i]};
-        gv__table_row(&t, row);
-    }
-    if (t.failed) {
+    if (!gv__office_fields(n, keys, values, &t)) {
         gv__xml_free(D(d)->x);
         D(d)->x = NULL;
     } else {

@@ -202,15 +202,8 @@ static void od_table(gv__doc *d, const gv__table *t)
 
 static void od_fields(gv__doc *d, size_t n, const char *const *keys, const char *const *values)
 {
-    static const char *const head[] = {"", ""};
-    static const gv__align al[] = {GV__LEFT, GV__LEFT};
     gv__table t;
-    gv__table_init(&t, 2, head, al);
-    for (size_t i = 0; i < n; i++) {
-        const char *row[] = {keys[i], values[i]};
-        gv__table_row(&t, row);
-    }
-    if (t.failed)
+    if (!gv__office_fields(n, keys, values, &t))
         O(d)->failed = true;
     else
         table(O(d), &t, false);

@@ -100,8 +100,8 @@ static void edits_are_one_section_from_a_version(void **state)
     fx_ok(f, "rap", "{\"type\":\"draft_summary\"}");
     const char *bad[] = {
         "{\"type\":\"edit_summary\",\"text\":\"x\",\"base\":1}",
-        "{\"type\":\"edit_summary\",\"section\":\"introduction\",\"guiding_question\":\"gq1\","
-        "\"text\":\"x\",\"base\":1}",
+        ("{\"type\":\"edit_summary\",\"section\":\"introduction\",\"guiding_question\":\"gq1\","
+         "\"text\":\"x\",\"base\":1}"),
         "{\"type\":\"edit_summary\",\"section\":\"preamble\",\"text\":\"x\",\"base\":1}",
         "{\"type\":\"edit_summary\",\"section\":\"introduction\",\"text\":\"x\"}",
         "{\"type\":\"edit_summary\",\"section\":\"introduction\",\"text\":\"x\",\"base\":9}",

@@ -29,6 +29,7 @@
 #include "report/calendar.h"
 #include "report/record.h"
 #include "report/render.h"
+#include "report/summary.h"
 #include "server/server.h"
 #include "store/create.h"
 #include "store/store.h"
@@ -86,26 +87,32 @@ static bool pdf_rendered;
  * read on a read-only connection of its own so that it never waits for the
  * server's writer, nor the writer for it.
  */
-static int render_record(void *ctx, const char *db_path, const char *meeting, const char *format,
-                         char **out, size_t *len, gv_error *err)
+static int render_record(void *ctx, const char *db_path, const char *meeting, const char *document,
+                         const char *format, char **out, size_t *len, gv_error *err)
 {
     (void)ctx;
     gv_report_format fmt = GV_REPORT_JSON;
     bool ics = strcmp(format, "ics") == 0;
-    json_t *record = NULL;
+    bool summary = strcmp(document, "record") != 0;
+    json_t *record = NULL, *doc = NULL;
     *out = NULL;
     if (!ics && gv_report_format_from_name(format, &fmt) < 0)
         return gv_error_set(err, GV_EINVAL, "unknown format \"%.20s\"", format);
     gv_store *st = gv_store_open(db_path, GV_STORE_READONLY, err);
     if (!st)
         return err->code;
-    int rc = gv_record_from_store(st, meeting, 0, &record, err);
-    if (rc == 0 && ics)
+    int rc = summary ? gv_summary_from_store(st, meeting, strcmp(document, "draft") == 0, &doc,
+                                             &record, err)
+                     : gv_record_from_store(st, meeting, 0, &record, err);
+    if (rc == 0 && summary)
+        rc = gv_summary_render(doc, record, fmt, out, len, err);
+    else if (rc == 0 && ics)
         rc = gv_calendar_from_record(record, out, len, err);
     else if (rc == 0)
         rc = gv_report_render(record, fmt, out, len, err);
     if (!ics && fmt == GV_REPORT_PDF)
         pdf_rendered = true;
+    json_decref(doc);
     json_decref(record);
     gv_store_close(st);
     return rc;

@@ -1,8 +1,10 @@
 /*
- * GET /api/v1/meetings/{meeting}/record?format=md|html|json|csv|pdf|ics: the
- * outcome record of a meeting as a file to download, made by the same code
- * as `gavel report` (and, for ics, `gavel calendar`), so that the two give
- * the same bytes for the same log.
+ * GET /api/v1/meetings/{meeting}/record?format=md|html|json|csv|pdf|docx|odt|ics:
+ * the outcome record of a meeting as a file to download, made by the same
+ * code as `gavel report` (and, for ics, `gavel calendar`), so that the two
+ * give the same bytes for the same log. With &summary=approved (or draft)
+ * it is the Chair's summary instead (format json, md, docx or odt), as
+ * `gavel report --summary [--draft]` writes it: the record is its annex.
  *
  * The server library does not link the report module (DESIGN.md: server sits
  * above report only in `gavel`): the renderer is the config's
@@ -49,6 +51,9 @@ static const format_info formats[] = {
     {"json", "application/json", "-record.json"},
     {"csv", "text/csv; charset=utf-8; header=present", "-speeches.csv"},
     {"pdf", "application/pdf", "-record.pdf"},
+    {"docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+     "-record.docx"},
+    {"odt", "application/vnd.oasis.opendocument.text", "-record.odt"},
     {"ics", "text/calendar; charset=utf-8", "-agenda.ics"},
 };
 
@@ -59,6 +64,8 @@ typedef struct record_job {
     gv__later later;
     struct gv_server *srv;
     const format_info *fmt;
+    const char *document; /** "record", "summary" (approved) or "draft" */
+    char suffix[40];      /** of the file name, after the meeting id */
     char meeting[GV__ID_MAX + 1];
     bool gzip; /** the client takes gzip and the format is text */
     /* Written by the job thread in run(), read on the loop after done(). */
@@ -81,8 +88,8 @@ static void job_run(gv_work *job)
     record_job *j = (record_job *)job;
     const gv_server_config *c = &j->srv->cfg;
     gv_error_clear(&j->err);
-    j->rc = c->render_record(c->render_ctx, c->db_path, j->meeting, j->fmt->name, &j->out, &j->len,
-                             &j->err);
+    j->rc = c->render_record(c->render_ctx, c->db_path, j->meeting, j->document, j->fmt->name,
+                             &j->out, &j->len, &j->err);
     if (j->rc == 0 && !j->out)
         j->rc = gv_error_set(&j->err, GV_EIO, "the record renderer gave nothing");
     /* Off the loop: a long meeting's record is megabytes. */
@@ -150,7 +157,7 @@ static int later_write(gv__later *l, struct lws *wsi)
         rc = gv__http_error(wsi, j->rc, j->err.msg);
     } else {
         char disp[8 * GV__ID_MAX], timing[120];
-        disposition(disp, sizeof disp, j->meeting, j->fmt->suffix);
+        disposition(disp, sizeof disp, j->meeting, j->suffix);
         /* How long the job waited and ran, for the browser's tools and the tests. */
         snprintf(timing, sizeof timing, "queue;dur=%.1f, render;dur=%.1f",
                  (double)(j->job.started_us - j->job.submitted_us) / 1000.0,
@@ -194,10 +201,27 @@ int gv__route_record(struct lws *wsi, const gv__request *req)
             fmt = &formats[i];
     if (!fmt)
         return gv__http_error(wsi, GV_EINVAL,
-                              name[0]
-                                  ? "unknown format: ask for ?format=md, html, json, csv, pdf "
-                                    "or ics"
-                                  : "say which format: ?format=md, html, json, csv, pdf or ics");
+                              name[0] ? "unknown format: ask for ?format=md, html, json, csv, pdf, "
+                                        "docx, odt or ics"
+                                      : "say which format: ?format=md, html, json, csv, pdf, docx, "
+                                        "odt or ics");
+    /* The Chair's summary: approved, or the draft as it stands. */
+    char which[16] = "";
+    const char *document = "record";
+    gv__query_arg(wsi, "summary", which, sizeof which);
+    if (which[0]) {
+        document = strcmp(which, "approved") == 0 ? "summary"
+                   : strcmp(which, "draft") == 0  ? "draft"
+                                                  : NULL;
+        if (!document)
+            return gv__http_error(wsi, GV_EINVAL,
+                                  "summary=approved (the summary the chair approved) or "
+                                  "summary=draft (as it stands)");
+        if (strcmp(fmt->name, "json") != 0 && strcmp(fmt->name, "md") != 0 &&
+            strcmp(fmt->name, "docx") != 0 && strcmp(fmt->name, "odt") != 0)
+            return gv__http_error(wsi, GV_EINVAL,
+                                  "the summary comes as format=docx, odt, md or json");
+    }
     gv__grant g;
     gv__room *r = NULL;
     int rc = gv__auth_meeting(s, wsi, meeting, &g, &r, &err);
@@ -221,6 +245,13 @@ int gv__route_record(struct lws *wsi, const gv__request *req)
     j->srv = s;
     j->fmt = fmt;
     j->gzip = gv__compressible(fmt->ctype) && gv__http_takes_gzip(wsi);
+
+    j->document = document;
+    if (strcmp(document, "record") == 0)
+        snprintf(j->suffix, sizeof j->suffix, "%s", fmt->suffix);
+    else
+        snprintf(j->suffix, sizeof j->suffix, "-summary%s.%s",
+                 strcmp(document, "draft") == 0 ? "-draft" : "", fmt->name);
     snprintf(j->meeting, sizeof j->meeting, "%s", meeting);
     return gv__jobs_answer_later(wsi, &j->job, &j->later,
                                  "the server is busy making other records: retry in a few "

@@ -37,18 +37,20 @@ typedef struct gv_server_config {
     unsigned max_lag_events;       /** events a reader may fall behind before it is cut off */
     unsigned shutdown_grace_ms;    /** how long SIGTERM waits for commits and goodbyes */
     /*
-     * Renders the outcome record of `meeting` in `format` ("md", "html",
-     * "json", "csv", "pdf", or "ics" for the agenda as a calendar) from the
-     * database at db_path, on a read-only connection of its own. The server
-     * calls it on its job thread, never on the loop, one call at a time; it
-     * must not touch the server. Returns 0 with *out (malloc'd, the caller
-     * frees) and *len set, or a GV_E* code with err set (GV_EINVAL for an
-     * unknown format, GV_ENOTFOUND for an unknown meeting). The server library
-     * does not link the report module: `gavel serve` fills this in. NULL:
-     * GET .../record answers 404.
+     * Renders a document of `meeting` in `format` from the database at
+     * db_path: `document` "record" (formats "md", "html", "json", "csv",
+     * "pdf", "docx", "odt", or "ics" for the agenda as a calendar),
+     * "summary" (the Chair's summary as approved, with the record as its
+     * annex: "json", "md", "docx", "odt") or "draft" (the summary as it
+     * stands), on a read-only connection of its own, on a read-only connection of its own. The
+     * server calls it on its job thread, never on the loop, one call at a time; it must not touch
+     * the server. Returns 0 with *out (malloc'd, the caller frees) and *len set, or a GV_E* code
+     * with err set (GV_EINVAL for an unknown format, GV_ENOTFOUND for an unknown meeting, GV_ESTATE
+     * for a summary not drafted or not approved). The server library does not link the report
+     * module: `gavel serve` fills this in. NULL: GET .../record answers 404.
      */
-    int (*render_record)(void *ctx, const char *db_path, const char *meeting, const char *format,
-                         char **out, size_t *len, gv_error *err);
+    int (*render_record)(void *ctx, const char *db_path, const char *meeting, const char *document,
+                         const char *format, char **out, size_t *len, gv_error *err);
     void *render_ctx; /** first argument of render_record */
     /** Whether a time zone exists (a gv_zone_fn, core/definition.h) for
      * definitions loaded over HTTP; NULL checks the zone's spelling only. */

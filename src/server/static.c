@@ -5,8 +5,7 @@
  *
  * "/" is web/index.html; a meeting's role page /m/<meeting>/<page> is
  * web/<page>.html, the same file for every meeting (the page reads the
- * meeting id, and the console whether it serves the rapporteur, from its own
- * address). Nothing here inserts request text into
+ * meeting id from its own address). Nothing here inserts request text into
  * HTML: pages are found by name in the fixed table. The strict
  * Content-Security-Policy comes with every answer (headers.c), so a page may
  * load only its own scripts and styles.
@@ -63,9 +62,6 @@ static const gv__asset *page_asset(const char *page)
     char path[64];
     if (!gv__valid_id(page) || strlen(page) > 40)
         return NULL;
-    /* The rapporteur works in the console, which shows them the notes only. */
-    if (strcmp(page, "rapporteur") == 0)
-        page = "console";
     snprintf(path, sizeof path, "/static/%s.html", page);
     return gv__static_find(path);
 }

@@ -3,11 +3,15 @@
 // invitation links, the documents and the outcome record.
 //
 // The links are secretariat_links.js's; the record's downloads and loading a
-// meeting definition are secretariat_record.js's.
+// meeting definition are secretariat_record.js's; the Chair's summary is
+// summary.js's.
 import { boot, el, t, fill, act, label, wallToMs } from './ui.js';
 import { documentItems, twoZones } from './views.js';
 import { initLinks, renderLinks } from './secretariat_links.js';
 import { initRecord, renderRecord } from './secretariat_record.js';
+import { SummaryEditor } from './summary.js';
+
+let summary = null;
 
 function renderMeeting(s, live) {
   const m = s.meeting;
@@ -47,12 +51,13 @@ function renderPeople(s, live) {
 
 const page = {
   title: 'sec.title',
-  init(live) { initLinks(live); initRecord(live); },
+  init(live) { initLinks(live); initRecord(live); summary = new SummaryEditor(live); },
   render(s, live) {
     renderMeeting(s, live);
     renderPeople(s, live);
     renderLinks(s, live);
     renderRecord(s, live);
+    summary.render(s);
     fill('docs', documentItems(s));
   },
 };

@@ -3,9 +3,9 @@
 // every problem shown at its line with the line itself, then created on the
 // secretariat's word, with a link to the new meeting's page.
 //
-// Downloads are fetched rather than followed, so that a refusal (the link
-// may not, the server is busy) is told on this page instead of as a broken
-// file; the bytes then go to the browser as a file through an object URL.
+// Downloads are fetched rather than followed (download.js), so that a
+// refusal (the link may not, the server is busy) is told on this page
+// instead of as a broken file.
 // A PDF of a long meeting takes seconds: the button says so while it waits.
 //
 // The definition file is sent as its bytes (the server checks the UTF-8, as
@@ -14,9 +14,10 @@
 // file's lines included. The section is redrawn only when its own state or
 // the language changes, so that focus stays where it was.
 import { el, t, fill, onLang, currentLang } from './ui.js';
+import { fetchDocument } from './download.js';
 
 const API = '/api/v1/meetings';
-const FORMATS = ['pdf', 'html', 'md', 'json', 'csv', 'ics'];
+const FORMATS = ['pdf', 'docx', 'odt', 'html', 'md', 'json', 'csv', 'ics'];
 const MAX_BYTES = 16 * 1024 * 1024;
 
 const ui = {
@@ -28,17 +29,6 @@ const ui = {
   drawn: '',
   focus: null,     // data-key to focus once drawn
 };
-
-// The file name of a Content-Disposition (RFC 6266): filename* first.
-function dispositionName(h) {
-  if (!h) return '';
-  const star = /filename\*\s*=\s*UTF-8''([^;]+)/i.exec(h);
-  if (star) {
-    try { return decodeURIComponent(star[1].trim()); } catch (e) { /* the plain one, then */ }
-  }
-  const plain = /filename\s*=\s*"([^"]*)"/i.exec(h);
-  return plain ? plain[1] : '';
-}
 
 function formatLabel(f) { return t(`sec.format_${f}`); }
 
@@ -57,19 +47,9 @@ async function download(fmt) {
   ui.focus = `dl-${fmt}`;
   draw();
   try {
-    const r = await fetch(`${API}/${encodeURIComponent(ui.live.meeting)}/record?format=${fmt}`, { credentials: 'same-origin' });
-    if (!r.ok) {
-      const body = await r.json().catch(() => null);
-      throw new Error(failure(r.status, body, r.headers.get('retry-after')));
-    }
-    const blob = await r.blob();
-    const name = dispositionName(r.headers.get('content-disposition')) || `${ui.live.meeting}-record.${fmt}`;
-    const url = URL.createObjectURL(blob);
-    const a = el('a', { href: url, download: name, hidden: true });
-    document.body.append(a);
-    a.click();
-    a.remove();
-    setTimeout(() => URL.revokeObjectURL(url), 60000);
+    const res = await fetchDocument(ui.live.meeting, `format=${fmt}`, `${ui.live.meeting}-record.${fmt}`);
+    if (!res.name) throw new Error(failure(res.status, res.body, res.retry));
+    const name = res.name;
     ui.note = t('sec.rec_downloaded', { file: name });
     ui.noteKind = 'ok';
   } catch (e) {

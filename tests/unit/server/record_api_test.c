@@ -173,12 +173,24 @@ static int record(int port, const char *meeting, const char *format, const char 
 /* What `gavel report` (or `gavel calendar` for ics) writes for the same database. */
 static char *cli_output(const char *meeting, const char *format, size_t *len)
 {
-    char *out = NULL;
+    char *out = NULL, path[600];
     bool ics = strcmp(format, "ics") == 0;
-    const char *args[] = {ics ? "calendar" : "report", "--db", db,  "--meeting", meeting,
-                          ics ? NULL : "--format",     format, NULL};
-    assert_int_equal(tc_gavel(&out, args), 0);
-    *len = strlen(out);
+    /* Written to a file: Word and OpenDocument are binary. */
+    snprintf(path, sizeof path, "%s.cli-output", db);
+    const char *args[] = {
+        ics ? "calendar" : "report", "--db", db,  "--meeting", meeting, "-o", path,
+        ics ? NULL : "--format",     format, NULL};
+    assert_int_equal(tc_gavel(NULL, args), 0);
+    FILE *f = fopen(path, "rb");
+    assert_non_null(f);
+    fseek(f, 0, SEEK_END);
+    *len = (size_t)ftell(f);
+    rewind(f);
+    out = malloc(*len + 1);
+    assert_int_equal(fread(out, 1, *len, f), *len);
+    out[*len] = '\0';
+    fclose(f);
+    unlink(path);
     return out;
 }
 
@@ -192,6 +204,9 @@ static void test_record_is_the_report(void **state)
         {"csv", "text/csv; charset=utf-8; header=present", "cstd25-wsis-panel-speeches.csv"},
         {"html", "text/html; charset=utf-8", "cstd25-wsis-panel-record.html"},
         {"ics", "text/calendar; charset=utf-8", "cstd25-wsis-panel-agenda.ics"},
+        {"docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+         "cstd25-wsis-panel-record.docx"},
+        {"odt", "application/vnd.oasis.opendocument.text", "cstd25-wsis-panel-record.odt"},
     };
     for (size_t i = 0; i < sizeof formats / sizeof formats[0]; i++) {
         tc_response r;
@@ -212,6 +227,15 @@ static void test_record_is_the_report(void **state)
         free(cli);
         tc_response_free(&r);
     }
+    /* The Chair's summary: none yet (a conflict that says so), or a bad request. */
+    tc_response sr;
+    assert_int_equal(record(s->port, MEETING, "docx&summary=approved", token, &sr), 409);
+    assert_non_null(strstr(sr.body, "no summary yet"));
+    tc_response_free(&sr);
+    assert_int_equal(record(s->port, MEETING, "pdf&summary=approved", token, &sr), 400);
+    tc_response_free(&sr);
+    assert_int_equal(record(s->port, MEETING, "md&summary=final", token, &sr), 400);
+    tc_response_free(&sr);
     /* The PDF: its bytes hold the time it was made, so only its shape is compared. */
     tc_response r;
     assert_int_equal(record(s->port, MEETING, "pdf", token, &r), 200);

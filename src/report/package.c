@@ -190,7 +190,7 @@ struct gv__zip {
     zip_t *za;
     uint16_t dos_time, dos_date;
     bool failed;
-    char why[160]; /** libzip's message of the first failure */
+    char why[GV_ERROR_MSG_MAX]; /** the message of the first failure */
 };
 
 static void zip_failed(gv__zip *z, const char *why)

@@ -28,7 +28,9 @@ function scenario() {
 // The seq the script ends at: the same script applied to a scratch database.
 function finalSeq(dir) {
   const db = path.join(dir, 'scratch.db');
-  gavel(['init', '--db', db]);
+  // Defined before the script's first time: apply refuses a command dated
+  // before the log's last event.
+  gavel(['init', '--db', db, '--at', '1648726200000']);
   gavel(['apply', '--db', db, '--as', 'chair', SCENARIO]);
   return JSON.parse(gavel(['state', '--db', db, '--meeting', 'cstd25-wsis-panel'])).seq;
 }

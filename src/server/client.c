@@ -268,11 +268,19 @@ void gv__client_close(gv__client *c, int status, const char *reason)
     c->state = GV__CLOSING;
     c->close_status = status;
     c->close_reason = reason;
+    /* What is committed goes out before the close, and with it the answers
+     * that wait for it: events held back to coalesce their patch go now. */
+    if (c->subscribed)
+        gv__room_settle_now(c->room);
     want_write(c);
 }
 
 int gv__client_subscribe(gv__client *c, gv__room *r, int64_t since_seq, gv_error *err)
 {
+    /* First, as it settles the room's waiting events (writing its readers):
+     * this one is not among them yet. */
+    if (gv__room_reader_joined(r, c->view) < 0)
+        return gv_error_set(err, GV_ENOMEM, "out of memory encoding the state");
     c->room = r;
     c->next = r->subs;
     c->prev = NULL;
@@ -282,8 +290,6 @@ int gv__client_subscribe(gv__client *c, gv__room *r, int64_t since_seq, gv_error
     r->n_subs++;
     c->subscribed = true;
     c->subscribed_us = gv__mono_us();
-    if (gv__room_reader_joined(r, c->view) < 0)
-        return gv_error_set(err, GV_ENOMEM, "out of memory encoding the state");
     /* Events after since_seq if the ring still holds them all, else a
      * snapshot. (A page whose state the patches since then do not start
      * from finds itself out of step and asks for a snapshot.) */

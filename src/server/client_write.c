@@ -40,7 +40,7 @@ bool gv__client_owed(const gv__client *c)
 {
     if (c->q_len && c->q[c->q_head].after_seq <= c->cursor)
         return true;
-    return streaming(c) && c->cursor < c->room->seq;
+    return streaming(c) && c->cursor < c->room->settled_seq;
 }
 
 /* Picks the next frame the client is owed and makes it current: 1 if there
@@ -55,7 +55,8 @@ static int next_frame(gv__client *c)
         gv__client_flow(c);
         return 1;
     }
-    if (streaming(c) && c->cursor < c->room->seq) {
+    /* Events go out once settled: the last of a batch carries its patch. */
+    if (streaming(c) && c->cursor < c->room->settled_seq) {
         gv__frame *f = gv__room_event_frame(c->room, c->cursor + 1, c->kind, c->view);
         if (!f) {
             gv__client_cut(c, "the events after your last one are no longer held");

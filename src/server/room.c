@@ -160,6 +160,7 @@ static void encode_views(gv__room *r)
 
 const char *gv__room_state_text(gv__room *r, gv_view v)
 {
+    gv__room_settle_now(r); /* the next patch starts from the state shown */
     if (r->state_seq != r->seq) {
         state_changed(r);
         r->state_seq = r->seq;

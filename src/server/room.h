@@ -47,8 +47,9 @@ struct gv__room {
     json_t *patched[GV_VIEW_COUNT];
     int64_t patched_seq[GV_VIEW_COUNT];
     char *last_text[GV_VIEW_COUNT]; /** the last event as each view reads it, until settled */
-    json_t *you_pending; /** people whose own part changed since the last settle: id -> true */
-    int64_t settled_seq; /** events up to this one are patched and their readers woken */
+    json_t *you_pending;    /** people whose own part changed since the last settle: id -> true */
+    int64_t settled_seq;    /** events up to this one are patched and may be written */
+    int64_t next_settle_us; /** gv__mono_us() before which the next settle waits */
 };
 
 /*
@@ -95,15 +96,20 @@ void gv__room_ring_replace(gv__room *r, gv_view v, int64_t seq, gv__frame *ws, g
 /* ---- what readers hold (room_patch.c) ----------------------------------- */
 
 /* A reader of view v joins: the view's patches start now if they had not.
- * 0, or GV_ENOMEM. */
+ * 0, or GV_ENOMEM. Settles the room first (gv__room_settle_now). */
 int gv__room_reader_joined(gv__room *r, gv_view v);
+/* Settles the room now if events wait: before its state is shown (a
+ * snapshot), so that the next patch starts from the state shown. */
+void gv__room_settle_now(gv__room *r);
 /* Notes whose own part event ev, just applied, changed (gv_event_you_people). */
 int gv__room_you_changed(gv__room *r, const json_t *ev);
 /*
  * After the commits a wake-up brought: for each room with new events, the
  * patch from each view's last patched state to now goes into the frames of
  * its last event; the people whose own part changed get a "you"; every
- * reader is written what it is owed (gv__client_flush).
+ * reader is written what it is owed (gv__client_flush). A room settled a
+ * moment ago waits a little (room_patch.c says how long) and its new events
+ * with it: their patches then come as one.
  */
 void gv__rooms_settle(struct gv_server *s);
 

@@ -437,6 +437,7 @@ int gv_server_run(gv_server *s)
         }
     }
     lws_sul_cancel(&s->tick);
+    lws_sul_cancel(&s->settle);
     if (s->sig_thread_running) {
         pthread_kill(s->sig_thread, SIGUSR1);
         pthread_join(s->sig_thread, NULL);

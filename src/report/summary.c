@@ -168,8 +168,11 @@ int gv_summary_check_log(gv_store *s, const json_t *summary, gv_error *err)
                             "last_seq");
     json_t *rec = NULL, *rebuilt = NULL;
     int rc = gv_record_from_store(s, meeting, seq, &rec, err);
-    if (rc == 0)
-        rc = gv_summary_from_record(rec, &rebuilt, err);
+    if (rc == 0 && (rc = gv_summary_from_record(rec, &rebuilt, err)) == GV_ESTATE)
+        rc = gv_error_set(err, GV_ECORRUPT,
+                          "the log of %s has no summary at event %lld: the summary is not of "
+                          "this log",
+                          meeting, (long long)seq);
     if (rc == 0 && !json_equal((json_t *)summary, rebuilt)) {
         const char *key, *diff = "(a field the log does not have)";
         json_t *val;

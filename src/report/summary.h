@@ -51,8 +51,8 @@ int gv_summary_from_store(gv_store *s, const char *meeting_id, bool draft, json_
                           json_t **record, gv_error *err);
 
 /* Checks a summary against the log: rebuilt from the log up to its last_seq
- * it must be identical. 0, GV_ECORRUPT naming the difference, or another
- * code. */
+ * it must be identical. 0, GV_ECORRUPT naming the difference (or a log with
+ * no summary there), or another code. */
 int gv_summary_check_log(gv_store *s, const json_t *summary, gv_error *err);
 
 /*

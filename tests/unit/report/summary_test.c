@@ -42,6 +42,11 @@ static void tied_to_the_approval(void **state)
     json_t *s = NULL, *rec = NULL;
     rfx_script(&f);
     assert_int_equal(gv_summary_from_store(f.store, RFX_MEETING, true, &s, NULL, &err), GV_ESTATE);
+    /* A summary checked against a log that has none there is not of this log. */
+    json_t *stray = json_pack("{s:s, s:{s:s, s:i}}", "format", GV_SUMMARY_FORMAT, "verification",
+                              "meeting", RFX_MEETING, "last_seq", 3);
+    assert_int_equal(gv_summary_check_log(f.store, stray, &err), GV_ECORRUPT);
+    json_decref(stray);
     rfx_send(&f, "rap", AT(900), "{\"type\": \"draft_summary\"}");
     assert_int_equal(gv_summary_from_store(f.store, RFX_MEETING, false, &s, NULL, &err), GV_ESTATE);
     assert_non_null(strstr(err.msg, "not approved"));

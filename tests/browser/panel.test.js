@@ -128,14 +128,22 @@ async function main() {
     eq(await chair.evaluate(() => document.activeElement.dataset.key), `down-${first.request}`, 'focus stays on the moved entry');
     st = srv.state();
     eq(st.floor.list[1].request, first.request, 'the first speaker is now second');
+    // lin withdraws while all three wait, so the step runs whatever the order
+    // (it used to run only if lin was still waiting after the next speaker,
+    // and did not: with participant.js withdrawing the wrong request the old
+    // test passed; this one fails with "there is no floor request ...").
+    const linReq = st.floor.list.find((r) => r.person === 'lin');
+    check(linReq, 'lin is waiting on the list');
+    await step(lin, 'lin withdraws', () => lin.click(`[data-key="withdraw-${linReq.request}"]`));
+    st = srv.state();
+    eq(st.floor.list.map((r) => r.person).includes('lin'), false, 'lin is off the list');
+    eq(st.floor.list.length, 2, 'two still waiting');
     await step(chair, 'next speaker', () => chair.click('#btn-next'));
     st = srv.state();
     const speaking = st.floor.speech.name;
     await screen.waitForFunction((n) => document.getElementById('who').textContent === n, speaking);
     await overlay.waitForFunction((n) => document.getElementById('lt-name').textContent === n, speaking);
     await step(chair, 'end the speech', () => chair.click('#btn-end'));
-    const linReq = st.floor.list.find((r) => r.person === 'lin');
-    if (linReq) await step(lin, 'lin withdraws', () => lin.click(`[data-key="withdraw-${linReq.request}"]`));
     await step(chair, 'next speaker again', () => chair.click('#btn-next'));
     await chair.fill('#note-text', 'Connectivity gaps remain the first obstacle to digital cooperation.');
     await chair.selectOption('#note-gq', 'gq1');

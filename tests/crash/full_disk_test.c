@@ -65,11 +65,7 @@ static long long fill(const char *path, const char *mnt, long long keep_kb)
 
 static void cast(cl_load *l)
 {
-    cl_add_sender(l, "chair", "chair", false, (const char *const[]){"next", "end", NULL});
-    cl_add_sender(l, "mod", "moderator", false, (const char *const[]){"approve", NULL});
-    cl_add_sender(l, "rap", "rapporteur", false, (const char *const[]){"note", NULL});
-    cl_add_sender(l, "p1", "participant", false,
-                  (const char *const[]){"ask", "floor", "upvote", "withdraw", NULL});
+    cl_cast_officers(l);
     cl_add_sender(l, "p2", "participant", false, (const char *const[]){"upvote", "ask", NULL});
     cl_add_sender(l, "p4", "participant", true, (const char *const[]){"ask", "upvote", NULL});
     cl_add_sender(l, "pan1", "panelist", true, (const char *const[]){"ask", "floor", NULL});

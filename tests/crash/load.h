@@ -138,6 +138,19 @@ static TC_UNUSED void cl_add_sender(cl_load *l, const char *person, const char *
         s->plays[i] = plays[i];
 }
 
+/* The people every crash test has, over WebSockets: the chair moving the
+ * list on, the moderator approving questions, the rapporteur writing notes,
+ * and a participant who asks, requests the floor, upvotes and withdraws.
+ * A test adds the others it needs. */
+static TC_UNUSED void cl_cast_officers(cl_load *l)
+{
+    cl_add_sender(l, "chair", "chair", false, (const char *const[]){"next", "end", NULL});
+    cl_add_sender(l, "mod", "moderator", false, (const char *const[]){"approve", NULL});
+    cl_add_sender(l, "rap", "rapporteur", false, (const char *const[]){"note", NULL});
+    cl_add_sender(l, "p1", "participant", false,
+                  (const char *const[]){"ask", "floor", "upvote", "withdraw", NULL});
+}
+
 /* The roles whose links the server prints at start: cl_load.tokens by index. */
 static const char *const cl_roles[] TC_UNUSED = {
     "chair", "moderator", "secretariat", "rapporteur", "panelist", "participant", "viewer"};
@@ -878,11 +891,12 @@ static TC_UNUSED void cl_free(cl_load *l)
     l->cmds = NULL;
 }
 
-/* ---- a database on its own small tmpfs (full disk, read-only media) ------ */
+/* ---- the test's folder and database: on its own small tmpfs (full disk,
+ * read-only media), or plainly in the folder (kills) ----------------------- */
 
 typedef struct cl_disk {
     char dir[128]; /** temporary folder */
-    char mnt[160]; /** dir/tmpfs, the mount */
+    char mnt[160]; /** dir/tmpfs: the mount, or just the folder of the database */
     char db[200];  /** mnt/gavel.db */
     char wal[210], shm[210];
     char filler[200]; /** mnt/filler: the full-disk test's way to take the room */
@@ -900,7 +914,9 @@ static TC_UNUSED int cl_mount_tmpfs(const char *where, int kib, unsigned long fl
 }
 
 /* A cl_disk with a new database on a kib KiB tmpfs, as *state: a cmocka setup. */
-static TC_UNUSED int cl_disk_setup(void **state, const char *name, int kib)
+/* The folder, its database and a cl_disk for them; kib > 0 mounts a tmpfs
+ * of that size for the database (0: none). A cmocka setup's body. */
+static TC_UNUSED int cl_disk_make(void **state, const char *name, int kib)
 {
     cl_disk *d = calloc(1, sizeof *d);
     tc_tempdir(d->dir, sizeof d->dir, name);
@@ -909,17 +925,30 @@ static TC_UNUSED int cl_disk_setup(void **state, const char *name, int kib)
     snprintf(d->filler, sizeof d->filler, "%s/filler", d->mnt);
     snprintf(d->wal, sizeof d->wal, "%s-wal", d->db);
     snprintf(d->shm, sizeof d->shm, "%s-shm", d->db);
-    if (mkdir(d->mnt, 0755) < 0 || cl_mount_tmpfs(d->mnt, kib, 0) < 0) {
+    if (mkdir(d->mnt, 0755) < 0 || (kib > 0 && cl_mount_tmpfs(d->mnt, kib, 0) < 0)) {
         fprintf(stderr, "could not set up %s: %s\n", d->mnt, strerror(errno));
         return tc_setup_failed(d, d->dir);
     }
-    d->mounted = true;
+    d->mounted = kib > 0;
     if (tc_make_db(d->db) < 0) {
-        umount2(d->mnt, MNT_DETACH);
+        if (d->mounted)
+            umount2(d->mnt, MNT_DETACH);
         return tc_setup_failed(d, d->dir);
     }
     *state = d;
     return 0;
+}
+
+/* The database on a tmpfs of kib KiB: a cmocka setup. */
+static TC_UNUSED int cl_disk_setup(void **state, const char *name, int kib)
+{
+    return cl_disk_make(state, name, kib);
+}
+
+/* The database in the folder, on the disk the folder is on: a cmocka setup. */
+static TC_UNUSED int cl_dir_setup(void **state, const char *name)
+{
+    return cl_disk_make(state, name, 0);
 }
 
 /* Stops the server, unmounts and removes everything: a cmocka teardown. */

@@ -52,11 +52,7 @@ static void record_some(ro *d, int sig)
     l->text_bytes = 200;
     l->pace_ms = 2;
     snprintf(l->allowed, sizeof l->allowed, "conflict,not_found");
-    cl_add_sender(l, "chair", "chair", false, (const char *const[]){"next", "end", NULL});
-    cl_add_sender(l, "mod", "moderator", false, (const char *const[]){"approve", NULL});
-    cl_add_sender(l, "rap", "rapporteur", false, (const char *const[]){"note", NULL});
-    cl_add_sender(l, "p1", "participant", false,
-                  (const char *const[]){"ask", "floor", "upvote", "withdraw", NULL});
+    cl_cast_officers(l);
     cl_add_sender(l, "p4", "participant", true, (const char *const[]){"ask", "upvote", NULL});
     if (tc_server_start(&d->srv, d->db, server_args) < 0)
         fail_msg("the server did not start");

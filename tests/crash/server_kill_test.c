@@ -36,46 +36,17 @@ static const char *const server_args[] = {"--meeting",
                                           "8192",
                                           NULL};
 
-typedef struct campaign {
-    char dir[128];
-    char db[256];
-    tc_server srv;
-    cl_load load;
-} campaign;
+typedef cl_disk campaign; /** the database in the test's folder (cl_dir_setup) */
 
 static int setup(void **state)
 {
-    campaign *c = calloc(1, sizeof *c);
-    tc_tempdir(c->dir, sizeof c->dir, "crash-serve");
-    snprintf(c->db, sizeof c->db, "%s/gavel.db", c->dir);
-    if (tc_make_db(c->db) < 0)
-        return tc_setup_failed(c, c->dir);
-    *state = c;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    campaign *c = *state;
-    if (c->srv.pid)
-        tc_server_stop(&c->srv, SIGKILL);
-    cl_free(&c->load);
-    char cmd[300];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", c->dir);
-    if (system(cmd) != 0)
-        fprintf(stderr, "could not remove %s\n", c->dir);
-    free(c);
-    return 0;
+    return cl_dir_setup(state, "crash-serve");
 }
 
 /* The people and what each does (one play after another, in turn). */
 static void cast(cl_load *l)
 {
-    cl_add_sender(l, "chair", "chair", false, (const char *const[]){"next", "end", NULL});
-    cl_add_sender(l, "mod", "moderator", false, (const char *const[]){"approve", NULL});
-    cl_add_sender(l, "rap", "rapporteur", false, (const char *const[]){"note", NULL});
-    cl_add_sender(l, "p1", "participant", false,
-                  (const char *const[]){"ask", "floor", "upvote", "withdraw", NULL});
+    cl_cast_officers(l);
     cl_add_sender(l, "p2", "participant", false,
                   (const char *const[]){"floor", "ask", "upvote", "upvote", "withdraw", NULL});
     cl_add_sender(l, "p3", "participant", false,
@@ -204,7 +175,7 @@ static void test_sigkill_under_load_20_times(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_sigkill_under_load_20_times, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_sigkill_under_load_20_times, setup, cl_disk_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

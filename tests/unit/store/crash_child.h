@@ -333,4 +333,42 @@ static void cc_check(const char *path, const cc_heard *h, int64_t *total)
     gv_store_close(s);
 }
 
+/*
+ * A campaign: `rounds` children, one after the other, on one database in a
+ * fresh folder. Each is started with `hooks` and ended by `end`, which reads
+ * what it heard, makes the child end the way the test is about, reaps it and
+ * fails the test when it ended any other way; then the file is checked.
+ * `ends` names the ending in the summary ("kills", "power cuts"). The seed
+ * is printed; GV_CRASH_SEED replays it.
+ */
+typedef void (*cc_end_fn)(pid_t pid, int fd, cc_heard *h, unsigned *seed, int round);
+
+static void cc_campaign(const char *file, int rounds, const cc_hooks *hooks, cc_end_fn end,
+                        const char *ends)
+{
+    char *dir = fx_tmpdir();
+    char path[4200];
+    fx_path(path, sizeof path, dir, file);
+    const char *env = getenv("GV_CRASH_SEED");
+    unsigned seed = env ? (unsigned)strtoul(env, NULL, 10) : (unsigned)time(NULL);
+    print_message("  seed %u (GV_CRASH_SEED)\n", seed);
+    cc_heard *h = calloc(1, sizeof *h);
+    int64_t total = 0;
+    int ended = 0;
+    for (int round = 0; round < rounds; round++) {
+        int fd;
+        pid_t pid = cc_start(path, (unsigned)rand_r(&seed), hooks, &fd, h);
+        end(pid, fd, h, &seed, round);
+        close(fd);
+        ended++;
+        cc_check(path, h, &total);
+    }
+    print_message("  %d %s, %d acknowledged batches, %" PRId64 " events stored; all there\n", ended,
+                  ends, h->acks, total);
+    assert_int_equal(ended, rounds);
+    assert_true(h->acks > 0);
+    free(h);
+    fx_rmdir(dir);
+}
+
 #endif

@@ -24,41 +24,23 @@
 
 #define ROUNDS 20
 
+/* Lets the child run 20 to 150 ms, reading acks as they come, then kills it. */
+static void end_by_kill(pid_t pid, int fd, cc_heard *h, unsigned *seed, int round)
+{
+    int64_t run_ms = 20 + rand_r(seed) % 131;
+    cc_read_acks(fd, cc_now_ms() + run_ms, false, h);
+    assert_int_equal(kill(pid, SIGKILL), 0);
+    int status = 0;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    cc_read_acks(fd, -1, false, h);
+    if (!(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL))
+        fail_msg("round %d: the child ended by itself (status 0x%x)", round, status);
+}
+
 static void acknowledged_events_survive_sigkill(void **state)
 {
     (void)state;
-    char *dir = fx_tmpdir();
-    char path[4200];
-    fx_path(path, sizeof path, dir, "crash.db");
-    const char *env = getenv("GV_CRASH_SEED");
-    unsigned seed = env ? (unsigned)strtoul(env, NULL, 10) : (unsigned)time(NULL);
-    print_message("  seed %u (GV_CRASH_SEED)\n", seed);
-    cc_heard *h = calloc(1, sizeof *h);
-    int64_t total = 0;
-    int kills = 0;
-
-    for (int round = 0; round < ROUNDS; round++) {
-        int fd;
-        pid_t pid = cc_start(path, (unsigned)rand_r(&seed), &(cc_hooks){0}, &fd, h);
-        /* Let it run 20 to 150 ms, reading acks as they come. */
-        int64_t run_ms = 20 + rand_r(&seed) % 131;
-        cc_read_acks(fd, cc_now_ms() + run_ms, false, h);
-        assert_int_equal(kill(pid, SIGKILL), 0);
-        int status = 0;
-        assert_int_equal(waitpid(pid, &status, 0), pid);
-        cc_read_acks(fd, -1, false, h);
-        close(fd);
-        if (!(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL))
-            fail_msg("round %d: the child ended by itself (status 0x%x)", round, status);
-        kills++;
-        cc_check(path, h, &total);
-    }
-    print_message("  %d kills, %d acknowledged batches, %" PRId64 " events stored; all there\n",
-                  kills, h->acks, total);
-    assert_int_equal(kills, ROUNDS);
-    assert_true(h->acks > 0);
-    free(h);
-    fx_rmdir(dir);
+    cc_campaign("crash.db", ROUNDS, &(cc_hooks){0}, end_by_kill, "kills");
 }
 
 int main(void)

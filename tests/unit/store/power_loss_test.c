@@ -47,47 +47,29 @@ static void arm(unsigned seed)
     pv_arm(1 + (long)(rand_r(&seed) % OPS_MAX));
 }
 
+/* Reads acks until the child's power is cut (60 s at most). */
+static void end_by_cut(pid_t pid, int fd, cc_heard *h, unsigned *seed, int round)
+{
+    (void)seed;
+    cc_read_acks(fd, cc_now_ms() + 60000, false, h);
+    if (!h->eof) {
+        kill(pid, SIGKILL);
+        waitpid(pid, NULL, 0);
+        fail_msg("round %d: the power was not cut within 60 s", round);
+    }
+    int status = 0;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    if (!(WIFEXITED(status) && WEXITSTATUS(status) == PV_EXIT_POWER_CUT))
+        fail_msg("round %d: the child did not end by the power cut (status 0x%x)", round, status);
+}
+
 static void acknowledged_events_survive_power_loss(void **state)
 {
     (void)state;
-    char *dir = fx_tmpdir();
-    char path[4200];
-    fx_path(path, sizeof path, dir, "power.db");
-    const char *env = getenv("GV_CRASH_SEED");
-    unsigned seed = env ? (unsigned)strtoul(env, NULL, 10) : (unsigned)time(NULL);
-    print_message("  seed %u (GV_CRASH_SEED)\n", seed);
-    cc_heard *h = calloc(1, sizeof *h);
-    int64_t total = 0;
-    int cuts = 0;
-
-    for (int round = 0; round < ROUNDS; round++) {
-        int fd;
-        /* The VFS is registered in the child only: the parent checks the
-         * files with SQLite's own. */
-        pid_t pid = cc_start(path, (unsigned)rand_r(&seed),
-                             &(cc_hooks){.open = use_power_vfs, .ready = arm}, &fd, h);
-        cc_read_acks(fd, cc_now_ms() + 60000, false, h);
-        if (!h->eof) {
-            kill(pid, SIGKILL);
-            waitpid(pid, NULL, 0);
-            fail_msg("round %d: the power was not cut within 60 s", round);
-        }
-        close(fd);
-        int status = 0;
-        assert_int_equal(waitpid(pid, &status, 0), pid);
-        if (!(WIFEXITED(status) && WEXITSTATUS(status) == PV_EXIT_POWER_CUT))
-            fail_msg("round %d: the child did not end by the power cut (status 0x%x)", round,
-                     status);
-        cuts++;
-        cc_check(path, h, &total);
-    }
-    print_message("  %d power cuts, %d acknowledged batches, %" PRId64
-                  " events stored; all there\n",
-                  cuts, h->acks, total);
-    assert_int_equal(cuts, ROUNDS);
-    assert_true(h->acks > 0);
-    free(h);
-    fx_rmdir(dir);
+    /* The VFS is registered in the child only: the parent checks the files
+     * with SQLite's own. */
+    cc_campaign("power.db", ROUNDS, &(cc_hooks){.open = use_power_vfs, .ready = arm}, end_by_cut,
+                "power cuts");
 }
 
 int main(void)

@@ -108,6 +108,15 @@ typedef struct seen {
     } d[1200];
 } seen;
 
+/* An empty record of completions, to be filled on this thread. */
+static seen *seen_new(void)
+{
+    seen *s = calloc(1, sizeof *s);
+    assert_non_null(s);
+    s->loop = pthread_self();
+    return s;
+}
+
 static void on_done(void *ud, const gv_write_done *d)
 {
     seen *s = ud;
@@ -173,8 +182,7 @@ static void completions_reach_the_loop_thread_in_order(void **state)
     fixture *f = *state;
     gv_error err;
     gv_writer *w = writer_new(f);
-    seen *s = calloc(1, sizeof *s);
-    s->loop = pthread_self();
+    seen *s = seen_new();
     const char *ids[4] = {"m0", "m1", "m2", "m3"};
     enum { ROUNDS = 50 };
 
@@ -279,8 +287,7 @@ static void batches_queued_during_a_commit_share_the_next(void **state)
     enum { N = 100 };
     gv_error err;
     gv_writer *w = writer_new(f);
-    seen *s = calloc(1, sizeof *s);
-    s->loop = pthread_self();
+    seen *s = seen_new();
 
     /* While the test holds the store, the writer may take the first batch
      * (a transaction of its own) but commits nothing: the other batches
@@ -336,8 +343,7 @@ static void a_bad_batch_fails_alone(void **state)
     fixture *f = *state;
     gv_error err;
     gv_writer *w = writer_new(f);
-    seen *s = calloc(1, sizeof *s);
-    s->loop = pthread_self();
+    seen *s = seen_new();
 
     /* Holding the store makes the writer wait, so the batches gather. */
     pthread_mutex_lock(&f->s->mu);
@@ -382,8 +388,7 @@ static void a_failed_commit_fails_its_batches_only(void **state)
     fixture *f = *state;
     gv_error err;
     gv_writer *w = writer_new(f);
-    seen *s = calloc(1, sizeof *s);
-    s->loop = pthread_self();
+    seen *s = seen_new();
 
     pthread_mutex_lock(&f->s->mu);
     for (intptr_t k = 0; k < 6; k++) {
@@ -440,8 +445,7 @@ static void a_failing_disk_fails_the_group_and_the_writer_goes_on(void **state)
     fixture *f = *state;
     gv_error err;
     gv_writer *w = writer_new(f);
-    seen *s = calloc(1, sizeof *s);
-    s->loop = pthread_self();
+    seen *s = seen_new();
     static char bodies[8][4200];
     gv_event_in ev[8];
     char wal[4300];
@@ -511,8 +515,7 @@ static void stop_commits_what_was_queued(void **state)
     fixture *f = *state;
     gv_error err;
     gv_writer *w = writer_new(f);
-    seen *s = calloc(1, sizeof *s);
-    s->loop = pthread_self();
+    seen *s = seen_new();
     for (int i = 0; i < 300; i++)
         assert_int_equal(submit(w, "q", i == 0 ? GV_WRITE_CREATE : 0, 1 + i, 1, i, &err), 0);
     gv_writer_stop(w);

@@ -10,6 +10,15 @@ function(gv_cmocka_test target src test label timeout)
   set_tests_properties(${test} PROPERTIES LABELS ${label} TIMEOUT ${timeout})
 endfunction()
 
+# The layers hold: a probe that includes a header of every layer, compiled
+# with each layer's own command from compile_commands.json, compiles exactly
+# where docs/design.md allows (tests/build/layers.cmake).
+add_test(NAME build/layers
+         COMMAND ${CMAKE_COMMAND} -DCOMMANDS=${CMAKE_BINARY_DIR}/compile_commands.json
+                 -DSOURCE_DIR=${CMAKE_SOURCE_DIR} -DWORK=${CMAKE_BINARY_DIR}/layer-probes
+                 -P ${CMAKE_SOURCE_DIR}/tests/build/layers.cmake)
+set_tests_properties(build/layers PROPERTIES LABELS build TIMEOUT 120)
+
 # Unit tests: every tests/unit/<module>/<name>_test.c is one cmocka program,
 # linked against the library of its module and registered under CTest.
 file(GLOB_RECURSE GV_UNIT_TESTS CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/tests/unit/*_test.c)

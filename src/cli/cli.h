@@ -13,6 +13,8 @@
 #ifndef GV_CLI_CLI_H
 #define GV_CLI_CLI_H
 
+#include <stddef.h>
+
 enum {
     GV_EXIT_OK = 0,
     GV_EXIT_REFUSED = 1,

@@ -10,8 +10,8 @@
  * the meeting it was given, then "ready". SIGTERM or SIGINT stops it cleanly
  * (exit 0).
  *
- * The server library stays below the report module (DESIGN.md): this command
- * hands it the record renderer (render_record, the code of `gavel report` and
+ * The server library does not include the report module (docs/design.md,
+ * "The layers"): this command hands it the record renderer (render_record, the code of `gavel report` and
  * `gavel calendar`) and the time zone lookup of `gavel validate`.
  */
 #include <getopt.h>

@@ -2,7 +2,7 @@
  * Frames: encoded messages shared by every connection that writes them.
  *
  * An event is encoded once per transport when its commit completes, and the
- * same frame is then written to every subscriber (DESIGN.md principle 5).
+ * same frame is then written to every subscriber (docs/design.md, "Encode once").
  * lws_write needs LWS_PRE writable bytes before the payload for the protocol
  * header; each write fills them in and sends (or copies what the socket did
  * not take) before returning, so one frame can serve many connections in

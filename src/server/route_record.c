@@ -6,8 +6,9 @@
  * it is the Chair's summary instead (format json, md, docx or odt), as
  * `gavel report --summary [--draft]` writes it: the record is its annex.
  *
- * The server library does not link the report module (DESIGN.md: server sits
- * above report only in `gavel`): the renderer is the config's
+ * The server library does not include the report module (docs/design.md,
+ * "The layers": server and report sit side by side, and only `gavel` uses
+ * both): the renderer is the config's
  * render_record callback, which `gavel serve` fills in. It opens its own
  * read-only connection to the database and may take seconds (a PDF of a long
  * meeting), so it runs on the job thread (jobs.c), never on the loop:

@@ -5,7 +5,7 @@
  * One thread, the loop thread, owns every meeting's state, every connection
  * and every frame. The store's writer thread commits events; its completions
  * come back to the loop thread, which only then applies them, acknowledges the
- * sender and broadcasts (DESIGN.md principle 3).
+ * sender and broadcasts (docs/design.md, "The path of one command").
  *
  * Lifecycle: gv_server_config_init, gv_server_new, gv_server_run (returns when
  * stopped), gv_server_free. gv_server_stop may be called from any thread.

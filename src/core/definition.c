@@ -163,6 +163,8 @@ fail:
 
 void gv__definition_release(gv_meeting *m)
 {
+    json_decref(m->definition);
+    m->definition = NULL;
     free(m->id);
     free(m->title);
     free(m->body);

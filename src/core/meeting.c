@@ -208,9 +208,15 @@ static int apply_defined(gv_meeting *m, const json_t *event, gv_error *err)
         return gv_error_set(err, GV_ECORRUPT, "event %lld defines the meeting a second time",
                             (long long)(m->seq + 1));
     const json_t *def = json_object_get(event, "definition");
+    json_t *copy = json_deep_copy(def);
+    if (def && !copy)
+        return gv_error_set(err, GV_ENOMEM, "out of memory");
     int rc = gv__definition_load(m, def, err);
-    if (rc < 0)
+    if (rc < 0) {
+        json_decref(copy);
         return rc;
+    }
+    m->definition = copy;
     m->defined = true;
     return 0;
 }

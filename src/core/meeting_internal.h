@@ -220,6 +220,7 @@ struct gv_meeting {
     bool defined;       /** the definition event has been applied */
 
     /* The definition, fixed by the first event. */
+    json_t *definition; /** as the first event carried it, owned (for snapshots) */
     char *id;
     char *title;
     char *body;         /** convening body */
@@ -256,6 +257,8 @@ struct gv_meeting {
     gv_summary summary;     /** the Chair's summary, drafted from the notes */
     gv_floor floor;         /** speakers' list, speeches, timers, totals */
     gv_questions questions; /** questions from the audience */
+    /* A field added here is added to snapshot.c too, with a new
+     * GV_SNAPSHOT_VERSION (snapshot_test shows a field left out). */
 };
 
 /* A command being decided. */

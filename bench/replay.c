@@ -13,10 +13,16 @@
  * a vote on a question not yet approved) is dropped, as it would be live,
  * and the mix moves on; so the log holds only events a real meeting could.
  *
+ * As the log is made, a snapshot of the state is stored every
+ * --snapshot-every events (default 10,000, as the server and `gavel apply`
+ * do).
+ *
  * Then, each timed (best of --runs):
  *   read      the store's rows, nothing else (SQLite)
  *   parse     + each event's JSON (jansson)
  *   fold      + gv_meeting_apply: the state, as the server loads a room
+ *   load      gv_load: the newest snapshot and the events after it
+ *   snapshot  gv_meeting_snapshot and its canonical bytes: taking one
  *   replay    gv_replay: the same with the checks `gavel state` makes
  *             (canonical bytes, stored seq, type and time)
  *   apply     gv_meeting_apply alone over events parsed beforehand: the core
@@ -38,6 +44,7 @@
 
 #include "core/definition.h"
 #include "core/meeting.h"
+#include "core/snapshot.h"
 #include "report/record.h"
 #include "report/render.h"
 #include "store/replay.h"
@@ -74,6 +81,7 @@ typedef struct gen {
     int64_t now_ms;
     uint64_t rng;
     json_t *pending; /** events decided and applied, not yet stored */
+    int64_t snapshot_every;
     int64_t *questions;
     size_t n_questions, cap_questions;
     long commands, refused;
@@ -118,6 +126,9 @@ static void flush(gen *g)
                             : gv_store_append(g->st, MEETING, in, n, &err);
     if (rc < 0)
         die("storing events: %s", err.msg);
+    /* g->m has applied exactly the events just stored. */
+    if (gv_snapshot_if_due(g->st, MEETING, g->m, in[0].seq - 1, g->snapshot_every, &err) < 0)
+        die("storing a snapshot: %s", err.msg);
     for (size_t i = 0; i < n; i++)
         free(bytes[i]);
     free(bytes);
@@ -353,7 +364,7 @@ static void note(timing *t, double secs)
 
 int main(int argc, char **argv)
 {
-    long events = 1000000;
+    long events = 1000000, snapshot_every = GV_SNAPSHOT_EVERY;
     int runs = 3;
     bool pdf = false, json_out = false, apply_only = true;
     const char *db = NULL, *def_path = "examples/cstd-2022-high-level-panel.yaml";
@@ -372,10 +383,12 @@ int main(int argc, char **argv)
             apply_only = false;
         else if (strcmp(argv[i], "--json") == 0)
             json_out = true;
+        else if (strcmp(argv[i], "--snapshot-every") == 0 && i + 1 < argc)
+            snapshot_every = strtol(argv[++i], NULL, 10);
         else {
             fprintf(stderr,
                     "usage: gavel-replay [--events N] [--runs R] [--db FILE] [--definition YAML]\n"
-                    "                    [--pdf] [--no-apply-only] [--json]\n"
+                    "                    [--pdf] [--no-apply-only] [--json] [--snapshot-every N]\n"
                     "Makes a log of N events (default 1000000) in FILE (default: a temporary\n"
                     "file, removed at the end) and times folding it and making its record.\n");
             return 2;
@@ -409,8 +422,11 @@ int main(int argc, char **argv)
         expect = state_text(m);
         gv_meeting_free(m);
     } else {
-        gen g = {
-            .m = gv_meeting_new(), .st = st, .rng = 88172645463325252ull, .pending = json_array()};
+        gen g = {.m = gv_meeting_new(),
+                 .st = st,
+                 .rng = 88172645463325252ull,
+                 .pending = json_array(),
+                 .snapshot_every = snapshot_every};
         double t0 = now_s();
         make_log(&g, def_path, events);
         make_s = now_s() - t0;
@@ -423,10 +439,23 @@ int main(int argc, char **argv)
         free(g.questions);
     }
 
-    timing t[] = {{"read"},        {"parse"},       {"fold"},       {"replay"},
-                  {"apply"},       {"record"},      {"build"},      {"render md"},
+    timing t[] = {{"read"},        {"parse"},       {"fold"},       {"load"},      {"snapshot"},
+                  {"replay"},      {"apply"},       {"record"},     {"build"},     {"render md"},
                   {"render html"}, {"render json"}, {"render csv"}, {"render pdf"}};
-    enum { T_READ, T_PARSE, T_FOLD, T_REPLAY, T_APPLY, T_RECORD, T_BUILD, T_RENDER };
+    enum {
+        T_READ,
+        T_PARSE,
+        T_FOLD,
+        T_LOAD,
+        T_SNAPSHOT,
+        T_REPLAY,
+        T_APPLY,
+        T_RECORD,
+        T_BUILD,
+        T_RENDER
+    };
+    gv_load_info load = {0};
+    size_t snapshot_bytes = 0;
     static const gv_report_format fmts[] = {GV_REPORT_MD, GV_REPORT_HTML, GV_REPORT_JSON,
                                             GV_REPORT_CSV, GV_REPORT_PDF};
     size_t out_bytes[5] = {0};
@@ -450,6 +479,27 @@ int main(int argc, char **argv)
         }
         gv_meeting *m = NULL;
         double t0 = now_s();
+        if (gv_load(st, MEETING, &m, &load, &err) < 0)
+            die("gv_load: %s", err.msg);
+        note(&t[T_LOAD], now_s() - t0);
+        if (load.skipped[0])
+            die("the snapshot was not used: %s", load.skipped);
+        char *loaded = state_text(m);
+        if (strcmp(loaded, expect) != 0)
+            die("the state loaded from the snapshot differs from the state the log was made with");
+        free(loaded);
+        t0 = now_s();
+        json_t *snap = gv_meeting_snapshot(m);
+        char *snap_text = snap ? gv_event_canonical(snap) : NULL;
+        note(&t[T_SNAPSHOT], now_s() - t0);
+        if (!snap_text)
+            die("out of memory");
+        snapshot_bytes = strlen(snap_text);
+        free(snap_text);
+        json_decref(snap);
+        gv_meeting_free(m);
+
+        t0 = now_s();
         if (gv_replay(st, MEETING, &m, &err) < 0)
             die("gv_replay: %s", err.msg);
         note(&t[T_REPLAY], now_s() - t0);
@@ -508,8 +558,9 @@ int main(int argc, char **argv)
     size_t nt = sizeof t / sizeof t[0];
     if (json_out) {
         printf("{\"events\":%lld,\"runs\":%d,\"make_s\":%.3f,\"commands\":%ld,\"refused\":%ld,"
-               "\"state_bytes\":%ld",
-               (long long)head, runs, make_s, commands, refused, state_bytes);
+               "\"state_bytes\":%ld,\"snapshot_seq\":%lld,\"snapshot_bytes\":%zu",
+               (long long)head, runs, make_s, commands, refused, state_bytes,
+               (long long)load.snapshot_seq, snapshot_bytes);
         for (size_t i = 0; i < nt; i++) {
             if (!t[i].runs)
                 continue;
@@ -534,6 +585,11 @@ int main(int argc, char **argv)
                    t[i].best * 1e6 / (double)head);
             if (i >= T_RENDER)
                 printf("  (%zu bytes)", out_bytes[i - T_RENDER]);
+            if (i == T_LOAD)
+                printf("  (snapshot at seq %lld, then %lld events)", (long long)load.snapshot_seq,
+                       (long long)load.events_folded);
+            if (i == T_SNAPSHOT)
+                printf("  (%zu bytes)", snapshot_bytes);
             printf("\n");
         }
     }

@@ -33,7 +33,7 @@
 
 static const char usage_text[] =
     "usage: gavel apply --db DB --as PERSON [--meeting ID] [--at MS] [--keep-going]\n"
-    "                   [COMMANDS.jsonl|-]\n"
+    "                   [--snapshot-every N] [COMMANDS.jsonl|-]\n"
     "Applies commands (JSON lines, one command a line) as PERSON and prints the\n"
     "resulting events as JSON lines. A line may also be an envelope\n"
     "  {\"as\": \"PERSON\", \"at_ms\": MS, \"command\": {...}}\n"
@@ -41,6 +41,8 @@ static const char usage_text[] =
     "A time given (at_ms or --at) before the meeting's last event is refused.\n"
     "  --at MS        the time of every command, in ms since 1970 (default: now)\n"
     "  --keep-going   report a rejected command and go on (default: reject all)\n"
+    "  --snapshot-every N   store a snapshot of the state when the log passes a\n"
+    "                 multiple of N events (default 10000; 0 never)\n"
     "exit codes: 0 applied, 1 a command was rejected (nothing stored without --keep-going),\n"
     "            2 usage error, 3 database error, 4 the disk is full, 5 the database cannot\n"
     "            be written (nothing stored in each case)\n";
@@ -51,6 +53,7 @@ typedef struct apply_opts {
     const char *as;
     long long at_ms; /** fixed time, or -1 for the clock */
     int keep_going;
+    long long snapshot_every; /** events between snapshots, 0 for none */
 } apply_opts;
 
 /* Checks a command's time against the meeting's last event: a given time
@@ -161,11 +164,12 @@ static int apply_stream(gv_store *s, const char *id, FILE *f, const apply_opts *
     char *line = NULL;
     size_t cap = 0, lineno = 0;
     int rc = GV_EXIT_OK;
-    if (!all || gv_replay(s, id, &m, &err) < 0) {
+    if (!all || gv_load(s, id, &m, NULL, &err) < 0) {
         gv_cli_error("apply", "%s", all ? err.msg : "out of memory");
         rc = GV_EXIT_SYSTEM;
         goto out;
     }
+    int64_t loaded_seq = gv_meeting_seq(m);
     ssize_t len;
     while ((len = getline(&line, &cap, f)) >= 0) {
         lineno++;
@@ -189,6 +193,12 @@ static int apply_stream(gv_store *s, const char *id, FILE *f, const apply_opts *
     if (store_and_print(s, id, all, &err) < 0) {
         gv_cli_error("apply", "%s; nothing was stored", err.msg);
         rc = gv_cli_exit_for(err.code);
+    } else if (gv_snapshot_if_due(s, id, m, loaded_seq, o->snapshot_every, &err) < 0) {
+        /* The events are stored; a snapshot only saves time later. */
+        gv_cli_error("apply",
+                     "note: the events are stored, but a snapshot of the state could "
+                     "not be: %s",
+                     err.msg);
     }
 out:
     free(line);
@@ -203,9 +213,10 @@ int gv_cli_apply(int argc, char **argv)
                                          {"as", required_argument, 0, 'a'},
                                          {"at", required_argument, 0, 't'},
                                          {"keep-going", no_argument, 0, 'k'},
+                                         {"snapshot-every", required_argument, 0, 's'},
                                          {0, 0, 0, 0}};
     gv_cli_db_opts d = {0};
-    apply_opts o = {.at_ms = -1};
+    apply_opts o = {.at_ms = -1, .snapshot_every = GV_SNAPSHOT_EVERY};
     int c;
     optind = 0;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -218,8 +229,12 @@ int gv_cli_apply(int argc, char **argv)
             o.as = optarg;
         else if (c == 'k')
             o.keep_going = 1;
-        else if (gv_cli_int_option("apply", "at", "milliseconds since 1970", optarg, 0, &o.at_ms) <
-                 0)
+        else if (c == 's') {
+            if (gv_cli_int_option("apply", "snapshot-every", "events", optarg, 0,
+                                  &o.snapshot_every) < 0)
+                return GV_EXIT_USAGE;
+        } else if (gv_cli_int_option("apply", "at", "milliseconds since 1970", optarg, 0,
+                                     &o.at_ms) < 0)
             return GV_EXIT_USAGE;
     }
     if (argc - optind > 1) {

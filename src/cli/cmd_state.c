@@ -44,7 +44,11 @@ int gv_cli_state(int argc, char **argv)
         return rc;
     gv_error err;
     gv_meeting *m = NULL;
-    int r = gv_replay(s, id, &m, &err);
+    gv_load_info info;
+    int r = gv_load(s, id, &m, &info, &err);
+    if (r == 0 && info.skipped[0])
+        gv_cli_error("state", "note: a stored snapshot was not used (%s); the whole log was folded",
+                     info.skipped);
     if (r < 0) {
         gv_cli_error("state", "%s", err.msg);
         rc = GV_EXIT_SYSTEM;

@@ -27,16 +27,29 @@ typedef struct mem_event {
     unsigned char hash[GV_HASH_BYTES];
 } mem_event;
 
+typedef struct mem_snapshot {
+    gv_stored_snapshot s; /** its bytes are owned */
+    unsigned char hash[GV_HASH_BYTES];
+} mem_snapshot;
+
+/* A meeting's snapshots, ascending by seq. */
+typedef struct mem_snapshots {
+    mem_snapshot *a;
+    size_t n;
+} mem_snapshots;
+
 typedef struct mem_meeting {
     char *id;
     int64_t created_at_ms;
     mem_event *events; /** events[k - 1] is event k */
     size_t n, cap;
+    mem_snapshots snaps;
 } mem_meeting;
 
 typedef struct mem_undo {
-    enum { UNDO_MEETING_CREATED, UNDO_EVENT_APPENDED } kind;
+    enum { UNDO_MEETING_CREATED, UNDO_EVENT_APPENDED, UNDO_SNAPSHOTS } kind;
     mem_meeting *m;
+    mem_snapshots was; /** UNDO_SNAPSHOTS: the set it replaced, owned until commit */
 } mem_undo;
 
 struct gv__engine_impl {
@@ -69,8 +82,18 @@ static gv__engine_impl *mem_open(const char *rest, unsigned flags, gv_error *err
     return e;
 }
 
+static void snapshots_free(mem_snapshots *ss)
+{
+    for (size_t i = 0; i < ss->n; i++)
+        free((void *)ss->a[i].s.bytes);
+    free(ss->a);
+    ss->a = NULL;
+    ss->n = 0;
+}
+
 static void meeting_free(mem_meeting *m)
 {
+    snapshots_free(&m->snaps);
     for (size_t i = 0; i < m->n; i++) {
         free(m->events[i].type);
         free(m->events[i].bytes);
@@ -134,6 +157,11 @@ static int reserve_undo(gv__engine_impl *e, gv_error *err)
 static void undo_one(gv__engine_impl *e, const mem_undo *u)
 {
     mem_meeting *m = u->m;
+    if (u->kind == UNDO_SNAPSHOTS) {
+        snapshots_free(&m->snaps);
+        m->snaps = u->was;
+        return;
+    }
     if (u->kind == UNDO_EVENT_APPENDED) {
         mem_event *ev = &m->events[--m->n];
         free(ev->type);
@@ -166,10 +194,20 @@ static int mem_begin(gv__engine_impl *e, gv_error *err)
     return 0;
 }
 
+/* Frees what the undo log kept for a rollback that will not come. */
+static void undo_forget(gv__engine_impl *e)
+{
+    for (size_t i = 0; i < e->n_undo; i++)
+        if (e->undo[i].kind == UNDO_SNAPSHOTS)
+            snapshots_free(&e->undo[i].was);
+    e->n_undo = 0;
+}
+
 static int mem_commit(gv__engine_impl *e, gv_error *err)
 {
     if (!e->in_tx)
         return gv_error_set(err, GV_ESTATE, "no transaction is open on this store");
+    undo_forget(e);
     e->in_tx = false;
     e->n_undo = 0;
     e->has_savepoint = false;
@@ -232,7 +270,7 @@ static int mem_create_meeting(gv__engine_impl *e, const char *id, int64_t create
     memmove(&e->meetings[pos + 1], &e->meetings[pos], (e->n - pos) * sizeof e->meetings[0]);
     e->meetings[pos] = m;
     e->n++;
-    e->undo[e->n_undo++] = (mem_undo){UNDO_MEETING_CREATED, m};
+    e->undo[e->n_undo++] = (mem_undo){.kind = UNDO_MEETING_CREATED, .m = m};
     return 0;
 
 nomem:
@@ -264,7 +302,7 @@ static int mem_insert(gv__engine_impl *e, const char *meeting, const gv_stored_e
     memcpy(nev.bytes, ev->bytes, ev->len);
     memcpy(nev.hash, ev->hash, GV_HASH_BYTES);
     m->events[m->n++] = nev;
-    e->undo[e->n_undo++] = (mem_undo){UNDO_EVENT_APPENDED, m};
+    e->undo[e->n_undo++] = (mem_undo){.kind = UNDO_EVENT_APPENDED, .m = m};
     return 0;
 
 nomem:
@@ -329,6 +367,72 @@ static int mem_check(gv__engine_impl *e, gv_error *err)
     return 0;
 }
 
+/* ---- snapshots ---------------------------------------------------------- */
+
+/* The new set (a copy of the newest older snapshot, and this one) is built
+ * whole before it replaces the old set, which the undo log keeps until the
+ * transaction ends. */
+static int mem_put_snapshot(gv__engine_impl *e, const char *meeting, const gv_stored_snapshot *snap,
+                            const unsigned char hash[GV_HASH_BYTES], gv_error *err)
+{
+    mem_meeting *m = find(e, meeting);
+    int rc;
+    if (!m)
+        return not_found(meeting, err);
+    if ((rc = reserve_undo(e, err)))
+        return rc;
+    /* Kept: the newest snapshot before this one, and this one. */
+    const mem_snapshot *keep = NULL;
+    for (size_t i = 0; i < m->snaps.n; i++)
+        if (m->snaps.a[i].s.seq < snap->seq)
+            keep = &m->snaps.a[i];
+    mem_snapshots next = {.a = calloc(2, sizeof(mem_snapshot))};
+    unsigned char *bytes = malloc(snap->len);
+    unsigned char *kept = keep ? malloc(keep->s.len) : NULL;
+    if (!next.a || !bytes || (keep && !kept)) {
+        free(next.a);
+        free(bytes);
+        free(kept);
+        return gv_error_set(err, GV_ENOMEM, "out of memory storing a snapshot of %s", meeting);
+    }
+    if (keep) {
+        next.a[0] = *keep;
+        next.a[0].s.bytes = memcpy(kept, keep->s.bytes, keep->s.len);
+        next.n = 1;
+    }
+    next.a[next.n].s = *snap;
+    next.a[next.n].s.bytes = memcpy(bytes, snap->bytes, snap->len);
+    memcpy(next.a[next.n].hash, hash, GV_HASH_BYTES);
+    next.n++;
+    e->undo[e->n_undo++] = (mem_undo){.kind = UNDO_SNAPSHOTS, .m = m, .was = m->snaps};
+    m->snaps = next;
+    return 0;
+}
+
+static int mem_get_snapshot(gv__engine_impl *e, const char *meeting, int64_t max_seq,
+                            gv__snapshot_fn fn, void *ud, gv_error *err)
+{
+    mem_meeting *m = find(e, meeting);
+    for (size_t i = m ? m->snaps.n : 0; i-- > 0;)
+        if (m->snaps.a[i].s.seq <= max_seq)
+            return fn(ud, &m->snaps.a[i].s, m->snaps.a[i].hash);
+    return gv_error_set(err, GV_ENOTFOUND, "meeting %s has no snapshot at or before seq %lld",
+                        meeting, (long long)max_seq);
+}
+
+static int mem_snapshot_seqs(gv__engine_impl *e, const char *meeting, gv_store_seq_fn fn, void *ud,
+                             gv_error *err)
+{
+    (void)err;
+    mem_meeting *m = find(e, meeting);
+    for (size_t i = 0; m && i < m->snaps.n; i++) {
+        int rc = fn(ud, m->snaps.a[i].s.seq);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
 const gv__store_engine gv__engine_memory = {
     .name = "memory",
     .match = mem_match,
@@ -346,4 +450,7 @@ const gv__store_engine gv__engine_memory = {
     .read = mem_read,
     .list_meetings = mem_list,
     .check = mem_check,
+    .put_snapshot = mem_put_snapshot,
+    .get_snapshot = mem_get_snapshot,
+    .snapshot_seqs = mem_snapshot_seqs,
 };

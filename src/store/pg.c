@@ -7,6 +7,8 @@
  *   meetings(id text COLLATE "C" PRIMARY KEY, created_at_ms bigint)
  *   events(meeting, seq, type, at_ms, body bytea, hash bytea,
  *          PRIMARY KEY(meeting, seq))
+ *   snapshots(meeting, seq, head bytea, version, body bytea, hash bytea,
+ *             PRIMARY KEY(meeting, seq))
  *
  * One connection per handle. Durability: every session sets
  * synchronous_commit = on, so COMMIT returns after the WAL is flushed on
@@ -74,10 +76,31 @@ static const char *const migrations[] = {
     " body bytea NOT NULL,"
     " hash bytea NOT NULL CHECK (length(hash) = 32),"
     " PRIMARY KEY (meeting, seq));",
+    /* 2: snapshots of the state beside the logs. */
+    "CREATE TABLE snapshots("
+    " meeting text COLLATE \"C\" NOT NULL REFERENCES meetings(id),"
+    " seq bigint NOT NULL CHECK (seq >= 1),"
+    " head bytea NOT NULL CHECK (length(head) = 32),"
+    " version integer NOT NULL,"
+    " body bytea NOT NULL,"
+    " hash bytea NOT NULL CHECK (length(hash) = 32),"
+    " PRIMARY KEY (meeting, seq));",
 };
 #define SCHEMA_VERSION ((int)(sizeof migrations / sizeof migrations[0]))
 
-enum stmt_id { ST_INSERT, ST_HEAD, ST_READ, ST_LIST, ST_CREATE, ST_EXISTS, ST_COUNT };
+enum stmt_id {
+    ST_INSERT,
+    ST_HEAD,
+    ST_READ,
+    ST_LIST,
+    ST_CREATE,
+    ST_EXISTS,
+    ST_PUT_SNAPSHOT,
+    ST_DROP_SNAPSHOTS,
+    ST_GET_SNAPSHOT,
+    ST_SNAPSHOT_SEQS,
+    ST_COUNT
+};
 
 static const struct {
     const char *name;
@@ -96,6 +119,19 @@ static const struct {
     [ST_CREATE] = {"gv_create", "INSERT INTO meetings(id, created_at_ms) VALUES ($1, $2)"
                                 " ON CONFLICT (id) DO NOTHING"},
     [ST_EXISTS] = {"gv_exists", "SELECT 1 FROM meetings WHERE id = $1"},
+    [ST_PUT_SNAPSHOT] = {"gv_put_snapshot",
+                         "INSERT INTO snapshots(meeting, seq, head, version, body, hash)"
+                         " VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (meeting, seq) DO UPDATE"
+                         " SET head = excluded.head, version = excluded.version,"
+                         " body = excluded.body, hash = excluded.hash"},
+    [ST_DROP_SNAPSHOTS] = {"gv_drop_snapshots",
+                           "DELETE FROM snapshots WHERE meeting = $1 AND seq < (SELECT max(seq)"
+                           " FROM snapshots WHERE meeting = $1 AND seq < $2)"},
+    [ST_GET_SNAPSHOT] = {"gv_get_snapshot",
+                         "SELECT seq, head, version, body, hash FROM snapshots"
+                         " WHERE meeting = $1 AND seq <= $2 ORDER BY seq DESC LIMIT 1"},
+    [ST_SNAPSHOT_SEQS] = {"gv_snapshot_seqs",
+                          "SELECT seq FROM snapshots WHERE meeting = $1 ORDER BY seq"},
 };
 
 typedef struct head_entry {
@@ -862,6 +898,80 @@ static int pg_check(gv__engine_impl *e, gv_error *err)
     return rc;
 }
 
+/* ---- snapshots ---------------------------------------------------------- */
+
+static int pg_put_snapshot(gv__engine_impl *e, const char *meeting, const gv_stored_snapshot *snap,
+                           const unsigned char hash[GV_HASH_BYTES], gv_error *err)
+{
+    char seq[8], version[4];
+    uint32_t v = htobe32((uint32_t)snap->version);
+    be64(snap->seq, seq);
+    memcpy(version, &v, 4);
+    if (snap->len > INT32_MAX)
+        return gv_error_set(err, GV_ELIMIT, "a snapshot is too large for %s", e->where);
+    const char *values[6] = {
+        meeting,           seq, (const char *)snap->head, version, (const char *)snap->bytes,
+        (const char *)hash};
+    const int lengths[6] = {0, 8, GV_HASH_BYTES, 4, (int)snap->len, GV_HASH_BYTES};
+    const int formats[6] = {0, 1, 1, 1, 1, 1};
+    int rc = queue(e, stmts[ST_PUT_SNAPSHOT].name, NULL, 6, values, lengths, formats, err);
+    if (rc == 0)
+        rc = queue(e, stmts[ST_DROP_SNAPSHOTS].name, NULL, 2, values, lengths, formats, err);
+    return rc;
+}
+
+static int pg_get_snapshot(gv__engine_impl *e, const char *meeting, int64_t max_seq,
+                           gv__snapshot_fn fn, void *ud, gv_error *err)
+{
+    char max[8];
+    be64(max_seq, max);
+    const char *values[2] = {meeting, max};
+    const int lengths[2] = {0, 8}, formats[2] = {0, 1};
+    PGresult *r = run(e, ST_GET_SNAPSHOT, 2, values, lengths, formats, "reading a snapshot", err);
+    if (!r)
+        return err ? err->code : GV_EIO;
+    int rc;
+    if (PQntuples(r) == 0) {
+        rc = gv_error_set(err, GV_ENOTFOUND, "meeting %s has no snapshot at or before seq %lld",
+                          meeting, (long long)max_seq);
+    } else if (PQgetlength(r, 0, 0) != 8 || PQgetlength(r, 0, 1) != GV_HASH_BYTES ||
+               PQgetlength(r, 0, 2) != 4 || PQgetlength(r, 0, 4) != GV_HASH_BYTES) {
+        rc = gv_error_set(err, GV_ECORRUPT, "%s: a snapshot of meeting %s is damaged", e->where,
+                          meeting);
+    } else {
+        uint32_t v;
+        memcpy(&v, PQgetvalue(r, 0, 2), 4);
+        gv_stored_snapshot snap = {
+            .seq = get_be64(PQgetvalue(r, 0, 0)),
+            .version = (int)be32toh(v),
+            .bytes = (const unsigned char *)PQgetvalue(r, 0, 3),
+            .len = (size_t)PQgetlength(r, 0, 3),
+        };
+        memcpy(snap.head, PQgetvalue(r, 0, 1), GV_HASH_BYTES);
+        rc = fn(ud, &snap, (const unsigned char *)PQgetvalue(r, 0, 4));
+    }
+    PQclear(r);
+    return rc;
+}
+
+static int pg_snapshot_seqs(gv__engine_impl *e, const char *meeting, gv_store_seq_fn fn, void *ud,
+                            gv_error *err)
+{
+    const char *values[1] = {meeting};
+    PGresult *r = run(e, ST_SNAPSHOT_SEQS, 1, values, NULL, NULL, "listing snapshots", err);
+    if (!r)
+        return err ? err->code : GV_EIO;
+    int rc = 0;
+    for (int i = 0; i < PQntuples(r) && rc == 0; i++)
+        rc = PQgetlength(r, i, 0) == 8 ? fn(ud, get_be64(PQgetvalue(r, i, 0)))
+                                       : gv_error_set(err, GV_ECORRUPT,
+                                                      "%s: a snapshot's seq is "
+                                                      "damaged",
+                                                      e->where);
+    PQclear(r);
+    return rc;
+}
+
 const gv__store_engine gv__engine_pg = {
     .name = "postgresql",
     .match = pg_match,
@@ -879,4 +989,7 @@ const gv__store_engine gv__engine_pg = {
     .read = pg_read,
     .list_meetings = pg_list,
     .check = pg_check,
+    .put_snapshot = pg_put_snapshot,
+    .get_snapshot = pg_get_snapshot,
+    .snapshot_seqs = pg_snapshot_seqs,
 };

@@ -3,10 +3,22 @@
  * hash chain; this file adds what only the model can check: that the bytes are
  * one canonical JSON object, that the columns the store indexes (seq, type,
  * at_ms) say the same as the bytes, and that the event fits the state.
+ *
+ * Snapshots (core/snapshot.h) are stored as their canonical bytes, every
+ * GV_SNAPSHOT_EVERY events by default. Loading starts from the newest one
+ * that restores and is tied to the log: its head hash, chained with the
+ * next stored event's bytes, must give that event's stored hash (or equal
+ * the log's head when no event follows). Anything else about a snapshot is
+ * `gavel verify`'s to check, which compares each one with the fold of the
+ * whole log (gv_snapshot_check).
  */
 #include "store/replay.h"
 
+#include "core/snapshot.h"
+
+#include <inttypes.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -111,4 +123,167 @@ int gv_replay(gv_store *s, const char *meeting_id, gv_meeting **out, gv_error *e
     }
     *out = m;
     return 0;
+}
+
+/* ---- snapshots ---------------------------------------------------------- */
+
+static char *snapshot_bytes(const gv_meeting *m)
+{
+    json_t *snap = gv_meeting_snapshot(m);
+    char *bytes = snap ? gv_event_canonical(snap) : NULL;
+    json_decref(snap);
+    return bytes;
+}
+
+int gv_snapshot_store(gv_store *s, const char *meeting_id, const gv_meeting *m, gv_error *err)
+{
+    char *bytes = snapshot_bytes(m);
+    if (!bytes)
+        return gv_error_set(err, GV_ENOMEM, "out of memory taking a snapshot of %s", meeting_id);
+    int rc = gv_store_put_snapshot(s, meeting_id, gv_meeting_seq(m), GV_SNAPSHOT_VERSION,
+                                   (const unsigned char *)bytes, strlen(bytes), err);
+    free(bytes);
+    return rc;
+}
+
+int gv_snapshot_if_due(gv_store *s, const char *meeting_id, const gv_meeting *m, int64_t prev_seq,
+                       int64_t every, gv_error *err)
+{
+    int64_t seq = gv_meeting_seq(m);
+    if (every <= 0 || seq <= 0 || seq / every <= prev_seq / every)
+        return 0;
+    return gv_snapshot_store(s, meeting_id, m, err);
+}
+
+int gv_snapshot_check(const gv_meeting *m, const unsigned char head[GV_HASH_BYTES],
+                      const gv_stored_snapshot *snap, gv_error *err)
+{
+    if (snap->version != GV_SNAPSHOT_VERSION)
+        return gv_error_set(err, GV_ESTATE,
+                            "the snapshot at seq %" PRId64
+                            " is of format %d (this Gavel writes %d) "
+                            "and was not compared",
+                            snap->seq, snap->version, GV_SNAPSHOT_VERSION);
+    if (memcmp(head, snap->head, GV_HASH_BYTES) != 0)
+        return gv_error_set(err, GV_ECORRUPT,
+                            "the snapshot at seq %" PRId64
+                            " names another head hash than event %" PRId64 " of the log",
+                            snap->seq, snap->seq);
+    char *bytes = snapshot_bytes(m);
+    if (!bytes)
+        return gv_error_set(err, GV_ENOMEM, "out of memory");
+    size_t len = strlen(bytes), at = 0;
+    while (at < len && at < snap->len && bytes[at] == (char)snap->bytes[at])
+        at++;
+    free(bytes);
+    if (at == len && len == snap->len)
+        return 0;
+    return gv_error_set(err, GV_ECORRUPT,
+                        "the snapshot at seq %" PRId64 " is not the state its events fold to (they "
+                        "differ from byte %zu on)",
+                        snap->seq, at + 1);
+}
+
+typedef struct load_ctx {
+    gv_meeting *m;                     /** restored, NULL until one is */
+    unsigned char head[GV_HASH_BYTES]; /** the snapshot's head hash */
+    gv_error why;                      /** why the snapshot was passed over */
+} load_ctx;
+
+static int take_snapshot(void *ud, const gv_stored_snapshot *snap)
+{
+    load_ctx *c = ud;
+    json_error_t jerr;
+    if (snap->version != GV_SNAPSHOT_VERSION)
+        return gv_error_set(&c->why, GV_ESTATE, "the snapshot at seq %" PRId64 " is of format %d",
+                            snap->seq, snap->version);
+    json_t *j = json_loadb((const char *)snap->bytes, snap->len, 0, &jerr);
+    if (!j)
+        return gv_error_set(&c->why, GV_ECORRUPT, "the snapshot at seq %" PRId64 " is not JSON: %s",
+                            snap->seq, jerr.text);
+    int rc = gv_meeting_restore(j, &c->m, &c->why);
+    json_decref(j);
+    if (rc == 0 && gv_meeting_seq(c->m) != snap->seq) {
+        rc = gv_error_set(&c->why, GV_ECORRUPT,
+                          "the snapshot at seq %" PRId64 " holds the state at seq %" PRId64,
+                          snap->seq, gv_meeting_seq(c->m));
+        gv_meeting_free(c->m);
+        c->m = NULL;
+    }
+    memcpy(c->head, snap->head, GV_HASH_BYTES);
+    return rc;
+}
+
+typedef struct tail_ctx {
+    gv_meeting *m;
+    const unsigned char *head; /** the snapshot's head, until the first event is checked */
+    int64_t folded;
+    gv_error *err;
+} tail_ctx;
+
+static int fold_tail(void *ud, const gv_stored_event *ev)
+{
+    tail_ctx *t = ud;
+    if (t->head) {
+        unsigned char h[GV_HASH_BYTES];
+        gv_hash_event(t->head, ev->bytes, ev->len, h);
+        if (memcmp(h, ev->hash, GV_HASH_BYTES) != 0)
+            return gv_error_set(t->err, GV_ESTATE,
+                                "the snapshot's head hash does not chain to event %" PRId64,
+                                ev->seq);
+        t->head = NULL;
+    }
+    t->folded++;
+    return gv_replay_event(t->m, ev, t->err);
+}
+
+/* Folds the events after the restored snapshot; GV_ESTATE when the
+ * snapshot is not tied to this log. */
+static int load_tail(gv_store *s, const char *meeting_id, load_ctx *c, int64_t *folded,
+                     gv_error *err)
+{
+    unsigned char head[GV_HASH_BYTES];
+    int64_t head_seq = 0;
+    tail_ctx t = {.m = c->m, .head = c->head, .err = err};
+    int rc = gv_store_read(s, meeting_id, gv_meeting_seq(c->m), fold_tail, &t, err);
+    *folded = t.folded;
+    if (rc == 0 && t.folded == 0) {
+        if ((rc = gv_store_head(s, meeting_id, &head_seq, head, err)) == 0 &&
+            (head_seq != gv_meeting_seq(c->m) || memcmp(head, c->head, GV_HASH_BYTES) != 0))
+            rc = gv_error_set(err, GV_ESTATE, "the snapshot's head hash is not the log's head");
+    }
+    return rc;
+}
+
+int gv_load(gv_store *s, const char *meeting_id, gv_meeting **out, gv_load_info *info,
+            gv_error *err)
+{
+    gv_load_info local;
+    load_ctx c = {0};
+    gv_error e;
+    if (!info)
+        info = &local;
+    memset(info, 0, sizeof *info);
+    *out = NULL;
+    gv_error_clear(&e);
+    int rc = gv_store_get_snapshot(s, meeting_id, INT64_MAX, take_snapshot, &c, &e);
+    if (rc == 0 && c.m) {
+        int64_t folded = 0;
+        rc = load_tail(s, meeting_id, &c, &folded, &e);
+        if (rc == 0) {
+            info->snapshot_seq = gv_meeting_seq(c.m) - folded;
+            info->events_folded = folded;
+            *out = c.m;
+            return 0;
+        }
+        gv_meeting_free(c.m);
+    }
+    /* Whatever went wrong with the snapshot, the log decides: fold it all
+     * (a damaged log then fails there, as without snapshots). */
+    if (rc != 0 && rc != GV_ENOTFOUND)
+        snprintf(info->skipped, sizeof info->skipped, "%s", c.why.code ? c.why.msg : e.msg);
+    rc = gv_replay(s, meeting_id, out, err);
+    if (rc == 0)
+        info->events_folded = gv_meeting_seq(*out);
+    return rc;
 }

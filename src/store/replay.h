@@ -1,6 +1,8 @@
 /*
  * Replay: rebuilding a meeting's state from its stored log, and checking on the
- * way that every stored event is well formed, canonical and fits the state.
+ * way that every stored event is well formed, canonical and fits the state;
+ * loading it from its newest snapshot and the events after it; storing and
+ * checking snapshots.
  */
 #ifndef GV_STORE_REPLAY_H
 #define GV_STORE_REPLAY_H
@@ -42,5 +44,47 @@ int gv_replay_range(gv_store *s, const char *meeting_id, int64_t after_seq, int6
  * NULL.
  */
 int gv_replay(gv_store *s, const char *meeting_id, gv_meeting **out, gv_error *err);
+
+/** events between two snapshots, unless the caller says otherwise */
+#define GV_SNAPSHOT_EVERY 10000
+
+/* What gv_load did, for logs and metrics. */
+typedef struct gv_load_info {
+    int64_t snapshot_seq;           /** seq of the snapshot it started from, 0 for none */
+    int64_t events_folded;          /** events folded after it */
+    char skipped[GV_ERROR_MSG_MAX]; /** why a stored snapshot was not used, "" if none was */
+} gv_load_info;
+
+/*
+ * Loads the meeting as gv_replay does, but from its newest usable snapshot
+ * and the events after it: a snapshot of another format version, one whose
+ * bytes are damaged or do not restore, or one not tied to this log (its
+ * head hash does not chain to the next stored event) is passed over, and
+ * the log folded from its start (info->skipped says why). info may be NULL.
+ * Returns as gv_replay.
+ */
+int gv_load(gv_store *s, const char *meeting_id, gv_meeting **out, gv_load_info *info,
+            gv_error *err);
+
+/*
+ * Stores a snapshot of m, at its seq, when that seq passed a multiple of
+ * `every` (> 0) since `prev_seq` (the seq m had when the caller last
+ * decided). Returns 0 when none was due or it was stored; a GV_E* code
+ * when storing failed (the log is not affected).
+ */
+int gv_snapshot_if_due(gv_store *s, const char *meeting_id, const gv_meeting *m, int64_t prev_seq,
+                       int64_t every, gv_error *err);
+
+/* Stores a snapshot of m at its seq now. */
+int gv_snapshot_store(gv_store *s, const char *meeting_id, const gv_meeting *m, gv_error *err);
+
+/*
+ * Whether a stored snapshot is the state m folded (m at the snapshot's
+ * seq, whose event has chain hash `head`): 0 when it is, byte for byte;
+ * GV_ECORRUPT with err saying how it differs; GV_ESTATE when it is of
+ * another format version and cannot be compared.
+ */
+int gv_snapshot_check(const gv_meeting *m, const unsigned char head[GV_HASH_BYTES],
+                      const gv_stored_snapshot *snap, gv_error *err);
 
 #endif

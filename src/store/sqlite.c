@@ -4,6 +4,8 @@
  *   meetings(id TEXT PRIMARY KEY, created_at_ms INTEGER)            WITHOUT ROWID
  *   events(meeting, seq, type, at_ms, body BLOB, hash BLOB,
  *          PRIMARY KEY(meeting, seq))                                WITHOUT ROWID
+ *   snapshots(meeting, seq, head BLOB, version, body BLOB, hash BLOB,
+ *             PRIMARY KEY(meeting, seq))
  *
  * Durability: WAL journal with synchronous=FULL, so a COMMIT returns only
  * after its WAL frames are on disk; one COMMIT (one fsync) may carry many
@@ -65,6 +67,15 @@ static const char *const migrations[] = {
     " hash BLOB NOT NULL CHECK (length(hash) = 32),"
     " PRIMARY KEY (meeting, seq)"
     ") WITHOUT ROWID;",
+    /* 2: snapshots of the state beside the logs (large rows: not WITHOUT ROWID). */
+    "CREATE TABLE snapshots("
+    " meeting TEXT NOT NULL REFERENCES meetings(id),"
+    " seq INTEGER NOT NULL CHECK (seq >= 1),"
+    " head BLOB NOT NULL CHECK (length(head) = 32),"
+    " version INTEGER NOT NULL,"
+    " body BLOB NOT NULL,"
+    " hash BLOB NOT NULL CHECK (length(hash) = 32),"
+    " PRIMARY KEY (meeting, seq));",
 };
 #define SCHEMA_VERSION ((int)(sizeof migrations / sizeof migrations[0]))
 
@@ -81,6 +92,10 @@ enum stmt_id {
     ST_HEAD,
     ST_READ,
     ST_LIST,
+    ST_PUT_SNAPSHOT,
+    ST_DROP_SNAPSHOTS,
+    ST_GET_SNAPSHOT,
+    ST_SNAPSHOT_SEQS,
     ST_COUNT
 };
 
@@ -101,6 +116,13 @@ static const char *const stmt_sql[ST_COUNT] = {
     [ST_LIST] = "SELECT id, created_at_ms,"
                 " (SELECT max(seq) FROM events WHERE meeting = meetings.id)"
                 " FROM meetings ORDER BY id",
+    [ST_PUT_SNAPSHOT] = "INSERT OR REPLACE INTO snapshots(meeting, seq, head, version, body, hash)"
+                        " VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    [ST_DROP_SNAPSHOTS] = "DELETE FROM snapshots WHERE meeting = ?1 AND seq < (SELECT max(seq)"
+                          " FROM snapshots WHERE meeting = ?1 AND seq < ?2)",
+    [ST_GET_SNAPSHOT] = "SELECT seq, head, version, body, hash FROM snapshots"
+                        " WHERE meeting = ?1 AND seq <= ?2 ORDER BY seq DESC LIMIT 1",
+    [ST_SNAPSHOT_SEQS] = "SELECT seq FROM snapshots WHERE meeting = ?1 ORDER BY seq",
 };
 
 struct gv__engine_impl {
@@ -786,6 +808,83 @@ static int sq_check(gv__engine_impl *e, gv_error *err)
     return 0;
 }
 
+/* ---- snapshots ---------------------------------------------------------- */
+
+static int sq_put_snapshot(gv__engine_impl *e, const char *meeting, const gv_stored_snapshot *snap,
+                           const unsigned char hash[GV_HASH_BYTES], gv_error *err)
+{
+    sqlite3_stmt *st = e->st[ST_PUT_SNAPSHOT];
+    bind_text(st, 1, meeting);
+    sqlite3_bind_int64(st, 2, snap->seq);
+    sqlite3_bind_blob(st, 3, snap->head, GV_HASH_BYTES, SQLITE_STATIC);
+    sqlite3_bind_int(st, 4, snap->version);
+    sqlite3_bind_blob64(st, 5, snap->bytes, snap->len, SQLITE_STATIC);
+    sqlite3_bind_blob(st, 6, hash, GV_HASH_BYTES, SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    if (rc != SQLITE_DONE)
+        return sq_error(e, rc, "storing a snapshot", err);
+    st = e->st[ST_DROP_SNAPSHOTS];
+    bind_text(st, 1, meeting);
+    sqlite3_bind_int64(st, 2, snap->seq);
+    rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    if (rc != SQLITE_DONE)
+        return sq_error(e, rc, "dropping older snapshots", err);
+    return 0;
+}
+
+static int sq_get_snapshot(gv__engine_impl *e, const char *meeting, int64_t max_seq,
+                           gv__snapshot_fn fn, void *ud, gv_error *err)
+{
+    sqlite3_stmt *st = e->st[ST_GET_SNAPSHOT];
+    bind_text(st, 1, meeting);
+    sqlite3_bind_int64(st, 2, max_seq);
+    int rc = sqlite3_step(st);
+    if (rc != SQLITE_ROW) {
+        sqlite3_reset(st);
+        if (rc != SQLITE_DONE)
+            return sq_error(e, rc, "reading a snapshot", err);
+        return gv_error_set(err, GV_ENOTFOUND, "meeting %s has no snapshot at or before seq %lld",
+                            meeting, (long long)max_seq);
+    }
+    gv_stored_snapshot snap = {
+        .seq = sqlite3_column_int64(st, 0),
+        .version = sqlite3_column_int(st, 2),
+        .bytes = sqlite3_column_blob(st, 3),
+        .len = (size_t)sqlite3_column_bytes(st, 3),
+    };
+    const void *head = sqlite3_column_blob(st, 1), *hash = sqlite3_column_blob(st, 4);
+    if (!head || !hash || !snap.bytes || sqlite3_column_bytes(st, 1) != GV_HASH_BYTES ||
+        sqlite3_column_bytes(st, 4) != GV_HASH_BYTES) {
+        sqlite3_reset(st);
+        return gv_error_set(err, GV_ECORRUPT,
+                            "database %s: the snapshot at seq %lld of meeting %s is damaged",
+                            e->path, (long long)snap.seq, meeting);
+    }
+    memcpy(snap.head, head, GV_HASH_BYTES);
+    rc = fn(ud, &snap, hash);
+    sqlite3_reset(st);
+    return rc;
+}
+
+static int sq_snapshot_seqs(gv__engine_impl *e, const char *meeting, gv_store_seq_fn fn, void *ud,
+                            gv_error *err)
+{
+    sqlite3_stmt *st = e->st[ST_SNAPSHOT_SEQS];
+    int rc;
+    bind_text(st, 1, meeting);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if ((rc = fn(ud, sqlite3_column_int64(st, 0)))) {
+            sqlite3_reset(st);
+            return rc;
+        }
+    }
+    sqlite3_reset(st);
+    return rc == SQLITE_DONE ? 0 : sq_error(e, rc, "listing snapshots", err);
+}
+
 const gv__store_engine gv__engine_sqlite = {
     .name = "sqlite",
     .match = sq_match,
@@ -803,4 +902,7 @@ const gv__store_engine gv__engine_sqlite = {
     .read = sq_read,
     .list_meetings = sq_list,
     .check = sq_check,
+    .put_snapshot = sq_put_snapshot,
+    .get_snapshot = sq_get_snapshot,
+    .snapshot_seqs = sq_snapshot_seqs,
 };

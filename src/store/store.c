@@ -445,6 +445,121 @@ int gv_store_check(gv_store *s, gv_error *err)
     return rc;
 }
 
+/* ---- snapshots -------------------------------------------------------- */
+
+/* The hash of one stored event, found by a read that stops at it. */
+typedef struct event_hash {
+    int64_t seq;
+    bool found;
+    unsigned char hash[GV_HASH_BYTES];
+} event_hash;
+
+static int take_hash(void *ud, const gv_stored_event *ev)
+{
+    event_hash *h = ud;
+    h->found = ev->seq == h->seq;
+    memcpy(h->hash, ev->hash, GV_HASH_BYTES);
+    return 1;
+}
+
+int gv_store_put_snapshot(gv_store *s, const char *meeting_id, int64_t seq, int version,
+                          const unsigned char *bytes, size_t len, gv_error *err)
+{
+    const gv__store_engine *eng = s->engine;
+    event_hash at = {.seq = seq};
+    int64_t head = 0;
+    unsigned char ignored[GV_HASH_BYTES], hash[GV_HASH_BYTES];
+    int rc = gv__store_check_id(meeting_id, err);
+    if (rc)
+        return rc;
+    if (seq < 1 || !bytes || len == 0)
+        return gv_error_set(err, GV_EINVAL, "a snapshot needs a seq of 1 or more and its bytes");
+    if (len > GV_SNAPSHOT_MAX_BYTES)
+        return gv_error_set(err, GV_ELIMIT, "a snapshot of %zu bytes; at most %u are stored", len,
+                            GV_SNAPSHOT_MAX_BYTES);
+    if (s->flags & GV_STORE_READONLY)
+        return gv_error_set(err, GV_EPERM, "the store was opened read-only; no snapshot stored");
+    crypto_generichash(hash, GV_HASH_BYTES, bytes, len, NULL, 0);
+
+    pthread_mutex_lock(&s->mu);
+    if ((rc = eng->begin(s->impl, err)))
+        goto done;
+    if ((rc = eng->head(s->impl, meeting_id, &head, ignored, err)))
+        goto rollback;
+    if (seq > head) {
+        rc = gv_error_set(err, GV_ESTATE,
+                          "meeting %s: a snapshot at seq %" PRId64
+                          " but the log ends at seq %" PRId64,
+                          meeting_id, seq, head);
+        goto rollback;
+    }
+    rc = eng->read(s->impl, meeting_id, seq - 1, take_hash, &at, err);
+    if (rc == 1 && at.found)
+        rc = 0;
+    else if (rc >= 0)
+        rc = gv_error_set(err, GV_ECORRUPT, "meeting %s: event %" PRId64 " is missing", meeting_id,
+                          seq);
+    if (rc)
+        goto rollback;
+    gv_stored_snapshot snap = {.seq = seq, .version = version, .bytes = bytes, .len = len};
+    memcpy(snap.head, at.hash, GV_HASH_BYTES);
+    if ((rc = eng->put_snapshot(s->impl, meeting_id, &snap, hash, err)) ||
+        (rc = gv__store_commit_locked(s, err)))
+        goto rollback;
+    goto done;
+rollback:
+    eng->rollback(s->impl);
+done:
+    pthread_mutex_unlock(&s->mu);
+    return rc;
+}
+
+typedef struct snap_check {
+    const char *meeting;
+    gv_store_snapshot_fn fn;
+    void *ud;
+    gv_error *err;
+} snap_check;
+
+static int check_snapshot(void *ud, const gv_stored_snapshot *snap,
+                          const unsigned char hash[GV_HASH_BYTES])
+{
+    snap_check *c = ud;
+    unsigned char h[GV_HASH_BYTES];
+    crypto_generichash(h, GV_HASH_BYTES, snap->bytes, snap->len, NULL, 0);
+    if (sodium_memcmp(h, hash, GV_HASH_BYTES) != 0)
+        return gv_error_set(c->err, GV_ECORRUPT,
+                            "meeting %s: the snapshot at seq %" PRId64
+                            " is damaged (its bytes do not match their hash)",
+                            c->meeting, snap->seq);
+    return c->fn(c->ud, snap);
+}
+
+int gv_store_get_snapshot(gv_store *s, const char *meeting_id, int64_t max_seq,
+                          gv_store_snapshot_fn fn, void *ud, gv_error *err)
+{
+    snap_check c = {.meeting = meeting_id, .fn = fn, .ud = ud, .err = err};
+    int rc = gv__store_check_id(meeting_id, err);
+    if (rc)
+        return rc;
+    pthread_mutex_lock(&s->mu);
+    rc = s->engine->get_snapshot(s->impl, meeting_id, max_seq, check_snapshot, &c, err);
+    pthread_mutex_unlock(&s->mu);
+    return rc;
+}
+
+int gv_store_snapshot_seqs(gv_store *s, const char *meeting_id, gv_store_seq_fn fn, void *ud,
+                           gv_error *err)
+{
+    int rc = gv__store_check_id(meeting_id, err);
+    if (rc)
+        return rc;
+    pthread_mutex_lock(&s->mu);
+    rc = s->engine->snapshot_seqs(s->impl, meeting_id, fn, ud, err);
+    pthread_mutex_unlock(&s->mu);
+    return rc;
+}
+
 /* ---- verification ----------------------------------------------------- */
 
 /** what verify_event returns to stop at the head read before the walk */

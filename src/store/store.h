@@ -107,10 +107,26 @@ static inline int gv_store_is_meeting_id(const char *id)
     return id[0] != '~';
 }
 
+/** the bytes of one snapshot (a whole meeting's state) */
+#define GV_SNAPSHOT_MAX_BYTES (512u * 1024u * 1024u)
+
+/* One stored snapshot of a meeting's state, as the store hands it to a
+ * callback; borrowed, valid only during the callback. The store keeps the
+ * bytes opaque, like an event's: the caller's `version` says their format. */
+typedef struct gv_stored_snapshot {
+    int64_t seq;                       /** the last event it folds */
+    unsigned char head[GV_HASH_BYTES]; /** that event's chain hash */
+    int version;                       /** the format of the bytes, the caller's */
+    const unsigned char *bytes;
+    size_t len;
+} gv_stored_snapshot;
+
 /* Callbacks return 0 to go on; any other value stops the walk, and the
  * function that called them returns that value. */
 typedef int (*gv_store_event_fn)(void *ud, const gv_stored_event *ev);
 typedef int (*gv_store_meeting_fn)(void *ud, const gv_meeting_info *m);
+typedef int (*gv_store_snapshot_fn)(void *ud, const gv_stored_snapshot *snap);
+typedef int (*gv_store_seq_fn)(void *ud, int64_t seq);
 
 /*
  * Opens the store at `location` (see the top of this file). For a file, the
@@ -191,6 +207,35 @@ int gv_store_head(gv_store *s, const char *meeting_id, int64_t *seq,
 int gv_store_verify_chain(gv_store *s, const char *meeting_id,
                           int (*check)(void *ud, const gv_stored_event *ev, gv_error *err),
                           void *ud, int64_t *first_bad_seq, gv_error *err);
+
+/*
+ * Snapshots: the state of a meeting after event `seq`, stored beside its
+ * log so that loading it need not fold every event (docs/storage.md,
+ * "Snapshots").
+ *
+ * gv_store_put_snapshot stores `len` bytes (1 to GV_SNAPSHOT_MAX_BYTES)
+ * as the state after event `seq` (1 to the meeting's last seq), tied to
+ * that event's chain hash, which the store reads itself; with a BLAKE2b
+ * hash of the bytes, so that damage is found. A snapshot at the same seq is
+ * replaced; of the older ones only the newest is kept (a fallback when the
+ * newest is damaged). GV_ESTATE when seq is beyond the log, GV_EPERM on a
+ * read-only store, otherwise as gv_store_append.
+ */
+int gv_store_put_snapshot(gv_store *s, const char *meeting_id, int64_t seq, int version,
+                          const unsigned char *bytes, size_t len, gv_error *err);
+
+/*
+ * Calls fn once with the newest snapshot of the meeting at or before
+ * `max_seq` and returns fn's value; GV_ENOTFOUND when there is none (or no
+ * such meeting), GV_ECORRUPT naming its seq when its bytes do not match
+ * their stored hash (try again with max_seq below it).
+ */
+int gv_store_get_snapshot(gv_store *s, const char *meeting_id, int64_t max_seq,
+                          gv_store_snapshot_fn fn, void *ud, gv_error *err);
+
+/* Calls fn with the seq of every stored snapshot of the meeting, in order. */
+int gv_store_snapshot_seqs(gv_store *s, const char *meeting_id, gv_store_seq_fn fn, void *ud,
+                           gv_error *err);
 
 /*
  * Checks the structure of the whole database file (SQLite's integrity_check):

@@ -24,6 +24,11 @@
 
 typedef struct gv__engine_impl gv__engine_impl; /* each engine's own state */
 
+/* A snapshot row as an engine hands it to store.c: the snapshot and the
+ * hash stored with its bytes. */
+typedef int (*gv__snapshot_fn)(void *ud, const gv_stored_snapshot *snap,
+                               const unsigned char hash[GV_HASH_BYTES]);
+
 typedef struct gv__store_engine {
     const char *name;
     /** true when this engine serves `location`; *rest is what follows the scheme */
@@ -51,6 +56,19 @@ typedef struct gv__store_engine {
                 void *ud, gv_error *err);
     int (*list_meetings)(gv__engine_impl *e, gv_store_meeting_fn fn, void *ud, gv_error *err);
     int (*check)(gv__engine_impl *e, gv_error *err);
+
+    /** stores a snapshot row with the hash of its bytes, replacing one at the
+     *  same seq, and drops the meeting's snapshots older than the newest one
+     *  before it; inside a transaction */
+    int (*put_snapshot)(gv__engine_impl *e, const char *meeting, const gv_stored_snapshot *snap,
+                        const unsigned char hash[GV_HASH_BYTES], gv_error *err);
+    /** calls fn with the newest snapshot with seq <= max_seq and its stored
+     *  hash in *hash; GV_ENOTFOUND when there is none */
+    int (*get_snapshot)(gv__engine_impl *e, const char *meeting, int64_t max_seq,
+                        gv__snapshot_fn fn, void *ud, gv_error *err);
+    /** calls fn with the seq of every snapshot of the meeting, ascending */
+    int (*snapshot_seqs)(gv__engine_impl *e, const char *meeting, gv_store_seq_fn fn, void *ud,
+                         gv_error *err);
 } gv__store_engine;
 
 extern const gv__store_engine gv__engine_sqlite;

@@ -247,10 +247,10 @@ static void schema_is_created_in_an_empty_file(void **state)
     gv_store_close(s);
 
     sqlite3 *db = raw_open(f->db);
-    assert_int_equal(raw_int(db, "PRAGMA user_version"), 1);
+    assert_int_equal(raw_int(db, "PRAGMA user_version"), 2);
     assert_int_equal(raw_int(db, "PRAGMA application_id"), 0x47766c31);
     assert_int_equal(raw_int(db, "SELECT count(*) FROM events WHERE meeting = 'alpha'"), 3);
-    assert_int_equal(raw_int(db, "SELECT count(*) FROM sqlite_schema WHERE type = 'table'"), 2);
+    assert_int_equal(raw_int(db, "SELECT count(*) FROM sqlite_schema WHERE type = 'table'"), 3);
     sqlite3_stmt *st = NULL;
     assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA journal_mode", -1, &st, NULL), SQLITE_OK);
     assert_int_equal(sqlite3_step(st), SQLITE_ROW);

@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include <pthread.h>
+#include <sqlite3.h>
 #include <time.h>
 
 #include "pg_fixture.h"
@@ -803,11 +804,146 @@ static void postgresql_a_node_that_loses_the_race_stores_nothing(void **state)
     gv_store_close(node2);
 }
 
+/* The newest snapshot at or before max_seq, copied. */
+typedef struct got_snap {
+    int64_t seq;
+    int version;
+    unsigned char head[GV_HASH_BYTES];
+    char bytes[64];
+} got_snap;
+
+static int copy_snap(void *ud, const gv_stored_snapshot *snap)
+{
+    got_snap *g = ud;
+    g->seq = snap->seq;
+    g->version = snap->version;
+    memcpy(g->head, snap->head, GV_HASH_BYTES);
+    snprintf(g->bytes, sizeof g->bytes, "%.*s", (int)snap->len, (const char *)snap->bytes);
+    return 0;
+}
+
+static int put_snap(gv_store *s, const char *meeting, int64_t seq, const char *text, gv_error *err)
+{
+    return gv_store_put_snapshot(s, meeting, seq, 7, (const unsigned char *)text, strlen(text),
+                                 err);
+}
+
+typedef struct seq_list {
+    int n;
+    int64_t seq[8];
+} seq_list;
+
+static int list_seq(void *ud, int64_t seq)
+{
+    seq_list *l = ud;
+    if (l->n < 8)
+        l->seq[l->n++] = seq;
+    return 0;
+}
+
+static void snapshots_are_tied_to_their_event_and_the_newest_kept(void **state)
+{
+    fixture *f = *state;
+    gv_error err;
+    got_snap g = {0};
+    seq_list l = {0};
+    assert_int_equal(gv_store_create_meeting(f->s, "m", NULL, 0, &err), 0);
+    assert_int_equal(append_range(f->s, "m", 1, 8, &err), 0);
+    fx_events *c = read_all(f->s, "m");
+
+    assert_int_equal(gv_store_get_snapshot(f->s, "m", INT64_MAX, copy_snap, &g, &err),
+                     GV_ENOTFOUND);
+    assert_int_equal(put_snap(f->s, "m", 9, "beyond", &err), GV_ESTATE);
+    assert_non_null(strstr(err.msg, "the log ends at seq 8"));
+    assert_int_equal(put_snap(f->s, "m", 0, "none", &err), GV_EINVAL);
+    assert_int_equal(put_snap(f->s, "nope", 1, "no meeting", &err), GV_ENOTFOUND);
+
+    assert_int_equal(put_snap(f->s, "m", 3, "state at 3", &err), 0);
+    assert_int_equal(gv_store_get_snapshot(f->s, "m", INT64_MAX, copy_snap, &g, &err), 0);
+    assert_int_equal(g.seq, 3);
+    assert_int_equal(g.version, 7);
+    assert_string_equal(g.bytes, "state at 3");
+    assert_memory_equal(g.head, c->hash[2], GV_HASH_BYTES); /* the chain hash of event 3 */
+
+    /* Each new one keeps the newest before it and drops the rest. */
+    assert_int_equal(put_snap(f->s, "m", 5, "state at 5", &err), 0);
+    assert_int_equal(put_snap(f->s, "m", 7, "state at 7", &err), 0);
+    assert_int_equal(gv_store_snapshot_seqs(f->s, "m", list_seq, &l, &err), 0);
+    assert_int_equal(l.n, 2);
+    assert_int_equal(l.seq[0], 5);
+    assert_int_equal(l.seq[1], 7);
+    assert_int_equal(gv_store_get_snapshot(f->s, "m", 6, copy_snap, &g, &err), 0);
+    assert_int_equal(g.seq, 5);
+    assert_int_equal(gv_store_get_snapshot(f->s, "m", 4, copy_snap, &g, &err), GV_ENOTFOUND);
+    /* The same seq again replaces it. */
+    assert_int_equal(put_snap(f->s, "m", 7, "state at 7, again", &err), 0);
+    assert_int_equal(gv_store_get_snapshot(f->s, "m", 8, copy_snap, &g, &err), 0);
+    assert_string_equal(g.bytes, "state at 7, again");
+    assert_memory_equal(g.head, c->hash[6], GV_HASH_BYTES);
+
+    /* A failed commit stores nothing of it. */
+    gv_store_fail_next(f->s, GV_STORE_FAULT_COMMIT, 0, 1, GV_EIO);
+    assert_int_equal(put_snap(f->s, "m", 8, "state at 8", &err), GV_EIO);
+    l.n = 0;
+    assert_int_equal(gv_store_snapshot_seqs(f->s, "m", list_seq, &l, &err), 0);
+    assert_int_equal(l.n, 2);
+    assert_int_equal(l.seq[1], 7);
+    assert_int_equal(gv_store_get_snapshot(f->s, "m", 8, copy_snap, &g, &err), 0);
+    assert_string_equal(g.bytes, "state at 7, again");
+    /* Snapshots never touch the log. */
+    assert_int_equal(gv_store_verify_chain(f->s, "m", fx_check_columns, NULL, NULL, &err), 0);
+    assert_int_equal(head_seq(f->s, "m"), 8);
+    fx_events_free(c);
+}
+
+static void a_damaged_snapshot_is_named(void **state)
+{
+    fixture *f = *state;
+    gv_error err;
+    got_snap g = {0};
+    char sql[300];
+    assert_int_equal(gv_store_create_meeting(f->s, "m", NULL, 0, &err), 0);
+    assert_int_equal(append_range(f->s, "m", 1, 4, &err), 0);
+    assert_int_equal(put_snap(f->s, "m", 2, "state at 2", &err), 0);
+    assert_int_equal(put_snap(f->s, "m", 4, "state at 4", &err), 0);
+    /* One changed byte of the newest, as a disk or a hand could make it. */
+    snprintf(sql, sizeof sql, "UPDATE snapshots SET body = %s WHERE seq = 4",
+             strcmp(f->engine, "sqlite") == 0 ? "CAST('state at 5' AS BLOB)"
+                                              : "convert_to('state at 5', 'UTF8')");
+    if (strcmp(f->engine, "sqlite") == 0) {
+        sqlite3 *db = NULL;
+        assert_int_equal(sqlite3_open(f->location, &db), SQLITE_OK);
+        assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+        sqlite3_close(db);
+    } else {
+        assert_int_equal(pgfx_exec(f->location, sql), 0);
+    }
+    assert_int_equal(gv_store_get_snapshot(f->s, "m", INT64_MAX, copy_snap, &g, &err), GV_ECORRUPT);
+    assert_non_null(strstr(err.msg, "snapshot at seq 4 is damaged"));
+    /* The one before it is still there to fall back on. */
+    assert_int_equal(gv_store_get_snapshot(f->s, "m", 3, copy_snap, &g, &err), 0);
+    assert_string_equal(g.bytes, "state at 2");
+}
+
+static void a_read_only_store_takes_no_snapshot(void **state)
+{
+    fixture *f = *state;
+    gv_error err;
+    assert_int_equal(gv_store_create_meeting(f->s, "m", NULL, 0, &err), 0);
+    assert_int_equal(append_range(f->s, "m", 1, 2, &err), 0);
+    gv_store *ro = gv_store_open(f->location, GV_STORE_READONLY, &err);
+    if (!ro)
+        fail_msg("read-only open: %s", err.msg);
+    assert_int_equal(put_snap(ro, "m", 2, "no", &err), GV_EPERM);
+    gv_store_close(ro);
+}
+
 #define ALL(t)                                                                                     \
     cmocka_unit_test_prestate_setup_teardown(t, setup, teardown, (void *)"memory"),                \
         cmocka_unit_test_prestate_setup_teardown(t, setup, teardown, (void *)"sqlite"),            \
         cmocka_unit_test_prestate_setup_teardown(t, setup, teardown, (void *)"postgresql")
 #define PG(t) cmocka_unit_test_prestate_setup_teardown(t, setup, teardown, (void *)"postgresql")
+#define SQ(t) cmocka_unit_test_prestate_setup_teardown(t, setup, teardown, (void *)"sqlite")
 
 static int group_setup(void **state)
 {
@@ -847,6 +983,11 @@ int main(void)
         PG(postgresql_schema_is_versioned_and_guarded),
         PG(postgresql_survives_a_lost_connection),
         PG(postgresql_a_node_that_loses_the_race_stores_nothing),
+        ALL(snapshots_are_tied_to_their_event_and_the_newest_kept),
+        SQ(a_damaged_snapshot_is_named),
+        PG(a_damaged_snapshot_is_named),
+        SQ(a_read_only_store_takes_no_snapshot),
+        PG(a_read_only_store_takes_no_snapshot),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

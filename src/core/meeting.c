@@ -58,6 +58,11 @@ void gv_meeting_free(gv_meeting *m)
     free(m);
 }
 
+const json_t *gv_meeting_definition(const gv_meeting *m)
+{
+    return m->definition;
+}
+
 int64_t gv_meeting_seq(const gv_meeting *m)
 {
     return m->seq;

@@ -71,6 +71,9 @@ int gv_meeting_decide(const gv_meeting *m, const json_t *command, const char *ac
  */
 int gv_meeting_apply(gv_meeting *m, const json_t *event, gv_error *err);
 
+/* The definition as the first event carried it (borrowed), NULL before it. */
+const json_t *gv_meeting_definition(const gv_meeting *m);
+
 /* Sequence number of the last applied event (0 for a new meeting). */
 int64_t gv_meeting_seq(const gv_meeting *m);
 

@@ -648,6 +648,16 @@ static int read_questions(gv_meeting *m, const json_t *rows, gv_error *err)
     return 0;
 }
 
+gv_meeting *gv_meeting_clone(const gv_meeting *m)
+{
+    gv_meeting *copy = NULL;
+    json_t *snap = gv_meeting_snapshot(m);
+    if (snap && gv_meeting_restore(snap, &copy, NULL) < 0)
+        copy = NULL;
+    json_decref(snap);
+    return copy;
+}
+
 int gv_meeting_restore(const json_t *snapshot, gv_meeting **out, gv_error *err)
 {
     int rc;
@@ -678,8 +688,9 @@ int gv_meeting_restore(const json_t *snapshot, gv_meeting **out, gv_error *err)
         *out = m;
         return 0;
     }
-    if ((rc = gv__definition_load(m, def, err)) < 0) {
-        rc = gv_error_set(err, GV_ECORRUPT, "the snapshot's definition is refused: %s", err->msg);
+    gv_error why;
+    if ((rc = gv__definition_load(m, def, &why)) < 0) {
+        rc = gv_error_set(err, GV_ECORRUPT, "the snapshot's definition is refused: %s", why.msg);
         goto fail;
     }
     if (!(m->definition = json_deep_copy(def))) {

@@ -30,4 +30,7 @@ json_t *gv_meeting_snapshot(const gv_meeting *m);
  */
 int gv_meeting_restore(const json_t *snapshot, gv_meeting **out, gv_error *err);
 
+/* A new meeting that behaves exactly as m (through its snapshot), NULL on ENOMEM. */
+gv_meeting *gv_meeting_clone(const gv_meeting *m);
+
 #endif

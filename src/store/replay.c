@@ -214,9 +214,70 @@ static int take_snapshot(void *ud, const gv_stored_snapshot *snap)
     return rc;
 }
 
+/* The first stored event after the snapshot, to tie the two together. */
+typedef struct next_ctx {
+    const unsigned char *head;
+    bool found, chains;
+} next_ctx;
+
+static int check_next(void *ud, const gv_stored_event *ev)
+{
+    next_ctx *n = ud;
+    unsigned char h[GV_HASH_BYTES];
+    gv_hash_event(n->head, ev->bytes, ev->len, h);
+    n->found = true;
+    n->chains = memcmp(h, ev->hash, GV_HASH_BYTES) == 0;
+    return 1;
+}
+
+/* GV_ESTATE unless the restored snapshot is tied to this log. */
+static int check_tied(gv_store *s, const char *meeting_id, load_ctx *c, gv_error *err)
+{
+    unsigned char head[GV_HASH_BYTES];
+    int64_t head_seq = 0, seq = gv_meeting_seq(c->m);
+    next_ctx n = {.head = c->head};
+    int rc = gv_store_read(s, meeting_id, seq, check_next, &n, err);
+    if (rc < 0)
+        return rc;
+    if (n.found)
+        return n.chains ? 0
+                        : gv_error_set(err, GV_ESTATE,
+                                       "the snapshot's head hash does not chain to event %" PRId64,
+                                       seq + 1);
+    if ((rc = gv_store_head(s, meeting_id, &head_seq, head, err)) < 0)
+        return rc;
+    if (head_seq != seq || memcmp(head, c->head, GV_HASH_BYTES) != 0)
+        return gv_error_set(err, GV_ESTATE, "the snapshot's head hash is not the log's head");
+    return 0;
+}
+
+int gv_load_snapshot(gv_store *s, const char *meeting_id, gv_meeting **out, gv_load_info *info,
+                     gv_error *err)
+{
+    load_ctx c = {0};
+    gv_error e;
+    gv_error_clear(&e);
+    *out = NULL;
+    if (info)
+        info->skipped[0] = '\0';
+    int rc = gv_store_get_snapshot(s, meeting_id, INT64_MAX, take_snapshot, &c, &e);
+    if (rc == 0 && c.m && (rc = check_tied(s, meeting_id, &c, &e)) == 0) {
+        *out = c.m;
+        if (info)
+            info->snapshot_seq = gv_meeting_seq(c.m);
+        return 0;
+    }
+    gv_meeting_free(c.m);
+    if (rc == GV_ENOTFOUND)
+        return gv_error_set(err, GV_ENOTFOUND, "meeting %s has no snapshot", meeting_id);
+    if (info)
+        snprintf(info->skipped, sizeof info->skipped, "%s", c.why.code ? c.why.msg : e.msg);
+    return gv_error_set(err, GV_ENOTFOUND, "meeting %s has no usable snapshot: %s", meeting_id,
+                        c.why.code ? c.why.msg : e.msg);
+}
+
 typedef struct tail_ctx {
     gv_meeting *m;
-    const unsigned char *head; /** the snapshot's head, until the first event is checked */
     int64_t folded;
     gv_error *err;
 } tail_ctx;
@@ -224,65 +285,34 @@ typedef struct tail_ctx {
 static int fold_tail(void *ud, const gv_stored_event *ev)
 {
     tail_ctx *t = ud;
-    if (t->head) {
-        unsigned char h[GV_HASH_BYTES];
-        gv_hash_event(t->head, ev->bytes, ev->len, h);
-        if (memcmp(h, ev->hash, GV_HASH_BYTES) != 0)
-            return gv_error_set(t->err, GV_ESTATE,
-                                "the snapshot's head hash does not chain to event %" PRId64,
-                                ev->seq);
-        t->head = NULL;
-    }
     t->folded++;
     return gv_replay_event(t->m, ev, t->err);
-}
-
-/* Folds the events after the restored snapshot; GV_ESTATE when the
- * snapshot is not tied to this log. */
-static int load_tail(gv_store *s, const char *meeting_id, load_ctx *c, int64_t *folded,
-                     gv_error *err)
-{
-    unsigned char head[GV_HASH_BYTES];
-    int64_t head_seq = 0;
-    tail_ctx t = {.m = c->m, .head = c->head, .err = err};
-    int rc = gv_store_read(s, meeting_id, gv_meeting_seq(c->m), fold_tail, &t, err);
-    *folded = t.folded;
-    if (rc == 0 && t.folded == 0) {
-        if ((rc = gv_store_head(s, meeting_id, &head_seq, head, err)) == 0 &&
-            (head_seq != gv_meeting_seq(c->m) || memcmp(head, c->head, GV_HASH_BYTES) != 0))
-            rc = gv_error_set(err, GV_ESTATE, "the snapshot's head hash is not the log's head");
-    }
-    return rc;
 }
 
 int gv_load(gv_store *s, const char *meeting_id, gv_meeting **out, gv_load_info *info,
             gv_error *err)
 {
     gv_load_info local;
-    load_ctx c = {0};
     gv_error e;
     if (!info)
         info = &local;
     memset(info, 0, sizeof *info);
     *out = NULL;
-    gv_error_clear(&e);
-    int rc = gv_store_get_snapshot(s, meeting_id, INT64_MAX, take_snapshot, &c, &e);
-    if (rc == 0 && c.m) {
-        int64_t folded = 0;
-        rc = load_tail(s, meeting_id, &c, &folded, &e);
+    if (gv_load_snapshot(s, meeting_id, out, info, &e) == 0) {
+        tail_ctx t = {.m = *out, .err = &e};
+        int rc = gv_store_read(s, meeting_id, gv_meeting_seq(*out), fold_tail, &t, &e);
         if (rc == 0) {
-            info->snapshot_seq = gv_meeting_seq(c.m) - folded;
-            info->events_folded = folded;
-            *out = c.m;
+            info->events_folded = t.folded;
             return 0;
         }
-        gv_meeting_free(c.m);
+        gv_meeting_free(*out);
+        *out = NULL;
+        info->snapshot_seq = 0;
+        snprintf(info->skipped, sizeof info->skipped, "%s", e.msg);
     }
     /* Whatever went wrong with the snapshot, the log decides: fold it all
      * (a damaged log then fails there, as without snapshots). */
-    if (rc != 0 && rc != GV_ENOTFOUND)
-        snprintf(info->skipped, sizeof info->skipped, "%s", c.why.code ? c.why.msg : e.msg);
-    rc = gv_replay(s, meeting_id, out, err);
+    int rc = gv_replay(s, meeting_id, out, err);
     if (rc == 0)
         info->events_folded = gv_meeting_seq(*out);
     return rc;

@@ -67,6 +67,15 @@ int gv_load(gv_store *s, const char *meeting_id, gv_meeting **out, gv_load_info 
             gv_error *err);
 
 /*
+ * The newest usable snapshot of the meeting, restored, without the events
+ * after it: *out is the meeting at the snapshot's seq (the caller frees it
+ * and folds the rest). Usable as gv_load says. GV_ENOTFOUND when there is
+ * none (info->skipped, when info is given, says why one was passed over).
+ */
+int gv_load_snapshot(gv_store *s, const char *meeting_id, gv_meeting **out, gv_load_info *info,
+                     gv_error *err);
+
+/*
  * Stores a snapshot of m, at its seq, when that seq passed a multiple of
  * `every` (> 0) since `prev_seq` (the seq m had when the caller last
  * decided). Returns 0 when none was due or it was stored; a GV_E* code

@@ -462,13 +462,9 @@ static int take_hash(void *ud, const gv_stored_event *ev)
     return 1;
 }
 
-int gv_store_put_snapshot(gv_store *s, const char *meeting_id, int64_t seq, int version,
-                          const unsigned char *bytes, size_t len, gv_error *err)
+int gv__store_check_snapshot(const char *meeting_id, int64_t seq, const unsigned char *bytes,
+                             size_t len, gv_error *err)
 {
-    const gv__store_engine *eng = s->engine;
-    event_hash at = {.seq = seq};
-    int64_t head = 0;
-    unsigned char ignored[GV_HASH_BYTES], hash[GV_HASH_BYTES];
     int rc = gv__store_check_id(meeting_id, err);
     if (rc)
         return rc;
@@ -477,22 +473,26 @@ int gv_store_put_snapshot(gv_store *s, const char *meeting_id, int64_t seq, int 
     if (len > GV_SNAPSHOT_MAX_BYTES)
         return gv_error_set(err, GV_ELIMIT, "a snapshot of %zu bytes; at most %u are stored", len,
                             GV_SNAPSHOT_MAX_BYTES);
+    return 0;
+}
+
+int gv__store_put_snapshot_locked(gv_store *s, const char *meeting_id, int64_t seq, int version,
+                                  const unsigned char *bytes, size_t len, gv_error *err)
+{
+    const gv__store_engine *eng = s->engine;
+    event_hash at = {.seq = seq};
+    int64_t head = 0;
+    unsigned char ignored[GV_HASH_BYTES], hash[GV_HASH_BYTES];
+    int rc;
     if (s->flags & GV_STORE_READONLY)
         return gv_error_set(err, GV_EPERM, "the store was opened read-only; no snapshot stored");
-    crypto_generichash(hash, GV_HASH_BYTES, bytes, len, NULL, 0);
-
-    pthread_mutex_lock(&s->mu);
-    if ((rc = eng->begin(s->impl, err)))
-        goto done;
     if ((rc = eng->head(s->impl, meeting_id, &head, ignored, err)))
-        goto rollback;
-    if (seq > head) {
-        rc = gv_error_set(err, GV_ESTATE,
-                          "meeting %s: a snapshot at seq %" PRId64
-                          " but the log ends at seq %" PRId64,
-                          meeting_id, seq, head);
-        goto rollback;
-    }
+        return rc;
+    if (seq > head)
+        return gv_error_set(err, GV_ESTATE,
+                            "meeting %s: a snapshot at seq %" PRId64
+                            " but the log ends at seq %" PRId64,
+                            meeting_id, seq, head);
     rc = eng->read(s->impl, meeting_id, seq - 1, take_hash, &at, err);
     if (rc == 1 && at.found)
         rc = 0;
@@ -500,15 +500,30 @@ int gv_store_put_snapshot(gv_store *s, const char *meeting_id, int64_t seq, int 
         rc = gv_error_set(err, GV_ECORRUPT, "meeting %s: event %" PRId64 " is missing", meeting_id,
                           seq);
     if (rc)
-        goto rollback;
+        return rc;
+    crypto_generichash(hash, GV_HASH_BYTES, bytes, len, NULL, 0);
     gv_stored_snapshot snap = {.seq = seq, .version = version, .bytes = bytes, .len = len};
     memcpy(snap.head, at.hash, GV_HASH_BYTES);
-    if ((rc = eng->put_snapshot(s->impl, meeting_id, &snap, hash, err)) ||
+    return eng->put_snapshot(s->impl, meeting_id, &snap, hash, err);
+}
+
+int gv_store_put_snapshot(gv_store *s, const char *meeting_id, int64_t seq, int version,
+                          const unsigned char *bytes, size_t len, gv_error *err)
+{
+    int rc = gv__store_check_snapshot(meeting_id, seq, bytes, len, err);
+    if (rc)
+        return rc;
+    if (s->flags & GV_STORE_READONLY)
+        return gv_error_set(err, GV_EPERM, "the store was opened read-only; no snapshot stored");
+    pthread_mutex_lock(&s->mu);
+    if ((rc = s->engine->begin(s->impl, err)))
+        goto done;
+    if ((rc = gv__store_put_snapshot_locked(s, meeting_id, seq, version, bytes, len, err)) ||
         (rc = gv__store_commit_locked(s, err)))
         goto rollback;
     goto done;
 rollback:
-    eng->rollback(s->impl);
+    s->engine->rollback(s->impl);
 done:
     pthread_mutex_unlock(&s->mu);
     return rc;

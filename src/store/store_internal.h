@@ -116,6 +116,15 @@ int gv__store_append_locked(gv_store *s, const char *meeting_id, bool create,
                             const gv_event_in *events, size_t n, gv__append_result *res,
                             gv_error *err);
 
+/* Checks a snapshot's id, seq and size (GV_EINVAL, GV_ELIMIT). */
+int gv__store_check_snapshot(const char *meeting_id, int64_t seq, const unsigned char *bytes,
+                             size_t len, gv_error *err);
+
+/* With the mutex held and a transaction open: gv_store_put_snapshot's
+ * checks against the log and its write. The caller commits or rolls back. */
+int gv__store_put_snapshot_locked(gv_store *s, const char *meeting_id, int64_t seq, int version,
+                                  const unsigned char *bytes, size_t len, gv_error *err);
+
 /* The engine's commit, or the forced failure when one is due. */
 int gv__store_commit_locked(gv_store *s, gv_error *err);
 

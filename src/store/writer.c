@@ -9,6 +9,9 @@
  * gv_writer_poll, or handed to its waiter). While a group is committed the
  * thread holds the store's mutex, so submitters never wait for a disk.
  *
+ * A snapshot (gv_writer_submit_snapshot) is a batch too, stored in its
+ * place among the others; its done() only frees it.
+ *
  * Failure rules of a group: a batch that fails is rolled back to its own
  * savepoint and fails alone; if the engine lost the whole transaction (a
  * savepoint could not be rolled back, or BEGIN or COMMIT failed), every
@@ -35,6 +38,8 @@
 #define PENDING_MAX_BATCHES 65536
 /** most bytes of events in one batch, since the writer copies them */
 #define BATCH_MAX_BYTES (64u * 1024u * 1024u)
+/** batch_new's flag for a snapshot: one pseudo-event holds its bytes */
+#define BATCH_SNAPSHOT (1u << 30)
 
 typedef struct batch {
     gv_work work; /** first: the worker's item */
@@ -43,6 +48,9 @@ typedef struct batch {
     char *meeting;
     gv_event_in *events; /** copies; their type and bytes point into this allocation */
     size_t n;
+    bool snapshot; /** a snapshot at snap_seq (events[0] holds its bytes), not events */
+    int64_t snap_seq;
+    int snap_version;
     int code;
     gv__append_result res;
     gv_error err;
@@ -77,15 +85,16 @@ static int batch_new(const char *meeting_id, unsigned flags, const gv_event_in *
 
     _Static_assert(sizeof(batch) % _Alignof(gv_event_in) == 0, "events follow the batch");
     *out = NULL;
-    if ((rc = gv__store_check_id(meeting_id, err)) || (rc = gv__store_check_events(events, n, err)))
+    if ((rc = gv__store_check_id(meeting_id, err)) ||
+        (!(flags & BATCH_SNAPSHOT) && (rc = gv__store_check_events(events, n, err))))
         return rc;
-    if (flags & ~(unsigned)GV_WRITE_CREATE) {
+    if (flags & ~(unsigned)(GV_WRITE_CREATE | BATCH_SNAPSHOT)) {
         gv_error_set(err, GV_EINVAL, "unknown write flags 0x%x", flags);
         return GV_EINVAL;
     }
     for (size_t i = 0; i < n; i++) {
         payload += strlen(events[i].type) + 1 + events[i].len;
-        if (payload > BATCH_MAX_BYTES) {
+        if (payload > BATCH_MAX_BYTES && !(flags & BATCH_SNAPSHOT)) {
             gv_error_set(err, GV_ELIMIT,
                          "an append of %zu events to meeting %s holds more than %u bytes; split it",
                          n, meeting_id, BATCH_MAX_BYTES);
@@ -149,8 +158,12 @@ static void commit_group(gv_writer *w, batch *group)
     for (batch *b = group; b; b = next_of(b)) {
         if ((rc = eng->savepoint(s->impl, &err)))
             goto group_failed;
-        b->code = gv__store_append_locked(s, b->meeting, b->flags & GV_WRITE_CREATE, b->events,
-                                          b->n, &b->res, &b->err);
+        if (b->snapshot)
+            b->code = gv__store_put_snapshot_locked(s, b->meeting, b->snap_seq, b->snap_version,
+                                                    b->events[0].bytes, b->events[0].len, &b->err);
+        else
+            b->code = gv__store_append_locked(s, b->meeting, b->flags & GV_WRITE_CREATE, b->events,
+                                              b->n, &b->res, &b->err);
         rc = b->code ? eng->rollback_to(s->impl, &err) : eng->release(s->impl, &err);
         if (rc)
             goto group_failed;
@@ -181,10 +194,14 @@ static void run_group(void *ud, gv_work *first, size_t count)
     if (count > w->stats.max_batches_per_tx)
         w->stats.max_batches_per_tx = count;
     for (batch *b = group; b; b = next_of(b)) {
-        if (b->code)
+        if (b->snapshot) {
+            w->stats.snapshots += b->code == 0;
+            w->stats.snapshots_failed += b->code != 0;
+        } else if (b->code) {
             w->stats.batches_failed++;
-        else
+        } else {
             w->stats.events += b->n;
+        }
     }
     pthread_mutex_unlock(&w->stats_mu);
 }
@@ -289,6 +306,32 @@ static void batch_done(gv_work *item, void *arg)
         p->fn(p->ud, &d);
     }
     free(b);
+}
+
+/* A snapshot's done: nobody waits for one (its outcome is in the stats). */
+static void snapshot_done(gv_work *item, void *arg)
+{
+    (void)arg;
+    free(item);
+}
+
+int gv_writer_submit_snapshot(gv_writer *w, const char *meeting_id, int64_t seq, int version,
+                              const unsigned char *bytes, size_t len, gv_error *err)
+{
+    batch *b;
+    int rc = gv__store_check_snapshot(meeting_id, seq, bytes, len, err);
+    if (rc)
+        return rc;
+    gv_event_in ev = {.seq = seq, .type = "snapshot", .bytes = bytes, .len = len};
+    if ((rc = batch_new(meeting_id, BATCH_SNAPSHOT, &ev, 1, NULL, &b, err)))
+        return rc;
+    b->work.done = snapshot_done;
+    b->snapshot = true;
+    b->snap_seq = seq;
+    b->snap_version = version;
+    if ((rc = gv_worker_submit(w->worker, &b->work, err)))
+        free(b);
+    return rc;
 }
 
 size_t gv_writer_poll(gv_writer *w, gv_writer_done_fn fn, void *ud)

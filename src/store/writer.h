@@ -13,12 +13,14 @@
  *   notify(ud) <-------------------  queues one completion per batch
  *   gv_writer_poll(fn) --> fn(done)  (on the loop's own thread)
  *
- * A batch is the events of one append to one meeting; it succeeds or fails
- * alone (its savepoint), and only a failed COMMIT fails the whole group. A
- * batch's completion is reported only after its COMMIT returned, so an
- * acknowledged event is durable. Batches are taken in submission order, so
- * a loop may submit seq 5-6 and then 7-8 of one meeting before the first
- * completes; if 5-6 fails, 7-8 fails too (its seq no longer follows).
+ * A batch is the events of one append to one meeting, or one snapshot of a
+ * meeting's state (gv_writer_submit_snapshot, whose outcome is only
+ * counted); it succeeds or fails alone (its savepoint), and only a failed
+ * COMMIT fails the whole group. A batch's completion is reported only after
+ * its COMMIT returned, so an acknowledged event is durable. Batches are
+ * taken in submission order, so a loop may submit seq 5-6 and then 7-8 of
+ * one meeting before the first completes; if 5-6 fails, 7-8 fails too (its
+ * seq no longer follows).
  *
  * Data crosses between the threads only through the writer's two queues
  * (submitted batches, completions), guarded by one mutex and condition
@@ -62,6 +64,8 @@ typedef struct gv_writer_stats {
     uint64_t batches_failed;     /** of which failed */
     uint64_t events;             /** events committed */
     uint64_t max_batches_per_tx; /** largest group so far */
+    uint64_t snapshots;          /** snapshots stored (gv_writer_submit_snapshot) */
+    uint64_t snapshots_failed;   /** snapshots that could not be stored */
 } gv_writer_stats;
 
 /* Called on the writer thread after completions were queued; it must be
@@ -102,6 +106,19 @@ int gv_writer_submit(gv_writer *w, const char *meeting_id, unsigned flags,
 int gv_writer_submit_wait(gv_writer *w, const char *meeting_id, unsigned flags,
                           const gv_event_in *events, size_t n, int64_t *last_seq,
                           unsigned char head[GV_HASH_BYTES], gv_error *err);
+
+/*
+ * Queues a snapshot of the meeting's state after event `seq`
+ * (gv_store_put_snapshot), stored in order with what was submitted before
+ * it, so the event it folds is stored first (in the same transaction or an
+ * earlier one). The bytes are copied. No completion is reported: a snapshot
+ * only saves time when the meeting is loaded again, and one that cannot be
+ * stored (the events it folds failed, the disk is full) is counted in
+ * gv_writer_stats.snapshots_failed and otherwise forgotten. Returns 0 when
+ * queued, or at once as gv_writer_submit.
+ */
+int gv_writer_submit_snapshot(gv_writer *w, const char *meeting_id, int64_t seq, int version,
+                              const unsigned char *bytes, size_t len, gv_error *err);
 
 /*
  * Hands every queued completion to fn, in the order the batches were

@@ -569,6 +569,44 @@ static void bad_submissions_are_refused_at_once(void **state)
     gv_writer_free(w);
 }
 
+static int snap_seq_of(void *ud, const gv_stored_snapshot *snap)
+{
+    *(int64_t *)ud = snap->seq;
+    return 0;
+}
+
+static void snapshots_are_stored_in_order_and_only_counted(void **state)
+{
+    fixture *f = *state;
+    gv_error err;
+    gv_writer *w = writer_new(f);
+    seen *s = calloc(1, sizeof *s);
+    s->loop = pthread_self();
+    const unsigned char body[] = "{\"state\":5}";
+    /* Events 1-5, a snapshot at 5 and one beyond the log, then 6-7: queued
+     * at once, so the snapshot meets its event in the same group or after. */
+    assert_int_equal(submit(w, "s", GV_WRITE_CREATE, 1, 5, 1, &err), 0);
+    assert_int_equal(gv_writer_submit_snapshot(w, "s", 5, 3, body, sizeof body - 1, &err), 0);
+    assert_int_equal(gv_writer_submit_snapshot(w, "s", 99, 3, body, sizeof body - 1, &err), 0);
+    assert_int_equal(submit(w, "s", 0, 6, 2, 2, &err), 0);
+    assert_int_equal(gv_writer_submit_snapshot(w, "bad id", 1, 3, body, 1, &err), GV_EINVAL);
+    loop_until(f, w, s, 2);
+    gv_writer_stop(w);
+    assert_int_equal(gv_writer_poll(w, on_done, s), 0); /* snapshots report nothing */
+    assert_int_equal(code_of(s, 1), 0);
+    assert_int_equal(code_of(s, 2), 0); /* the failed snapshot failed alone */
+    gv_writer_stats st;
+    gv_writer_get_stats(w, &st);
+    assert_int_equal(st.snapshots, 1);
+    assert_int_equal(st.snapshots_failed, 1);
+    int64_t seq = 0;
+    assert_int_equal(gv_store_get_snapshot(f->s, "s", INT64_MAX, snap_seq_of, &seq, &err), 0);
+    assert_int_equal(seq, 5);
+    check_log(f->s, "s", 7);
+    gv_writer_free(w);
+    free(s);
+}
+
 static void readonly_store_gets_no_writer(void **state)
 {
     fixture *f = *state;
@@ -631,6 +669,7 @@ int main(void)
         T(free_drops_unpolled_completions),
         T(bad_submissions_are_refused_at_once),
         T(readonly_store_gets_no_writer),
+        T(snapshots_are_stored_in_order_and_only_counted),
         cmocka_unit_test(memory_engine_works_with_the_writer),
     };
 #undef T

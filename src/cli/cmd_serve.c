@@ -54,6 +54,8 @@ static const char usage_text[] =
     "  --idle-timeout SECONDS      ping a silent WebSocket after this, close after twice\n"
     "                              (default 30)\n"
     "  --max-lag-events N          a reader this far behind is cut off (default 1024)\n"
+    "  --snapshot-every N          store a snapshot of a meeting's state every N events\n"
+    "                              (default 10000; 0 never)\n"
     "exit codes: 0 stopped cleanly, 1 the definition was refused, 2 usage error,\n"
     "            3 storage or network error, 4 the disk is full, 5 the database cannot\n"
     "            be written\n";
@@ -177,6 +179,7 @@ int gv_cli_serve(int argc, char **argv)
         O_PERADDR,
         O_IDLE,
         O_LAG,
+        O_SNAPSHOTS,
         O_MEETING,
         O_HELP
     };
@@ -193,6 +196,7 @@ int gv_cli_serve(int argc, char **argv)
                                          {"max-streams-per-addr", required_argument, 0, O_PERADDR},
                                          {"idle-timeout", required_argument, 0, O_IDLE},
                                          {"max-lag-events", required_argument, 0, O_LAG},
+                                         {"snapshot-every", required_argument, 0, O_SNAPSHOTS},
                                          {"meeting", required_argument, 0, O_MEETING},
                                          {"help", no_argument, 0, O_HELP},
                                          {0, 0, 0, 0}};
@@ -263,6 +267,13 @@ int gv_cli_serve(int argc, char **argv)
             if (parse_count("--max-lag-events", optarg, 1000000, &v) < 0)
                 return GV_EXIT_USAGE;
             cfg.max_lag_events = (unsigned)v;
+            break;
+        case O_SNAPSHOTS:
+            if (strcmp(optarg, "0") == 0)
+                v = 0;
+            else if (parse_count("--snapshot-every", optarg, 100000000, &v) < 0)
+                return GV_EXIT_USAGE;
+            cfg.snapshot_every = (unsigned)v;
             break;
         case O_MEETING:
             meeting = optarg;

@@ -4,9 +4,15 @@
  *   gv__room_command: decide against `ahead`, apply there, submit to the writer
  *   gv__room_committed (writer completion, loop thread): apply to `state`,
  *     encode each event once per transport into the ring, note whose own
- *     part changed, acknowledge the sender
+ *     part changed, acknowledge the sender; every cfg.snapshot_every events,
+ *     hand a snapshot of `state` to the writer (stored after those events)
  *   gv__rooms_settle (room_patch.c, once the wake-up's completions are in):
  *     the state's patch into the last event's frames, every reader written
+ *
+ * A room is loaded from the meeting's newest usable snapshot and the events
+ * after it (store/replay.h), with the frames of the ring_cap events before
+ * it read too, so that a reader resuming from before the snapshot finds
+ * them; without a snapshot, from the first event.
  *
  * Invariants:
  * - seq == gv_meeting_seq(state) <= gv_meeting_seq(ahead); they are equal
@@ -24,6 +30,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/snapshot.h"
 #include "server/http.h"
 #include "server/storage.h"
 #include "store/replay.h"
@@ -214,6 +221,55 @@ static int loaded(void *ud, const gv_stored_event *stored, const json_t *ev)
     return rc;
 }
 
+/* The frames of stored events (after, upto], already folded into the
+ * room's snapshot: for readers who resume from before it. */
+typedef struct ring_fill {
+    gv__room *r;
+    int64_t upto;
+} ring_fill;
+
+static int fill_one(void *ud, const gv_stored_event *stored)
+{
+    ring_fill *f = ud;
+    if (stored->seq > f->upto)
+        return 1;
+    json_t *ev = json_loadb((const char *)stored->bytes, stored->len, 0, NULL);
+    int rc = ev ? ring_put(f->r, stored->seq, ev, (const char *)stored->bytes, stored->len)
+                : GV_ECORRUPT;
+    json_decref(ev);
+    return rc;
+}
+
+/*
+ * Starts the room from the meeting's newest usable snapshot, when it has
+ * one: both meetings at its seq, and the ring's worth of frames before it;
+ * the caller then folds the events after it. Without one, nothing changes.
+ * Returns 0 or a GV_E* code.
+ */
+static int load_snapshot(struct gv_server *s, gv__room *r, gv_error *err)
+{
+    gv_meeting *snap = NULL, *copy = NULL;
+    gv_error why;
+    if (gv__storage_load_snapshot(s, r->id, &snap, &why) < 0)
+        return 0;
+    if (!(copy = gv_meeting_clone(snap))) {
+        gv_meeting_free(snap);
+        return gv_error_set(err, GV_ENOMEM, "out of memory loading meeting \"%s\"", r->id);
+    }
+    gv_meeting_free(r->state);
+    gv_meeting_free(r->ahead);
+    r->state = snap;
+    r->ahead = copy;
+    r->seq = gv_meeting_seq(snap);
+    ring_fill f = {.r = r, .upto = r->seq};
+    int64_t from = r->seq > r->ring_cap ? r->seq - r->ring_cap : 0;
+    int rc = gv_store_read(gv__storage_reader(s), r->id, from, fill_one, &f, err);
+    if (rc == GV_ECORRUPT || rc == GV_ENOMEM)
+        return gv_error_set(err, rc, "meeting \"%s\": cannot read the events before its snapshot",
+                            r->id);
+    return rc < 0 ? rc : 0;
+}
+
 int gv__room_get(struct gv_server *s, const char *id, gv__room **out, gv_error *err)
 {
     unsigned b = room_bucket(s, id);
@@ -243,7 +299,9 @@ int gv__room_get(struct gv_server *s, const char *id, gv__room **out, gv_error *
         rc = gv_error_set(err, GV_ENOTFOUND, "no meeting \"%s\"", id);
         goto fail;
     }
-    rc = gv_replay_range(gv__storage_reader(s), id, 0, 0, r->state, loaded, r, err);
+    if ((rc = load_snapshot(s, r, err)) < 0)
+        goto fail;
+    rc = gv_replay_range(gv__storage_reader(s), id, r->seq, 0, r->state, loaded, r, err);
     if (rc != 0) {
         if (rc > 0 || rc == GV_ENOMEM) /* ring_put's ENOMEM comes without a message */
             rc = gv_error_set(err, GV_ENOMEM, "out of memory loading meeting \"%s\"", id);
@@ -443,6 +501,10 @@ void gv__room_committed(struct gv_server *s, gv__room *r, const gv__commit *done
             s->metrics.events_committed++;
         }
         gv__metrics_command(&s->metrics, rc);
+        /* Every snapshot_every events, the state goes beside the log. */
+        unsigned every = s->cfg.snapshot_every;
+        if (rc == 0 && every && r->seq / every > (first - 1) / every)
+            gv__storage_snapshot(s, r->id, r->state);
         if (rc == 0)
             acknowledge(c, req_id, events, first, r->seq);
         else

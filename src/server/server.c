@@ -24,6 +24,7 @@
  */
 #define _GNU_SOURCE
 #include "server/server_internal.h"
+#include "store/replay.h"
 
 #include <limits.h>
 #include <pthread.h>
@@ -82,6 +83,7 @@ void gv_server_config_init(gv_server_config *c)
     c->max_streams = 20000;
     c->idle_timeout_s = 30;
     c->max_lag_events = 1024;
+    c->snapshot_every = GV_SNAPSHOT_EVERY;
     c->shutdown_grace_ms = 5000;
 }
 

@@ -22,13 +22,13 @@
 typedef struct gv_server gv_server;
 
 typedef struct gv_server_config {
-    const char *db_path;           /** SQLite database holding the meetings */
-    const char *listen_addr;       /** address to bind, "127.0.0.1" by default */
-    int port;                      /** TCP port; 0 picks a free one (see gv_server_port) */
-    const char *public_url;        /** base of printed links; NULL: http://ADDR:PORT */
-    const char *tls_cert;          /** PEM certificate file; NULL serves plain HTTP */
-    const char *tls_key;           /** PEM private key file for tls_cert */
-    size_t max_message_bytes;      /** largest WebSocket message or HTTP body accepted */
+    const char *db_path;      /** database holding the meetings (a file or a postgresql:// URI) */
+    const char *listen_addr;  /** address to bind, "127.0.0.1" by default */
+    int port;                 /** TCP port; 0 picks a free one (see gv_server_port) */
+    const char *public_url;   /** base of printed links; NULL: http://ADDR:PORT */
+    const char *tls_cert;     /** PEM certificate file; NULL serves plain HTTP */
+    const char *tls_key;      /** PEM private key file for tls_cert */
+    size_t max_message_bytes; /** largest WebSocket message or HTTP body accepted */
     unsigned commands_per_second;  /** token bucket refill rate per connection */
     unsigned command_burst;        /** token bucket size per connection */
     unsigned max_streams_per_addr; /** open WebSocket and SSE streams per client address */
@@ -36,6 +36,7 @@ typedef struct gv_server_config {
     unsigned idle_timeout_s;       /** a stream silent this long is pinged, twice this closed */
     unsigned max_lag_events;       /** events a reader may fall behind before it is cut off */
     unsigned shutdown_grace_ms;    /** how long SIGTERM waits for commits and goodbyes */
+    unsigned snapshot_every; /** events between stored snapshots of a meeting's state; 0 never */
     /*
      * Renders a document of `meeting` in `format` from the database at
      * db_path: `document` "record" (formats "md", "html", "json", "csv",

@@ -19,8 +19,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/snapshot.h"
 #include "server/room.h"
 #include "store/create.h"
+#include "store/replay.h"
 #include "store/writer.h"
 
 /* A batch of a room's events on its way to the writer thread. */
@@ -104,6 +106,42 @@ gv_store *gv__storage_reader(struct gv_server *s)
 unsigned gv__storage_in_flight(const struct gv_server *s)
 {
     return s->storage ? s->storage->in_flight : 0;
+}
+
+int gv__storage_load_snapshot(struct gv_server *s, const char *meeting, gv_meeting **out,
+                              gv_error *err)
+{
+    gv_load_info info;
+    if (!gv_store_is_meeting_id(meeting))
+        return gv_error_set(err, GV_ENOTFOUND, "no meeting \"%s\"", meeting);
+    int rc = gv_load_snapshot(s->storage->reader, meeting, out, &info, err);
+    if (rc < 0 && info.skipped[0])
+        lwsl_err("meeting %s: the stored snapshot was not used (%s); folding the whole log\n",
+                 meeting, info.skipped);
+    return rc;
+}
+
+void gv__storage_snapshot(struct gv_server *s, const char *meeting, const gv_meeting *m)
+{
+    gv_error err;
+    json_t *snap = gv_meeting_snapshot(m);
+    char *bytes = snap ? gv_event_canonical(snap) : NULL;
+    json_decref(snap);
+    if (!bytes || gv_writer_submit_snapshot(s->storage->writer, meeting, gv_meeting_seq(m),
+                                            GV_SNAPSHOT_VERSION, (const unsigned char *)bytes,
+                                            strlen(bytes), &err) < 0)
+        lwsl_err("meeting %s: no snapshot at seq %lld: %s\n", meeting, (long long)gv_meeting_seq(m),
+                 bytes ? err.msg : "out of memory");
+    free(bytes);
+}
+
+void gv__storage_snapshot_counts(struct gv_server *s, uint64_t *stored, uint64_t *failed)
+{
+    gv_writer_stats st = {0};
+    if (s->storage && s->storage->writer)
+        gv_writer_get_stats(s->storage->writer, &st);
+    *stored = st.snapshots;
+    *failed = st.snapshots_failed;
 }
 
 int gv__storage_submit(struct gv_server *s, gv__room *r, gv__client *c, json_t *events,

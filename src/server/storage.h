@@ -22,6 +22,18 @@ void gv__storage_stop(struct gv_server *s);
 void gv__storage_close(struct gv_server *s);
 /* The store handle the loop thread reads with (never blocked by the writer). */
 gv_store *gv__storage_reader(struct gv_server *s);
+/*
+ * The meeting as its newest usable snapshot holds it (store/replay.h,
+ * gv_load_snapshot), without the events after it. GV_ENOTFOUND when there
+ * is none; a snapshot passed over is logged.
+ */
+int gv__storage_load_snapshot(struct gv_server *s, const char *meeting, gv_meeting **out,
+                              gv_error *err);
+/* Hands a snapshot of the meeting's state (at its seq) to the writer, after
+ * the batches submitted before; failures are only counted and logged. */
+void gv__storage_snapshot(struct gv_server *s, const char *meeting, const gv_meeting *m);
+/* Snapshots stored and failed since the start (the writer's counters). */
+void gv__storage_snapshot_counts(struct gv_server *s, uint64_t *stored, uint64_t *failed);
 /* Hands events (canonical bytes, seq first_seq..) to the writer. The batch is
  * completed later through gv__storage_poll, which calls gv__room_committed. */
 int gv__storage_submit(struct gv_server *s, gv__room *r, gv__client *c, json_t *events,

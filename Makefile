@@ -5,7 +5,7 @@ BUILD_ASAN ?= build-asan
 JOBS       ?= $(shell nproc)
 CMAKE_ARGS ?=
 
-.PHONY: all deps build run test test-asan test-valgrind test-unit format fuzz bench bench-build bench-compare clean
+.PHONY: all deps build run test test-asan test-valgrind test-unit format fuzz bench bench-build bench-compare bench-commands clean
 
 all: build
 
@@ -73,6 +73,11 @@ bench: bench-build
 bench-compare: bench-build
 	scripts/install-bench-deps
 	BENCH_BUILD=$(BUILD_BENCH) bench/compare-nchan $(BENCH_N)
+
+# Durable commands on SQLite and PostgreSQL side by side (bench/commands):
+# throughput flat out, and acknowledgement latency at half that rate.
+bench-commands: bench-build
+	BENCH_BUILD=$(BUILD_BENCH) bench/commands
 
 format:
 	git ls-files '*.c' '*.h' | xargs clang-format -i

@@ -125,6 +125,13 @@ char *gv__metrics_text(const gv__metrics *m, unsigned rooms_loaded)
         "gavel_events_committed_total %llu\n",
         (unsigned long long)m->events_committed);
     put(&t,
+        "# HELP gavel_snapshots_total Snapshots of meetings' states stored beside the log, by "
+        "result.\n"
+        "# TYPE gavel_snapshots_total counter\n"
+        "gavel_snapshots_total{result=\"stored\"} %llu\n"
+        "gavel_snapshots_total{result=\"failed\"} %llu\n",
+        (unsigned long long)m->snapshots_stored, (unsigned long long)m->snapshots_failed);
+    put(&t,
         "# HELP gavel_meetings_loaded Meetings held in memory.\n"
         "# TYPE gavel_meetings_loaded gauge\n"
         "gavel_meetings_loaded %u\n",

@@ -24,6 +24,8 @@ typedef struct gv__metrics {
     uint64_t refused_streams;  /** streams refused by per-address or total limits */
     uint64_t slow_readers_cut; /** readers cut off and told to resync */
     uint64_t events_committed;
+    uint64_t snapshots_stored;       /** snapshots of rooms' states stored (the writer's count) */
+    uint64_t snapshots_failed;       /** ... and those that could not be */
     uint64_t commands[GV__RESULTS];  /** by result: index -code (0 = ok), last = other */
     gv__histogram commit_latency;    /** command decided -> durable */
     gv__histogram broadcast_latency; /** durable -> written to a live reader */

@@ -32,6 +32,7 @@ int gv__route_metrics(struct lws *wsi, const gv__request *req)
 {
     struct gv_server *s = gv__server_of(wsi);
     (void)req;
+    gv__storage_snapshot_counts(s, &s->metrics.snapshots_stored, &s->metrics.snapshots_failed);
     char *text = gv__metrics_text(&s->metrics, s->n_rooms);
     if (!text)
         return -1;

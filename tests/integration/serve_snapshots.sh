@@ -56,6 +56,14 @@ for db in "$pg" panel.db; do
   expect_exit 0 "$GAVEL" apply --db "$db" --as chair --at 1648729800000 - <<<'{"type": "open_meeting"}'
   start_server "$db"
   for i in 1 2 3 4 5 6 7 8 9 10; do last=$(note "Note $i."); done
+  # Snapshots at 4, 8 and 12, stored by the writer after their events.
+  for _ in $(seq 1 100); do
+    metrics=$(curl -sS "http://127.0.0.1:$port/metrics")
+    case "$metrics" in *'gavel_snapshots_total{result="stored"} 3'*) break ;; esac
+    sleep 0.05
+  done
+  expect_contains "$metrics" 'gavel_snapshots_total{result="stored"} 3' "/metrics on $db"
+  expect_contains "$metrics" 'gavel_snapshots_total{result="failed"} 0' "/metrics on $db"
   stop_server
   [ "$last" -eq 12 ] || fail "the last note is at seq $last, not 12"
   # Snapshots at 4, 8 and 12; the newest two kept.

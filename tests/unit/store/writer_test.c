@@ -592,7 +592,8 @@ static void snapshots_are_stored_in_order_and_only_counted(void **state)
     assert_int_equal(gv_writer_submit_snapshot(w, "bad id", 1, 3, body, 1, &err), GV_EINVAL);
     loop_until(f, w, s, 2);
     gv_writer_stop(w);
-    assert_int_equal(gv_writer_poll(w, on_done, s), 0); /* snapshots report nothing */
+    gv_writer_poll(w, on_done, s);
+    assert_int_equal(s->n, 2); /* snapshots report nothing */
     assert_int_equal(code_of(s, 1), 0);
     assert_int_equal(code_of(s, 2), 0); /* the failed snapshot failed alone */
     gv_writer_stats st;

@@ -91,6 +91,14 @@ static void write_requests(writer *o, const gv_floor *f, json_t *rows)
         put_b(o, a, r->inserted);
         put_b(o, a, r->readded);
         put_b(o, a, r->pinned);
+        put_i(o, a, r->pinned_by);
+        put_i(o, a, r->level);
+        put_b(o, a, r->inscribed);
+        put_i(o, a, r->rank_class);
+        put_i(o, a, r->rank_level);
+        put_i(o, a, r->rank_seq);
+        put_i(o, a, r->swapped_with);
+        put_i(o, a, r->level_changed_at_ms);
         put_i(o, a, r->continues);
         put_i(o, a, r->status);
         put_i(o, a, r->closed_at_ms);
@@ -187,7 +195,7 @@ static json_t *write_floor(writer *o, const gv_meeting *m)
         return fl;
     }
     json_t *totals = set(o, fl, "totals", json_array());
-    json_t *t = arr(o, totals), *ir = arr(o, totals), *pl = arr(o, totals);
+    json_t *t = arr(o, totals), *ir = arr(o, totals), *pl = arr(o, totals), *ahead = arr(o, totals);
     size_t n_tallies = (1 + m->n_items) * gv__floor_tally_stride(m);
     for (size_t i = 0; i < n_tallies; i++) {
         put_i(o, t, f->tallies[i].turns);
@@ -198,6 +206,18 @@ static json_t *write_floor(writer *o, const gv_meeting *m)
         put_i(o, ir, f->item_requests[i]);
     for (size_t i = 0; i < m->n_people + 1; i++)
         put_i(o, pl, f->person_last[i]);
+    /* Each item's provisional list (inscription ahead). */
+    for (size_t i = 0; i < f->n_ahead; i++) {
+        const gv_inscriptions *in = &f->ahead[i];
+        json_t *a = arr(o, ahead), *queue = arr(o, a);
+        for (size_t k = 0; k < in->n; k++)
+            put_i(o, queue, in->list[k]);
+        put_b(o, a, in->window_set);
+        put_i(o, a, in->opens_at_ms);
+        put_i(o, a, in->closes_at_ms);
+        put_i(o, a, in->changed_at_ms);
+        put_i(o, a, (int64_t)in->ordered_at_speeches);
+    }
     return fl;
 }
 
@@ -337,6 +357,10 @@ static char *rd_s(rd *r, bool nullable)
 
 #define T_MAX  GV_TIME_MAX_MS
 #define ID_MAX INT64_MAX
+/* The ranks of the un policy index a table in floor_policy.c (N_UN_CLASSES
+ * by N_LEVEL_RANKS): a snapshot beyond them is refused. */
+#define UN_CLASSES  5
+#define LEVEL_RANKS 6
 
 static int corrupt(gv_error *err, const char *what, size_t i)
 {
@@ -426,7 +450,7 @@ static int read_requests(gv_meeting *m, const json_t *rows, gv_error *err)
     if (GV_ARRAY_RESERVE(f->requests, f->cap_requests, n) < 0)
         return gv_error_set(err, GV_ENOMEM, "out of memory");
     for (size_t i = 0; i < n; i++) {
-        rd r = row(json_array_get(rows, i), 22);
+        rd r = row(json_array_get(rows, i), 30);
         gv_request *q = &f->requests[i];
         *q = (gv_request){0};
         f->n_requests = i + 1;
@@ -443,6 +467,14 @@ static int read_requests(gv_meeting *m, const json_t *rows, gv_error *err)
         q->inserted = rd_b(&r);
         q->readded = rd_b(&r);
         q->pinned = rd_b(&r);
+        q->pinned_by = rd_idx(&r, -1, m->n_people);
+        q->level = (int)rd_i(&r, 0, GV_LEVEL_COUNT - 1);
+        q->inscribed = rd_b(&r);
+        q->rank_class = (int)rd_i(&r, 0, UN_CLASSES - 1);
+        q->rank_level = (int)rd_i(&r, 0, LEVEL_RANKS - 1);
+        q->rank_seq = rd_i(&r, 0, ID_MAX);
+        q->swapped_with = rd_i(&r, 0, ID_MAX);
+        q->level_changed_at_ms = rd_i(&r, 0, T_MAX);
         q->continues = rd_i(&r, 0, ID_MAX);
         q->status = (int)rd_i(&r, 0, GV_REQUEST_STATUS_COUNT - 1);
         q->closed_at_ms = rd_i(&r, 0, T_MAX);
@@ -546,13 +578,43 @@ static bool read_ints(const json_t *a, size_t n, int64_t lo, int64_t hi, int *ou
     return !r.bad;
 }
 
+/* The items' provisional lists, once gv__floor_ready made room for them. */
+static int read_ahead(gv_meeting *m, const json_t *rows, gv_error *err)
+{
+    gv_floor *f = &m->floor;
+    if (!json_is_array(rows) || json_array_size(rows) != f->n_ahead)
+        return corrupt(err, "provisional lists", 0);
+    for (size_t i = 0; i < f->n_ahead; i++) {
+        gv_inscriptions *in = &f->ahead[i];
+        rd r = row(json_array_get(rows, i), 6);
+        const json_t *list = r.bad ? NULL : json_array_get(r.a, r.i++);
+        size_t n = json_array_size(list);
+        int rc;
+        if (!json_is_array(list) || n > f->n_requests)
+            return corrupt(err, "provisional list", i);
+        if ((rc = gv__floor_ints_reserve(f, &in->list, &in->cap, n, err)) < 0)
+            return rc;
+        if (!read_ints(list, n, 0, (int64_t)f->n_requests - 1, in->list))
+            return corrupt(err, "provisional list", i);
+        in->n = n;
+        in->window_set = rd_b(&r);
+        in->opens_at_ms = rd_i(&r, 0, T_MAX);
+        in->closes_at_ms = rd_i(&r, 0, T_MAX);
+        in->changed_at_ms = rd_i(&r, 0, T_MAX);
+        in->ordered_at_speeches = (size_t)rd_i(&r, 0, (int64_t)f->n_speeches);
+        if (r.bad)
+            return corrupt(err, "provisional list", i);
+    }
+    return 0;
+}
+
 static int read_totals(gv_meeting *m, const json_t *fl, gv_error *err)
 {
     gv_floor *f = &m->floor;
     const json_t *totals = json_object_get(fl, "totals");
     if (json_is_null(totals))
         return 0;
-    if (!json_is_array(totals) || json_array_size(totals) != 3)
+    if (!json_is_array(totals) || json_array_size(totals) != 4)
         return corrupt(err, "totals", 0);
     int rc = gv__floor_ready(m, err);
     if (rc < 0)
@@ -569,7 +631,7 @@ static int read_totals(gv_meeting *m, const json_t *fl, gv_error *err)
         !read_ints(json_array_get(totals, 2), m->n_people + 1, -1, (int64_t)f->n_speeches - 1,
                    f->person_last))
         return corrupt(err, "totals", 0);
-    return 0;
+    return read_ahead(m, json_array_get(totals, 3), err);
 }
 
 static int read_floor(gv_meeting *m, const json_t *fl, gv_error *err)

@@ -95,6 +95,14 @@ static const struct {
     {"mark_answered", "\"question\": %Q"},
     {"merge_question", "\"question\": %Q, \"into\": %Q"},
     {"link_question", "\"question\": %Q, \"guiding_question\": %G"},
+    {"inscribe", "\"item\": %I, \"kind\": %K"},
+    {"inscribe", "\"item\": %I, \"level\": \"minister\""},
+    {"inscribe_speaker", "\"item\": %I, \"person\": %P, \"position\": %n"},
+    {"withdraw_inscription", "\"request\": %R"},
+    {"move_inscription", "\"request\": %R, \"position\": %n"},
+    {"swap_inscriptions", "\"request\": %R, \"with\": %R"},
+    {"set_speaker_level", "\"request\": %R, \"level\": \"head_of_state\""},
+    {"set_inscription", "\"item\": %I, \"opens_at_ms\": 0"},
     {"bogus_command", ""},
 };
 #define N_SHAPES (sizeof shapes / sizeof shapes[0])

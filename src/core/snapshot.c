@@ -243,6 +243,26 @@ static void write_questions(writer *o, const gv_questions *qs, json_t *rows)
     }
 }
 
+/* [version, approved_version, approved_seq, approved_at_ms, approved_by,
+ *  [[text, version, edited_by, edited_at_ms], ...]] */
+static void write_summary(writer *o, const gv_summary *sm, json_t *a)
+{
+    put_i(o, a, sm->version);
+    put_i(o, a, sm->approved_version);
+    put_i(o, a, sm->approved_seq);
+    put_i(o, a, sm->approved_at_ms);
+    put_i(o, a, sm->approved_by);
+    json_t *sections = arr(o, a);
+    for (size_t i = 0; i < sm->n_sections; i++) {
+        const gv_summary_section *sec = &sm->sections[i];
+        json_t *r = arr(o, sections);
+        put_s(o, r, sec->text);
+        put_i(o, r, sec->version);
+        put_i(o, r, sec->edited_by);
+        put_i(o, r, sec->edited_at_ms);
+    }
+}
+
 json_t *gv_meeting_snapshot(const gv_meeting *m)
 {
     writer o = {0};
@@ -288,12 +308,16 @@ json_t *gv_meeting_snapshot(const gv_meeting *m)
         json_t *a = arr(&o, notes);
         put_i(&o, a, n->id);
         put_i(&o, a, n->question);
+        put_i(&o, a, n->speech);
         put_i(&o, a, n->author);
         put_i(&o, a, n->at_ms);
         put_s(&o, a, n->text);
         put_i(&o, a, n->amended_at_ms);
         put_i(&o, a, n->amended_by);
+        put_i(&o, a, n->withdrawn_at_ms);
+        put_i(&o, a, n->withdrawn_by);
     }
+    write_summary(&o, &m->summary, set(&o, s, "summary", json_array()));
     set(&o, s, "floor", write_floor(&o, m));
     write_questions(&o, &m->questions, set(&o, s, "questions", json_array()));
 done:
@@ -426,19 +450,52 @@ static int read_notes(gv_meeting *m, const json_t *s, gv_error *err)
     if (GV_ARRAY_RESERVE(m->notes, m->cap_notes, n) < 0)
         return gv_error_set(err, GV_ENOMEM, "out of memory");
     for (size_t i = 0; i < n; i++) {
-        rd r = row(json_array_get(notes, i), 7);
+        rd r = row(json_array_get(notes, i), 10);
         gv_note *note = &m->notes[i];
         *note = (gv_note){0};
         note->id = rd_i(&r, 1, ID_MAX);
         note->question = rd_idx(&r, -1, m->n_questions_def);
+        note->speech = rd_i(&r, 0, ID_MAX);
         note->author = rd_idx(&r, 0, m->n_people);
         note->at_ms = rd_i(&r, 0, T_MAX);
         note->text = rd_s(&r, false);
         m->n_notes = i + 1;
         note->amended_at_ms = rd_i(&r, 0, T_MAX);
         note->amended_by = rd_idx(&r, -1, m->n_people);
+        note->withdrawn_at_ms = rd_i(&r, 0, T_MAX);
+        note->withdrawn_by = rd_idx(&r, -1, m->n_people);
         if (r.bad)
             return corrupt(err, "note", i);
+    }
+    return 0;
+}
+
+static int read_summary(gv_meeting *m, const json_t *a, gv_error *err)
+{
+    gv_summary *sm = &m->summary;
+    rd r = row(a, 6);
+    sm->version = rd_i(&r, 0, ID_MAX);
+    sm->approved_version = rd_i(&r, 0, ID_MAX);
+    sm->approved_seq = rd_i(&r, 0, ID_MAX);
+    sm->approved_at_ms = rd_i(&r, 0, T_MAX);
+    sm->approved_by = rd_idx(&r, -1, m->n_people);
+    const json_t *rows = r.bad ? NULL : json_array_get(a, 5);
+    size_t n = json_array_size(rows);
+    /* No draft yet, or one section for each part (summary.h's layout). */
+    if (r.bad || !json_is_array(rows) || (n != 0 && n != m->n_questions_def + 3))
+        return corrupt(err, "summary", 0);
+    if (n && !(sm->sections = calloc(n, sizeof *sm->sections)))
+        return gv_error_set(err, GV_ENOMEM, "out of memory");
+    sm->n_sections = n;
+    for (size_t i = 0; i < n; i++) {
+        gv_summary_section *sec = &sm->sections[i];
+        rd s = row(json_array_get(rows, i), 4);
+        sec->text = rd_s(&s, false);
+        sec->version = rd_i(&s, 0, ID_MAX);
+        sec->edited_by = rd_idx(&s, -1, m->n_people);
+        sec->edited_at_ms = rd_i(&s, 0, T_MAX);
+        if (s.bad)
+            return corrupt(err, "summary section", i);
     }
     return 0;
 }
@@ -761,6 +818,7 @@ int gv_meeting_restore(const json_t *snapshot, gv_meeting **out, gv_error *err)
     }
     m->defined = true;
     if ((rc = read_people_items(m, snapshot, err)) < 0 || (rc = read_notes(m, snapshot, err)) < 0 ||
+        (rc = read_summary(m, json_object_get(snapshot, "summary"), err)) < 0 ||
         (rc = read_floor(m, json_object_get(snapshot, "floor"), err)) < 0 ||
         (rc = read_questions(m, rows_of(snapshot, "questions", SIZE_MAX), err)) < 0)
         goto fail;

@@ -103,6 +103,11 @@ static const struct {
     {"swap_inscriptions", "\"request\": %R, \"with\": %R"},
     {"set_speaker_level", "\"request\": %R, \"level\": \"head_of_state\""},
     {"set_inscription", "\"item\": %I, \"opens_at_ms\": 0"},
+    {"withdraw_note", "\"note\": %N"},
+    {"draft_summary", ""},
+    {"edit_summary", "\"section\": \"key_messages\", \"text\": \"edited\", \"base\": %n"},
+    {"approve_summary", "\"version\": %n"},
+    {"reopen_summary", ""},
     {"bogus_command", ""},
 };
 #define N_SHAPES (sizeof shapes / sizeof shapes[0])

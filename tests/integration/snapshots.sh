@@ -49,7 +49,7 @@ for db in "$pg" snap.db; do
   expect_contains "$err" "snapshot was not used" "state says it folded the whole log on $db"
   # A later apply loads past it and stores a good one; the damaged one is
   # still named until it is deleted, which loses nothing.
-  expect_exit 0 "$GAVEL" apply --db "$db" --as rapporteur --at 1648736000000 --snapshot-every 1 - \
+  expect_exit 0 "$GAVEL" apply --db "$db" --as rapporteur --at 1648738000000 --snapshot-every 1 - \
     <<<'{"type": "add_note", "text": "A last note."}'
   expect_exit 1 "$GAVEL" verify --db "$db"
   expect_contains "$out" "DAMAGED snapshot at seq 100" "the damaged snapshot is still named on $db"

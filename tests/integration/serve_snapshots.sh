@@ -36,7 +36,7 @@ start_server() { # start_server DB: serves the example meeting, sets $port and $
   "$GAVEL" serve --db "$1" --meeting cstd25-wsis-panel --listen 127.0.0.1:0 --snapshot-every 4 \
     >serve.out 2>serve.err &
   server=$!
-  for _ in $(seq 1 200); do grep -q '^ready' serve.out && break; kill -0 $server || break; sleep 0.05; done
+  for _ in $(seq 1 600); do grep -q '^ready' serve.out && break; kill -0 $server || break; sleep 0.05; done
   grep -q '^ready' serve.out || fail "serve did not start: $(cat serve.out serve.err)"
   port=$(grep -o 'listening on http://127.0.0.1:[0-9]*' serve.out | grep -o '[0-9]*$')
   rapporteur=$(grep '  rapporteur:' serve.out | sed 's#.*/join/##')
@@ -57,7 +57,7 @@ for db in "$pg" panel.db; do
   start_server "$db"
   for i in 1 2 3 4 5 6 7 8 9 10; do last=$(note "Note $i."); done
   # Snapshots at 4, 8 and 12, stored by the writer after their events.
-  for _ in $(seq 1 100); do
+  for _ in $(seq 1 600); do   # at most 30 s on a loaded machine
     metrics=$(curl -sS "http://127.0.0.1:$port/metrics")
     case "$metrics" in *'gavel_snapshots_total{result="stored"} 3'*) break ;; esac
     sleep 0.05

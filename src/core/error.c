@@ -52,6 +52,8 @@ const char *gv_error_name(int code)
         return "unauthorized";
     case GV_EBUSY:
         return "busy";
+    case GV_ERATE:
+        return "rate_limited";
     case GV_EFULL:
         return "disk_full";
     case GV_EREADONLY:

@@ -13,20 +13,25 @@
 
 enum {
     GV_OK = 0,
-    GV_EINVAL = -1,    /* malformed input: bad JSON, wrong type, missing field */
-    GV_EPERM = -2,     /* the sender's role does not allow this command */
-    GV_ESTATE = -3,    /* well formed and allowed, but not possible now */
-    GV_ENOTFOUND = -4, /* names a person, item, request or question that does not exist */
-    GV_ENOMEM = -5,    /* out of memory */
-    GV_EIO = -6,       /* storage or operating system failure (not one of the two below) */
-    GV_ECORRUPT = -7,  /* stored data fails its checks (hash chain, sequence, bytes) */
-    GV_ELIMIT = -8,    /* a size or rate limit was exceeded */
-    GV_EAUTH = -9,     /* missing, forged or revoked credentials */
-    GV_EBUSY = -10,    /* resource held elsewhere (database locked) */
-    /* -11 is taken by the server's rate limit. */
+    GV_EINVAL = -1,     /* malformed input: bad JSON, wrong type, missing field */
+    GV_EPERM = -2,      /* the sender's role does not allow this command */
+    GV_ESTATE = -3,     /* well formed and allowed, but not possible now */
+    GV_ENOTFOUND = -4,  /* names a person, item, request or question that does not exist */
+    GV_ENOMEM = -5,     /* out of memory */
+    GV_EIO = -6,        /* storage or operating system failure (not one of the two below) */
+    GV_ECORRUPT = -7,   /* stored data fails its checks (hash chain, sequence, bytes) */
+    GV_ELIMIT = -8,     /* a value, message or body is larger than its limit */
+    GV_EAUTH = -9,      /* missing, forged or revoked credentials */
+    GV_EBUSY = -10,     /* resource held elsewhere (database locked) */
+    GV_ERATE = -11,     /* too many a second, or too many at once: wait, then try again */
     GV_EFULL = -12,     /* the disk (or quota) holding the database is full: nothing was stored */
     GV_EREADONLY = -13, /* the database cannot be written: read-only file system or permissions */
+    /* New codes go above this line, and GV_ELAST follows the last. */
 };
+
+/* The last code: every code lies in GV_ELAST..GV_OK, so that a table by -code
+ * has 1 - GV_ELAST entries. */
+#define GV_ELAST GV_EREADONLY
 
 #define GV_ERROR_MSG_MAX 512
 

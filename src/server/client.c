@@ -15,8 +15,13 @@
  * its queue is owed (answers queued plus commands in flight), the server stops
  * reading its messages (lws_rx_flow_control) until it has read its answers.
  *
- * States: LIVE -> RESYNC (gv__client_cut: fell max_lag_events behind or its
- * queue overflowed; writes only the resync notice, then closes) or CLOSING
+ * Nothing owed is dropped silently: a message that cannot be queued (its
+ * queue is full, or it could not be made for want of memory) cuts the
+ * client off, so that it learns to fetch a snapshot instead of waiting.
+ *
+ * States: LIVE -> RESYNC (gv__client_cut: fell max_lag_events behind, its
+ * queue overflowed or a message could not be made; writes only the resync
+ * notice, then closes) or CLOSING
  * (gv__client_close: writes what is queued, then closes) -> GONE
  * (gv__client_gone, from the connection's close callback). The memory goes
  * with the last reference: the connection's, or a command's in flight.
@@ -131,12 +136,15 @@ static uint64_t payload_hash(const gv__frame *f)
 void gv__client_you(gv__client *c, gv__frame *f, int64_t after_seq)
 {
     uint64_t h = f ? payload_hash(f) : 0;
-    if (!f || h == c->you_hash) {
-        gv__frame_unref(f);
+    if (f && h == c->you_hash) {
+        gv__frame_unref(f); /* unchanged: nothing new to say */
         return;
     }
     c->you_hash = h;
-    gv__client_send(c, f, after_seq);
+    /* A "you" that could not be made (f NULL) is not skipped: the client is
+     * cut off and fetches a snapshot, which carries its own part. */
+    if (gv__client_send(c, f, after_seq) < 0)
+        c->you_hash = 0;
 }
 
 /* Cuts a reader off: drops what it was owed and tells it to fetch a snapshot. */
@@ -183,8 +191,11 @@ void gv__client_flow(gv__client *c)
 
 int gv__client_send(gv__client *c, gv__frame *f, int64_t after_seq)
 {
-    if (!f)
+    if (!f) {
+        /* A message it is owed could not be made: it must not wait for it. */
+        gv__client_cut(c, "the server ran out of memory writing to you: fetch a snapshot");
         return GV_ENOMEM;
+    }
     if (c->state != GV__LIVE && c->state != GV__CLOSING) {
         gv__frame_unref(f);
         return 0;
@@ -250,15 +261,23 @@ char *gv__error_json(const json_t *id, int code, const char *msg)
     return s;
 }
 
-void gv__client_error(gv__client *c, const json_t *id, int code, const char *msg)
+int gv__client_error(gv__client *c, const json_t *id, int code, const char *msg)
 {
     char *s = gv__error_json(id, code, msg);
-    if (!s)
-        return;
-    gv__frame *f = c->kind == GV__CLIENT_SSE ? gv__frame_printf("event: error\ndata: %s\n\n", s)
-                                             : gv__frame_copy(s, strlen(s));
+    gv__frame *f = !s                          ? NULL
+                   : c->kind == GV__CLIENT_SSE ? gv__frame_printf("event: error\ndata: %s\n\n", s)
+                                               : gv__frame_copy(s, strlen(s));
     free(s);
-    gv__client_send(c, f, 0);
+    return gv__client_send(c, f, 0);
+}
+
+void gv__client_answer(gv__client *c, int status, char *body)
+{
+    free(c->http_body);
+    c->http_body = body;
+    c->http_status = status;
+    c->http_failed = body == NULL;
+    want_write(c);
 }
 
 void gv__client_close(gv__client *c, int status, const char *reason)

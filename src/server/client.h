@@ -84,17 +84,32 @@ struct gv__client {
     /* HTTP command result: the response once the commit completes. */
     int http_status;
     char *http_body;
+    bool http_failed; /** no answer could be made: a fixed 500 is written instead */
 };
+
+/* Sets the answer of an HTTP command (takes body, made with gv__error_json or
+ * json_dumps: NULL when it could not be made, and then the answer is a
+ * fixed 500, never none) and asks to write it. */
+void gv__client_answer(gv__client *c, int status, char *body);
 
 /* A new client with one reference; NULL on ENOMEM. */
 gv__client *gv__client_new(struct gv_server *s, gv__client_kind kind, struct lws *wsi);
 gv__client *gv__client_ref(gv__client *c);
 void gv__client_unref(gv__client *c);
-/* Queues a direct message (takes the frame's reference, even on failure).
- * Returns 0, or GV_ELIMIT when the queue is full: the client is then cut off. */
-int gv__client_send(gv__client *c, gv__frame *f, int64_t after_seq);
-/* Queues {"type":"error",...} for the request id (may be NULL). */
-void gv__client_error(gv__client *c, const json_t *id, int code, const char *msg);
+/*
+ * Queues a direct message, written once every event up to after_seq is
+ * (takes the frame's reference, even on failure). f may be NULL: a message
+ * that could not be made. Returns 0 (also for a client past its stream,
+ * which takes nothing more); GV_ELIMIT when the queue is full or GV_ENOMEM
+ * when f is NULL: the client is then cut off (gv__client_cut), so that it
+ * fetches a snapshot instead of waiting for what it was owed, and the caller
+ * writes it nothing more.
+ */
+int gv__client_send(gv__client *c, gv__frame *f, int64_t after_seq)
+    __attribute__((warn_unused_result));
+/* Queues {"type":"error",...} for the request id (may be NULL); as
+ * gv__client_send. */
+int gv__client_error(gv__client *c, const json_t *id, int code, const char *msg);
 /* {"type":"error","id":..,"code":..,"message":..} as a new string (malloc). */
 char *gv__error_json(const json_t *id, int code, const char *msg);
 /*

@@ -78,6 +78,8 @@ int gv__http_status(int code)
     case GV_ESTATE:
         return 409;
     case GV_ELIMIT:
+        return 413; /* too large: send less (429 would say "wait and retry") */
+    case GV_ERATE:
         return 429;
     case GV_EBUSY:
         return 503;

@@ -1,13 +1,14 @@
 /*
- * Limits: the command rate (a token bucket per WebSocket, and one per link for
- * commands over HTTP, which have no connection to hang it on) and the number
- * of streams open from one address.
+ * Limits: rates (token buckets) and the number of streams open from one
+ * address.
  *
- * The bucket holds at most `burst` tokens and refills at `per_second`; a
- * command takes one. The address table counts open WebSocket and SSE streams
- * by peer address in a small chained hash table; an entry lives while its
- * count is above zero. The link table keeps one bucket per link that sent a
- * command over HTTP (links are few: one a person or role).
+ * A bucket holds at most `burst` tokens and refills at `per_second`; each
+ * message or command takes one. Buckets live in the WebSocket's client (its
+ * messages) and in a table by key: a meeting and a person for commands
+ * (command.c), a link for the links routes' writes. Streams are counted by
+ * peer address in a table of the same kind, a small chained hash table,
+ * where an address's entry lives while its count is above zero; a rate's
+ * entry lives as long as the server (people and links are few).
  */
 #include "server/limits.h"
 
@@ -37,39 +38,33 @@ bool gv__bucket_take(gv__bucket *b, unsigned per_second, unsigned burst, int64_t
     return true;
 }
 
-#define ADDR_BUCKETS 1024
+#define TABLE_BUCKETS 1024
 
-typedef struct addr_entry {
-    struct addr_entry *next;
+/* An entry of a table: a count (addresses) or a bucket (rates). */
+typedef struct entry {
+    struct entry *next;
     unsigned count;
-    char addr[];
-} addr_entry;
+    gv__bucket bucket;
+    char key[];
+} entry;
 
-struct gv__addr_table {
-    addr_entry *buckets[ADDR_BUCKETS];
+struct gv__limit_table {
+    entry *buckets[TABLE_BUCKETS];
 };
 
-static unsigned addr_hash(const char *s)
+gv__limit_table *gv__limit_table_new(void)
 {
-    uint32_t h = 2166136261u; /* FNV-1a */
-    for (; *s; s++)
-        h = (h ^ (unsigned char)*s) * 16777619u;
-    return h % ADDR_BUCKETS;
+    return calloc(1, sizeof(gv__limit_table));
 }
 
-gv__addr_table *gv__addr_table_new(void)
-{
-    return calloc(1, sizeof(gv__addr_table));
-}
-
-void gv__addr_table_free(gv__addr_table *t)
+void gv__limit_table_free(gv__limit_table *t)
 {
     if (!t)
         return;
-    for (unsigned i = 0; i < ADDR_BUCKETS; i++) {
-        addr_entry *e = t->buckets[i];
+    for (unsigned i = 0; i < TABLE_BUCKETS; i++) {
+        entry *e = t->buckets[i];
         while (e) {
-            addr_entry *next = e->next;
+            entry *next = e->next;
             free(e);
             e = next;
         }
@@ -77,107 +72,67 @@ void gv__addr_table_free(gv__addr_table *t)
     free(t);
 }
 
-static addr_entry **addr_find(gv__addr_table *t, const char *addr)
+/* The slot where key's entry is, or where it would go. */
+static entry **slot(gv__limit_table *t, const char *key)
 {
-    addr_entry **p = &t->buckets[addr_hash(addr)];
-    while (*p && strcmp((*p)->addr, addr) != 0)
+    uint32_t h = 2166136261u; /* FNV-1a */
+    for (const char *k = key; *k; k++)
+        h = (h ^ (unsigned char)*k) * 16777619u;
+    entry **p = &t->buckets[h % TABLE_BUCKETS];
+    while (*p && strcmp((*p)->key, key) != 0)
         p = &(*p)->next;
     return p;
 }
 
-bool gv__addr_acquire(gv__addr_table *t, const char *addr, unsigned max)
+/* Adds an empty entry for key at p (from slot). NULL on ENOMEM. */
+static entry *add(entry **p, const char *key)
 {
-    addr_entry **p = addr_find(t, addr);
-    if (*p) {
-        if ((*p)->count >= max)
-            return false;
-        (*p)->count++;
-        return true;
-    }
-    if (max == 0)
-        return false;
-    size_t n = strlen(addr) + 1;
-    addr_entry *e = malloc(sizeof *e + n);
+    size_t n = strlen(key) + 1;
+    entry *e = calloc(1, sizeof *e + n);
     if (!e)
-        return false;
-    memcpy(e->addr, addr, n);
-    e->count = 1;
-    e->next = NULL;
+        return NULL;
+    memcpy(e->key, key, n);
     *p = e;
+    return e;
+}
+
+bool gv__addr_acquire(gv__limit_table *t, const char *addr, unsigned max)
+{
+    entry **p = slot(t, addr);
+    if (!*p && (max == 0 || !add(p, addr)))
+        return false;
+    if ((*p)->count >= max)
+        return false;
+    (*p)->count++;
     return true;
 }
 
-void gv__addr_release(gv__addr_table *t, const char *addr)
+void gv__addr_release(gv__limit_table *t, const char *addr)
 {
-    addr_entry **p = addr_find(t, addr);
+    entry **p = slot(t, addr);
     if (!*p)
         return;
     if (--(*p)->count == 0) {
-        addr_entry *e = *p;
+        entry *e = *p;
         *p = e->next;
         free(e);
     }
 }
 
-unsigned gv__addr_count(const gv__addr_table *t, const char *addr)
+unsigned gv__addr_count(gv__limit_table *t, const char *addr)
 {
-    for (const addr_entry *e = t->buckets[addr_hash(addr)]; e; e = e->next)
-        if (strcmp(e->addr, addr) == 0)
-            return e->count;
-    return 0;
+    entry **p = slot(t, addr);
+    return *p ? (*p)->count : 0;
 }
 
-/* One bucket per link and person it acts as: a role link serves several
- * people, each at the full rate; a person's connections share theirs. */
-typedef struct link_bucket {
-    struct link_bucket *next;
-    unsigned char hash[32];
-    char actor[GV__ID_MAX + 1];
-    gv__bucket bucket;
-} link_bucket;
-
-struct gv__rate_table {
-    link_bucket *buckets[ADDR_BUCKETS];
-};
-
-gv__rate_table *gv__rate_table_new(void)
+bool gv__rate_take(gv__limit_table *t, const char *key, unsigned per_second, unsigned burst,
+                   int64_t now_us)
 {
-    return calloc(1, sizeof(gv__rate_table));
-}
-
-void gv__rate_table_free(gv__rate_table *t)
-{
-    if (!t)
-        return;
-    for (unsigned i = 0; i < ADDR_BUCKETS; i++) {
-        link_bucket *e = t->buckets[i];
-        while (e) {
-            link_bucket *next = e->next;
-            free(e);
-            e = next;
-        }
-    }
-    free(t);
-}
-
-bool gv__rate_take(gv__rate_table *t, const unsigned char hash[32], const char *actor,
-                   unsigned per_second, unsigned burst, int64_t now_us)
-{
-    uint32_t h;
-    memcpy(&h, hash, sizeof h);
-    for (const char *a = actor; *a; a++)
-        h = (h ^ (unsigned char)*a) * 16777619u;
-    link_bucket **p = &t->buckets[h % ADDR_BUCKETS];
-    while (*p && (memcmp((*p)->hash, hash, 32) != 0 || strcmp((*p)->actor, actor) != 0))
-        p = &(*p)->next;
+    entry **p = slot(t, key);
     if (!*p) {
-        link_bucket *e = calloc(1, sizeof *e);
-        if (!e)
+        if (!add(p, key))
             return false;
-        memcpy(e->hash, hash, 32);
-        snprintf(e->actor, sizeof e->actor, "%s", actor);
-        gv__bucket_init(&e->bucket, burst, now_us);
-        *p = e;
+        gv__bucket_init(&(*p)->bucket, burst, now_us);
     }
     return gv__bucket_take(&(*p)->bucket, per_second, burst, now_us);
 }
@@ -186,13 +141,13 @@ int gv__stream_check(struct gv_server *s, const char *addr, gv_error *err)
 {
     if (s->n_streams >= s->cfg.max_streams) {
         s->metrics.refused_streams++;
-        return gv_error_set(err, GV_ELIMIT,
+        return gv_error_set(err, GV_ERATE,
                             "the server holds its maximum of %u streams: retry later",
                             s->cfg.max_streams);
     }
     if (gv__addr_count(s->addrs, addr) >= s->cfg.max_streams_per_addr) {
         s->metrics.refused_streams++;
-        return gv_error_set(err, GV_ELIMIT,
+        return gv_error_set(err, GV_ERATE,
                             "too many streams from %s: at most %u; close one and retry", addr,
                             s->cfg.max_streams_per_addr);
     }

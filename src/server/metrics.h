@@ -7,6 +7,8 @@
 
 #include <stdint.h>
 
+#include "core/error.h"
+
 #define GV__HIST_BUCKETS 14
 
 typedef struct gv__histogram {
@@ -15,8 +17,9 @@ typedef struct gv__histogram {
     double sum_s;
 } gv__histogram;
 
-/* Number of error codes counted per command result (ok and each GV_E*). */
-#define GV__RESULTS 12
+/* Results a command is counted under: ok, each GV_E* (index -code), and one
+ * "other" for a code error.h does not know. */
+#define GV__RESULTS (1 - GV_ELAST + 1)
 
 typedef struct gv__metrics {
     uint64_t ws_open, sse_open; /** gauges */

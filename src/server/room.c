@@ -369,18 +369,16 @@ static void rebuild_ahead(struct gv_server *s, gv__room *r)
     r->broken = false;
 }
 
+/* The command's error, to its sender. A WebSocket client that cannot be
+ * given it is cut off (client.c); an HTTP one gets a fixed 500. */
 static void refuse(gv__client *c, const json_t *id, int code, const char *msg)
 {
     gv__metrics_command(&c->srv->metrics, code);
-    if (c->kind == GV__CLIENT_HTTP_CMD) {
-        free(c->http_body);
-        c->http_body = gv__error_json(id, code, msg);
-        c->http_status = gv__http_status(code);
-        if (c->wsi)
-            lws_callback_on_writable(c->wsi);
-    } else {
-        gv__client_error(c, id, code, msg);
-    }
+    if (c->kind == GV__CLIENT_HTTP_CMD)
+        gv__client_answer(c, gv__http_status(code), gv__error_json(id, code, msg));
+    else if (gv__client_error(c, id, code, msg) < 0)
+        lwsl_err("meeting %s: %s's error \"%s\" was not queued: the client was cut off\n",
+                 c->room ? c->room->id : "?", c->actor, gv_error_name(code));
 }
 
 void gv__room_command(gv__room *r, gv__client *c, const json_t *cmd, const json_t *id)
@@ -426,26 +424,38 @@ void gv__room_command(gv__room *r, gv__client *c, const json_t *cmd, const json_
     gv__client_flow(c);
 }
 
-/* The acknowledgement, with the events for HTTP (the sender may not be streaming). */
+/*
+ * The acknowledgement, with the events for HTTP (the sender may not be
+ * streaming). One that cannot be made for want of memory is never dropped:
+ * the sender gets an error saying its command was stored (or, failing that
+ * too, is cut off or answered a fixed 500), and never waits for it.
+ */
 static void acknowledge(gv__client *c, const json_t *id, const json_t *events, int64_t first,
                         int64_t last)
 {
+    static const char lost[] = "the command was stored (events %lld to %lld) but the server ran "
+                               "out of memory acknowledging it: read them from the stream";
     json_t *ack = json_pack("{s:s, s:I, s:I, s:I}", "type", "ack", "first_seq", (json_int_t)first,
                             "last_seq", (json_int_t)last, "server_ms", (json_int_t)gv__now_ms());
-    if (!ack)
-        return;
-    if (id)
-        json_object_set(ack, "id", (json_t *)id);
+    bool made = ack && (!id || json_object_set(ack, "id", (json_t *)id) == 0);
+    char msg[200];
+    snprintf(msg, sizeof msg, lost, (long long)first, (long long)last);
     if (c->kind == GV__CLIENT_HTTP_CMD) {
-        if (json_object_set(ack, "events", (json_t *)events) == 0) {
-            free(c->http_body);
-            c->http_body = json_dumps(ack, JSON_COMPACT | JSON_SORT_KEYS);
-            c->http_status = c->http_body ? 200 : 500;
-        }
-        if (c->wsi)
-            lws_callback_on_writable(c->wsi);
+        made = made && json_object_set(ack, "events", (json_t *)events) == 0;
+        char *body = made ? json_dumps(ack, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+        if (body)
+            gv__client_answer(c, 200, body);
+        else
+            gv__client_answer(c, 500, gv__error_json(id, GV_ENOMEM, msg));
     } else if (c->state == GV__LIVE || c->state == GV__CLOSING) {
-        gv__client_send(c, gv__frame_json(ack), last);
+        gv__frame *f = made ? gv__frame_json(ack) : NULL;
+        if (f && gv__client_send(c, f, last) < 0)
+            lwsl_err("meeting %s: the acknowledgement of %lld-%lld was not queued: %s was cut "
+                     "off\n",
+                     c->room ? c->room->id : "?", (long long)first, (long long)last, c->actor);
+        else if (!f && gv__client_error(c, id, GV_ENOMEM, msg) < 0)
+            lwsl_err("meeting %s: out of memory acknowledging %lld-%lld: %s was cut off\n",
+                     c->room ? c->room->id : "?", (long long)first, (long long)last, c->actor);
     }
     json_decref(ack);
 }

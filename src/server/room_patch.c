@@ -124,8 +124,8 @@ static void send_yous(gv__room *r)
         int t = c->kind == GV__CLIENT_SSE;
         if (!made[k][t])
             made[k][t] = gv__room_you_frame(r, c->kind, person);
-        if (made[k][t])
-            gv__client_you(c, gv__frame_ref(made[k][t]), r->seq);
+        /* Not made (out of memory): the reader is cut off and resyncs. */
+        gv__client_you(c, gv__frame_ref(made[k][t]), r->seq);
     }
     for (size_t k = 0; made && k < used; k++) {
         gv__frame_unref(made[k][0]);

@@ -17,11 +17,22 @@
 #include <string.h>
 
 #include "server/auth.h"
+#include "server/command.h"
 #include "server/headers.h"
 #include "server/room.h"
 #include "server/routes.h"
 
 #define COMMANDS_ROUTE "/api/v1/meetings/{m}/commands"
+
+/* Answers a refusal of the command: its id, when it has one, comes back. */
+static int refuse(struct lws *wsi, const json_t *id, const gv_error *err)
+{
+    char *j = gv__error_json(id, err->code, err->msg);
+    if (!j)
+        return -1;
+    return gv__http_respond(wsi, gv__http_status(err->code), "application/json", j, strlen(j),
+                            NULL);
+}
 
 /* Runs a POSTed command, body[0..len), for the meeting of the request. */
 static int run_command(struct lws *wsi, const char *meeting, const char *body, size_t len)
@@ -31,45 +42,38 @@ static int run_command(struct lws *wsi, const char *meeting, const char *body, s
     gv_error_clear(&err);
     gv__grant g;
     gv__room *r = NULL;
-    int rc = gv__auth_meeting(s, wsi, meeting, &g, &r, &err);
-    if (rc < 0)
-        return gv__http_error(wsi, rc, err.msg);
+    json_t *cmd = NULL;
+    const json_t *id = NULL;
     char as[GV__ID_MAX + 1] = "", actor[GV__ID_MAX + 1];
     bool has_as = gv__query_arg(wsi, "as", as, sizeof as);
-    if ((rc = gv__auth_actor(r, &g, has_as ? as : NULL, actor, sizeof actor, &err)) < 0)
-        return gv__http_error(wsi, rc, err.msg);
-    if (!actor[0])
-        return gv__http_error(wsi, GV_EPERM, "this link is read-only: it cannot send commands");
-    if (!gv__rate_take(s->rates, g.hash, actor, s->cfg.commands_per_second, s->cfg.command_burst,
-                       gv__mono_us())) {
-        gv__metrics_command(&s->metrics, GV_ELIMIT);
-        gv_error_set(&err, GV_ELIMIT,
-                     "too many commands with this link: at most %u a second (bursts of %u); "
-                     "wait, then send again",
-                     s->cfg.commands_per_second, s->cfg.command_burst);
-        return gv__http_error(wsi, GV_ELIMIT, err.msg);
-    }
-    json_error_t jerr;
-    json_t *cmd = json_loadb(body, len, JSON_REJECT_DUPLICATES, &jerr);
-    if (!cmd || !json_is_object(cmd)) {
-        char msg[300];
-        snprintf(msg, sizeof msg, "the body is not a JSON object: %s",
-                 cmd ? "it is another JSON value" : jerr.text);
+    int rc = gv__auth_meeting(s, wsi, meeting, &g, &r, &err);
+    if (rc == 0)
+        rc = gv__auth_actor(r, &g, has_as ? as : NULL, actor, sizeof actor, &err);
+    if (rc == 0 && !actor[0])
+        rc = gv_error_set(&err, GV_EPERM, "this link is read-only: it cannot send commands");
+    if (rc == 0 && (rc = gv__command_parse(body, len, "body", &cmd, &id, &err)) < 0)
+        gv__metrics_command(&s->metrics, rc);
+    if (rc == 0)
+        rc = gv__command_rate(s, r, actor, &err);
+    if (rc < 0) {
+        rc = refuse(wsi, id, &err);
         json_decref(cmd);
-        return gv__http_error(wsi, GV_EINVAL, msg);
+        return rc;
     }
     /* From here the answer comes from the room: at once if refused, after
      * the commit if not (gv__commands_answer). */
     gv__client *c = gv__client_new(s, GV__CLIENT_HTTP_CMD, wsi);
     if (!c) {
+        gv_error_set(&err, GV_ENOMEM, "out of memory for the command: send it again");
+        rc = refuse(wsi, id, &err);
         json_decref(cmd);
-        return -1;
+        return rc;
     }
     c->grant = g;
     c->room = r;
     snprintf(c->actor, sizeof c->actor, "%s", actor);
     gv__http_attach(wsi, c);
-    gv__room_command(r, c, cmd, json_object_get(cmd, "id"));
+    gv__room_command(r, c, cmd, id);
     json_decref(cmd);
     return 0;
 }
@@ -104,12 +108,19 @@ int gv__route_commands(struct lws *wsi, const gv__request *req)
 
 int gv__commands_answer(struct lws *wsi, gv__client *c)
 {
-    if (!c->http_body)
+    /* Made without memory: the one answer that cannot fail to be made. */
+    static const char failed[] = "{\"code\":\"out_of_memory\",\"message\":\"the server ran out "
+                                 "of memory answering: read the meeting's state to see whether "
+                                 "the command was stored\",\"type\":\"error\"}";
+    if (!c->http_body && !c->http_failed)
         return 0; /* still in flight */
     int status = c->http_status ? c->http_status : 500;
     char *body = c->http_body;
     c->http_body = NULL;
     gv__http_attach(wsi, NULL);
     gv__client_gone(c);
+    if (!body)
+        return gv__http_respond_const(wsi, 500, "application/json", failed, sizeof failed - 1,
+                                      NULL);
     return gv__http_respond(wsi, status, "application/json", body, strlen(body), NULL);
 }

@@ -400,8 +400,8 @@ static int close_streams(struct gv_server *s, const char *meeting,
         next = c->next;
         if (c->state != GV__LIVE || memcmp(c->grant.hash, hash, GV_LINKS_HASH_BYTES) != 0)
             continue;
-        gv__client_error(c, NULL, GV_EPERM, "this link was revoked");
-        gv__client_close(c, LWS_CLOSE_STATUS_POLICY_VIOLATION, "link revoked");
+        if (gv__client_error(c, NULL, GV_EPERM, "this link was revoked") == 0)
+            gv__client_close(c, LWS_CLOSE_STATUS_POLICY_VIOLATION, "link revoked");
         n++;
     }
     return n;
@@ -508,15 +508,17 @@ static int check_caller(struct lws *wsi, const char *meeting, gv__grant *g, gv__
     return 0;
 }
 
-/* Writes are rate-limited per link, as commands are. */
+/* Writes are rate-limited per link (a secretariat role link names nobody). */
 static int take_write(struct gv_server *s, const gv__grant *g, gv_error *err)
 {
+    char key[8 + 2 * GV_LINKS_HASH_BYTES + 1] = "link\x1f";
     if (s->stopping)
         return gv_error_set(err, GV_EBUSY,
                             "the server is shutting down: try again once it is back");
-    if (!gv__rate_take(s->rates, g->hash, "", s->cfg.commands_per_second, s->cfg.command_burst,
+    sodium_bin2hex(key + 5, sizeof key - 5, g->hash, GV_LINKS_HASH_BYTES);
+    if (!gv__rate_take(s->rates, key, s->cfg.commands_per_second, s->cfg.command_burst,
                        gv__mono_us()))
-        return gv_error_set(err, GV_ELIMIT,
+        return gv_error_set(err, GV_ERATE,
                             "too many requests with this link: at most %u a second (bursts of "
                             "%u); wait, then try again",
                             s->cfg.commands_per_second, s->cfg.command_burst);

@@ -144,11 +144,13 @@ int gv__route_events(struct lws *wsi, const gv__request *req)
                   "server_ms", (json_int_t)gv__now_ms(), "subject", g.subject);
     char *text = hello ? json_dumps(hello, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
     json_decref(hello);
-    if (!text)
-        return -1;
-    gv__client_send(c, gv__frame_printf("retry: 2000\nevent: hello\ndata: %s\n\n", text), 0);
+    gv__frame *f = text ? gv__frame_printf("retry: 2000\nevent: hello\ndata: %s\n\n", text) : NULL;
     free(text);
-    if (gv__client_subscribe(c, r, since, &err) < 0)
+    /* A stream that cannot start as it should closes: the client retries. */
+    if (gv__client_send(c, f, 0) < 0 || gv__client_subscribe(c, r, since, &err) < 0) {
+        lwsl_err("SSE stream of meeting %s closed at once: %s\n", r->id,
+                 err.code ? err.msg : "out of memory for the hello");
         return -1;
+    }
     return 0;
 }

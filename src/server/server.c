@@ -230,8 +230,8 @@ gv_server *gv_server_new(const gv_server_config *cfg, gv_error *err)
     fit_descriptors(s);
     s->n_rooms_buckets = 1024;
     s->rooms = calloc(s->n_rooms_buckets, sizeof *s->rooms);
-    s->addrs = gv__addr_table_new();
-    s->rates = gv__rate_table_new();
+    s->addrs = gv__limit_table_new();
+    s->rates = gv__limit_table_new();
     if (!s->rooms || !s->addrs || !s->rates || failed) {
         gv_error_set(err, GV_ENOMEM, "out of memory");
         goto fail;
@@ -373,9 +373,9 @@ static void sweep(gv_server *s, gv__client *c)
     if (c->state != GV__LIVE)
         return;
     if (!gv__auth_still_valid(s, &c->grant)) {
-        gv__client_error(c, NULL, GV_EPERM, "this link was revoked");
-        gv__client_close(c, LWS_CLOSE_STATUS_POLICY_VIOLATION, "link revoked");
-        return;
+        if (gv__client_error(c, NULL, GV_EPERM, "this link was revoked") == 0)
+            gv__client_close(c, LWS_CLOSE_STATUS_POLICY_VIOLATION, "link revoked");
+        return; /* else it was cut off, which closes it too */
     }
     if (c->kind != GV__CLIENT_SSE)
         return;
@@ -384,7 +384,7 @@ static void sweep(gv_server *s, gv__client *c)
         return;
     }
     if (c->q_len == 0 && gv__mono_us() - c->keepalive_us > (int64_t)s->cfg.idle_timeout_s * 500000)
-        gv__client_send(c, gv__frame_copy(":\n\n", 3), 0);
+        (void)!gv__client_send(c, gv__frame_copy(":\n\n", 3), 0); /* else cut off */
 }
 
 static void stop_progress(gv_server *s)
@@ -494,8 +494,8 @@ void gv_server_free(gv_server *s)
     gv__rooms_free(s);
     free(s->rooms);
     gv__auth_free(s);
-    gv__addr_table_free(s->addrs);
-    gv__rate_table_free(s->rates);
+    gv__limit_table_free(s->addrs);
+    gv__limit_table_free(s->rates);
     free(s->base_url);
     free(s->own_db_path);
     free(s->own_listen_addr);

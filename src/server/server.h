@@ -29,8 +29,9 @@ typedef struct gv_server_config {
     const char *tls_cert;     /** PEM certificate file; NULL serves plain HTTP */
     const char *tls_key;      /** PEM private key file for tls_cert */
     size_t max_message_bytes; /** largest WebSocket message or HTTP body accepted */
-    unsigned commands_per_second;  /** token bucket refill rate per connection */
-    unsigned command_burst;        /** token bucket size per connection */
+    unsigned commands_per_second;  /** refill of the buckets: a person's commands, a WebSocket's
+                                      messages */
+    unsigned command_burst;        /** size of those buckets */
     unsigned max_streams_per_addr; /** open WebSocket and SSE streams per client address */
     unsigned max_streams;          /** open streams in all */
     unsigned idle_timeout_s;       /** a stream silent this long is pinged, twice this closed */

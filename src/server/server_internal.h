@@ -79,8 +79,8 @@ struct gv_server {
     gv__room **rooms; /** hash table of rooms by id (room.c) */
     unsigned n_rooms_buckets;
     unsigned n_rooms;
-    struct gv__addr_table *addrs; /** streams per address (limits.c) */
-    struct gv__rate_table *rates; /** command rate per link and person (limits.c) */
+    struct gv__limit_table *addrs; /** streams per address (limits.c) */
+    struct gv__limit_table *rates; /** command rates by person, link writes by link (limits.c) */
     unsigned n_streams;
     gv__metrics metrics;
     struct gv__storage *storage; /** the store's handles and writer (storage.c) */

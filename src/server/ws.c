@@ -17,9 +17,12 @@
  * lws put it; one in several fragments or reads is gathered, up to
  * max_message_bytes. A larger message is answered with a too_large error
  * and the connection is closed (1009): the rest of its bytes are not worth
- * reading. Binary, malformed, non-UTF-8 or non-object messages get a
- * bad_request error and the connection carries on. Each message spends one
- * token of the client's bucket, whether it is a good command or not.
+ * reading. Binary, malformed, non-UTF-8 or non-object messages, and
+ * commands with a bad "id", get a bad_request error and the connection
+ * carries on (command.c has the rules HTTP shares). Each message spends one
+ * token of the connection's bucket, whether it is a good command or not, and
+ * each command one of its person's; past either, rate_limited, with the
+ * command's id.
  */
 #include "server/ws.h"
 
@@ -29,6 +32,7 @@
 
 #include "server/auth.h"
 #include "server/client.h"
+#include "server/command.h"
 #include "server/headers.h"
 #include "server/http.h"
 #include "server/limits.h"
@@ -51,6 +55,49 @@ static bool takes_deflate(struct lws *wsi)
     return n > 0 && strstr(ext, "permessage-deflate") && !strstr(ext, "server_max_window_bits");
 }
 
+
+/* The WebSocket close status for a connection refused with code. */
+static enum lws_close_status close_status_of(int code)
+{
+    switch (code) {
+    case GV_EAUTH:
+    case GV_EPERM:
+        return LWS_CLOSE_STATUS_POLICY_VIOLATION;
+    case GV_EBUSY:
+    case GV_ERATE:
+        return 1013; /* try again later (RFC 6455 registry) */
+    case GV_ELIMIT:
+        return LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE;
+    case GV_EINVAL:
+    case GV_ENOTFOUND:
+        return LWS_CLOSE_STATUS_PROTOCOL_ERR;
+    default:
+        return LWS_CLOSE_STATUS_UNEXPECTED_CONDITION;
+    }
+}
+
+/* A connection that cannot be bound: its cause goes to the log, once, and
+ * to the client as the close reason (the first 120 bytes of it). */
+static gv__client *refused(struct lws *wsi, gv__client *c, const gv_error *err)
+{
+    char path[256] = "";
+    lws_hdr_copy(wsi, path, sizeof path, WSI_TOKEN_GET_URI);
+    lwsl_err("WebSocket %s closed at once: %s (%s)\n", path, err->msg, gv_error_name(err->code));
+    unsigned char reason[120];
+    size_t n = strnlen(err->msg, sizeof reason);
+    memcpy(reason, err->msg, n);
+    lws_close_reason(wsi, close_status_of(err->code), reason, n);
+    gv__client_gone(c);
+    return NULL;
+}
+
+/*
+ * LWS_CALLBACK_ESTABLISHED: the checks of the upgrade (route_upgrade.c) run
+ * again to bind the connection to its room, person and stream slot, since
+ * what they found may have changed since (a revocation, the last slot
+ * taken, the stop); then the hello, then the snapshot or the events after
+ * ?since=. Every way this fails sets err and ends in refused().
+ */
 static gv__client *establish(struct lws *wsi)
 {
     struct gv_server *s = gv__server_of(wsi);
@@ -61,24 +108,27 @@ static gv__client *establish(struct lws *wsi)
     gv__grant g;
     gv__room *r = NULL;
     int64_t since = -1;
-    if (s->stopping || !gv__http_rematch(wsi, "/api/v1/meetings/{m}/ws", path, sizeof path, &req) ||
-        gv__origin_check(s, wsi, &err) || gv__auth_meeting(s, wsi, req.meeting, &g, &r, &err) ||
-        gv__since_param(wsi, &since, &err))
-        return NULL;
+    gv__client *c = NULL;
+    if (s->stopping)
+        gv_error_set(&err, GV_EBUSY, "the server is shutting down");
+    else if (!gv__http_rematch(wsi, "/api/v1/meetings/{m}/ws", path, sizeof path, &req))
+        gv_error_set(&err, GV_ENOTFOUND, "WebSocket connections go to /api/v1/meetings/{id}/ws");
+    else if (gv__origin_check(s, wsi, &err) == 0 &&
+             gv__auth_meeting(s, wsi, req.meeting, &g, &r, &err) == 0 &&
+             gv__since_param(wsi, &since, &err) == 0 &&
+             !(c = gv__client_new(s, GV__CLIENT_WS, wsi)))
+        gv_error_set(&err, GV_ENOMEM, "out of memory for a new connection");
+    if (!c)
+        return refused(wsi, NULL, &err);
     bool has_as = gv__query_arg(wsi, "as", as, sizeof as);
     gv__peer_addr(wsi, addr, sizeof addr);
-    gv__client *c = gv__client_new(s, GV__CLIENT_WS, wsi);
-    if (!c)
-        return NULL;
     c->grant = g;
     c->view = gv__grant_view(r, &g);
     c->room = r;
     c->wire = takes_deflate(wsi) ? GV__WIRE_WS_DEFLATE : GV__WIRE_WS;
     if (gv__auth_actor(r, &g, has_as ? as : NULL, c->actor, sizeof c->actor, &err) < 0 ||
-        gv__stream_acquire(s, addr, &err) < 0) {
-        gv__client_unref(c);
-        return NULL;
-    }
+        gv__stream_acquire(s, addr, &err) < 0)
+        return refused(wsi, c, &err);
     snprintf(c->addr, sizeof c->addr, "%s", addr);
     c->addr_counted = true;
     c->open_counted = true;
@@ -94,76 +144,64 @@ static gv__client *establish(struct lws *wsi)
         "max_lag_events", (json_int_t)s->cfg.max_lag_events);
     gv__frame *f = hello ? gv__frame_json(hello) : NULL;
     json_decref(hello);
-    if (!f || gv__client_send(c, f, 0) < 0 || gv__client_subscribe(c, r, since, &err) < 0) {
-        gv__client_gone(c);
-        return NULL;
-    }
-    return c;
+    if (gv__client_send(c, f, 0) < 0)
+        gv_error_set(&err, GV_ENOMEM, "out of memory for the hello");
+    else if (gv__client_subscribe(c, r, since, &err) == 0)
+        return c;
+    return refused(wsi, c, &err);
 }
 
-/* A request id is a string of at most 64 bytes or an integer. */
-static bool valid_request_id(const json_t *id)
+/* Answers {"type":"sync"} at once, for the client's clock offset; nothing is
+ * stored. */
+static void sync_answer(gv__client *c, const json_t *id)
 {
-    return !id || json_is_integer(id) || (json_is_string(id) && json_string_length(id) <= 64);
+    json_t *j = json_pack("{s:s, s:I}", "type", "sync", "server_ms", (json_int_t)gv__now_ms());
+    gv__frame *f =
+        j && (!id || json_object_set(j, "id", (json_t *)id) == 0) ? gv__frame_json(j) : NULL;
+    json_decref(j);
+    if (gv__client_send(c, f, 0) < 0)
+        lwsl_err("meeting %s: a sync answer was not queued: the client was cut off\n", c->room->id);
 }
 
+/* Refuses a message with err, carrying its command's id when it has one. */
+static void refuse(gv__client *c, const json_t *id, const gv_error *err)
+{
+    gv__metrics_command(&c->srv->metrics, err->code);
+    if (gv__client_error(c, id, err->code, err->msg) < 0)
+        lwsl_err("meeting %s: an error was not queued: the client was cut off\n", c->room->id);
+}
+
+/*
+ * One whole message. Every message spends a token of the connection's
+ * bucket, good or not; a command spends one of its person's too
+ * (command.c). The message is parsed first, so that every refusal, the
+ * rate's included, carries the command's id.
+ */
 static void on_message(gv__client *c, const char *data, size_t len, bool binary)
 {
     struct gv_server *s = c->srv;
-    char msg[400];
-    if (!gv__bucket_take(&c->bucket, s->cfg.commands_per_second, s->cfg.command_burst,
-                         gv__mono_us())) {
-        snprintf(msg, sizeof msg,
-                 "too many messages: at most %u a second (bursts of %u); wait, then send again",
-                 s->cfg.commands_per_second, s->cfg.command_burst);
-        gv__metrics_command(&s->metrics, GV_ELIMIT);
-        gv__client_error(c, NULL, GV_ELIMIT, msg);
-        return;
-    }
-    if (binary) {
-        gv__client_error(c, NULL, GV_EINVAL, "send commands as text frames of UTF-8 JSON");
-        return;
-    }
-    json_error_t jerr;
-    json_t *cmd = json_loadb(data, len, JSON_REJECT_DUPLICATES, &jerr);
-    if (!cmd || !json_is_object(cmd)) {
-        if (cmd)
-            snprintf(msg, sizeof msg, "a command is a JSON object with a \"type\"");
-        else
-            snprintf(msg, sizeof msg, "the message is not UTF-8 JSON: %s (line %d, column %d)",
-                     jerr.text, jerr.line, jerr.column);
-        json_decref(cmd);
-        gv__metrics_command(&s->metrics, GV_EINVAL);
-        gv__client_error(c, NULL, GV_EINVAL, msg);
-        return;
-    }
-    const json_t *id = json_object_get(cmd, "id");
-    if (!valid_request_id(id)) {
-        gv__metrics_command(&s->metrics, GV_EINVAL);
-        gv__client_error(c, NULL, GV_EINVAL,
-                         "\"id\" must be an integer or a string of at most 64 bytes");
-    } else if (json_is_string(json_object_get(cmd, "type")) &&
-               strcmp(json_string_value(json_object_get(cmd, "type")), "sync") == 0) {
-        /* For the client's clock offset: answered at once, nothing stored. */
-        json_t *j = json_pack("{s:s, s:I}", "type", "sync", "server_ms", (json_int_t)gv__now_ms());
-        if (j && id)
-            json_object_set(j, "id", (json_t *)id);
-        if (j)
-            gv__client_send(c, gv__frame_json(j), 0);
-        json_decref(j);
-    } else if (c->actor[0] &&
-               !gv__rate_take(s->rates, c->grant.hash, c->actor, s->cfg.commands_per_second,
-                              s->cfg.command_burst, gv__mono_us())) {
-        /* The person's rate, over all their connections. */
-        snprintf(msg, sizeof msg,
-                 "too many commands as %s: at most %u a second (bursts of %u) over all your "
-                 "connections; wait, then send again",
-                 c->actor, s->cfg.commands_per_second, s->cfg.command_burst);
-        gv__metrics_command(&s->metrics, GV_ELIMIT);
-        gv__client_error(c, id, GV_ELIMIT, msg);
-    } else {
+    gv_error err;
+    gv_error_clear(&err);
+    json_t *cmd = NULL;
+    const json_t *id = NULL;
+    bool within = gv__bucket_take(&c->bucket, s->cfg.commands_per_second, s->cfg.command_burst,
+                                  gv__mono_us());
+    int rc = binary ? gv_error_set(&err, GV_EINVAL, "send commands as text frames of UTF-8 JSON")
+                    : gv__command_parse(data, len, "message", &cmd, &id, &err);
+    const char *type = json_string_value(json_object_get(cmd, "type"));
+    if (!within)
+        rc = gv_error_set(&err, GV_ERATE,
+                          "too many messages on this connection: at most %u a second (bursts of "
+                          "%u); wait, then send again",
+                          s->cfg.commands_per_second, s->cfg.command_burst);
+    else if (rc == 0 && type && strcmp(type, "sync") == 0)
+        sync_answer(c, id);
+    else if (rc == 0 && c->actor[0])
+        rc = gv__command_rate(s, c->room, c->actor, &err);
+    if (rc < 0)
+        refuse(c, id, &err);
+    else if (!type || strcmp(type, "sync") != 0)
         gv__room_command(c->room, c, cmd, id);
-    }
     json_decref(cmd);
 }
 
@@ -182,8 +220,8 @@ static int receive(ws_pss *pss, struct lws *wsi, const char *in, size_t len)
         snprintf(msg, sizeof msg, "the message is more than %zu bytes: at most %zu",
                  c->rx_len + len, s->cfg.max_message_bytes);
         gv__metrics_command(&s->metrics, GV_ELIMIT);
-        gv__client_error(c, NULL, GV_ELIMIT, msg);
-        gv__client_close(c, LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE, "message too large");
+        if (gv__client_error(c, NULL, GV_ELIMIT, msg) == 0)
+            gv__client_close(c, LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE, "message too large");
         return 0;
     }
     bool final = lws_is_final_fragment(wsi);

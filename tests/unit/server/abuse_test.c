@@ -161,7 +161,7 @@ static void test_bad_messages(void **state)
         if (strcmp(t, "sync") == 0)
             syncs++;
         else if (strcmp(t, "error") == 0 &&
-                 strcmp(json_string_value(json_object_get(j, "code")), "too_large") == 0)
+                 strcmp(json_string_value(json_object_get(j, "code")), "rate_limited") == 0)
             limited++;
         json_decref(j);
     }
@@ -381,7 +381,8 @@ static void test_rate_is_per_person(void **state)
             assert_non_null(j);
             const char *code = json_string_value(json_object_get(j, "code"));
             const char *m = json_string_value(json_object_get(j, "message"));
-            if (strcmp(code, "too_large") == 0 && strstr(m, "over all your connections"))
+            if (strcmp(code, "rate_limited") == 0 &&
+                strstr(m, "over all your links and connections"))
                 limited++;
             else if (strcmp(code, "not_found") == 0)
                 decided++;

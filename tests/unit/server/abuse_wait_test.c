@@ -243,7 +243,8 @@ typedef struct abuse {
     atomic_int sent;         /** requests, messages or connections */
     atomic_int status[600];  /** HTTP statuses received */
     atomic_int closed;       /** closed by the server without an answer */
-    atomic_int too_large;    /** WebSocket errors "too_large" (size or rate) */
+    atomic_int too_large;    /** WebSocket errors "too_large" (a size) */
+    atomic_int rate_limited; /** WebSocket errors "rate_limited" */
     atomic_int bad_request;  /** WebSocket errors "bad_request" */
     atomic_int other_errors; /** other WebSocket errors */
     atomic_int acks;         /** commands accepted */
@@ -307,9 +308,10 @@ static int ws_answers(abuse *a, tc_ws *ws, int timeout_ms)
         if (t && strcmp(t, "ack") == 0)
             atomic_fetch_add(&a->acks, 1);
         else if (t && strcmp(t, "error") == 0)
-            atomic_fetch_add(code && strcmp(code, "too_large") == 0     ? &a->too_large
-                             : code && strcmp(code, "bad_request") == 0 ? &a->bad_request
-                                                                        : &a->other_errors,
+            atomic_fetch_add(code && strcmp(code, "too_large") == 0      ? &a->too_large
+                             : code && strcmp(code, "rate_limited") == 0 ? &a->rate_limited
+                             : code && strcmp(code, "bad_request") == 0  ? &a->bad_request
+                                                                         : &a->other_errors,
                              1);
         answers += t && (strcmp(t, "ack") == 0 || strcmp(t, "error") == 0);
         json_decref(j);
@@ -863,12 +865,12 @@ static void test_waits_during_abuse(void **state)
     assert_int_equal(atomic_load(&a->other_errors), 0);
     assert_true(atomic_load(&a->bad_request) > 10);
     assert_int_equal(tc_meeting_seq(f), seq + r->acked);
-    assert_int_equal(atomic_load(&a->bad_request) + atomic_load(&a->too_large),
+    assert_int_equal(atomic_load(&a->bad_request) + atomic_load(&a->rate_limited),
                      atomic_load(&a->sent));
     snprintf(r->abuse, sizeof r->abuse, "%d messages on 10 WebSockets: depth 8000 / 1500",
              atomic_load(&a->sent));
-    snprintf(r->answer, sizeof r->answer, "%d bad_request, %d too_large (rate), 0 accepted",
-             atomic_load(&a->bad_request), atomic_load(&a->too_large));
+    snprintf(r->answer, sizeof r->answer, "%d bad_request, %d rate_limited, 0 accepted",
+             atomic_load(&a->bad_request), atomic_load(&a->rate_limited));
 
     /* Invalid UTF-8: refused, nothing accepted. */
     seq = tc_meeting_seq(f);
@@ -880,14 +882,13 @@ static void test_waits_during_abuse(void **state)
     assert_int_equal(n_status(a, 200), 0);
     assert_true(n_status(a, 400) > 0);
     assert_int_equal(tc_meeting_seq(f), seq + r->acked);
-    assert_int_equal(atomic_load(&a->bad_request) + atomic_load(&a->too_large) + n_status(a, 400) +
-                         n_status(a, 429),
+    assert_int_equal(atomic_load(&a->bad_request) + atomic_load(&a->rate_limited) +
+                         n_status(a, 400) + n_status(a, 429),
                      atomic_load(&a->sent));
     snprintf(r->abuse, sizeof r->abuse, "%d commands on 6 WebSockets and over HTTP",
              atomic_load(&a->sent));
-    snprintf(r->answer, sizeof r->answer,
-             "%d bad_request, %d too_large (rate); HTTP %d 400, %d 429",
-             atomic_load(&a->bad_request), atomic_load(&a->too_large), n_status(a, 400),
+    snprintf(r->answer, sizeof r->answer, "%d bad_request, %d rate_limited; HTTP %d 400, %d 429",
+             atomic_load(&a->bad_request), atomic_load(&a->rate_limited), n_status(a, 400),
              n_status(a, 429));
 
     /* A flood of commands: each connection gets its burst and its rate,
@@ -898,16 +899,17 @@ static void test_waits_during_abuse(void **state)
     double secs = (double)(tc_now_ms() - t0) / 1000 + 1;
     int bound = (int)(20 * (30 + 10 * secs));
     assert_true(atomic_load(&a->acks) > 0 && atomic_load(&a->acks) <= bound);
-    assert_true(atomic_load(&a->too_large) > 0);
+    assert_true(atomic_load(&a->rate_limited) > 0);
     assert_int_equal(atomic_load(&a->other_errors), 0);
     assert_true(n_status(a, 429) > 0);
-    assert_int_equal(atomic_load(&a->acks) + atomic_load(&a->too_large) + n_status(a, 200) +
+    assert_int_equal(atomic_load(&a->acks) + atomic_load(&a->rate_limited) + n_status(a, 200) +
                          n_status(a, 429),
                      atomic_load(&a->sent));
     snprintf(r->abuse, sizeof r->abuse, "%d questions on 20 WebSockets and one link's POSTs",
              atomic_load(&a->sent));
     snprintf(r->answer, sizeof r->answer, "%d accepted, %d refused (rate), HTTP %d ok %d 429",
-             atomic_load(&a->acks), atomic_load(&a->too_large), n_status(a, 200), n_status(a, 429));
+             atomic_load(&a->acks), atomic_load(&a->rate_limited), n_status(a, 200),
+             n_status(a, 429));
 
     /* A flood of connections from one address. */
     a = run_case(f, "connections", connection_flood, 3, PHASE_MS);

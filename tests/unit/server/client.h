@@ -812,6 +812,7 @@ static TC_UNUSED void tc_tempdir(char *path, size_t size, const char *name)
 /* ---- fixtures ----------------------------------------------------------- */
 
 #ifdef GV_TEST_SUPPORT_H
+#include "store/create.h"
 #include "store/store.h"
 
 /* Wall-clock ms, the server's time. */
@@ -831,27 +832,12 @@ static TC_UNUSED int tc_make_db(const char *db)
     json_error_t jerr;
     gv_error err = {0};
     json_t *def = json_loads(gvt_definition_json, 0, &jerr);
-    gv_meeting *m = gv_meeting_new();
-    int64_t now = tc_wall_ms();
-    json_t *ev = def && m ? gv_meeting_define(m, def, now, &err) : NULL;
-    char *bytes = ev ? gv_event_canonical(ev) : NULL;
-    gv_store *st = bytes ? gv_store_open(db, GV_STORE_CREATE, &err) : NULL;
-    int rc = -1;
-    if (st) {
-        gv_event_in in = {.seq = 1,
-                          .type = "meeting_defined",
-                          .at_ms = now,
-                          .bytes = (const unsigned char *)bytes,
-                          .len = strlen(bytes)};
-        rc = gv_store_create_meeting(st, "test-panel", &in, 1, &err) < 0 ? -1 : 0;
-    }
+    gv_store *st = def ? gv_store_open(db, GV_STORE_CREATE, &err) : NULL;
+    int rc = st && gv_create_defined(st, NULL, def, tc_wall_ms(), NULL, &err) == 0 ? 0 : -1;
     if (rc < 0)
-        fprintf(stderr, "tc_make_db: %s\n", err.msg);
+        fprintf(stderr, "tc_make_db: %s\n", def ? err.msg : jerr.text);
     gv_store_close(st);
-    free(bytes);
-    json_decref(ev);
     json_decref(def);
-    gv_meeting_free(m);
     return rc;
 }
 

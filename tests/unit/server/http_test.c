@@ -268,7 +268,7 @@ static void test_commands_over_http(void **state)
     tc_response_free(&r);
 }
 
-/* Commands over HTTP spend the link's bucket: 30 at once, then 10 a second. */
+/* Commands over HTTP spend the person's bucket: 30 at once, then 10 a second. */
 static void test_http_rate_limit(void **state)
 {
     fixture *f = *state;
@@ -279,7 +279,7 @@ static void test_http_rate_limit(void **state)
         int status = post(f->srv.port, chair, NULL, "{\"type\":\"check_in\"}", &r);
         if (status == 429) {
             json_t *j = tc_json(&r);
-            assert_string_equal(code_of(j), "too_large");
+            assert_string_equal(code_of(j), "rate_limited");
             json_decref(j);
             limited++;
         } else {

@@ -129,7 +129,8 @@ static void drain_one(client *c, int wait_ms)
                 const char *code = json_string_value(json_object_get(j, "code"));
                 /* The core may refuse (a list already closed, a second check-in);
                  * the server's own limits must not be hit in this scenario. */
-                if (strcmp(code, "too_large") == 0 || strcmp(code, "busy") == 0)
+                if (strcmp(code, "too_large") == 0 || strcmp(code, "rate_limited") == 0 ||
+                    strcmp(code, "busy") == 0)
                     fail_msg("%s: %s", code, json_string_value(json_object_get(j, "message")));
                 c->pending--;
                 c->errors++;

@@ -2,7 +2,8 @@
 # tests/unit, registered under CTest as `test` with `label` and a timeout.
 function(gv_cmocka_test target src test label timeout)
   add_executable(${target} ${src})
-  target_include_directories(${target} PRIVATE ${CMAKE_SOURCE_DIR}/tests/unit)
+  target_include_directories(${target} PRIVATE ${CMAKE_SOURCE_DIR}/tests/unit
+                                               ${CMAKE_SOURCE_DIR}/tests/support)
   target_link_libraries(${target} PRIVATE gv_cli PkgConfig::CMOCKA)
   target_compile_definitions(${target} PRIVATE
     GV_SOURCE_DIR="${CMAKE_SOURCE_DIR}" GV_BINARY="$<TARGET_FILE:gavel>")
@@ -29,7 +30,20 @@ foreach(src ${GV_UNIT_TESTS})
   gv_cmocka_test(${module}_${name} ${src} unit/${module}/${name} unit 300)
 endforeach()
 
-# Integration tests: every tests/integration/*.sh runs the real gavel binary.
+# Integration tests run the real gavel binary: every tests/integration/*.sh,
+# and every tests/integration/<part>/<name>_test.c, a cmocka program that
+# starts `gavel serve` and talks to it over sockets (tests/support/
+# server_client.h), registered as integration/<part>/<name>.
+file(GLOB_RECURSE GV_INTEGRATION_PROGRAMS CONFIGURE_DEPENDS
+  ${CMAKE_SOURCE_DIR}/tests/integration/*_test.c)
+foreach(src ${GV_INTEGRATION_PROGRAMS})
+  get_filename_component(name ${src} NAME_WE)
+  get_filename_component(dir ${src} DIRECTORY)
+  get_filename_component(part ${dir} NAME)
+  string(REGEX REPLACE "_test$" "" test_name ${name})
+  gv_cmocka_test(integration_${part}_${name} ${src} integration/${part}/${test_name}
+                 integration 600)
+endforeach()
 file(GLOB GV_INTEGRATION_TESTS CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/tests/integration/*.sh)
 foreach(script ${GV_INTEGRATION_TESTS})
   get_filename_component(name ${script} NAME_WE)

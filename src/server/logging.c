@@ -2,8 +2,8 @@
  * libwebsockets' log, bounded. lws logs some refusals itself, one line each
  * (a request whose headers do not fit: "Ran out of header data space"), so a
  * client that repeats them writes the server's log at its own pace: about
- * 550 lines a second from one loopback client (tests/unit/server/
- * abuse_wait_test.c). At most GV__LOG_LINES_PER_S lines a second are
+ * 550 lines a second from one loopback client
+ * (tests/integration/server/abuse_wait_test.c). At most GV__LOG_LINES_PER_S lines a second are
  * written; the rest are counted and reported in one line once the second is
  * over, when the next line comes.
  *

@@ -103,6 +103,11 @@ gv_store *gv__storage_reader(struct gv_server *s)
     return s->storage->reader;
 }
 
+gv_store *gv__storage_writer_store(struct gv_server *s)
+{
+    return s->storage->writer_store;
+}
+
 unsigned gv__storage_in_flight(const struct gv_server *s)
 {
     return s->storage ? s->storage->in_flight : 0;

@@ -38,6 +38,9 @@ void gv__storage_snapshot_counts(struct gv_server *s, uint64_t *stored, uint64_t
  * completed later through gv__storage_poll, which calls gv__room_committed. */
 int gv__storage_submit(struct gv_server *s, gv__room *r, gv__client *c, json_t *events,
                        const json_t *req_id, gv_error *err);
+/* For tests: the handle the writer commits with, to force its failures
+ * with gv_store_fail_next (thread-safe). */
+gv_store *gv__storage_writer_store(struct gv_server *s);
 /* Drains writer completions (loop thread). */
 void gv__storage_poll(struct gv_server *s);
 /* Batches submitted and not yet completed, all rooms. */

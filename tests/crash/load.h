@@ -18,14 +18,14 @@
  * answering (in flight at the kill: it may or may not be stored, but never
  * twice). Refusal codes other than those the test allows fail the test.
  *
- * Header-only, like tests/unit/server/client.h which it builds on.
+ * Header-only, like tests/support/server_client.h which it builds on.
  */
 #ifndef GV_TESTS_CRASH_LOAD_H
 #define GV_TESTS_CRASH_LOAD_H
 
 #include "support.h"
 
-#include "server/client.h"
+#include "server_client.h"
 #include "store/store.h"
 
 #include <sys/mount.h>

@@ -22,7 +22,7 @@
  */
 #include "support.h"
 
-#include "client.h"
+#include "server_client.h"
 
 #define COMMANDS "/api/v1/meetings/test-panel/commands"
 

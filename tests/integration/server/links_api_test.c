@@ -12,7 +12,7 @@
 
 #include <qrencode.h>
 
-#include "server/client.h"
+#include "server_client.h"
 
 typedef tc_fixture fixture;
 

@@ -6,7 +6,7 @@
  */
 #include "support.h"
 
-#include "server/client.h"
+#include "server_client.h"
 
 typedef tc_fixture fixture;
 

@@ -12,7 +12,7 @@
 #include "support.h"
 
 #include "core/view.h"
-#include "server/client.h"
+#include "server_client.h"
 
 #define N_CLIENTS 50
 

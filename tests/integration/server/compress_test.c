@@ -11,7 +11,7 @@
 
 #include "support.h"
 
-#include "server/client.h"
+#include "server_client.h"
 
 typedef tc_fixture fixture;
 

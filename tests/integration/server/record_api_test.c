@@ -2,25 +2,19 @@
  * GET /api/v1/meetings/{id}/record?format=F against the real `gavel serve`:
  * the files are byte for byte what `gavel report` and `gavel calendar` write
  * for the same database; the PDF is a PDF; who may download and who may not;
- * bad requests; and the loop goes on serving other clients while a PDF of a
- * long meeting renders on the job thread (the waits are measured and
- * printed), with a full queue answered 503, a client that leaves mid-render
- * and a stop mid-render handled cleanly.
+ * bad requests. How the job thread makes records while the loop serves, and
+ * its full queue, are tests/unit/server/jobs_test.c, in process, where the
+ * test holds the job thread instead of timing a slow PDF.
  *
  * The database holds the example panel after the scripted two hours
- * (tests/scenarios) and "big-panel", a generated meeting of 400 speeches
- * whose PDF takes most of a second (seconds under the sanitizers).
+ * (tests/scenarios).
  */
 #include "support.h"
 
-#include "server/client.h"
-#include "server/jobs.h"
+#include "server_client.h"
 
 #define MEETING "cstd25-wsis-panel"
-#define BIG     "big-panel"
-/* Speakers and rounds of the generated meeting. */
-#define BIG_PEOPLE 200
-#define BIG_ROUNDS 2
+#define OTHER   "test-panel"
 /* A PDF under the sanitizers takes a while: wait long enough. */
 #define SLOW_MS 120000
 
@@ -36,66 +30,6 @@ static void write_file(const char *name, const char *text, char *path, size_t si
     fclose(f);
 }
 
-/* The generated meeting: a definition and a script of give_floor/end_speech. */
-static int make_big(void)
-{
-    json_t *people =
-        json_pack("[{s:s, s:s, s:s, s:s, s:s, s:[s]}, {s:s, s:s, s:s, s:s, s:[s]}]", "id", "chair",
-                  "name", "Chair Person", "group", "member_state", "region", "african", "mode",
-                  "room", "roles", "chair", "id", "sec", "name", "Secretariat Person", "group",
-                  "intergovernmental", "mode", "room", "roles", "secretariat");
-    for (int i = 0; i < BIG_PEOPLE; i++) {
-        char id[16], name[64], aff[64];
-        snprintf(id, sizeof id, "p%d", i);
-        snprintf(name, sizeof name, "Delegate Number %d", i);
-        snprintf(aff, sizeof aff, "Country %d", i);
-        json_array_append_new(people, json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:[s]}", "id", id,
-                                                "name", name, "affiliation", aff, "group",
-                                                "member_state", "region", "african", "mode",
-                                                i % 2 ? "room" : "online", "roles", "participant"));
-    }
-    json_t *def = json_pack(
-        "{s:{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:[s]}, s:[{s:s, s:s, s:s, s:i, s:{s:i, s:i}}], "
-        "s:o}",
-        "meeting", "id", BIG, "title", "A long meeting", "body", "Test commission", "starts",
-        "2022-03-31T09:00", "ends", "2022-03-31T18:00", "timezone", "Europe/Zurich", "venue",
-        "Room XX", "languages", "en", "agenda", "id", "discussion", "title", "Discussion", "kind",
-        "discussion", "planned_minutes", 480, "speaking", "limit_minutes", 3, "warning_minutes", 2,
-        "people", people);
-    char *text = json_dumps(def, 0);
-    json_decref(def);
-    char def_path[300], script_path[300];
-    write_file("big.json", text, def_path, sizeof def_path);
-    free(text);
-
-    size_t cap = 64 << 20, n = 0;
-    char *script = malloc(cap);
-    int64_t t = 1648710000000LL;
-    n += (size_t)snprintf(
-        script + n, cap - n,
-        "{\"as\":\"chair\",\"at_ms\":%lld,\"command\":{\"type\":\"open_meeting\"}}\n"
-        "{\"as\":\"chair\",\"at_ms\":%lld,\"command\":{\"type\":\"start_item\","
-        "\"item\":\"discussion\"}}\n",
-        (long long)t, (long long)t + 1000);
-    t += 2000;
-    for (int r = 0; r < BIG_ROUNDS; r++)
-        for (int i = 0; i < BIG_PEOPLE; i++) {
-            n += (size_t)snprintf(script + n, cap - n,
-                                  "{\"as\":\"chair\",\"at_ms\":%lld,\"command\":{\"type\":\"give_"
-                                  "floor\",\"person\":\"p%d\"}}\n"
-                                  "{\"as\":\"chair\",\"at_ms\":%lld,\"command\":{\"type\":\"end_"
-                                  "speech\"}}\n",
-                                  (long long)t, i, (long long)t + 20000);
-            t += 21000;
-        }
-    write_file("big.jsonl", script, script_path, sizeof script_path);
-    free(script);
-    const char *init[] = {"init", "--db", db, "--at", "1648700000000", def_path, NULL};
-    const char *apply[] = {"apply", "--db",  db,          "--meeting", BIG,
-                           "--as",  "chair", script_path, NULL};
-    return tc_gavel(NULL, init) == 0 && tc_gavel(NULL, apply) == 0 ? 0 : -1;
-}
-
 static int group_setup(void **state)
 {
     (void)state;
@@ -103,7 +37,8 @@ static int group_setup(void **state)
      * PDFs run with that leak suppressed (pdf_lsan.supp says why this way). */
     char lsan[512];
     snprintf(lsan, sizeof lsan,
-             "suppressions=%s/tests/unit/server/pdf_lsan.supp:print_suppressions=0", GV_SOURCE_DIR);
+             "suppressions=%s/tests/integration/server/pdf_lsan.supp:print_suppressions=0",
+             GV_SOURCE_DIR);
     setenv("LSAN_OPTIONS", lsan, 0);
     tc_tempdir(dir, sizeof dir, "record");
     snprintf(db, sizeof db, "%s/gavel.db", dir);
@@ -111,7 +46,12 @@ static int group_setup(void **state)
     snprintf(script, sizeof script, "%s/tests/scenarios/cstd-2022-panel.jsonl", GV_SOURCE_DIR);
     const char *init[] = {"init", "--db", db, "--at", "1648726200000", NULL};
     const char *apply[] = {"apply", "--db", db, "--as", "chair", script, NULL};
-    if (tc_gavel(NULL, init) != 0 || tc_gavel(NULL, apply) != 0 || make_big() < 0) {
+    /* Another meeting, whose links must not download this one's record. */
+    char other[300];
+    write_file("other.json", gvt_definition_json, other, sizeof other);
+    const char *init_other[] = {"init", "--db", db, other, NULL};
+    if (tc_gavel(NULL, init) != 0 || tc_gavel(NULL, apply) != 0 ||
+        tc_gavel(NULL, init_other) != 0) {
         fprintf(stderr, "could not make the test database in %s\n", dir);
         return -1;
     }
@@ -286,7 +226,7 @@ static void test_who_may_download(void **state)
     assert_int_equal(
         record(s->port, MEETING, "json", "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", &r), 401);
     tc_response_free(&r);
-    assert_int_equal(record(s->port, BIG, "json", tc_role_token(s, "secretariat"), &r), 403);
+    assert_int_equal(record(s->port, OTHER, "json", tc_role_token(s, "secretariat"), &r), 403);
     tc_response_free(&r);
     /* A revoked secretariat link no longer downloads. */
     char token[64];
@@ -334,176 +274,12 @@ static void test_bad_requests(void **state)
     tc_response_free(&r);
 }
 
-/* Sends a GET of the record on a new connection without waiting; the fd. */
-static int send_record(int port, const char *meeting, const char *format, const char *token)
-{
-    int fd = tc_connect(port);
-    assert_true(fd >= 0);
-    char req[600];
-    int n = snprintf(req, sizeof req,
-                     "GET /api/v1/meetings/%s/record?format=%s HTTP/1.1\r\nHost: x\r\n"
-                     "Authorization: Bearer %s\r\nConnection: close\r\n\r\n",
-                     meeting, format, token);
-    assert_int_equal(tc_write_all(fd, req, (size_t)n), 0);
-    return fd;
-}
-
-/* Reads the whole response on fd (the server closes after it). */
-static void read_response(int fd, tc_response *r)
-{
-    tc_conn c = {.fd = fd};
-    memset(r, 0, sizeof *r);
-    int64_t deadline = tc_now_ms() + SLOW_MS;
-    assert_int_equal(tc_read_head(&c, r, deadline), 0);
-    while (!c.eof && tc_fill(&c, deadline) >= 0)
-        ;
-    r->body_len = c.len;
-    r->body = malloc(c.len + 1);
-    memcpy(r->body, c.buf ? c.buf : "", c.len);
-    r->body[c.len] = '\0';
-    tc_conn_close(&c);
-}
-
-static int cmp_ms(const void *a, const void *b)
-{
-    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
-    return (x > y) - (x < y);
-}
-
-/* The dur= of `name` in a Server-Timing header, in ms. */
-static double timing(const tc_response *r, const char *name)
-{
-    char h[200], key[40];
-    tc_header(r->head, "server-timing", h, sizeof h);
-    snprintf(key, sizeof key, "%s;dur=", name);
-    const char *p = strstr(h, key);
-    assert_non_null(p);
-    return atof(p + strlen(key));
-}
-
-static void test_loop_serves_while_pdf_renders(void **state)
-{
-    tc_server *s = *state;
-    char token[64];
-    invite(BIG, "secretariat", true, token, sizeof token);
-    int64_t t0 = tc_now_ms();
-    int fd = send_record(s->port, BIG, "pdf", token);
-    int64_t waits[4096];
-    size_t n = 0;
-    /* While the PDF is made: health checks and a snapshot, one after the other. */
-    for (;;) {
-        struct pollfd p = {.fd = fd, .events = POLLIN};
-        if (poll(&p, 1, 0) > 0 || n == sizeof waits / sizeof waits[0])
-            break;
-        tc_response r;
-        int64_t a = tc_now_ms();
-        assert_int_equal(tc_get(s->port,
-                                n % 2 ? "/healthz" : "/api/v1/meetings/" MEETING "/snapshot",
-                                n % 2 ? NULL : tc_role_token(s, "viewer"), &r),
-                         200);
-        waits[n++] = tc_now_ms() - a;
-        tc_response_free(&r);
-        tc_sleep_ms(10);
-    }
-    tc_response pdf;
-    read_response(fd, &pdf);
-    int64_t total = tc_now_ms() - t0;
-    assert_int_equal(pdf.status, 200);
-    assert_memory_equal(pdf.body, "%PDF-", 5);
-    double render = timing(&pdf, "render");
-    qsort(waits, n, sizeof waits[0], cmp_ms);
-    printf("# PDF of %d speeches: %zu bytes, rendered in %.0f ms (answer after %lld ms); "
-           "meanwhile %zu requests answered, wait median %lld ms, max %lld ms\n",
-           BIG_PEOPLE * BIG_ROUNDS, pdf.body_len, render, (long long)total, n,
-           (long long)waits[n / 2], (long long)waits[n - 1]);
-    /* The render must be long enough for the measure to mean something, and
-     * nothing else waited for it: on the loop, every wait would be the render. */
-    assert_true(render >= 200);
-    assert_true(n >= 5);
-    assert_true((double)waits[n - 1] < render / 2);
-    tc_response_free(&pdf);
-}
-
-static void test_full_queue_is_503(void **state)
-{
-    tc_server *s = *state;
-    char big[64];
-    invite(BIG, "secretariat", true, big, sizeof big);
-    const char *token = tc_role_token(s, "secretariat");
-    int first = send_record(s->port, BIG, "pdf", big);
-    tc_sleep_ms(150); /* the PDF runs; what follows waits behind it */
-    int fds[GV__JOBS_WAITING_MAX + 1];
-    for (int i = 0; i <= GV__JOBS_WAITING_MAX; i++)
-        fds[i] = send_record(s->port, MEETING, "json", token);
-    int ok = 0, busy = 0;
-    for (int i = 0; i <= GV__JOBS_WAITING_MAX; i++) {
-        tc_response r;
-        read_response(fds[i], &r);
-        char h[40];
-        if (r.status == 503) {
-            busy++;
-            assert_string_equal(tc_header(r.head, "retry-after", h, sizeof h), "5");
-            json_t *j = tc_json(&r);
-            assert_string_equal(json_string_value(json_object_get(j, "code")), "busy");
-            json_decref(j);
-        } else {
-            assert_int_equal(r.status, 200);
-            ok++;
-        }
-        tc_response_free(&r);
-    }
-    tc_response r;
-    read_response(first, &r);
-    assert_int_equal(r.status, 200);
-    tc_response_free(&r);
-    printf("# one PDF running, %d more asked: %d waited and were answered, %d got 503\n",
-           GV__JOBS_WAITING_MAX + 1, ok, busy);
-    assert_int_equal(ok, GV__JOBS_WAITING_MAX);
-    assert_int_equal(busy, 1);
-}
-
-/* A client that hangs up while its PDF renders: the server drops the
- * answer and goes on (the next record comes after the PDF is done). */
-static void test_client_leaves_mid_render(void **state)
-{
-    tc_server *s = *state;
-    char big[64];
-    invite(BIG, "secretariat", true, big, sizeof big);
-    close(send_record(s->port, BIG, "pdf", big));
-    tc_response r;
-    assert_int_equal(record(s->port, MEETING, "json", tc_role_token(s, "secretariat"), &r), 200);
-    assert_true(timing(&r, "queue") > 0); /* it waited for the PDFs nobody wanted */
-    tc_response_free(&r);
-    assert_int_equal(tc_get(s->port, "/healthz", NULL, &r), 200);
-    tc_response_free(&r);
-}
-
-/* SIGTERM while a PDF renders and another waits: the server lets the first
- * finish, drops the second and exits 0. */
-static void test_stop_mid_render(void **state)
-{
-    tc_server *s = *state;
-    const char *token = tc_role_token(s, "secretariat");
-    int fd = send_record(s->port, MEETING, "pdf", token);
-    int fd2 = send_record(s->port, MEETING, "pdf", token);
-    tc_sleep_ms(100);
-    int status = tc_server_stop(s, SIGTERM);
-    assert_true(WIFEXITED(status));
-    assert_int_equal(WEXITSTATUS(status), 0);
-    close(fd);
-    close(fd2);
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_record_is_the_report, setup, teardown),
         cmocka_unit_test_setup_teardown(test_who_may_download, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bad_requests, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_loop_serves_while_pdf_renders, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_full_queue_is_503, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_client_leaves_mid_render, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_stop_mid_render, setup, teardown),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

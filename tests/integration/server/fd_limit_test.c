@@ -9,7 +9,7 @@
 
 #include "support.h"
 
-#include "server/client.h"
+#include "server_client.h"
 
 #define FILES   300
 #define STREAMS 236 /* FILES less the reserve of 64 (server.c, fit_descriptors) */

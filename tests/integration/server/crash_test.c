@@ -8,7 +8,7 @@
  */
 #include "support.h"
 
-#include "server/client.h"
+#include "server_client.h"
 
 #define N_WRITERS  4
 #define PER_WRITER 2000

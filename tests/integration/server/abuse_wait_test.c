@@ -27,7 +27,7 @@
  * the abuse and, first, without any). Timings are printed, not asserted
  * beyond the bound: the machine is shared and small.
  *
- * Run `build/server_abuse_wait_test` (or `ctest -V -R abuse_wait`) to see
+ * Run `build/integration_server_abuse_wait_test` (or `ctest -V -R abuse_wait`) to see
  * the table.
  */
 #include "support.h"
@@ -35,7 +35,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 
-#include "server/client.h"
+#include "server_client.h"
 
 typedef tc_fixture fixture;
 
@@ -561,14 +561,21 @@ static void *command_flood(void *arg)
             atomic_fetch_add(&a->sent, 1);
             owed[i] += 1 - ws_answers(a, &ws[i], 0);
         }
-        if (me == 0) {
+        /* One link's POSTs: in the first round until the rate refuses one (a
+         * burst is 30; 200 at most), then one a round. Counting on the
+         * rounds alone to pass the rate made the refusal depend on how fast
+         * the machine was. */
+        for (int k = 0; me == 0 && k < (round == 0 ? 200 : 1); k++) {
             tc_response r;
             const char *q = "{\"type\":\"ask_question\",\"text\":\"flood over HTTP\"}";
+            int status = 0;
             if (tc_http(a->f->srv.port, "POST", "/api/v1/meetings/test-panel/commands?as=pan1",
                         panelist, q, strlen(q), &r, BOUND_MS) == 0)
-                count_status(a, r.status);
+                count_status(a, status = r.status);
             atomic_fetch_add(&a->sent, 1);
             tc_response_free(&r);
+            if (status == 429)
+                break;
         }
         tc_sleep_ms(2);
     }

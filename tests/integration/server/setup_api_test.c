@@ -11,7 +11,7 @@
 
 #include <dirent.h>
 
-#include "server/client.h"
+#include "server_client.h"
 
 typedef tc_fixture fixture;
 

@@ -1,0 +1,118 @@
+/*
+ * The WebSocket protocol (src/server/ws.c) in process, over a real socket,
+ * with failures forced on the server's store while it runs: a command whose
+ * commit fails is answered with the cause (disk_full, read_only) and its id
+ * on the connection that sent it, which carries on; the commands after it
+ * work. And what every message is answered with, good or not: a sync with
+ * its id, a binary frame, a message too large (then 1009).
+ */
+#include "support.h"
+
+#include "inproc.h"
+
+static int setup(void **state)
+{
+    static ip_server x;
+    ip_new(&x, "ws", NULL, NULL);
+    ip_run(&x);
+    *state = &x;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    ip_free(*state);
+    return 0;
+}
+
+static void open_as(ip_server *x, tc_ws *ws, const char *role)
+{
+    char extra[200];
+    snprintf(extra, sizeof extra, "Authorization: Bearer %s\r\n", ip_token(x, role));
+    assert_int_equal(tc_ws_open(ws, x->port, "/api/v1/meetings/test-panel/ws", extra, NULL), 101);
+    json_t *snap = tc_ws_until(ws, "snapshot", 10000, NULL, NULL);
+    assert_non_null(snap);
+    json_decref(snap);
+}
+
+/* The next ack, error or sync (events skipped). */
+static json_t *answer(tc_ws *ws)
+{
+    for (;;) {
+        json_t *j = tc_ws_recv_json(ws, 10000);
+        assert_non_null(j);
+        const char *t = json_string_value(json_object_get(j, "type"));
+        if (strcmp(t, "ack") == 0 || strcmp(t, "error") == 0 || strcmp(t, "sync") == 0)
+            return j;
+        json_decref(j);
+    }
+}
+
+static void expect(tc_ws *ws, const char *type_or_code, json_int_t id)
+{
+    json_t *j = answer(ws);
+    const char *t = json_string_value(json_object_get(j, "type"));
+    const char *code = json_string_value(json_object_get(j, "code"));
+    if (strcmp(t, "error") == 0)
+        assert_string_equal(code, type_or_code);
+    else
+        assert_string_equal(t, type_or_code);
+    assert_int_equal(json_integer_value(json_object_get(j, "id")), id);
+    json_decref(j);
+}
+
+static void test_a_failed_commit_is_answered_with_its_cause(void **state)
+{
+    ip_server *x = *state;
+    tc_ws ws;
+    open_as(x, &ws, "chair");
+    gv_store *st = gv__storage_writer_store(x->s);
+    gv_store_fail_next(st, GV_STORE_FAULT_COMMIT, 0, 1, GV_EFULL);
+    assert_int_equal(tc_ws_send(&ws, "{\"type\":\"add_note\",\"text\":\"a\",\"id\":1}"), 0);
+    expect(&ws, "disk_full", 1);
+    gv_store_fail_next(st, GV_STORE_FAULT_COMMIT, 0, 1, GV_EREADONLY);
+    assert_int_equal(tc_ws_send(&ws, "{\"type\":\"add_note\",\"text\":\"b\",\"id\":2}"), 0);
+    expect(&ws, "read_only", 2);
+    /* The connection carries on, and the next command is stored. */
+    assert_int_equal(tc_ws_send(&ws, "{\"type\":\"add_note\",\"text\":\"c\",\"id\":3}"), 0);
+    expect(&ws, "ack", 3);
+    tc_ws_close(&ws);
+}
+
+static void test_every_message_is_answered(void **state)
+{
+    ip_server *x = *state;
+    tc_ws ws;
+    open_as(x, &ws, "viewer");
+    assert_int_equal(tc_ws_send(&ws, "{\"type\":\"sync\",\"id\":5}"), 0);
+    expect(&ws, "sync", 5);
+    assert_int_equal(tc_ws_send(&ws, "{\"type\":\"add_note\",\"text\":\"a\",\"id\":6}"), 0);
+    expect(&ws, "forbidden", 6); /* a viewer link sends nothing */
+    assert_int_equal(tc_ws_frame(&ws, 0x2, true, "\x01\x02", 2), 0);
+    expect(&ws, "bad_request", 0);
+    size_t big = 17000;
+    char *msg = malloc(big);
+    memset(msg, ' ', big);
+    msg[0] = '{';
+    msg[big - 1] = '}';
+    assert_int_equal(tc_ws_frame(&ws, 0x1, true, msg, big), 0);
+    free(msg);
+    expect(&ws, "too_large", 0);
+    char *m = NULL;
+    int op;
+    while ((op = tc_ws_recv(&ws, 5000, &m, NULL)) == 1)
+        free(m);
+    assert_true(ws.closed);
+    assert_int_equal(ws.close_code, 1009);
+    tc_ws_close(&ws);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_a_failed_commit_is_answered_with_its_cause, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_every_message_is_answered, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

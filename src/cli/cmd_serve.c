@@ -11,8 +11,8 @@
  * (exit 0).
  *
  * The server library does not include the report module (docs/design.md,
- * "The layers"): this command hands it the record renderer (render_record, the code of `gavel report` and
- * `gavel calendar`) and the time zone lookup of `gavel validate`.
+ * "The layers"): this command hands it the record renderer (render_record, the code of `gavel
+ * report` and `gavel calendar`) and the time zone lookup of `gavel validate`.
  */
 #include <getopt.h>
 #include <jansson.h>
@@ -30,6 +30,7 @@
 #include "report/record.h"
 #include "report/render.h"
 #include "report/summary.h"
+#include "report/speakers.h"
 #include "server/server.h"
 #include "store/create.h"
 #include "store/store.h"
@@ -58,6 +59,8 @@ static const char usage_text[] =
     "  --max-lag-events N          a reader this far behind is cut off (default 1024)\n"
     "  --snapshot-every N          store a snapshot of a meeting's state every N events\n"
     "                              (default 10000; 0 never)\n"
+    "  --test-clock                for tests only: POST /test/clock?now_ms=T moves the\n"
+    "                              server's time forward (docs/protocol.md)\n"
     "exit codes: 0 stopped cleanly, 1 the definition was refused, 2 usage error,\n"
     "            3 storage or network error, 4 the disk is full, 5 the database cannot\n"
     "            be written\n";
@@ -122,6 +125,20 @@ static int render_record(void *ctx, const char *db_path, const char *meeting, co
     return rc;
 }
 
+/* The server's render_speakers (server.h): a list of speakers as a file. */
+static int render_speakers(void *ctx, const json_t *state, const char *item, const json_t *words,
+                           const char *lang, const char *format, char **out, size_t *len,
+                           gv_error *err)
+{
+    (void)ctx;
+    gv_speakers_format fmt;
+    if (gv_speakers_format_from_name(format, &fmt) < 0)
+        return gv_error_set(err, GV_EINVAL, "unknown format \"%.20s\"", format);
+    if (fmt == GV_SPEAKERS_PDF)
+        pdf_rendered = true;
+    return gv_speakers_render(state, item, words, lang, fmt, out, len, err);
+}
+
 static void print_link(void *arg, const char *role, const char *url)
 {
     (void)arg;
@@ -183,6 +200,7 @@ int gv_cli_serve(int argc, char **argv)
         O_LAG,
         O_SNAPSHOTS,
         O_MEETING,
+        O_TEST_CLOCK,
         O_HELP
     };
     static const struct option opts[] = {{"db", required_argument, 0, O_DB},
@@ -200,11 +218,13 @@ int gv_cli_serve(int argc, char **argv)
                                          {"max-lag-events", required_argument, 0, O_LAG},
                                          {"snapshot-every", required_argument, 0, O_SNAPSHOTS},
                                          {"meeting", required_argument, 0, O_MEETING},
+                                         {"test-clock", no_argument, 0, O_TEST_CLOCK},
                                          {"help", no_argument, 0, O_HELP},
                                          {0, 0, 0, 0}};
     gv_server_config cfg;
     gv_server_config_init(&cfg);
     cfg.render_record = render_record;
+    cfg.render_speakers = render_speakers;
     cfg.zone_exists = gv_zone_exists;
     char addr[256] = "127.0.0.1";
     const char *meeting = NULL;
@@ -249,6 +269,9 @@ int gv_cli_serve(int argc, char **argv)
             break;
         case O_NO_SETUP:
             cfg.no_web_setup = true;
+            break;
+        case O_TEST_CLOCK:
+            cfg.test_clock = true;
             break;
         case O_STREAMS:
             if (parse_count("--max-streams", optarg, 10000000, &v) < 0)
@@ -333,6 +356,9 @@ int gv_cli_serve(int argc, char **argv)
     unsigned fd_limit, streams = gv_server_max_streams(s, &fd_limit);
     printf("streams: at most %u at once (the process may open %u files%s)\n", streams, fd_limit,
            streams < cfg.max_streams ? "; lowered to keep a reserve" : "");
+    if (cfg.test_clock)
+        printf("test clock: on; POST /test/clock?now_ms=T moves this server's time (tests "
+               "only)\n");
     printf("meeting %s, a new link for each role:\n", id);
     if (gv_server_role_links(s, id, print_link, NULL, &err) < 0) {
         gv_cli_error("serve", "%s", err.msg);

@@ -179,13 +179,14 @@ static void why_here(const sl *x, const json_t *entry, char *out, size_t size)
         join(x, out, size, word(x, "sl.why.level_changed"));
 }
 
-/* The cells of an entry's row: no., speaker, delegation, level, on behalf of, mode, why. */
-static void row_cells(const sl *x, const json_t *entry, char cells[NCOLS][CELL_MAX])
+/* The cells of an entry's row: no., speaker (with their function under the
+ * name in the PDF), delegation, level, on behalf of, mode, why. */
+static void row_cells(const sl *x, const json_t *entry, bool function, char cells[NCOLS][CELL_MAX])
 {
     const json_t *p = person(x, gv__s(entry, "person"));
     char key[64];
     snprintf(cells[0], CELL_MAX, "%lld", (long long)gv__i(entry, "position") + 1);
-    if (*gv__s(p, "function"))
+    if (function && *gv__s(p, "function"))
         snprintf(cells[1], CELL_MAX, "%s\n%s", gv__s(entry, "name"), gv__s(p, "function"));
     else
         snprintf(cells[1], CELL_MAX, "%s", gv__s(entry, "name"));
@@ -259,7 +260,7 @@ static int write_doc(const void *ctx, gv__doc *d, gv_error *err)
     const json_t *e;
     json_array_foreach(x->list, i, e)
     {
-        row_cells(x, e, cells);
+        row_cells(x, e, true, cells);
         const char *row[NCOLS];
         for (size_t c = 0; c < NCOLS; c++)
             row[c] = cells[c];
@@ -300,7 +301,7 @@ static void render_csv(const sl *x, gv__buf *b)
     const json_t *e;
     json_array_foreach(x->list, i, e)
     {
-        row_cells(x, e, cells);
+        row_cells(x, e, false, cells);
         for (size_t c = 0; c < NCOLS; c++) {
             if (c)
                 gv__buf_puts(b, ",");

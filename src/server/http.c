@@ -58,6 +58,9 @@ static const route routes[] = {
      "list the links with GET, issue one with POST"},
     {"/api/v1/meetings/{m}/links/*/revoke", GV__POST, gv__route_link_revoke,
      "revoke a link with POST"},
+    {"/api/v1/meetings/{m}/speakers", GV__GET, gv__route_speakers, "use GET on a list of speakers"},
+    {"/test/clock", GV__GET | GV__POST, gv__route_clock,
+     "read the test clock with GET, move it with POST"},
 };
 
 const size_t gv__http_pss_size = sizeof(gv__http_txn);

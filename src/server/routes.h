@@ -11,6 +11,8 @@
  *   route_record.c    GET .../record (on the job thread)
  *   route_setup.c     POST /api/v1/meetings (on the job thread)
  *   route_links.c     GET, POST .../links, POST .../links/{id}/revoke (their writer)
+ *   route_speakers.c  GET .../speakers: a list of speakers as PDF or CSV (on the job thread)
+ *   route_clock.c     GET, POST /test/clock: the test clock (gavel serve --test-clock)
  */
 #ifndef GV_SERVER_ROUTES_H
 #define GV_SERVER_ROUTES_H
@@ -28,6 +30,8 @@ int gv__route_record(struct lws *wsi, const gv__request *req);
 int gv__route_setup(struct lws *wsi, const gv__request *req);
 int gv__route_links(struct lws *wsi, const gv__request *req);
 int gv__route_link_revoke(struct lws *wsi, const gv__request *req);
+int gv__route_speakers(struct lws *wsi, const gv__request *req);
+int gv__route_clock(struct lws *wsi, const gv__request *req);
 
 /* The answer of a POSTed command, once its client has one (http.c calls it
  * on the writeable callback): 0 while in flight. */

@@ -17,6 +17,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <jansson.h>
+
 #include "core/error.h"
 
 typedef struct gv_server gv_server;
@@ -53,12 +55,25 @@ typedef struct gv_server_config {
      */
     int (*render_record)(void *ctx, const char *db_path, const char *meeting, const char *document,
                          const char *format, char **out, size_t *len, gv_error *err);
-    void *render_ctx; /** first argument of render_record */
+    void *render_ctx; /** first argument of render_record and render_speakers */
+    /*
+     * Renders the list of speakers of agenda item `item` as `format` ("pdf"
+     * or "csv") in the language `lang`, from `state` (the meeting's public
+     * view, borrowed) and the pages' translations `words` (borrowed). Called
+     * on the job thread like render_record; NULL: GET .../speakers answers
+     * 404. Returns 0 with *out (malloc'd) and *len, or a GV_E* code with err.
+     */
+    int (*render_speakers)(void *ctx, const json_t *state, const char *item, const json_t *words,
+                           const char *lang, const char *format, char **out, size_t *len,
+                           gv_error *err);
     /** Whether a time zone exists (a gv_zone_fn, core/definition.h) for
      * definitions loaded over HTTP; NULL checks the zone's spelling only. */
     bool (*zone_exists)(const char *name, void *ud);
     void *zone_ud;     /** second argument of zone_exists */
     bool no_web_setup; /** refuse to create meetings from the secretariat's page (403) */
+    /** For tests only: GET and POST /test/clock read and move the server's
+     * clock forward (route_clock.c); never in a real meeting. */
+    bool test_clock;
 } gv_server_config;
 
 /* Fills c with the defaults (see docs/protocol.md, "Limits"). */

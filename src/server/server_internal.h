@@ -53,6 +53,10 @@ typedef struct gv__client gv__client;
 
 /* Wall-clock time in milliseconds since the Unix epoch: the meeting's time. */
 int64_t gv__now_ms(void);
+/* The test clock (gavel serve --test-clock): from now on gv__now_ms runs on
+ * from now_ms. GV_ESTATE when that is before the server's now: its time never
+ * runs backwards. */
+int gv__clock_set(int64_t now_ms);
 /* Monotonic time in microseconds: for latencies and rate limits. */
 int64_t gv__mono_us(void);
 

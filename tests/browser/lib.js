@@ -49,19 +49,27 @@ function gavel(args, input) {
 // A server on a free port over a new database holding the example meeting.
 // commands: optional JSON lines applied (as chair unless enveloped) first;
 // prepare({apply, state}): optional, to build the meeting in steps;
-// serveArgs: more options of `gavel serve`.
+// definition: optional, another meeting's definition (a JSON object);
+// serveArgs: optional, more options of `gavel serve` (['--test-clock']).
 async function startServer(opts = {}) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gavel-browser-'));
   const db = path.join(dir, 'panel.db');
-  gavel(['init', '--db', db]);
+  const meeting = opts.definition ? opts.definition.meeting.id : 'cstd25-wsis-panel';
+  if (opts.definition) {
+    const file = path.join(dir, 'definition.json');
+    fs.writeFileSync(file, JSON.stringify(opts.definition));
+    gavel(['init', '--db', db, file]);
+  } else {
+    gavel(['init', '--db', db]);
+  }
   if (opts.commands) gavel(['apply', '--db', db, '--as', 'chair', '-'], opts.commands);
   if (opts.prepare) {
     opts.prepare({
       apply: (lines) => gavel(['apply', '--db', db, '--as', 'chair', '-'], lines),
-      state: () => JSON.parse(gavel(['state', '--db', db, '--meeting', 'cstd25-wsis-panel'])),
+      state: () => JSON.parse(gavel(['state', '--db', db, '--meeting', meeting])),
     });
   }
-  const proc = spawn(GAVEL, ['serve', '--db', db, '--listen', '127.0.0.1:0', '--meeting', 'cstd25-wsis-panel',
+  const proc = spawn(GAVEL, ['serve', '--db', db, '--listen', '127.0.0.1:0', '--meeting', meeting,
     '--commands-per-second', '50', '--command-burst', '100', ...(opts.serveArgs || [])], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
@@ -81,9 +89,9 @@ async function startServer(opts = {}) {
     proc.on('exit', (code) => reject(new Error(`gavel serve exited ${code}:\n${out}\n${err}`)));
   });
   const server = {
-    base, db, dir, links, proc, meeting: 'cstd25-wsis-panel',
-    invite(person, baseUrl) { return gavel(['invite', '--db', db, '--meeting', 'cstd25-wsis-panel', '--base-url', baseUrl || base, person]).trim(); },
-    state() { return JSON.parse(gavel(['state', '--db', db, '--meeting', 'cstd25-wsis-panel'])); },
+    base, db, dir, links, proc, meeting,
+    invite(person, baseUrl) { return gavel(['invite', '--db', db, '--meeting', meeting, '--base-url', baseUrl || base, person]).trim(); },
+    state() { return JSON.parse(gavel(['state', '--db', db, '--meeting', meeting])); },
     async stop() {
       if (proc.exitCode !== null) return;
       const done = new Promise((r) => proc.on('exit', r));

@@ -72,13 +72,17 @@ async function main() {
       overlay: [srv.links.viewer, { width: 1280, height: 720 }],
       secretariat: [srv.links.secretariat, null],
       rapporteur: [srv.links.rapporteur, null],
+      speakers: [srv.links.secretariat, null],
     };
     const open = {};
     for (const lang of ['en', 'ar']) {
       for (const [name, [link, vp]] of Object.entries(links)) {
         const page = await openPage(browser, link, { lang }, vp);
-        if (name === 'overlay') {
-          await page.goto(page.url().replace('/screen', '/overlay'));
+        if (name === 'overlay' || name === 'speakers') {
+          // The overlay is the screen's neighbour; the lists page the secretariat's, on an
+          // item it may still arrange.
+          await page.goto(name === 'overlay' ? page.url().replace('/screen', '/overlay')
+            : page.url().replace('/secretariat', '/speakers').replace('?', '?item=closing&'));
           await page.waitForSelector('body[data-seq]', { state: 'attached' });
         }
         await waitSeq(page, st.seq);

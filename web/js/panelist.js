@@ -21,7 +21,7 @@ const page = {
     fill('speaking-now', other && el('p', {}, t('pn.now_speaking', { name: other.name })));
     const gq = gqOf(s);
     document.getElementById('gq-now').textContent = gq ? gq.text : t('c.gq_none');
-    const waiting = s.floor_requests.some((r) => r.person === live.me && r.status === 'waiting');
+    const waiting = s.floor_requests.some((r) => r.person === live.me && r.status === 'waiting' && r.item === s.floor.item);
     const b = document.getElementById('pn-request');
     b.hidden = !me;
     b.disabled = waiting || s.status !== 'open' || !s.floor.item || s.floor.list_closed;

@@ -4,6 +4,7 @@
 import { boot, el, t, fill, act, label, dur, person, personLine, message } from './ui.js';
 import { nowBlock, clockBox, drawClock, agendaItems, documentItems, visibleQuestions, questionHead, options, gqOptions, speechOf } from './views.js';
 import { ClockAnnouncer } from './client.js';
+import { initInscribe, renderInscribe, tickInscribe } from './inscription.js';
 
 let announcer = null;
 const KINDS = ['intervention', 'question', 'point_of_order', 'reply'];
@@ -37,7 +38,8 @@ function renderWho(s, live) {
 }
 
 function renderFloor(s, live) {
-  const mine = s.floor_requests.filter((r) => r.person === live.me && r.status === 'waiting');
+  // Inscriptions for items not running are the inscription card's (inscription.js).
+  const mine = s.floor_requests.filter((r) => r.person === live.me && r.status === 'waiting' && r.item === s.floor.item);
   const list = s.floor.list;
   fill('mine', mine.map((r) => {
     const at = list.find((x) => x.request === r.request);
@@ -87,6 +89,7 @@ const page = {
   title: 'p.title',
   init(live) {
     announcer = new ClockAnnouncer(document.getElementById('announce'), t);
+    initInscribe(live);
     document.getElementById('req-kind').addEventListener('change', () => {
       document.getElementById('req-to-field').hidden = document.getElementById('req-kind').value !== 'question';
     });
@@ -113,6 +116,7 @@ const page = {
     const box = clockBox();
     fill('now', nowBlock(s), speechOf(s) ? box : null);
     renderFloor(s, live);
+    renderInscribe(s, live);
     renderQuestions(s, live);
     fill('docs', documentItems(s));
     fill('agenda', agendaItems(s));
@@ -121,6 +125,7 @@ const page = {
     const sp = speechOf(s);
     const p = drawClock(document.querySelector('#now .clock-box'), sp, live.now());
     announcer.update(sp, p && p.c);
+    tickInscribe(s, live);
   },
 };
 

@@ -160,6 +160,21 @@ async function waitSeq(page, seq, timeout = 10000) {
   await page.waitForFunction((s) => Number(document.body.dataset.seq) >= s, seq, { timeout });
 }
 
+async function seqOf(page) { return Number(await page.evaluate(() => document.body.dataset.seq)); }
+
+// Does something on a page and waits until that page shows a newer state;
+// a refusal shown in #message fails the test with the server's words.
+async function step(page, what, fn) {
+  const before = await seqOf(page);
+  await fn();
+  try {
+    await waitSeq(page, before + 1, 8000);
+  } catch (e) {
+    const msg = await page.evaluate(() => document.getElementById('message').textContent);
+    throw new Error(`${what}: the page did not move on from seq ${before} (${msg || 'no message'})`);
+  }
+}
+
 function check(cond, what) {
   if (!cond) throw new Error(`check failed: ${what}`);
 }
@@ -184,4 +199,4 @@ function run(name, main) {
   });
 }
 
-module.exports = { ROOT, GAVEL, launch, startServer, countingProxy, openPage, waitSeq, check, eq, run, gavel };
+module.exports = { ROOT, GAVEL, launch, startServer, countingProxy, openPage, waitSeq, seqOf, step, check, eq, run, gavel };

@@ -6,24 +6,9 @@
 // livestream overlay follow. At the end every page shows what `gavel state`
 // says, item by item.
 'use strict';
-const { launch, startServer, openPage, waitSeq, check, eq, run } = require('./lib');
+const { launch, startServer, openPage, waitSeq, seqOf, step, check, eq, run } = require('./lib');
 
 const PHONE = { width: 390, height: 844 };
-
-async function seqOf(page) { return Number(await page.evaluate(() => document.body.dataset.seq)); }
-
-// Does something on a page and waits until that page shows a newer state;
-// a refusal shown in #message fails the test with the server's words.
-async function step(page, what, fn) {
-  const before = await seqOf(page);
-  await fn();
-  try {
-    await waitSeq(page, before + 1, 8000);
-  } catch (e) {
-    const msg = await page.evaluate(() => document.getElementById('message').textContent);
-    throw new Error(`${what}: the page did not move on from seq ${before} (${msg || 'no message'})`);
-  }
-}
 
 async function main() {
   const srv = await startServer();

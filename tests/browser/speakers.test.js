@@ -19,9 +19,8 @@
 // The pages are opened again after each jump of the clock, as people open
 // them on another day: a page measures the server's clock when it connects.
 'use strict';
-const { launch, startServer, openPage, waitSeq, check, eq, run, gavel } = require('./lib');
 const path = require('node:path');
-const { ROOT } = require('./lib');
+const { ROOT, launch, startServer, openPage, step, check, eq, run, gavel } = require('./lib');
 
 const PHONE = { width: 390, height: 844 };
 const DAY = 86400000;
@@ -47,19 +46,6 @@ async function post(srv, token, as, cmd) {
   });
   const body = await r.json();
   check(r.ok, `${as}: ${cmd.type}: ${body.message}`);
-}
-
-async function seqOf(page) { return Number(await page.evaluate(() => document.body.dataset.seq)); }
-
-async function step(page, what, fn) {
-  const before = await seqOf(page);
-  await fn();
-  try {
-    await waitSeq(page, before + 1, 8000);
-  } catch (e) {
-    const msg = await page.evaluate(() => document.getElementById('message').textContent);
-    throw new Error(`${what}: the page did not move on from seq ${before} (${msg || 'no message'})`);
-  }
 }
 
 const order = (page, sel) => page.$$eval(sel, (rows) => rows.map((r) => r.dataset.person));

@@ -9,10 +9,10 @@
  */
 #include "support.h"
 
-#include <unistd.h>
-
 #include "report/render.h"
 #include "report/speakers.h"
+
+#include "pdf_text.h"
 
 #define DAY 86400000LL
 
@@ -85,44 +85,6 @@ static char *render(const gv_meeting *m, const char *lang, gv_speakers_format fm
     return out;
 }
 
-/* pdftotext's reading of a PDF (malloc'd). */
-static char *pdf_text(const char *pdf, size_t len)
-{
-    char in[] = "/tmp/gv-speakers-XXXXXX";
-    int fd = mkstemp(in);
-    assert_true(fd >= 0);
-    assert_int_equal(write(fd, pdf, len), (ssize_t)len);
-    close(fd);
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "pdftotext -enc UTF-8 %s -", in);
-    FILE *p = popen(cmd, "r");
-    assert_non_null(p);
-    size_t cap = 1 << 16, n = 0;
-    char *text = malloc(cap);
-    size_t got;
-    while ((got = fread(text + n, 1, cap - n - 1, p)) > 0) {
-        n += got;
-        if (n + 1 == cap)
-            text = realloc(text, cap *= 2);
-    }
-    text[n] = '\0';
-    assert_int_equal(pclose(p), 0);
-    /* pdftotext marks right-to-left runs with bidi controls (U+202A..U+202E): drop them. */
-    size_t o = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (i + 2 < n && (unsigned char)text[i] == 0xE2 && (unsigned char)text[i + 1] == 0x80 &&
-            (unsigned char)text[i + 2] >= 0xAA && (unsigned char)text[i + 2] <= 0xAE) {
-            i += 2;
-            continue;
-        }
-        text[o++] = text[i];
-    }
-    text[o] = '\0';
-    if (!getenv("GV_KEEP_PDF"))
-        unlink(in);
-    return text;
-}
-
 static void expect_in(const char *text, const char *what)
 {
     if (!strstr(text, what))
@@ -185,7 +147,7 @@ static void pdf_reads_back_in_english_and_arabic(void **state)
     size_t len = 0;
     char *pdf = render(m, "en", GV_SPEAKERS_PDF, &len);
     assert_true(len > 1000 && memcmp(pdf, "%PDF-", 5) == 0);
-    char *text = pdf_text(pdf, len);
+    char *text = gvt_pdf_text(pdf, len);
     const char *en[] = {"PROVISIONAL LIST OF SPEAKERS",
                         "Statements",
                         "Test panel",
@@ -204,7 +166,7 @@ static void pdf_reads_back_in_english_and_arabic(void **state)
     free(pdf);
 
     pdf = render(m, "ar", GV_SPEAKERS_PDF, &len);
-    text = pdf_text(pdf, len);
+    text = gvt_pdf_text(pdf, len);
     const char *ar[] = {"القائمة المؤقتة للمتكلمين",
                         "المتكلم",
                         "الوفد",

@@ -9,12 +9,12 @@
  *   too), the PDF read back with pdftotext in English and in Arabic; the
  *   errors (no item, an unknown item, format or language, no link).
  */
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include "support.h"
 
 #include "server/client.h"
+
+#include "pdf_text.h"
 
 #define DAY 86400000LL
 
@@ -109,38 +109,6 @@ static void no_test_clock_without_the_option(void **state)
     assert_int_equal(tc_fixture_teardown(&st), 0);
 }
 
-/* pdftotext's reading of a PDF, without the bidi marks it puts around right-to-left runs. */
-static char *pdf_text(const tc_response *r)
-{
-    char in[] = "/tmp/gv-speakers-api-XXXXXX";
-    int fd = mkstemp(in);
-    assert_true(fd >= 0);
-    assert_int_equal(write(fd, r->body, r->body_len), (ssize_t)r->body_len);
-    close(fd);
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "pdftotext -enc UTF-8 %s -", in);
-    FILE *p = popen(cmd, "r");
-    assert_non_null(p);
-    size_t cap = 1 << 20, n = 0, got;
-    char *text = malloc(cap);
-    while ((got = fread(text + n, 1, cap - n - 1, p)) > 0)
-        n += got;
-    text[n] = '\0';
-    assert_int_equal(pclose(p), 0);
-    unlink(in);
-    size_t o = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (i + 2 < n && (unsigned char)text[i] == 0xE2 && (unsigned char)text[i + 1] == 0x80 &&
-            (unsigned char)text[i + 2] >= 0xAA && (unsigned char)text[i + 2] <= 0xAE) {
-            i += 2;
-            continue;
-        }
-        text[o++] = text[i];
-    }
-    text[o] = '\0';
-    return text;
-}
-
 static int download(tc_fixture *f, const char *role, const char *query, tc_response *r)
 {
     char path[300];
@@ -186,7 +154,7 @@ static void inscribed_days_ahead_and_downloaded(void **state)
 
     assert_int_equal(download(f, "participant", "?item=un-round&format=pdf", &r), 200);
     assert_memory_equal(r.body, "%PDF-", 5);
-    char *text = pdf_text(&r);
+    char *text = gvt_pdf_text(r.body, r.body_len);
     const char *en[] = {"PROVISIONAL LIST OF SPEAKERS",  "Statements", "Last changed", "Arcadia",
                         "member state, Minister, no. 1", "Page 1 of 1"};
     for (size_t i = 0; i < sizeof en / sizeof *en; i++)
@@ -198,7 +166,7 @@ static void inscribed_days_ahead_and_downloaded(void **state)
     assert_int_equal(download(f, "viewer", "?item=un-round&format=pdf&lang=ar", &r), 200);
     assert_string_equal(tc_header(r.head, "content-disposition", h, sizeof h),
                         "attachment; filename=\"test-panel-un-round-speakers-ar.pdf\"");
-    text = pdf_text(&r);
+    text = gvt_pdf_text(r.body, r.body_len);
     const char *ar[] = {
         "القائمة المؤقتة للمتكلمين", "آخر تعديل", "المتكلم", "وزير", "دولة عضو", "Borduria"};
     for (size_t i = 0; i < sizeof ar / sizeof *ar; i++)

@@ -14,16 +14,20 @@
  *
  * Invariants:
  * - f->requests holds every request of the meeting in ascending id order;
- *   f->list holds exactly the waiting ones, all on the running item;
+ *   f->list holds exactly the waiting ones of the running item; those of
+ *   other items, inscribed ahead, wait on their items' provisional lists
+ *   (floor_inscription.c), and the commands here refuse them;
  * - a person has at most one waiting request;
  * - no more than GV_FLOOR_REQUESTS_PER_ITEM_MAX requests are made on an item;
  * - the list is ordered as floor_policy.c says after every apply.
  *
- * Requests need a running agenda item. A closed list (closed by the moderator,
- * or past its automatic closing time) takes only points of order, and the
- * moderator's insertions and re-adding. apply re-checks what decide checked,
- * including the closing time against the event's time, so a damaged log is
- * refused rather than folded into a state decide could not have made.
+ * Requests need a running agenda item (inscriptions before it runs are
+ * floor_inscription.c's, and join this list when it starts). A closed list
+ * (closed by the moderator, or past its automatic closing time) takes only
+ * points of order, and the moderator's insertions and re-adding. apply
+ * re-checks what decide checked, including the closing time against the
+ * event's time, so a damaged log is refused rather than folded into a state
+ * decide could not have made.
  */
 #include "core/floor_internal.h"
 

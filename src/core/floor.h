@@ -1,6 +1,7 @@
 /*
- * The floor: the speakers' list of the running agenda item, its ordering
- * policies, speeches and their timers, speaking budgets and totals. The part
+ * The floor: the speakers' list of the running agenda item, the provisional
+ * lists of the others (inscription ahead), the ordering policies, speeches
+ * and their timers, speaking budgets and totals. The part
  * of a meeting's state that src/core/floor*.c keep; meeting_internal.h embeds
  * a gv_floor in every meeting. Commands, events and the rules are in
  * docs/speakers-list.md.

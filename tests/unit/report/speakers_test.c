@@ -17,7 +17,7 @@
 #define DAY 86400000LL
 
 /* Under the sanitizers: cairo's font subsetter keeps some bytes for each
- * font subset it embeds, a leak of cairo's (tests/unit/server/pdf_lsan.supp
+ * font subset it embeds, a leak of cairo's (tests/integration/server/pdf_lsan.supp
  * says more); the font caches are freed at the end (gv_report_release_fonts). */
 const char *__lsan_default_suppressions(void);
 const char *__lsan_default_suppressions(void)

@@ -12,7 +12,7 @@
 
 #include "support.h"
 
-#include "server/client.h"
+#include "server_client.h"
 
 #include "pdf_text.h"
 
@@ -25,7 +25,8 @@ static int setup(void **state)
     /* cairo's font subsetter leaks a little per PDF (pdf_lsan.supp says why this way). */
     char lsan[512];
     snprintf(lsan, sizeof lsan,
-             "suppressions=%s/tests/unit/server/pdf_lsan.supp:print_suppressions=0", GV_SOURCE_DIR);
+             "suppressions=%s/tests/integration/server/pdf_lsan.supp:print_suppressions=0",
+             GV_SOURCE_DIR);
     setenv("LSAN_OPTIONS", lsan, 0);
     return tc_fixture_setup(state, "speakers", clock_args);
 }

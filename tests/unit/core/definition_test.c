@@ -351,6 +351,23 @@ static const change changes[] = {
      "no one presides: give at least one person the role chair or moderator"},
     /* the definition itself */
     {"meeting", "[]", "meeting", V, NULL, INV, "must be a mapping of fields, not a list"},
+    /* levels of representation and inscription ahead (docs/speakers-list.md) */
+    {"people[0].level", "'king'", "people[0].level", V, NULL, INV, "head_of_state"},
+    {"people[1].level", "'minister'", "people[1].level", V, NULL, INV,
+     "only a state's speaker has a level above head_of_delegation"},
+    {"agenda[1].inscription", "{'closes': '2022-03-30T18:00+02:00'}", "agenda[1].inscription", N,
+     "opens", INV, "field \"opens\" is required"},
+    {"agenda[1].inscription", "{'opens': '2022-03-24T10:00'}", "agenda[1].inscription.opens", V,
+     NULL, INV, "is not a date and time with its UTC offset"},
+    {"agenda[1].inscription", "{'opens': '2022-03-24T10:00+1:00'}", "agenda[1].inscription.opens",
+     V, NULL, INV, "is not a date and time with its UTC offset"},
+    {"agenda[1].inscription", "{'opens': '2022-02-30T10:00Z'}", "agenda[1].inscription.opens", V,
+     NULL, INV, "is not a date and time with its UTC offset"},
+    {"agenda[1].inscription",
+     "{'opens': '2022-03-30T18:00+02:00', 'closes': '2022-03-30T17:00+01:00'}",
+     "agenda[1].inscription.closes", V, NULL, INV, "it must close after it opens"},
+    {"agenda[1].inscription", "{'opens': '2022-03-24T10:00Z', 'close': 'x'}",
+     "agenda[1].inscription", K, "close", INV, "did you mean \"closes\"?"},
 };
 
 static void each_change_gives_one_problem(void **state)

@@ -448,7 +448,7 @@ static int ev_inscribed(const gv_meeting *m, const json_t *ev, ins_fields *in, i
 int gv__floor_apply_inscribed(gv_meeting *m, const json_t *ev, gv_error *err)
 {
     gv_floor *f = &m->floor;
-    ins_fields in;
+    ins_fields in = {0};
     const char *obo = NULL;
     int64_t id = 0;
     int by = -1, rc;

@@ -37,8 +37,7 @@ typedef struct sl {
     const json_t *list; /** the entries, in order */
     json_t *people;     /** person id -> person, owned */
     icaltimezone *zone;
-    const char *lang;
-    bool rtl;
+    bool rtl; /** a right-to-left language: the PDF is laid out right to left */
 } sl;
 
 static const char *word(const sl *x, const char *key)
@@ -370,7 +369,7 @@ int gv_speakers_render(const json_t *state, const char *item, const json_t *word
                        gv_speakers_format fmt, char **out, size_t *len, gv_error *err)
 {
     static const char *const rtl_langs[] = {"ar", "fa", "he", "ur"};
-    sl x = {.state = state, .words = words, .lang = lang};
+    sl x = {.state = state, .words = words};
     gv__buf b;
     gv__buf_init(&b);
     *out = NULL;

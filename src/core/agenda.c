@@ -32,7 +32,8 @@
  * Attendance: attended {person, mode} marks the person present and makes the
  * mode their current one (the default mode of their floor requests); the
  * first check-in in the room and the first join online keep their times.
- * left {person} marks them absent.
+ * left {person} marks them absent; decide_leave withdraws their waiting
+ * request first (request_withdrawn with "leaving", gv__floor_leaving).
  *
  * Notes live in m->notes in ascending id order (id = sequence number of the
  * note_added event), so they are found by binary search. A note is on a
@@ -73,14 +74,14 @@ void gv__agenda_release(gv_meeting *m)
 static int need_open(const gv_meeting *m, const char *type, gv_error *err)
 {
     if (m->status == GV_STATUS_SCHEDULED)
-        return gv_error_set(err, GV_ESTATE,
-                            "the meeting is not open yet: send \"open_meeting\" before \"%s\"",
-                            type);
+        return gv_error_refuse(err, GV_ESTATE, "not_open",
+                               "the meeting is not open yet: send \"open_meeting\" before \"%s\"",
+                               type);
     if (m->status == GV_STATUS_CLOSED)
-        return gv_error_set(err, GV_ESTATE,
-                            "the meeting is closed: \"%s\" is no longer possible (only "
-                            "attendance and notes are)",
-                            type);
+        return gv_error_refuse(err, GV_ESTATE, "meeting_closed",
+                               "the meeting is closed: \"%s\" is no longer possible (only "
+                               "attendance and notes are)",
+                               type);
     return 0;
 }
 
@@ -333,8 +334,8 @@ static int decide_attend(const gv_meeting *m, const gv_cmd *c, json_t *events, g
         return rc;
     const gv_person *who = &m->people[p];
     if (who->present && who->mode == mode)
-        return gv_error_set(err, GV_ESTATE, "%s is already present %s", who->id,
-                            mode == GV_MODE_ROOM ? "in the room" : "online");
+        return gv_error_refuse(err, GV_ESTATE, "already_present", "%s is already present %s",
+                               who->id, mode == GV_MODE_ROOM ? "in the room" : "online");
     if ((rc = gv__event_add(m, c, events, "attended", &ev, err)) < 0 ||
         (rc = gv__event_set(ev, "person", json_string(who->id), err)) < 0)
         return rc;
@@ -358,8 +359,9 @@ static int decide_leave(const gv_meeting *m, const gv_cmd *c, json_t *events, gv
     if ((rc = attendance_person(m, c, &p, err)) < 0)
         return rc;
     if (!m->people[p].present)
-        return gv_error_set(err, GV_ESTATE, "%s is not present", m->people[p].id);
-    if ((rc = gv__event_add(m, c, events, "left", &ev, err)) < 0)
+        return gv_error_refuse(err, GV_ESTATE, "not_present", "%s is not present", m->people[p].id);
+    if ((rc = gv__floor_leaving(m, c, p, events, err)) < 0 ||
+        (rc = gv__event_add(m, c, events, "left", &ev, err)) < 0)
         return rc;
     return gv__event_set(ev, "person", json_string(m->people[p].id), err);
 }

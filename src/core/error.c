@@ -7,13 +7,30 @@
 #include <stdarg.h>
 #include <stdio.h>
 
+static void vset(gv_error *err, int code, const char *reason, const char *fmt, va_list ap)
+{
+    err->code = code;
+    err->reason = reason;
+    vsnprintf(err->msg, sizeof err->msg, fmt, ap);
+}
+
 int gv_error_set(gv_error *err, int code, const char *fmt, ...)
 {
     if (err) {
         va_list ap;
-        err->code = code;
         va_start(ap, fmt);
-        vsnprintf(err->msg, sizeof err->msg, fmt, ap);
+        vset(err, code, NULL, fmt, ap);
+        va_end(ap);
+    }
+    return code;
+}
+
+int gv_error_refuse(gv_error *err, int code, const char *reason, const char *fmt, ...)
+{
+    if (err) {
+        va_list ap;
+        va_start(ap, fmt);
+        vset(err, code, reason, fmt, ap);
         va_end(ap);
     }
     return code;
@@ -24,6 +41,7 @@ void gv_error_clear(gv_error *err)
     if (err) {
         err->code = 0;
         err->msg[0] = '\0';
+        err->reason = NULL;
     }
 }
 

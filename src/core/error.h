@@ -38,11 +38,20 @@ enum {
 typedef struct gv_error {
     int code;                   /** one of GV_E*, 0 when no error was set */
     char msg[GV_ERROR_MSG_MAX]; /** what was wrong, where, what to do */
+    const char *reason;         /** a refusal's stable key ("floor_changed") that pages
+                                    translate, a static string, or NULL */
 } gv_error;
 
-/* Sets err (if not NULL) to code and a printf-style message; returns code. */
+/* Sets err (if not NULL) to code and a printf-style message, with no reason;
+ * returns code. */
 int gv_error_set(gv_error *err, int code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+
+/* As gv_error_set, with a reason: a string literal naming the refusal for
+ * clients that say it in their user's language (docs/protocol.md, "Errors",
+ * lists the keys). Returns code. */
+int gv_error_refuse(gv_error *err, int code, const char *reason, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
 
 /* Clears err to "no error". */
 void gv_error_clear(gv_error *err);

@@ -5,7 +5,8 @@
  * A request's states and the events that move it:
  *
  *   floor_requested --> waiting
- *   waiting --request_withdrawn--> withdrawn     (by the person who asked)
+ *   waiting --request_withdrawn--> withdrawn     (by the person who asked, or
+ *                                                 with "leaving" when they leave)
  *   waiting --request_declined---> declined      (by the moderator)
  *   waiting --floor_given--------> granted       (floor_speech.c)
  *   waiting --(item ends)--------> lapsed        (gv__floor_item_changed)
@@ -180,10 +181,10 @@ bool gv__floor_is_closed(const gv_floor *f, int64_t now_ms)
 int gv__floor_need_item(const gv_meeting *m, const char *type, gv_error *err)
 {
     if (m->current_item < 0)
-        return gv_error_set(err, GV_ESTATE,
-                            "no agenda item is running: \"%s\" works on the running item's "
-                            "speakers' list; start an item first",
-                            type);
+        return gv_error_refuse(err, GV_ESTATE, "no_item",
+                               "no agenda item is running: \"%s\" works on the running item's "
+                               "speakers' list; start an item first",
+                               type);
     return 0;
 }
 
@@ -234,8 +235,9 @@ int gv__floor_need_listed(const gv_meeting *m, int r, gv_error *err)
 {
     const gv_request *q = &m->floor.requests[r];
     if (q->status != GV_REQUEST_WAITING)
-        return gv_error_set(err, GV_ESTATE, "floor request %lld is no longer waiting: it was %s",
-                            (long long)q->id, gv_request_status_names[q->status]);
+        return gv_error_refuse(err, GV_ESTATE, "request_gone",
+                               "floor request %lld is no longer waiting: it was %s",
+                               (long long)q->id, gv_request_status_names[q->status]);
     if (q->item != m->current_item)
         return gv_error_set(err, GV_ESTATE,
                             "floor request %lld is an inscription on the provisional list of "
@@ -264,13 +266,13 @@ static int need_no_pending(const gv_meeting *m, const gv_cmd *c, int person, gv_
     char where[96];
     pending_words(m, r, where, sizeof where);
     if (person == c->actor)
-        return gv_error_set(err, GV_ESTATE,
-                            "you already have a request for the floor waiting: %s; one at a "
-                            "time, withdraw it first to ask again",
-                            where);
-    return gv_error_set(err, GV_ESTATE,
-                        "%s already has a request for the floor waiting: %s; move it instead",
-                        m->people[person].id, where);
+        return gv_error_refuse(err, GV_ESTATE, "already_waiting",
+                               "you already have a request for the floor waiting: %s; one at a "
+                               "time, withdraw it first to ask again",
+                               where);
+    return gv_error_refuse(err, GV_ESTATE, "already_waiting",
+                           "%s already has a request for the floor waiting: %s; move it instead",
+                           m->people[person].id, where);
 }
 
 static int need_room_on_item(const gv_meeting *m, gv_error *err)
@@ -402,10 +404,10 @@ static int decide_request(const gv_meeting *m, const gv_cmd *c, json_t *events, 
         (rc = gv__floor_need_item(m, c->type, err)) < 0)
         return rc;
     if (rf.kind != GV_REQUEST_POINT_OF_ORDER && gv__floor_is_closed(&m->floor, c->now_ms))
-        return gv_error_set(err, GV_ESTATE,
-                            "the speakers' list of \"%s\" is closed: it takes only points of "
-                            "order now; the moderator may still add you",
-                            m->items[m->current_item].id);
+        return gv_error_refuse(err, GV_ESTATE, "list_closed",
+                               "the speakers' list of \"%s\" is closed: it takes only points of "
+                               "order now; the moderator may still add you",
+                               m->items[m->current_item].id);
     if ((rc = need_no_pending(m, c, c->actor, err)) < 0 || (rc = need_room_on_item(m, err)) < 0)
         return rc;
     return request_event(m, c, events, c->actor, &rf, false, -1, 0, err);
@@ -588,16 +590,36 @@ static int decide_withdraw(const gv_meeting *m, const gv_cmd *c, json_t *events,
     return gv__event_set(ev, "request", json_integer(m->floor.requests[r].id), err);
 }
 
+int gv__floor_leaving(const gv_meeting *m, const gv_cmd *c, int person, json_t *events,
+                      gv_error *err)
+{
+    json_t *ev = NULL;
+    int r = gv__floor_pending(&m->floor, person), rc;
+    if (r < 0)
+        return 0;
+    if ((rc = gv__event_add(m, c, events, "request_withdrawn", &ev, err)) < 0 ||
+        (rc = gv__event_set(ev, "request", json_integer(m->floor.requests[r].id), err)) < 0)
+        return rc;
+    return gv__event_set(ev, "leaving", json_true(), err);
+}
+
 static int apply_withdrawn(gv_meeting *m, const json_t *ev, gv_error *err)
 {
     gv_floor *f = &m->floor;
     int r = -1, by = -1, rc;
+    bool leaving = false;
     if ((rc = gv__floor_ev_waiting(m, ev, "request", &r, err)) < 0)
         return rc;
-    if (gv__event_person(m, ev, "by", &by, err) < 0)
+    if (gv__event_person(m, ev, "by", &by, err) < 0 ||
+        gv__json_bool(ev, "leaving", false, &leaving, err) < 0)
         return gv__event_corrupt_field(ev, err);
-    if (by != f->requests[r].person)
+    /* Whoever records someone's leaving withdraws their request with it. */
+    if (by != f->requests[r].person &&
+        !(leaving && (m->people[by].roles & (GV_ROLE_SECRETARIAT | GV_ROLES_PRESIDING))))
         return gv__event_corrupt(ev, err, "only the person who asked withdraws a request");
+    if (leaving && !m->people[f->requests[r].person].present)
+        return gv__event_corrupt(ev, err,
+                                 "a request withdrawn on leaving needs its person present");
     f->requests[r].status = GV_REQUEST_WITHDRAWN;
     f->requests[r].closed_at_ms = gv__event_at(ev);
     gv__floor_list_remove(f, (size_t)gv__floor_position(f, r));

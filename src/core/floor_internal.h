@@ -164,6 +164,15 @@ int gv__floor_apply_autopilot(gv_meeting *m, const json_t *ev, gv_error *err);
 void gv__floor_default_limit(const gv_meeting *m, int item, int64_t *limit_ms, int64_t *warning_ms);
 /* The speech under way, or NULL. */
 const gv_speech *gv__floor_current(const gv_meeting *m);
+/* Whether person p has had a speech (ended or under way) on item `item`. */
+bool gv__floor_heard(const gv_floor *f, int p, int item);
+/* Whether waiting request q goes before the item's planned speakers: a point
+ * of order, a right of reply, or a place the moderator chose. */
+bool gv__floor_before_planned(const gv_request *q);
+/* Who next_speaker would give the floor to: *person, and *request the index
+ * of the waiting request it would grant (-1 for a planned speaker without
+ * one). False, both -1, when nobody is next or no item runs. */
+bool gv__floor_next(const gv_meeting *m, int *person, int *request);
 
 /* ---- budgets and segments (floor_budget.c) -------------------------------------------------- */
 

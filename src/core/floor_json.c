@@ -99,7 +99,20 @@ json_t *gv__floor_entry_json(const gv_meeting *m, const gv_request *r, size_t po
         "level_changed_at_ms", time_or_null(r->level_changed_at_ms, r->level_changed_at_ms > 0));
 }
 
-/* The list of the running item, with positions and expected waits. */
+/* Planned speakers of the running item who have not spoken on it yet. */
+static size_t planned_left(const gv_meeting *m)
+{
+    const gv_item *it = &m->items[m->current_item];
+    size_t n = 0;
+    for (size_t i = 0; i < it->n_speakers; i++)
+        n += !gv__floor_heard(&m->floor, it->speakers[i], m->current_item);
+    return n;
+}
+
+/* The list of the running item, with positions and expected waits: the
+ * entries that go before the planned speakers (gv__floor_next) wait for the
+ * speech under way and those ahead of them; the others for the planned
+ * speakers too. */
 static json_t *list_json(const gv_meeting *m)
 {
     const gv_floor *f = &m->floor;
@@ -113,9 +126,14 @@ static json_t *list_json(const gv_meeting *m)
         int64_t left = gv_timer_remaining_ms(&cur->timer, m->last_at_ms);
         wait = left > 0 ? left : 0;
     }
+    bool ahead = true;
     for (size_t pos = 0; pos < f->n_list; pos++, wait += limit) {
-        if (json_array_append_new(
-                list, gv__floor_entry_json(m, &f->requests[f->list[pos]], pos, wait)) < 0) {
+        const gv_request *r = &f->requests[f->list[pos]];
+        if (ahead && !gv__floor_before_planned(r)) {
+            ahead = false;
+            wait += (int64_t)planned_left(m) * limit;
+        }
+        if (json_array_append_new(list, gv__floor_entry_json(m, r, pos, wait)) < 0) {
             json_decref(list);
             return NULL;
         }
@@ -126,16 +144,13 @@ static json_t *list_json(const gv_meeting *m)
 /* The item's planned speakers and whether each has spoken on it. */
 static json_t *planned_json(const gv_meeting *m)
 {
-    const gv_floor *f = &m->floor;
     json_t *out = json_array();
     if (!out || m->current_item < 0)
         return out;
     const gv_item *it = &m->items[m->current_item];
     for (size_t i = 0; i < it->n_speakers; i++) {
         int p = it->speakers[i];
-        bool heard = false;
-        for (size_t s = 0; s < f->n_speeches && !heard; s++)
-            heard = f->speeches[s].person == p && f->speeches[s].item == m->current_item;
+        bool heard = gv__floor_heard(&m->floor, p, m->current_item);
         if (json_array_append_new(
                 out, json_pack("{s:s, s:b}", "person", m->people[p].id, "heard", heard)) < 0) {
             json_decref(out);
@@ -145,21 +160,33 @@ static json_t *planned_json(const gv_meeting *m)
     return out;
 }
 
+/* Who next_speaker would give the floor to, or null. */
+static json_t *next_json(const gv_meeting *m)
+{
+    int p = -1, r = -1;
+    if (!gv__floor_next(m, &p, &r))
+        return json_null();
+    return json_pack("{s:s, s:s, s:o}", "person", m->people[p].id, "name",
+                     m->people[p].name ? m->people[p].name : "", "request",
+                     id_or_null(r >= 0 ? m->floor.requests[r].id : 0));
+}
+
 static json_t *live_json(const gv_meeting *m)
 {
     const gv_floor *f = &m->floor;
     const gv_item *it = m->current_item >= 0 ? &m->items[m->current_item] : NULL;
     const gv_speech *cur = gv__floor_current(m);
-    return json_pack(
-        "{s:o, s:o, s:o, s:b, s:o, s:b, s:b, s:o, s:o, s:o, s:o, s:o, s:o, s:I}", "item",
-        ref_or_null(it ? it->id : NULL), "policy",
-        ref_or_null(it ? gv_policy_names[it->policy] : NULL), "list", list_json(m), "list_closed",
-        f->closed, "closes_at_ms", time_or_null(f->closes_at_ms, f->closes_at_ms > 0), "closed",
-        it && gv__floor_is_closed(f, m->last_at_ms), "autopilot", f->autopilot, "speech",
-        cur ? speech_json(m, cur) : json_null(), "last_speech",
-        f->last_ended >= 0 ? json_integer(f->speeches[f->last_ended].id) : json_null(), "segments",
-        gv__floor_segments_json(m), "budgets", gv__floor_budgets_json(m), "undo",
-        gv__floor_undo_json(f), "planned", planned_json(m), "as_of_ms", (json_int_t)m->last_at_ms);
+    return json_pack("{s:o, s:o, s:o, s:b, s:o, s:b, s:b, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:I}",
+                     "item", ref_or_null(it ? it->id : NULL), "policy",
+                     ref_or_null(it ? gv_policy_names[it->policy] : NULL), "list", list_json(m),
+                     "list_closed", f->closed, "closes_at_ms",
+                     time_or_null(f->closes_at_ms, f->closes_at_ms > 0), "closed",
+                     it && gv__floor_is_closed(f, m->last_at_ms), "autopilot", f->autopilot,
+                     "speech", cur ? speech_json(m, cur) : json_null(), "last_speech",
+                     f->last_ended >= 0 ? json_integer(f->speeches[f->last_ended].id) : json_null(),
+                     "segments", gv__floor_segments_json(m), "budgets", gv__floor_budgets_json(m),
+                     "undo", gv__floor_undo_json(f), "planned", planned_json(m), "next",
+                     next_json(m), "as_of_ms", (json_int_t)m->last_at_ms);
 }
 
 int gv__floor_to_json(const gv_meeting *m, json_t *state)

@@ -12,13 +12,20 @@
  *
  * Giving the floor on a request grants it (it leaves the list). Giving it to
  * a person who has a request waiting grants that request; to anyone else it
- * starts a speech without a request. next_speaker gives the floor to the head
- * of the list or, when the list is empty, to the next planned speaker of the
- * item who has not spoken on it yet. With the autopilot on, end_speech emits
- * speech_ended and then floor_given for that same next speaker: the order of
- * the list does not depend on whether a speech has ended (only on who has had
- * the floor), so the speaker decide picks is the one the state shows after
- * speech_ended.
+ * starts a speech without a request. next_speaker gives the floor to whoever
+ * is next in line (gv__floor_next): a point of order, a right of reply or a
+ * place the moderator chose at the head of the list first, then the item's
+ * planned speakers who have not spoken on it, in their order, then the list.
+ *
+ * give_floor and next_speaker while someone speaks end that speech first: the
+ * chair's one action changes the speaker (speech_ended, then floor_given).
+ * Their optional "speech" names the speech the sender saw under way (null:
+ * nobody), so that a console out of date or a button pressed twice is refused
+ * instead of ending a speech its sender never saw. With the autopilot on,
+ * end_speech emits speech_ended and then floor_given for the next in line.
+ * The order of the list does not depend on whether a speech has ended (only
+ * on who has had the floor), so the speaker decide picks before
+ * speech_ended is the one the state shows after it.
  *
  * Limits: a speech gets its item's limit and warning unless the moderator
  * gives others. A limit without a warning keeps the item's distance between
@@ -57,17 +64,37 @@ const gv_speech *gv__floor_current(const gv_meeting *m)
 
 /* ---- giving the floor ----------------------------------------------------------------------- */
 
-static int need_nobody_speaking(const gv_meeting *m, gv_error *err)
+/*
+ * The command's optional "speech": the speech its sender saw under way, or
+ * null for nobody. GV_ESTATE ("floor_changed") when the floor has changed
+ * since; without the field, nothing is checked.
+ */
+static int check_seen(const gv_meeting *m, const gv_cmd *c, gv_error *err)
 {
+    const json_t *v = json_object_get(c->json, "speech");
     const gv_speech *s = gv__floor_current(m);
-    if (!s)
+    int64_t seen = 0;
+    int rc;
+    if (!v)
         return 0;
-    const gv_person *p = &m->people[s->person];
-    return gv_error_set(err, GV_ESTATE,
-                        "%s (%s) has the floor (speech %lld): end their speech before giving "
-                        "the floor to someone else",
-                        p->name, p->id, (long long)s->id);
+    if (!json_is_null(v) &&
+        (rc = gv__json_int(c->json, "speech", true, 1, INT64_MAX, &seen, err)) < 0)
+        return rc;
+    if (seen == (s ? s->id : 0))
+        return 0;
+    if (s)
+        return gv_error_refuse(err, GV_ESTATE, "floor_changed",
+                               "%s (%s) has the floor now (speech %lld), not what the command "
+                               "saw: look at the floor again and repeat the command",
+                               m->people[s->person].name, m->people[s->person].id,
+                               (long long)s->id);
+    return gv_error_refuse(err, GV_ESTATE, "floor_changed",
+                           "speech %lld has ended and nobody has the floor now: look at the "
+                           "floor again and repeat the command",
+                           (long long)seen);
 }
+
+static int end_current(const gv_meeting *m, const gv_cmd *c, json_t *events, gv_error *err);
 
 /* What a floor_given says. */
 typedef struct give {
@@ -180,8 +207,9 @@ static int same_as_request(const json_t *cmd, const char *key, const char *const
 
 int gv__floor_decide_give(const gv_meeting *m, const gv_cmd *c, json_t *events, gv_error *err)
 {
-    static const char *const fields[] = {"type",       "id",        "request", "person", "limit_ms",
-                                         "warning_ms", "answer_to", "kind",    "mode",   NULL};
+    static const char *const fields[] = {"type",     "id",     "request",    "person",
+                                         "limit_ms", "speech", "warning_ms", "answer_to",
+                                         "kind",     "mode",   NULL};
     const gv_floor *f = &m->floor;
     const char *pid = NULL;
     int64_t answer_to = 0;
@@ -197,7 +225,7 @@ int gv__floor_decide_give(const gv_meeting *m, const gv_cmd *c, json_t *events, 
         return gv_error_set(err, GV_EINVAL,
                             "give_floor names either a \"request\" or a \"person\", not %s",
                             has_request ? "both" : "neither");
-    if ((rc = gv__floor_need_item(m, c->type, err)) < 0 || (rc = need_nobody_speaking(m, err)) < 0)
+    if ((rc = gv__floor_need_item(m, c->type, err)) < 0 || (rc = check_seen(m, c, err)) < 0)
         return rc;
     if (has_request) {
         int r = -1;
@@ -237,13 +265,17 @@ int gv__floor_decide_give(const gv_meeting *m, const gv_cmd *c, json_t *events, 
                                 (long long)answer_to);
         g.answer_to = answer_to;
     }
-    if ((rc = give_limits(m, c, &g, err)) < 0)
+    const gv_speech *cur = gv__floor_current(m);
+    if (cur && cur->person == g.person)
+        return gv_error_refuse(
+            err, GV_ESTATE, "already_speaking", "%s (%s) has the floor already (speech %lld)",
+            m->people[g.person].name, m->people[g.person].id, (long long)cur->id);
+    if ((rc = give_limits(m, c, &g, err)) < 0 || (rc = end_current(m, c, events, err)) < 0)
         return rc;
     return give_event(m, c, events, &g, err);
 }
 
-/* Whether person p has had a speech on item `item`. */
-static bool heard_on(const gv_floor *f, int p, int item)
+bool gv__floor_heard(const gv_floor *f, int p, int item)
 {
     for (size_t i = f->n_speeches; i-- > 0;)
         if (f->speeches[i].person == p && f->speeches[i].item == item)
@@ -251,42 +283,66 @@ static bool heard_on(const gv_floor *f, int p, int item)
     return false;
 }
 
-/* Who next_speaker and the autopilot give the floor to: the head of the list,
- * else the item's next planned speaker not heard yet; false if nobody. */
-static bool next_in_line(const gv_meeting *m, give *g)
+bool gv__floor_before_planned(const gv_request *q)
+{
+    return q->kind == GV_REQUEST_POINT_OF_ORDER || q->kind == GV_REQUEST_REPLY || q->pinned;
+}
+
+bool gv__floor_next(const gv_meeting *m, int *person, int *request)
 {
     const gv_floor *f = &m->floor;
+    *person = *request = -1;
+    if (m->current_item < 0)
+        return false;
+    if (f->n_list > 0 && gv__floor_before_planned(&f->requests[f->list[0]])) {
+        *request = f->list[0];
+    } else {
+        const gv_item *it = &m->items[m->current_item];
+        for (size_t i = 0; i < it->n_speakers && *person < 0; i++)
+            if (!gv__floor_heard(f, it->speakers[i], m->current_item))
+                *person = it->speakers[i];
+        if (*person >= 0)
+            *request = gv__floor_pending(f, *person);
+        else if (f->n_list > 0)
+            *request = f->list[0];
+    }
+    if (*request >= 0)
+        *person = f->requests[*request].person;
+    return *person >= 0;
+}
+
+/* Who next_speaker and the autopilot give the floor to; false if nobody. */
+static bool next_in_line(const gv_meeting *m, give *g)
+{
+    int p = -1, r = -1;
     *g = (give){.request = -1, .to = -1, .gq = m->current_question};
-    if (f->n_list > 0) {
-        give_from_request(m, f->list[0], g);
-        return true;
+    if (!gv__floor_next(m, &p, &r))
+        return false;
+    if (r >= 0) {
+        give_from_request(m, r, g);
+    } else {
+        g->person = p;
+        g->kind = GV_REQUEST_INTERVENTION;
+        g->mode = m->people[p].mode;
     }
-    const gv_item *it = &m->items[m->current_item];
-    for (size_t i = 0; i < it->n_speakers; i++) {
-        int p = it->speakers[i];
-        if (!heard_on(f, p, m->current_item)) {
-            g->person = p;
-            g->kind = GV_REQUEST_INTERVENTION;
-            g->mode = m->people[p].mode;
-            return true;
-        }
-    }
-    return false;
+    return true;
 }
 
 int gv__floor_decide_next(const gv_meeting *m, const gv_cmd *c, json_t *events, gv_error *err)
 {
-    static const char *const fields[] = {"type", "id", NULL};
+    static const char *const fields[] = {"type", "id", "speech", NULL};
     give g;
     int rc;
     if ((rc = gv__json_only(c->json, fields, err)) < 0 ||
-        (rc = gv__floor_need_item(m, c->type, err)) < 0 || (rc = need_nobody_speaking(m, err)) < 0)
+        (rc = gv__floor_need_item(m, c->type, err)) < 0 || (rc = check_seen(m, c, err)) < 0)
         return rc;
     if (!next_in_line(m, &g))
-        return gv_error_set(err, GV_ESTATE,
-                            "the speakers' list is empty and every planned speaker of this item "
-                            "has spoken: there is no next speaker");
-    if ((rc = give_limits(m, NULL, &g, err)) < 0)
+        return gv_error_refuse(err, GV_ESTATE, "nobody_next",
+                               "the speakers' list is empty and every planned speaker of this "
+                               "item has spoken: there is no next speaker%s",
+                               gv__floor_current(m) ? " (end_speech ends the speech under way)"
+                                                    : "");
+    if ((rc = give_limits(m, NULL, &g, err)) < 0 || (rc = end_current(m, c, events, err)) < 0)
         return rc;
     return give_event(m, c, events, &g, err);
 }
@@ -384,14 +440,15 @@ static int cmd_current(const gv_meeting *m, const gv_cmd *c, const char *const *
         return rc;
     const gv_speech *s = gv__floor_current(m);
     if (!s) {
-        gv_error_set(err, GV_ESTATE, "nobody has the floor: there is no speech to %s", c->type);
+        gv_error_refuse(err, GV_ESTATE, "nobody_speaking",
+                        "nobody has the floor: there is no speech to %s", c->type);
         return GV_ESTATE;
     }
     if (id > 0 && id != s->id) {
-        gv_error_set(err, GV_ESTATE,
-                     "speech %lld is not under way (speech %lld by %s is); the console may be "
-                     "out of date",
-                     (long long)id, (long long)s->id, m->people[s->person].id);
+        gv_error_refuse(err, GV_ESTATE, "floor_changed",
+                        "speech %lld is not under way (speech %lld by %s is); the console may be "
+                        "out of date",
+                        (long long)id, (long long)s->id, m->people[s->person].id);
         return GV_ESTATE;
     }
     *copy = s->timer;
@@ -474,20 +531,35 @@ int gv__floor_decide_set_limit(const gv_meeting *m, const gv_cmd *c, json_t *eve
     return gv__event_set(ev, "warning_ms", json_integer(warning), err);
 }
 
+/* Appends speech_ended for the speech under way, whose timer t is a copy. */
+static int ended_event(const gv_meeting *m, const gv_cmd *c, json_t *events, gv_timer t,
+                       gv_error *err)
+{
+    json_t *ev = NULL;
+    int rc;
+    if ((rc = gv_timer_end(&t, c->now_ms, err)) < 0 ||
+        (rc = speech_event(m, c, events, "speech_ended", &ev, err)) < 0 ||
+        (rc = gv__event_set(ev, "spoken_ms", json_integer(gv_timer_elapsed_ms(&t, c->now_ms)),
+                            err)) < 0)
+        return rc;
+    return gv__event_set(ev, "overtime_ms", json_integer(gv_timer_overtime_ms(&t, c->now_ms)), err);
+}
+
+/* Appends speech_ended for the speech under way, if there is one. */
+static int end_current(const gv_meeting *m, const gv_cmd *c, json_t *events, gv_error *err)
+{
+    const gv_speech *s = gv__floor_current(m);
+    return s ? ended_event(m, c, events, s->timer, err) : 0;
+}
+
 int gv__floor_decide_end(const gv_meeting *m, const gv_cmd *c, json_t *events, gv_error *err)
 {
     static const char *const fields[] = {"type", "id", "speech", NULL};
     gv_timer t;
-    json_t *ev = NULL;
     give g;
     int rc;
     if ((rc = cmd_current(m, c, fields, &t, err)) < 0 ||
-        (rc = gv_timer_end(&t, c->now_ms, err)) < 0 ||
-        (rc = speech_event(m, c, events, "speech_ended", &ev, err)) < 0 ||
-        (rc = gv__event_set(ev, "spoken_ms", json_integer(gv_timer_elapsed_ms(&t, c->now_ms)),
-                            err)) < 0 ||
-        (rc = gv__event_set(ev, "overtime_ms", json_integer(gv_timer_overtime_ms(&t, c->now_ms)),
-                            err)) < 0)
+        (rc = ended_event(m, c, events, t, err)) < 0)
         return rc;
     if (!m->floor.autopilot || !next_in_line(m, &g))
         return 0;

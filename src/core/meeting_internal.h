@@ -333,6 +333,11 @@ void gv__floor_item_changed(gv_meeting *m, int64_t at_ms);
 /* Called by the agenda's apply when the meeting closed at at_ms: inscriptions
  * for items never held lapse. */
 void gv__floor_lapse_inscriptions(gv_meeting *m, int64_t at_ms);
+/* Appends, for a person about to leave (the agenda's decide_leave), the
+ * withdrawal of their waiting request, if they have one: nobody is called to
+ * speak who has gone. Returns 0 or GV_ENOMEM. */
+int gv__floor_leaving(const gv_meeting *m, const gv_cmd *c, int person, json_t *events,
+                      gv_error *err);
 void gv__questions_init(gv_questions *q);
 void gv__questions_release(gv_questions *q);
 int gv__questions_to_json(const gv_meeting *m, json_t *state);

@@ -85,9 +85,11 @@ static void give_floor_refusals(void **state)
     assert_int_equal(ev_int(f, 0, "speech"), ev_int(f, 0, "seq"));
     ff_assert_order(f, "");
     const char *msg =
-        ff_refused(f, GV_ESTATE, "mod", "{\"type\": \"give_floor\", \"person\": \"ngo\"}");
-    assert_non_null(strstr(msg, "(firm) has the floor"));
-    ff_refused(f, GV_ESTATE, "mod", "{\"type\": \"next_speaker\"}");
+        ff_refused(f, GV_ESTATE, "mod", "{\"type\": \"give_floor\", \"person\": \"firm\"}");
+    assert_non_null(strstr(msg, "(firm) has the floor already"));
+    msg = ff_refused(f, GV_ESTATE, "mod", "{\"type\": \"next_speaker\"}");
+    assert_non_null(strstr(msg, "empty"));
+    assert_non_null(strstr(msg, "end_speech"));
     ff_ok(f, "mod", "{\"type\": \"end_speech\"}");
     ff_refused(f, GV_ESTATE, "mod", "{\"type\": \"give_floor\", \"request\": %lld}", (long long)r);
     msg = ff_refused(f, GV_ESTATE, "mod", "{\"type\": \"next_speaker\"}");
@@ -217,6 +219,136 @@ static void planned_speakers_follow_the_list(void **state)
     ff_ok(f, "mod", "{\"type\": \"end_speech\"}");
     assert_int_equal(json_array_size(f->last), 1);
     ff_refused(f, GV_ESTATE, "mod", "{\"type\": \"next_speaker\"}");
+}
+
+/* The chair's one action: next_speaker while someone speaks ends that speech
+ * and gives the floor to the next in line, in one command. */
+static void next_speaker_ends_the_speech_under_way(void **state)
+{
+    ff *f = *state;
+    ff_start(f, "fifo");
+    ff_ask(f, "firm", NULL);
+    int64_t ngo = ff_ask(f, "ngo", NULL);
+    ff_ok(f, "mod", "{\"type\": \"next_speaker\", \"speech\": null}");
+    int64_t first = ff_last_seq(f);
+    f->step_ms = 90000;
+    ff_ok(f, "mod", "{\"type\": \"next_speaker\", \"speech\": %lld}", (long long)first);
+    assert_int_equal(json_array_size(f->last), 2);
+    assert_string_equal(ev_str(f, 0, "type"), "speech_ended");
+    assert_int_equal(ev_int(f, 0, "speech"), first);
+    assert_int_equal(ev_int(f, 0, "spoken_ms"), 90000);
+    assert_string_equal(ev_str(f, 1, "type"), "floor_given");
+    assert_int_equal(ev_int(f, 1, "request"), ngo);
+    json_t *speeches = ff_get(f, "speeches");
+    assert_int_equal(json_array_size(speeches), 2);
+    json_decref(speeches);
+    /* give_floor too changes the speaker in one action. */
+    f->step_ms = 1000;
+    ff_ok(f, "mod", "{\"type\": \"give_floor\", \"person\": \"uni\"}");
+    assert_string_equal(ev_str(f, 0, "type"), "speech_ended");
+    assert_string_equal(ev_str(f, 1, "person"), "uni");
+}
+
+/* "speech" names the speech the sender saw: a second press of the button,
+ * or a console out of date, is refused and changes nothing. */
+static void a_stale_console_is_refused(void **state)
+{
+    ff *f = *state;
+    gv_error err;
+    ff_start(f, "fifo");
+    ff_ask(f, "firm", NULL);
+    ff_ask(f, "ngo", NULL);
+    ff_ask(f, "uni", NULL);
+    ff_ok(f, "mod", "{\"type\": \"next_speaker\", \"speech\": null}");
+    int64_t firm = ff_last_seq(f);
+    ff_ok(f, "mod", "{\"type\": \"next_speaker\", \"speech\": %lld}", (long long)firm);
+    int64_t ngo = ff_last_seq(f);
+    /* The same press again: firm's speech is no longer under way. */
+    assert_int_equal(
+        ff_try(f, &err, "chair", "{\"type\": \"next_speaker\", \"speech\": %lld}", (long long)firm),
+        GV_ESTATE);
+    assert_string_equal(err.reason, "floor_changed");
+    assert_non_null(strstr(err.msg, "(ngo) has the floor now"));
+    assert_int_equal(ff_try(f, &err, "chair",
+                            "{\"type\": \"give_floor\", \"person\": \"dorado\", "
+                            "\"speech\": null}"),
+                     GV_ESTATE);
+    assert_string_equal(err.reason, "floor_changed");
+    ff_refused(f, GV_EINVAL, "mod", "{\"type\": \"next_speaker\", \"speech\": \"x\"}");
+    ff_ok(f, "mod", "{\"type\": \"end_speech\", \"speech\": %lld}", (long long)ngo);
+    assert_int_equal(
+        ff_try(f, &err, "chair", "{\"type\": \"next_speaker\", \"speech\": %lld}", (long long)ngo),
+        GV_ESTATE);
+    assert_string_equal(err.reason, "floor_changed");
+    assert_non_null(strstr(err.msg, "nobody has the floor"));
+    assert_int_equal(ff_try(f, &err, "chair", "{\"type\": \"end_speech\"}"), GV_ESTATE);
+    assert_string_equal(err.reason, "nobody_speaking");
+    ff_ok(f, "mod", "{\"type\": \"next_speaker\", \"speech\": null}");
+    assert_string_equal(ev_str(f, 0, "person"), "uni");
+    assert_int_equal(ff_try(f, &err, "chair", "{\"type\": \"next_speaker\"}"), GV_ESTATE);
+    assert_string_equal(err.reason, "nobody_next");
+}
+
+/* Whom next_speaker picks: a point of order, a reply or a moderator's
+ * placing first, then the item's planned speakers, then the list; the state
+ * names them in floor.next and counts the planned speakers in the waits. */
+static void planned_speakers_before_the_list(void **state)
+{
+    ff *f = *state;
+    ff_start(f, "panel");
+    int64_t arcadia = ff_ask(f, "arcadia", NULL);
+    json_t *floor = ff_get(f, "floor");
+    json_t *next = json_object_get(floor, "next");
+    assert_string_equal(json_string_value(json_object_get(next, "person")), "pan1");
+    assert_true(json_is_null(json_object_get(next, "request")));
+    /* Two planned speakers of 7 minutes before arcadia. */
+    json_t *entry = json_array_get(json_object_get(floor, "list"), 0);
+    assert_int_equal(json_integer_value(json_object_get(entry, "expected_wait_ms")), 14 * FF_MIN);
+    json_decref(floor);
+    ff_ok(f, "mod", "{\"type\": \"next_speaker\"}");
+    assert_string_equal(ev_str(f, 0, "person"), "pan1");
+    /* pan2 asks for the floor: next_speaker grants that request. */
+    int64_t pan2 = ff_ask(f, "pan2", NULL);
+    int64_t po = ff_ask(f, "carpania", "\"kind\": \"point_of_order\"");
+    ff_ok(f, "mod", "{\"type\": \"next_speaker\"}");
+    assert_int_equal(ev_int(f, 1, "request"), po);
+    ff_ok(f, "mod", "{\"type\": \"next_speaker\"}");
+    assert_string_equal(ev_str(f, 1, "person"), "pan2");
+    assert_int_equal(ev_int(f, 1, "request"), pan2);
+    floor = ff_get(f, "floor");
+    next = json_object_get(floor, "next");
+    assert_int_equal(json_integer_value(json_object_get(next, "request")), arcadia);
+    json_decref(floor);
+    ff_ok(f, "mod", "{\"type\": \"next_speaker\"}");
+    assert_int_equal(ev_int(f, 1, "request"), arcadia);
+    floor = ff_get(f, "floor");
+    assert_true(json_is_null(json_object_get(floor, "next")));
+    json_decref(floor);
+}
+
+/* A request the moderator moved to the top goes before the programme. */
+static void a_moved_request_goes_before_the_programme(void **state)
+{
+    ff *f = *state;
+    ff_start(f, "panel");
+    ff_ask(f, "firm", NULL);
+    int64_t ngo = ff_ask(f, "ngo", NULL);
+    ff_ok(f, "mod", "{\"type\": \"move_to_top\", \"request\": %lld}", (long long)ngo);
+    json_t *floor = ff_get(f, "floor");
+    json_t *next = json_object_get(floor, "next");
+    assert_int_equal(json_integer_value(json_object_get(next, "request")), ngo);
+    /* ngo waits for nobody; firm for the two planned speakers and ngo. */
+    json_t *list = json_object_get(floor, "list");
+    assert_int_equal(
+        json_integer_value(json_object_get(json_array_get(list, 0), "expected_wait_ms")), 0);
+    assert_int_equal(
+        json_integer_value(json_object_get(json_array_get(list, 1), "expected_wait_ms")),
+        21 * FF_MIN);
+    json_decref(floor);
+    ff_ok(f, "mod", "{\"type\": \"next_speaker\"}");
+    assert_int_equal(ev_int(f, 0, "request"), ngo);
+    ff_ok(f, "mod", "{\"type\": \"next_speaker\"}");
+    assert_string_equal(ev_str(f, 1, "person"), "pan1");
 }
 
 static void an_answer_and_a_continued_speech(void **state)
@@ -435,6 +567,10 @@ int main(void)
         cmocka_unit_test_setup_teardown(limits_given_by_the_moderator, setup, teardown),
         cmocka_unit_test_setup_teardown(autopilot_gives_the_floor_to_the_next, setup, teardown),
         cmocka_unit_test_setup_teardown(planned_speakers_follow_the_list, setup, teardown),
+        cmocka_unit_test_setup_teardown(next_speaker_ends_the_speech_under_way, setup, teardown),
+        cmocka_unit_test_setup_teardown(a_stale_console_is_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(planned_speakers_before_the_list, setup, teardown),
+        cmocka_unit_test_setup_teardown(a_moved_request_goes_before_the_programme, setup, teardown),
         cmocka_unit_test_setup_teardown(an_answer_and_a_continued_speech, setup, teardown),
         cmocka_unit_test_setup_teardown(totals_by_person_group_and_mode, setup, teardown),
         cmocka_unit_test_setup_teardown(budgets_per_group_and_delegation, setup, teardown),

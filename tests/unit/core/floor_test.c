@@ -127,6 +127,49 @@ static void withdraw_only_your_own(void **state)
     ff_ask(f, "ngo", NULL);
 }
 
+/* Leaving withdraws the person's waiting request: nobody is called who has
+ * gone, whether they leave themselves or the secretariat records it. */
+static void leaving_withdraws_the_request(void **state)
+{
+    ff *f = *state;
+    ff_start(f, "fifo");
+    ff_ok(f, "ngo", "{\"type\": \"join\"}");
+    ff_ok(f, "firm", "{\"type\": \"check_in\"}");
+    int64_t a = ff_ask(f, "ngo", NULL);
+    int64_t b = ff_ask(f, "firm", NULL);
+    json_t *evs = ff_ok(f, "ngo", "{\"type\": \"leave\"}");
+    assert_int_equal(json_array_size(evs), 2);
+    json_t *w = json_array_get(evs, 0);
+    assert_string_equal(json_string_value(json_object_get(w, "type")), "request_withdrawn");
+    assert_int_equal(json_integer_value(json_object_get(w, "request")), a);
+    assert_true(json_is_true(json_object_get(w, "leaving")));
+    assert_string_equal(json_string_value(json_object_get(json_array_get(evs, 1), "type")), "left");
+    ff_assert_order(f, "firm");
+    evs = ff_ok(f, "sec", "{\"type\": \"leave\", \"person\": \"firm\"}");
+    assert_int_equal(json_array_size(evs), 2);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(evs, 0), "by")), "sec");
+    ff_assert_order(f, "");
+    json_t *reqs = ff_get(f, "floor_requests");
+    assert_string_equal(json_string_value(json_object_get(json_array_get(reqs, 1), "status")),
+                        "withdrawn");
+    assert_int_equal(json_integer_value(json_object_get(json_array_get(reqs, 1), "request")), b);
+    json_decref(reqs);
+    /* Without a waiting request, leaving is one event. */
+    ff_ok(f, "ngo", "{\"type\": \"join\"}");
+    evs = ff_ok(f, "ngo", "{\"type\": \"leave\"}");
+    assert_int_equal(json_array_size(evs), 1);
+    /* A damaged log: a participant withdraws another's request "leaving". */
+    ff_ok(f, "ngo", "{\"type\": \"join\"}");
+    int64_t c = ff_ask(f, "ngo", NULL);
+    json_t *bad =
+        json_pack("{s:I, s:s, s:I, s:s, s:I, s:b}", "seq", (json_int_t)gv_meeting_seq(f->m) + 1,
+                  "type", "request_withdrawn", "at_ms", (json_int_t)f->now_ms, "by", "uni",
+                  "request", (json_int_t)c, "leaving", 1);
+    gv_error err;
+    assert_int_equal(gv_meeting_apply(f->m, bad, &err), GV_ECORRUPT);
+    json_decref(bad);
+}
+
 static void decline_and_moves(void **state)
 {
     ff *f = *state;
@@ -474,6 +517,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(a_request_joins_the_list, setup, teardown),
         cmocka_unit_test_setup_teardown(request_refusals, setup, teardown),
         cmocka_unit_test_setup_teardown(withdraw_only_your_own, setup, teardown),
+        cmocka_unit_test_setup_teardown(leaving_withdraws_the_request, setup, teardown),
         cmocka_unit_test_setup_teardown(decline_and_moves, setup, teardown),
         cmocka_unit_test_setup_teardown(insert_speaker, setup, teardown),
         cmocka_unit_test_setup_teardown(closing_the_list, setup, teardown),

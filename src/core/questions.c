@@ -1,7 +1,7 @@
 /*
  * Questions from the audience: asking, voting, and the moderator's work on
  * them (approve, dismiss, merge duplicates, mark answered, link to a guiding
- * question or a panelist).
+ * question or a panelist, edit the wording, show one on the room screen).
  *
  * A question's states and the events that move it:
  *
@@ -13,9 +13,12 @@
  *   pending, visible --question_merged-----> merged (into a pending or visible one)
  *
  * "answered" is a flag beside the state (question_answered), and links
- * (question_linked) change only pending or visible questions. Only visible
- * questions take votes. Dismissed and merged questions are frozen, except that
- * a dismissed one may be approved again.
+ * (question_linked) and edits (question_edited) change only pending or
+ * visible questions. Only visible questions not yet answered take votes (an
+ * older log may hold votes after the answer: the fold takes them). Dismissed
+ * and merged questions are frozen, except that a dismissed one may be
+ * approved again. One visible question at most is shown on the room screen
+ * (question_shown); it stops being shown when it is dismissed or merged.
  *
  * Invariants:
  * - the list is in ascending id order (ids are the sequence numbers of the
@@ -162,10 +165,10 @@ static bool has_voted(const gv_question *q, int person)
 static int refuse_closed(const gv_meeting *m, const char *type, gv_error *err)
 {
     if (m->status == GV_STATUS_CLOSED)
-        return gv_error_set(err, GV_ESTATE,
-                            "the meeting is closed: \"%s\" is no longer possible (only "
-                            "attendance and notes are)",
-                            type);
+        return gv_error_refuse(err, GV_ESTATE, "meeting_closed",
+                               "the meeting is closed: \"%s\" is no longer possible (only "
+                               "attendance and notes are)",
+                               type);
     return 0;
 }
 
@@ -229,6 +232,24 @@ static int add_question_event(const gv_meeting *m, const gv_cmd *c, json_t *even
     return rc;
 }
 
+/* The command's "text": a question's wording, trimmed (text + *start, *len bytes). */
+static int cmd_text(const gv_cmd *c, const char **text, size_t *start, size_t *len, gv_error *err)
+{
+    size_t chars;
+    int rc = gv__json_string(c->json, "text", true, GV_QUESTION_TEXT_MAX_BYTES, text, err);
+    if (rc < 0)
+        return rc;
+    text_trim(*text, strlen(*text), start, len, &chars);
+    if (chars == 0)
+        return gv_error_set(err, GV_EINVAL, "field \"text\" is empty: write the question");
+    if (chars > GV_QUESTION_TEXT_MAX_CHARS)
+        return gv_error_set(err, GV_ELIMIT,
+                            "field \"text\" is %zu characters long; a question may have at "
+                            "most %d",
+                            chars, GV_QUESTION_TEXT_MAX_CHARS);
+    return 0;
+}
+
 static int decide_ask(const gv_meeting *m, const gv_cmd *c, json_t *events, gv_error *err)
 {
     static const char *const fields[] = {"type", "id", "text", "anonymous", "guiding_question",
@@ -242,17 +263,9 @@ static int decide_ask(const gv_meeting *m, const gv_cmd *c, json_t *events, gv_e
         return gv_error_set(err, GV_ELIMIT,
                             "this meeting already has %d questions, the most it can take",
                             GV_QUESTIONS_MAX);
-    if ((rc = gv__json_string(c->json, "text", true, GV_QUESTION_TEXT_MAX_BYTES, &text, err)) < 0)
+    size_t start, len;
+    if ((rc = cmd_text(c, &text, &start, &len, err)) < 0)
         return rc;
-    size_t start, len, chars;
-    text_trim(text, strlen(text), &start, &len, &chars);
-    if (chars == 0)
-        return gv_error_set(err, GV_EINVAL, "field \"text\" is empty: write the question");
-    if (chars > GV_QUESTION_TEXT_MAX_CHARS)
-        return gv_error_set(err, GV_ELIMIT,
-                            "field \"text\" is %zu characters long; a question may have at "
-                            "most %d",
-                            chars, GV_QUESTION_TEXT_MAX_CHARS);
     if ((rc = gv__json_bool(c->json, "anonymous", false, &anonymous, err)) < 0)
         return rc;
     if (anonymous && !m->anonymous_questions)
@@ -286,19 +299,23 @@ static int votable(const gv_question *q, gv_error *err)
 {
     switch (q->state) {
     case GV_QUESTION_VISIBLE:
+        if (q->answered)
+            return gv_error_refuse(err, GV_ESTATE, "question_answered",
+                                   "question %lld has been answered; it takes no more votes",
+                                   (long long)q->id);
         return 0;
     case GV_QUESTION_PENDING:
-        return gv_error_set(err, GV_ESTATE,
-                            "question %lld awaits the moderator's approval; it takes votes once "
-                            "approved",
-                            (long long)q->id);
+        return gv_error_refuse(err, GV_ESTATE, "question_hidden",
+                               "question %lld awaits the moderator's approval; it takes votes "
+                               "once approved",
+                               (long long)q->id);
     case GV_QUESTION_DISMISSED:
-        return gv_error_set(err, GV_ESTATE, "question %lld was dismissed; it takes no votes",
-                            (long long)q->id);
+        return gv_error_refuse(err, GV_ESTATE, "question_hidden",
+                               "question %lld was dismissed; it takes no votes", (long long)q->id);
     default:
-        return gv_error_set(err, GV_ESTATE,
-                            "question %lld was merged into question %lld; vote there",
-                            (long long)q->id, (long long)q->merged_into);
+        return gv_error_refuse(err, GV_ESTATE, "question_merged",
+                               "question %lld was merged into question %lld; vote there",
+                               (long long)q->id, (long long)q->merged_into);
     }
 }
 
@@ -311,8 +328,8 @@ static int decide_upvote(const gv_meeting *m, const gv_cmd *c, json_t *events, g
         (rc = cmd_question(m, c, "question", &q, err)) < 0 || (rc = votable(q, err)) < 0)
         return rc;
     if (has_voted(q, c->actor))
-        return gv_error_set(err, GV_ESTATE, "you have already voted for question %lld",
-                            (long long)q->id);
+        return gv_error_refuse(err, GV_ESTATE, "already_voted",
+                               "you have already voted for question %lld", (long long)q->id);
     return add_question_event(m, c, events, "question_upvoted", q->id, NULL, err);
 }
 
@@ -325,8 +342,8 @@ static int decide_unvote(const gv_meeting *m, const gv_cmd *c, json_t *events, g
         (rc = cmd_question(m, c, "question", &q, err)) < 0 || (rc = votable(q, err)) < 0)
         return rc;
     if (!has_voted(q, c->actor))
-        return gv_error_set(err, GV_ESTATE, "you have not voted for question %lld",
-                            (long long)q->id);
+        return gv_error_refuse(err, GV_ESTATE, "not_voted", "you have not voted for question %lld",
+                               (long long)q->id);
     return add_question_event(m, c, events, "question_unvoted", q->id, NULL, err);
 }
 
@@ -468,6 +485,56 @@ static int decide_link(const gv_meeting *m, const gv_cmd *c, json_t *events, gv_
     return gv__event_set(ev, "to", ref_json(to_out), err);
 }
 
+static int decide_edit(const gv_meeting *m, const gv_cmd *c, json_t *events, gv_error *err)
+{
+    static const char *const fields[] = {"type", "id", "question", "text", NULL};
+    const gv_question *q = NULL;
+    const char *text = NULL;
+    size_t start, len;
+    json_t *ev = NULL;
+    int rc;
+    if ((rc = gv__json_only(c->json, fields, err)) < 0 ||
+        (rc = refuse_closed(m, c->type, err)) < 0 ||
+        (rc = cmd_question(m, c, "question", &q, err)) < 0 || (rc = open_question(q, err)) < 0 ||
+        (rc = cmd_text(c, &text, &start, &len, err)) < 0)
+        return rc;
+    if (strlen(q->text) == len && memcmp(q->text, text + start, len) == 0)
+        return gv_error_set(err, GV_ESTATE, "question %lld already reads so", (long long)q->id);
+    if ((rc = add_question_event(m, c, events, "question_edited", q->id, &ev, err)) < 0)
+        return rc;
+    return gv__event_set(ev, "text", json_stringn(text + start, len), err);
+}
+
+static int decide_show(const gv_meeting *m, const gv_cmd *c, json_t *events, gv_error *err)
+{
+    const gv_question *q = NULL;
+    json_t *ev = NULL;
+    int rc;
+    if ((rc = gv__json_only(c->json, question_fields, err)) < 0 ||
+        (rc = refuse_closed(m, c->type, err)) < 0)
+        return rc;
+    if (!json_object_get(c->json, "question"))
+        return gv_error_set(err, GV_EINVAL,
+                            "field \"question\" is required: the question to show on the room "
+                            "screen, or null to show none");
+    if (!json_is_null(json_object_get(c->json, "question")) &&
+        (rc = cmd_question(m, c, "question", &q, err)) < 0)
+        return rc;
+    if (q && q->state != GV_QUESTION_VISIBLE)
+        return gv_error_refuse(err, GV_ESTATE, "question_hidden",
+                               "question %lld is %s: only a question everyone sees can be shown "
+                               "on the room screen",
+                               (long long)q->id, gv_question_state_names[q->state]);
+    if ((q ? q->id : 0) == m->questions.shown)
+        return gv_error_set(err, GV_ESTATE,
+                            q ? "question %lld is already shown"
+                              : "no question is shown; there is none to take off",
+                            (long long)(q ? q->id : 0));
+    if ((rc = gv__event_add(m, c, events, "question_shown", &ev, err)) < 0)
+        return rc;
+    return gv__event_set(ev, "question", q ? json_integer(q->id) : json_null(), err);
+}
+
 const gv_command_spec gv__questions_commands[] = {
     {"ask_question", GV_ROLES_ANY_PERSON, decide_ask},
     {"upvote", GV_ROLES_ANY_PERSON, decide_upvote},
@@ -477,6 +544,8 @@ const gv_command_spec gv__questions_commands[] = {
     {"mark_answered", GV_ROLES_PRESIDING, decide_answered},
     {"merge_question", GV_ROLES_PRESIDING, decide_merge},
     {"link_question", GV_ROLES_PRESIDING, decide_link},
+    {"edit_question", GV_ROLES_PRESIDING, decide_edit},
+    {"show_question", GV_ROLES_PRESIDING, decide_show},
     {NULL, 0, NULL},
 };
 
@@ -630,9 +699,12 @@ static int apply_approved(gv_meeting *m, const json_t *ev, gv_error *err)
 
 static int apply_dismissed(gv_meeting *m, const json_t *ev, gv_error *err)
 {
-    return apply_transition(m, ev, 1u << GV_QUESTION_PENDING | 1u << GV_QUESTION_VISIBLE,
-                            GV_QUESTION_DISMISSED,
-                            "only a pending or visible question can be dismissed", err);
+    int rc = apply_transition(m, ev, 1u << GV_QUESTION_PENDING | 1u << GV_QUESTION_VISIBLE,
+                              GV_QUESTION_DISMISSED,
+                              "only a pending or visible question can be dismissed", err);
+    if (rc == 0 && json_integer_value(json_object_get(ev, "question")) == m->questions.shown)
+        m->questions.shown = 0;
+    return rc;
 }
 
 static int apply_answered(gv_meeting *m, const json_t *ev, gv_error *err)
@@ -686,6 +758,8 @@ static int apply_merged(gv_meeting *m, const json_t *ev, gv_error *err)
     q->n_voters = q->cap_voters = 0;
     q->state = GV_QUESTION_MERGED;
     q->merged_into = into->id;
+    if (m->questions.shown == q->id)
+        m->questions.shown = 0;
     for (size_t k = 0; k < m->questions.n; k++)
         if (m->questions.list[k].merged_into == q->id)
             m->questions.list[k].merged_into = into->id;
@@ -707,6 +781,48 @@ static int apply_linked(gv_meeting *m, const json_t *ev, gv_error *err)
     return 0;
 }
 
+static int apply_edited(gv_meeting *m, const json_t *ev, gv_error *err)
+{
+    gv_question *q = NULL;
+    const char *text = NULL;
+    int by = -1, rc;
+    if ((rc = ev_question(m, ev, "question", &q, err)) < 0 || (rc = ev_by(m, ev, &by, err)) < 0)
+        return rc;
+    if (gv__json_string(ev, "text", true, GV_QUESTION_TEXT_MAX_BYTES, &text, err) < 0)
+        return gv__event_corrupt_field(ev, err);
+    if (!(m->people[by].roles & GV_ROLES_PRESIDING))
+        return gv__event_corrupt(ev, err, "only the chair or a moderator edits a question");
+    if (q->state != GV_QUESTION_PENDING && q->state != GV_QUESTION_VISIBLE)
+        return gv__event_corrupt(ev, err, "only a pending or visible question can be edited");
+    size_t len = strlen(text), start, tlen, chars;
+    text_trim(text, len, &start, &tlen, &chars);
+    if (start != 0 || tlen != len || chars == 0 || chars > GV_QUESTION_TEXT_MAX_CHARS)
+        return gv__event_corrupt(ev, err, "the text must be trimmed and 1 to 500 characters long");
+    char *copy = strdup(text);
+    if (!copy)
+        return gv_error_set(err, GV_ENOMEM, "out of memory");
+    free(q->text);
+    q->text = copy;
+    q->edited_at_ms = gv__event_at(ev);
+    return 0;
+}
+
+static int apply_shown(gv_meeting *m, const json_t *ev, gv_error *err)
+{
+    gv_question *q = NULL;
+    int rc;
+    if (!json_is_null(json_object_get(ev, "question"))) {
+        if ((rc = ev_question(m, ev, "question", &q, err)) < 0)
+            return rc;
+        if (q->state != GV_QUESTION_VISIBLE)
+            return gv__event_corrupt(ev, err, "only a visible question can be shown");
+    } else if (!json_object_get(ev, "question")) {
+        return gv__event_corrupt(ev, err, "field \"question\" is missing");
+    }
+    m->questions.shown = q ? q->id : 0;
+    return 0;
+}
+
 const gv_event_spec gv__questions_events[] = {
     {"question_asked", apply_asked},
     {"question_upvoted", apply_upvoted},
@@ -716,6 +832,8 @@ const gv_event_spec gv__questions_events[] = {
     {"question_answered", apply_answered},
     {"question_merged", apply_merged},
     {"question_linked", apply_linked},
+    {"question_edited", apply_edited},
+    {"question_shown", apply_shown},
     {NULL, NULL},
 };
 
@@ -733,7 +851,7 @@ static int by_votes(const void *a, const void *b)
 json_t *gv__question_json(const gv_meeting *m, const gv_question *q)
 {
     json_t *o = json_pack(
-        "{s:I, s:s, s:o, s:b, s:I, s:I, s:s, s:o, s:o, s:o, s:b, s:o}", "question",
+        "{s:I, s:s, s:o, s:b, s:I, s:I, s:s, s:o, s:o, s:o, s:b, s:o, s:o}", "question",
         (json_int_t)q->id, "text", q->text, "author",
         q->author >= 0 ? json_string(m->people[q->author].id) : json_null(), "anonymous",
         q->anonymous, "asked_at_ms", (json_int_t)q->asked_at_ms, "votes", (json_int_t)q->n_voters,
@@ -741,7 +859,8 @@ json_t *gv__question_json(const gv_meeting *m, const gv_question *q)
         ref_json(q->guiding_question >= 0 ? m->questions_def[q->guiding_question].id : NULL), "to",
         ref_json(q->to >= 0 ? m->people[q->to].id : NULL), "merged_into",
         q->merged_into ? json_integer(q->merged_into) : json_null(), "answered", q->answered,
-        "answered_at_ms", q->answered ? json_integer(q->answered_at_ms) : json_null());
+        "answered_at_ms", q->answered ? json_integer(q->answered_at_ms) : json_null(),
+        "edited_at_ms", q->edited_at_ms ? json_integer(q->edited_at_ms) : json_null());
     return o;
 }
 
@@ -764,7 +883,12 @@ int gv__questions_to_json(const gv_meeting *m, json_t *state)
         if (json_array_append_new(list, gv__question_json(m, order[i])) < 0)
             goto fail;
     free(order);
-    return json_object_set_new(state, "questions", list) < 0 ? GV_ENOMEM : 0;
+    if (json_object_set_new(state, "questions", list) < 0)
+        return GV_ENOMEM;
+    return json_object_set_new(state, "shown_question",
+                               qs->shown ? json_integer(qs->shown) : json_null()) < 0
+               ? GV_ENOMEM
+               : 0;
 fail:
     free(order);
     json_decref(list);

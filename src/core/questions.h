@@ -41,6 +41,7 @@ typedef struct gv_question {
     int guiding_question;   /** index into questions_def, -1 when not linked */
     int to;                 /** person index of the panelist it is addressed to, -1 if none */
     int64_t merged_into;    /** id of a question that is not itself merged, 0 if not merged */
+    int64_t edited_at_ms;   /** the moderator's last edit of the text, 0 if never edited */
     int *voters;            /** person indices, ascending, no repeats; owned */
     size_t n_voters;        /** the question's votes */
     size_t cap_voters;
@@ -50,6 +51,7 @@ typedef struct gv_questions {
     gv_question *list; /** in ascending id order (the order they were asked) */
     size_t n;
     size_t cap;
+    int64_t shown; /** id of the visible question on the room screen, 0 when none */
 } gv_questions;
 
 #endif

@@ -9,8 +9,8 @@
  *           person, "genders" of every totals block, the notes' contents,
  *           the Chair's summary (left as an empty one);
  *   events: the definition's genders, the voter of a vote, notes, the
- *           summary's drafts, edits and approval, and questions the public
- *           does not see (as "withheld" stubs).
+ *           summary's drafts, edits and approval, and questions and question
+ *           edits the public does not see (as "withheld" stubs).
  * A question merged into another stays in the public view only when the one
  * it went into is visible there.
  */
@@ -210,7 +210,7 @@ static json_t *public_event(const gv_meeting *m, const json_t *event, const char
         return copy;
     }
     bool withheld = working_paper(type);
-    if (strcmp(type, "question_asked") == 0) {
+    if (strcmp(type, "question_asked") == 0 || strcmp(type, "question_edited") == 0) {
         const gv_question *q = gv__question_find(
             &m->questions, json_integer_value(json_object_get(event, "question")));
         withheld = !q || !public_question(m, q);

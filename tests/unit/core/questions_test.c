@@ -423,7 +423,83 @@ static void mark_answered_once(void **state)
     assert_q(f, id, "state", "visible");
     on_question(f, "chair", "mark_answered", id, NULL, GV_ESTATE);
     on_question(f, "chair", "mark_answered", id + 3, NULL, GV_ENOTFOUND);
-    on_question(f, "p2", "upvote", id, NULL, 0); /* still visible, still votable */
+    /* Still visible, but answered: its votes are final. */
+    assert_q(f, id, "state", "visible");
+    on_question(f, "p2", "upvote", id, NULL, GV_ESTATE);
+}
+
+static void no_votes_once_answered(void **state)
+{
+    fx *f = *state;
+    gv_error err;
+    int64_t id = ask(f, "p1", "When is the next report?");
+    on_question(f, "p2", "upvote", id, NULL, 0);
+    on_question(f, "mod", "mark_answered", id, NULL, 0);
+    char cmd[64];
+    snprintf(cmd, sizeof cmd, "{\"type\":\"upvote\",\"question\":%lld}", (long long)id);
+    assert_int_equal(fx_try(f, "p3", cmd, &err), GV_ESTATE);
+    assert_string_equal(err.reason, "question_answered");
+    snprintf(cmd, sizeof cmd, "{\"type\":\"unvote\",\"question\":%lld}", (long long)id);
+    assert_int_equal(fx_try(f, "p2", cmd, &err), GV_ESTATE);
+    assert_string_equal(err.reason, "question_answered");
+    assert_int_equal(q_int(f, id, "votes"), 1);
+}
+
+/* The moderator rewords a question (a typo, two questions in one); the log
+ * keeps what was asked, the state what was edited. */
+static void edit_the_wording(void **state)
+{
+    fx *f = *state;
+    int64_t id = ask(f, "p1", "Wen is teh next report?");
+    assert_q(f, id, "edited_at_ms", "(null)");
+    on_question(f, "p1", "edit_question", id, "\"text\":\"When is the next report?\"", GV_EPERM);
+    on_question(f, "mod", "edit_question", id, "\"text\":\"   \"", GV_EINVAL);
+    on_question(f, "mod", "edit_question", id, NULL, GV_EINVAL);
+    on_question(f, "mod", "edit_question", id, "\"text\":\"Wen is teh next report?\"", GV_ESTATE);
+    on_question(f, "mod", "edit_question", id + 9, "\"text\":\"x\"", GV_ENOTFOUND);
+    on_question(f, "mod", "edit_question", id, "\"text\":\"  When is the next report? \"", 0);
+    assert_q(f, id, "text", "When is the next report?");
+    assert_int_equal(q_int(f, id, "edited_at_ms"), f->now_ms);
+    on_question(f, "mod", "dismiss_question", id, NULL, 0);
+    on_question(f, "mod", "edit_question", id, "\"text\":\"Again?\"", GV_ESTATE);
+}
+
+/* One visible question at a time on the room screen; dismissing or merging it
+ * takes it off. */
+static void show_one_question_on_screen(void **state)
+{
+    fx *f = *state;
+    int64_t a = ask(f, "p1", "First?");
+    int64_t b = ask(f, "p2", "Second?");
+    json_t *shown = fx_get(f, "shown_question");
+    assert_true(json_is_null(shown));
+    json_decref(shown);
+    on_question(f, "p1", "show_question", a, NULL, GV_EPERM);
+    fx_refused(f, "mod", "{\"type\":\"show_question\"}", GV_EINVAL);
+    fx_refused(f, "mod", "{\"type\":\"show_question\",\"question\":null}", GV_ESTATE);
+    on_question(f, "mod", "show_question", a + 99, NULL, GV_ENOTFOUND);
+    on_question(f, "mod", "show_question", a, NULL, 0);
+    shown = fx_get(f, "shown_question");
+    assert_int_equal(json_integer_value(shown), a);
+    json_decref(shown);
+    on_question(f, "mod", "show_question", a, NULL, GV_ESTATE);
+    on_question(f, "mod", "show_question", b, NULL, 0);
+    on_question(f, "mod", "merge_question", b, "\"into\":1", GV_ENOTFOUND);
+    char into[32];
+    snprintf(into, sizeof into, "\"into\":%lld", (long long)a);
+    on_question(f, "mod", "merge_question", b, into, 0);
+    shown = fx_get(f, "shown_question");
+    assert_true(json_is_null(shown));
+    json_decref(shown);
+    on_question(f, "mod", "show_question", b, NULL, GV_ESTATE);
+    on_question(f, "mod", "show_question", a, NULL, 0);
+    on_question(f, "mod", "dismiss_question", a, NULL, 0);
+    shown = fx_get(f, "shown_question");
+    assert_true(json_is_null(shown));
+    json_decref(shown);
+    on_question(f, "mod", "approve_question", a, NULL, 0);
+    on_question(f, "mod", "show_question", a, NULL, 0);
+    fx_ok(f, "chair", "{\"type\":\"show_question\",\"question\":null}");
 }
 
 static void link_to_guiding_question_and_panelist(void **state)
@@ -700,9 +776,14 @@ static void run_random_sequence(uint64_t seed, bool moderated, int steps)
             else if (k < 0)
                 expect = GV_ENOTFOUND;
             else if (kind == 1)
-                expect = md->state[k] != GV_QUESTION_VISIBLE || md->voted[k][who] ? GV_ESTATE : 0;
+                expect = md->state[k] != GV_QUESTION_VISIBLE || md->answered[k] || md->voted[k][who]
+                             ? GV_ESTATE
+                             : 0;
             else if (kind == 2 || kind == 3)
-                expect = md->state[k] != GV_QUESTION_VISIBLE || !md->voted[k][who] ? GV_ESTATE : 0;
+                expect =
+                    md->state[k] != GV_QUESTION_VISIBLE || md->answered[k] || !md->voted[k][who]
+                        ? GV_ESTATE
+                        : 0;
             else if (kind == 4)
                 expect =
                     md->state[k] == GV_QUESTION_PENDING || md->state[k] == GV_QUESTION_DISMISSED
@@ -807,6 +888,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(merge_a_pending_duplicate, setup_anonymous_moderated,
                                         teardown),
         cmocka_unit_test_setup_teardown(mark_answered_once, setup_open, teardown),
+        cmocka_unit_test_setup_teardown(no_votes_once_answered, setup_open, teardown),
+        cmocka_unit_test_setup_teardown(edit_the_wording, setup_open, teardown),
+        cmocka_unit_test_setup_teardown(show_one_question_on_screen, setup_open, teardown),
         cmocka_unit_test_setup_teardown(link_to_guiding_question_and_panelist, setup_open,
                                         teardown),
         cmocka_unit_test_setup_teardown(closed_meeting_takes_no_question_commands, setup_open,

@@ -80,6 +80,8 @@ static const row table[] = {
      "\"request\": %I, \"level\": \"minister\""},
     {"set_inscription", "chair moderator secretariat",
      "\"item\": \"closing\", \"opens_at_ms\": null"},
+    {"edit_question", "chair moderator", "\"question\": %Q, \"text\": \"Why not?\""},
+    {"show_question", "chair moderator", "\"question\": %Q"},
 };
 #define N_ROWS (sizeof table / sizeof table[0])
 

@@ -226,8 +226,23 @@ static void public_events_leave_out_what_is_not_public(void **state)
     assert_withheld(v, ev);
     json_decref(v);
     json_decref(ev);
+    /* The moderator's edit of a question the public does not see: withheld. */
+    ev = one_event(m, "mod", t += 1,
+                   "{\"type\": \"edit_question\", \"question\": 2, \"text\": \"Pending, edited\"}");
+    v = view_of(m, ev, false);
+    assert_withheld(v, ev);
+    json_decref(v);
+    json_decref(ev);
     /* Its approval: as it is (the question is then in the public state). */
     ev = one_event(m, "mod", t += 1, "{\"type\": \"approve_question\", \"question\": 2}");
+    view_of(m, ev, true);
+    json_decref(ev);
+    /* Once it is public, an edit and showing it on the screen are public as they are. */
+    ev = one_event(m, "mod", t += 1,
+                   "{\"type\": \"edit_question\", \"question\": 2, \"text\": \"Public now\"}");
+    view_of(m, ev, true);
+    json_decref(ev);
+    ev = one_event(m, "mod", t += 1, "{\"type\": \"show_question\", \"question\": 2}");
     view_of(m, ev, true);
     json_decref(ev);
     /* A vote, without the voter. */

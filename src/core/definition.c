@@ -111,6 +111,7 @@ static void definition_move(gv_meeting *to, gv_meeting *from)
     to->timezone = from->timezone;
     to->venue = from->venue;
     to->online_link = from->online_link;
+    to->translations = from->translations;
     to->languages = from->languages;
     to->n_languages = from->n_languages;
     to->anonymous_questions = from->anonymous_questions;
@@ -174,6 +175,8 @@ void gv__definition_release(gv_meeting *m)
     free(m->timezone);
     free(m->venue);
     free(m->online_link);
+    json_decref(m->translations);
+    m->translations = NULL;
     for (size_t i = 0; i < m->n_languages; i++)
         free(m->languages[i]);
     free(m->languages);
@@ -191,11 +194,13 @@ void gv__definition_release(gv_meeting *m)
         free(m->documents[i].symbol);
         free(m->documents[i].title);
         free(m->documents[i].link);
+        json_decref(m->documents[i].translations);
     }
     free(m->documents);
     for (size_t i = 0; i < m->n_questions_def; i++) {
         free(m->questions_def[i].id);
         free(m->questions_def[i].text);
+        json_decref(m->questions_def[i].translations);
     }
     free(m->questions_def);
     for (size_t i = 0; i < m->n_items; i++) {
@@ -204,6 +209,7 @@ void gv__definition_release(gv_meeting *m)
         free(m->items[i].speakers);
         free(m->items[i].inscription_opens);
         free(m->items[i].inscription_closes);
+        json_decref(m->items[i].translations);
     }
     free(m->items);
     m->id = m->title = m->body = m->session = NULL;

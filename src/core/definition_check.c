@@ -692,12 +692,15 @@ static void *keep_array(walker *w, size_t n, size_t size)
 
 static const char *const root_fields[] = {"meeting", "documents", "guiding_questions",
                                           "agenda",  "people",    NULL};
-static const char *const meeting_fields[] = {"id",          "title",     "body",      "session",
-                                             "starts",      "ends",      "timezone",  "venue",
-                                             "online_link", "languages", "questions", NULL};
+static const char *const meeting_fields[] = {
+    "id",    "title",       "body",      "session",   "starts",       "ends", "timezone",
+    "venue", "online_link", "languages", "questions", "translations", NULL};
 static const char *const meeting_question_fields[] = {"anonymous", "moderated", NULL};
-static const char *const document_fields[] = {"symbol", "title", "link", NULL};
-static const char *const question_fields[] = {"id", "text", NULL};
+static const char *const meeting_translated[] = {"title", "body", "session", "venue", NULL};
+static const char *const document_fields[] = {"symbol", "title", "link", "translations", NULL};
+static const char *const title_translated[] = {"title", NULL};
+static const char *const question_fields[] = {"id", "text", "translations", NULL};
+static const char *const text_translated[] = {"text", NULL};
 static const char *const person_fields[] = {"id",         "name",  "function", "affiliation",
                                             "delegation", "group", "region",   "gender",
                                             "mode",       "roles", "level",    NULL};
@@ -710,9 +713,59 @@ static const char *const item_fields[] = {"id",
                                           "list_closes_after_minutes",
                                           "speakers",
                                           "inscription",
+                                          "translations",
                                           NULL};
 static const char *const inscription_fields[] = {"opens", "closes", NULL};
 static const char *const speaking_fields[] = {"limit_minutes", "warning_minutes", NULL};
+
+/*
+ * The optional "translations" of obj: a mapping from language tags to a
+ * mapping of the `fields` (titles and texts) in that language, each as the
+ * original field is written. Returns a copy for the staging meeting (NULL
+ * when absent, when only checking, or on a problem).
+ */
+static json_t *walk_translations(walker *w, const json_t *obj, const char *const *fields)
+{
+    const json_t *tr = object_field(w, obj, "translations", false);
+    if (!tr)
+        return NULL;
+    int problems = w->problems;
+    size_t mark = path_push(w, "translations", 0);
+    if (json_object_size(tr) > GV_DEF_LANGUAGES_MAX)
+        bad(w, IN_OBJECT(obj, "translations"), GV_ELIMIT,
+            "gives %zu languages; at most %d are allowed", json_object_size(tr),
+            GV_DEF_LANGUAGES_MAX);
+    const char *lang;
+    const json_t *one;
+    json_object_foreach((json_t *)tr, lang, one)
+    {
+        if (!language_ok(lang)) {
+            problem(w, GV_EINVAL, GV_DEF_AT_KEY, tr, lang,
+                    "\"%.80s\" is not a language tag: use a BCP 47 code such as ar, zh, fr, "
+                    "ru or es",
+                    lang);
+            continue;
+        }
+        const json_t *t = object_field(w, tr, lang, true);
+        if (!t)
+            continue;
+        size_t lmark = path_push(w, lang, 0);
+        only(w, t, fields, "a translation");
+        for (const char *const *f = fields; *f; f++) {
+            bool line = strcmp(*f, "title") != 0 && strcmp(*f, "text") != 0;
+            string_field(w, t, *f, line ? S_LINE : S_TEXT,
+                         line ? GV_DEF_STRING_MAX_BYTES : GV_DEF_TEXT_MAX_BYTES);
+        }
+        path_pop(w, lmark);
+    }
+    path_pop(w, mark);
+    if (!w->out || w->problems != problems)
+        return NULL;
+    json_t *copy = json_deep_copy(tr);
+    if (!copy)
+        w->nomem = true;
+    return copy;
+}
 
 static void walk_languages(walker *w, const json_t *mt)
 {
@@ -771,6 +824,7 @@ static void walk_meeting(walker *w, const json_t *root)
     const char *venue = string_field(w, mt, "venue", S_REQUIRED | S_LINE, GV_DEF_STRING_MAX_BYTES);
     const char *link = link_field(w, mt, "online_link");
     walk_languages(w, mt);
+    json_t *translations = walk_translations(w, mt, meeting_translated);
     bool anonymous = false, moderated = false;
     const json_t *q = object_field(w, mt, "questions", false);
     if (q) {
@@ -792,6 +846,7 @@ static void walk_meeting(walker *w, const json_t *root)
         o->timezone = keep(w, zone);
         o->venue = keep(w, venue);
         o->online_link = keep(w, link);
+        o->translations = translations;
         o->anonymous_questions = anonymous;
         o->moderated_questions = moderated;
     }
@@ -814,8 +869,12 @@ static void walk_documents(walker *w, const json_t *root)
         const char *symbol = string_field(w, d, "symbol", S_LINE, GV_DEF_STRING_MAX_BYTES);
         const char *title = string_field(w, d, "title", S_REQUIRED | S_TEXT, GV_DEF_TEXT_MAX_BYTES);
         const char *link = link_field(w, d, "link");
+        json_t *translations = walk_translations(w, d, title_translated);
         path_pop(w, imark);
+        if (!out)
+            json_decref(translations);
         if (out) {
+            out[i].translations = translations;
             out[i].symbol = keep(w, symbol);
             out[i].title = keep(w, title);
             out[i].link = keep(w, link);
@@ -868,8 +927,12 @@ static void walk_questions(walker *w, const json_t *root)
         const char *text = string_field(w, q, "text", S_REQUIRED | S_TEXT, GV_DEF_TEXT_MAX_BYTES);
         if (id)
             unique_id(w, ids, IN_OBJECT(q, "id"), id, i, "guiding_questions", "guiding question");
+        json_t *translations = walk_translations(w, q, text_translated);
         path_pop(w, imark);
+        if (!out)
+            json_decref(translations);
         if (out) {
+            out[i].translations = translations;
             out[i].id = keep(w, id);
             out[i].text = keep(w, text);
         }
@@ -1119,8 +1182,12 @@ static void walk_agenda(walker *w, const json_t *root)
         int64_t closes_ms = minutes_field(w, it, "list_closes_after_minutes", false);
         walk_speakers(w, it, o);
         walk_inscription(w, it, o);
+        json_t *translations = walk_translations(w, it, title_translated);
         path_pop(w, imark);
+        if (!o)
+            json_decref(translations);
         if (o) {
+            o->translations = translations;
             o->id = keep(w, id);
             o->title = keep(w, title);
             o->kind = (gv_item_kind)kind;

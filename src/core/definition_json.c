@@ -19,6 +19,12 @@ static json_t *opt_string(const char *s)
     return s && *s ? json_string(s) : json_null();
 }
 
+/* Translations as given, or null. */
+static json_t *opt_translations(const json_t *t)
+{
+    return t ? json_deep_copy(t) : json_null();
+}
+
 static json_t *opt_time(int64_t at_ms)
 {
     return at_ms ? json_integer(at_ms) : json_null();
@@ -38,12 +44,13 @@ static json_t *meeting_json(const gv_meeting *m)
             json_decref(langs);
             langs = NULL;
         }
-    return json_pack("{s:s, s:s, s:s, s:o, s:s, s:s, s:s, s:s, s:o, s:o, s:{s:b, s:b}}", "id",
+    return json_pack("{s:s, s:s, s:s, s:o, s:s, s:s, s:s, s:s, s:o, s:o, s:{s:b, s:b}, s:o}", "id",
                      m->id, "title", m->title, "body", m->body, "session", opt_string(m->session),
                      "starts", m->starts_local, "ends", m->ends_local, "timezone", m->timezone,
                      "venue", m->venue, "online_link", opt_string(m->online_link), "languages",
                      langs, "questions", "anonymous", (int)m->anonymous_questions, "moderated",
-                     (int)m->moderated_questions);
+                     (int)m->moderated_questions, "translations",
+                     opt_translations(m->translations));
 }
 
 static json_t *person_json(const gv_person *p)
@@ -78,15 +85,16 @@ static json_t *item_json(const gv_meeting *m, const gv_item *it)
                                           opt_string(it->inscription_closes))
                               : json_null();
     return json_pack(
-        "{s:s, s:s, s:s, s:o, s:{s:o, s:o}, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:I, s:i}", "id",
-        it->id, "title", it->title, "kind", gv_item_kind_names[it->kind], "planned_minutes",
+        "{s:s, s:s, s:s, s:o, s:{s:o, s:o}, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:I, s:i, s:o}",
+        "id", it->id, "title", it->title, "kind", gv_item_kind_names[it->kind], "planned_minutes",
         minutes_json(it->planned_ms), "speaking", "limit_minutes", minutes_json(it->limit_ms),
         "warning_minutes", minutes_json(it->warning_ms), "policy", gv_policy_names[it->policy],
         "list_closes_after_minutes",
         it->list_closes_after_ms ? minutes_json(it->list_closes_after_ms) : json_null(), "speakers",
         speakers, "inscription", inscription, "started_at_ms", opt_time(it->started_at_ms),
         "ended_at_ms", opt_time(it->ended_at_ms), "resumed_at_ms", opt_time(it->resumed_at_ms),
-        "actual_ms", (json_int_t)it->actual_ms, "runs", it->runs);
+        "actual_ms", (json_int_t)it->actual_ms, "runs", it->runs, "translations",
+        opt_translations(it->translations));
 }
 
 /* Sets state[key] to a new array of f(i) for i < n; GV_ENOMEM when anything fails. */
@@ -108,13 +116,16 @@ static int set_list(json_t *state, const char *key, size_t n,
 static json_t *document_at(const gv_meeting *m, size_t i)
 {
     const gv_document *d = &m->documents[i];
-    return json_pack("{s:o, s:s, s:o}", "symbol", opt_string(d->symbol), "title", d->title, "link",
-                     opt_string(d->link));
+    return json_pack("{s:o, s:s, s:o, s:o}", "symbol", opt_string(d->symbol), "title", d->title,
+                     "link", opt_string(d->link), "translations",
+                     opt_translations(d->translations));
 }
 
 static json_t *question_at(const gv_meeting *m, size_t i)
 {
-    return json_pack("{s:s, s:s}", "id", m->questions_def[i].id, "text", m->questions_def[i].text);
+    const gv_guiding_question *q = &m->questions_def[i];
+    return json_pack("{s:s, s:s, s:o}", "id", q->id, "text", q->text, "translations",
+                     opt_translations(q->translations));
 }
 
 static json_t *item_at(const gv_meeting *m, size_t i)

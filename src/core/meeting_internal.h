@@ -141,17 +141,20 @@ typedef struct gv_person {
 typedef struct gv_document {
     char *symbol; /** UN document symbol, may be "" */
     char *title;
-    char *link; /** may be "" */
+    char *link;           /** may be "" */
+    json_t *translations; /** {"fr": {"title": ...}, ...}, owned; NULL when none */
 } gv_document;
 
 typedef struct gv_guiding_question {
     char *id;
     char *text;
+    json_t *translations; /** {"fr": {"text": ...}, ...}, owned; NULL when none */
 } gv_guiding_question;
 
 typedef struct gv_item {
     char *id;
     char *title;
+    json_t *translations; /** {"fr": {"title": ...}, ...}, owned; NULL when none */
     gv_item_kind kind;
     int64_t planned_ms;           /** planned duration */
     int64_t limit_ms;             /** default speaking limit for this item */
@@ -232,6 +235,7 @@ struct gv_meeting {
     char *online_link;
     char **languages;
     size_t n_languages;
+    json_t *translations;     /** {"fr": {"title", "body", "session", "venue"}}, owned, or NULL */
     bool anonymous_questions; /** questions may be asked without a name */
     bool moderated_questions; /** questions are shown only once approved */
 

@@ -368,6 +368,23 @@ static const change changes[] = {
      "agenda[1].inscription.closes", V, NULL, INV, "it must close after it opens"},
     {"agenda[1].inscription", "{'opens': '2022-03-24T10:00Z', 'close': 'x'}",
      "agenda[1].inscription", K, "close", INV, "did you mean \"closes\"?"},
+    /* translations */
+    {"meeting.translations", "['fr']", "meeting.translations", V, NULL, INV,
+     "must be a mapping of fields, not a list"},
+    {"meeting.translations", "{'french!': {'title': 'x'}}", "meeting.translations", K, "french!",
+     INV, "\"french!\" is not a language tag"},
+    {"meeting.translations", "{'fr': 'Un panel'}", "meeting.translations.fr", V, NULL, INV,
+     "must be a mapping of fields, not text"},
+    {"meeting.translations", "{'fr': {'titre': 'x'}}", "meeting.translations.fr", K, "titre", INV,
+     "did you mean \"title\"?"},
+    {"meeting.translations", "{'fr': {'venue': 'A\\nB'}}", "meeting.translations.fr.venue", V, NULL,
+     INV, "write it on one line"},
+    {"agenda[0].translations", "{'fr': {'text': 'x'}}", "agenda[0].translations.fr", K, "text", INV,
+     "unknown field \"text\"; the fields of a translation are: title"},
+    {"guiding_questions[0].translations", "{'ar': {'text': 5}}",
+     "guiding_questions[0].translations.ar.text", V, NULL, INV, "must be text, not a number"},
+    {"documents[0].translations", "{'zh': {'title': 'x', 'link': 'y'}}",
+     "documents[0].translations.zh", K, "link", INV, "unknown field \"link\""},
 };
 
 static void each_change_gives_one_problem(void **state)
@@ -833,14 +850,15 @@ static void to_json_writes_the_definition_back(void **state)
                           "'S25', 'starts': '2022-03-31T14:30', 'ends': '2022-03-31T16:30', "
                           "'timezone': 'Europe/Zurich', 'venue': 'Geneva', 'online_link': "
                           "'https://example.org/m', 'languages': ['en', 'zh-Hans'], 'questions': "
-                          "{'anonymous': true, 'moderated': false}}");
+                          "{'anonymous': true, 'moderated': false}, 'translations': null}");
     assert_true(json_equal(json_object_get(s, "meeting"), want));
     json_decref(want);
     want = json_q("{'id': 'opening', 'title': 'Opening', 'kind': 'opening', 'planned_minutes': 5, "
                   "'speaking': {'limit_minutes': 2.5, 'warning_minutes': 2}, 'policy': 'fifo', "
                   "'list_closes_after_minutes': null, 'speakers': ['chair'], 'inscription': null, "
                   "'started_at_ms': "
-                  "null, 'ended_at_ms': null, 'resumed_at_ms': null, 'actual_ms': 0, 'runs': 0}");
+                  "null, 'ended_at_ms': null, 'resumed_at_ms': null, 'actual_ms': 0, 'runs': 0, "
+                  "'translations': null}");
     assert_true(json_equal(json_array_get(json_object_get(s, "agenda"), 0), want));
     json_decref(want);
     want = json_q("{'id': 'p2', 'name': 'Two', 'function': null, 'affiliation': null, "
@@ -850,8 +868,9 @@ static void to_json_writes_the_definition_back(void **state)
                   "false}");
     assert_true(json_equal(json_array_get(json_object_get(s, "people"), 2), want));
     json_decref(want);
-    want = json_q("[{'symbol': 'A/1', 'title': 'Report', 'link': 'https://example.org/a1'}, "
-                  "{'symbol': null, 'title': 'Notes', 'link': null}]");
+    want = json_q("[{'symbol': 'A/1', 'title': 'Report', 'link': 'https://example.org/a1', "
+                  "'translations': null}, {'symbol': null, 'title': 'Notes', 'link': null, "
+                  "'translations': null}]");
     assert_true(json_equal(json_object_get(s, "documents"), want));
     json_decref(want);
 
@@ -891,6 +910,11 @@ static void to_json_round_trips(void **state)
     edit(odd, "agenda[1].speaking.warning_minutes", json_q("0.05"));
     edit(odd, "meeting.online_link", NULL);
     edit(odd, "people[1].delegation", json_q("''"));
+    edit(odd, "meeting.translations",
+         json_q("{'fr': {'title': 'Un panel', 'venue': 'Genève'}, 'ar': {'body': 'لجنة'}}"));
+    edit(odd, "agenda[0].translations", json_q("{'zh': {'title': '开幕'}}"));
+    edit(odd, "guiding_questions[0].translations", json_q("{'es': {'text': '¿Qué?'}}"));
+    edit(odd, "documents[1].translations", json_q("{'ru': {'title': 'Записки'}}"));
     char *odd_text = json_dumps(odd, 0);
     variants[1] = odd_text;
     for (size_t v = 0; v < 2; v++) {
@@ -902,6 +926,11 @@ static void to_json_round_trips(void **state)
         json_decref(def);
         json_t *s = json_object();
         assert_int_equal(gv__definition_to_json(m, s), 0);
+        if (v == 1) {
+            json_t *fr = json_object_get(
+                json_object_get(json_object_get(s, "meeting"), "translations"), "fr");
+            assert_string_equal(json_string_value(json_object_get(fr, "venue")), "Genève");
+        }
         size_t i;
         json_t *x;
         json_array_foreach(json_object_get(s, "agenda"), i, x)

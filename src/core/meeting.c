@@ -10,7 +10,10 @@
  *   applied must carry m->seq + 1, and events from decide are numbered so;
  * - the first event of a meeting is "meeting_defined" and no other event is
  *   accepted before it;
- * - decide never changes the meeting; apply changes it only on success.
+ * - decide never changes the meeting; apply changes it only on success;
+ * - a command's "cid" is checked here, hidden from the module's decide (whose
+ *   field lists need not know it) and set on every event it makes; apply
+ *   checks its shape and otherwise ignores it.
  */
 #include "core/meeting_internal.h"
 
@@ -161,15 +164,57 @@ json_t *gv_meeting_define(const gv_meeting *m, const json_t *definition, int64_t
     return ev;
 }
 
+/* Whether s is a well-formed client command id. */
+static bool cid_ok(const char *s)
+{
+    size_t n = strlen(s);
+    if (n < GV_CID_MIN_BYTES || n > GV_CID_MAX_BYTES)
+        return false;
+    for (const char *p = s; *p; p++)
+        if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+              *p == '-' || *p == '_'))
+            return false;
+    return true;
+}
+
+/* The command's "cid" (NULL when absent) into *cid; GV_EINVAL when malformed. */
+static int read_cid(const json_t *command, const char **cid, gv_error *err)
+{
+    int rc = gv__json_string(command, "cid", false, GV_CID_MAX_BYTES, cid, err);
+    if (rc < 0)
+        return rc;
+    if (*cid && !cid_ok(*cid))
+        return gv_error_set(
+            err, GV_EINVAL,
+            "field \"cid\" is a client command id: %d to %d characters of A-Z, "
+            "a-z, 0-9, '-' and '_', random, the same when the command is sent again",
+            GV_CID_MIN_BYTES, GV_CID_MAX_BYTES);
+    return 0;
+}
+
+/* Sets "cid" on every event of the array; GV_ENOMEM on failure. */
+static int stamp_cid(json_t *events, const char *cid, gv_error *err)
+{
+    size_t i;
+    json_t *ev;
+    json_array_foreach(events, i, ev)
+    {
+        if (json_object_set_new(ev, "cid", json_string(cid)) < 0)
+            return gv_error_set(err, GV_ENOMEM, "out of memory");
+    }
+    return 0;
+}
+
 int gv_meeting_decide(const gv_meeting *m, const json_t *command, const char *actor, int64_t now_ms,
                       json_t **events, gv_error *err)
 {
-    const char *type = NULL;
+    const char *type = NULL, *cid = NULL;
+    json_t *bare = NULL;
     *events = NULL;
     if (!json_is_object(command))
         return gv_error_set(err, GV_EINVAL, "a command must be a JSON object with a \"type\"");
     int rc = gv__json_string(command, "type", true, 64, &type, err);
-    if (rc < 0)
+    if (rc < 0 || (rc = read_cid(command, &cid, err)) < 0)
         return rc;
     const gv_command_spec *spec = gv__command_find(type);
     if (!spec)
@@ -191,20 +236,34 @@ int gv_meeting_decide(const gv_meeting *m, const json_t *command, const char *ac
     /* Time never runs backwards in a log: a clock that stepped back is held at the last event. */
     if (now_ms < m->last_at_ms)
         now_ms = m->last_at_ms;
-    gv_cmd c = {
-        .type = type, .json = command, .actor = who, .actor_roles = roles, .now_ms = now_ms};
-    json_t *out = json_array();
-    if (!out)
+    if (cid && (!(bare = json_copy((json_t *)command)) || json_object_del(bare, "cid") < 0)) {
+        json_decref(bare);
         return gv_error_set(err, GV_ENOMEM, "out of memory");
+    }
+    gv_cmd c = {.type = type,
+                .json = bare ? bare : command,
+                .actor = who,
+                .actor_roles = roles,
+                .now_ms = now_ms};
+    json_t *out = json_array();
+    if (!out) {
+        rc = gv_error_set(err, GV_ENOMEM, "out of memory");
+        goto fail;
+    }
     rc = spec->decide(m, &c, out, err);
     if (rc == 0 && json_array_size(out) == 0)
         rc = gv_error_set(err, GV_ESTATE, "\"%s\" changes nothing now", type);
-    if (rc < 0) {
-        json_decref(out);
-        return rc;
-    }
+    if (rc == 0 && cid)
+        rc = stamp_cid(out, cid, err);
+    if (rc < 0)
+        goto fail;
+    json_decref(bare);
     *events = out;
     return 0;
+fail:
+    json_decref(out);
+    json_decref(bare);
+    return rc;
 }
 
 static int apply_defined(gv_meeting *m, const json_t *event, gv_error *err)
@@ -229,11 +288,12 @@ static int apply_defined(gv_meeting *m, const json_t *event, gv_error *err)
 int gv_meeting_apply(gv_meeting *m, const json_t *event, gv_error *err)
 {
     int64_t seq = 0, at_ms = 0;
-    const char *type = NULL;
+    const char *type = NULL, *cid = NULL;
     int rc;
     if ((rc = gv__json_int(event, "seq", true, 1, INT64_MAX, &seq, err)) < 0 ||
         (rc = gv__json_string(event, "type", true, 64, &type, err)) < 0 ||
-        (rc = gv__json_int(event, "at_ms", true, 0, GV_TIME_MAX_MS, &at_ms, err)) < 0)
+        (rc = gv__json_int(event, "at_ms", true, 0, GV_TIME_MAX_MS, &at_ms, err)) < 0 ||
+        (rc = read_cid(event, &cid, err)) < 0)
         return gv_error_set(err, GV_ECORRUPT, "malformed event after %lld: %s", (long long)m->seq,
                             err ? err->msg : "");
     if (seq != m->seq + 1)

@@ -7,7 +7,10 @@
  *
  * decide never changes the state: it checks the command against the state and
  * the sender's roles and returns the events that would follow. Only after the
- * events are stored does the caller apply them, one by one, in order. Replaying
+ * events are stored does the caller apply them, one by one, in order. A
+ * command's optional "cid" (a client command id, random, the same when a
+ * client sends the command again) is copied into each of its events, so that
+ * the log itself says which command made them. Replaying
  * all stored events on a new meeting gives back the same state, byte for byte
  * as JSON (gv_meeting_to_json).
  *
@@ -30,6 +33,10 @@ typedef struct gv_meeting gv_meeting;
 #define GV_ACTOR_SYSTEM "system"
 /* The "by" of an anonymous question: its author is kept nowhere, not even in the log. */
 #define GV_ACTOR_ANONYMOUS "anonymous"
+
+/* A client command id ("cid"): 8 to 64 characters of A-Z a-z 0-9 - _. */
+#define GV_CID_MIN_BYTES 8
+#define GV_CID_MAX_BYTES 64
 
 /* The latest time an event may have: the end of the year 9999 (ms since
  * 1970). Bounding every time keeps the sums of times and durations the core

@@ -12,6 +12,9 @@
  *
  * Results: GV_EAUTH for no token or a token never issued (HTTP 401),
  * GV_EPERM for a revoked link or one for another meeting (HTTP 403).
+ *
+ * Each link's last use is kept in memory (the secretariat sees who has opened
+ * their link): one entry a link, updated on every request it passes.
  */
 #include "server/auth.h"
 
@@ -28,12 +31,30 @@
 struct gv__auth {
     gv_links *links;
     int64_t refreshed_us; /** last refresh from the links log */
+    json_t *used;         /** hex of a link's hash -> ms of its last use */
 };
+
+static void hash_hex(const unsigned char hash[GV_LINKS_HASH_BYTES], char hex[2 * 16 + 1])
+{
+    static const char digits[] = "0123456789abcdef";
+    for (int i = 0; i < 16; i++) {
+        hex[2 * i] = digits[hash[i] >> 4];
+        hex[2 * i + 1] = digits[hash[i] & 15];
+    }
+    hex[32] = '\0';
+}
+
+int64_t gv__auth_last_used(struct gv_server *s, const unsigned char hash[32])
+{
+    char hex[33];
+    hash_hex(hash, hex);
+    return json_integer_value(json_object_get(s->auth->used, hex));
+}
 
 int gv__auth_init(struct gv_server *s, gv_error *err)
 {
     s->auth = calloc(1, sizeof *s->auth);
-    if (!s->auth || !(s->auth->links = gv_links_new()))
+    if (!s->auth || !(s->auth->links = gv_links_new()) || !(s->auth->used = json_object()))
         return gv_error_set(err, GV_ENOMEM, "out of memory");
     s->auth->refreshed_us = gv__mono_us();
     return gv_links_refresh(s->auth->links, gv__storage_reader(s), err);
@@ -44,6 +65,7 @@ void gv__auth_free(struct gv_server *s)
     if (!s->auth)
         return;
     gv_links_free(s->auth->links);
+    json_decref(s->auth->used);
     free(s->auth);
     s->auth = NULL;
 }
@@ -78,8 +100,8 @@ int gv__auth_token(struct gv_server *s, const char *token, const char *meeting, 
     if (!link)
         return gv_error_set(err, GV_EAUTH, "this is not a link this server issued");
     if (link->revoked_at_ms)
-        return gv_error_set(err, GV_EPERM,
-                            "this link was revoked: ask the secretariat for a new one");
+        return gv_error_refuse(err, GV_EPERM, "link_revoked",
+                               "this link was revoked: ask the secretariat for a new one");
     if (meeting && strcmp(link->meeting, meeting) != 0)
         return gv_error_set(err, GV_EPERM, "this link is for another meeting");
     if (strlen(link->meeting) > GV__ID_MAX || strlen(link->subject) > GV__ID_MAX)
@@ -92,6 +114,9 @@ int gv__auth_token(struct gv_server *s, const char *token, const char *meeting, 
     snprintf(g->meeting, sizeof g->meeting, "%s", link->meeting);
     snprintf(g->subject, sizeof g->subject, "%s", link->subject);
     memcpy(g->hash, hash, sizeof g->hash);
+    char hex[33];
+    hash_hex(hash, hex);
+    json_object_set_new(s->auth->used, hex, json_integer(gv__now_ms())); /* lost on ENOMEM only */
     return 0;
 }
 

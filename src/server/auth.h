@@ -48,6 +48,10 @@ int gv__auth_meeting(struct gv_server *s, struct lws *wsi, const char *meeting, 
 /* Checks a token string; same results as gv__auth_request. */
 int gv__auth_token(struct gv_server *s, const char *token, const char *meeting, gv__grant *g,
                    gv_error *err);
+/* When the link with this hash last opened something (a page's stream, a
+ * snapshot, a command: any request it was checked for) since the server
+ * started, in ms since 1970; 0 if it has not. */
+int64_t gv__auth_last_used(struct gv_server *s, const unsigned char hash[32]);
 /* Is the link behind this grant still valid? (Revocation is seen within a second.) */
 bool gv__auth_still_valid(struct gv_server *s, const gv__grant *g);
 /* Periodic work: reads new links and revocations once a second. */

@@ -248,12 +248,19 @@ static void utf8_clean(const char *msg, char *out, size_t size)
 
 char *gv__error_json(const json_t *id, int code, const char *msg)
 {
+    return gv__error_json_reason(id, code, NULL, msg);
+}
+
+char *gv__error_json_reason(const json_t *id, int code, const char *reason, const char *msg)
+{
     char clean[GV_ERROR_MSG_MAX + 64];
     utf8_clean(msg ? msg : "", clean, sizeof clean);
     json_t *j = json_pack("{s:s, s:s, s:s, s:I}", "type", "error", "code", gv_error_name(code),
                           "message", clean, "server_ms", (json_int_t)gv__now_ms());
     if (j && id)
         json_object_set(j, "id", (json_t *)id);
+    if (j && reason)
+        json_object_set_new(j, "reason", json_string(reason));
     if (!j)
         return NULL;
     char *s = json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS);
@@ -263,7 +270,13 @@ char *gv__error_json(const json_t *id, int code, const char *msg)
 
 int gv__client_error(gv__client *c, const json_t *id, int code, const char *msg)
 {
-    char *s = gv__error_json(id, code, msg);
+    return gv__client_refuse(c, id, code, NULL, msg);
+}
+
+int gv__client_refuse(gv__client *c, const json_t *id, int code, const char *reason,
+                      const char *msg)
+{
+    char *s = gv__error_json_reason(id, code, reason, msg);
     gv__frame *f = !s                          ? NULL
                    : c->kind == GV__CLIENT_SSE ? gv__frame_printf("event: error\ndata: %s\n\n", s)
                                                : gv__frame_copy(s, strlen(s));

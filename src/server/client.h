@@ -110,8 +110,13 @@ int gv__client_send(gv__client *c, gv__frame *f, int64_t after_seq)
 /* Queues {"type":"error",...} for the request id (may be NULL); as
  * gv__client_send. */
 int gv__client_error(gv__client *c, const json_t *id, int code, const char *msg);
+/* The same with a reason (gv_error.reason, a static string, or NULL). */
+int gv__client_refuse(gv__client *c, const json_t *id, int code, const char *reason,
+                      const char *msg);
 /* {"type":"error","id":..,"code":..,"message":..} as a new string (malloc). */
 char *gv__error_json(const json_t *id, int code, const char *msg);
+/* The same with "reason" when reason is not NULL (docs/protocol.md, "Errors"). */
+char *gv__error_json_reason(const json_t *id, int code, const char *reason, const char *msg);
 /*
  * Writes what the client is owed, whole frames one after the other, up to
  * GV__WRITE_CHUNK bytes in one write (client_write.c), and asks for another

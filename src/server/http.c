@@ -263,11 +263,11 @@ int gv__http_respond_const(struct lws *wsi, int status, const char *ctype, const
     return respond_src(wsi, status, ctype, NULL, data, len, extra);
 }
 
-/* The JSON error of code with this status and extra headers. */
-static int respond_error(struct lws *wsi, int status, int code, const char *msg,
+/* The JSON error of code (and reason, if not NULL) with this status and extra headers. */
+static int respond_error(struct lws *wsi, int status, int code, const char *reason, const char *msg,
                          const gv__header *extra)
 {
-    char *j = gv__error_json(NULL, code, msg);
+    char *j = gv__error_json_reason(NULL, code, reason, msg);
     if (!j)
         return -1;
     return gv__http_respond(wsi, status, "application/json", j, strlen(j), extra);
@@ -275,13 +275,18 @@ static int respond_error(struct lws *wsi, int status, int code, const char *msg,
 
 int gv__http_error(struct lws *wsi, int code, const char *msg)
 {
-    return respond_error(wsi, gv__http_status(code), code, msg, NULL);
+    return respond_error(wsi, gv__http_status(code), code, NULL, msg, NULL);
+}
+
+int gv__http_fail(struct lws *wsi, const gv_error *err)
+{
+    return respond_error(wsi, gv__http_status(err->code), err->code, err->reason, err->msg, NULL);
 }
 
 int gv__http_wrong_method(struct lws *wsi, const char *allow, const char *msg)
 {
     gv__header h[] = {{"allow:", allow}, {NULL, NULL}};
-    return respond_error(wsi, 405, GV_EINVAL, msg, h);
+    return respond_error(wsi, 405, GV_EINVAL, NULL, msg, h);
 }
 
 int gv__http_refuse(struct lws *wsi, int status, int code, const char *msg)

@@ -74,6 +74,8 @@ int gv__http_respond_const(struct lws *wsi, int status, const char *ctype, const
                            size_t len, const gv__header *extra);
 /* Answers with the JSON error of a GV_E* code and its status. */
 int gv__http_error(struct lws *wsi, int code, const char *msg);
+/* gv__http_error for err, with its reason when it has one. */
+int gv__http_fail(struct lws *wsi, const gv_error *err);
 /* 405 with an Allow header (e.g. "GET, POST") and msg saying which to use. */
 int gv__http_wrong_method(struct lws *wsi, const char *allow, const char *msg);
 /* Answers with the JSON error and closes the connection, for a request whose

@@ -23,6 +23,11 @@
  * If a commit fails, `ahead` holds events that will never be stored; the room
  * is marked broken, refuses commands until its other batches complete, then
  * rebuilds `ahead` from the store.
+ *
+ * Client command ids: `cids` maps each cid found in the events of `state`
+ * (loaded from the log, then committed) to the events it made; `cids_ahead`
+ * holds those of batches in flight. A cid is in at most one of them, and
+ * only events stored durably ever enter `cids`.
  */
 #include "server/room.h"
 
@@ -63,6 +68,8 @@ void gv__room_free(gv__room *r)
         free(r->last_text[v]);
     }
     json_decref(r->you_pending);
+    json_decref(r->cids);
+    json_decref(r->cids_ahead);
     gv_meeting_free(r->state);
     gv_meeting_free(r->ahead);
     free(r->id);
@@ -206,9 +213,24 @@ gv__frame *gv__room_snapshot_frame(gv__room *r, gv__client_kind kind, gv_view v)
     return *slot;
 }
 
+/* Notes that event seq was made by the command with the event's client
+ * command id, if it has one (the events of a command are consecutive). */
+static int note_cid(gv__room *r, const json_t *ev, int64_t seq)
+{
+    const char *cid = json_string_value(json_object_get(ev, "cid"));
+    const char *by = json_string_value(json_object_get(ev, "by"));
+    if (!cid)
+        return 0;
+    json_t *e = json_object_get(r->cids, cid);
+    if (e)
+        return json_array_set_new(e, 1, json_integer(seq)) < 0 ? GV_ENOMEM : 0;
+    e = json_pack("[I, I, s]", (json_int_t)seq, (json_int_t)seq, by ? by : "");
+    return !e || json_object_set_new(r->cids, cid, e) < 0 ? GV_ENOMEM : 0;
+}
+
 /* Replay's callback while a room loads: the event is in `state` (the
- * replay applied it); `ahead` takes it too, and the ring its frames, made
- * from the bytes as stored. */
+ * replay applied it); `ahead` takes it too, the ring its frames, made
+ * from the bytes as stored, and the index its client command id. */
 static int loaded(void *ud, const gv_stored_event *stored, const json_t *ev)
 {
     gv__room *r = ud;
@@ -216,6 +238,8 @@ static int loaded(void *ud, const gv_stored_event *stored, const json_t *ev)
     int rc = gv_meeting_apply(r->ahead, ev, &err);
     if (rc == 0)
         rc = ring_put(r, stored->seq, ev, (const char *)stored->bytes, stored->len);
+    if (rc == 0)
+        rc = note_cid(r, ev, stored->seq);
     if (rc == 0)
         r->seq = stored->seq;
     return rc;
@@ -287,13 +311,15 @@ int gv__room_get(struct gv_server *s, const char *id, gv__room **out, gv_error *
     r->id = strdup(id);
     r->state = gv_meeting_new();
     r->ahead = gv_meeting_new();
+    r->cids = json_object();
+    r->cids_ahead = json_object();
     for (int v = 0; v < GV_VIEW_COUNT; v++) {
         r->ring_ws[v] = calloc(r->ring_cap, sizeof *r->ring_ws[v]);
         r->ring_sse[v] = calloc(r->ring_cap, sizeof *r->ring_sse[v]);
         if (!r->ring_ws[v] || !r->ring_sse[v])
             goto nomem;
     }
-    if (!r->id || !r->state || !r->ahead)
+    if (!r->id || !r->state || !r->ahead || !r->cids || !r->cids_ahead)
         goto nomem;
     if (!gv_store_is_meeting_id(id)) {
         rc = gv_error_set(err, GV_ENOTFOUND, "no meeting \"%s\"", id);
@@ -371,14 +397,74 @@ static void rebuild_ahead(struct gv_server *s, gv__room *r)
 
 /* The command's error, to its sender. A WebSocket client that cannot be
  * given it is cut off (client.c); an HTTP one gets a fixed 500. */
-static void refuse(gv__client *c, const json_t *id, int code, const char *msg)
+static void refuse_why(gv__client *c, const json_t *id, int code, const char *reason,
+                       const char *msg)
 {
     gv__metrics_command(&c->srv->metrics, code);
     if (c->kind == GV__CLIENT_HTTP_CMD)
-        gv__client_answer(c, gv__http_status(code), gv__error_json(id, code, msg));
-    else if (gv__client_error(c, id, code, msg) < 0)
+        gv__client_answer(c, gv__http_status(code), gv__error_json_reason(id, code, reason, msg));
+    else if (gv__client_refuse(c, id, code, reason, msg) < 0)
         lwsl_err("meeting %s: %s's error \"%s\" was not queued: the client was cut off\n",
                  c->room ? c->room->id : "?", c->actor, gv_error_name(code));
+}
+
+static void refuse(gv__client *c, const json_t *id, int code, const char *msg)
+{
+    refuse_why(c, id, code, NULL, msg);
+}
+
+static void acknowledge(gv__client *c, const json_t *id, const json_t *events, int64_t first,
+                        int64_t last, bool repeated);
+
+/* The events first..last as stored, from the ring; NULL when it no longer holds them. */
+static json_t *ring_events(gv__room *r, int64_t first, int64_t last)
+{
+    json_t *out = json_array();
+    for (int64_t seq = first; out && seq <= last; seq++) {
+        gv__frame *f = gv__room_event_frame(r, seq, GV__CLIENT_WS, GV_VIEW_FULL);
+        json_t *msg = f ? json_loadb((const char *)f->payload, f->len, 0, NULL) : NULL;
+        json_t *ev = json_object_get(msg, "event");
+        if (!ev || json_array_append(out, ev) < 0) {
+            json_decref(out);
+            out = NULL;
+        }
+        json_decref(msg);
+    }
+    return out;
+}
+
+/*
+ * A command with client command id cid: true when it has been answered here
+ * (done before, or being stored), false when it is to be decided.
+ */
+static bool answered_before(gv__room *r, gv__client *c, const char *cid, const json_t *id)
+{
+    if (json_object_get(r->cids_ahead, cid)) {
+        refuse_why(c, id, GV_EBUSY, "in_flight",
+                   "this command is being stored at this moment: send it again to get its answer");
+        return true;
+    }
+    const json_t *e = json_object_get(r->cids, cid);
+    if (!e)
+        return false;
+    const char *by = json_string_value(json_array_get(e, 2));
+    int64_t first = json_integer_value(json_array_get(e, 0));
+    int64_t last = json_integer_value(json_array_get(e, 1));
+    /* An anonymous question's events name nobody: its asker may ask for the answer. */
+    if (by && strcmp(by, c->actor) != 0 && strcmp(by, GV_ACTOR_ANONYMOUS) != 0) {
+        refuse_why(c, id, GV_EINVAL, "cid_taken",
+                   "this client command id (\"cid\") belongs to another command: make a new "
+                   "random one for each command");
+        return true;
+    }
+    /* Over HTTP the events again, as the first answer had them (none if the ring lost them). */
+    json_t *events = c->kind == GV__CLIENT_HTTP_CMD ? ring_events(r, first, last) : NULL;
+    if (!events)
+        events = json_array();
+    gv__metrics_command(&c->srv->metrics, 0);
+    acknowledge(c, id, events, first, last, true);
+    json_decref(events);
+    return true;
 }
 
 void gv__room_command(gv__room *r, gv__client *c, const json_t *cmd, const json_t *id)
@@ -396,10 +482,13 @@ void gv__room_command(gv__room *r, gv__client *c, const json_t *cmd, const json_
         return refuse(c, id, GV_EBUSY, "storage failed a moment ago: send the command again");
     if (!c->actor[0])
         return refuse(c, id, GV_EPERM, "this link is read-only: it cannot send commands");
+    const char *cid = json_string_value(json_object_get(cmd, "cid"));
+    if (cid && answered_before(r, c, cid, id))
+        return;
     json_t *events = NULL;
     int rc = gv_meeting_decide(r->ahead, cmd, c->actor, gv__now_ms(), &events, &err);
     if (rc < 0)
-        return refuse(c, id, rc, err.msg);
+        return refuse_why(c, id, rc, err.reason, err.msg);
     size_t i;
     json_t *ev;
     json_array_foreach(events, i, ev)
@@ -419,6 +508,8 @@ void gv__room_command(gv__room *r, gv__client *c, const json_t *cmd, const json_
         r->broken = true;
         return refuse(c, id, rc, err.msg);
     }
+    if (cid)
+        json_object_set_new(r->cids_ahead, cid, json_true());
     r->in_flight++;
     c->in_flight++;
     gv__client_flow(c);
@@ -426,18 +517,20 @@ void gv__room_command(gv__room *r, gv__client *c, const json_t *cmd, const json_
 
 /*
  * The acknowledgement, with the events for HTTP (the sender may not be
- * streaming). One that cannot be made for want of memory is never dropped:
+ * streaming), `repeated` when it answers a command done before. One that
+ * cannot be made for want of memory is never dropped:
  * the sender gets an error saying its command was stored (or, failing that
  * too, is cut off or answered a fixed 500), and never waits for it.
  */
 static void acknowledge(gv__client *c, const json_t *id, const json_t *events, int64_t first,
-                        int64_t last)
+                        int64_t last, bool repeated)
 {
     static const char lost[] = "the command was stored (events %lld to %lld) but the server ran "
                                "out of memory acknowledging it: read them from the stream";
     json_t *ack = json_pack("{s:s, s:I, s:I, s:I}", "type", "ack", "first_seq", (json_int_t)first,
                             "last_seq", (json_int_t)last, "server_ms", (json_int_t)gv__now_ms());
-    bool made = ack && (!id || json_object_set(ack, "id", (json_t *)id) == 0);
+    bool made = ack && (!id || json_object_set(ack, "id", (json_t *)id) == 0) &&
+                (!repeated || json_object_set_new(ack, "repeated", json_true()) == 0);
     char msg[200];
     snprintf(msg, sizeof msg, lost, (long long)first, (long long)last);
     if (c->kind == GV__CLIENT_HTTP_CMD) {
@@ -471,6 +564,9 @@ void gv__room_committed(struct gv_server *s, gv__room *r, const gv__commit *done
     r->in_flight--;
     c->in_flight--;
     gv__histogram_observe(&s->metrics.commit_latency, gv__mono_us() - done->submitted_us);
+    const char *cid = json_string_value(json_object_get(json_array_get(events, 0), "cid"));
+    if (cid)
+        json_object_del(r->cids_ahead, cid);
     if (rc == 0 && json_array_size(events) != done->n) {
         lwsl_err("meeting %s: %zu events decided, %zu stored\n", r->id, json_array_size(events),
                  done->n);
@@ -509,6 +605,8 @@ void gv__room_committed(struct gv_server *s, gv__room *r, const gv__commit *done
             }
             r->seq++;
             s->metrics.events_committed++;
+            if (note_cid(r, ev, r->seq) < 0)
+                lwsl_err("meeting %s: out of memory noting a command id\n", r->id);
         }
         gv__metrics_command(&s->metrics, rc);
         /* Every snapshot_every events, the state goes beside the log. */
@@ -516,7 +614,7 @@ void gv__room_committed(struct gv_server *s, gv__room *r, const gv__commit *done
         if (rc == 0 && every && r->seq / every > (first - 1) / every)
             gv__storage_snapshot(s, r->id, r->state);
         if (rc == 0)
-            acknowledge(c, req_id, events, first, r->seq);
+            acknowledge(c, req_id, events, first, r->seq, false);
         else
             refuse(c, req_id, rc, "the server could not apply this command's events");
     }

@@ -40,6 +40,8 @@ struct gv__room {
     char *state_text[GV_VIEW_COUNT]; /** encoded state in each view at state_seq, NULL if stale */
     int64_t state_seq;
     gv__frame *snap_ws[GV_VIEW_COUNT], *snap_sse[GV_VIEW_COUNT]; /** snapshot frames at state_seq */
+    json_t *cids; /** client command id -> [first_seq, last_seq, by] of its committed events */
+    json_t *cids_ahead; /** client command ids of the batches submitted, not yet durable */
     gv__room *hash_next;
     /* What readers hold (room_patch.c): per view, the state as of the last
      * patch sent, from which the next one is made. */
@@ -74,6 +76,12 @@ gv__frame *gv__room_you_frame(gv__room *r, gv__client_kind kind, const char *per
  * events to the writer. The client gets an acknowledgement or an error when
  * the commit completes (or at once when the command is refused). Takes no
  * ownership of cmd. id is the client's request id (may be NULL).
+ *
+ * A command whose client command id ("cid") the log already holds is not
+ * decided again: it is answered at once with the acknowledgement of the
+ * events it made ("repeated": true), so that a command sent again after a
+ * lost answer, on a new connection or after a restart, is done once. One
+ * still being stored is answered busy (reason "in_flight"): send it again.
  */
 void gv__room_command(gv__room *r, gv__client *c, const json_t *cmd, const json_t *id);
 /* A batch's outcome, as storage.c hands it back to its room. Borrowed. */

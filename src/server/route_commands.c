@@ -27,7 +27,7 @@
 /* Answers a refusal of the command: its id, when it has one, comes back. */
 static int refuse(struct lws *wsi, const json_t *id, const gv_error *err)
 {
-    char *j = gv__error_json(id, err->code, err->msg);
+    char *j = gv__error_json_reason(id, err->code, err->reason, err->msg);
     if (!j)
         return -1;
     return gv__http_respond(wsi, gv__http_status(err->code), "application/json", j, strlen(j),

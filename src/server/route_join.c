@@ -3,25 +3,28 @@
  * cookie gavel_<meeting> (HttpOnly, SameSite=Strict, Secure over TLS) that
  * the pages and their streams present from then on, and redirects (303) to
  * the page of the link's role; the cookie keeps the token out of every later
- * URL. A link that opens nothing gets a short HTML page saying why, with no
- * request text in it (docs/security.md).
+ * URL. A viewer link with ?to=overlay lands on the livestream overlay rather
+ * than the room screen (the address a broadcasting tool's browser source
+ * opens). A link that opens nothing gets a short HTML page saying why, with
+ * no request text in it (docs/security.md).
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "server/auth.h"
+#include "server/headers.h"
 #include "server/room.h"
 #include "server/routes.h"
 
-/* The page a role lands on after /join. */
-static const char *page_for(const gv__grant *g, const gv__room *r)
+/* The page a role lands on after /join; `to` is the ?to= asked for, or NULL. */
+static const char *page_for(const gv__grant *g, const gv__room *r, const char *to)
 {
     const char *role = g->kind == GV__GRANT_PERSON ? NULL : g->subject;
     static const char *const order[] = {"chair",      "moderator", "secretariat",
                                         "rapporteur", "panelist",  "participant"};
     if (g->kind == GV__GRANT_VIEWER)
-        return "screen";
+        return to && strcmp(to, "overlay") == 0 ? "overlay" : "screen";
     if (!role) {
         for (size_t i = 0; i < sizeof order / sizeof order[0]; i++)
             if (gv_meeting_person_has_role(r->state, g->subject, order[i])) {
@@ -64,7 +67,9 @@ int gv__route_join(struct lws *wsi, const gv__request *req)
     snprintf(cookie, sizeof cookie,
              "gavel_%s=%s; Path=/; Max-Age=2592000; HttpOnly; SameSite=Strict%s", g.meeting, token,
              s->tls ? "; Secure" : "");
-    snprintf(location, sizeof location, "/m/%s/%s", g.meeting, page_for(&g, r));
+    char to[16] = "";
+    bool has_to = gv__query_arg(wsi, "to", to, sizeof to);
+    snprintf(location, sizeof location, "/m/%s/%s", g.meeting, page_for(&g, r, has_to ? to : NULL));
     gv__header extra[] = {{"set-cookie:", cookie}, {"location:", location}, {NULL, NULL}};
     return gv__http_respond(wsi, 303, "text/plain", NULL, 0, extra);
 }

@@ -271,18 +271,24 @@ static json_t *link_json(const gv_link *l, const unsigned char yours[GV_LINKS_HA
 }
 
 typedef struct list_ctx {
+    struct gv_server *s;
     const char *meeting;
     const unsigned char *yours;
     json_t *out;
     bool failed;
 } list_ctx;
 
+/* A link of the list, with when it was last used since the server started (null: not). */
 static int list_each(void *ud, const gv_link *l)
 {
     list_ctx *x = ud;
     if (strcmp(l->meeting, x->meeting) != 0)
         return 0;
-    if (json_array_append_new(x->out, link_json(l, x->yours)) < 0) {
+    int64_t used = gv__auth_last_used(x->s, l->hash);
+    json_t *j = link_json(l, x->yours);
+    if (!j ||
+        json_object_set_new(j, "last_used_at_ms", used ? json_integer(used) : json_null()) < 0 ||
+        json_array_append_new(x->out, j) < 0) {
         x->failed = true;
         return 1;
     }
@@ -400,7 +406,7 @@ static int close_streams(struct gv_server *s, const char *meeting,
         next = c->next;
         if (c->state != GV__LIVE || memcmp(c->grant.hash, hash, GV_LINKS_HASH_BYTES) != 0)
             continue;
-        if (gv__client_error(c, NULL, GV_EPERM, "this link was revoked") == 0)
+        if (gv__client_refuse(c, NULL, GV_EPERM, "link_revoked", "this link was revoked") == 0)
             gv__client_close(c, LWS_CLOSE_STATUS_POLICY_VIOLATION, "link revoked");
         n++;
     }
@@ -655,7 +661,7 @@ static int route_list(struct lws *wsi, const char *meeting)
     struct gv__links_writer *a = NULL;
     if (check_caller(wsi, meeting, &g, &r, &a, &err) != 0 || refresh(s, a, &err) < 0)
         return gv__http_error(wsi, err.code, err.msg);
-    list_ctx x = {.meeting = r->id, .yours = g.hash, .out = json_array()};
+    list_ctx x = {.s = s, .meeting = r->id, .yours = g.hash, .out = json_array()};
     if (x.out)
         gv_links_each(a->links, list_each, &x);
     if (!x.out || x.failed) {

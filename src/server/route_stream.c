@@ -52,7 +52,7 @@ int gv__route_snapshot(struct lws *wsi, const gv__request *req)
     if (rc == 0)
         rc = snapshot_person(wsi, r, &g, person, sizeof person, &err);
     if (rc < 0)
-        return gv__http_error(wsi, rc, err.msg);
+        return gv__http_fail(wsi, &err);
     gv_view view = gv__grant_view(r, &g);
     const char *state = gv__room_state_text(r, view);
     json_t *you = person[0] ? gv_meeting_you_json(r->state, person) : json_null();
@@ -101,7 +101,7 @@ int gv__route_events(struct lws *wsi, const gv__request *req)
         rc = gv__stream_acquire(s, addr, &err);
     }
     if (rc < 0)
-        return gv__http_error(wsi, rc, err.msg);
+        return gv__http_fail(wsi, &err);
     gv__client *c = gv__client_new(s, GV__CLIENT_SSE, wsi);
     if (!c) {
         gv__stream_release(s, addr);

@@ -54,6 +54,10 @@
 #define TICK_US 250000
 /* SSE peers are checked for a close every this many ticks (1 s). */
 #define PEEK_EVERY_TICKS 4
+/* An SSE stream with nothing to say for this long gets a "ping" event: the
+ * page counts it as a sign of life and gives up a silent stream after about
+ * twice this (web/js/client.js), so a dead network shows within seconds. */
+#define SSE_PING_US 3000000
 
 /* How far the test clock moved the server's time ahead of the wall clock
  * (gv__clock_set, route_clock.c), in ms; 0 outside tests. Read by every
@@ -386,14 +390,15 @@ static bool peer_closed(gv__client *c)
     return fd >= 0 && recv(fd, &b, 1, MSG_PEEK | MSG_DONTWAIT) == 0;
 }
 
-/* Streams of revoked links end; idle SSE streams get a comment so that
- * proxies keep them and dead peers are found. */
+/* Streams of revoked links end (saying so, reason "link_revoked"); idle SSE
+ * streams get a "ping" event, so that proxies keep them, pages see the
+ * stream alive and dead peers are found. */
 static void sweep(gv_server *s, gv__client *c)
 {
     if (c->state != GV__LIVE)
         return;
     if (!gv__auth_still_valid(s, &c->grant)) {
-        if (gv__client_error(c, NULL, GV_EPERM, "this link was revoked") == 0)
+        if (gv__client_refuse(c, NULL, GV_EPERM, "link_revoked", "this link was revoked") == 0)
             gv__client_close(c, LWS_CLOSE_STATUS_POLICY_VIOLATION, "link revoked");
         return; /* else it was cut off, which closes it too */
     }
@@ -403,8 +408,13 @@ static void sweep(gv_server *s, gv__client *c)
         lws_set_timeout(c->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
         return;
     }
-    if (c->q_len == 0 && gv__mono_us() - c->keepalive_us > (int64_t)s->cfg.idle_timeout_s * 500000)
-        (void)!gv__client_send(c, gv__frame_copy(":\n\n", 3), 0); /* else cut off */
+    int64_t quiet_us = (int64_t)s->cfg.idle_timeout_s * 500000;
+    if (quiet_us > SSE_PING_US)
+        quiet_us = SSE_PING_US;
+    if (c->q_len == 0 && gv__mono_us() - c->keepalive_us > quiet_us) {
+        static const char ping[] = "event: ping\ndata: {}\n\n";
+        (void)!gv__client_send(c, gv__frame_copy(ping, sizeof ping - 1), 0); /* else cut off */
+    }
 }
 
 static void stop_progress(gv_server *s)

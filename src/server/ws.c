@@ -55,7 +55,6 @@ static bool takes_deflate(struct lws *wsi)
     return n > 0 && strstr(ext, "permessage-deflate") && !strstr(ext, "server_max_window_bits");
 }
 
-
 /* The WebSocket close status for a connection refused with code. */
 static enum lws_close_status close_status_of(int code)
 {
@@ -167,7 +166,7 @@ static void sync_answer(gv__client *c, const json_t *id)
 static void refuse(gv__client *c, const json_t *id, const gv_error *err)
 {
     gv__metrics_command(&c->srv->metrics, err->code);
-    if (gv__client_error(c, id, err->code, err->msg) < 0)
+    if (gv__client_refuse(c, id, err->code, err->reason, err->msg) < 0)
         lwsl_err("meeting %s: an error was not queued: the client was cut off\n", c->room->id);
 }
 

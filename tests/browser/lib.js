@@ -50,7 +50,8 @@ function gavel(args, input) {
 // commands: optional JSON lines applied (as chair unless enveloped) first;
 // prepare({apply, state}): optional, to build the meeting in steps;
 // definition: optional, another meeting's definition (a JSON object);
-// serveArgs: optional, more options of `gavel serve` (['--test-clock']).
+// serveArgs: optional, more options of `gavel serve` (['--test-clock']);
+// listen: optional, the address (a free port on 127.0.0.1 by default).
 async function startServer(opts = {}) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gavel-browser-'));
   const db = path.join(dir, 'panel.db');
@@ -69,7 +70,7 @@ async function startServer(opts = {}) {
       state: () => JSON.parse(gavel(['state', '--db', db, '--meeting', meeting])),
     });
   }
-  const proc = spawn(GAVEL, ['serve', '--db', db, '--listen', '127.0.0.1:0', '--meeting', meeting,
+  const proc = spawn(GAVEL, ['serve', '--db', db, '--listen', opts.listen || '127.0.0.1:0', '--meeting', meeting,
     '--commands-per-second', '50', '--command-burst', '100', ...(opts.serveArgs || [])], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';

@@ -58,18 +58,26 @@ async function main() {
     await sec.waitForFunction(() => /copied/.test(document.querySelector('.link-card [role="status"]').textContent));
     eq(await sec.evaluate(() => navigator.clipboard.readText()), url, 'the clipboard holds the link');
 
-    // Print: only the card shows, with the link written out.
-    await sec.evaluate(() => document.body.classList.add('print-link'));
+    // Print: only the card shows, with the link written out, the date, the time
+    // and the venue, on one A4 page.
+    await sec.evaluate(() => { window.print = () => {}; });
+    await sec.click('.link-card button[data-key="print"]');
     await sec.emulateMedia({ media: 'print' });
     const shown = await sec.evaluate(() => ({
-      card: getComputedStyle(document.querySelector('.link-card .qr')).visibility,
-      table: getComputedStyle(document.getElementById('links-people')).visibility,
-      url: getComputedStyle(document.querySelector('.link-card .print-url')).display,
-      buttons: getComputedStyle(document.querySelector('.link-card .actions')).display,
+      qr: getComputedStyle(document.querySelector('#print-area .qr')).display,
+      table: document.getElementById('links-people').getClientRects().length,
+      main: getComputedStyle(document.getElementById('main')).display,
+      url: getComputedStyle(document.querySelector('#print-area .print-url')).display,
+      text: document.getElementById('print-area').textContent,
     }));
-    eq(shown, { card: 'visible', table: 'hidden', url: 'block', buttons: 'none' }, 'the print layout shows the card alone');
+    check(shown.qr !== 'none' && shown.table === 0 && shown.main === 'none' && shown.url === 'block', `the print layout shows the card alone: ${JSON.stringify(shown)}`);
+    check(/Lin/.test(shown.text) && /2022/.test(shown.text) && /0?2:30/.test(shown.text) && /Palais des Nations/.test(shown.text) && shown.text.includes(url),
+      `the card gives who, the date, the time, the venue and the link: ${shown.text}`);
+    const pdf = await sec.pdf({ format: 'A4' });
+    const pages = (pdf.toString('latin1').match(/\/Type\s*\/Page[^s]/g) || []).length;
+    eq(pages, 1, 'one card prints on one page');
     await sec.emulateMedia({ media: 'screen' });
-    await sec.evaluate(() => document.body.classList.remove('print-link'));
+    await sec.evaluate(() => { document.body.classList.remove('print-link'); document.getElementById('print-area').replaceChildren(); });
 
     await axe(sec, 'secretariat/en with a card');
 
@@ -102,8 +110,10 @@ async function main() {
     check(after.length === 1 && /revoked/.test(after[0].text) && !/valid/.test(after[0].text), `the list shows it revoked: ${JSON.stringify(after)}`);
 
     // The person's page is cut off and refused from then on.
-    await lin.waitForSelector('#conn[data-status="offline"]', { state: 'attached', timeout: 10000 });
-    await lin.waitForFunction(() => /revoked/.test(document.getElementById('message').textContent), null, { timeout: 10000 });
+    await lin.waitForSelector('#conn[data-status="revoked"]', { state: 'attached', timeout: 10000 });
+    await lin.waitForFunction(() => /withdrawn/.test(document.getElementById('message').textContent), null, { timeout: 10000 });
+    // It stops there: no retry is scheduled, the badge says why.
+    check(/withdrawn/.test(await lin.textContent('#conn')), `the badge says the link was withdrawn: ${await lin.textContent('#conn')}`);
     eq(await lin.evaluate(async () => (await fetch(`/api/v1/meetings/cstd25-wsis-panel/snapshot`)).status), 403, 'the revoked link reads nothing');
 
     // A role link and a viewer link from the form; the viewer's lands on the room screen.

@@ -5,7 +5,7 @@
 // (aria-live) when they happen.
 //
 // With GV_SCREENSHOTS=1 it also writes docs/screenshots/<page>-<lang>.png,
-// the pictures the README shows.
+// the pictures the README shows (and the room screen in Chinese).
 'use strict';
 const fs = require('node:fs');
 const path = require('node:path');
@@ -44,6 +44,7 @@ function prepare(db) {
   const qids = db.state().questions.map((q) => q.question);
   const lines = qids.map((q) => JSON.stringify({ type: 'approve_question', question: q }));
   for (const [who, i] of VOTES) lines.push(JSON.stringify({ as: who, command: { type: 'upvote', question: qids[i] } }));
+  lines.push(JSON.stringify({ type: 'show_question', question: qids[0] }));
   db.apply(`${lines.join('\n')}\n`);
 }
 
@@ -107,19 +108,32 @@ async function main() {
       }
     }
 
+    // The room screen in Chinese too: no violation, and its picture.
+    const zh = await openPage(browser, srv.links.viewer, { lang: 'zh' }, { width: 1920, height: 1080 });
+    await waitSeq(zh, st.seq);
+    await zh.waitForSelector('html[lang="zh"]', { state: 'attached' });
+    await zh.evaluate(AXE);
+    const zv = (await zh.evaluate(() => window.axe.run(document, { resultTypes: ['violations'] }))).violations.map((x) => x.id);
+    eq(zv, [], 'screen/zh: axe-core violations');
+    if (SHOTS) await zh.screenshot({ path: path.join(SHOTS, 'screen-zh.png') });
+    eq(zh.problems, [], 'screen/zh: no page errors or CSP refusals');
+    seen.push('screen/zh');
+    await zh.context().close();
+
     // The warning and the limit, announced as they happen.
     await post(srv, srv.links.chair, { type: 'end_speech' });
-    await post(srv, srv.links.chair, { type: 'give_floor', person: 'haddad', limit_ms: 3000, warning_ms: 1000 });
+    // Seconds apart, so that a page on a loaded machine sees the speech before its warning.
+    await post(srv, srv.links.chair, { type: 'give_floor', person: 'haddad', limit_ms: 8000, warning_ms: 4000 });
     for (const name of ['console', 'participant', 'panelist', 'screen']) {
-      await open[name].waitForFunction(() => /minute left/.test(document.getElementById('announce').textContent), null, { timeout: 5000 });
+      await open[name].waitForFunction(() => /minute left/.test(document.getElementById('announce').textContent), null, { timeout: 10000 }).catch((e) => { throw new Error(`${name}: ${e.message}`); });
     }
     for (const name of ['console', 'participant', 'panelist', 'screen']) {
-      await open[name].waitForFunction(() => /time is up/.test(document.getElementById('announce').textContent), null, { timeout: 6000 });
+      await open[name].waitForFunction(() => /time is up/.test(document.getElementById('announce').textContent), null, { timeout: 12000 });
       eq(await open[name].evaluate(() => document.getElementById('announce').getAttribute('aria-live')), 'assertive', `${name}: the announcement is live`);
     }
     check((await open.panelist.textContent('#cue')).includes('Your time is up'), 'the panelist is cued to conclude');
     // The overlay draws its clock on its own tick: wait for it, as for the other pages.
-    await open.overlay.waitForFunction(() => document.getElementById('ov-clock').dataset.phase === 'over', null, { timeout: 6000 }).catch(() => {});
+    await open.overlay.waitForFunction(() => document.getElementById('ov-clock').dataset.phase === 'over', null, { timeout: 12000 }).catch(() => {});
     eq(await open.overlay.evaluate(() => document.getElementById('ov-clock').dataset.phase), 'over', 'overlay: the clock shows over time');
     console.log(`checked ${seen.length} pages: ${seen.join(', ')}`);
   } finally {

@@ -166,7 +166,7 @@ async function main() {
     eq(await overlay.textContent('#lt-name'), sp.name, 'overlay: the speaker');
     const secPresent = await sec.$$eval('#people tbody tr', (rows) => rows.filter((r) => r.textContent.includes('✓')).map((r) => r.dataset.person));
     eq(secPresent, st.people.filter((p) => p.present).map((p) => p.id), 'secretariat: who is present');
-    check(/\d+:\d\d/.test(await chair.textContent('#clock-slot .clock')), 'console: the clock runs');
+    check(/\d+:\d\d/.test(await chair.textContent('#bar-clock .clock')), 'console: the clock runs');
   } finally {
     await browser.close();
     await srv.stop();

@@ -30,9 +30,36 @@
 // pauses and limit, never from ticking events.
 //
 // Status for the indicator: connecting (opening or catching up), live (caught
-// up with the server's sequence), offline (waiting to retry).
+// up with the server's sequence), offline (waiting to retry), revoked (the
+// link was withdrawn or never valid: no more retries).
+//
+// Heartbeat: a dead network closes nothing, so silence is watched. After
+// HEARD_MS without a message the page asks (a WebSocket "sync"; over SSE, a
+// GET /healthz, and the server's "ping" events keep the stream talking); after
+// DEAD_MS of silence the connection is given up and opened again, so "Live"
+// never outlasts a dead network by more than a few seconds.
+//
+// Commands: every command carries a client command id (cid, random) and waits
+// in the outbox until its answer. A command that cannot be sent (offline), or
+// whose answer was lost with the connection, stays there marked unsent and is
+// sent again, with the same cid, once the page is live: the server answers a
+// cid it has committed with its first answer instead of deciding it twice
+// (one still being stored is answered busy, and asked again a second later).
+// An event of the stream that carries an outbox cid settles it too. The page
+// shows what is unsent (outbox()) until it is sent or the user gives it up
+// (giveUp()).
 
 const API = '/api/v1/meetings/';
+const HEARD_MS = 4000;   // silence after which the page asks whether the link is alive (SSE pings every 3 s)
+const DEAD_MS = 7000;    // silence after which the connection is given up
+const ANSWER_MS = 10000; // a command unanswered this long is shown as unsent
+
+// A client command id: 16 random bytes in base64url.
+function newCid() {
+  const b = new Uint8Array(16);
+  crypto.getRandomValues(b);
+  return btoa(String.fromCharCode(...b)).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+}
 
 export function pageAddress() {
   const m = /^\/m\/([^/]+)\/([^/]+)/.exec(location.pathname);
@@ -57,8 +84,12 @@ export class Live {
     this.bestRtt = Infinity;
     this.myVotes = new Set(); // questions this page's person voted for
     this.you = null;          // the person's own part, from the last snapshot
-    this.pending = new Map();
+    this.pending = new Map(); // connection-local id -> answer awaited (sync, commands)
+    this.outbox = new Map();  // cid -> {cid, cmd, state: 'sending' | 'unsent', since, resolve, reject}
     this.nextId = 1;
+    this.lastHeard = 0;       // Date.now() of the last message from the server
+    this.probing = false;
+    this.fatalError = null;   // the server's error before it closed us (a revoked link)
     this.attempt = 0;
     this.everOpened = false;
     this.fetching = false;
@@ -67,6 +98,8 @@ export class Live {
     this.status = 'connecting';
     this.fetches = 0;       // snapshots fetched over HTTP (out of step), for tests and benchmarks
     addEventListener('online', () => { if (this.status === 'offline') this.reconnectNow(); });
+    addEventListener('offline', () => { if (this.sock) this.dead(); });
+    setInterval(() => this.heartbeat(), 1000);
   }
 
   now() { return Date.now() + this.offset; }
@@ -87,6 +120,8 @@ export class Live {
 
   connect() {
     clearTimeout(this.timer);
+    if (this.status === 'revoked') return;
+    this.lastHeard = Date.now();
     this.setStatus('connecting');
     const q = new URLSearchParams();
     if (this.state) q.set('since', String(this.state.seq));
@@ -103,13 +138,16 @@ export class Live {
     let opened = false;
     ws.onopen = () => { opened = true; this.everOpened = true; };
     ws.onmessage = (m) => {
+      if (this.sock !== ws) return;
+      this.lastHeard = Date.now();
       let msg;
       try { msg = JSON.parse(m.data); } catch (e) { return; }
       this.onWsMessage(msg);
     };
-    ws.onclose = () => {
+    ws.onclose = (ev) => {
       if (this.sock !== ws) return;
       this.sock = null;
+      if (ev.code === 1008 && this.fatalError) return this.revoked(this.fatalError);
       this.lost(opened);
     };
   }
@@ -141,12 +179,13 @@ export class Live {
       case 'sync': {
         const p = this.pending.get(msg.id);
         if (!p) {
-          if (msg.type === 'error' && this.opts.onError) this.opts.onError(msg);
+          if (msg.type === 'error' && msg.code === 'forbidden') this.fatalError = msg;
+          else if (msg.type === 'error' && this.opts.onError) this.opts.onError(msg);
           return;
         }
         this.pending.delete(msg.id);
         clearTimeout(p.timer);
-        if (msg.type === 'error') p.reject(Object.assign(new Error(msg.message), { code: msg.code }));
+        if (msg.type === 'error') p.reject(refusal(msg));
         else p.resolve(msg);
         break;
       }
@@ -161,7 +200,9 @@ export class Live {
   openSse(qs) {
     const es = new EventSource(`${API}${encodeURIComponent(this.meeting)}/events${qs}`);
     this.sock = es;
-    es.onopen = () => { this.everOpened = true; this.attempt = 0; this.setStatus('connecting'); };
+    es.onopen = () => { this.everOpened = true; this.attempt = 0; this.lastHeard = Date.now(); this.setStatus('connecting'); };
+    const heard = () => { if (this.sock === es) this.lastHeard = Date.now(); };
+    for (const name of ['hello', 'snapshot', 'you', 'message', 'patch', 'resync', 'ping']) es.addEventListener(name, heard);
     es.addEventListener('hello', (e) => {
       const h = JSON.parse(e.data);
       this.me = h.person || null;
@@ -184,9 +225,16 @@ export class Live {
     });
     es.addEventListener('resync', () => { this.state = null; });
     es.addEventListener('error', (e) => {
-      if (e.data !== undefined) return; // an error message from the server
-      if (es.readyState === EventSource.CLOSED) {
-        if (this.sock === es) { this.sock = null; this.lost(true); }
+      if (e.data !== undefined) { // an error message from the server
+        try { const m = JSON.parse(e.data); if (m.code === 'forbidden') this.fatalError = m; } catch (x) { /* not JSON */ }
+        return;
+      }
+      if (this.sock !== es) return;
+      if (es.readyState === EventSource.CLOSED || this.fatalError) {
+        es.close();
+        this.sock = null;
+        if (this.fatalError) return this.revoked(this.fatalError);
+        this.lost(false);
       } else {
         this.setStatus('offline'); // the browser retries with Last-Event-ID
       }
@@ -196,16 +244,26 @@ export class Live {
   // The connection went: retry later, or fall back to SSE when a WebSocket
   // never opened twice running.
   lost(opened) {
-    for (const [, p] of this.pending) { clearTimeout(p.timer); p.reject(new Error(this.t('err.lost'))); }
+    for (const [, p] of this.pending) { clearTimeout(p.timer); p.reject(localError(this.t('err.lost'))); }
     this.pending.clear();
-    if (!opened && this.mode === 'ws' && !this.everOpened && this.attempt >= 1) {
+    this.unsend();
+    if (!opened) {
+      // Refused before opening: a withdrawn link is said so once, not retried.
       this.diagnose().then((fatal) => {
         if (fatal) return;
-        this.mode = 'sse';
-        this.connect();
+        if (this.mode === 'ws' && !this.everOpened && this.attempt >= 1) {
+          this.mode = 'sse';
+          this.connect();
+        } else {
+          this.retryLater();
+        }
       });
       return;
     }
+    this.retryLater();
+  }
+
+  retryLater() {
     this.attempt++;
     const delay = Math.min(15000, 500 * 2 ** Math.min(this.attempt - 1, 5)) * (0.75 + Math.random() * 0.5);
     this.retryAt = Date.now() + delay;
@@ -224,15 +282,58 @@ export class Live {
       const r = await fetch(`${API}${encodeURIComponent(this.meeting)}/snapshot`, { credentials: 'same-origin' });
       if (r.status === 401 || r.status === 403 || r.status === 404) {
         const body = await r.json().catch(() => ({}));
-        this.setStatus('offline', { error: body.message || `HTTP ${r.status}`, fatal: true });
+        this.revoked({ code: body.code, reason: body.reason, message: body.message || `HTTP ${r.status}` });
         return true;
       }
     } catch (e) { /* offline: fall through and retry */ }
     return false;
   }
 
+  // The link no longer opens the meeting: stop, and say why.
+  revoked(err) {
+    clearTimeout(this.timer);
+    if (this.sock) { const s = this.sock; this.sock = null; s.close(); }
+    for (const [, o] of this.outbox) o.reject(localError(this.t('err.revoked')));
+    this.outbox.clear();
+    this.setStatus('revoked', { fatal: true, error: err.message, code: err.code, reason: err.reason });
+    this.outboxChanged();
+  }
+
+  // ---- the heartbeat ------------------------------------------------------
+
+  heartbeat() {
+    if (!this.sock || this.status === 'revoked') return;
+    const quiet = Date.now() - this.lastHeard;
+    if (quiet >= DEAD_MS) return this.dead();
+    if (quiet < HEARD_MS || this.probing) return;
+    this.probing = true;
+    const done = () => { this.probing = false; };
+    if (this.sock instanceof WebSocket) {
+      if (this.sock.readyState === WebSocket.OPEN) this.sock.send(JSON.stringify({ type: 'sync', id: `hb${this.nextId++}` }));
+      setTimeout(done, HEARD_MS);
+      return;
+    }
+    // SSE: the server's pings keep a live stream talking; ask over HTTP meanwhile.
+    const ctl = new AbortController();
+    const t = setTimeout(() => ctl.abort(), DEAD_MS - HEARD_MS);
+    const es = this.sock;
+    fetch('/healthz', { signal: ctl.signal, cache: 'no-store' })
+      .then((r) => { if (r.ok && this.sock === es) this.lastHeard = Date.now(); })
+      .catch(() => {}).finally(() => { clearTimeout(t); done(); });
+  }
+
+  // The connection went silent: drop it without waiting for the network to say so.
+  dead() {
+    const s = this.sock;
+    this.sock = null;
+    this.probing = false;
+    if (s) { try { s.close(); } catch (e) { /* closing a dead socket */ } }
+    this.lost(true);
+  }
+
   onEventMsg(ev) {
     this.targetSeq = Math.max(this.targetSeq, ev.seq);
+    if (ev.cid && this.outbox.has(ev.cid)) this.settle(ev.cid, { type: 'ack', first_seq: ev.seq, last_seq: ev.seq, seen: true });
     this.opts.onEvent && this.opts.onEvent(ev);
   }
 
@@ -288,7 +389,10 @@ export class Live {
   }
 
   caughtUp() {
-    if (this.sock && this.state && this.state.seq >= this.targetSeq && this.status !== 'live') this.setStatus('live');
+    if (this.sock && this.state && this.state.seq >= this.targetSeq && this.status !== 'live') {
+      this.setStatus('live');
+      this.flush();
+    }
   }
 
   takeYou(you) {
@@ -348,45 +452,117 @@ export class Live {
 
   // ---- commands -----------------------------------------------------------
 
-  request(cmd) {
+  // A request on the WebSocket awaiting its answer (sync, or a command's
+  // transmission); rejects when the connection is lost or no answer comes.
+  request(cmd, timeoutMs = ANSWER_MS) {
     return new Promise((resolve, reject) => {
       const ws = this.sock;
       if (!(ws instanceof WebSocket) || ws.readyState !== WebSocket.OPEN) {
-        reject(new Error(this.t('err.offline')));
+        reject(localError(this.t('err.offline')));
         return;
       }
       const id = this.nextId++;
       const timer = setTimeout(() => {
         this.pending.delete(id);
-        reject(new Error(this.t('err.timeout')));
-      }, 15000);
+        reject(localError(this.t('err.timeout'), 'timeout'));
+      }, timeoutMs);
       this.pending.set(id, { resolve, reject, timer });
       ws.send(JSON.stringify({ ...cmd, id }));
     });
   }
 
   // Sends a command; resolves with the acknowledgement, rejects with an
-  // Error whose message is the server's (code in .code).
-  async send(cmd) {
-    const ack = await this.sendRaw(cmd);
-    // Shown at once: the acknowledgement comes before the "you" that says it.
-    if (cmd.type === 'upvote' || cmd.type === 'unvote') {
-      this.noteVote(cmd.type, cmd.question);
-      this.emit();
-    }
-    return ack;
+  // Error whose message is the server's (.code, .reason), or local (.local)
+  // when the user gave it up or the link was withdrawn. A command that cannot
+  // be sent now waits in the outbox and goes when the page is live again.
+  send(cmd) {
+    const cid = newCid();
+    return new Promise((resolve, reject) => {
+      this.outbox.set(cid, { cid, cmd: { ...cmd, cid }, state: 'sending', since: Date.now(), resolve, reject });
+      this.outboxChanged();
+      this.transmit(cid);
+    }).then((ack) => {
+      // Shown at once: the acknowledgement comes before the "you" that says it.
+      if (cmd.type === 'upvote' || cmd.type === 'unvote') {
+        this.noteVote(cmd.type, cmd.question);
+        this.emit();
+      }
+      return ack;
+    });
   }
 
-  async sendRaw(cmd) {
-    if (this.mode === 'ws') return this.request(cmd);
+  // One attempt at sending outbox entry cid.
+  async transmit(cid) {
+    const o = this.outbox.get(cid);
+    if (!o) return;
+    if (!this.sock || this.status !== 'live') { this.markUnsent(o); return; }
+    o.state = 'sending';
+    o.since = Date.now();
+    this.outboxChanged();
+    try {
+      const ack = await (this.mode === 'ws' ? this.request(o.cmd) : this.post(o.cmd));
+      this.settle(cid, ack);
+    } catch (e) {
+      if (!this.outbox.has(cid)) return;
+      if (e.code === 'busy') { // being stored, or the server is busy: ask again in a second
+        this.markUnsent(this.outbox.get(cid));
+        setTimeout(() => { if (this.status === 'live') this.transmit(cid); }, 1000);
+      } else if (e.local) this.markUnsent(this.outbox.get(cid));
+      else this.settle(cid, null, e);
+    }
+  }
+
+  async post(cmd) {
     const q = this.as ? `?as=${encodeURIComponent(this.as)}` : '';
-    const r = await fetch(`${API}${encodeURIComponent(this.meeting)}/commands${q}`, {
-      method: 'POST', credentials: 'same-origin', headers: { 'content-type': 'application/json' }, body: JSON.stringify(cmd),
-    });
+    let r;
+    try {
+      r = await fetch(`${API}${encodeURIComponent(this.meeting)}/commands${q}`, {
+        method: 'POST', credentials: 'same-origin', headers: { 'content-type': 'application/json' }, body: JSON.stringify(cmd),
+      });
+    } catch (e) { throw localError(this.t('err.offline')); }
     const body = await r.json().catch(() => ({}));
-    if (!r.ok || body.type === 'error') throw Object.assign(new Error(body.message || `HTTP ${r.status}`), { code: body.code });
+    if (!r.ok || body.type === 'error') throw refusal(body.code ? body : { code: 'busy', message: `HTTP ${r.status}` });
     return body;
   }
+
+  markUnsent(o) {
+    if (!o || o.state === 'unsent') return;
+    o.state = 'unsent';
+    this.outboxChanged();
+  }
+
+  // Commands whose answer the lost connection took with it go again later.
+  unsend() {
+    for (const [, o] of this.outbox) o.state = 'unsent';
+    if (this.outbox.size) this.outboxChanged();
+  }
+
+  // Sends again, in order, what is waiting; called when the page is live.
+  flush() {
+    for (const [cid, o] of this.outbox) if (o.state === 'unsent') this.transmit(cid);
+  }
+
+  settle(cid, ack, err) {
+    const o = this.outbox.get(cid);
+    if (!o) return;
+    this.outbox.delete(cid);
+    this.outboxChanged();
+    if (err) o.reject(err); else o.resolve(ack);
+  }
+
+  // The user gives up a command not sent yet.
+  giveUp(cid) {
+    const o = this.outbox.get(cid);
+    if (!o || o.state === 'sending') return;
+    this.settle(cid, null, localError(this.t('err.given_up'), 'given_up'));
+  }
+
+  // What waits to be sent or answered, oldest first: [{cid, cmd, state, since}].
+  pendingCommands() {
+    return [...this.outbox.values()].map(({ cid, cmd, state, since }) => ({ cid, cmd, state, since }));
+  }
+
+  outboxChanged() { if (this.opts.onOutbox) this.opts.onOutbox(this.pendingCommands()); }
 
   t(k) { return this.opts.t ? this.opts.t(k) : k; }
 }
@@ -442,6 +618,16 @@ export function applyPatch(doc, ops) {
     else throw new Error(`unknown operation ${op.op}`);
   }
   return doc;
+}
+
+// An Error for a refusal from the server: its message, code and reason.
+function refusal(msg) {
+  return Object.assign(new Error(msg.message || msg.code), { code: msg.code, reason: msg.reason });
+}
+
+// An Error made here (offline, no answer, given up): its message is already the user's language.
+function localError(message, code) {
+  return Object.assign(new Error(message), { local: true, code: code || 'offline' });
 }
 
 // ---- the speaking clock -----------------------------------------------------

@@ -1,20 +1,23 @@
 // The livestream overlay, for a broadcasting tool's browser source: a
 // transparent page with a lower third (the speaker's name, function and
-// affiliation) and the speaking clock. ?clean=1 hides the small toolbar
-// (connection and language) that the operator uses to set it up.
-import { boot, setText, person, personLine } from './ui.js';
+// affiliation), the speaking clock, and the question the moderator puts on
+// screen. Nothing else: the language comes from the address (?lang=), and
+// the connection shows only when it is not live.
+import { boot, fill, person, personLine, bidi, t } from './ui.js';
 import { drawClock, speechOf } from './views.js';
 
 const page = {
   title: 'o.title',
-  init() {
-    if (new URLSearchParams(location.search).get('clean') === '1') document.body.dataset.clean = '1';
-  },
   render(s) {
     const sp = speechOf(s);
     document.getElementById('lower-third').hidden = !sp;
-    setText('lt-name', sp ? sp.name : '');
-    setText('lt-sub', sp ? personLine(person(s, sp.person)) : '');
+    fill('lt-name', sp ? bidi(sp.name) : '');
+    fill('lt-sub', sp ? bidi(personLine(person(s, sp.person))) : '');
+    const q = s.shown_question ? s.questions.find((x) => x.question === s.shown_question) : null;
+    document.getElementById('ov-question').hidden = !q;
+    fill('ov-q-text', q ? bidi(q.text) : '');
+    const who = q && (q.anonymous || !q.author ? t('q.anonymous') : (person(s, q.author) || { name: q.author }).name);
+    fill('ov-q-who', q ? bidi(who) : '');
   },
   tick(s, live) {
     drawClock(document.getElementById('ov-clock'), speechOf(s), live.now());

@@ -1,7 +1,7 @@
 // The panelist's page: their own clock, large, with the warning and the
 // limit, a cue when time is short, and the questions addressed to them (from
 // the audience and from speakers on the list).
-import { boot, el, t, fill, act, dur, person, label } from './ui.js';
+import { boot, el, t, tn, fill, act, dur, person, label, bidi, tr, sending } from './ui.js';
 import { drawClock, speechOf, gqOf, questionHead } from './views.js';
 import { ClockAnnouncer } from './client.js';
 
@@ -11,26 +11,30 @@ const page = {
   title: 'pn.title',
   init(live) {
     announcer = new ClockAnnouncer(document.getElementById('announce'), t);
-    document.getElementById('pn-request').addEventListener('click', () => act(live, { type: 'request_floor' }));
+    document.getElementById('pn-request').addEventListener('click', () => act(live, { type: 'request_floor' }, null, 'request_floor'));
   },
   render(s, live) {
     const me = person(s, live.me);
-    document.getElementById('me').textContent = me ? `${me.name} · ${me.affiliation}` : t('p.viewer');
+    fill('me', me ? [bidi(me.name), ' · ', bidi(me.affiliation || '')] : t('p.viewer'));
     const sp = speechOf(s);
     const other = sp && sp.person !== live.me ? sp : null;
-    fill('speaking-now', other && el('p', {}, t('pn.now_speaking', { name: other.name })));
+    fill('speaking-now', other && el('p', {}, tn('pn.now_speaking', { name: other.name })));
     const gq = gqOf(s);
-    document.getElementById('gq-now').textContent = gq ? gq.text : t('c.gq_none');
+    fill('gq-now', gq ? bidi(tr(gq, 'text')) : t('c.gq_none'));
     const waiting = s.floor_requests.some((r) => r.person === live.me && r.status === 'waiting' && r.item === s.floor.item);
     const b = document.getElementById('pn-request');
     b.hidden = !me;
-    b.disabled = waiting || s.status !== 'open' || !s.floor.item || s.floor.list_closed;
+    const busy = sending('request_floor');
+    b.disabled = busy || waiting || s.status !== 'open' || !s.floor.item || s.floor.list_closed;
+    b.setAttribute('aria-busy', busy ? 'true' : 'false');
+    b.textContent = busy ? t('st.sending_short') : waiting ? t('pn.on_list') : t('pn.request');
     const fromList = s.floor.list.filter((r) => r.to === live.me);
     const fromAudience = s.questions.filter((q) => q.to === live.me && q.state === 'visible' && !q.answered)
       .sort((a, c) => c.votes - a.votes || a.question - c.question);
     fill('to-you',
-      fromList.map((r) => el('li', { dataset: { request: r.request } }, el('strong', {}, r.name), ' ',
-        el('span', { cls: 'muted small' }, `${r.affiliation} · ${label('kind', r.kind)} · ${t('p.place', { n: r.position + 1, of: s.floor.list.length })}`))),
+      fromList.map((r) => el('li', { dataset: { request: r.request } }, el('strong', {}, bidi(r.name)), ' ',
+        el('span', { cls: 'muted small' }, bidi(r.affiliation), ` · ${label('kind', r.kind)} · `,
+          el('span', { cls: 'asker-place' }, t('pn.asker_place', { n: r.position + 1, of: s.floor.list.length }))))),
       fromAudience.map((q) => el('li', { dataset: { question: q.question } }, questionHead(s, q))));
     if (!fromList.length && !fromAudience.length) fill('to-you', el('li', { cls: 'muted' }, t('q.none')));
   },
@@ -44,7 +48,8 @@ const page = {
     else if (planned && planned.person === live.me) cue = t('pn.cue_next');
     const cueEl = document.getElementById('cue');
     if (cueEl.textContent !== cue) cueEl.textContent = cue;
-    const w = p ? t('pn.warn_line', { warn: dur(p.c.warning), limit: dur(p.c.limit) }) : '';
+    // The clock counts down: the warning is said as the time left when it comes.
+    const w = p ? t('pn.warn_line', { left: dur(p.c.limit - p.c.warning), limit: dur(p.c.limit) }) : '';
     const wl = document.getElementById('warn-line');
     if (wl.textContent !== w) wl.textContent = w;
     announcer.update(mine, p && p.c);

@@ -1,6 +1,8 @@
 // The secretariat's invitation links (docs/protocol.md, "Invitation links"):
-// the people with the links each holds, a new link for a person, a role or a
-// screen, its QR code and a card to print, and revocation after a
+// the people with the links each holds and when each was last used, a new
+// link for a person, a role or a screen (and the livestream overlay), its QR
+// code and a card to print, links for everyone at once with their cards
+// (one a page) and a CSV file for a mail merge, and revocation after a
 // confirmation.
 //
 // A link's token is shown once, in the answer that issues it: the card keeps
@@ -12,8 +14,9 @@
 //
 // The QR code is drawn from the module matrix the server sends, with
 // createElementNS (no markup is ever parsed, as the Content-Security-Policy
-// and ui.js ask). Printing shows only the card (css/links.css).
-import { el, t, fill, label, message, onLang, dateIn, timeIn } from './ui.js';
+// and ui.js ask). Printing copies the cards into #print-area, the only thing
+// a printed page shows, one card a page (css/links.css).
+import { el, t, fill, label, message, onLang, dateIn, timeIn, zoneName, wallToMs, tr, bidi, refusalText } from './ui.js';
 
 const API = '/api/v1/meetings/';
 const SVG = 'http://www.w3.org/2000/svg';
@@ -26,6 +29,7 @@ const ui = {
   failure: '',
   links: [],
   card: null,       // {url, qr, link, who} of the link just issued
+  batch: null,      // {done, total, cards: [{url, qr, link, who}], failed} of links issued for everyone
   confirm: null,    // id of the link whose revocation awaits a yes
   busy: false,
   shared: 'viewer', // what the role-or-screen form issues: a role name or 'viewer'
@@ -45,7 +49,11 @@ async function call(method, path, body) {
     body: body ? JSON.stringify(body) : undefined,
   });
   const j = await r.json().catch(() => ({}));
-  if (!r.ok) throw Object.assign(new Error(j.message || `HTTP ${r.status}`), { status: r.status });
+  if (!r.ok) {
+    throw Object.assign(new Error(j.message || `HTTP ${r.status}`), {
+      status: r.status, code: j.code, reason: j.reason, retry: Number(r.headers.get('retry-after')) || 0,
+    });
+  }
   return j;
 }
 
@@ -72,7 +80,7 @@ async function issue(body, who, key) {
     message(t('sec.links_issued_msg', { who }), 'ok');
     ui.links = (await call('GET', base())).links;
   } catch (e) {
-    message(t('err.refused', { msg: e.message }));
+    message(refusalText(e));
   }
   ui.busy = false;
   draw(true);
@@ -88,7 +96,7 @@ async function revoke(link) {
     message(t('sec.links_revoked_msg', { n: j.closed_streams }), 'ok');
     ui.links = (await call('GET', base())).links;
   } catch (e) {
-    message(t('err.refused', { msg: e.message }));
+    message(refusalText(e));
   }
   ui.busy = false;
   ui.focus = `revoked-${link.id}`;
@@ -109,10 +117,70 @@ async function copy(url, input) {
   draw(true);
 }
 
-function printCard() {
+// Everyone without a valid link gets one, one request after another (the
+// server's rate is respected: a 429 waits as long as it says).
+async function issueAll() {
+  if (ui.busy) return;
+  const holders = new Set(ui.links.filter((l) => l.kind === 'person' && !l.revoked).map((l) => l.subject));
+  const todo = ui.state.people.filter((p) => !holders.has(p.id));
+  ui.busy = true;
+  ui.batch = { done: 0, total: todo.length, cards: [], failed: [] };
+  ui.focus = 'batch';
+  draw(true);
+  for (const p of todo) {
+    for (let tries = 0; ; tries++) {
+      try {
+        const j = await call('POST', base(), { kind: 'person', subject: p.id, label: t('sec.links_batch_label') });
+        ui.batch.cards.push({ ...j, who: p.name });
+        break;
+      } catch (e) {
+        if (e.status === 429 && tries < 20) { await new Promise((r) => setTimeout(r, 1000 * (e.retry || 1))); continue; }
+        ui.batch.failed.push(p.name);
+        break;
+      }
+    }
+    ui.batch.done++;
+    draw(true);
+  }
+  try { ui.links = (await call('GET', base())).links; } catch (e) { /* the list is refreshed on the next change */ }
+  ui.busy = false;
+  message(t('sec.links_batch_done', { n: ui.batch.cards.length }), ui.batch.failed.length ? null : 'ok');
+  draw(true);
+}
+
+// The cards in #print-area, then the browser's print dialog.
+function printCards(cards) {
+  let area = document.getElementById('print-area');
+  if (!area) {
+    area = el('div', { id: 'print-area', 'aria-hidden': 'true' });
+    document.body.append(area);
+  }
+  area.replaceChildren(...cards.map((c) => cardBody(c, true)));
   document.body.classList.add('print-link');
-  addEventListener('afterprint', () => document.body.classList.remove('print-link'), { once: true });
+  addEventListener('afterprint', () => { document.body.classList.remove('print-link'); area.replaceChildren(); }, { once: true });
   print();
+}
+
+// The links just issued as a CSV file for a mail merge: one row a person.
+function downloadCsv(cards) {
+  const m = ui.state.meeting;
+  const z = m.timezone;
+  const at = wallToMs(m.starts, z);
+  const head = ['name', 'function', 'affiliation', 'roles', 'mode', 'link', 'meeting', 'date', 'time', 'time_zone', 'venue', 'online_link'];
+  const rows = cards.map((c) => {
+    const p = ui.state.people.find((x) => x.id === c.link.subject) || {};
+    return [p.name || c.who, p.function, p.affiliation, (p.roles || []).join(' '), p.mode, c.url, m.title,
+      at === null ? '' : dateIn(at, z), at === null ? '' : timeIn(at, z), z, m.venue, m.online_link];
+  });
+  const cell = (v) => {
+    const x = v === null || v === undefined ? '' : String(v);
+    return /[",\r\n]/.test(x) ? `"${x.replace(/"/g, '""')}"` : x;
+  };
+  const text = `\ufeff${[head, ...rows].map((r) => r.map(cell).join(',')).join('\r\n')}\r\n`;
+  const a = el('a', { href: URL.createObjectURL(new Blob([text], { type: 'text/csv;charset=utf-8' })), download: `${ui.live.meeting}-links.csv` });
+  document.body.append(a);
+  a.click();
+  a.remove();
 }
 
 // ---- drawing ----------------------------------------------------------------
@@ -167,6 +235,9 @@ function linkItem(link) {
   const bits = [issued];
   if (link.kind !== 'person') bits.unshift(whoOf(link));
   if (link.label) bits.push(t('sec.links_label', { label: link.label }));
+  if (link.last_used_at_ms !== undefined) {
+    bits.push(link.last_used_at_ms ? t('sec.links_used_at', { when: when(link.last_used_at_ms) }) : t('sec.links_never_used'));
+  }
   const state = link.revoked
     ? el('span', { cls: 'badge' }, `✕ ${t('sec.links_revoked_at', { when: when(link.revoked_at_ms) })}`)
     : el('span', { cls: 'badge now' }, `✓ ${t('sec.links_valid')}`);
@@ -188,28 +259,64 @@ function linkItem(link) {
     el('span', {}, bits.join(' · ')), ' ', state, act ? ' ' : null, act);
 }
 
-function card() {
-  const c = ui.card;
+// What a card says, on screen and on paper: the meeting, when and where,
+// who it is for, the link and its QR code.
+function cardBody(c, printing) {
   const m = ui.state.meeting;
+  const z = m.timezone;
   const p = c.link.kind === 'person' ? ui.state.people.find((x) => x.id === c.link.subject) : null;
   const roles = p ? p.roles.map((r) => label('role', r)).join(', ') : '';
   const post = p ? [p.function, p.affiliation].filter(Boolean).join(', ') : '';
-  const input = el('input', { type: 'text', id: 'link-url', readonly: true, value: c.url, cls: 'link-url', dir: 'ltr' });
-  return el('div', { cls: 'link-card', role: 'region', 'aria-labelledby': 'link-card-h' },
+  const at = wallToMs(m.starts, z);
+  const end = wallToMs(m.ends, z);
+  const whenText = at === null ? '' : `${dateIn(at, z)}, ${timeIn(at, z)}${end === null ? '' : `–${timeIn(end, z)}`} ${zoneName(at, z)}`;
+  return el('div', { cls: printing ? 'link-card print-card' : 'link-card-inner' },
     el('div', { cls: 'qr-box' }, qrSvg(c.qr)),
     el('div', { cls: 'link-card-text' },
-      el('h3', { id: 'link-card-h', tabindex: '-1', dataset: { key: 'card' } }, t('sec.links_card_title', { meeting: m.title })),
-      el('p', { cls: 'who' }, c.who),
+      el(printing ? 'p' : 'h3', printing ? { cls: 'card-title' } : { id: 'link-card-h', tabindex: '-1', dataset: { key: 'card' } },
+        t('sec.links_card_title', { meeting: tr(m, 'title') })),
+      el('p', { cls: 'who' }, bidi(c.who)),
       roles && el('p', {}, roles),
-      post ? el('p', { cls: 'muted' }, post) : null,
-      el('p', { cls: 'print-url' }, el('bdi', { dir: 'ltr' }, c.url)),
-      el('p', { cls: 'small no-print' }, t('sec.links_card_once')),
-      el('div', { cls: 'field no-print' }, el('label', { for: 'link-url' }, t('sec.links_url')), input),
-      el('div', { cls: 'actions no-print' },
+      post ? el('p', { cls: 'muted' }, bidi(post)) : null,
+      el('p', { cls: 'card-when' }, whenText),
+      el('p', { cls: 'card-where' }, bidi(tr(m, 'venue'))),
+      m.online_link ? el('p', { cls: 'card-online small' }, t('sec.links_card_online', { link: m.online_link })) : null,
+      el('p', { cls: 'print-url' }, el('bdi', { dir: 'ltr' }, c.url))));
+}
+
+function card() {
+  const c = ui.card;
+  const input = el('input', { type: 'text', id: 'link-url', readonly: true, value: c.url, cls: 'link-url', dir: 'ltr' });
+  const overlay = c.link.kind === 'viewer' ? `${c.url}?to=overlay` : null;
+  const ovInput = overlay && el('input', { type: 'text', id: 'overlay-url', readonly: true, value: overlay, cls: 'link-url', dir: 'ltr' });
+  return el('div', { cls: 'link-card', role: 'region', 'aria-labelledby': 'link-card-h' },
+    cardBody(c, false),
+    el('div', { cls: 'link-card-tools' },
+      el('p', { cls: 'small' }, t('sec.links_card_once')),
+      el('div', { cls: 'field' }, el('label', { for: 'link-url' }, t('sec.links_url')), input),
+      overlay && el('div', { cls: 'field' }, el('label', { for: 'overlay-url' }, t('sec.links_overlay')), ovInput,
+        el('p', { cls: 'small muted' }, t('sec.links_overlay_hint'))),
+      el('div', { cls: 'actions' },
         el('button', { type: 'button', cls: 'primary', dataset: { key: 'copy' }, onclick: () => copy(c.url, input) }, t('sec.links_copy')),
-        el('button', { type: 'button', dataset: { key: 'print' }, onclick: printCard }, t('sec.links_print')),
+        overlay && el('button', { type: 'button', dataset: { key: 'copy-overlay' }, onclick: () => copy(overlay, ovInput) }, t('sec.links_copy_overlay')),
+        el('button', { type: 'button', dataset: { key: 'print' }, onclick: () => printCards([c]) }, t('sec.links_print')),
         el('button', { type: 'button', dataset: { key: 'done' }, onclick: () => { ui.focus = c.from; ui.card = null; ui.copied = ''; draw(true); } }, t('sec.links_done'))),
-      el('p', { cls: 'small no-print', role: 'status' }, ui.copied)));
+      el('p', { cls: 'small', role: 'status' }, ui.copied)));
+}
+
+// Links for everyone at once: progress, then print all, the CSV, done.
+function batchPanel() {
+  const b = ui.batch;
+  const running = b.done < b.total;
+  return el('div', { cls: 'notice batch', role: 'region', 'aria-labelledby': 'batch-h' },
+    el('h3', { id: 'batch-h', tabindex: '-1', dataset: { key: 'batch' } }, t('sec.links_batch_title')),
+    el('p', { role: 'status' }, running ? t('sec.links_batch_progress', { n: b.done, of: b.total }) : t('sec.links_batch_done', { n: b.cards.length })),
+    b.failed.length ? el('p', { cls: 'error' }, t('sec.links_batch_failed', { names: b.failed.join(', ') })) : null,
+    !running && el('p', { cls: 'small' }, t('sec.links_card_once')),
+    !running && el('div', { cls: 'actions' },
+      el('button', { type: 'button', cls: 'primary', dataset: { key: 'print-all' }, disabled: !b.cards.length || null, onclick: () => printCards(b.cards) }, t('sec.links_print_all')),
+      el('button', { type: 'button', dataset: { key: 'csv' }, disabled: !b.cards.length || null, onclick: () => downloadCsv(b.cards) }, t('sec.links_csv')),
+      el('button', { type: 'button', dataset: { key: 'batch-done' }, onclick: () => { ui.batch = null; ui.focus = 'issue-all'; draw(true); } }, t('sec.links_done'))));
 }
 
 function peopleTable() {
@@ -273,12 +380,15 @@ function draw(force) {
   } else if (ui.status === 'forbidden') {
     fill('links', el('p', {}, t('sec.links_forbidden')));
   } else if (ui.status === 'failed') {
-    fill('links', el('p', { cls: 'error' }, t('err.refused', { msg: ui.failure })),
+    fill('links', el('p', { cls: 'error' }, t('sec.links_failed')),
       el('button', { type: 'button', onclick: () => load() }, t('sec.links_refresh')));
   } else {
     fill('links',
       el('p', {}, t('sec.links_intro')),
       ui.card && card(),
+      ui.batch ? batchPanel() : el('div', { cls: 'actions' }, el('button', {
+        type: 'button', dataset: { key: 'issue-all' }, disabled: ui.busy || null, onclick: issueAll,
+      }, t('sec.links_issue_all'))),
       peopleTable(),
       sharedLinks(),
       el('div', { cls: 'actions' }, el('button', { type: 'button', dataset: { key: 'refresh' }, disabled: ui.busy, onclick: () => load() }, t('sec.links_refresh'))));

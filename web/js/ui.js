@@ -1,9 +1,14 @@
 // What every page shares besides the connection: translations, the language
 // switch, a small DOM builder, time formatting in the meeting's zone and the
-// viewer's, and the page header (title, connection, clocks, language).
+// viewer's, the page header (title, connection, clocks, language), and the
+// way commands are sent: a button shows that its command is on its way, a
+// refusal is said in the reader's language, a destructive action asks first.
 //
 // User text reaches the page only through textContent and attributes (el()
-// never parses HTML), so a name or a question cannot become markup.
+// never parses HTML), so a name or a question cannot become markup; it is
+// isolated (bdi()) so that an English name keeps its order in an Arabic
+// line and the other way round, while the line itself keeps the page's
+// direction and alignment.
 
 import { Live } from './client.js';
 
@@ -17,6 +22,7 @@ let lang = 'en';
 const listeners = [];
 
 export function currentLang() { return lang; }
+export function has(key) { return dict[key] !== undefined; }
 
 // A translated string; {name} placeholders are filled from vars. A missing
 // key shows the key itself, which the tests look for.
@@ -25,6 +31,20 @@ export function t(key, vars) {
   if (s === undefined) s = key;
   if (vars) s = s.replace(/\{(\w+)\}/g, (m, k) => (vars[k] === undefined ? m : String(vars[k])));
   return s;
+}
+
+// As t(), as nodes: each {name} filled with user text isolated in a <bdi>.
+export function tn(key, vars) {
+  const s = dict[key] === undefined ? key : dict[key];
+  const out = [];
+  let last = 0;
+  for (const m of s.matchAll(/\{(\w+)\}/g)) {
+    out.push(s.slice(last, m.index));
+    out.push(vars && vars[m[1]] !== undefined ? el('bdi', {}, String(vars[m[1]])) : m[0]);
+    last = m.index + m[0].length;
+  }
+  out.push(s.slice(last));
+  return out.filter((x) => x !== '');
 }
 
 function pickLang() {
@@ -91,6 +111,16 @@ export function el(tag, attrs, ...kids) {
 
 export function $(sel, root) { return (root || document).querySelector(sel); }
 
+// User text, isolated from the direction of the text around it.
+export function bidi(text) { return el('bdi', {}, text); }
+
+// A field of the definition in the reader's language: the definition's
+// translation when it gives one, the original otherwise.
+export function tr(obj, field) {
+  const x = obj && obj.translations && obj.translations[lang];
+  return (x && x[field]) || (obj ? obj[field] : '');
+}
+
 // Replaces the children of a container (by id or element). Keyboard focus
 // survives: the element with the same data-key as the focused one gets it
 // back, so reordering a list from the keyboard keeps its place.
@@ -105,6 +135,93 @@ export function fill(target, ...kids) {
   }
   return e;
 }
+
+// ---- commands from the page ---------------------------------------------------
+
+let redrawPage = () => {};
+let focusNext = null;         // data-key to focus once the page is drawn again
+const inflight = new Set();   // keys of commands on their way
+const confirming = { key: null };
+
+export function redraw() { redrawPage(); }
+
+// Focuses the element with data-key `key` once the page is drawn again.
+export function focusLater(key) { focusNext = key; }
+
+function focusPending() {
+  if (!focusNext) return;
+  const n = document.querySelector(`[data-key="${CSS.escape(focusNext)}"]`);
+  if (n) { n.focus(); focusNext = null; }
+}
+
+// The key a command is known by while it is on its way.
+export function cmdKey(cmd) { return [cmd.type, cmd.request, cmd.question, cmd.item, cmd.person].filter((x) => x !== undefined && x !== null).join(':'); }
+export function sending(key) { return inflight.has(key); }
+
+// A refusal in the reader's language: the reason the server names, else its
+// kind; never the server's words (which name internal ids).
+export function refusalText(e) {
+  if (e.local) return e.message;
+  if (e.reason && has(`refuse.${e.reason}`)) return t(`refuse.${e.reason}`);
+  return t(has(`refuse.code.${e.code}`) ? `refuse.code.${e.code}` : 'refuse.code.other');
+}
+
+// Runs a command and reports a refusal in #message. While it is on its way
+// the buttons drawn with its key (cmdButton) say so and do not send it again.
+export async function act(live, cmd, done, key) {
+  const k = key || cmdKey(cmd);
+  if (inflight.has(k)) return null;
+  inflight.add(k);
+  redrawPage();
+  try {
+    const ack = await live.send(cmd);
+    message('');
+    if (done) done(ack);
+    return ack;
+  } catch (e) {
+    if (e.code !== 'given_up') message(refusalText(e));
+    return null;
+  } finally {
+    inflight.delete(k);
+    redrawPage();
+  }
+}
+
+// A button that sends cmd; while the command is on its way it is disabled,
+// marked busy and says "Sending…".
+export function cmdButton(live, label, cmd, attrs) {
+  const k = (attrs && attrs.key) || cmdKey(cmd);
+  const busy = inflight.has(k);
+  const a = { type: 'button', ...attrs };
+  delete a.key;
+  return el('button', {
+    ...a, disabled: busy || a.disabled || null, 'aria-busy': busy ? 'true' : null,
+    onclick: () => act(live, cmd, a.done, k),
+  }, busy ? [label, ' ', el('span', { cls: 'sending' }, `· ${t('ui.sending')}`)] : label);
+}
+
+// A destructive action behind a confirmation: the button, or, once pressed,
+// the question with "yes" and "cancel" in its place. Escape cancels.
+// `extra` (optional) goes between the question and the buttons: a reason to give.
+export function guarded(key, label, question, yes, onYes, attrs, extra) {
+  if (confirming.key === key) {
+    const cancel = () => { confirming.key = null; focusLater(key); redrawPage(); };
+    return el('span', {
+      cls: 'confirm', role: 'group', 'aria-label': question, dataset: { confirm: key },
+      onkeydown: (e) => { if (e.key === 'Escape') { e.preventDefault(); cancel(); } },
+    },
+    el('span', { cls: 'small' }, question), ' ', extra || null,
+    el('button', { type: 'button', cls: 'danger', dataset: { key: `${key}-yes` }, onclick: () => { confirming.key = null; focusLater(key); onYes(); redrawPage(); } }, yes), ' ',
+    el('button', { type: 'button', dataset: { key: `${key}-no` }, onclick: cancel }, t('ui.cancel')));
+  }
+  return el('button', {
+    type: 'button', ...attrs, dataset: { ...(attrs && attrs.dataset), key },
+    onclick: () => { confirming.key = key; focusLater(`${key}-yes`); redrawPage(); },
+  }, label);
+}
+
+export function confirmOpen(key) { return confirming.key === key; }
+export function askConfirm(key) { confirming.key = key; focusLater(`${key}-yes`); redrawPage(); }
 
 export function setText(id, s) {
   const e = document.getElementById(id);
@@ -179,7 +296,7 @@ export function showStatus(st) {
   const e = document.getElementById('conn');
   if (!e) return;
   e.dataset.status = st.status;
-  const sym = { live: '●', connecting: '◌', offline: '✕' }[st.status] || '';
+  const sym = { live: '●', connecting: '◌', offline: '✕', revoked: '✕' }[st.status] || '';
   let text = t(`conn.${st.status}`);
   if (st.status === 'offline' && st.retryInMs) text = t('conn.retry', { s: Math.ceil(st.retryInMs / 1000) });
   e.textContent = `${sym} ${text}`;
@@ -218,19 +335,6 @@ export function message(text, kind) {
   e.textContent = text || '';
 }
 
-// Runs a command and reports a refusal in #message.
-export async function act(live, cmd, done) {
-  try {
-    const ack = await live.send(cmd);
-    message('');
-    if (done) done(ack);
-    return ack;
-  } catch (e) {
-    message(t('err.refused', { msg: e.message }));
-    return null;
-  }
-}
-
 // Starts a page: language, header, the connection, the clock ticking.
 // page.render(state, live) draws the state; page.tick(state, live) redraws
 // what moves with time (four times a second).
@@ -243,22 +347,31 @@ export async function boot(page) {
     const s = live && live.shown();
     if (!s || !ready) return;
     const m = s.meeting;
-    setText('m-title', m.title);
-    setText('m-sub', [m.body, m.session, m.venue].filter(Boolean).join(' · '));
-    document.title = `${t(page.title)} · ${m.title}`;
+    const title = tr(m, 'title');
+    const tEl = document.getElementById('m-title');
+    if (tEl && tEl.textContent !== title) { fill(tEl, bidi(title)); tEl.title = title; }
+    const sub = [tr(m, 'body'), tr(m, 'session'), tr(m, 'venue')].filter(Boolean).join(' · ');
+    const sEl = document.getElementById('m-sub');
+    if (sEl && sEl.textContent !== sub) fill(sEl, bidi(sub));
+    document.title = `${t(page.title)} · ${tr(m, 'title')}`;
     page.render(s, live);
     if (page.tick) page.tick(s, live);
+    focusPending();
     document.body.dataset.seq = String(s.seq);
   };
+  redrawPage = draw;
   live = new Live({
     t,
     onState: draw,
     onStatus: (st) => {
       showStatus(st);
-      if (st.error) message(st.fatal ? t('err.fatal', { msg: st.error }) : st.error);
-      else if (st.status === 'live') message('');
+      document.body.dataset.conn = st.status;
+      if (st.status === 'revoked') message(t('err.revoked'));
+      else if (st.error) message(t('err.fatal', { msg: st.error }));
+      if (page.status) page.status(st, live);
     },
-    onError: (m) => message(t('err.refused', { msg: m.message })),
+    onError: (m) => message(refusalText(m)),
+    onOutbox: () => { if (page.outbox) page.outbox(live); },
   });
   // The connection, for the browser tests and for anyone looking into a
   // page's state from the browser's console.
@@ -268,7 +381,7 @@ export async function boot(page) {
   try { await initLang(); } catch (e) { /* English keys stay */ }
   ready = true;
   langSwitch();
-  onLang(() => { draw(); showStatus({ status: live.status }); });
+  onLang(() => { draw(); showStatus({ status: live.status }); if (page.outbox) page.outbox(live); });
   document.title = t(page.title);
   showStatus({ status: live.status });
   draw();

@@ -1,7 +1,7 @@
 // Pieces several pages draw the same way: the speaker and the clock, the
 // agenda with its times in two zones, the documents, the questions.
 import { speechClock } from './client.js';
-import { el, t, label, dur, timeIn, zoneName, viewerZone, wallToMs, safeHref, person, personLine } from './ui.js';
+import { el, t, tn, label, dur, timeIn, dateIn, zoneName, viewerZone, wallToMs, safeHref, person, personLine, bidi, tr } from './ui.js';
 
 // The running speech, or null.
 export const speechOf = (s) => s.floor.speech;
@@ -44,17 +44,25 @@ export function nowBlock(s) {
   const gq = gqOf(s);
   const sp = speechOf(s);
   const p = sp ? person(s, sp.person) : null;
-  const statusLine = s.status === 'scheduled' ? t('m.scheduled') : s.status === 'closed' ? t('m.closed') : null;
+  const statusLine = s.status === 'scheduled' ? startsLine(s) : s.status === 'closed' ? t('m.closed') : null;
   return [
     statusLine && el('p', { cls: 'muted' }, statusLine),
-    item && el('p', {}, el('strong', {}, t('now.item')), ' ', item.title),
-    gq && el('p', {}, el('strong', {}, t('now.gq')), ' ', gq.text),
+    item && el('p', {}, el('strong', {}, t('now.item')), ' ', bidi(tr(item, 'title'))),
+    gq && el('p', {}, el('strong', {}, t('now.gq')), ' ', bidi(tr(gq, 'text'))),
     sp ? el('div', { cls: 'speaker' },
-      el('div', { cls: 'speaker-name', id: 'speaker-name' }, sp.name),
-      el('div', { cls: 'muted' }, personLine(p)),
+      el('div', { cls: 'speaker-name', id: 'speaker-name' }, bidi(sp.name)),
+      el('div', { cls: 'muted' }, bidi(personLine(p))),
       el('div', { cls: 'small' }, `${label('kind', sp.kind)} · ${label('mode', sp.mode)}`))
       : (s.status === 'open' && el('p', { id: 'speaker-name' }, t('now.nobody'))),
   ];
+}
+
+// "The meeting opens on 31 Mar 2022 at 14:30 CEST": before it opens.
+export function startsLine(s) {
+  const z = s.meeting.timezone;
+  const at = wallToMs(s.meeting.starts, z);
+  if (at === null) return t('m.scheduled');
+  return t('m.starts', { date: dateIn(at, z), time: `${timeIn(at, z)} ${zoneName(at, z)}` });
 }
 
 // Planned start of each item: the meeting's start plus the planned minutes before it.
@@ -85,7 +93,7 @@ export function agendaItems(s, extra) {
     const state = now ? el('span', { cls: 'badge now' }, `▶ ${t('agenda.now')}`) : done ? el('span', { cls: 'badge' }, `✓ ${t('agenda.done')}`) : null;
     const actual = i.started_at_ms !== null ? t('agenda.actual', { start: twoZones(i.started_at_ms, z), mins: Math.round(i.actual_ms / 60000) }) : null;
     return el('li', { dataset: { item: i.id }, 'aria-current': now ? 'step' : null },
-      el('div', { cls: 'item-head' }, el('strong', {}, i.title), state),
+      el('div', { cls: 'item-head' }, el('strong', {}, bidi(tr(i, 'title'))), state),
       el('div', { cls: 'small muted' }, t('agenda.planned', { start: twoZones(starts[n], z), mins: i.planned_minutes })),
       actual && el('div', { cls: 'small' }, actual),
       extra ? extra(i) : null);
@@ -95,7 +103,7 @@ export function agendaItems(s, extra) {
 export function documentItems(s) {
   return s.documents.map((d) => {
     const href = safeHref(d.link);
-    const title = d.symbol ? `${d.symbol}: ${d.title}` : d.title;
+    const title = [d.symbol && el('bdi', { dir: 'ltr' }, d.symbol), d.symbol && ': ', bidi(tr(d, 'title'))];
     return el('li', {}, href ? el('a', { href, rel: 'noopener noreferrer', target: '_blank' }, title) : title);
   });
 }
@@ -111,13 +119,14 @@ export function questionHead(s, q) {
   const to = q.to ? (person(s, q.to) || { name: q.to }).name : null;
   const gq = q.guiding_question ? gqOf(s, q.guiding_question) : null;
   return [
-    el('p', { cls: 'q-text' }, q.text),
+    el('p', { cls: 'q-text' }, bidi(q.text)),
     el('div', { cls: 'small muted' },
-      [who, to && t('q.to', { name: to }), gq && t('q.on_gq', { id: gq.id.toUpperCase() })].filter(Boolean).join(' · ')),
+      bidi(who), to && [' · ', tn('q.to', { name: to })], gq && ` · ${t('q.on_gq', { id: gq.id.toUpperCase() })}`),
     el('div', { cls: 'item-head small' },
       el('span', { cls: 'badge', dataset: { votes: q.votes } }, t('q.votes', { n: q.votes })),
       q.answered ? el('span', { cls: 'badge now' }, `✓ ${t('q.answered')}`) : null,
-      q.state !== 'visible' ? el('span', { cls: 'badge warn' }, label('qstate', q.state)) : null),
+      q.state !== 'visible' ? el('span', { cls: 'badge warn' }, label('qstate', q.state)) : null,
+      s.shown_question === q.question ? el('span', { cls: 'badge now', dataset: { shown: '1' } }, `▣ ${t('q.on_screen')}`) : null),
   ];
 }
 
@@ -132,5 +141,5 @@ export function options(select, list) {
 }
 
 export function gqOptions(s, none) {
-  return [['', none], ...s.guiding_questions.map((g) => [g.id, `${g.id.toUpperCase()}: ${g.text}`])];
+  return [['', none], ...s.guiding_questions.map((g) => [g.id, `${g.id.toUpperCase()}: ${tr(g, 'text')}`])];
 }

@@ -1,0 +1,63 @@
+// A small TCP proxy the browser tests control, between Chromium and a
+// server on loopback: it forwards bytes both ways, and can add latency or cut
+// the network the way a dead Wi-Fi does, with nothing closed: bytes stop
+// flowing and new connections hang, until it is restored. Then everything
+// held flows on, in order.
+'use strict';
+const net = require('node:net');
+
+class NetProxy {
+  constructor(target) {
+    this.target = target;      // {host, port}
+    this.cut = false;
+    this.latencyMs = 0;
+    this.pairs = new Set();
+    this.waiting = [];         // work held while cut
+    this.connections = 0;
+  }
+
+  // Listens on a free port of 127.0.0.1; resolves with that port.
+  start() {
+    this.server = net.createServer((client) => this.accept(client));
+    return new Promise((resolve) => this.server.listen(0, '127.0.0.1', () => resolve(this.server.address().port)));
+  }
+
+  accept(client) {
+    this.connections++;
+    const upstream = net.connect(this.target.port, this.target.host);
+    const pair = { client, upstream };
+    this.pairs.add(pair);
+    const forward = (from, to) => from.on('data', (d) => this.later(() => { if (!to.destroyed) to.write(d); }));
+    forward(client, upstream);
+    forward(upstream, client);
+    const end = () => { this.pairs.delete(pair); client.destroy(); upstream.destroy(); };
+    client.on('error', end);
+    upstream.on('error', end);
+    client.on('close', () => this.later(end));
+    upstream.on('close', () => this.later(end));
+  }
+
+  // Runs f after the latency, or when the network is restored if it is cut.
+  later(f) {
+    if (this.cut) { this.waiting.push(f); return; }
+    if (this.latencyMs) setTimeout(() => (this.cut ? this.waiting.push(f) : f()), this.latencyMs);
+    else f();
+  }
+
+  setCut(on) {
+    this.cut = on;
+    if (on) return;
+    const held = this.waiting;
+    this.waiting = [];
+    for (const f of held) f();
+  }
+
+  setLatency(ms) { this.latencyMs = ms; }
+
+  async stop() {
+    for (const p of this.pairs) { p.client.destroy(); p.upstream.destroy(); }
+    await new Promise((r) => this.server.close(r));
+  }
+}
+
+module.exports = { NetProxy };

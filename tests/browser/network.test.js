@@ -1,0 +1,106 @@
+// A phone on bad Wi-Fi, through a proxy the test controls (netproxy.js),
+// against a real server:
+// - at 1.5 s of latency, "Request the floor" says it is sending, a second
+//   tap sends nothing, and no error shows (the first tap succeeded);
+// - when the network is cut, "Live" goes within 10 s, on the WebSocket (the
+//   participant) and on SSE (the room screen);
+// - a request made while cut is shown as not sent, then, once the network is
+//   back, sent once: the log holds one request, not two;
+// - the request button stands above the fold of a 390x844 phone.
+'use strict';
+const { launch, startServer, openPage, check, eq, run, gavel } = require('./lib');
+const { NetProxy } = require('./netproxy');
+
+const PHONE = { width: 390, height: 844 };
+
+function requestsBy(srv, person) {
+  const log = gavel(['log', '--db', srv.db, '--meeting', srv.meeting]).trim().split('\n').map((l) => JSON.parse(l));
+  return log.filter((e) => e.type === 'floor_requested' && e.person === person);
+}
+
+async function statusLine(page) { return page.textContent('#status-line'); }
+
+// Waits until the connection badge leaves "live"; returns how long it took, in ms.
+async function liveGoes(page, since) {
+  await page.waitForFunction(() => document.getElementById('conn').dataset.status !== 'live', null, { timeout: 12000 });
+  return Date.now() - since;
+}
+
+async function main() {
+  const proxy = new NetProxy(null);
+  const port = await proxy.start();
+  const srv = await startServer({
+    serveArgs: ['--public-url', `http://127.0.0.1:${port}`],
+    commands: ['{"type":"open_meeting"}', '{"type":"start_item","item":"discussion"}',
+      '{"as":"bexland","command":{"type":"join"}}', '{"as":"lin","command":{"type":"join"}}'].join('\n') + '\n',
+  });
+  const u = new URL(srv.base);
+  proxy.target = { host: u.hostname, port: Number(u.port) };
+  const browser = await launch();
+  try {
+    // Every page goes through the proxy.
+    const via = (l) => l.replace(/^http:\/\/[^/]+/, `http://127.0.0.1:${port}`);
+    const link = via(srv.invite('bexland'));
+    const phone = await openPage(browser, link, { lang: 'en' }, PHONE);
+    await phone.waitForSelector('#conn[data-status="live"]', { state: 'attached' });
+
+    // The request button is above the fold.
+    const box = await phone.locator('#req-go').boundingBox();
+    check(box && box.y + box.height <= PHONE.height, `the request button is above the fold: bottom at ${box && box.y + box.height}`);
+
+    // Slow link: the button says it is sending; a second tap sends nothing; no error.
+    proxy.setLatency(1500);
+    await phone.click('#req-go');
+    await phone.waitForFunction(() => document.getElementById('req-go').getAttribute('aria-busy') === 'true');
+    check(await phone.isDisabled('#req-go'), 'the button is disabled while the request is on its way');
+    check(/Sending/.test(await statusLine(phone)), `the status line says it is sending: ${await statusLine(phone)}`);
+    await phone.click('#req-go', { force: true }).catch(() => {});
+    await phone.waitForFunction(() => /on the list/.test(document.getElementById('status-line').textContent), null, { timeout: 15000 });
+    check(await phone.isHidden('#message'), `no error shows: ${await phone.textContent('#message')}`);
+    eq(requestsBy(srv, 'bexland').length, 1, 'one request in the log after two taps');
+    const first = requestsBy(srv, 'bexland')[0].request;
+    await phone.click(`[data-key="withdraw-${first}"]`);
+    await phone.waitForFunction(() => /not on the speakers' list/.test(document.getElementById('status-line').textContent), null, { timeout: 15000 });
+    proxy.setLatency(0);
+
+    // The room screen, over SSE through the same proxy.
+    const screen = await openPage(browser, via(srv.links.viewer), { transport: 'sse', lang: 'en' }, { width: 1920, height: 1080 });
+    await screen.waitForSelector('#conn[data-status="live"]', { state: 'attached' });
+
+    // Cut: "Live" goes within 10 s, on both transports.
+    proxy.setCut(true);
+    const cutAt = Date.now();
+    const [wsMs, sseMs] = await Promise.all([liveGoes(phone, cutAt), liveGoes(screen, cutAt)]);
+    check(wsMs < 10000, `the phone (WebSocket) stops saying Live within 10 s: ${wsMs} ms`);
+    check(sseMs < 10000, `the room screen (SSE) stops saying Live within 10 s: ${sseMs} ms`);
+    check(await screen.isVisible('#conn'), 'the room screen shows its connection once it is not live');
+
+    // A request while cut: shown as not sent, with the way to give it up.
+    await phone.click('#req-go');
+    await phone.waitForFunction(() => /not been sent yet/.test(document.getElementById('status-line').textContent));
+    check(await phone.isVisible('#unsent-box'), 'the unsent request is listed');
+    check(/request for the floor/.test(await phone.textContent('#unsent-box')), 'it says what was not sent');
+    eq(requestsBy(srv, 'bexland').length, 1, 'nothing reached the server while cut');
+
+    // Restored: sent once, and the page is live again.
+    proxy.setCut(false);
+    await phone.waitForFunction(() => /on the list/.test(document.getElementById('status-line').textContent), null, { timeout: 30000 });
+    await phone.waitForSelector('#conn[data-status="live"]', { state: 'attached', timeout: 30000 });
+    await screen.waitForSelector('#conn[data-status="live"]', { state: 'attached', timeout: 30000 });
+    check(await phone.isHidden('#unsent-box'), 'nothing is left unsent');
+    const reqs = requestsBy(srv, 'bexland');
+    eq(reqs.length, 2, 'the request made while cut is in the log once');
+    const st = srv.state();
+    eq(st.floor.list.filter((r) => r.person === 'bexland').length, 1, 'bexland is on the list once');
+    check(await phone.isHidden('#message'), `no error shows after the reconnection: ${await phone.textContent('#message')}`);
+    eq(phone.problems, [], 'phone: no page errors or CSP refusals');
+    eq(screen.problems, [], 'screen: no page errors or CSP refusals');
+    console.log(`Live went after ${wsMs} ms (WebSocket) and ${sseMs} ms (SSE); ${proxy.connections} connections through the proxy`);
+  } finally {
+    await browser.close();
+    await srv.stop();
+    await proxy.stop();
+  }
+}
+
+run('browser/network', main);

@@ -94,6 +94,7 @@ async function main() {
         const text = await page.evaluate(() => document.body.innerText);
         const leaked = KEYS.filter((k) => text.includes(k));
         eq(leaked, [], `${name}/${lang}: no translation key shows`);
+        check(!/\[object |undefined|NaN/.test(text), `${name}/${lang}: no object, undefined or NaN in the text`);
         await page.evaluate(AXE);
         const res = await page.evaluate(() => window.axe.run(document, { resultTypes: ['violations'] }));
         const v = res.violations.map((x) => `${x.id} (${x.impact}): ${x.help} — ${x.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(' | ')}`);

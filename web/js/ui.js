@@ -102,7 +102,7 @@ export function el(tag, attrs, ...kids) {
     else if (k === 'text') e.textContent = v;
     else e.setAttribute(k === 'cls' ? 'class' : k, v === true ? '' : v);
   }
-  for (const k of kids.flat()) {
+  for (const k of kids.flat(Infinity)) {
     if (k === null || k === undefined || k === false) continue;
     e.append(k instanceof Node ? k : document.createTextNode(String(k)));
   }
@@ -128,7 +128,7 @@ export function fill(target, ...kids) {
   const e = typeof target === 'string' ? document.getElementById(target) : target;
   const a = document.activeElement;
   const key = a && a !== document.body && e.contains(a) ? a.dataset.key : null;
-  e.replaceChildren(...kids.flat().filter((k) => k !== null && k !== undefined && k !== false));
+  e.replaceChildren(...kids.flat(Infinity).filter((k) => k !== null && k !== undefined && k !== false));
   if (key) {
     const n = e.querySelector(`[data-key="${CSS.escape(key)}"]`);
     if (n) n.focus();

@@ -189,14 +189,15 @@ export async function act(live, cmd, done, key) {
 
 // A button that sends cmd; while the command is on its way it is disabled,
 // marked busy and says "Sending…".
+// attrs.key (the command's key, cmdKey by default) and attrs.done (called
+// with the acknowledgement) are not attributes.
 export function cmdButton(live, label, cmd, attrs) {
-  const k = (attrs && attrs.key) || cmdKey(cmd);
+  const { key, done, ...a } = attrs || {};
+  const k = key || cmdKey(cmd);
   const busy = inflight.has(k);
-  const a = { type: 'button', ...attrs };
-  delete a.key;
   return el('button', {
-    ...a, disabled: busy || a.disabled || null, 'aria-busy': busy ? 'true' : null,
-    onclick: () => act(live, cmd, a.done, k),
+    type: 'button', ...a, disabled: busy || a.disabled || null, 'aria-busy': busy ? 'true' : null,
+    onclick: () => act(live, cmd, done, k),
   }, busy ? [label, ' ', el('span', { cls: 'sending' }, `· ${t('ui.sending')}`)] : label);
 }
 

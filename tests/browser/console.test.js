@@ -33,7 +33,7 @@ function scriptedQuestionIds() {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gavel-scenario-'));
   const db = path.join(dir, 'panel.db');
   try {
-    gavel(['init', '--db', db]);
+    gavel(['init', '--db', db, '--at', '1648726200000']); // before the script's first line
     gavel(['apply', '--db', db, SCENARIO]);
     const st = JSON.parse(gavel(['state', '--db', db, '--meeting', 'cstd25-wsis-panel']));
     return st.questions.map((q) => q.question).sort((a, b) => a - b);

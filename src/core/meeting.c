@@ -13,7 +13,8 @@
  * - decide never changes the meeting; apply changes it only on success;
  * - a command's "cid" is checked here, hidden from the module's decide (whose
  *   field lists need not know it) and set on every event it makes; apply
- *   checks its shape and otherwise ignores it.
+ *   checks its shape and records which events each cid made (m->cids: the
+ *   events of a command are consecutive, so first and last seq say it).
  */
 #include "core/meeting_internal.h"
 
@@ -58,6 +59,7 @@ void gv_meeting_free(gv_meeting *m)
     gv__floor_release(&m->floor);
     gv__agenda_release(m);
     gv__definition_release(m);
+    json_decref(m->cids);
     free(m);
 }
 
@@ -308,6 +310,19 @@ int gv_meeting_apply(gv_meeting *m, const json_t *event, gv_error *err)
                             "log never runs backwards",
                             (long long)seq, (long long)at_ms, (long long)m->seq,
                             (long long)m->last_at_ms);
+    /* The cid's entry is made before the event changes anything, so that
+     * nothing can fail after it has. */
+    json_t *entry = cid && m->cids ? json_object_get(m->cids, cid) : NULL;
+    bool added = false;
+    if (cid && !entry) {
+        const char *by = json_string_value(json_object_get(event, "by"));
+        if (!m->cids && !(m->cids = json_object()))
+            return gv_error_set(err, GV_ENOMEM, "out of memory");
+        entry = json_pack("[I, I, s]", (json_int_t)seq, (json_int_t)seq, by ? by : "");
+        if (!entry || json_object_set_new(m->cids, cid, entry) < 0)
+            return gv_error_set(err, GV_ENOMEM, "out of memory");
+        added = true;
+    }
     if (strcmp(type, "meeting_defined") == 0) {
         rc = apply_defined(m, event, err);
     } else if (!m->defined) {
@@ -319,10 +334,27 @@ int gv_meeting_apply(gv_meeting *m, const json_t *event, gv_error *err)
                   : gv_error_set(err, GV_ECORRUPT, "event %lld has unknown type \"%s\"",
                                  (long long)seq, type);
     }
-    if (rc < 0)
+    if (rc < 0) {
+        if (added)
+            json_object_del(m->cids, cid);
         return rc;
+    }
+    if (entry && !added)
+        json_integer_set(json_array_get(entry, 1), (json_int_t)seq);
     m->seq = seq;
     m->last_at_ms = at_ms;
+    return 0;
+}
+
+int gv_meeting_command_events(const gv_meeting *m, const char *cid, int64_t *first_seq,
+                              int64_t *last_seq, const char **by)
+{
+    const json_t *e = m->cids && cid ? json_object_get(m->cids, cid) : NULL;
+    if (!e)
+        return GV_ENOTFOUND;
+    *first_seq = json_integer_value(json_array_get(e, 0));
+    *last_seq = json_integer_value(json_array_get(e, 1));
+    *by = json_string_value(json_array_get(e, 2));
     return 0;
 }
 

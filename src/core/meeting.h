@@ -81,6 +81,16 @@ int gv_meeting_apply(gv_meeting *m, const json_t *event, gv_error *err);
 /* The definition as the first event carried it (borrowed), NULL before it. */
 const json_t *gv_meeting_definition(const gv_meeting *m);
 
+/*
+ * The events that the command with client command id `cid` made, as the log
+ * holds them: 0 with *first_seq, *last_seq and *by (the "by" of its events,
+ * borrowed: a person id, or GV_ACTOR_ANONYMOUS) set, or GV_ENOTFOUND when no
+ * applied event carries that cid. Lets a server answer a command sent again
+ * with its first answer instead of deciding it twice, also after a restart.
+ */
+int gv_meeting_command_events(const gv_meeting *m, const char *cid, int64_t *first_seq,
+                              int64_t *last_seq, const char **by);
+
 /* Sequence number of the last applied event (0 for a new meeting). */
 int64_t gv_meeting_seq(const gv_meeting *m);
 

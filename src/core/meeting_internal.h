@@ -261,6 +261,8 @@ struct gv_meeting {
     gv_summary summary;     /** the Chair's summary, drafted from the notes */
     gv_floor floor;         /** speakers' list, speeches, timers, totals */
     gv_questions questions; /** questions from the audience */
+    json_t *cids; /** client command id -> [first_seq, last_seq, by] of the events it made;
+                      NULL until an event carries one (meeting.c) */
     /* A field added here is added to snapshot.c too, with a new
      * GV_SNAPSHOT_VERSION (snapshot_test shows a field left out). */
 };

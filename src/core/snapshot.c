@@ -240,6 +240,7 @@ static void write_questions(writer *o, const gv_questions *qs, json_t *rows)
         json_t *v = arr(o, a);
         for (size_t k = 0; k < q->n_voters; k++)
             put_i(o, v, q->voters[k]);
+        put_i(o, a, q->edited_at_ms);
     }
 }
 
@@ -320,6 +321,8 @@ json_t *gv_meeting_snapshot(const gv_meeting *m)
     write_summary(&o, &m->summary, set(&o, s, "summary", json_array()));
     set(&o, s, "floor", write_floor(&o, m));
     write_questions(&o, &m->questions, set(&o, s, "questions", json_array()));
+    set(&o, s, "shown_question", json_integer(m->questions.shown));
+    set(&o, s, "cids", m->cids ? json_deep_copy(m->cids) : json_object());
 done:
     if (o.failed) {
         json_decref(s);
@@ -734,7 +737,7 @@ static int read_questions(gv_meeting *m, const json_t *rows, gv_error *err)
     if (GV_ARRAY_RESERVE(qs->list, qs->cap, n) < 0)
         return gv_error_set(err, GV_ENOMEM, "out of memory");
     for (size_t i = 0; i < n; i++) {
-        rd r = row(json_array_get(rows, i), 12);
+        rd r = row(json_array_get(rows, i), 13);
         gv_question *q = &qs->list[i];
         *q = (gv_question){0};
         qs->n = i + 1;
@@ -749,6 +752,8 @@ static int read_questions(gv_meeting *m, const json_t *rows, gv_error *err)
         q->guiding_question = rd_idx(&r, -1, m->n_questions_def);
         q->to = rd_idx(&r, -1, m->n_people);
         q->merged_into = rd_i(&r, 0, ID_MAX);
+        r.i = 12; /* the voters, 11, are read below */
+        q->edited_at_ms = rd_i(&r, 0, T_MAX);
         const json_t *voters = r.bad ? NULL : json_array_get(rows, i);
         voters = json_array_get(voters, 11);
         size_t nv = json_array_size(voters);
@@ -764,6 +769,41 @@ static int read_questions(gv_meeting *m, const json_t *rows, gv_error *err)
             if (q->voters[k] <= q->voters[k - 1])
                 return corrupt(err, "question", i);
     }
+    return 0;
+}
+
+/* The question shown on the room screen: none, or a visible question. */
+static int read_shown(gv_meeting *m, const json_t *v, gv_error *err)
+{
+    int64_t id = json_integer_value(v);
+    const gv_question *q = id ? gv__question_find(&m->questions, id) : NULL;
+    if (!json_is_integer(v) || (id && (!q || q->state != GV_QUESTION_VISIBLE)))
+        return corrupt(err, "shown question", 0);
+    m->questions.shown = id;
+    return 0;
+}
+
+/* The client command ids and the events they made: [first, last, by], within the log. */
+static int read_cids(gv_meeting *m, const json_t *cids, gv_error *err)
+{
+    const char *cid;
+    const json_t *e;
+    if (!json_is_object(cids))
+        return corrupt(err, "command ids", 0);
+    json_object_foreach((json_t *)cids, cid, e)
+    {
+        rd r = row(e, 3);
+        int64_t first = rd_i(&r, 1, m->seq);
+        rd_i(&r, first, m->seq); /* the last event, after the first */
+        size_t n = strlen(cid);
+        if (r.bad || !json_is_string(json_array_get(e, 2)) || n < GV_CID_MIN_BYTES ||
+            n > GV_CID_MAX_BYTES ||
+            strspn(cid, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                        "0123456789-_") != n)
+            return corrupt(err, "command id", 0);
+    }
+    if (json_object_size(cids) && !(m->cids = json_deep_copy(cids)))
+        return gv_error_set(err, GV_ENOMEM, "out of memory");
     return 0;
 }
 
@@ -820,7 +860,9 @@ int gv_meeting_restore(const json_t *snapshot, gv_meeting **out, gv_error *err)
     if ((rc = read_people_items(m, snapshot, err)) < 0 || (rc = read_notes(m, snapshot, err)) < 0 ||
         (rc = read_summary(m, json_object_get(snapshot, "summary"), err)) < 0 ||
         (rc = read_floor(m, json_object_get(snapshot, "floor"), err)) < 0 ||
-        (rc = read_questions(m, rows_of(snapshot, "questions", SIZE_MAX), err)) < 0)
+        (rc = read_questions(m, rows_of(snapshot, "questions", SIZE_MAX), err)) < 0 ||
+        (rc = read_shown(m, json_object_get(snapshot, "shown_question"), err)) < 0 ||
+        (rc = read_cids(m, json_object_get(snapshot, "cids"), err)) < 0)
         goto fail;
     *out = m;
     return 0;

@@ -24,10 +24,10 @@
  * is marked broken, refuses commands until its other batches complete, then
  * rebuilds `ahead` from the store.
  *
- * Client command ids: `cids` maps each cid found in the events of `state`
- * (loaded from the log, then committed) to the events it made; `cids_ahead`
- * holds those of batches in flight. A cid is in at most one of them, and
- * only events stored durably ever enter `cids`.
+ * Client command ids: `state` knows the cid of every command its events
+ * came from (gv_meeting_command_events: the fold keeps them, snapshots
+ * too); `cids_ahead` holds those of batches in flight. A cid is in at most
+ * one of them, and only events stored durably reach `state`.
  */
 #include "server/room.h"
 
@@ -68,7 +68,6 @@ void gv__room_free(gv__room *r)
         free(r->last_text[v]);
     }
     json_decref(r->you_pending);
-    json_decref(r->cids);
     json_decref(r->cids_ahead);
     gv_meeting_free(r->state);
     gv_meeting_free(r->ahead);
@@ -213,24 +212,9 @@ gv__frame *gv__room_snapshot_frame(gv__room *r, gv__client_kind kind, gv_view v)
     return *slot;
 }
 
-/* Notes that event seq was made by the command with the event's client
- * command id, if it has one (the events of a command are consecutive). */
-static int note_cid(gv__room *r, const json_t *ev, int64_t seq)
-{
-    const char *cid = json_string_value(json_object_get(ev, "cid"));
-    const char *by = json_string_value(json_object_get(ev, "by"));
-    if (!cid)
-        return 0;
-    json_t *e = json_object_get(r->cids, cid);
-    if (e)
-        return json_array_set_new(e, 1, json_integer(seq)) < 0 ? GV_ENOMEM : 0;
-    e = json_pack("[I, I, s]", (json_int_t)seq, (json_int_t)seq, by ? by : "");
-    return !e || json_object_set_new(r->cids, cid, e) < 0 ? GV_ENOMEM : 0;
-}
-
 /* Replay's callback while a room loads: the event is in `state` (the
- * replay applied it); `ahead` takes it too, the ring its frames, made
- * from the bytes as stored, and the index its client command id. */
+ * replay applied it); `ahead` takes it too, and the ring its frames, made
+ * from the bytes as stored. */
 static int loaded(void *ud, const gv_stored_event *stored, const json_t *ev)
 {
     gv__room *r = ud;
@@ -238,8 +222,6 @@ static int loaded(void *ud, const gv_stored_event *stored, const json_t *ev)
     int rc = gv_meeting_apply(r->ahead, ev, &err);
     if (rc == 0)
         rc = ring_put(r, stored->seq, ev, (const char *)stored->bytes, stored->len);
-    if (rc == 0)
-        rc = note_cid(r, ev, stored->seq);
     if (rc == 0)
         r->seq = stored->seq;
     return rc;
@@ -311,7 +293,6 @@ int gv__room_get(struct gv_server *s, const char *id, gv__room **out, gv_error *
     r->id = strdup(id);
     r->state = gv_meeting_new();
     r->ahead = gv_meeting_new();
-    r->cids = json_object();
     r->cids_ahead = json_object();
     for (int v = 0; v < GV_VIEW_COUNT; v++) {
         r->ring_ws[v] = calloc(r->ring_cap, sizeof *r->ring_ws[v]);
@@ -319,7 +300,7 @@ int gv__room_get(struct gv_server *s, const char *id, gv__room **out, gv_error *
         if (!r->ring_ws[v] || !r->ring_sse[v])
             goto nomem;
     }
-    if (!r->id || !r->state || !r->ahead || !r->cids || !r->cids_ahead)
+    if (!r->id || !r->state || !r->ahead || !r->cids_ahead)
         goto nomem;
     if (!gv_store_is_meeting_id(id)) {
         rc = gv_error_set(err, GV_ENOTFOUND, "no meeting \"%s\"", id);
@@ -444,12 +425,10 @@ static bool answered_before(gv__room *r, gv__client *c, const char *cid, const j
                    "this command is being stored at this moment: send it again to get its answer");
         return true;
     }
-    const json_t *e = json_object_get(r->cids, cid);
-    if (!e)
+    int64_t first = 0, last = 0;
+    const char *by = NULL;
+    if (gv_meeting_command_events(r->state, cid, &first, &last, &by) < 0)
         return false;
-    const char *by = json_string_value(json_array_get(e, 2));
-    int64_t first = json_integer_value(json_array_get(e, 0));
-    int64_t last = json_integer_value(json_array_get(e, 1));
     /* An anonymous question's events name nobody: its asker may ask for the answer. */
     if (by && strcmp(by, c->actor) != 0 && strcmp(by, GV_ACTOR_ANONYMOUS) != 0) {
         refuse_why(c, id, GV_EINVAL, "cid_taken",
@@ -605,8 +584,6 @@ void gv__room_committed(struct gv_server *s, gv__room *r, const gv__commit *done
             }
             r->seq++;
             s->metrics.events_committed++;
-            if (note_cid(r, ev, r->seq) < 0)
-                lwsl_err("meeting %s: out of memory noting a command id\n", r->id);
         }
         gv__metrics_command(&s->metrics, rc);
         /* Every snapshot_every events, the state goes beside the log. */

@@ -40,7 +40,6 @@ struct gv__room {
     char *state_text[GV_VIEW_COUNT]; /** encoded state in each view at state_seq, NULL if stale */
     int64_t state_seq;
     gv__frame *snap_ws[GV_VIEW_COUNT], *snap_sse[GV_VIEW_COUNT]; /** snapshot frames at state_seq */
-    json_t *cids; /** client command id -> [first_seq, last_seq, by] of its committed events */
     json_t *cids_ahead; /** client command ids of the batches submitted, not yet durable */
     gv__room *hash_next;
     /* What readers hold (room_patch.c): per view, the state as of the last

@@ -11,6 +11,7 @@
 
 #include <cmocka.h>
 
+#include "core/snapshot.h"
 #include "support.h"
 
 /* Decides `text` as `as`; the events (caller frees) or NULL with err set. */
@@ -100,12 +101,56 @@ static void the_fold_checks_the_cid(void **state)
     gv_meeting_free(m);
 }
 
+/* The command ids the log holds, the question on the screen and an edit
+ * survive a snapshot: a meeting restored from one answers as the fold does. */
+static void snapshots_keep_command_ids(void **state)
+{
+    (void)state;
+    gv_error err;
+    gv_meeting *m = gvt_meeting();
+    gvt_ok(m, "chair", GVT_T0, "{\"type\": \"open_meeting\", \"cid\": \"open-0000001\"}");
+    gvt_ok(m, "p1", GVT_T0,
+           "{\"type\": \"ask_question\", \"text\": \"Why?\", \"cid\": \"ask-00000001\"}");
+    gvt_ok(m, "mod", GVT_T0, "{\"type\": \"approve_question\", \"question\": 3}");
+    gvt_ok(m, "mod", GVT_T0,
+           "{\"type\": \"edit_question\", \"question\": 3, \"text\": \"Why so?\"}");
+    gvt_ok(m, "mod", GVT_T0, "{\"type\": \"show_question\", \"question\": 3}");
+    json_t *snap = gv_meeting_snapshot(m);
+    assert_non_null(snap);
+    gv_meeting *r = NULL;
+    assert_int_equal(gv_meeting_restore(snap, &r, &err), 0);
+    int64_t first = 0, last = 0;
+    const char *by = NULL;
+    assert_int_equal(gv_meeting_command_events(r, "ask-00000001", &first, &last, &by), 0);
+    assert_int_equal(first, 3);
+    assert_int_equal(last, 3);
+    assert_string_equal(by, "p1");
+    assert_int_equal(gv_meeting_command_events(r, "open-0000001", &first, &last, &by), 0);
+    assert_int_equal(first, 2);
+    assert_int_equal(gv_meeting_command_events(r, "nobody-00001", &first, &last, &by),
+                     GV_ENOTFOUND);
+    char *a = gvt_state(m), *b = gvt_state(r);
+    assert_string_equal(a, b);
+    assert_non_null(strstr(b, "\"shown_question\":3"));
+    assert_non_null(strstr(b, "Why so?"));
+    free(a);
+    free(b);
+    /* A damaged command id is refused, not restored. */
+    json_object_set_new(json_object_get(snap, "cids"), "no", json_pack("[i, i, s]", 2, 2, "p1"));
+    gv_meeting *bad = NULL;
+    assert_int_equal(gv_meeting_restore(snap, &bad, &err), GV_ECORRUPT);
+    json_decref(snap);
+    gv_meeting_free(r);
+    gv_meeting_free(m);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(every_event_carries_the_cid),
         cmocka_unit_test(a_malformed_cid_is_refused),
         cmocka_unit_test(the_fold_checks_the_cid),
+        cmocka_unit_test(snapshots_keep_command_ids),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -10,8 +10,6 @@
 //   its question mark at its end, names in the Arabic speakers' list stand
 //   at the right, and an Arabic name in the English lower third at the left.
 'use strict';
-const fs = require('node:fs');
-const os = require('node:os');
 const path = require('node:path');
 const { ROOT, launch, startServer, openPage, waitSeq, check, eq, run, gavel } = require('./lib');
 

@@ -5,6 +5,9 @@
 // the QR code is drawn, the print layout shows the card alone, a role link
 // and a viewer link are issued, axe-core finds nothing with the card open,
 // in English and in Arabic, and no page error or CSP refusal happens.
+// Then links for everyone who has none: progress, when each link was last
+// used, the CSV for a mail merge (a row a person, each link its own and
+// working) and every card printed, one a page.
 'use strict';
 const fs = require('node:fs');
 const path = require('node:path');
@@ -115,6 +118,62 @@ async function main() {
     // It stops there: no retry is scheduled, the badge says why.
     check(/withdrawn/.test(await lin.textContent('#conn')), `the badge says the link was withdrawn: ${await lin.textContent('#conn')}`);
     eq(await lin.evaluate(async () => (await fetch(`/api/v1/meetings/cstd25-wsis-panel/snapshot`)).status), 403, 'the revoked link reads nothing');
+
+    // Links for everyone who has none (lin again, whose link is revoked; not
+    // chen, who has one), issued one after another with progress.
+    await sec.click('#links-people button[data-key="new-chen"]');
+    await sec.waitForSelector('#link-url');
+    await sec.click('.link-card button[data-key="done"]');
+    await sec.waitForFunction(() => !document.querySelector('.link-card'));
+    const validOf = () => sec.$$eval('#links-people tr[data-person]', (trs) => trs.map((tr) => ({
+      person: tr.dataset.person,
+      valid: [...tr.querySelectorAll('li[data-link]')].filter((li) => /valid/.test(li.textContent)).length,
+    })));
+    const without = (await validOf()).filter((x) => x.valid === 0).map((x) => x.person);
+    check(without.includes('lin') && !without.includes('chen') && without.length === (await validOf()).length - 1,
+      `some people have no valid link: ${without.join(' ')}`);
+    await sec.click('button[data-key="issue-all"]');
+    await sec.waitForSelector('button[data-key="csv"]', { timeout: 60000 });
+    check((await sec.textContent('.batch [role="status"]')).startsWith(`Links issued: ${without.length}.`),
+      `the page says how many were issued: ${await sec.textContent('.batch [role="status"]')}`);
+    check((await validOf()).every((x) => x.valid === 1), 'everyone now holds one valid link');
+
+    // When each link was last used: lin's revoked link opened the page, the new ones nothing yet.
+    const linNow = await personLinks(sec, 'lin');
+    check(linNow.length === 2 && linNow.some((l) => /revoked/.test(l.text) && /last used/.test(l.text)) &&
+      linNow.some((l) => /valid/.test(l.text) && /never used/.test(l.text)), `lin's links say when they were used: ${JSON.stringify(linNow)}`);
+
+    // The CSV for a mail merge: a row a person with the link, the date, the time and the venue.
+    const [dl] = await Promise.all([sec.waitForEvent('download'), sec.click('button[data-key="csv"]')]);
+    eq(dl.suggestedFilename(), 'cstd25-wsis-panel-links.csv', 'the file is named after the meeting');
+    const csv = fs.readFileSync(await dl.path(), 'utf8');
+    check(csv.startsWith('\ufeff'), 'the CSV opens as UTF-8 in a spreadsheet (byte order mark)');
+    const rows = csv.slice(1).split('\r\n').filter((r) => r);
+    eq(rows[0], 'name,function,affiliation,roles,mode,link,meeting,date,time,time_zone,venue,online_link', 'the CSV header');
+    eq(rows.length - 1, without.length, 'a CSV row for each link issued');
+    const tokens = new Set(rows.slice(1).map((r) => (new RegExp(`${srv.base}/join/([A-Za-z0-9_-]{43})`).exec(r) || [])[1]));
+    check(tokens.size === without.length && !tokens.has(undefined), 'each row holds its own link');
+    check(rows.slice(1).every((r) => /2022/.test(r) && /Palais des Nations/.test(r) && /Europe\/Zurich/.test(r)),
+      `each row gives the date, the zone and the venue: ${rows[1]}`);
+    const linRow = rows.find((r) => r.startsWith('林美华 (Lin Meihua),'));
+    check(linRow, `a row for lin: ${rows.slice(1, 4).join(' | ')}`);
+    const linToken = new RegExp(`${srv.base}/join/([A-Za-z0-9_-]{43})`).exec(linRow)[1];
+    const read = await fetch(`${srv.base}/api/v1/meetings/${srv.meeting}/snapshot`, { headers: { authorization: `Bearer ${linToken}` } });
+    eq(read.status, 200, "lin's new link from the CSV opens the meeting");
+    const me = await read.json();
+    eq(me.you && me.you.person, 'lin', "lin's new link acts as lin");
+
+    // Every card printed, one a page.
+    await sec.evaluate(() => { window.print = () => {}; });
+    await sec.click('button[data-key="print-all"]');
+    await sec.emulateMedia({ media: 'print' });
+    eq(await sec.$$eval('#print-area .print-card', (c) => c.length), without.length, 'a card for each link in the print area');
+    const all = await sec.pdf({ format: 'A4' });
+    eq((all.toString('latin1').match(/\/Type\s*\/Page[^s]/g) || []).length, without.length, 'one card a printed page');
+    await sec.emulateMedia({ media: 'screen' });
+    await sec.evaluate(() => { document.body.classList.remove('print-link'); document.getElementById('print-area').replaceChildren(); });
+    await sec.click('button[data-key="batch-done"]');
+    await sec.waitForFunction(() => !document.querySelector('.batch') && document.activeElement.dataset.key === 'issue-all');
 
     // A role link and a viewer link from the form; the viewer's lands on the room screen.
     await sec.selectOption('#links-for', 'panelist');

@@ -2,14 +2,16 @@
 // server on loopback: it forwards bytes both ways, and can add latency or cut
 // the network the way a dead Wi-Fi does, with nothing closed: bytes stop
 // flowing and new connections hang, until it is restored. Then everything
-// held flows on, in order.
+// held flows on, in order. A cut may also take only what comes back (the
+// page's bytes reach the server, the answers are held): a stall in which a
+// command is done but its answer lost.
 'use strict';
 const net = require('node:net');
 
 class NetProxy {
   constructor(target) {
     this.target = target;      // {host, port}
-    this.cut = false;
+    this.cut = null;           // null, 'both' or 'down' (only what the server sends back)
     this.latencyMs = 0;
     this.pairs = new Set();
     this.waiting = [];         // work held while cut
@@ -27,9 +29,9 @@ class NetProxy {
     const upstream = net.connect(this.target.port, this.target.host);
     const pair = { client, upstream };
     this.pairs.add(pair);
-    const forward = (from, to) => from.on('data', (d) => this.later(() => { if (!to.destroyed) to.write(d); }));
-    forward(client, upstream);
-    forward(upstream, client);
+    const forward = (from, to, way) => from.on('data', (d) => this.later(() => { if (!to.destroyed) to.write(d); }, way));
+    forward(client, upstream, 'up');
+    forward(upstream, client, 'down');
     const end = () => { this.pairs.delete(pair); client.destroy(); upstream.destroy(); };
     client.on('error', end);
     upstream.on('error', end);
@@ -37,16 +39,20 @@ class NetProxy {
     upstream.on('close', () => this.later(end));
   }
 
-  // Runs f after the latency, or when the network is restored if it is cut.
-  later(f) {
-    if (this.cut) { this.waiting.push(f); return; }
-    if (this.latencyMs) setTimeout(() => (this.cut ? this.waiting.push(f) : f()), this.latencyMs);
+  held(way) { return this.cut === 'both' || (this.cut !== null && this.cut === way); }
+
+  // Runs f after the latency, or when the network is restored if it is cut
+  // that way (way: 'up', 'down'; a closing is held by any cut).
+  later(f, way) {
+    if (this.held(way)) { this.waiting.push(f); return; }
+    if (this.latencyMs) setTimeout(() => (this.held(way) ? this.waiting.push(f) : f()), this.latencyMs);
     else f();
   }
 
+  // on: true cuts both ways, 'down' only what comes back, false restores.
   setCut(on) {
-    this.cut = on;
-    if (on) return;
+    this.cut = on === true ? 'both' : on || null;
+    if (this.cut) return;
     const held = this.waiting;
     this.waiting = [];
     for (const f of held) f();

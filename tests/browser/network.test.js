@@ -6,7 +6,12 @@
 //   participant) and on SSE (the room screen);
 // - a request made while cut is shown as not sent, then, once the network is
 //   back, sent once: the log holds one request, not two;
-// - the request button stands above the fold of a 390x844 phone.
+// - the request button stands above the fold of a 390x844 phone;
+// - a stall that loses the answer (the request reaches the server, nothing
+//   comes back): "Live" goes, no error shows, and once the network is back
+//   the page says the person is on the list, the request in the log once
+//   (the page learns its fate from the event carrying its command id, or
+//   from the server's first answer when it sends the same id again).
 'use strict';
 const { launch, startServer, openPage, check, eq, run, gavel } = require('./lib');
 const { NetProxy } = require('./netproxy');
@@ -93,9 +98,38 @@ async function main() {
     const st = srv.state();
     eq(st.floor.list.filter((r) => r.person === 'bexland').length, 1, 'bexland is on the list once');
     check(await phone.isHidden('#message'), `no error shows after the reconnection: ${await phone.textContent('#message')}`);
+
+    // A stall that loses the answer: lin's request reaches the server, its answer does not.
+    const lin = await openPage(browser, via(srv.invite('lin')), { lang: 'en' }, PHONE);
+    await lin.waitForSelector('#conn[data-status="live"]', { state: 'attached' });
+    await lin.evaluate(() => {
+      window.sentRequests = [];
+      const send = WebSocket.prototype.send;
+      WebSocket.prototype.send = function (d) {
+        if (typeof d === 'string' && d.includes('"request_floor"')) window.sentRequests.push(JSON.parse(d).cid);
+        return send.call(this, d);
+      };
+    });
+    proxy.setCut('down');
+    const stallAt = Date.now();
+    await lin.click('#req-go');
+    for (let i = 0; i < 100 && requestsBy(srv, 'lin').length === 0; i++) await new Promise((r) => setTimeout(r, 100));
+    eq(requestsBy(srv, 'lin').length, 1, 'the request reached the server during the stall');
+    const stallMs = await liveGoes(lin, stallAt);
+    check(stallMs < 10000, `"Live" goes within 10 s when nothing comes back: ${stallMs} ms`);
+    check(!/on the list/.test(await statusLine(lin)), `the page does not claim what it was not told: ${await statusLine(lin)}`);
+    proxy.setCut(false);
+    await lin.waitForFunction(() => /on the list/.test(document.getElementById('status-line').textContent), null, { timeout: 30000 });
+    await lin.waitForSelector('#conn[data-status="live"]', { state: 'attached', timeout: 30000 });
+    check(await lin.isHidden('#message'), `no error shows for the request the server already had: ${await lin.textContent('#message')}`);
+    check(await lin.isHidden('#unsent-box'), 'nothing is left unsent');
+    eq(requestsBy(srv, 'lin').length, 1, 'the request is in the log once');
+    const sent = await lin.evaluate(() => window.sentRequests);
+    check(sent.length >= 1 && sent.every((c) => c === sent[0]), `every sending carried the same command id: ${JSON.stringify(sent)}`);
+    eq(lin.problems, [], 'lin: no page errors or CSP refusals');
     eq(phone.problems, [], 'phone: no page errors or CSP refusals');
     eq(screen.problems, [], 'screen: no page errors or CSP refusals');
-    console.log(`Live went after ${wsMs} ms (WebSocket) and ${sseMs} ms (SSE); ${proxy.connections} connections through the proxy`);
+    console.log(`Live went after ${wsMs} ms (WebSocket) and ${sseMs} ms (SSE), ${stallMs} ms in a stall; lin's request sent ${sent.length} time(s), logged once; ${proxy.connections} connections through the proxy`);
   } finally {
     await browser.close();
     await srv.stop();

@@ -70,6 +70,9 @@ async function main() {
     await waitSeq(aldoria, st.seq);
     await waitSeq(lin, st.seq);
     check(await lin.isVisible(`#questions [data-question="${qLin}"]`), 'lin sees their question awaiting approval');
+    // The anonymous asker too, though the server keeps no author: their device remembers it.
+    await waitSeq(bexland, st.seq);
+    check(await bexland.isVisible(`#questions [data-question="${qBex}"][data-anonymous="1"]`), 'bexland sees their anonymous question awaiting approval');
     check(!(await aldoria.isVisible(`#questions [data-question="${qLin}"]`)), 'aldoria does not see it before approval');
     const seen = await aldoria.evaluate(async () => (await fetch('/api/v1/meetings/cstd25-wsis-panel/snapshot')).text());
     check(seen.includes('"view":"public"') && !seen.includes('weak connectivity'), 'nor does aldoria\'s link receive it');
@@ -79,6 +82,8 @@ async function main() {
     await step(aldoria, 'aldoria upvotes', () => aldoria.click(`[data-key="vote-${qLin}"]`));
     await waitSeq(bexland, await seqOf(aldoria));
     await step(bexland, 'bexland upvotes', () => bexland.click(`[data-key="vote-${qLin}"]`));
+    check((await bexland.textContent(`#questions [data-question="${qBex}"]`)).includes('Your question, asked anonymously.'), 'once approved, bexland still knows it is theirs');
+    check(!(await lin.textContent(`#questions [data-question="${qBex}"]`)).includes('Your question'), 'no one else is told whose it is');
     await step(lin, 'lin upvotes bexland\'s', () => lin.click(`[data-key="vote-${qBex}"]`));
     await step(lin, 'lin takes it back', () => lin.click(`[data-key="vote-${qBex}"]`));
     eq(await lin.getAttribute(`[data-key="vote-${qBex}"]`, 'aria-pressed'), 'false', 'an unvote shows');

@@ -191,6 +191,11 @@ async function main() {
     const screen = await openPage(browser, screenUrl, { lang: 'en' });
     check(/\/screen/.test(screen.url()), `the viewer link lands on the screen: ${screen.url()}`);
     await screen.context().close();
+    // The same link's overlay for the livestream, given beside it: it lands on the overlay.
+    eq(await sec.inputValue('#overlay-url'), `${screenUrl}?to=overlay`, 'the card gives the overlay\'s link');
+    const ov = await openPage(browser, await sec.inputValue('#overlay-url'), { lang: 'en' });
+    check(/\/overlay/.test(ov.url()), `the overlay's link lands on the overlay: ${ov.url()}`);
+    await ov.context().close();
 
     // The same in Arabic, right to left, with the card open.
     await sec.selectOption('#lang', 'ar');

@@ -1,6 +1,7 @@
 // The room screen and the livestream overlay, and the meeting in every
 // language, in Chromium against a real server:
-// - before the meeting opens the screen says when it starts;
+// - before the meeting opens the screen says when it starts, and so does
+//   the overlay's lower third;
 // - neither page carries furniture (language selector, "your time", a "Live"
 //   badge while live); the overlay is transparent;
 // - in each of the six languages the room screen holds in 1920x1080 with the
@@ -85,6 +86,16 @@ async function main() {
     check(await early.isHidden('#conn'), 'no "Live" badge while live');
     check(!/your time/.test(await early.evaluate(() => document.body.innerText)), 'no "your time"');
     await early.context().close();
+    // The overlay too, in its lower third: the meeting and when it opens.
+    const earlyOv = await openPage(browser, srv.links.viewer, { lang: 'fr' }, { width: 1280, height: 720 });
+    await earlyOv.goto(earlyOv.url().replace(/\/screen(\?|$)/, '/overlay$1'));
+    await earlyOv.waitForSelector('#conn[data-status="live"]', { state: 'attached' });
+    await earlyOv.waitForFunction(() => !document.getElementById('lower-third').hidden);
+    eq(await earlyOv.textContent('#lt-name'), def.meeting.translations.fr.title, 'the overlay names the meeting in the reader\'s language before it opens');
+    check(/2022/.test(await earlyOv.textContent('#lt-sub')) && /2:30|14:30|14 h 30/.test(await earlyOv.textContent('#lt-sub')),
+      `the overlay says when the meeting opens: ${await earlyOv.textContent('#lt-sub')}`);
+    eq(earlyOv.problems, [], 'overlay before opening: no page errors');
+    await earlyOv.context().close();
 
     // ---- the discussion, with everything the screen can show ---------------------
     const chair = srv.links.chair;

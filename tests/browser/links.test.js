@@ -10,7 +10,9 @@
 // working) and every card printed, one a page.
 'use strict';
 const fs = require('node:fs');
+const os = require('node:os');
 const path = require('node:path');
+const { execFileSync } = require('node:child_process');
 const { ROOT, launch, startServer, openPage, check, eq, run } = require('./lib');
 
 const AXE = fs.readFileSync(path.join(ROOT, 'node_modules', 'axe-core', 'axe.min.js'), 'utf8');
@@ -23,6 +25,15 @@ async function axe(page, what) {
   eq(v, [], `${what}: axe-core violations`);
   const text = await page.evaluate(() => document.body.innerText);
   eq(KEYS.filter((k) => text.includes(k)), [], `${what}: no translation key shows`);
+}
+
+// The text of each page of a PDF (pdftotext, from poppler-utils).
+function pdfPages(pdf) {
+  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'gavel-cards-')), 'cards.pdf');
+  fs.writeFileSync(file, pdf);
+  const text = execFileSync('pdftotext', ['-layout', file, '-'], { encoding: 'utf8' });
+  fs.rmSync(path.dirname(file), { recursive: true, force: true });
+  return text.split('\f').slice(0, -1);
 }
 
 // The ids of the links the list shows for a person, with their state.
@@ -169,7 +180,8 @@ async function main() {
     await sec.emulateMedia({ media: 'print' });
     eq(await sec.$$eval('#print-area .print-card', (c) => c.length), without.length, 'a card for each link in the print area');
     const all = await sec.pdf({ format: 'A4' });
-    eq((all.toString('latin1').match(/\/Type\s*\/Page[^s]/g) || []).length, without.length, 'one card a printed page');
+    eq((all.toString('latin1').match(/\/Type\s*\/Page[^s]/g) || []).length, without.length, 'as many printed pages as cards');
+    eq(pdfPages(all).map((text) => (text.match(/Invitation to/g) || []).length), without.map(() => 1), 'one card on each printed page');
     await sec.emulateMedia({ media: 'screen' });
     await sec.evaluate(() => { document.body.classList.remove('print-link'); document.getElementById('print-area').replaceChildren(); });
     await sec.click('button[data-key="batch-done"]');

@@ -14,18 +14,14 @@
 const fs = require('node:fs');
 const path = require('node:path');
 const os = require('node:os');
-const { ROOT, launch, startServer, openPage, waitSeq, check, eq, run, gavel } = require('./lib');
+const { ROOT, launch, startServer, openPage, waitSeq, check, eq, run, gavel, postCommand } = require('./lib');
 
 const SCENARIO = path.join(ROOT, 'tests', 'scenarios', 'cstd-2022-panel.jsonl');
 const PRESIDING = new Set(['chair', 'moderator']);
 
-async function post(srv, token, as, cmd) {
-  const r = await fetch(`${srv.base}/api/v1/meetings/${srv.meeting}/commands`, {
-    method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(cmd),
-  });
-  const body = await r.json();
-  if (!r.ok) throw new Error(`${as}: ${cmd.type}: ${body.message}`);
-  return body;
+// A command from `as`'s own device; a refusal names who was refused.
+function post(srv, token, as, cmd) {
+  return postCommand(srv, token, cmd).catch((e) => { throw new Error(`${as}: ${e.message}`); });
 }
 
 // The ids the scenario's questions had when it was written, in the order they were asked.

@@ -15,34 +15,18 @@
 //   countdown reads them;
 // - the participant role link offers only participants.
 'use strict';
-const { launch, startServer, openPage, waitSeq, check, eq, run } = require('./lib');
-const { NetProxy } = require('./netproxy');
+const { launch, openPage, waitSeq, check, eq, run, postCommand: post } = require('./lib');
+const { serverBehindProxy } = require('./netproxy');
 
 const PHONE = { width: 390, height: 844 };
 const status = (p) => p.textContent('#status-line');
 const untilStatus = (p, re) => p.waitForFunction((src) => new RegExp(src).test(document.getElementById('status-line').textContent), re.source, { timeout: 10000 });
 
-async function post(srv, link, cmd) {
-  const token = link.split('/join/')[1];
-  const r = await fetch(`${srv.base}/api/v1/meetings/${srv.meeting}/commands`, {
-    method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(cmd),
-  });
-  const body = await r.json();
-  if (!r.ok) throw new Error(`${cmd.type}: ${body.message}`);
-  return body;
-}
-
 async function main() {
-  const proxy = new NetProxy(null);
-  const port = await proxy.start();
-  const srv = await startServer({
-    serveArgs: ['--public-url', `http://127.0.0.1:${port}`],
+  const { srv, proxy, direct } = await serverBehindProxy({
     commands: ['{"type":"open_meeting"}', '{"type":"start_item","item":"discussion"}',
       '{"as":"lin","command":{"type":"join"}}', '{"as":"aldoria","command":{"type":"check_in"}}'].join('\n') + '\n',
   });
-  const u = new URL(srv.base);
-  proxy.target = { host: u.hostname, port: Number(u.port) };
-  const direct = (l) => l.replace(/^http:\/\/[^/]+/, srv.base);
   const chairLink = direct(srv.links.chair);
   const browser = await launch();
   try {

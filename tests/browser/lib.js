@@ -176,6 +176,19 @@ async function step(page, what, fn) {
   }
 }
 
+// Sends a command over HTTP with an invitation link (or its token), as that
+// link's device would; resolves with the acknowledgement, throws with the
+// server's words.
+async function postCommand(srv, link, cmd) {
+  const token = link.includes('/join/') ? link.split('/join/')[1] : link;
+  const r = await fetch(`${srv.base}/api/v1/meetings/${srv.meeting}/commands`, {
+    method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(cmd),
+  });
+  const body = await r.json();
+  if (!r.ok) throw new Error(`${cmd.type}: ${body.message}`);
+  return body;
+}
+
 function check(cond, what) {
   if (!cond) throw new Error(`check failed: ${what}`);
 }
@@ -200,4 +213,4 @@ function run(name, main) {
   });
 }
 
-module.exports = { ROOT, GAVEL, launch, startServer, countingProxy, openPage, waitSeq, seqOf, step, check, eq, run, gavel };
+module.exports = { ROOT, GAVEL, launch, startServer, countingProxy, openPage, waitSeq, seqOf, step, postCommand, check, eq, run, gavel };

@@ -7,6 +7,7 @@
 // command is done but its answer lost.
 'use strict';
 const net = require('node:net');
+const { startServer } = require('./lib');
 
 class NetProxy {
   constructor(target) {
@@ -66,4 +67,27 @@ class NetProxy {
   }
 }
 
-module.exports = { NetProxy };
+// A server (startServer(opts)) whose links point at a new proxy in front of
+// it: {srv, proxy, via(link), direct(link)}; via() makes a link go through
+// the proxy, direct() straight to the server.
+async function serverBehindProxy(opts = {}) {
+  const proxy = new NetProxy(null);
+  const port = await proxy.start();
+  let srv;
+  try {
+    srv = await startServer({ ...opts, serveArgs: ['--public-url', `http://127.0.0.1:${port}`, ...(opts.serveArgs || [])] });
+  } catch (e) {
+    await proxy.stop();
+    throw e;
+  }
+  const u = new URL(srv.base);
+  proxy.target = { host: u.hostname, port: Number(u.port) };
+  return {
+    srv,
+    proxy,
+    via: (l) => l.replace(/^http:\/\/[^/]+/, `http://127.0.0.1:${port}`),
+    direct: (l) => l.replace(/^http:\/\/[^/]+/, srv.base),
+  };
+}
+
+module.exports = { NetProxy, serverBehindProxy };

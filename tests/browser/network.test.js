@@ -13,8 +13,8 @@
 //   (the page learns its fate from the event carrying its command id, or
 //   from the server's first answer when it sends the same id again).
 'use strict';
-const { launch, startServer, openPage, check, eq, run, gavel } = require('./lib');
-const { NetProxy } = require('./netproxy');
+const { launch, openPage, check, eq, run, gavel } = require('./lib');
+const { serverBehindProxy } = require('./netproxy');
 
 const PHONE = { width: 390, height: 844 };
 
@@ -32,19 +32,13 @@ async function liveGoes(page, since) {
 }
 
 async function main() {
-  const proxy = new NetProxy(null);
-  const port = await proxy.start();
-  const srv = await startServer({
-    serveArgs: ['--public-url', `http://127.0.0.1:${port}`],
+  const { srv, proxy, via } = await serverBehindProxy({
     commands: ['{"type":"open_meeting"}', '{"type":"start_item","item":"discussion"}',
       '{"as":"bexland","command":{"type":"join"}}', '{"as":"lin","command":{"type":"join"}}'].join('\n') + '\n',
   });
-  const u = new URL(srv.base);
-  proxy.target = { host: u.hostname, port: Number(u.port) };
   const browser = await launch();
   try {
     // Every page goes through the proxy.
-    const via = (l) => l.replace(/^http:\/\/[^/]+/, `http://127.0.0.1:${port}`);
     const link = via(srv.invite('bexland'));
     const phone = await openPage(browser, link, { lang: 'en' }, PHONE);
     await phone.waitForSelector('#conn[data-status="live"]', { state: 'attached' });

@@ -9,7 +9,7 @@
 'use strict';
 const fs = require('node:fs');
 const path = require('node:path');
-const { ROOT, launch, startServer, openPage, waitSeq, check, eq, run } = require('./lib');
+const { ROOT, launch, startServer, openPage, waitSeq, check, eq, run, postCommand: post } = require('./lib');
 
 const AXE = fs.readFileSync(path.join(ROOT, 'node_modules', 'axe-core', 'axe.min.js'), 'utf8');
 const KEYS = Object.keys(JSON.parse(fs.readFileSync(path.join(ROOT, 'web', 'i18n', 'en.json'), 'utf8')));
@@ -46,16 +46,6 @@ function prepare(db) {
   for (const [who, i] of VOTES) lines.push(JSON.stringify({ as: who, command: { type: 'upvote', question: qids[i] } }));
   lines.push(JSON.stringify({ type: 'show_question', question: qids[0] }));
   db.apply(`${lines.join('\n')}\n`);
-}
-
-async function post(srv, link, cmd) {
-  const token = link.split('/join/')[1];
-  const r = await fetch(`${srv.base}/api/v1/meetings/${srv.meeting}/commands`, {
-    method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(cmd),
-  });
-  const body = await r.json();
-  if (!r.ok) throw new Error(`${cmd.type}: ${body.message}`);
-  return body;
 }
 
 async function main() {

@@ -12,20 +12,10 @@
 //   at the right, and an Arabic name in the English lower third at the left.
 'use strict';
 const path = require('node:path');
-const { ROOT, launch, startServer, openPage, waitSeq, check, eq, run, gavel } = require('./lib');
+const { ROOT, launch, startServer, openPage, waitSeq, check, eq, run, gavel, postCommand: post } = require('./lib');
 
 const LANGS = ['en', 'fr', 'es', 'ru', 'zh', 'ar'];
 const HD = { width: 1920, height: 1080 };
-
-async function post(srv, link, cmd) {
-  const token = link.split('/join/')[1];
-  const r = await fetch(`${srv.base}/api/v1/meetings/${srv.meeting}/commands`, {
-    method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(cmd),
-  });
-  const body = await r.json();
-  if (!r.ok) throw new Error(`${cmd.type}: ${body.message}`);
-  return body;
-}
 
 // The example panel's definition without its translations.
 function untranslated() {

@@ -312,6 +312,21 @@ static TC_UNUSED int tc_get(int port, const char *path, const char *token, tc_re
     return tc_http(port, "GET", path, extra, NULL, 0, r, 10000) < 0 ? -1 : r->status;
 }
 
+/* POSTs a command (body, JSON) to test-panel's commands, with token as the
+   Bearer if given and query ("?as=...") if given; returns the HTTP status,
+   or -1 when the server did not answer in 10 s. */
+static TC_UNUSED int tc_post_command(int port, const char *token, const char *query,
+                                     const char *body, tc_response *r)
+{
+    char extra[256] = "", path[200];
+    if (token)
+        snprintf(extra, sizeof extra, "Authorization: Bearer %s\r\n", token);
+    snprintf(path, sizeof path, "/api/v1/meetings/test-panel/commands%s", query ? query : "");
+    if (tc_http(port, "POST", path, extra, body, strlen(body), r, 10000) < 0)
+        return -1;
+    return r->status;
+}
+
 /* The JSON body of a response (new reference) or NULL. */
 static TC_UNUSED json_t *tc_json(const tc_response *r)
 {

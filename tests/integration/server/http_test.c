@@ -161,17 +161,6 @@ static void test_join_sets_cookie(void **state)
     tc_response_free(&r);
 }
 
-static int post(int port, const char *token, const char *query, const char *body, tc_response *r)
-{
-    char extra[256] = "", path[200];
-    if (token)
-        snprintf(extra, sizeof extra, "Authorization: Bearer %s\r\n", token);
-    snprintf(path, sizeof path, "/api/v1/meetings/test-panel/commands%s", query ? query : "");
-    if (tc_http(port, "POST", path, extra, body, strlen(body), r, 10000) < 0)
-        return -1;
-    return r->status;
-}
-
 static void test_commands_over_http(void **state)
 {
     fixture *f = *state;
@@ -182,7 +171,8 @@ static void test_commands_over_http(void **state)
     tc_response r;
     json_t *j;
 
-    assert_int_equal(post(port, chair, NULL, "{\"type\":\"open_meeting\",\"id\":\"r1\"}", &r), 200);
+    assert_int_equal(
+        tc_post_command(port, chair, NULL, "{\"type\":\"open_meeting\",\"id\":\"r1\"}", &r), 200);
     j = tc_json(&r);
     assert_string_equal(json_string_value(json_object_get(j, "type")), "ack");
     assert_string_equal(json_string_value(json_object_get(j, "id")), "r1");
@@ -195,7 +185,8 @@ static void test_commands_over_http(void **state)
     tc_response_free(&r);
 
     /* Refused by the core: 409, state unchanged. */
-    assert_int_equal(post(port, chair, NULL, "{\"type\":\"open_meeting\",\"id\":7}", &r), 409);
+    assert_int_equal(tc_post_command(port, chair, NULL, "{\"type\":\"open_meeting\",\"id\":7}", &r),
+                     409);
     j = tc_json(&r);
     assert_string_equal(code_of(j), "conflict");
     assert_int_equal(json_integer_value(json_object_get(j, "id")), 7);
@@ -203,38 +194,41 @@ static void test_commands_over_http(void **state)
     tc_response_free(&r);
 
     /* A participant may not start an item: 403 from the core's role check. */
-    assert_int_equal(
-        post(port, participant, "?as=p2", "{\"type\":\"start_item\",\"item\":\"opening\"}", &r),
-        403);
+    assert_int_equal(tc_post_command(port, participant, "?as=p2",
+                                     "{\"type\":\"start_item\",\"item\":\"opening\"}", &r),
+                     403);
     tc_response_free(&r);
     /* A role link must say who when several hold the role. */
-    assert_int_equal(post(port, participant, NULL, "{\"type\":\"check_in\"}", &r), 400);
+    assert_int_equal(tc_post_command(port, participant, NULL, "{\"type\":\"check_in\"}", &r), 400);
     tc_response_free(&r);
     /* ... and may not act as someone outside the role. */
-    assert_int_equal(post(port, participant, "?as=chair", "{\"type\":\"check_in\"}", &r), 403);
+    assert_int_equal(tc_post_command(port, participant, "?as=chair", "{\"type\":\"check_in\"}", &r),
+                     403);
     tc_response_free(&r);
-    assert_int_equal(post(port, participant, "?as=p2", "{\"type\":\"check_in\"}", &r), 200);
+    assert_int_equal(tc_post_command(port, participant, "?as=p2", "{\"type\":\"check_in\"}", &r),
+                     200);
     tc_response_free(&r);
 
     /* Viewers send nothing. */
-    assert_int_equal(post(port, viewer, NULL, "{\"type\":\"check_in\"}", &r), 403);
+    assert_int_equal(tc_post_command(port, viewer, NULL, "{\"type\":\"check_in\"}", &r), 403);
     tc_response_free(&r);
     /* No credentials. */
-    assert_int_equal(post(port, NULL, NULL, "{\"type\":\"check_in\"}", &r), 401);
+    assert_int_equal(tc_post_command(port, NULL, NULL, "{\"type\":\"check_in\"}", &r), 401);
     tc_response_free(&r);
 
     /* Malformed bodies: 400 with a message. */
-    assert_int_equal(post(port, chair, NULL, "{\"type\":", &r), 400);
+    assert_int_equal(tc_post_command(port, chair, NULL, "{\"type\":", &r), 400);
     j = tc_json(&r);
     assert_string_equal(code_of(j), "bad_request");
     json_decref(j);
     tc_response_free(&r);
-    assert_int_equal(post(port, chair, NULL, "[1,2]", &r), 400);
+    assert_int_equal(tc_post_command(port, chair, NULL, "[1,2]", &r), 400);
     tc_response_free(&r);
-    assert_int_equal(post(port, chair, NULL, "{\"type\":\"no_such_command\"}", &r), 400);
+    assert_int_equal(tc_post_command(port, chair, NULL, "{\"type\":\"no_such_command\"}", &r), 400);
     tc_response_free(&r);
-    assert_int_equal(post(port, chair, NULL, "{\"type\":\"add_note\",\"text\":\"\xff\xfe\"}", &r),
-                     400);
+    assert_int_equal(
+        tc_post_command(port, chair, NULL, "{\"type\":\"add_note\",\"text\":\"\xff\xfe\"}", &r),
+        400);
     tc_response_free(&r);
 
     /* Too large: 413, before the body is read. */
@@ -244,7 +238,7 @@ static void test_commands_over_http(void **state)
     body[big] = '\0';
     body[0] = '{';
     body[big - 1] = '}';
-    assert_int_equal(post(port, chair, NULL, body, &r), 413);
+    assert_int_equal(tc_post_command(port, chair, NULL, body, &r), 413);
     j = tc_json(&r);
     assert_string_equal(code_of(j), "too_large");
     json_decref(j);
@@ -276,7 +270,7 @@ static void test_http_rate_limit(void **state)
     int limited = 0, answered = 0;
     for (int i = 0; i < 45; i++) {
         tc_response r;
-        int status = post(f->srv.port, chair, NULL, "{\"type\":\"check_in\"}", &r);
+        int status = tc_post_command(f->srv.port, chair, NULL, "{\"type\":\"check_in\"}", &r);
         if (status == 429) {
             json_t *j = tc_json(&r);
             assert_string_equal(code_of(j), "rate_limited");
@@ -292,9 +286,9 @@ static void test_http_rate_limit(void **state)
     assert_int_equal(answered + limited, 45);
     /* Another link has its own bucket. */
     tc_response r;
-    assert_int_equal(
-        post(f->srv.port, tc_role_token(&f->srv, "moderator"), NULL, "{\"type\":\"check_in\"}", &r),
-        200);
+    assert_int_equal(tc_post_command(f->srv.port, tc_role_token(&f->srv, "moderator"), NULL,
+                                     "{\"type\":\"check_in\"}", &r),
+                     200);
     tc_response_free(&r);
 }
 

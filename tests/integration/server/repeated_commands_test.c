@@ -23,23 +23,12 @@ static int setup(void **state)
     return tc_fixture_setup(state, "repeated", every4);
 }
 
-static int post(int port, const char *token, const char *query, const char *body, tc_response *r)
-{
-    char extra[256] = "", path[200];
-    if (token)
-        snprintf(extra, sizeof extra, "Authorization: Bearer %s\r\n", token);
-    snprintf(path, sizeof path, "/api/v1/meetings/test-panel/commands%s", query ? query : "");
-    if (tc_http(port, "POST", path, extra, body, strlen(body), r, 10000) < 0)
-        return -1;
-    return r->status;
-}
-
 /* Posts and returns the answer's JSON (new reference); checks the status. */
 static json_t *post_json(int port, const char *token, const char *query, const char *body,
                          int status)
 {
     tc_response r;
-    assert_int_equal(post(port, token, query, body, &r), status);
+    assert_int_equal(tc_post_command(port, token, query, body, &r), status);
     json_t *j = tc_json(&r);
     tc_response_free(&r);
     assert_non_null(j);

@@ -1,6 +1,7 @@
-// Every page, in English and in Arabic, in the middle of a discussion:
-// axe-core finds no accessibility violation; the Arabic page runs right to
-// left; no translation key shows through; no page error or CSP refusal.
+// Every page, in English and in Arabic (and the role pages in Chinese), in
+// the middle of a discussion: axe-core finds no accessibility violation; the
+// Arabic page runs right to left; no translation key shows through; no page
+// error or CSP refusal.
 // Then the clock's warning and its limit are announced to screen readers
 // (aria-live) when they happen.
 //
@@ -85,6 +86,12 @@ async function main() {
         const leaked = KEYS.filter((k) => text.includes(k));
         eq(leaked, [], `${name}/${lang}: no translation key shows`);
         check(!/\[object |undefined|NaN/.test(text), `${name}/${lang}: no object, undefined or NaN in the text`);
+        if (name === 'participant') {
+          // On the list, with the status line saying where and why: the floor's button (here
+          // "Withdraw my request") still above the fold.
+          const box = await page.locator('#mine button[data-key^="withdraw-"]').boundingBox();
+          check(box && box.y + box.height <= vp.height, `participant/${lang}: the floor's button is above the fold of a 390x844 phone (bottom at ${box && box.y + box.height})`);
+        }
         await page.evaluate(AXE);
         const res = await page.evaluate(() => window.axe.run(document, { resultTypes: ['violations'] }));
         const v = res.violations.map((x) => `${x.id} (${x.impact}): ${x.help} — ${x.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(' | ')}`);
@@ -99,17 +106,22 @@ async function main() {
       }
     }
 
-    // The room screen in Chinese too: no violation, and its picture.
-    const zh = await openPage(browser, srv.links.viewer, { lang: 'zh' }, { width: 1920, height: 1080 });
-    await waitSeq(zh, st.seq);
-    await zh.waitForSelector('html[lang="zh"]', { state: 'attached' });
-    await zh.evaluate(AXE);
-    const zv = (await zh.evaluate(() => window.axe.run(document, { resultTypes: ['violations'] }))).violations.map((x) => x.id);
-    eq(zv, [], 'screen/zh: axe-core violations');
-    if (SHOTS) await zh.screenshot({ path: path.join(SHOTS, 'screen-zh.png') });
-    eq(zh.problems, [], 'screen/zh: no page errors or CSP refusals');
-    seen.push('screen/zh');
-    await zh.context().close();
+    // In Chinese too: no violation, no key showing through; and the room screen's picture.
+    for (const name of ['screen', 'console', 'participant', 'panelist', 'secretariat', 'rapporteur']) {
+      const [link, vp] = links[name];
+      const zh = await openPage(browser, link, { lang: 'zh' }, vp);
+      await waitSeq(zh, st.seq);
+      await zh.waitForSelector('html[lang="zh"]', { state: 'attached' });
+      const text = await zh.evaluate(() => document.body.innerText);
+      eq(KEYS.filter((k) => text.includes(k)), [], `${name}/zh: no translation key shows`);
+      await zh.evaluate(AXE);
+      const zv = (await zh.evaluate(() => window.axe.run(document, { resultTypes: ['violations'] }))).violations.map((x) => `${x.id}: ${x.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(' | ')}`);
+      eq(zv, [], `${name}/zh: axe-core violations`);
+      if (SHOTS && name === 'screen') await zh.screenshot({ path: path.join(SHOTS, 'screen-zh.png') });
+      eq(zh.problems, [], `${name}/zh: no page errors or CSP refusals`);
+      seen.push(`${name}/zh`);
+      await zh.context().close();
+    }
 
     // The warning and the limit, announced as they happen.
     await post(srv, srv.links.chair, { type: 'end_speech' });

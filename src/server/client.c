@@ -80,6 +80,7 @@ static void unsubscribe(gv__client *c)
     if (!c->subscribed)
         return;
     gv__room *r = c->room;
+    gv__room_reader_left(r, c->view);
     if (c->prev)
         c->prev->next = c->next;
     else

@@ -47,7 +47,9 @@ struct gv__room {
     /** the view's state at patched_seq, NULL until it has a reader */
     json_t *patched[GV_VIEW_COUNT];
     int64_t patched_seq[GV_VIEW_COUNT];
-    char *last_text[GV_VIEW_COUNT]; /** the last event as each view reads it, until settled */
+    unsigned readers[GV_VIEW_COUNT];  /** subscribers reading each view */
+    int64_t unread_us[GV_VIEW_COUNT]; /** gv__mono_us() when a view's last reader left */
+    char *last_text[GV_VIEW_COUNT];   /** the last event as each view reads it, until settled */
     json_t *you_pending;    /** people whose own part changed since the last settle: id -> true */
     int64_t settled_seq;    /** events up to this one are patched and may be written */
     int64_t next_settle_us; /** gv__mono_us() before which the next settle waits */
@@ -105,6 +107,9 @@ void gv__room_ring_replace(gv__room *r, gv_view v, int64_t seq, gv__frame *ws, g
 /* A reader of view v joins: the view's patches start now if they had not.
  * 0, or GV_ENOMEM. Settles the room first (gv__room_settle_now). */
 int gv__room_reader_joined(gv__room *r, gv_view v);
+/* A reader of view v left: a view nobody has read for a while is no longer
+ * patched (room_patch.c). */
+void gv__room_reader_left(gv__room *r, gv_view v);
 /* Settles the room now if events wait: before its state is shown (a
  * snapshot), so that the next patch starts from the state shown. */
 void gv__room_settle_now(gv__room *r);

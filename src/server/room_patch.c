@@ -11,11 +11,12 @@
  * and commit, and shared by every reader of the view, as the event is.
  *
  * A view's patches start with its first reader (from the state at that
- * moment) and go on while the room is loaded: a view nobody reads costs
- * nothing, and a reader that drops and comes back finds its state in the
- * chain. Events loaded from the store carry none: a page resuming from
- * before the room was loaded finds the first patch's base is not its state,
- * and fetches a snapshot. A patch that cannot be made (out of memory) is
+ * moment) and stop once nobody has read the view for GV__PATCH_GRACE_US: a
+ * reader that drops and comes back within it (a page's reconnection) finds
+ * its state in the chain, and a view nobody reads costs nothing. A page
+ * resuming from a state the patches do not start from (events loaded from
+ * the store carry none) finds the first patch's base is not its state, and
+ * fetches a snapshot. A patch that cannot be made (out of memory) is
  * left out: the next one starts from the same base, so readers that hold it
  * miss nothing.
  *
@@ -41,16 +42,26 @@
 #include "server/client.h"
 #include "server/room.h"
 
+/* How long a view's patches go on without a reader. */
+#define GV__PATCH_GRACE_US (15 * 1000000LL)
+
 int gv__room_reader_joined(gv__room *r, gv_view v)
 {
     gv__room_settle_now(r);
-    if (r->patched[v])
-        return 0;
-    r->patched[v] = gv_meeting_view_json(r->state, v);
-    if (!r->patched[v])
-        return GV_ENOMEM;
-    r->patched_seq[v] = r->seq;
+    if (!r->patched[v]) {
+        r->patched[v] = gv_meeting_view_json(r->state, v);
+        if (!r->patched[v])
+            return GV_ENOMEM;
+        r->patched_seq[v] = r->seq;
+    }
+    r->readers[v]++;
     return 0;
+}
+
+void gv__room_reader_left(gv__room *r, gv_view v)
+{
+    if (r->readers[v] > 0 && --r->readers[v] == 0)
+        r->unread_us[v] = gv__mono_us();
 }
 
 static void note_person(void *arg, const char *person)
@@ -140,6 +151,10 @@ static void settle(gv__room *r)
 {
     int64_t t0 = gv__mono_us();
     for (int v = 0; v < GV_VIEW_COUNT; v++) {
+        if (r->patched[v] && !r->readers[v] && t0 - r->unread_us[v] > GV__PATCH_GRACE_US) {
+            json_decref(r->patched[v]);
+            r->patched[v] = NULL;
+        }
         if (r->patched[v])
             patch_view(r, (gv_view)v);
         free(r->last_text[v]);

@@ -48,52 +48,117 @@ static bool public_question(const gv_meeting *m, const gv_question *q)
     return into && into->state == GV_QUESTION_VISIBLE;
 }
 
-static void drop_genders(json_t *people)
+/* A shallow copy of obj without key (its other values shared); NULL on ENOMEM. */
+static json_t *without(const json_t *obj, const char *key)
 {
+    json_t *c = json_copy((json_t *)obj);
+    if (c)
+        json_object_del(c, key);
+    return c;
+}
+
+/* Sets key of out to value (a new reference, NULL meaning out of memory). */
+static int put(json_t *out, const char *key, json_t *value)
+{
+    return value && json_object_set_new(out, key, value) == 0 ? 0 : GV_ENOMEM;
+}
+
+/* The people without their declared gender. */
+static json_t *people_without_genders(const json_t *people)
+{
+    json_t *out = json_array();
     size_t i;
     json_t *p;
-    json_array_foreach(people, i, p) json_object_del(p, "gender");
-}
-
-/* Removes from the state's "questions" those the public does not see. */
-static void drop_hidden_questions(const gv_meeting *m, json_t *list)
-{
-    for (size_t i = json_array_size(list); i-- > 0;) {
-        json_t *id = json_object_get(json_array_get(list, i), "question");
-        const gv_question *q = gv__question_find(&m->questions, json_integer_value(id));
-        if (!q || !public_question(m, q))
-            json_array_remove(list, i);
+    json_array_foreach(people, i, p)
+    {
+        if (!out || json_array_append_new(out, without(p, "gender")) < 0) {
+            json_decref(out);
+            return NULL;
+        }
     }
+    return out;
 }
 
-int gv_view_narrow(const gv_meeting *m, json_t *state, gv_view v)
+/* The totals without the figures by gender, for the meeting and each item. */
+static json_t *totals_without_genders(const json_t *totals)
+{
+    json_t *out = json_copy((json_t *)totals), *items = json_object();
+    const json_t *meeting = json_object_get(totals, "meeting");
+    int rc = out && items ? 0 : GV_ENOMEM;
+    const char *key;
+    json_t *t;
+    json_object_foreach((json_t *)json_object_get(totals, "items"), key, t)
+    {
+        if (rc == 0)
+            rc = put(items, key, without(t, "genders"));
+    }
+    if (rc == 0 && meeting)
+        rc = put(out, "meeting", without(meeting, "genders"));
+    if (rc == 0 && json_object_get(totals, "items"))
+        rc = put(out, "items", json_incref(items));
+    json_decref(items);
+    if (rc < 0) {
+        json_decref(out);
+        return NULL;
+    }
+    return out;
+}
+
+/* The state's questions the public sees (the question objects shared). */
+static json_t *public_questions(const gv_meeting *m, const json_t *list)
+{
+    json_t *out = json_array();
+    size_t i;
+    json_t *x;
+    json_array_foreach(list, i, x)
+    {
+        json_t *id = json_object_get(x, "question");
+        const gv_question *q = gv__question_find(&m->questions, json_integer_value(id));
+        if (out && q && public_question(m, q) && json_array_append(out, x) < 0) {
+            json_decref(out);
+            return NULL;
+        }
+    }
+    return out;
+}
+
+json_t *gv_view_narrowed(const gv_meeting *m, const json_t *state, gv_view v)
 {
     if (v == GV_VIEW_FULL || !m->defined)
-        return 0;
-    drop_genders(json_object_get(state, "people"));
-    json_t *totals = json_object_get(state, "totals");
-    json_object_del(json_object_get(totals, "meeting"), "genders");
-    const char *item;
-    json_t *t;
-    json_object_foreach(json_object_get(totals, "items"), item, t) json_object_del(t, "genders");
-    drop_hidden_questions(m, json_object_get(state, "questions"));
+        return json_incref((json_t *)state);
+    json_t *out = json_copy((json_t *)state);
+    if (!out)
+        return NULL;
+    const json_t *people = json_object_get(state, "people"),
+                 *totals = json_object_get(state, "totals"),
+                 *questions = json_object_get(state, "questions");
+    int rc = 0;
+    if (people)
+        rc = put(out, "people", people_without_genders(people));
+    if (rc == 0 && totals)
+        rc = put(out, "totals", totals_without_genders(totals));
+    if (rc == 0 && questions)
+        rc = put(out, "questions", public_questions(m, questions));
     /* Working papers: the notes, and the summary while it is drafted (the
      * approved one goes out as a document, not through the room's view). */
-    json_t *summary =
-        json_pack("{s:I, s:n, s:[]}", "version", (json_int_t)0, "approved", "sections");
-    if (!summary || json_object_set_new(state, "summary", summary) < 0)
-        return GV_ENOMEM;
-    return json_object_set_new(state, "notes", json_array()) < 0 ? GV_ENOMEM : 0;
+    if (rc == 0)
+        rc = put(out, "summary",
+                 json_pack("{s:I, s:n, s:[]}", "version", (json_int_t)0, "approved", "sections"));
+    if (rc == 0)
+        rc = put(out, "notes", json_array());
+    if (rc < 0) {
+        json_decref(out);
+        return NULL;
+    }
+    return out;
 }
 
 json_t *gv_meeting_view_json(const gv_meeting *m, gv_view v)
 {
-    json_t *s = gv_meeting_to_json(m);
-    if (s && gv_view_narrow(m, s, v) < 0) {
-        json_decref(s);
-        return NULL;
-    }
-    return s;
+    json_t *full = gv_meeting_to_json(m);
+    json_t *view = full ? gv_view_narrowed(m, full, v) : NULL;
+    json_decref(full);
+    return view;
 }
 
 static int cmp_int(const void *a, const void *b)
@@ -198,9 +263,15 @@ static json_t *public_event(const gv_meeting *m, const json_t *event, const char
 {
     *same = false;
     if (strcmp(type, "meeting_defined") == 0) {
-        json_t *copy = json_deep_copy(event);
-        if (copy)
-            drop_genders(json_object_get(json_object_get(copy, "definition"), "people"));
+        const json_t *def = json_object_get(event, "definition");
+        json_t *copy = json_copy((json_t *)event), *d = json_copy((json_t *)def);
+        if (!copy || !d ||
+            put(d, "people", people_without_genders(json_object_get(def, "people"))) ||
+            put(copy, "definition", json_incref(d))) {
+            json_decref(copy);
+            copy = NULL;
+        }
+        json_decref(d);
         return copy;
     }
     if (strcmp(type, "question_upvoted") == 0 || strcmp(type, "question_unvoted") == 0) {

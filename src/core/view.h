@@ -49,10 +49,14 @@ gv_view gv_view_of_role(const char *role);
  */
 json_t *gv_meeting_view_json(const gv_meeting *m, gv_view v);
 
-/* Narrows `state`, the full state of m (gv_meeting_to_json), in place to what
- * view v reads: so that one serialisation serves every view. 0 or GV_ENOMEM
- * (then state is partly narrowed: drop it). */
-int gv_view_narrow(const gv_meeting *m, json_t *state, gv_view v);
+/*
+ * What view v reads of `state`, the full state of m (gv_meeting_to_json): a
+ * new reference, which shares with `state` every part the view reads as it
+ * is (only the objects on the way to what it leaves out are copies), so that
+ * one serialisation serves every view cheaply. Neither may be changed
+ * afterwards; `state` is not changed. NULL on ENOMEM.
+ */
+json_t *gv_view_narrowed(const gv_meeting *m, const json_t *state, gv_view v);
 
 /*
  * What `person` reads beyond the public view:

@@ -160,15 +160,18 @@ static void state_changed(gv__room *r)
     }
 }
 
-/* Encodes the state in every view from one serialisation: the full view
- * first, then narrowed view by view (views only ever take parts away). */
+/* Encodes the state in every view from one serialisation (each view shares
+ * with it what it reads unchanged). */
 static void encode_views(gv__room *r)
 {
-    json_t *j = gv_meeting_to_json(r->state);
-    for (int v = 0; j && v < GV_VIEW_COUNT && gv_view_narrow(r->state, j, (gv_view)v) == 0; v++)
-        if (!r->state_text[v])
+    json_t *full = gv_meeting_to_json(r->state);
+    for (int v = 0; full && v < GV_VIEW_COUNT; v++) {
+        json_t *j = r->state_text[v] ? NULL : gv_view_narrowed(r->state, full, (gv_view)v);
+        if (j)
             r->state_text[v] = json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS);
-    json_decref(j);
+        json_decref(j);
+    }
+    json_decref(full);
 }
 
 const char *gv__room_state_text(gv__room *r, gv_view v)

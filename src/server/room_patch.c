@@ -76,10 +76,11 @@ int gv__room_you_changed(gv__room *r, const json_t *ev)
     return gv_event_you_people(r->state, ev, note_person, r->you_pending);
 }
 
-/* Puts view v's patch into the frames of the room's last event. */
-static void patch_view(gv__room *r, gv_view v)
+/* Puts view v's patch into the frames of the room's last event; full is the
+ * state now (gv_meeting_to_json), made once for every view. */
+static void patch_view(gv__room *r, gv_view v, const json_t *full)
 {
-    json_t *now = gv_meeting_view_json(r->state, v), *ops = NULL;
+    json_t *now = full ? gv_view_narrowed(r->state, full, v) : NULL, *ops = NULL;
     char *text = NULL;
     gv__frame *ws = NULL, *sse = NULL;
     if (!now || gv_json_diff(r->patched[v], now, gv_state_id_keys, &ops) < 0 ||
@@ -150,16 +151,20 @@ static void send_yous(gv__room *r)
 static void settle(gv__room *r)
 {
     int64_t t0 = gv__mono_us();
+    json_t *full = NULL;
     for (int v = 0; v < GV_VIEW_COUNT; v++) {
         if (r->patched[v] && !r->readers[v] && t0 - r->unread_us[v] > GV__PATCH_GRACE_US) {
             json_decref(r->patched[v]);
             r->patched[v] = NULL;
         }
+        if (r->patched[v] && !full)
+            full = gv_meeting_to_json(r->state);
         if (r->patched[v])
-            patch_view(r, (gv_view)v);
+            patch_view(r, (gv_view)v, full);
         free(r->last_text[v]);
         r->last_text[v] = NULL;
     }
+    json_decref(full);
     send_yous(r);
     r->settled_seq = r->seq;
     int64_t t1 = gv__mono_us();

@@ -305,6 +305,36 @@ static void questions_are_public_without_moderation(void **state)
     gv_meeting_free(m);
 }
 
+/* The public view is made from the full state without changing it, and
+ * shares with it what it reads as it is. */
+static void narrowing_leaves_the_full_state_alone(void **state)
+{
+    (void)state;
+    gv_meeting *m = gvt_meeting();
+    gvt_ok(m, "p1", GVT_T0, "{\"type\": \"ask_question\", \"text\": \"Pending one\"}");
+    gvt_ok(m, "rap", GVT_T0, "{\"type\": \"add_note\", \"text\": \"A note\"}");
+    json_t *full = gv_meeting_to_json(m);
+    char *before = json_dumps(full, JSON_COMPACT | JSON_SORT_KEYS);
+    json_t *pub = gv_view_narrowed(m, full, GV_VIEW_PUBLIC);
+    char *after = json_dumps(full, JSON_COMPACT | JSON_SORT_KEYS), *p = public_text(m);
+    char *narrowed = json_dumps(pub, JSON_COMPACT | JSON_SORT_KEYS);
+    assert_string_equal(before, after);
+    assert_string_equal(narrowed, p);
+    assert_ptr_equal(json_object_get(pub, "meeting"), json_object_get(full, "meeting"));
+    assert_ptr_equal(json_object_get(pub, "floor"), json_object_get(full, "floor"));
+    assert_ptr_not_equal(json_object_get(pub, "people"), json_object_get(full, "people"));
+    json_t *full_view = gv_view_narrowed(m, full, GV_VIEW_FULL);
+    assert_ptr_equal(full_view, full);
+    json_decref(full_view);
+    free(before);
+    free(after);
+    free(p);
+    free(narrowed);
+    json_decref(pub);
+    json_decref(full);
+    gv_meeting_free(m);
+}
+
 /* ---- whose own part an event changes ---------------------------------------- */
 
 static void note_person(void *arg, const char *person)
@@ -394,6 +424,7 @@ int main(void)
         cmocka_unit_test(public_events_leave_out_what_is_not_public),
         cmocka_unit_test(questions_are_public_without_moderation),
         cmocka_unit_test(events_name_whose_part_they_change),
+        cmocka_unit_test(narrowing_leaves_the_full_state_alone),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -71,7 +71,9 @@ static json_t *people_without_genders(const json_t *people)
     json_t *p;
     json_array_foreach(people, i, p)
     {
-        if (!out || json_array_append_new(out, without(p, "gender")) < 0) {
+        /* Someone who declared none is shared as they are. */
+        json_t *q = json_object_get(p, "gender") ? without(p, "gender") : json_incref(p);
+        if (!out || json_array_append_new(out, q) < 0) {
             json_decref(out);
             return NULL;
         }

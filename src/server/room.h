@@ -50,9 +50,8 @@ struct gv__room {
     unsigned readers[GV_VIEW_COUNT];  /** subscribers reading each view */
     int64_t unread_us[GV_VIEW_COUNT]; /** gv__mono_us() when a view's last reader left */
     char *last_text[GV_VIEW_COUNT];   /** the last event as each view reads it, until settled */
-    json_t *you_pending;    /** people whose own part changed since the last settle: id -> true */
-    int64_t settled_seq;    /** events up to this one are patched and may be written */
-    int64_t next_settle_us; /** gv__mono_us() before which the next settle waits */
+    json_t *you_pending; /** people whose own part changed since the last settle: id -> true */
+    int64_t settled_seq; /** events up to this one are patched and may be written */
 };
 
 /*
@@ -119,9 +118,7 @@ int gv__room_you_changed(gv__room *r, const json_t *ev);
  * After the commits a wake-up brought: for each room with new events, the
  * patch from each view's last patched state to now goes into the frames of
  * its last event; the people whose own part changed get a "you"; every
- * reader is written what it is owed (gv__client_flush). A room settled a
- * moment ago waits a little (room_patch.c says how long) and its new events
- * with it: their patches then come as one.
+ * reader is written what it is owed (gv__client_flush).
  */
 void gv__rooms_settle(struct gv_server *s);
 

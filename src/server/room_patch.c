@@ -20,14 +20,14 @@
  * left out: the next one starts from the same base, so readers that hold it
  * miss nothing.
  *
- * Coalescing: a settle costs about one serialisation of the state per read
- * view, whatever the number of events it covers. When commits come faster
- * than that, a room waits, after a settle that took t, 3t before the next
- * (a timer then settles whatever came meanwhile), so that patches take at
- * most a quarter of the loop and their events reach readers at most 3t
- * later. Events not settled yet are not written to readers (client_write.c
- * stops at settled_seq), and anything that shows the state (a snapshot, a
- * new reader) settles first.
+ * A settle costs about one serialisation of the state per read view,
+ * whatever the number of events it covers: when commits come faster than
+ * the loop settles them, the writer commits more of them at a time and each
+ * settle covers more (holding settles back on a timer to batch them was
+ * measured: it cost half the command throughput in acknowledgement waits).
+ * Events not settled are not written to readers (client_write.c stops at
+ * settled_seq), and anything that shows the state (a snapshot, a new reader,
+ * a stream's close) settles first.
  *
  * A person's own part ("you") is sent after the events that change it:
  * while the events are applied the room notes whose part changed
@@ -150,10 +150,10 @@ static void send_yous(gv__room *r)
 
 static void settle(gv__room *r)
 {
-    int64_t t0 = gv__mono_us();
+    int64_t now = gv__mono_us();
     json_t *full = NULL;
     for (int v = 0; v < GV_VIEW_COUNT; v++) {
-        if (r->patched[v] && !r->readers[v] && t0 - r->unread_us[v] > GV__PATCH_GRACE_US) {
+        if (r->patched[v] && !r->readers[v] && now - r->unread_us[v] > GV__PATCH_GRACE_US) {
             json_decref(r->patched[v]);
             r->patched[v] = NULL;
         }
@@ -167,8 +167,6 @@ static void settle(gv__room *r)
     json_decref(full);
     send_yous(r);
     r->settled_seq = r->seq;
-    int64_t t1 = gv__mono_us();
-    r->next_settle_us = t1 + 3 * (t1 - t0);
     /* Write every reader; cut off those too far behind to catch up from the ring. */
     for (gv__client *c = r->subs, *next; c; c = next) {
         next = c->next;
@@ -187,23 +185,9 @@ void gv__room_settle_now(gv__room *r)
         settle(r);
 }
 
-static void settle_later(lws_sorted_usec_list_t *sul)
-{
-    gv__rooms_settle(lws_container_of(sul, struct gv_server, settle));
-}
-
 void gv__rooms_settle(struct gv_server *s)
 {
-    int64_t now = gv__mono_us(), next = INT64_MAX;
     for (unsigned b = 0; b < s->n_rooms_buckets; b++)
-        for (gv__room *r = s->rooms[b]; r; r = r->hash_next) {
-            if (r->settled_seq == r->seq)
-                continue;
-            if (r->next_settle_us <= now)
-                settle(r);
-            else if (r->next_settle_us < next)
-                next = r->next_settle_us;
-        }
-    if (next < INT64_MAX)
-        lws_sul_schedule(s->ctx, 0, &s->settle, settle_later, next - now);
+        for (gv__room *r = s->rooms[b]; r; r = r->hash_next)
+            gv__room_settle_now(r);
 }

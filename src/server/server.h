@@ -1,6 +1,7 @@
 /*
  * The live server: meetings on the network over HTTP, WebSocket and
- * Server-Sent Events (docs/protocol.md), on one libwebsockets event loop.
+ * Server-Sent Events (docs/protocol.md), with libwebsockets on one event loop
+ * (libev's, on epoll).
  *
  * One thread, the loop thread, owns every meeting's state, every connection
  * and every frame. The store's writer thread commits events; its completions

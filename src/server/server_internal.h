@@ -76,8 +76,8 @@ struct gv_server {
     bool done;           /** gv_server_run returns */
     int64_t stop_deadline_us;
     lws_sorted_usec_list_t tick;
-    lws_sorted_usec_list_t settle; /** a room's patches held back to coalesce them (room_patch.c) */
-    lws_retry_bo_t retry;          /** WebSocket ping and hang-up times (idle_timeout_s) */
+    struct ev_loop *loop; /** libev's, on epoll; lws runs in it (server.c) */
+    lws_retry_bo_t retry; /** WebSocket ping and hang-up times (idle_timeout_s) */
     pthread_t sig_thread;
     bool sig_thread_running;
     gv__room **rooms; /** hash table of rooms by id (room.c) */

@@ -10,6 +10,15 @@
  * callbacks (client_write.c), so the loop changes no interest per reader
  * and event.
  *
+ * The tick is a libev timer of ours, not an lws timer: lws's libev glue
+ * arms its one timer only from an idle watcher, which never runs while a
+ * descriptor stays readable, and a closed SSE peer's does (libev hands lws
+ * the hang-up as readable, and lws does not read a response it is still
+ * sending). The tick finds such peers (peer_closed) and closes them at once
+ * rather than through an lws timeout, which could wait on that same timer.
+ * A do-nothing lws timer every tick keeps lws's own timer running, so that
+ * lws's timeouts (e.g. LWS_TO_KILL_ASYNC) fire within a tick.
+ *
  * Threads: the loop thread runs gv_server_run and owns everything; the
  * store's writer thread commits (storage.c); the job thread renders records
  * and loads definitions (jobs.c); the links writer writes invitation links
@@ -211,7 +220,6 @@ static char *dup_or_null(const char *s, bool *failed)
     return d;
 }
 
-static void tick(lws_sorted_usec_list_t *sul);
 
 /*
  * Open files: the soft limit is raised to the hard one, and the streams held
@@ -424,7 +432,8 @@ static void sweep(gv_server *s, gv__client *c)
     if (c->kind != GV__CLIENT_SSE)
         return;
     if (s->ticks % PEEK_EVERY_TICKS == 0 && c->wsi && peer_closed(c)) {
-        lws_set_timeout(c->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
+        if (s->n_dead < GV__DEAD_MAX)
+            s->dead[s->n_dead++] = c->wsi; /* else the next peek finds it */
         return;
     }
     int64_t quiet_us = (int64_t)s->cfg.idle_timeout_s * 500000;
@@ -464,25 +473,44 @@ static void wake(gv_server *s)
         stop_progress(s);
 }
 
-static void tick(lws_sorted_usec_list_t *sul)
+/* Keeps lws's timer armed (see the top of this file). */
+static void keep_lws_timer(lws_sorted_usec_list_t *sul)
 {
-    gv_server *s = lws_container_of(sul, gv_server, tick);
+    gv_server *s = lws_container_of(sul, gv_server, lws_keep);
+    lws_sul_schedule(s->ctx, 0, &s->lws_keep, keep_lws_timer, TICK_US);
+}
+
+static void tick(struct ev_loop *loop, ev_timer *w, int revents)
+{
+    (void)loop;
+    (void)revents;
+    gv_server *s = w->data;
     gv__auth_tick(s);
     s->ticks++;
+    s->n_dead = 0;
     gv__rooms_each_subscriber(s, sweep);
+    /* Closed here, outside every lws callback and after the walk over the
+     * subscribers that closing changes. */
+    for (unsigned i = 0; i < s->n_dead; i++)
+        lws_set_timeout(s->dead[i], PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_SYNC);
+    s->n_dead = 0;
     if (s->stopping)
         stop_progress(s);
-    lws_sul_schedule(s->ctx, 0, &s->tick, tick, TICK_US);
 }
 
 int gv_server_run(gv_server *s)
 {
     if (pthread_create(&s->sig_thread, NULL, signal_thread, s) == 0)
         s->sig_thread_running = true;
-    lws_sul_schedule(s->ctx, 0, &s->tick, tick, TICK_US);
+    ev_timer tick_timer;
+    ev_timer_init(&tick_timer, tick, TICK_US / 1e6, TICK_US / 1e6);
+    tick_timer.data = s;
+    ev_timer_start(s->loop, &tick_timer);
+    lws_sul_schedule(s->ctx, 0, &s->lws_keep, keep_lws_timer, TICK_US);
     while (!s->done)
         ev_run(s->loop, EVRUN_ONCE);
-    lws_sul_cancel(&s->tick);
+    ev_timer_stop(s->loop, &tick_timer);
+    lws_sul_cancel(&s->lws_keep);
     if (s->sig_thread_running) {
         pthread_kill(s->sig_thread, SIGUSR1);
         pthread_join(s->sig_thread, NULL);

@@ -60,6 +60,9 @@ int gv__clock_set(int64_t now_ms);
 /* Monotonic time in microseconds: for latencies and rate limits. */
 int64_t gv__mono_us(void);
 
+/* SSE streams found closed that one tick closes; the rest wait a tick. */
+#define GV__DEAD_MAX 256
+
 struct gv_server {
     gv_server_config cfg; /** its strings point at the owned copies below */
     char *own_db_path, *own_listen_addr, *own_public_url, *own_tls_cert, *own_tls_key;
@@ -75,7 +78,9 @@ struct gv_server {
     bool streams_closed; /** the streams were told to close */
     bool done;           /** gv_server_run returns */
     int64_t stop_deadline_us;
-    lws_sorted_usec_list_t tick;
+    lws_sorted_usec_list_t lws_keep; /** keeps lws's timer armed (server.c) */
+    struct lws *dead[GV__DEAD_MAX];  /** SSE peers found closed by a tick */
+    unsigned n_dead;
     struct ev_loop *loop; /** libev's, on epoll; lws runs in it (server.c) */
     lws_retry_bo_t retry; /** WebSocket ping and hang-up times (idle_timeout_s) */
     pthread_t sig_thread;

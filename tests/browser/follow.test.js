@@ -9,8 +9,10 @@
 // Beside the participant's page, gavel-loadgen follows the same meeting as
 // one page-faithful client with the same link (--follow): it must make the
 // same requests as the page did to the API and the streams, and receive the
-// same bytes within 10%. The page's bytes are counted on the wire, through a
-// proxy in front of the server.
+// same bytes within 10%. So for each transport: the participant follows over
+// the WebSocket on one page and over SSE on another, each held to a
+// generator's client of that transport. The pages' bytes are counted on the
+// wire, through a proxy in front of the server for each.
 'use strict';
 const { execFile } = require('node:child_process');
 const fs = require('node:fs');
@@ -77,12 +79,13 @@ const isApi = (u) => /\/api\/|\/healthz/.test(u);
 
 // gavel-loadgen --follow: one page-faithful client; resolves with its JSON
 // once it follows (the script may start), and again when it is done.
-function follow(srv, token, until) {
+function follow(srv, token, until, transport) {
   let ready;
   const following = new Promise((r) => { ready = r; });
   const done = new Promise((resolve, reject) => {
     const p = execFile(LOADGEN, ['--target', 'gavel', '--port', String(new URL(srv.base).port), '--meeting', srv.meeting,
-      '--viewer-token', token, '--clients', '1', '--follow', String(until), '--json', '--max-seconds', '240', '--check'],
+      '--viewer-token', token, '--clients', '1', '--transport', transport, '--follow', String(until), '--json',
+      '--max-seconds', '240', '--check'],
     (err, stdout, stderr) => {
       if (err) reject(new Error(`gavel-loadgen: ${err.message}\n${stderr}`));
       else resolve(JSON.parse(stdout));
@@ -92,10 +95,30 @@ function follow(srv, token, until) {
   return { following, done };
 }
 
+// The generator's client of a transport against the participant's page of
+// that transport: the same requests to the API and the streams, the same
+// bytes within 10%, and at most 1 MB for the page in all.
+function sameAsPage(transport, g, requests, conns, until) {
+  const pageApi = requests.filter(isApi);
+  const streamBytes = conns.flatMap((c) => c.requests).filter((r) => isApi(r.path)).reduce((a, r) => a + r.bytes, 0);
+  const allBytes = conns.reduce((a, c) => a + c.bytes, 0);
+  console.log(`participant page (${transport}): ${requests.length} requests (${pageApi.length} to the API and streams), `
+    + `${allBytes} bytes received (${streamBytes} from the API and streams) over ${until - 1} events`);
+  console.log(`gavel-loadgen's client (${transport}): ${g.readers.requests} requests, ${g.readers.bytes} bytes, `
+    + `${g.readers.patches} patches, ${g.readers.fetched} snapshots fetched`);
+  eq(g.readers.requests, pageApi.length, `${transport}: the generator makes the page's requests`);
+  const ratio = g.readers.bytes / streamBytes;
+  check(ratio > 0.9 && ratio < 1.1,
+    `${transport}: the generator receives the page's bytes within 10% (${g.readers.bytes} against ${streamBytes})`);
+  check(allBytes <= 1024 * 1024, `${transport}: the participant page received ${allBytes} bytes in all: at most 1 MB`);
+}
+
 async function main() {
   const proxy = await countingProxy();
+  const proxySse = await countingProxy();
   const srv = await startServer({ serveArgs: ['--public-url', proxy.base, '--commands-per-second', '1000', '--command-burst', '1000'] });
   proxy.target(Number(new URL(srv.base).port));
+  proxySse.target(Number(new URL(srv.base).port));
   const browser = await launch();
   try {
     const until = finalSeq(srv.dir);
@@ -117,11 +140,26 @@ async function main() {
     await participant.goto(aldoriaLink);
     await participant.waitForSelector('body[data-seq]', { state: 'attached', timeout: 15000 });
     pages.participant = participant;
+    // The same participant over SSE, through a proxy of its own: the link's
+    // cookie is taken first (outside the browser's connections), then the
+    // page opens on SSE at once.
+    const sseLink = srv.invite('aldoria', proxySse.base);
+    const ctxS = await browser.newContext({ viewport: PHONE });
+    const joined = await ctxS.request.get(sseLink, { maxRedirects: 0 });
+    eq(joined.status(), 303, 'the link redirects to its page');
+    const sseUrl = new URL(joined.headers().location, proxySse.base);
+    sseUrl.searchParams.set('transport', 'sse');
+    const participantSse = await ctxS.newPage();
+    requests.participantSse = watchRequests(participantSse);
+    await participantSse.goto(sseUrl.href);
+    await participantSse.waitForSelector('body[data-seq]', { state: 'attached', timeout: 15000 });
+    pages.participantSse = participantSse;
     pages.panelist = await openPage(browser, chenLink);
     pages.screen = await openPage(browser, viewerLink, { transport: 'sse' }, { width: 1920, height: 1080 });
     pages.chair = await openPage(browser, chairLink);
     const linkOf = {
       participant: aldoriaLink.split('/join/')[1],
+      participantSse: sseLink.split('/join/')[1],
       panelist: chenLink.split('/join/')[1],
       screen: viewerLink.split('/join/')[1],
       chair: chairLink.split('/join/')[1],
@@ -135,12 +173,14 @@ async function main() {
     await new Promise((r) => setTimeout(r, 500));
     const opened = {};
     for (const name of Object.keys(pages)) {
-      if (name !== 'participant') requests[name] = watchRequests(pages[name]);
+      if (!name.startsWith('participant')) requests[name] = watchRequests(pages[name]);
       opened[name] = requests[name].length;
     }
 
-    const gen = follow(srv, linkOf.participant, until);
+    const gen = follow(srv, linkOf.participant, until, 'ws');
+    const genSse = follow(srv, linkOf.participantSse, until, 'sse');
     await gen.following;
+    await genSse.following;
 
     for (const env of scenario()) {
       const ack = await post(srv, tokens[env.as], env.command);
@@ -159,23 +199,14 @@ async function main() {
       eq(await p.evaluate(() => window.gavelLive.fetches), 0, `${name}: no snapshot fetched`);
     }
 
-    // The generator's client against the participant's page.
-    const g = await gen.done;
-    const pageApi = requests.participant.filter(isApi);
-    const streamBytes = proxy.conns.filter((c) => c.first && isApi(c.first.split(' ')[1] || '')).reduce((a, c) => a + c.bytes, 0);
-    const allBytes = proxy.conns.reduce((a, c) => a + c.bytes, 0);
-    console.log(`participant page: ${requests.participant.length} requests (${pageApi.length} to the API and streams), `
-      + `${allBytes} bytes received (${streamBytes} from the API and streams) over ${until - 1} events`);
-    console.log(`gavel-loadgen's client: ${g.readers.requests} requests, ${g.readers.bytes} bytes, `
-      + `${g.readers.patches} patches, ${g.readers.fetched} snapshots fetched`);
-    eq(g.readers.requests, pageApi.length, 'the generator makes the page\'s requests');
-    const ratio = g.readers.bytes / streamBytes;
-    check(ratio > 0.9 && ratio < 1.1, `the generator receives the page's bytes within 10% (${g.readers.bytes} against ${streamBytes})`);
-    check(allBytes <= 1024 * 1024, `the participant page received ${allBytes} bytes in all: at most 1 MB`);
+    // The generators' clients against the participant's pages.
+    sameAsPage('ws', await gen.done, requests.participant, proxy.conns, until);
+    sameAsPage('sse', await genSse.done, requests.participantSse, proxySse.conns, until);
   } finally {
     await browser.close();
     await srv.stop();
     proxy.close();
+    proxySse.close();
   }
 }
 

@@ -106,18 +106,30 @@ async function startServer(opts = {}) {
 
 // A TCP proxy on a free loopback port in front of the server (point it there
 // with target(port)): it counts, for each connection, the bytes sent back to
-// the client, with the first request line the client sent on it. What a
+// the client (bytes), the first request line the client sent on it (first),
+// and each request with the bytes that came back after it (requests). What a
 // page receives, counted on the wire, with the headers and framing.
 async function countingProxy() {
   const net = require('node:net');
   const conns = [];
   let port = 0;
   const server = net.createServer((client) => {
-    const c = { first: null, bytes: 0 };
+    // Each request on the connection (keep-alive reuses them: a page's
+    // stream may follow its HTML on one), with the bytes that came back
+    // after it: HTTP/1.1 answers in order, and a request is sent once the
+    // previous answer is in (a stream's never is: nothing follows it).
+    const c = { first: null, bytes: 0, requests: [] };
     conns.push(c);
     const up = net.connect(port, '127.0.0.1');
-    client.on('data', (d) => { if (c.first === null) c.first = d.toString('latin1').split('\r\n')[0]; });
-    up.on('data', (d) => { c.bytes += d.length; });
+    client.on('data', (d) => {
+      const text = d.toString('latin1');
+      if (c.first === null) c.first = text.split('\r\n')[0];
+      for (const m of text.matchAll(/(?:^|\r\n)([A-Z]+) (\S+) HTTP\/1\.[01]\r\n/g)) c.requests.push({ method: m[1], path: m[2], bytes: 0 });
+    });
+    up.on('data', (d) => {
+      c.bytes += d.length;
+      if (c.requests.length) c.requests[c.requests.length - 1].bytes += d.length;
+    });
     client.pipe(up);
     up.pipe(client);
     const end = () => { client.destroy(); up.destroy(); };

@@ -86,6 +86,7 @@ int gv_cli_exit_for(int code)
     case GV_EBUSY:
     case GV_EFULL:
     case GV_EREADONLY:
+    case GV_EUNAVAIL:
         return gv_cli_exit_system(code);
     default:
         return GV_EXIT_REFUSED;

@@ -76,6 +76,8 @@ const char *gv_error_name(int code)
         return "disk_full";
     case GV_EREADONLY:
         return "read_only";
+    case GV_EUNAVAIL:
+        return "unavailable";
     }
     return "unknown_error";
 }

@@ -26,12 +26,13 @@ enum {
     GV_ERATE = -11,     /* too many a second, or too many at once: wait, then try again */
     GV_EFULL = -12,     /* the disk (or quota) holding the database is full: nothing was stored */
     GV_EREADONLY = -13, /* the database cannot be written: read-only file system or permissions */
+    GV_EUNAVAIL = -14,  /* the database server cannot be reached now: nothing was stored; retry */
     /* New codes go above this line, and GV_ELAST follows the last. */
 };
 
 /* The last code: every code lies in GV_ELAST..GV_OK, so that a table by -code
  * has 1 - GV_ELAST entries. */
-#define GV_ELAST GV_EREADONLY
+#define GV_ELAST GV_EUNAVAIL
 
 #define GV_ERROR_MSG_MAX 512
 

@@ -221,7 +221,7 @@ static int pg_error(gv__engine_impl *e, const PGresult *res, const char *doing, 
                             "schema changed by hand? Restore the last backup",
                             e->where, text, doing);
     if (strncmp(state, "08", 2) == 0 || strncmp(state, "57", 2) == 0)
-        return gv_error_set(err, GV_EIO,
+        return gv_error_set(err, GV_EUNAVAIL,
                             "lost the connection to PostgreSQL at %s while %s (%s); nothing "
                             "not yet committed was stored: check that the server runs, then "
                             "retry",
@@ -457,7 +457,7 @@ static gv__engine_impl *pg_open(const char *uri, unsigned flags, gv_error *err)
                          "in the URI or ~/.pgpass",
                          e->where, text);
         else
-            gv_error_set(err, GV_EIO,
+            gv_error_set(err, GV_EUNAVAIL,
                          "cannot connect to PostgreSQL at %s (%s): check that the server runs "
                          "and the URI names it",
                          e->where, text);

@@ -22,8 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Parses the stored bytes and checks them against the columns. */
-static json_t *parse_stored(const gv_stored_event *ev, gv_error *err)
+json_t *gv_replay_parse(const gv_stored_event *ev, gv_error *err)
 {
     json_error_t jerr;
     json_t *j = json_loadb((const char *)ev->bytes, ev->len, JSON_REJECT_DUPLICATES, &jerr);
@@ -54,7 +53,7 @@ static json_t *parse_stored(const gv_stored_event *ev, gv_error *err)
  * (the caller's) on success. */
 static int apply_stored(gv_meeting *m, const gv_stored_event *ev, json_t **out, gv_error *err)
 {
-    json_t *j = parse_stored(ev, err);
+    json_t *j = gv_replay_parse(ev, err);
     if (!j)
         return err ? err->code : GV_ECORRUPT;
     gv_error why;

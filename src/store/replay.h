@@ -14,6 +14,15 @@
 #include "store/store.h"
 
 /*
+ * Parses one stored event and checks it as gv_replay_event does before it
+ * applies anything: the canonical JSON of one object whose seq, type and
+ * at_ms agree with the stored columns. For a thread that reads events
+ * ahead of the one that folds them. Returns the parsed event (the caller
+ * decrefs it), or NULL with err set (GV_ECORRUPT naming the event).
+ */
+json_t *gv_replay_parse(const gv_stored_event *ev, gv_error *err);
+
+/*
  * Folds one stored event into m. Checks that its bytes are the canonical JSON
  * of an object whose seq, type and at_ms agree with the stored columns, then
  * applies it. Returns 0, or GV_ECORRUPT (or GV_ENOMEM) with err naming the

@@ -288,8 +288,8 @@ static int fault_due(gv_store *s, gv_store_fault where, gv_error *err)
 /* ---- appends ---------------------------------------------------------- */
 
 int gv__store_append_locked(gv_store *s, const char *meeting_id, bool create,
-                            const gv_event_in *events, size_t n, gv__append_result *res,
-                            gv_error *err)
+                            const unsigned char *after, const gv_event_in *events, size_t n,
+                            gv__append_result *res, gv_error *err)
 {
     const gv__store_engine *eng = s->engine;
     int64_t head = 0;
@@ -323,6 +323,14 @@ int gv__store_append_locked(gv_store *s, const char *meeting_id, bool create,
                                 "retry)",
                                 meeting_id, i + 1, n, events[i].seq, head, want);
     }
+    /* The seq follows, but is the event before it the one the caller
+     * decided after? Another writer's event in its place is not. */
+    if (after && memcmp(after, prev, GV_HASH_BYTES) != 0)
+        return gv_error_set(err, GV_ESTATE,
+                            "meeting %s: event %" PRId64 " of the log is not the one this change "
+                            "was decided after (another writer stored its own first); nothing "
+                            "was stored: read the log again and decide again",
+                            meeting_id, head);
     for (size_t i = 0; i < n; i++) {
         gv_stored_event ev = {
             .seq = events[i].seq,
@@ -373,7 +381,7 @@ static int append_tx(gv_store *s, const char *meeting_id, bool create, const gv_
     rc = s->engine->begin(s->impl, err);
     if (rc)
         goto done;
-    rc = gv__store_append_locked(s, meeting_id, create, events, n, NULL, err);
+    rc = gv__store_append_locked(s, meeting_id, create, NULL, events, n, NULL, err);
     if (rc == 0)
         rc = gv__store_commit_locked(s, err);
     if (rc)

@@ -37,6 +37,8 @@
  *   GV_ECORRUPT  the file or a stored event fails its checks;
  *   GV_EBUSY     the database is locked by another process for too long;
  *   GV_EFULL     the disk holding the database is full;
+ *   GV_EUNAVAIL  the database server cannot be reached (PostgreSQL down, the
+ *                connection lost): nothing not yet committed was stored;
  *   GV_EREADONLY the database cannot be written (read-only file system or
  *                medium, permissions) and the call needs to write it;
  *   GV_EIO       any other failure of the operating system or the disk;

@@ -108,13 +108,15 @@ int gv__store_check_events(const gv_event_in *events, size_t n, gv_error *err);
 
 /*
  * With the mutex held and a transaction open: creates the meeting first when
- * `create`, then checks the seqs against the stored head, computes the chain
- * and inserts the events. On failure some rows may already be written: the
- * caller rolls back (to a savepoint or the whole transaction).
+ * `create`, then checks the seqs against the stored head and, when `after`
+ * is given, that the stored head's chain hash is `after` (GV_ESTATE
+ * otherwise), computes the chain and inserts the events. On failure some
+ * rows may already be written: the caller rolls back (to a savepoint or the
+ * whole transaction).
  */
 int gv__store_append_locked(gv_store *s, const char *meeting_id, bool create,
-                            const gv_event_in *events, size_t n, gv__append_result *res,
-                            gv_error *err);
+                            const unsigned char *after, const gv_event_in *events, size_t n,
+                            gv__append_result *res, gv_error *err);
 
 /* Checks a snapshot's id, seq and size (GV_EINVAL, GV_ELIMIT). */
 int gv__store_check_snapshot(const char *meeting_id, int64_t seq, const unsigned char *bytes,

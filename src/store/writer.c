@@ -48,6 +48,8 @@ typedef struct batch {
     char *meeting;
     gv_event_in *events; /** copies; their type and bytes point into this allocation */
     size_t n;
+    bool has_after; /** appended only after the event whose chain hash is `after` */
+    unsigned char after[GV_HASH_BYTES];
     bool snapshot; /** a snapshot at snap_seq (events[0] holds its bytes), not events */
     int64_t snap_seq;
     int snap_version;
@@ -162,8 +164,9 @@ static void commit_group(gv_writer *w, batch *group)
             b->code = gv__store_put_snapshot_locked(s, b->meeting, b->snap_seq, b->snap_version,
                                                     b->events[0].bytes, b->events[0].len, &b->err);
         else
-            b->code = gv__store_append_locked(s, b->meeting, b->flags & GV_WRITE_CREATE, b->events,
-                                              b->n, &b->res, &b->err);
+            b->code = gv__store_append_locked(s, b->meeting, b->flags & GV_WRITE_CREATE,
+                                              b->has_after ? b->after : NULL, b->events, b->n,
+                                              &b->res, &b->err);
         rc = b->code ? eng->rollback_to(s->impl, &err) : eng->release(s->impl, &err);
         if (rc)
             goto group_failed;
@@ -253,6 +256,21 @@ int gv_writer_submit(gv_writer *w, const char *meeting_id, unsigned flags,
     int rc = batch_new(meeting_id, flags, events, n, tag, &b, err);
     if (rc)
         return rc;
+    if ((rc = gv_worker_submit(w->worker, &b->work, err)))
+        free(b);
+    return rc;
+}
+
+int gv_writer_submit_after(gv_writer *w, const char *meeting_id,
+                           const unsigned char after[GV_HASH_BYTES], const gv_event_in *events,
+                           size_t n, void *tag, gv_error *err)
+{
+    batch *b;
+    int rc = batch_new(meeting_id, 0, events, n, tag, &b, err);
+    if (rc)
+        return rc;
+    b->has_after = true;
+    memcpy(b->after, after, GV_HASH_BYTES);
     if ((rc = gv_worker_submit(w->worker, &b->work, err)))
         free(b);
     return rc;

@@ -20,7 +20,9 @@
  * its COMMIT returned, so an acknowledged event is durable. Batches are
  * taken in submission order, so a loop may submit seq 5-6 and then 7-8 of
  * one meeting before the first completes; if 5-6 fails, 7-8 fails too (its
- * seq no longer follows).
+ * seq no longer follows), unless another writer stored its own 5-6
+ * meanwhile: gv_writer_submit_after tells the two apart by the chain hash
+ * 7-8 was decided after.
  *
  * Data crosses between the threads only through the writer's two queues
  * (submitted batches, completions), guarded by one mutex and condition
@@ -95,6 +97,20 @@ gv_writer *gv_writer_new(gv_store *store, gv_writer_notify_fn notify, void *noti
  */
 int gv_writer_submit(gv_writer *w, const char *meeting_id, unsigned flags,
                      const gv_event_in *events, size_t n, void *tag, gv_error *err);
+
+/*
+ * Same as gv_writer_submit (without flags), for a log that other writers
+ * append to as well (several servers on one PostgreSQL database): the batch
+ * is appended only if the meeting's log still ends with the event whose
+ * chain hash is `after` (32 zero bytes for an empty log), the event the
+ * caller decided its events after. The caller computes it through its own
+ * batches still in flight (gv_hash_event), so a pipelined batch whose
+ * predecessor lost its place to another writer fails too, with GV_ESTATE,
+ * even though its seq follows the other writer's event.
+ */
+int gv_writer_submit_after(gv_writer *w, const char *meeting_id,
+                           const unsigned char after[GV_HASH_BYTES], const gv_event_in *events,
+                           size_t n, void *tag, gv_error *err);
 
 /*
  * Same as gv_writer_submit but waits for the outcome, for callers without an

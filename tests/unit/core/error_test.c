@@ -26,6 +26,7 @@ static void names_are_distinct_and_stable(void **state)
     assert_string_equal(gv_error_name(GV_EPERM), "forbidden");
     assert_string_equal(gv_error_name(GV_EFULL), "disk_full");
     assert_string_equal(gv_error_name(GV_EREADONLY), "read_only");
+    assert_string_equal(gv_error_name(GV_EUNAVAIL), "unavailable");
     assert_string_equal(gv_error_name(GV_ELIMIT), "too_large");
     assert_string_equal(gv_error_name(GV_ERATE), "rate_limited");
     /* Every code from GV_ELAST to GV_OK has a name of its own (tables by

@@ -641,6 +641,67 @@ static void memory_engine_works_with_the_writer(void **state)
     gv_store_close(s);
 }
 
+/*
+ * Several writers on one log (servers on one PostgreSQL database): this
+ * writer's batches 3 and 4 were decided one after the other; another
+ * writer stores its own event 3 first. Batch 3 fails (its seq no longer
+ * follows), and so must batch 4, although seq 4 now follows: it was decided
+ * after this writer's event 3, not the other's. A batch whose head is the
+ * log's is stored. Shown to fail with gv_writer_submit in place of
+ * gv_writer_submit_after (batch 4 is stored after the other's event 3).
+ */
+static void a_batch_decided_after_another_writers_event_fails(void **state)
+{
+    fixture *f = *state;
+    gv_error err;
+    char b[4][256];
+    unsigned char h1[GV_HASH_BYTES], h2[GV_HASH_BYTES], mine3[GV_HASH_BYTES];
+    gv_store *other = gv_store_open(f->db, 0, &err);
+    if (!other)
+        fail_msg("%s", err.msg);
+    gv_event_in e1 = fx_event(b[0], sizeof b[0], "m", 1, "note_added", 1);
+    gv_event_in e2 = fx_event(b[1], sizeof b[1], "m", 2, "note_added", 2);
+    assert_int_equal(gv_store_create_meeting(f->s, "m", &e1, 1, &err), 0);
+    assert_int_equal(gv_store_append(f->s, "m", &e2, 1, &err), 0);
+    gv_hash_event((const unsigned char[GV_HASH_BYTES]){0}, e1.bytes, e1.len, h1);
+    gv_hash_event(h1, e2.bytes, e2.len, h2);
+
+    gv_writer *w = writer_new(f);
+    seen *s = seen_new();
+    gv_event_in m3 = fx_event(b[2], sizeof b[2], "mine", 3, "note_added", 3);
+    gv_event_in m4 = fx_event(b[3], sizeof b[3], "mine", 4, "note_added", 4);
+    gv_hash_event(h2, m3.bytes, m3.len, mine3);
+    /* The writer waits for the store while the other writer goes first. */
+    pthread_mutex_lock(&f->s->mu);
+    assert_int_equal(gv_writer_submit_after(w, "m", h2, &m3, 1, (void *)3, &err), 0);
+    assert_int_equal(gv_writer_submit_after(w, "m", mine3, &m4, 1, (void *)4, &err), 0);
+    char ob[256];
+    gv_event_in o3 = fx_event(ob, sizeof ob, "other", 3, "note_added", 3);
+    assert_int_equal(gv_store_append(other, "m", &o3, 1, &err), 0);
+    pthread_mutex_unlock(&f->s->mu);
+    loop_until(f, w, s, 2);
+    assert_int_equal(code_of(s, 3), GV_ESTATE);
+    assert_int_equal(code_of(s, 4), GV_ESTATE);
+    assert_non_null(strstr(message_of(s, 4), "not the one this change was decided after"));
+
+    /* Decided again after the other's event: stored. */
+    unsigned char o3h[GV_HASH_BYTES];
+    gv_hash_event(h2, o3.bytes, o3.len, o3h);
+    assert_int_equal(gv_writer_submit_after(w, "m", o3h, &m4, 1, (void *)5, &err), 0);
+    loop_until(f, w, s, 3);
+    assert_int_equal(code_of(s, 5), 0);
+    fx_events *c = fx_events_new();
+    if (gv_store_read(f->s, "m", 0, fx_collect, c, &err))
+        fail_msg("%s", err.msg);
+    assert_int_equal(c->n, 4);
+    assert_memory_equal(c->bytes[2], ob, c->len[2]);
+    assert_memory_equal(c->bytes[3], b[3], c->len[3]);
+    fx_events_free(c);
+    gv_writer_free(w);
+    free(s);
+    gv_store_close(other);
+}
+
 static int group_setup(void **state)
 {
     (void)state;
@@ -671,6 +732,7 @@ int main(void)
         T(bad_submissions_are_refused_at_once),
         T(readonly_store_gets_no_writer),
         T(snapshots_are_stored_in_order_and_only_counted),
+        T(a_batch_decided_after_another_writers_event_fails),
         cmocka_unit_test(memory_engine_works_with_the_writer),
     };
 #undef T

@@ -44,6 +44,15 @@ foreach(src ${GV_INTEGRATION_PROGRAMS})
   gv_cmocka_test(integration_${part}_${name} ${src} integration/${part}/${test_name}
                  integration 600)
 endforeach()
+# Cluster tests (tests/cluster): several `gavel serve` nodes on one
+# throwaway PostgreSQL, with NATS between them and nginx in front
+# (tests/support/cluster.h), each started by the test and stopped at its end.
+file(GLOB GV_CLUSTER_PROGRAMS CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/tests/cluster/*_test.c)
+foreach(src ${GV_CLUSTER_PROGRAMS})
+  get_filename_component(name ${src} NAME_WE)
+  string(REGEX REPLACE "_test$" "" test_name ${name})
+  gv_cmocka_test(cluster_${name} ${src} cluster/${test_name} cluster 600)
+endforeach()
 file(GLOB GV_INTEGRATION_TESTS CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/tests/integration/*.sh)
 foreach(script ${GV_INTEGRATION_TESTS})
   get_filename_component(name ${script} NAME_WE)

@@ -61,6 +61,17 @@ static const char usage_text[] =
     "                              (default 10000; 0 never)\n"
     "  --test-clock                for tests only: POST /test/clock?now_ms=T moves the\n"
     "                              server's time forward (docs/protocol.md)\n"
+    "Several servers on one PostgreSQL database (docs/deployment.md):\n"
+    "  --node NAME                 this server's name in /healthz and /metrics\n"
+    "                              (default ADDR:PORT; letters, digits, . _ : -)\n"
+    "  --nats URL                  NATS carries each event to the other servers at once\n"
+    "                              (nats://HOST:PORT, several separated by commas); without\n"
+    "                              it, or while it is down, they read the database twice a\n"
+    "                              second\n"
+    "  --nats-subject PREFIX       first tokens of the subjects (default gavel.events), for\n"
+    "                              several databases on one NATS\n"
+    "  --trusted-proxy ADDR[,ADDR] a proxy (nginx) whose X-Real-IP header names the client:\n"
+    "                              the per-address limits count the clients, not the proxy\n"
     "exit codes: 0 stopped cleanly, 1 the definition was refused, 2 usage error,\n"
     "            3 storage or network error, 4 the disk is full, 5 the database cannot\n"
     "            be written\n";
@@ -170,6 +181,20 @@ static int parse_listen(const char *s, char *addr, size_t size, int *port)
     return 0;
 }
 
+/* 1 to 64 letters, digits and the characters of `extra`; for a subject
+ * (dotted), no empty token. */
+static bool name_ok(const char *s, const char *extra, bool dotted)
+{
+    size_t n = strlen(s);
+    if (n == 0 || n > 64 || (dotted && (s[0] == '.' || s[n - 1] == '.' || strstr(s, ".."))))
+        return false;
+    for (const char *p = s; *p; p++)
+        if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+              strchr(extra, *p)))
+            return false;
+    return true;
+}
+
 static int parse_count(const char *opt, const char *v, unsigned long max, unsigned long *out)
 {
     char *end;
@@ -201,6 +226,10 @@ int gv_cli_serve(int argc, char **argv)
         O_SNAPSHOTS,
         O_MEETING,
         O_TEST_CLOCK,
+        O_NODE,
+        O_NATS,
+        O_NATS_SUBJECT,
+        O_PROXY,
         O_HELP
     };
     static const struct option opts[] = {{"db", required_argument, 0, O_DB},
@@ -219,6 +248,10 @@ int gv_cli_serve(int argc, char **argv)
                                          {"snapshot-every", required_argument, 0, O_SNAPSHOTS},
                                          {"meeting", required_argument, 0, O_MEETING},
                                          {"test-clock", no_argument, 0, O_TEST_CLOCK},
+                                         {"node", required_argument, 0, O_NODE},
+                                         {"nats", required_argument, 0, O_NATS},
+                                         {"nats-subject", required_argument, 0, O_NATS_SUBJECT},
+                                         {"trusted-proxy", required_argument, 0, O_PROXY},
                                          {"help", no_argument, 0, O_HELP},
                                          {0, 0, 0, 0}};
     gv_server_config cfg;
@@ -303,6 +336,46 @@ int gv_cli_serve(int argc, char **argv)
         case O_MEETING:
             meeting = optarg;
             break;
+        case O_NODE:
+            if (!name_ok(optarg, "._:-", false)) {
+                gv_cli_error("serve",
+                             "--node wants 1 to 64 letters, digits and . _ : -, not \"%.80s\"",
+                             optarg);
+                return GV_EXIT_USAGE;
+            }
+            cfg.node_name = optarg;
+            break;
+        case O_NATS:
+            if (strncmp(optarg, "nats://", 7) != 0 && strncmp(optarg, "tls://", 6) != 0) {
+                gv_cli_error("serve",
+                             "--nats wants nats://HOST:PORT (several separated by "
+                             "commas), not \"%.80s\"",
+                             optarg);
+                return GV_EXIT_USAGE;
+            }
+            cfg.nats_url = optarg;
+            break;
+        case O_NATS_SUBJECT:
+            if (!name_ok(optarg, "_-.", true)) {
+                gv_cli_error("serve",
+                             "--nats-subject wants 1 to 64 letters, digits, _ and -, in tokens "
+                             "separated by dots (gavel.events), not \"%.80s\"",
+                             optarg);
+                return GV_EXIT_USAGE;
+            }
+            cfg.nats_subject = optarg;
+            break;
+        case O_PROXY:
+            if (strlen(optarg) > 1000 ||
+                strspn(optarg, "0123456789abcdefABCDEF.:,") != strlen(optarg)) {
+                gv_cli_error("serve",
+                             "--trusted-proxy wants addresses separated by commas "
+                             "(127.0.0.1,::1), not \"%.80s\"",
+                             optarg);
+                return GV_EXIT_USAGE;
+            }
+            cfg.trusted_proxies = optarg;
+            break;
         case O_HELP:
             fputs(usage_text, stdout);
             return GV_EXIT_OK;
@@ -359,6 +432,12 @@ int gv_cli_serve(int argc, char **argv)
     if (cfg.test_clock)
         printf("test clock: on; POST /test/clock?now_ms=T moves this server's time (tests "
                "only)\n");
+    if (strncmp(cfg.db_path, "postgres", 8) == 0 || cfg.nats_url)
+        printf("node %s: the log is shared with the other servers of %s; their events come %s\n",
+               gv_server_node_name(s), where,
+               cfg.nats_url ? "over NATS (the database is read every 5 s for any it lost, and "
+                              "twice a second while it is down)"
+                            : "from the database, read twice a second (no --nats)");
     printf("meeting %s, a new link for each role:\n", id);
     if (gv_server_role_links(s, id, print_link, NULL, &err) < 0) {
         gv_cli_error("serve", "%s", err.msg);

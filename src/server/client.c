@@ -331,6 +331,11 @@ int gv__client_subscribe(gv__client *c, gv__room *r, int64_t since_seq, gv_error
         (since_seq == r->seq || gv__room_event_frame(r, since_seq + 1, c->kind, c->view))) {
         c->cursor = since_seq;
         want_write(c);
+    } else if (since_seq > r->seq && c->srv->shared_log) {
+        /* Read on another server, stored by another: this one reads the log
+         * for it, and the stream goes on from there once it has it. */
+        c->cursor = since_seq;
+        gv__room_wants(c->srv, r, since_seq);
     } else {
         gv__frame *snap = gv__room_snapshot_frame(r, c->kind, c->view);
         if (!snap)
@@ -346,7 +351,7 @@ int gv__client_subscribe(gv__client *c, gv__room *r, int64_t since_seq, gv_error
         gv__frame *you = gv__room_you_frame(r, c->kind, person);
         if (!you)
             return gv_error_set(err, GV_ENOMEM, "out of memory encoding the snapshot");
-        gv__client_you(c, you, r->seq);
+        gv__client_you(c, you, c->cursor > r->seq ? c->cursor : r->seq);
     }
     return rc;
 }

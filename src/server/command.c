@@ -65,10 +65,23 @@ int gv__command_parse(const char *data, size_t len, const char *what, json_t **c
     return 0;
 }
 
+/* The key of a person's command rate in a meeting. */
+static void rate_key(const gv__room *r, const char *actor, char *key, size_t size)
+{
+    snprintf(key, size, "%s\x1f%s", r->id, actor);
+}
+
+void gv__command_charge(struct gv_server *s, const gv__room *r, const char *actor)
+{
+    char key[2 * GV__ID_MAX + 8];
+    rate_key(r, actor, key, sizeof key);
+    gv__rate_charge(s->rates, key, s->cfg.commands_per_second, s->cfg.command_burst, gv__mono_us());
+}
+
 int gv__command_rate(struct gv_server *s, const gv__room *r, const char *actor, gv_error *err)
 {
     char key[2 * GV__ID_MAX + 8];
-    snprintf(key, sizeof key, "%s\x1f%s", r->id, actor);
+    rate_key(r, actor, key, sizeof key);
     if (gv__rate_take(s->rates, key, s->cfg.commands_per_second, s->cfg.command_burst,
                       gv__mono_us()))
         return 0;

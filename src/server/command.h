@@ -35,4 +35,8 @@ int gv__command_parse(const char *data, size_t len, const char *what, json_t **c
  */
 int gv__command_rate(struct gv_server *s, const gv__room *r, const char *actor, gv_error *err);
 
+/* Counts a command of `actor` that another server stored toward the same
+ * rate here (gv__rate_charge): the rate holds over every server of the log. */
+void gv__command_charge(struct gv_server *s, const gv__room *r, const char *actor);
+
 #endif

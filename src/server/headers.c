@@ -84,11 +84,40 @@ bool gv__query_arg(struct lws *wsi, const char *name, char *buf, size_t size)
     return true;
 }
 
+/* Is addr one of the comma-separated addresses of list? */
+static bool listed(const char *list, const char *addr)
+{
+    size_t n = strlen(addr);
+    for (const char *p = list; p && *p;) {
+        size_t len = strcspn(p, ",");
+        if (len == n && strncmp(p, addr, n) == 0)
+            return true;
+        p += len + (p[len] == ',');
+    }
+    return false;
+}
+
+/* An address as a proxy writes it: IPv4 or IPv6 characters only. */
+static bool address_like(const char *s)
+{
+    size_t n = strlen(s);
+    return n > 0 && n < 46 && strspn(s, "0123456789abcdefABCDEF.:") == n;
+}
+
 void gv__peer_addr(struct lws *wsi, char *addr, size_t size)
 {
     addr[0] = '\0';
-    if (!lws_get_peer_simple(wsi, addr, size))
+    if (!lws_get_peer_simple(wsi, addr, size)) {
         snprintf(addr, size, "unknown");
+        return;
+    }
+    /* Behind a proxy the server trusts (--trusted-proxy), the client is the
+     * address the proxy says (nginx: X-Real-IP $remote_addr). */
+    const struct gv_server *s = gv__server_of(wsi);
+    char real[64];
+    if (s && s->cfg.trusted_proxies && listed(s->cfg.trusted_proxies, addr) &&
+        lws_hdr_custom_copy(wsi, real, sizeof real, "x-real-ip:", 10) > 0 && address_like(real))
+        snprintf(addr, size, "%s", real);
 }
 
 int gv__since_param(struct lws *wsi, int64_t *since, gv_error *err)

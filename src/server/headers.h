@@ -37,7 +37,9 @@ int gv__json_body_check(struct lws *wsi, gv_error *err);
 bool gv__query_arg(struct lws *wsi, const char *name, char *buf, size_t size);
 /* Parses ?since= or Last-Event-ID: -1 when absent, GV_EINVAL when malformed. */
 int gv__since_param(struct lws *wsi, int64_t *since, gv_error *err);
-/* Fills addr with the peer's address ("unknown" when lws cannot tell). */
+/* Fills addr with the peer's address ("unknown" when lws cannot tell); for
+ * a peer named by --trusted-proxy, the client's address its X-Real-IP
+ * header gives. */
 void gv__peer_addr(struct lws *wsi, char *addr, size_t size);
 /* Fills s->sec_headers (before the context is made: lws keeps the pointer). */
 void gv__security_headers_init(struct gv_server *s);

@@ -85,6 +85,7 @@ int gv__http_status(int code)
     case GV_ERATE:
         return 429;
     case GV_EBUSY:
+    case GV_EUNAVAIL:
         return 503;
     default:
         return 500;

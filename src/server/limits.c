@@ -137,6 +137,12 @@ bool gv__rate_take(gv__limit_table *t, const char *key, unsigned per_second, uns
     return gv__bucket_take(&(*p)->bucket, per_second, burst, now_us);
 }
 
+void gv__rate_charge(gv__limit_table *t, const char *key, unsigned per_second, unsigned burst,
+                     int64_t now_us)
+{
+    (void)gv__rate_take(t, key, per_second, burst, now_us);
+}
+
 int gv__stream_check(struct gv_server *s, const char *addr, gv_error *err)
 {
     if (s->n_streams >= s->cfg.max_streams) {

@@ -39,6 +39,12 @@ unsigned gv__addr_count(gv__limit_table *t, const char *addr);
 bool gv__rate_take(gv__limit_table *t, const char *key, unsigned per_second, unsigned burst,
                    int64_t now_us);
 
+/* Takes a token from the bucket of `key` without refusing (none left: it
+ * stays empty): for what counts toward a rate but was let through
+ * elsewhere (a command another server stored). */
+void gv__rate_charge(gv__limit_table *t, const char *key, unsigned per_second, unsigned burst,
+                     int64_t now_us);
+
 /* Takes one of the server's stream slots for a stream from addr, within
  * max_streams and max_streams_per_addr: 0, or GV_ERATE with err set (and
  * the refusal counted). */

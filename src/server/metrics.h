@@ -27,8 +27,16 @@ typedef struct gv__metrics {
     uint64_t refused_streams;  /** streams refused by per-address or total limits */
     uint64_t slow_readers_cut; /** readers cut off and told to resync */
     uint64_t events_committed;
-    uint64_t snapshots_stored;       /** snapshots of rooms' states stored (the writer's count) */
-    uint64_t snapshots_failed;       /** ... and those that could not be */
+    uint64_t snapshots_stored;   /** snapshots of rooms' states stored (the writer's count) */
+    uint64_t snapshots_failed;   /** ... and those that could not be */
+    uint64_t events_followed;    /** events other servers stored, folded here */
+    uint64_t commands_redecided; /** commands decided again: another server took their seq */
+    uint64_t refusals_rechecked; /** refusals decided again after reading the log */
+    uint64_t log_reads_failed;   /** reads of the log that failed (database unreachable) */
+    uint64_t bus_published, bus_publish_failed; /** events published on NATS, and failures */
+    uint64_t bus_received;                      /** events received from NATS */
+    uint64_t bus_dropped;            /** ... dropped before the loop took them (inbox full) */
+    uint64_t bus_refused;            /** ... that failed their checks (headers, canonical JSON) */
     uint64_t commands[GV__RESULTS];  /** by result: index -code (0 = ok), last = other */
     gv__histogram commit_latency;    /** command decided -> durable */
     gv__histogram broadcast_latency; /** durable -> written to a live reader */

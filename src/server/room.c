@@ -36,6 +36,7 @@
 #include <string.h>
 
 #include "core/snapshot.h"
+#include "server/bus.h"
 #include "server/http.h"
 #include "server/storage.h"
 #include "store/replay.h"
@@ -69,6 +70,7 @@ void gv__room_free(gv__room *r)
     }
     json_decref(r->you_pending);
     json_decref(r->cids_ahead);
+    gv__room_follow_release(r);
     gv_meeting_free(r->state);
     gv_meeting_free(r->ahead);
     free(r->id);
@@ -225,8 +227,10 @@ static int loaded(void *ud, const gv_stored_event *stored, const json_t *ev)
     int rc = gv_meeting_apply(r->ahead, ev, &err);
     if (rc == 0)
         rc = ring_put(r, stored->seq, ev, (const char *)stored->bytes, stored->len);
-    if (rc == 0)
+    if (rc == 0) {
         r->seq = stored->seq;
+        memcpy(r->head, stored->hash, GV_HASH_BYTES);
+    }
     return rc;
 }
 
@@ -246,6 +250,8 @@ static int fill_one(void *ud, const gv_stored_event *stored)
     int rc = ev ? ring_put(f->r, stored->seq, ev, (const char *)stored->bytes, stored->len)
                 : GV_ECORRUPT;
     json_decref(ev);
+    if (stored->seq == f->upto)
+        memcpy(f->r->head, stored->hash, GV_HASH_BYTES);
     return rc;
 }
 
@@ -324,10 +330,22 @@ int gv__room_get(struct gv_server *s, const char *id, gv__room **out, gv_error *
     /* Loaded events carry no patches: the views' patches start with their
      * first reader. */
     r->settled_seq = r->seq;
+    r->log_seq = r->seq;
+    memcpy(r->ahead_head, r->head, GV_HASH_BYTES);
+    r->waiting_tail = &r->waiting;
+    r->retry_tail = &r->retry;
     r->hash_next = s->rooms[b];
     s->rooms[b] = r;
     s->n_rooms++;
     *out = r;
+    /* Events other servers store from now on come over the bus; those
+     * stored since the read above, from the log. */
+    if (gv__bus_subscribe(s, r) < 0)
+        lwsl_err("meeting %s: cannot subscribe to its events on the bus; reading the log "
+                 "instead\n",
+                 id);
+    if (s->shared_log)
+        gv__follow_read(s, r);
     return 0;
 nomem:
     gv_error_set(err, GV_ENOMEM, "out of memory loading meeting \"%s\"", id);
@@ -360,22 +378,18 @@ void gv__rooms_free(struct gv_server *s)
     s->n_rooms = 0;
 }
 
-/* After a failed commit, once nothing is in flight: `ahead` = `state` again. */
-static void rebuild_ahead(struct gv_server *s, gv__room *r)
+/* After a failed commit, once nothing is in flight: `ahead` = `state` again
+ * (which holds exactly the durable events up to seq). */
+void gv__room_rebuild_ahead(struct gv_server *s, gv__room *r)
 {
-    gv_error err;
-    gv_error_clear(&err);
-    gv_meeting *m = gv_meeting_new();
+    (void)s;
+    gv_meeting *m = gv_meeting_clone(r->state);
     if (!m)
         return; /* stays broken; the next completion or command retries */
-    if (gv_replay_range(gv__storage_reader(s), r->id, 0, r->seq, m, NULL, NULL, &err) != 0 ||
-        gv_meeting_seq(m) != r->seq) {
-        lwsl_err("meeting %s: cannot rebuild after a failed commit: %s\n", r->id, err.msg);
-        gv_meeting_free(m);
-        return;
-    }
     gv_meeting_free(r->ahead);
     r->ahead = m;
+    memcpy(r->ahead_head, r->head, GV_HASH_BYTES);
+    r->ahead_stale = false;
     r->broken = false;
 }
 
@@ -393,6 +407,11 @@ static void refuse_why(gv__client *c, const json_t *id, int code, const char *re
 }
 
 static void refuse(gv__client *c, const json_t *id, int code, const char *msg)
+{
+    refuse_why(c, id, code, NULL, msg);
+}
+
+void gv__room_refuse(gv__client *c, const json_t *id, int code, const char *msg)
 {
     refuse_why(c, id, code, NULL, msg);
 }
@@ -452,23 +471,52 @@ static bool answered_before(gv__room *r, gv__client *c, const char *cid, const j
 void gv__room_command(gv__room *r, gv__client *c, const json_t *cmd, const json_t *id)
 {
     struct gv_server *s = c->srv;
+    if (s->stopping)
+        return refuse(c, id, GV_EBUSY,
+                      "the server is shutting down: send the command again "
+                      "once it is back");
+    if (r->broken && r->in_flight == 0)
+        gv__room_rebuild_ahead(s, r);
+    if (r->broken)
+        return refuse(c, id, GV_EBUSY, "storage failed a moment ago: send the command again");
+    if (!c->actor[0])
+        return refuse(c, id, GV_EPERM, "this link is read-only: it cannot send commands");
+    /* Catching up with what other servers stored: the command waits its
+     * turn, to be decided against the state it will meet. */
+    if (gv__room_behind(r)) {
+        /* The log cannot be read at the moment: waiting would not help. */
+        if (s->log_read_error_us)
+            return refuse(c, id, GV_EUNAVAIL, GV__UNAVAILABLE_MSG);
+        int rc = gv__room_park(r, c, cmd, id, 0, false);
+        if (rc < 0)
+            return refuse(c, id, GV_EBUSY,
+                          "too many commands wait for this meeting to catch up: send it again");
+        return gv__room_follow_progress(s, r);
+    }
+    gv__room_decide(r, c, cmd, id, 0);
+}
+
+void gv__room_decide(gv__room *r, gv__client *c, const json_t *cmd, const json_t *id,
+                     unsigned attempts)
+{
+    struct gv_server *s = c->srv;
     gv_error err;
     gv_error_clear(&err);
     if (s->stopping)
         return refuse(c, id, GV_EBUSY,
                       "the server is shutting down: send the command again "
                       "once it is back");
-    if (r->broken && r->in_flight == 0)
-        rebuild_ahead(s, r);
-    if (r->broken)
-        return refuse(c, id, GV_EBUSY, "storage failed a moment ago: send the command again");
-    if (!c->actor[0])
-        return refuse(c, id, GV_EPERM, "this link is read-only: it cannot send commands");
     const char *cid = json_string_value(json_object_get(cmd, "cid"));
     if (cid && answered_before(r, c, cid, id))
         return;
     json_t *events = NULL;
     int rc = gv_meeting_decide(r->ahead, cmd, c->actor, gv__now_ms(), &events, &err);
+    if (rc < 0 && s->shared_log && attempts == 0 && (rc == GV_ESTATE || rc == GV_ENOTFOUND))
+        /* `ahead` may lack what another server stored a moment ago (a
+         * command it acknowledged to this very sender): a refusal that
+         * depends on the meeting's state is given only once the room has
+         * read the log since the command came. */
+        return gv__room_recheck(s, r, c, cmd, id);
     if (rc < 0)
         return refuse_why(c, id, rc, err.reason, err.msg);
     size_t i;
@@ -484,7 +532,7 @@ void gv__room_command(gv__room *r, gv__client *c, const json_t *cmd, const json_
             return refuse(c, id, GV_ECORRUPT, "the server could not apply this command's events");
         }
     }
-    rc = gv__storage_submit(s, r, c, events, id, &err);
+    rc = gv__storage_submit(s, r, c, cmd, attempts + 1, events, id, &err);
     json_decref(events);
     if (rc < 0) {
         r->broken = true;
@@ -495,6 +543,21 @@ void gv__room_command(gv__room *r, gv__client *c, const json_t *cmd, const json_
     r->in_flight++;
     c->in_flight++;
     gv__client_flow(c);
+}
+
+int gv__room_fold(gv__room *r, const json_t *ev, const char *bytes, size_t len,
+                  const unsigned char hash[GV_HASH_BYTES], gv_error *err)
+{
+    int rc = gv_meeting_apply(r->state, ev, err);
+    if (rc == 0)
+        rc = ring_put(r, r->seq + 1, ev, bytes, len);
+    if (rc == 0)
+        rc = gv__room_you_changed(r, ev);
+    if (rc < 0)
+        return rc == GV_ENOMEM && !err->code ? gv_error_set(err, rc, "out of memory") : rc;
+    r->seq++;
+    memcpy(r->head, hash, GV_HASH_BYTES);
+    return 0;
 }
 
 /*
@@ -554,7 +617,12 @@ void gv__room_committed(struct gv_server *s, gv__room *r, const gv__commit *done
                  done->n);
         rc = GV_ECORRUPT;
     }
-    if (rc < 0) {
+    if (rc == GV_ESTATE && !r->broken) {
+        /* Another server stored its events at these seqs first (or at a
+         * seq this batch was decided after): decided again once the room
+         * has them (room_follow.c). */
+        gv__room_lost_race(s, r, c, done->cmd, req_id, done->attempts);
+    } else if (rc < 0) {
         /* Submitted before an earlier batch failed, this one finds the log
          * short of the seqs it follows (GV_ESTATE): it was not stored because
          * of that failure, which is no conflict of the meeting's; send again. */
@@ -564,7 +632,14 @@ void gv__room_committed(struct gv_server *s, gv__room *r, const gv__commit *done
         }
         r->broken = true;
         char text[GV_ERROR_MSG_MAX + 64];
-        snprintf(text, sizeof text, "the command could not be stored: %s", msg ? msg : "");
+        if (rc == GV_EUNAVAIL) {
+            /* The database server's address is the operator's, not the
+             * sender's: said in the server's log, once a while. */
+            gv__log_unavailable(s, msg);
+            snprintf(text, sizeof text, "%s", GV__UNAVAILABLE_MSG);
+        } else {
+            snprintf(text, sizeof text, "the command could not be stored: %s", msg ? msg : "");
+        }
         refuse(c, req_id, rc, text);
     } else {
         int64_t first = r->seq + 1;
@@ -574,19 +649,22 @@ void gv__room_committed(struct gv_server *s, gv__room *r, const gv__commit *done
         {
             /* The frames carry the bytes as the writer stored them. */
             const gv_event_in *stored = &done->stored[i];
-            rc = gv_meeting_apply(r->state, ev, &err);
-            if (rc == 0)
-                rc = ring_put(r, r->seq + 1, ev, (const char *)stored->bytes, stored->len);
-            if (rc == 0)
-                rc = gv__room_you_changed(r, ev);
+            unsigned char hash[GV_HASH_BYTES];
+            gv_hash_event(r->head, stored->bytes, stored->len, hash);
+            rc = gv__room_fold(r, ev, (const char *)stored->bytes, stored->len, hash, &err);
             if (rc < 0) {
                 /* Durable but not appliable: the store and memory disagree. */
                 lwsl_err("meeting %s: committed event does not apply: %s\n", r->id, err.msg);
                 r->broken = true;
                 break;
             }
-            r->seq++;
             s->metrics.events_committed++;
+            gv__bus_publish(s, r, r->seq, hash, (const char *)stored->bytes, stored->len);
+        }
+        if (rc == 0 && memcmp(r->head, done->head, GV_HASH_BYTES) != 0) {
+            lwsl_err("meeting %s: the chain hash of event %lld differs from the stored one\n",
+                     r->id, (long long)r->seq);
+            r->broken = true;
         }
         gv__metrics_command(&s->metrics, rc);
         /* Every snapshot_every events, the state goes beside the log. */
@@ -600,5 +678,6 @@ void gv__room_committed(struct gv_server *s, gv__room *r, const gv__commit *done
     }
     gv__client_flow(c);
     if (r->broken && r->in_flight == 0)
-        rebuild_ahead(s, r);
+        gv__room_rebuild_ahead(s, r);
+    gv__room_follow_progress(s, r);
 }

@@ -12,9 +12,12 @@
 #include "core/meeting.h"
 #include "core/view.h"
 #include "server/client.h"
+#include "server/follow.h"
 #include "server/frame.h"
 #include "server/server_internal.h"
 #include "store/store.h"
+
+typedef struct gv__pending gv__pending; /** a command waiting to be decided (room_follow.c) */
 
 /*
  * A meeting loaded in memory. `state` is the committed state everyone sees;
@@ -52,6 +55,23 @@ struct gv__room {
     char *last_text[GV_VIEW_COUNT];   /** the last event as each view reads it, until settled */
     json_t *you_pending; /** people whose own part changed since the last settle: id -> true */
     int64_t settled_seq; /** events up to this one are patched and may be written */
+    /* The log and the other servers that append to it (room_follow.c). */
+    unsigned char head[GV_HASH_BYTES];       /** chain hash of event `seq`, as stored */
+    unsigned char ahead_head[GV_HASH_BYTES]; /** chain hash after the batches in flight */
+    bool ahead_stale;                        /** `ahead` holds events that will not be stored */
+    bool must_read;                          /** read the log before deciding anything */
+    int64_t must_read_us;                    /** gv__mono_us() when must_read was set */
+    int64_t log_seq;                         /** the highest seq the room knows the log has */
+    int64_t behind_us; /** since when the room lacks events of the log; 0 when it does not */
+    bool reading;      /** a read of the log is on its way (follow.c) */
+    int64_t read_us;   /** when the last read was asked for */
+    gv__pending *retry, **retry_tail; /** commands to decide again: another server took their seq */
+    gv__pending *waiting, **waiting_tail; /** commands that came while the room caught up */
+    unsigned n_pending;
+    gv__remote_event *early; /** bus events past seq, kept until the room can fold them */
+    unsigned n_early;
+    char charged_by[GV__ID_MAX + 1]; /** the sender of the last command of another server charged */
+    int64_t charged_at_ms;           /** ... and its time */
 };
 
 /*
@@ -87,6 +107,8 @@ void gv__room_command(gv__room *r, gv__client *c, const json_t *cmd, const json_
 /* A batch's outcome, as storage.c hands it back to its room. Borrowed. */
 typedef struct gv__commit {
     gv__client *client;        /** the sender (the batch holds a reference) */
+    const json_t *cmd;         /** the command, to decide again if it lost its seq */
+    unsigned attempts;         /** times the command was decided, this one included */
     const json_t *events;      /** the events as decided */
     const json_t *req_id;      /** the command's id, or NULL */
     int64_t submitted_us;      /** gv__mono_us() when the batch went to the writer */
@@ -94,12 +116,83 @@ typedef struct gv__commit {
     const char *message;       /** what went wrong, "" when durable */
     const gv_event_in *stored; /** the events' bytes as stored, one per event */
     size_t n;
+    const unsigned char *head; /** chain hash of the last event stored (when durable) */
 } gv__commit;
 
 /* Called by gv__storage_poll for each completed batch (loop thread). */
 void gv__room_committed(struct gv_server *s, gv__room *r, const gv__commit *done);
 /* Replaces the frames of event seq in view v (takes both references). */
 void gv__room_ring_replace(gv__room *r, gv_view v, int64_t seq, gv__frame *ws, gv__frame *sse);
+
+/*
+ * Decides cmd against `ahead` and submits its events (attempts: times it
+ * was decided before); refuses it at once when the core does. The
+ * checks before deciding (stopping, broken, read-only) are
+ * gv__room_command's.
+ */
+void gv__room_decide(gv__room *r, gv__client *c, const json_t *cmd, const json_t *id,
+                     unsigned attempts);
+/* After a failed commit, once nothing is in flight: `ahead` rebuilt from the
+ * log up to seq; broken is cleared when that works. */
+void gv__room_rebuild_ahead(struct gv_server *s, gv__room *r);
+/* Answers a command with an error (and counts it). */
+void gv__room_refuse(gv__client *c, const json_t *id, int code, const char *msg);
+/*
+ * Folds one durable event into `state`: applies it, puts its frames (made
+ * from `bytes`, as stored) in the ring, notes whose own part it changed,
+ * and moves seq and head on. 0, or a GV_E* code with err set (the room is
+ * then out of step with the log).
+ */
+int gv__room_fold(gv__room *r, const json_t *ev, const char *bytes, size_t len,
+                  const unsigned char hash[GV_HASH_BYTES], gv_error *err);
+
+/* ---- the log other servers append to (room_follow.c) -------------------- */
+
+/* Is the room catching up with the log (or deciding commands that waited)?
+ * Then a new command waits its turn (gv__room_park). */
+bool gv__room_behind(const gv__room *r);
+/* Keeps a command to decide once the room has caught up (retry: it lost
+ * its seq to another server and goes before those that came meanwhile).
+ * 0, GV_EBUSY when too many wait, GV_ENOMEM. */
+int gv__room_park(gv__room *r, gv__client *c, const json_t *cmd, const json_t *id,
+                  unsigned attempts, bool retry);
+/* A batch failed with GV_ESTATE while the room was not broken: another
+ * server stored its events first. The command is decided again later. */
+void gv__room_lost_race(struct gv_server *s, gv__room *r, gv__client *c, const json_t *cmd,
+                        const json_t *id, unsigned attempts);
+/* The core refused cmd against `ahead`, which may lack what other servers
+ * stored: it waits (first in line) until the room has read the log, and is
+ * then decided once more, that decision final. */
+void gv__room_recheck(struct gv_server *s, gv__room *r, gv__client *c, const json_t *cmd,
+                      const json_t *id);
+/* Moves the room on once nothing of it is in flight: folds, reads, or
+ * decides the commands that waited (see room_follow.c). */
+void gv__room_follow_progress(struct gv_server *s, gv__room *r);
+/* A read of the log asked at asked_us came back (follow.c): events after
+ * the room's seq then, or the failure. */
+void gv__room_read_done(struct gv_server *s, gv__room *r, int64_t asked_us,
+                        const gv__remote_event *evs, size_t n, bool more, int code,
+                        const char *msg);
+/* An event another server committed, from the bus (bus.c). */
+void gv__room_remote(struct gv_server *s, gv__room *r, const gv__remote_event *e);
+/* A reader resumed after seq, which the room has not folded yet: it reads
+ * the log for it. */
+void gv__room_wants(struct gv_server *s, gv__room *r, int64_t seq);
+/* What a command refused with GV_EUNAVAIL says to its sender. */
+#define GV__UNAVAILABLE_MSG                                                                        \
+    "the meeting's database cannot be reached at the moment: the command was not stored; send "    \
+    "it again in a few seconds"
+/* Says in the server's log, at most every 10 s, why the database cannot be reached. */
+void gv__log_unavailable(struct gv_server *s, const char *why);
+/* Refuses the commands that waited longer than GV__PENDING_MAX_MS for the
+ * room to catch up (the log cannot be read). */
+void gv__room_follow_expire(struct gv_server *s, gv__room *r, int64_t now_us);
+#define GV__PENDING_MAX_MS 10000
+/* Refuses every waiting command of the room, of every room (the server stops). */
+void gv__room_refuse_pending(gv__room *r, int code, const char *msg);
+void gv__rooms_refuse_pending(struct gv_server *s);
+/* Frees what room_follow.c keeps in r (at the room's free). */
+void gv__room_follow_release(gv__room *r);
 
 /* ---- what readers hold (room_patch.c) ----------------------------------- */
 

@@ -122,5 +122,9 @@ int gv__commands_answer(struct lws *wsi, gv__client *c)
     if (!body)
         return gv__http_respond_const(wsi, 500, "application/json", failed, sizeof failed - 1,
                                       NULL);
-    return gv__http_respond(wsi, status, "application/json", body, strlen(body), NULL);
+    /* Refused for now (the database cannot be reached, the server stops):
+     * say when to send it again. */
+    gv__header later[] = {{"retry-after:", "2"}, {NULL, NULL}};
+    return gv__http_respond(wsi, status, "application/json", body, strlen(body),
+                            status == 503 ? later : NULL);
 }

@@ -59,7 +59,9 @@
 #include <ev.h>
 
 #include "server/auth.h"
+#include "server/bus.h"
 #include "server/client.h"
+#include "server/follow.h"
 #include "server/headers.h"
 #include "server/http.h"
 #include "server/jobs.h"
@@ -147,7 +149,8 @@ static void wake(gv_server *s);
  * Every thread of the server besides the loop and the signal thread, each a
  * worker (work/worker.h) that wakes the loop with lws_cancel_service, in the
  * order they stop: the job thread first (a job may wait for a commit; DROP),
- * the links writer (DRAIN), the storage writer last (DRAIN). Each stops
+ * the links writer (DRAIN), the bus's inbox (DROP; NATS's own threads stop
+ * with it), the log reader (DROP), the storage writer last (DRAIN). Each stops
  * before the context goes, since it wakes the loop through it, and is freed
  * after, once the connections its leftovers would have answered are gone.
  */
@@ -158,6 +161,8 @@ static const struct thread_part {
 } threads[] = {
     {gv__jobs_poll, gv__jobs_stop, gv__jobs_free},
     {gv__links_writer_poll, gv__links_writer_stop, gv__links_writer_free},
+    {gv__bus_poll, gv__bus_stop, gv__bus_free},
+    {gv__follow_poll, gv__follow_stop, gv__follow_free},
     {gv__storage_poll, gv__storage_stop, gv__storage_close},
 };
 #define N_THREADS (sizeof threads / sizeof threads[0])
@@ -269,6 +274,10 @@ gv_server *gv_server_new(const gv_server_config *cfg, gv_error *err)
     s->cfg.public_url = s->own_public_url = dup_or_null(cfg->public_url, &failed);
     s->cfg.tls_cert = s->own_tls_cert = dup_or_null(cfg->tls_cert, &failed);
     s->cfg.tls_key = s->own_tls_key = dup_or_null(cfg->tls_key, &failed);
+    s->cfg.node_name = s->own_node_name = dup_or_null(cfg->node_name, &failed);
+    s->cfg.nats_url = s->own_nats_url = dup_or_null(cfg->nats_url, &failed);
+    s->cfg.nats_subject = s->own_nats_subject = dup_or_null(cfg->nats_subject, &failed);
+    s->cfg.trusted_proxies = s->own_trusted_proxies = dup_or_null(cfg->trusted_proxies, &failed);
     atomic_init(&s->stop_requested, false);
     fit_descriptors(s);
     s->n_rooms_buckets = 1024;
@@ -358,13 +367,30 @@ gv_server *gv_server_new(const gv_server_config *cfg, gv_error *err)
         goto fail;
     }
     gv__security_headers_bound(s);
+    if (!s->cfg.node_name) {
+        char name[300];
+        snprintf(name, sizeof name, "%s:%d", s->cfg.listen_addr, s->port);
+        s->cfg.node_name = s->own_node_name = strdup(name);
+        if (!s->own_node_name) {
+            gv_error_set(err, GV_ENOMEM, "out of memory");
+            goto fail;
+        }
+    }
     if (gv__storage_open(s, s->cfg.db_path, err) < 0 || gv__auth_init(s, err) < 0 ||
-        gv__jobs_start(s, err) < 0)
+        gv__jobs_start(s, err) < 0 || gv__follow_open(s, s->cfg.db_path, err) < 0 ||
+        (s->cfg.nats_url && gv__bus_open(s, s->cfg.nats_url, s->cfg.nats_subject, err) < 0))
         goto fail;
+    /* Other servers may append to this log: read what they stored. */
+    s->shared_log = s->bus || strcmp(gv_store_engine(gv__storage_reader(s)), "postgresql") == 0;
     return s;
 fail:
     gv_server_free(s);
     return NULL;
+}
+
+const char *gv_server_node_name(const gv_server *s)
+{
+    return s->cfg.node_name;
 }
 
 int gv_server_port(const gv_server *s)
@@ -468,6 +494,7 @@ static void wake(gv_server *s)
     if (atomic_load(&s->stop_requested) && !s->stopping) {
         s->stopping = true;
         s->stop_deadline_us = gv__mono_us() + (int64_t)s->cfg.shutdown_grace_ms * 1000;
+        gv__rooms_refuse_pending(s);
     }
     if (s->stopping)
         stop_progress(s);
@@ -486,6 +513,7 @@ static void tick(struct ev_loop *loop, ev_timer *w, int revents)
     (void)revents;
     gv_server *s = w->data;
     gv__auth_tick(s);
+    gv__follow_tick(s);
     s->ticks++;
     s->n_dead = 0;
     gv__rooms_each_subscriber(s, sweep);
@@ -576,5 +604,9 @@ void gv_server_free(gv_server *s)
     free(s->own_public_url);
     free(s->own_tls_cert);
     free(s->own_tls_key);
+    free(s->own_node_name);
+    free(s->own_nats_url);
+    free(s->own_nats_subject);
+    free(s->own_trusted_proxies);
     free(s);
 }

@@ -75,6 +75,16 @@ typedef struct gv_server_config {
     /** For tests only: GET and POST /test/clock read and move the server's
      * clock forward (route_clock.c); never in a real meeting. */
     bool test_clock;
+    /** this server's name among the servers of one log (in /healthz, /metrics and NATS);
+     * NULL: ADDR:PORT */
+    const char *node_name;
+    /** NATS servers carrying events between the servers of one log (nats://host:port,
+     * several separated by commas); NULL: none (the log is read every half second) */
+    const char *nats_url;
+    const char *nats_subject; /** the subjects' first tokens; NULL: "gavel.events" */
+    /** proxies (nginx) whose X-Real-IP header names the client, comma-separated
+     * addresses as the server sees them; NULL: none */
+    const char *trusted_proxies;
 } gv_server_config;
 
 /* Fills c with the defaults (see docs/protocol.md, "Limits"). */
@@ -87,6 +97,9 @@ void gv_server_config_init(gv_server_config *c);
  * be bound. The config's strings are copied.
  */
 gv_server *gv_server_new(const gv_server_config *c, gv_error *err);
+
+/* This server's name among the servers of one log (cfg.node_name or ADDR:PORT). */
+const char *gv_server_node_name(const gv_server *s);
 
 /* The bound TCP port (useful when the config asked for port 0). */
 int gv_server_port(const gv_server *s);

@@ -17,6 +17,8 @@
  *   static.h   the files built into the binary                  static.c
  *   logging.h  libwebsockets' log, bounded                      logging.c
  *   links.h    invitation links and their log (public)          links.c
+ *   follow.h   reading what other servers stored in the log      follow.c
+ *   bus.h      events between servers over NATS                  bus.c
  *
  * Everything is owned and used by the loop thread (server.c) unless a
  * comment says otherwise.
@@ -66,6 +68,7 @@ int64_t gv__mono_us(void);
 struct gv_server {
     gv_server_config cfg; /** its strings point at the owned copies below */
     char *own_db_path, *own_listen_addr, *own_public_url, *own_tls_cert, *own_tls_key;
+    char *own_node_name, *own_nats_url, *own_nats_subject, *own_trusted_proxies;
     struct lws_context *ctx;
     struct lws_vhost *vhost;
     int port;
@@ -99,6 +102,11 @@ struct gv_server {
     char csp[640];
     struct gv_worker *jobs;            /** the job thread (jobs.c) */
     struct gv__links_writer *links_wr; /** the writer of invitation links (route_links.c) */
+    struct gv__follow *follow;         /** the log reader (follow.c) */
+    struct gv__bus *bus;               /** NATS (bus.c), NULL without --nats */
+    bool shared_log;                   /** other servers append to the log (PostgreSQL, or a bus) */
+    int64_t log_read_error_us;   /** when a failed read of the log was last said, 0: reads work */
+    int64_t unavailable_said_us; /** when "the database cannot be reached" was last logged */
 };
 
 /* The server an lws connection belongs to (the context's user pointer). */

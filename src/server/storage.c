@@ -29,8 +29,10 @@
 typedef struct batch {
     gv__room *room;
     gv__client *client; /** holds a reference until completion */
-    json_t *events;     /** holds a reference */
-    json_t *req_id;     /** holds a reference, may be NULL */
+    json_t *cmd;        /** holds a reference: decided again if another server took its seq */
+    unsigned attempts;
+    json_t *events; /** holds a reference */
+    json_t *req_id; /** holds a reference, may be NULL */
     int64_t submitted_us;
 } batch;
 
@@ -64,6 +66,7 @@ int gv__storage_open(struct gv_server *s, const char *db_path, gv_error *err)
 static void batch_free(batch *b)
 {
     gv__client_unref(b->client);
+    json_decref(b->cmd);
     json_decref(b->events);
     json_decref(b->req_id);
     free(b);
@@ -149,9 +152,11 @@ void gv__storage_snapshot_counts(struct gv_server *s, uint64_t *stored, uint64_t
     *failed = st.snapshots_failed;
 }
 
-int gv__storage_submit(struct gv_server *s, gv__room *r, gv__client *c, json_t *events,
-                       const json_t *req_id, gv_error *err)
+int gv__storage_submit(struct gv_server *s, gv__room *r, gv__client *c, const json_t *cmd,
+                       unsigned attempts, json_t *events, const json_t *req_id, gv_error *err)
 {
+    unsigned char chain[GV_HASH_BYTES];
+    memcpy(chain, r->ahead_head, GV_HASH_BYTES);
     struct gv__storage *l = s->storage;
     size_t n = json_array_size(events);
     gv_event_in *in = calloc(n ? n : 1, sizeof *in);
@@ -175,13 +180,16 @@ int gv__storage_submit(struct gv_server *s, gv__room *r, gv__client *c, json_t *
             .bytes = (const unsigned char *)bytes[i],
             .len = strlen(bytes[i]),
         };
+        gv_hash_event(chain, in[i].bytes, in[i].len, chain);
     }
     b->room = r;
+    b->cmd = json_incref((json_t *)cmd);
+    b->attempts = attempts;
     b->events = json_incref(events);
     b->req_id = req_id ? json_deep_copy(req_id) : NULL;
     b->client = gv__client_ref(c);
     b->submitted_us = gv__mono_us();
-    rc = gv_writer_submit(l->writer, r->id, 0, in, n, b, err);
+    rc = gv_writer_submit_after(l->writer, r->id, r->ahead_head, in, n, b, err);
     if (rc < 0) {
         batch_free(b);
         b = NULL;
@@ -189,6 +197,7 @@ int gv__storage_submit(struct gv_server *s, gv__room *r, gv__client *c, json_t *
     }
     b = NULL;
     l->in_flight++;
+    memcpy(r->ahead_head, chain, GV_HASH_BYTES);
 out:
     for (size_t i = 0; bytes && i < n; i++)
         free(bytes[i]);
@@ -204,6 +213,9 @@ static void on_done(void *ud, const gv_write_done *done)
     batch *b = done->tag;
     s->storage->in_flight--;
     gv__commit c = {.client = b->client,
+                    .cmd = b->cmd,
+                    .attempts = b->attempts,
+                    .head = done->head,
                     .events = b->events,
                     .req_id = b->req_id,
                     .submitted_us = b->submitted_us,

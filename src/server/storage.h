@@ -34,10 +34,15 @@ int gv__storage_load_snapshot(struct gv_server *s, const char *meeting, gv_meeti
 void gv__storage_snapshot(struct gv_server *s, const char *meeting, const gv_meeting *m);
 /* Snapshots stored and failed since the start (the writer's counters). */
 void gv__storage_snapshot_counts(struct gv_server *s, uint64_t *stored, uint64_t *failed);
-/* Hands events (canonical bytes, seq first_seq..) to the writer. The batch is
- * completed later through gv__storage_poll, which calls gv__room_committed. */
-int gv__storage_submit(struct gv_server *s, gv__room *r, gv__client *c, json_t *events,
-                       const json_t *req_id, gv_error *err);
+/*
+ * Hands the events of command cmd (decided for the attempts-th time, after
+ * the room's ahead_head) to the writer, to be appended only after that
+ * event (gv_writer_submit_after); ahead_head moves on to the batch's last
+ * event. The batch is completed later through gv__storage_poll, which
+ * calls gv__room_committed.
+ */
+int gv__storage_submit(struct gv_server *s, gv__room *r, gv__client *c, const json_t *cmd,
+                       unsigned attempts, json_t *events, const json_t *req_id, gv_error *err);
 /* For tests: the handle the writer commits with, to force its failures
  * with gv_store_fail_next (thread-safe). */
 gv_store *gv__storage_writer_store(struct gv_server *s);

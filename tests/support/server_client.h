@@ -552,6 +552,9 @@ static TC_UNUSED void tc_ws_close(tc_ws *ws)
 typedef struct tc_sse {
     tc_conn c;
     tc_response head;
+    bool chunked; /** the body comes in HTTP/1.1 chunks (through a proxy such as nginx) */
+    char *text;   /** the stream's bytes without the chunks' framing, not yet read */
+    size_t text_len;
 } tc_sse;
 
 typedef struct tc_event {
@@ -580,7 +583,42 @@ static TC_UNUSED int tc_sse_open(tc_sse *s, int port, const char *path, const ch
     if (tc_write_all(s->c.fd, req, (size_t)n) < 0 ||
         tc_read_head(&s->c, &s->head, tc_now_ms() + 10000) < 0)
         return -1;
+    char te[32];
+    tc_header(s->head.head, "transfer-encoding", te, sizeof te);
+    s->chunked = strcmp(te, "chunked") == 0;
     return s->head.status;
+}
+
+/* Moves what arrived into s->text, without the chunks' framing: 0, or -1
+ * when the framing is broken. */
+static TC_UNUSED int tc_sse_take(tc_sse *s)
+{
+    for (;;) {
+        size_t take = s->c.len, skip = 0;
+        if (s->chunked) {
+            char *nl = s->c.buf ? strstr(s->c.buf, "\r\n") : NULL;
+            if (!nl)
+                return 0;
+            size_t size = strtoul(s->c.buf, NULL, 16), head = (size_t)(nl - s->c.buf) + 2;
+            if (s->c.len < head + size + 2)
+                return 0;
+            skip = head;
+            take = size;
+            if (size == 0) {
+                s->c.eof = true;
+                return 0;
+            }
+        }
+        if (!take)
+            return 0;
+        s->text = realloc(s->text, s->text_len + take + 1);
+        memcpy(s->text + s->text_len, s->c.buf + skip, take);
+        s->text_len += take;
+        s->text[s->text_len] = '\0';
+        tc_consume(&s->c, skip + take + (s->chunked ? 2 : 0));
+        if (!s->chunked)
+            return 0;
+    }
 }
 
 /* Next event (comments skipped) within timeout_ms: 1, 0 on EOF, -1 on timeout. */
@@ -589,11 +627,14 @@ static TC_UNUSED int tc_sse_next(tc_sse *s, int timeout_ms, tc_event *e)
     int64_t deadline = tc_now_ms() + timeout_ms;
     memset(e, 0, sizeof *e);
     for (;;) {
-        char *end = s->c.buf ? strstr(s->c.buf, "\n\n") : NULL;
+        if (tc_sse_take(s) < 0)
+            return -1;
+        char *end = s->text ? strstr(s->text, "\n\n") : NULL;
         if (end) {
-            size_t n = (size_t)(end - s->c.buf) + 2;
-            char *block = strndup(s->c.buf, n - 2);
-            tc_consume(&s->c, n);
+            size_t n = (size_t)(end - s->text) + 2;
+            char *block = strndup(s->text, n - 2);
+            memmove(s->text, s->text + n, s->text_len - n + 1);
+            s->text_len -= n;
             bool any = false;
             snprintf(e->name, sizeof e->name, "message");
             for (char *line = strtok(block, "\n"); line; line = strtok(NULL, "\n")) {
@@ -627,6 +668,9 @@ static TC_UNUSED int tc_sse_next(tc_sse *s, int timeout_ms, tc_event *e)
 static TC_UNUSED void tc_sse_close(tc_sse *s)
 {
     tc_conn_close(&s->c);
+    free(s->text);
+    s->text = NULL;
+    s->text_len = 0;
 }
 
 /* ---- the server process ------------------------------------------------- */

@@ -504,9 +504,11 @@ export class Live {
       this.settle(cid, ack);
     } catch (e) {
       if (!this.outbox.has(cid)) return;
-      if (e.code === 'busy') { // being stored, or the server is busy: ask again in a second
+      if (e.code === 'busy' || e.code === 'unavailable') {
+        // Being stored, the server busy, or its database out of reach for a
+        // moment: nothing was stored; ask again (the cid makes it once).
         this.markUnsent(this.outbox.get(cid));
-        setTimeout(() => { if (this.status === 'live') this.transmit(cid); }, 1000);
+        setTimeout(() => { if (this.status === 'live') this.transmit(cid); }, e.code === 'busy' ? 1000 : 2000);
       } else if (e.local) this.markUnsent(this.outbox.get(cid));
       else this.settle(cid, null, e);
     }

@@ -544,6 +544,23 @@ static TC_UNUSED int cl_pump(cl_load *l, int wait_ms)
     return open;
 }
 
+/* Marks what is still unanswered as lost (its server died): it may or may
+ * not be stored, never twice. Returns how many. */
+static TC_UNUSED int cl_mark_lost(cl_load *l)
+{
+    int lost = 0;
+    for (size_t id = 0; id < l->n_cmds; id++)
+        if (l->cmds[id].state == CL_SENT) {
+            l->cmds[id].state = CL_LOST;
+            lost++;
+            /* An approval that may not have happened: ask again next round. */
+            if (strcmp(l->cmds[id].type, "approve_question") == 0)
+                cl_push(l->pending, &l->n_pending, l->cmds[id].question);
+        }
+    l->lost += lost;
+    return lost;
+}
+
 /*
  * After the server died: reads every answer still buffered in the sockets
  * (acks written before the kill count), then marks what stayed unanswered
@@ -559,16 +576,7 @@ static TC_UNUSED int cl_drain(cl_load *l)
             while (cl_ws_read(l, i, 5000))
                 ;
     }
-    int lost = 0;
-    for (size_t id = 0; id < l->n_cmds; id++)
-        if (l->cmds[id].state == CL_SENT) {
-            l->cmds[id].state = CL_LOST;
-            lost++;
-            /* An approval that may not have happened: ask again next round. */
-            if (strcmp(l->cmds[id].type, "approve_question") == 0)
-                cl_push(l->pending, &l->n_pending, l->cmds[id].question);
-        }
-    l->lost += lost;
+    int lost = cl_mark_lost(l);
     cl_close(l);
     return lost;
 }

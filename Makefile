@@ -5,7 +5,7 @@ BUILD_ASAN ?= build-asan
 JOBS       ?= $(shell nproc)
 CMAKE_ARGS ?=
 
-.PHONY: all deps build run test test-asan test-valgrind test-unit format fuzz bench bench-build bench-compare bench-commands clean
+.PHONY: all deps build run test test-asan test-valgrind test-unit format fuzz bench bench-build bench-compare bench-commands bench-cluster clean
 
 all: build
 
@@ -78,6 +78,14 @@ bench-compare: bench-build
 # throughput flat out, and acknowledgement latency at half that rate.
 bench-commands: bench-build
 	BENCH_BUILD=$(BUILD_BENCH) bench/commands
+
+# Readers over several servers of one PostgreSQL log with NATS between them,
+# beside one server and beside nginx + Nchan with as many workers
+# (bench/cluster; CLUSTER_N="3000 30000", CLUSTER_NODES=6 for other sizes).
+CLUSTER_N ?= 3000
+bench-cluster: bench-build
+	scripts/install-bench-deps
+	BENCH_BUILD=$(BUILD_BENCH) bench/cluster $(CLUSTER_N)
 
 format:
 	git ls-files '*.c' '*.h' | xargs clang-format -i

@@ -224,6 +224,9 @@ static const char usage_text[] =
     "Nchan: --sub-path PATH --pub-path PATH (default /sub, /pub); each message is what a\n"
     "       Gavel page receives for the event Gavel's run sends\n"
     "  --server-pid PID[,PID...]  processes whose memory and CPU are read from /proc\n"
+    "  --reader-ports P[,P...]    readers (and their pages' requests) spread over these ports,\n"
+    "                             reader i on the (i mod N)-th: several servers of one log;\n"
+    "                             commands still go to --port\n"
     "  --label TEXT --json --max-seconds S (default 600: the run ends by then)\n"
     "  --check                    exit 1 unless every client was held and got every event in\n"
     "                             order, and every acknowledged command is a stored event\n";
@@ -270,6 +273,7 @@ static void parse_options(options *o, int argc, char **argv)
         O_SUB,
         O_PUB,
         O_PID,
+        O_READER_PORTS,
         O_LABEL,
         O_JSON,
         O_CHECK,
@@ -307,6 +311,7 @@ static void parse_options(options *o, int argc, char **argv)
         {"sub-path", required_argument, 0, O_SUB},
         {"pub-path", required_argument, 0, O_PUB},
         {"server-pid", required_argument, 0, O_PID},
+        {"reader-ports", required_argument, 0, O_READER_PORTS},
         {"label", required_argument, 0, O_LABEL},
         {"json", no_argument, 0, O_JSON},
         {"check", no_argument, 0, O_CHECK},
@@ -442,6 +447,15 @@ static void parse_options(options *o, int argc, char **argv)
                     p++;
                 else if (*p)
                     die("--server-pid wants PID[,PID...]");
+            }
+            break;
+        case O_READER_PORTS:
+            for (char *p = optarg; *p && o->n_reader_ports < 16;) {
+                long port = strtol(p, &p, 10);
+                if (port < 1 || port > 65535 || (*p && *p != ','))
+                    die("--reader-ports wants PORT[,PORT...]");
+                o->reader_ports[o->n_reader_ports++] = (int)port;
+                p += *p == ',';
             }
             break;
         case O_LABEL:

@@ -61,6 +61,8 @@ typedef struct options {
     enum proto proto;     /** the viewers' transport: P_WS or P_SSE */
     enum proto cmd_proto; /** the commanders': P_WS or P_HTTP */
     int port;
+    int reader_ports[16]; /** readers spread over these ports (several servers) */
+    int n_reader_ports;
     const char *meeting, *viewer_token, *chair_token, *participant_token;
     const char *person_fmt; /** commander i acts as this printf format of i+1 */
     const char *viewer_as;  /** reader i acts as this printf format of i % viewer_people + 1 */

@@ -212,7 +212,10 @@ int conn_start(lg *g, conn *c, uint32_t src)
     setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     struct sockaddr_in a = {.sin_family = AF_INET};
     a.sin_addr.s_addr = htonl(src);
-    struct sockaddr_in d = {.sin_family = AF_INET, .sin_port = htons((uint16_t)g->o.port)};
+    int port = g->o.port;
+    if (g->o.n_reader_ports && (c->role == R_VIEWER || c->role == R_FETCH))
+        port = g->o.reader_ports[c->slot % g->o.n_reader_ports];
+    struct sockaddr_in d = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
     d.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     if (bind(c->fd, (struct sockaddr *)&a, sizeof a) < 0 ||
         (connect(c->fd, (struct sockaddr *)&d, sizeof d) < 0 && errno != EINPROGRESS)) {

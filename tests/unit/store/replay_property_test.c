@@ -22,7 +22,8 @@
 #include "store/replay.h"
 #include "store/store.h"
 
-#define SEQUENCES 1000
+/* A quarter of them under the sanitizers (support.h). */
+#define SEQUENCES GVT_CASES(1000)
 #define STEPS     120
 
 static uint64_t rng_state;

@@ -29,6 +29,12 @@ foreach(src ${GV_UNIT_TESTS})
   get_filename_component(module ${dir} NAME)
   gv_cmocka_test(${module}_${name} ${src} unit/${module}/${name} unit 300)
 endforeach()
+# Programs that fail allocations on demand (tests/unit/server/fault_alloc.h):
+# the project's calls to malloc, calloc and realloc reach its wrappers.
+foreach(target server_ws_test)
+  target_link_options(${target} PRIVATE
+    -Wl,--wrap=malloc -Wl,--wrap=calloc -Wl,--wrap=realloc -rdynamic)
+endforeach()
 
 # Integration tests run the real gavel binary: every tests/integration/*.sh,
 # and every tests/integration/<part>/<name>_test.c, a cmocka program that

@@ -380,5 +380,5 @@ json_t *gv_meeting_to_json(const gv_meeting *m)
 
 char *gv_event_canonical(const json_t *event)
 {
-    return json_dumps(event, JSON_COMPACT | JSON_SORT_KEYS);
+    return gv_json_text(event);
 }

@@ -134,4 +134,9 @@ size_t gv_meeting_role_holders(const gv_meeting *m, const char *role, const char
  * Returns a malloc'd NUL-terminated string the caller frees, NULL on ENOMEM. */
 char *gv_event_canonical(const json_t *event);
 
+/* The same canonical text of any JSON value (json_text.c): NULL on ENOMEM,
+ * and never a text with a piece missing, which json_dumps may return when
+ * an allocation fails. Everything stored or sent is made with it. */
+char *gv_json_text(const json_t *json);
+
 #endif

@@ -264,7 +264,7 @@ char *gv__error_json_reason(const json_t *id, int code, const char *reason, cons
         json_object_set_new(j, "reason", json_string(reason));
     if (!j)
         return NULL;
-    char *s = json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS);
+    char *s = gv_json_text(j);
     json_decref(j);
     return s;
 }

@@ -88,7 +88,7 @@ struct gv__client {
 };
 
 /* Sets the answer of an HTTP command (takes body, made with gv__error_json or
- * json_dumps: NULL when it could not be made, and then the answer is a
+ * gv_json_text: NULL when it could not be made, and then the answer is a
  * fixed 500, never none) and asks to write it. */
 void gv__client_answer(gv__client *c, int status, char *body);
 

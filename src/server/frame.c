@@ -24,6 +24,7 @@
 #include <string.h>
 #include <zlib.h>
 
+#include "core/meeting.h"
 #include "server/server_internal.h"
 
 gv__frame *gv__frame_new(size_t len)
@@ -70,7 +71,7 @@ gv__frame *gv__frame_printf(const char *fmt, ...)
 
 gv__frame *gv__frame_json(const json_t *json)
 {
-    char *text = json_dumps(json, JSON_COMPACT | JSON_SORT_KEYS);
+    char *text = gv_json_text(json);
     if (!text)
         return NULL;
     gv__frame *f = gv__frame_copy(text, strlen(text));

@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "core/array.h"
+#include "core/meeting.h"
 
 static const char *const kind_names[] = {"person", "role", "viewer"};
 
@@ -272,7 +273,7 @@ static int links_append(gv_store *st, const char *type, json_t *fields, int64_t 
             json_object_set_new(fields, "at_ms", json_integer(now_ms)) < 0 ||
             json_object_set_new(fields, "by", json_string("system")) < 0)
             return gv_error_set(err, GV_ENOMEM, "out of memory");
-        char *bytes = json_dumps(fields, JSON_COMPACT | JSON_SORT_KEYS);
+        char *bytes = gv_json_text(fields);
         if (!bytes)
             return gv_error_set(err, GV_ENOMEM, "out of memory");
         gv_event_in ev = {.seq = head + 1,

@@ -170,7 +170,7 @@ static void encode_views(gv__room *r)
     for (int v = 0; full && v < GV_VIEW_COUNT; v++) {
         json_t *j = r->state_text[v] ? NULL : gv_view_narrowed(r->state, full, (gv_view)v);
         if (j)
-            r->state_text[v] = json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS);
+            r->state_text[v] = gv_json_text(j);
         json_decref(j);
     }
     json_decref(full);
@@ -191,7 +191,7 @@ const char *gv__room_state_text(gv__room *r, gv_view v)
 gv__frame *gv__room_you_frame(gv__room *r, gv__client_kind kind, const char *person)
 {
     json_t *you = gv_meeting_you_json(r->state, person);
-    char *text = you ? json_dumps(you, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+    char *text = you ? gv_json_text(you) : NULL;
     json_decref(you);
     if (!text)
         return NULL;
@@ -580,7 +580,7 @@ static void acknowledge(gv__client *c, const json_t *id, const json_t *events, i
     snprintf(msg, sizeof msg, lost, (long long)first, (long long)last);
     if (c->kind == GV__CLIENT_HTTP_CMD) {
         made = made && json_object_set(ack, "events", (json_t *)events) == 0;
-        char *body = made ? json_dumps(ack, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+        char *body = made ? gv_json_text(ack) : NULL;
         if (body)
             gv__client_answer(c, 200, body);
         else

@@ -84,7 +84,7 @@ static void patch_view(gv__room *r, gv_view v, const json_t *full)
     char *text = NULL;
     gv__frame *ws = NULL, *sse = NULL;
     if (!now || gv_json_diff(r->patched[v], now, gv_state_id_keys, &ops) < 0 ||
-        !(text = json_dumps(ops, JSON_COMPACT | JSON_SORT_KEYS)))
+        !(text = gv_json_text(ops)))
         goto fail;
     long long base = (long long)r->patched_seq[v], seq = (long long)r->seq;
     const char *ev = r->last_text[v];

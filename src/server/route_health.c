@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/meeting.h"
 #include "server/routes.h"
 #include "server/follow.h"
 #include "server/storage.h"
@@ -30,7 +31,7 @@ int gv__route_health(struct lws *wsi, const gv__request *req)
     if (o && s->bus)
         json_object_set_new(o, "nats", json_string(st.bus));
     if (o)
-        j = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
+        j = gv_json_text(o);
     json_decref(o);
     if (!j)
         return -1;

@@ -206,7 +206,7 @@ void gv__links_writer_free(struct gv_server *s)
 /* o as compact JSON (malloc'd; takes o), NULL on ENOMEM or when o is NULL. */
 static char *dump(json_t *o)
 {
-    char *body = o ? json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+    char *body = o ? gv_json_text(o) : NULL;
     json_decref(o);
     return body;
 }

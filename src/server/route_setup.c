@@ -81,7 +81,7 @@ static void job_free(setup_job *j)
 static void answer(setup_job *j, int status, json_t *o)
 {
     j->status = status;
-    j->answer = o ? json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+    j->answer = o ? gv_json_text(o) : NULL;
     json_decref(o);
     if (!j->answer) {
         j->status = 500;

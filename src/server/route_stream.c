@@ -61,7 +61,7 @@ int gv__route_snapshot(struct lws *wsi, const gv__request *req)
                                    "link", gv__grant_kind_name(g.kind), "subject", g.subject,
                                    "view", gv_view_names[view], "you", you)
                        : NULL;
-    char *h = head && state ? json_dumps(head, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+    char *h = head && state ? gv_json_text(head) : NULL;
     json_decref(head);
     if (!h)
         return gv__http_error(wsi, GV_ENOMEM, "out of memory encoding the state");
@@ -142,7 +142,7 @@ int gv__route_events(struct lws *wsi, const gv__request *req)
         json_pack("{s:s, s:s, s:s?, s:I, s:I, s:s}", "link", gv__grant_kind_name(g.kind), "meeting",
                   r->id, "person", c->actor[0] ? c->actor : NULL, "seq", (json_int_t)r->seq,
                   "server_ms", (json_int_t)gv__now_ms(), "subject", g.subject);
-    char *text = hello ? json_dumps(hello, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+    char *text = hello ? gv_json_text(hello) : NULL;
     json_decref(hello);
     gv__frame *f = text ? gv__frame_printf("retry: 2000\nevent: hello\ndata: %s\n\n", text) : NULL;
     free(text);

@@ -338,9 +338,10 @@ static TC_UNUSED json_t *tc_json(const tc_response *r)
 
 typedef struct tc_ws {
     tc_conn c;
-    bool closed;       /** a close frame arrived */
-    int close_code;    /** its status code */
-    bool answer_pings; /** reply to pings (true unless a test wants silence) */
+    bool closed;            /** a close frame arrived */
+    int close_code;         /** its status code */
+    char close_reason[124]; /** its reason, "" without one */
+    bool answer_pings;      /** reply to pings (true unless a test wants silence) */
 } tc_ws;
 
 enum { TC_WS_TEXT = 1, TC_WS_BINARY = 2, TC_WS_CLOSE = 8, TC_WS_PING = 9, TC_WS_PONG = 10 };
@@ -474,6 +475,8 @@ static TC_UNUSED int tc_ws_recv(tc_ws *ws, int timeout_ms, char **msg, size_t *l
                     ws->close_code =
                         plen >= 2 ? ((unsigned char)payload[0] << 8) | (unsigned char)payload[1]
                                   : 1005;
+                    snprintf(ws->close_reason, sizeof ws->close_reason, "%.*s",
+                             plen > 2 ? (int)plen - 2 : 0, payload + 2);
                     tc_consume(&ws->c, hl + (size_t)plen);
                     free(acc);
                     return TC_WS_CLOSE;

@@ -4,10 +4,13 @@
  * commit fails is answered with the cause (disk_full, read_only) and its id
  * on the connection that sent it, which carries on; the commands after it
  * work. And what every message is answered with, good or not: a sync with
- * its id, a binary frame, a message too large (then 1009).
+ * its id, a binary frame, a message too large (then 1009). And out of
+ * memory on the loop while it binds a new connection and answers its first
+ * command (fault_alloc.h): the client is always told.
  */
 #include "support.h"
 
+#include "fault_alloc.h"
 #include "inproc.h"
 
 static int setup(void **state)
@@ -107,12 +110,104 @@ static void test_every_message_is_answered(void **state)
     tc_ws_close(&ws);
 }
 
+/* What a connection opened while allocations fail came to. */
+typedef enum { WS_SERVED, WS_REFUSED, WS_CLOSED, WS_TOLD_NOTHING } ws_outcome;
+
+/*
+ * Opens a chair's WebSocket and sends a note with id k: served (hello,
+ * snapshot, then the ack, or an error with the id saying the note was
+ * stored, or a resync notice), refused (an HTTP status), closed with a
+ * close frame and its reason, or told nothing (a failure).
+ */
+static ws_outcome open_and_note(ip_server *x, long k, char *why, size_t size)
+{
+    char extra[200], note[96];
+    snprintf(extra, sizeof extra, "Authorization: Bearer %s\r\n", ip_token(x, "chair"));
+    tc_ws ws;
+    int status = tc_ws_open(&ws, x->port, "/api/v1/meetings/test-panel/ws", extra, NULL);
+    snprintf(why, size, "status %d", status);
+    if (status != 101) {
+        tc_ws_close(&ws);
+        return status >= 400 ? WS_REFUSED : WS_TOLD_NOTHING;
+    }
+    bool snapshot = false, sent = false;
+    ws_outcome out = WS_TOLD_NOTHING;
+    for (int64_t end = tc_now_ms() + 10000; out == WS_TOLD_NOTHING && tc_now_ms() < end;) {
+        char *m = NULL;
+        int op = tc_ws_recv(&ws, 1000, &m, NULL);
+        if (op == TC_WS_CLOSE) {
+            snprintf(why, size, "closed %d \"%s\"", ws.close_code, ws.close_reason);
+            out = ws.close_reason[0] ? WS_CLOSED : WS_TOLD_NOTHING;
+            break;
+        }
+        if (op == 0)
+            break;
+        json_t *j = m ? json_loads(m, 0, NULL) : NULL;
+        free(m);
+        const char *t = json_string_value(json_object_get(j, "type"));
+        const char *msg = json_string_value(json_object_get(j, "message"));
+        bool mine = json_integer_value(json_object_get(j, "id")) == k;
+        if (t && strcmp(t, "snapshot") == 0)
+            snapshot = true;
+        else if (t && strcmp(t, "resync") == 0)
+            out = WS_SERVED;
+        else if (t && mine && strcmp(t, "ack") == 0)
+            out = WS_SERVED;
+        else if (t && mine && strcmp(t, "error") == 0) {
+            snprintf(why, size, "error %s", msg ? msg : "");
+            out = WS_SERVED;
+        }
+        json_decref(j);
+        if (snapshot && !sent) {
+            snprintf(note, sizeof note, "{\"type\":\"add_note\",\"text\":\"k%ld\",\"id\":%ld}", k,
+                     k);
+            sent = tc_ws_send(&ws, note) == 0;
+        }
+    }
+    tc_ws_close(&ws);
+    return out;
+}
+
+/*
+ * Out of memory on the loop, the k-th allocation after the test arms it
+ * failing once, for k = 0, 1, ... until a run passes without one: it falls
+ * in turn on the upgrade's checks, the binding after the handshake (its
+ * log line included), the hello, the snapshot, the command and its ack.
+ * The client is always told: a refusal with a status, a close with its
+ * reason, or its note's ack or error; and the server goes on serving.
+ */
+static void test_out_of_memory_on_a_new_connection_is_told(void **state)
+{
+    ip_server *x = *state;
+    fa_init();
+    int seen[4] = {0};
+    bool fired = true;
+    long k;
+    for (k = 0; fired && k < 3000; k++) {
+        char why[200];
+        fa_arm(x->loop, k);
+        ws_outcome out = open_and_note(x, k, why, sizeof why);
+        fired = fa_disarm();
+        if (out == WS_TOLD_NOTHING)
+            fail_msg("allocation %ld failed: the client was told nothing (%s)", k, why);
+        seen[out]++;
+    }
+    printf("# %ld allocations failed in turn: %d served, %d refused, %d closed with a reason\n",
+           k - 1, seen[WS_SERVED], seen[WS_REFUSED], seen[WS_CLOSED]);
+    assert_false(fired);
+    assert_true(seen[WS_CLOSED] > 0); /* failures after the handshake were reached */
+    char why[200];
+    assert_int_equal(open_and_note(x, 99999, why, sizeof why), WS_SERVED);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_a_failed_commit_is_answered_with_its_cause, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_every_message_is_answered, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_out_of_memory_on_a_new_connection_is_told, setup,
+                                        teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -19,6 +19,7 @@
  */
 #include "server/jobs.h"
 
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -47,14 +48,35 @@ int gv__jobs_start(struct gv_server *s, gv_error *err)
     return gv_worker_start(s->jobs, err);
 }
 
-int gv__jobs_answer_later(struct lws *wsi, gv_work *job, gv__later *later, const char *busy_msg)
+void gv__http_job_init(gv__http_job *j, struct gv_server *s, void (*run)(gv_work *job),
+                       int (*write)(gv__later *l, struct lws *wsi), void (*free_fn)(gv__later *l))
+{
+    j->job.run = run;
+    j->job.done = gv__http_job_done;
+    j->later.write = write;
+    j->later.free = free_fn;
+    j->srv = s;
+}
+
+gv__http_job *gv__http_job_of(gv__later *l)
+{
+    return (gv__http_job *)((char *)l - offsetof(gv__http_job, later));
+}
+
+void gv__http_job_done(gv_work *job, void *arg)
+{
+    (void)arg;
+    gv__later_back(&((gv__http_job *)job)->later);
+}
+
+int gv__jobs_answer_later(struct lws *wsi, gv__http_job *j, const char *busy_msg)
 {
     struct gv_server *s = gv__server_of(wsi);
-    if (!s->stopping && gv_worker_submit(s->jobs, job, NULL) == 0) {
-        gv__http_defer(wsi, later);
+    if (!s->stopping && gv_worker_submit(s->jobs, &j->job, NULL) == 0) {
+        gv__http_defer(wsi, &j->later);
         return 0;
     }
-    later->free(later);
+    j->later.free(&j->later);
     char *body = gv__error_json(NULL, GV_EBUSY, busy_msg);
     gv__header h[] = {{"retry-after:", "5"}, {NULL, NULL}}; /* seconds: a job takes about that */
     return body ? gv__http_respond(wsi, 503, "application/json", body, strlen(body), h) : -1;

@@ -490,30 +490,6 @@ static void job_back(gv_work *item, void *arg)
 
 /* ---- requests (loop thread) ----------------------------------------------- */
 
-/*
- * Who asks, and may they: checks the request's link, loads the room and the
- * module's state. Returns 0, or a GV_E* code with err set (401 no or unknown
- * link, 403 revoked or not the secretariat, 404 no such meeting).
- */
-static int check_caller(struct lws *wsi, const char *meeting, gv__grant *g, gv__room **r,
-                        struct gv__links_writer **a, gv_error *err)
-{
-    struct gv_server *s = gv__server_of(wsi);
-    int rc = gv__auth_meeting(s, wsi, meeting, g, r, err);
-    if (rc != 0)
-        return rc;
-    if (!gv__grant_has_role(*r, g, "secretariat")) {
-        gv_error_set(err, GV_EPERM,
-                     "only the meeting's secretariat may see, issue or revoke invitation links");
-        return GV_EPERM;
-    }
-    if (!(*a = writer_of(s))) {
-        gv_error_set(err, GV_ENOMEM, "out of memory");
-        return GV_ENOMEM;
-    }
-    return 0;
-}
-
 /* Writes are rate-limited per link (a secretariat role link names nobody). */
 static int take_write(struct gv_server *s, const gv__grant *g, gv_error *err)
 {
@@ -529,6 +505,37 @@ static int take_write(struct gv_server *s, const gv__grant *g, gv_error *err)
                             "%u); wait, then try again",
                             s->cfg.commands_per_second, s->cfg.command_burst);
     return 0;
+}
+
+/* Who asks: their grant, the meeting's room and the links module's state. */
+typedef struct caller {
+    gv__grant g;
+    gv__room *r;
+    struct gv__links_writer *a;
+    gv_error err;
+} caller;
+
+/*
+ * Who asks, and may they: checks the request's link, loads the room and the
+ * module's state, and for a change (`writes`) takes from the link's rate.
+ * Returns 0, or a GV_E* code with c->err set (401 no or unknown link, 403
+ * revoked or not the secretariat, 404 no such meeting, 429 too many).
+ */
+static int check_caller(struct lws *wsi, const char *meeting, bool writes, caller *c)
+{
+    struct gv_server *s = gv__server_of(wsi);
+    memset(c, 0, sizeof *c);
+    gv_error_clear(&c->err);
+    int rc = gv__auth_meeting(s, wsi, meeting, &c->g, &c->r, &c->err);
+    if (rc != 0)
+        return rc;
+    if (!gv__grant_has_role(c->r, &c->g, "secretariat"))
+        return gv_error_set(&c->err, GV_EPERM,
+                            "only the meeting's secretariat may see, issue or revoke invitation "
+                            "links");
+    if (!(c->a = writer_of(s)))
+        return gv_error_set(&c->err, GV_ENOMEM, "out of memory");
+    return writes ? take_write(s, &c->g, &c->err) : 0;
 }
 
 /* Queues the job and defers the answer, or answers the error now. */
@@ -654,16 +661,13 @@ static bool is_link_id(const char *s, size_t n)
 static int route_list(struct lws *wsi, const char *meeting)
 {
     struct gv_server *s = gv__server_of(wsi);
-    gv_error err;
-    gv_error_clear(&err);
-    gv__grant g = {0};
-    gv__room *r = NULL;
-    struct gv__links_writer *a = NULL;
-    if (check_caller(wsi, meeting, &g, &r, &a, &err) != 0 || refresh(s, a, &err) < 0)
-        return gv__http_error(wsi, err.code, err.msg);
-    list_ctx x = {.s = s, .meeting = r->id, .yours = g.hash, .out = json_array()};
+    caller c;
+    if (check_caller(wsi, meeting, false, &c) != 0 || refresh(s, c.a, &c.err) < 0)
+        return gv__http_error(wsi, c.err.code, c.err.msg);
+    const gv__room *r = c.r;
+    list_ctx x = {.s = s, .meeting = r->id, .yours = c.g.hash, .out = json_array()};
     if (x.out)
-        gv_links_each(a->links, list_each, &x);
+        gv_links_each(c.a->links, list_each, &x);
     if (!x.out || x.failed) {
         json_decref(x.out);
         return gv__http_error(wsi, GV_ENOMEM, "out of memory listing the links");
@@ -673,37 +677,28 @@ static int route_list(struct lws *wsi, const char *meeting)
 
 static int route_issue(struct lws *wsi, const char *meeting, const char *body, size_t len)
 {
-    struct gv_server *s = gv__server_of(wsi);
-    gv_error err;
-    gv_error_clear(&err);
-    gv__grant g = {0};
-    gv__room *r = NULL;
-    struct gv__links_writer *a = NULL;
-    if (check_caller(wsi, meeting, &g, &r, &a, &err) != 0 || take_write(s, &g, &err) < 0)
-        return gv__http_error(wsi, err.code, err.msg);
+    caller c;
+    if (check_caller(wsi, meeting, true, &c) != 0)
+        return gv__http_error(wsi, c.err.code, c.err.msg);
     job *j = calloc(1, sizeof *j);
     if (!j)
         return gv__http_error(wsi, GV_ENOMEM, "out of memory");
-    if (parse_issue(r, body, len, j, &err) < 0) {
+    if (parse_issue(c.r, body, len, j, &c.err) < 0) {
         job_free(j);
-        return gv__http_error(wsi, err.code, err.msg);
+        return gv__http_error(wsi, c.err.code, c.err.msg);
     }
     j->op = JOB_ISSUE;
-    snprintf(j->meeting, sizeof j->meeting, "%s", r->id);
+    snprintf(j->meeting, sizeof j->meeting, "%s", c.r->id);
     j->now_ms = gv__now_ms();
-    return queue(wsi, a, j);
+    return queue(wsi, c.a, j);
 }
 
 static int route_revoke(struct lws *wsi, const char *meeting, const char *id, size_t idl)
 {
     struct gv_server *s = gv__server_of(wsi);
-    gv_error err;
-    gv_error_clear(&err);
-    gv__grant g = {0};
-    gv__room *r = NULL;
-    struct gv__links_writer *a = NULL;
-    if (check_caller(wsi, meeting, &g, &r, &a, &err) != 0 || take_write(s, &g, &err) < 0)
-        return gv__http_error(wsi, err.code, err.msg);
+    caller c;
+    if (check_caller(wsi, meeting, true, &c) != 0)
+        return gv__http_error(wsi, c.err.code, c.err.msg);
     if (!is_link_id(id, idl))
         return gv__http_error(wsi, GV_EINVAL,
                               "a link id is 16 lower-case hex digits, as GET .../links lists "
@@ -711,17 +706,17 @@ static int route_revoke(struct lws *wsi, const char *meeting, const char *id, si
     char idz[LINK_ID_HEX + 1];
     memcpy(idz, id, LINK_ID_HEX);
     idz[LINK_ID_HEX] = '\0';
-    if (refresh(s, a, &err) < 0)
-        return gv__http_error(wsi, err.code, err.msg);
-    const gv_link *l = find_link(a, r->id, idz);
+    if (refresh(s, c.a, &c.err) < 0)
+        return gv__http_error(wsi, c.err.code, c.err.msg);
+    const gv_link *l = find_link(c.a, c.r->id, idz);
     if (!l) {
-        gv_error_set(&err, GV_ENOTFOUND, "meeting %s has no link %s", r->id, idz);
-        return gv__http_error(wsi, err.code, err.msg);
+        gv_error_set(&c.err, GV_ENOTFOUND, "meeting %s has no link %s", c.r->id, idz);
+        return gv__http_error(wsi, c.err.code, c.err.msg);
     }
     if (l->revoked_at_ms) /* nothing to do: answer as the first time did */
         return respond_json(
             wsi, 200, json_pack("{s:o, s:i}", "link", link_json(l, NULL), "closed_streams", 0));
-    if (sodium_memcmp(l->hash, g.hash, GV_LINKS_HASH_BYTES) == 0)
+    if (sodium_memcmp(l->hash, c.g.hash, GV_LINKS_HASH_BYTES) == 0)
         return gv__http_error(wsi, GV_ESTATE,
                               "this is the link you are using: revoking it would lock you out. "
                               "Use another secretariat link, or `gavel invite --revoke-link` on "
@@ -730,10 +725,10 @@ static int route_revoke(struct lws *wsi, const char *meeting, const char *id, si
     if (!j)
         return gv__http_error(wsi, GV_ENOMEM, "out of memory");
     j->op = JOB_REVOKE;
-    snprintf(j->meeting, sizeof j->meeting, "%s", r->id);
+    snprintf(j->meeting, sizeof j->meeting, "%s", c.r->id);
     memcpy(j->hash, l->hash, GV_LINKS_HASH_BYTES);
     j->now_ms = gv__now_ms();
-    return queue(wsi, a, j);
+    return queue(wsi, c.a, j);
 }
 
 #define LINKS_ROUTE  "/api/v1/meetings/{m}/links"

@@ -61,9 +61,7 @@ static const format_info formats[] = {
 static const char *const allowed_roles[] = {"secretariat", "chair", "moderator", "rapporteur"};
 
 typedef struct record_job {
-    gv_work job; /** first: the job thread's item */
-    gv__later later;
-    struct gv_server *srv;
+    gv__http_job base; /** first: the job, its answer, the server */
     const format_info *fmt;
     const char *document; /** "record", "summary" (approved) or "draft" */
     char suffix[40];      /** of the file name, after the meeting id */
@@ -87,7 +85,7 @@ static void job_free(record_job *j)
 static void job_run(gv_work *job)
 {
     record_job *j = (record_job *)job;
-    const gv_server_config *c = &j->srv->cfg;
+    const gv_server_config *c = &j->base.srv->cfg;
     gv_error_clear(&j->err);
     j->rc = c->render_record(c->render_ctx, c->db_path, j->meeting, j->document, j->fmt->name,
                              &j->out, &j->len, &j->err);
@@ -107,15 +105,9 @@ static void job_run(gv_work *job)
 }
 
 /* Loop thread: the job is back (run, or dropped at a stop). */
-static void job_done(gv_work *job, void *arg)
-{
-    (void)arg;
-    gv__later_back(&((record_job *)job)->later);
-}
-
 static void later_free(gv__later *l)
 {
-    job_free((record_job *)((char *)l - offsetof(record_job, later)));
+    job_free((record_job *)gv__http_job_of(l));
 }
 
 /*
@@ -150,9 +142,9 @@ static void disposition(char *buf, size_t size, const char *meeting, const char 
 /* Writeable callback of the transaction: the answer. */
 static int later_write(gv__later *l, struct lws *wsi)
 {
-    record_job *j = (record_job *)((char *)l - offsetof(record_job, later));
+    record_job *j = (record_job *)gv__http_job_of(l);
     int rc;
-    if (!j->job.ran) {
+    if (!j->base.job.ran) {
         rc = gv__http_error(wsi, GV_EBUSY, "the server is stopping: ask again once it is back");
     } else if (j->rc < 0) {
         rc = gv__http_error(wsi, j->rc, j->err.msg);
@@ -161,8 +153,8 @@ static int later_write(gv__later *l, struct lws *wsi)
         disposition(disp, sizeof disp, j->meeting, j->suffix);
         /* How long the job waited and ran, for the browser's tools and the tests. */
         snprintf(timing, sizeof timing, "queue;dur=%.1f, render;dur=%.1f",
-                 (double)(j->job.started_us - j->job.submitted_us) / 1000.0,
-                 (double)(j->job.finished_us - j->job.started_us) / 1000.0);
+                 (double)(j->base.job.started_us - j->base.job.submitted_us) / 1000.0,
+                 (double)(j->base.job.finished_us - j->base.job.started_us) / 1000.0);
         gv__header h[] = {
             {"content-disposition:", disp}, {"server-timing:", timing}, {NULL, NULL}, {NULL, NULL}};
         if (j->gzipped)
@@ -239,11 +231,7 @@ int gv__route_record(struct lws *wsi, const gv__request *req)
     record_job *j = calloc(1, sizeof *j);
     if (!j)
         return gv__http_error(wsi, GV_ENOMEM, "out of memory");
-    j->job.run = job_run;
-    j->job.done = job_done;
-    j->later.write = later_write;
-    j->later.free = later_free;
-    j->srv = s;
+    gv__http_job_init(&j->base, s, job_run, later_write, later_free);
     j->fmt = fmt;
     j->gzip = gv__compressible(fmt->ctype) && gv__http_takes_gzip(wsi);
 
@@ -254,7 +242,7 @@ int gv__route_record(struct lws *wsi, const gv__request *req)
         snprintf(j->suffix, sizeof j->suffix, "-summary%s.%s",
                  strcmp(document, "draft") == 0 ? "-draft" : "", fmt->name);
     snprintf(j->meeting, sizeof j->meeting, "%s", meeting);
-    return gv__jobs_answer_later(wsi, &j->job, &j->later,
+    return gv__jobs_answer_later(wsi, &j->base,
                                  "the server is busy making other records: retry in a few "
                                  "seconds");
 }

@@ -55,9 +55,7 @@
 #define OFFICER_ROLE "secretariat"
 
 typedef struct setup_job {
-    gv_work job; /** first: the job thread's item */
-    gv__later later;
-    struct gv_server *srv;
+    gv__http_job base; /** first: the job, its answer, the server */
     bool dry_run;
     char label[GV_LINKS_FIELD_MAX + 1]; /** label of the link issued: who made the meeting */
     char *text;                         /** the definition's bytes */
@@ -124,7 +122,7 @@ static void answer_storage(setup_job *j, const char *doing, const gv_error *err)
  * fills the answer. */
 static void create(setup_job *j, const gv_meeting *m, const json_t *first, const json_t *def)
 {
-    struct gv_server *s = j->srv;
+    struct gv_server *s = j->base.srv;
     gv_error err;
     gv_error_clear(&err);
     const char *id = gv_meeting_id(m), *officer;
@@ -193,7 +191,7 @@ static int made_here(const gv_meeting *m, json_t *problems, gv_error *err)
 static void job_run(gv_work *job)
 {
     setup_job *j = (setup_job *)job;
-    const gv_server_config *c = &j->srv->cfg;
+    const gv_server_config *c = &j->base.srv->cfg;
     gv_error err;
     gv_diag_list diags;
     json_t *def = NULL, *first = NULL, *problems = json_array();
@@ -247,19 +245,19 @@ static void job_done(gv_work *job, void *arg)
     (void)arg;
     setup_job *j = (setup_job *)job;
     if (j->created)
-        gv__auth_refresh(j->srv); /* the new link works from its first click */
-    gv__later_back(&j->later);
+        gv__auth_refresh(j->base.srv); /* the new link works from its first click */
+    gv__http_job_done(job, arg);
 }
 
 static void later_free(gv__later *l)
 {
-    job_free((setup_job *)((char *)l - offsetof(setup_job, later)));
+    job_free((setup_job *)gv__http_job_of(l));
 }
 
 static int later_write(gv__later *l, struct lws *wsi)
 {
-    setup_job *j = (setup_job *)((char *)l - offsetof(setup_job, later));
-    if (!j->job.ran || !j->answer)
+    setup_job *j = (setup_job *)gv__http_job_of(l);
+    if (!j->base.job.ran || !j->answer)
         return gv__http_error(wsi, GV_EBUSY, "the server is stopping: nothing was created");
     char *body = j->answer;
     j->answer = NULL;
@@ -366,17 +364,14 @@ static int body_read(struct lws *wsi, char *body, size_t len)
         free(body);
         return gv__http_error(wsi, GV_ENOMEM, "out of memory");
     }
-    j->job.run = job_run;
-    j->job.done = job_done;
-    j->later.write = later_write;
-    j->later.free = later_free;
-    j->srv = s;
+    gv__http_job_init(&j->base, s, job_run, later_write, later_free);
+    j->base.job.done = job_done;
     j->text = body;
     j->len = len;
     j->dry_run = gv__query_arg(wsi, "dry_run", flag, sizeof flag) && strcmp(flag, "0") != 0;
     snprintf(j->label, sizeof j->label, "secretariat page of %.40s, by %.40s", g.meeting,
              g.subject);
-    return gv__jobs_answer_later(wsi, &j->job, &j->later,
+    return gv__jobs_answer_later(wsi, &j->base,
                                  "the server is busy: send the definition again in a few seconds");
 }
 

@@ -36,9 +36,7 @@
 #define LANG_MAX_BYTES 8
 
 typedef struct speakers_job {
-    gv_work job; /** first: the job thread's item */
-    gv__later later;
-    struct gv_server *srv;
+    gv__http_job base;      /** first: the job, its answer, the server */
     json_t *state;          /** the public view, owned */
     const gv__asset *words; /** the translations' file, built in (never freed) */
     char item[ITEM_MAX_BYTES + 1];
@@ -54,14 +52,14 @@ typedef struct speakers_job {
 
 static speakers_job *of_later(gv__later *l)
 {
-    return (speakers_job *)((char *)l - offsetof(speakers_job, later));
+    return (speakers_job *)gv__http_job_of(l);
 }
 
 /* Job thread. */
 static void job_run(gv_work *job)
 {
     speakers_job *j = (speakers_job *)job;
-    const gv_server_config *c = &j->srv->cfg;
+    const gv_server_config *c = &j->base.srv->cfg;
     json_error_t jerr;
     gv_error_clear(&j->err);
     json_t *words = json_loadb((const char *)j->words->data, j->words->len, 0, &jerr);
@@ -77,12 +75,6 @@ static void job_run(gv_work *job)
     json_decref(words);
 }
 
-static void job_done(gv_work *job, void *arg)
-{
-    (void)arg;
-    gv__later_back(&((speakers_job *)job)->later);
-}
-
 static void later_free(gv__later *l)
 {
     speakers_job *j = of_later(l);
@@ -94,7 +86,7 @@ static void later_free(gv__later *l)
 static int later_write(gv__later *l, struct lws *wsi)
 {
     speakers_job *j = of_later(l);
-    if (!j->job.ran)
+    if (!j->base.job.ran)
         return gv__http_error(wsi, GV_EBUSY, "the server is stopping: ask again once it is back");
     if (j->rc < 0)
         return gv__http_error(wsi, j->rc, j->err.msg);
@@ -160,12 +152,8 @@ int gv__route_speakers(struct lws *wsi, const gv__request *req)
         free(j);
         return gv__http_error(wsi, GV_ENOMEM, "out of memory");
     }
-    j->job.run = job_run;
-    j->job.done = job_done;
-    j->later.write = later_write;
-    j->later.free = later_free;
-    j->srv = s;
+    gv__http_job_init(&j->base, s, job_run, later_write, later_free);
     snprintf(j->meeting, sizeof j->meeting, "%s", req->meeting);
-    return gv__jobs_answer_later(wsi, &j->job, &j->later,
+    return gv__jobs_answer_later(wsi, &j->base,
                                  "the server is busy making other files: retry in a few seconds");
 }

@@ -960,18 +960,25 @@ static TC_UNUSED int tc_fixture_setup(void **state, const char *name, const char
     return 0;
 }
 
-/* The sequence number of the fixture's meeting now, read with the viewer link. */
-static TC_UNUSED int64_t tc_meeting_seq(tc_fixture *f)
+/* The sequence number of the test meeting on server s now, read with the
+ * viewer link. */
+static TC_UNUSED int64_t tc_server_seq(const tc_server *s)
 {
     tc_response r;
-    assert_int_equal(tc_get(f->srv.port, "/api/v1/meetings/test-panel/snapshot",
-                            tc_role_token(&f->srv, "viewer"), &r),
-                     200);
+    assert_int_equal(
+        tc_get(s->port, "/api/v1/meetings/test-panel/snapshot", tc_role_token(s, "viewer"), &r),
+        200);
     json_t *j = tc_json(&r);
     int64_t seq = json_integer_value(json_object_get(j, "seq"));
     json_decref(j);
     tc_response_free(&r);
     return seq;
+}
+
+/* The sequence number of the fixture's meeting now. */
+static TC_UNUSED int64_t tc_meeting_seq(tc_fixture *f)
+{
+    return tc_server_seq(&f->srv);
 }
 
 /* cmocka teardown: stops the server with SIGTERM and removes the folder. A

@@ -52,6 +52,23 @@ static inline void pgfx_stop(pgfx *p)
     p->dir[0] = '\0';
 }
 
+/* The server of a test program, started once for all its cases: the program
+ * gives pgfx_group_setup and pgfx_group_teardown to cmocka_run_group_tests. */
+static pgfx pgfx_server;
+
+static inline int pgfx_group_setup(void **state)
+{
+    (void)state;
+    return pgfx_start(&pgfx_server);
+}
+
+static inline int pgfx_group_teardown(void **state)
+{
+    (void)state;
+    pgfx_stop(&pgfx_server);
+    return 0;
+}
+
 /* Runs SQL on the server's database; 0, or -1 with the server's message on stderr. */
 static inline int pgfx_exec(const char *uri, const char *sql)
 {

@@ -20,8 +20,6 @@
 #include "store/store_internal.h"
 #include "store_fixture.h"
 
-static pgfx pg; /** the PostgreSQL server of this program */
-
 typedef struct fixture {
     const char *engine; /** "memory", "sqlite" or "postgresql" */
     char *dir;          /** scratch folder (sqlite only) */
@@ -39,7 +37,7 @@ static int setup(void **state)
         assert_non_null(f->dir);
         fx_path(f->location, sizeof f->location, f->dir, "store.db");
     } else if (strcmp(f->engine, "postgresql") == 0) {
-        assert_int_equal(pgfx_new_store(&pg, f->location, sizeof f->location), 0);
+        assert_int_equal(pgfx_new_store(&pgfx_server, f->location, sizeof f->location), 0);
     } else {
         snprintf(f->location, sizeof f->location, "memory:");
     }
@@ -656,7 +654,7 @@ static void postgresql_schema_is_versioned_and_guarded(void **state)
     char uri[4200], sql[256];
 
     /* An empty schema: nothing to read, and only a creating open makes one. */
-    assert_int_equal(pgfx_new_store(&pg, uri, sizeof uri), 0);
+    assert_int_equal(pgfx_new_store(&pgfx_server, uri, sizeof uri), 0);
     assert_null(gv_store_open(uri, GV_STORE_READONLY, &err));
     assert_int_equal(err.code, GV_ENOTFOUND);
     assert_non_null(strstr(err.msg, "holds no Gavel database"));
@@ -664,8 +662,8 @@ static void postgresql_schema_is_versioned_and_guarded(void **state)
     assert_int_equal(err.code, GV_ENOTFOUND);
 
     /* Another program's tables of the same name are left alone. */
-    snprintf(sql, sizeof sql, "CREATE TABLE t%d.events(x int)", pg.schemas);
-    assert_int_equal(pgfx_exec(pg.uri, sql), 0);
+    snprintf(sql, sizeof sql, "CREATE TABLE t%d.events(x int)", pgfx_server.schemas);
+    assert_int_equal(pgfx_exec(pgfx_server.uri, sql), 0);
     assert_null(gv_store_open(uri, GV_STORE_CREATE, &err));
     assert_int_equal(err.code, GV_EINVAL);
     assert_non_null(strstr(err.msg, "not Gavel's"));
@@ -686,8 +684,9 @@ static void postgresql_schema_is_versioned_and_guarded(void **state)
  * restart of the server would. */
 static void kill_connections(void)
 {
-    assert_int_equal(pgfx_exec(pg.uri, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
-                                       " WHERE application_name = 'gavel'"),
+    assert_int_equal(pgfx_exec(pgfx_server.uri,
+                               "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                               " WHERE application_name = 'gavel'"),
                      0);
 }
 
@@ -945,19 +944,6 @@ static void a_read_only_store_takes_no_snapshot(void **state)
 #define PG(t) cmocka_unit_test_prestate_setup_teardown(t, setup, teardown, (void *)"postgresql")
 #define SQ(t) cmocka_unit_test_prestate_setup_teardown(t, setup, teardown, (void *)"sqlite")
 
-static int group_setup(void **state)
-{
-    (void)state;
-    return pgfx_start(&pg);
-}
-
-static int group_teardown(void **state)
-{
-    (void)state;
-    pgfx_stop(&pg);
-    return 0;
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -989,5 +975,5 @@ int main(void)
         SQ(a_read_only_store_takes_no_snapshot),
         PG(a_read_only_store_takes_no_snapshot),
     };
-    return cmocka_run_group_tests(tests, group_setup, group_teardown);
+    return cmocka_run_group_tests(tests, pgfx_group_setup, pgfx_group_teardown);
 }

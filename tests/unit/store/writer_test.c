@@ -35,8 +35,6 @@
 #include "store/writer.h"
 #include "store_fixture.h"
 
-static pgfx pg; /** the PostgreSQL server of this program */
-
 typedef struct fixture {
     const char *engine; /** "sqlite" or "postgresql" */
     char *dir;          /** sqlite only */
@@ -60,7 +58,7 @@ static int setup(void **state)
     gv_error err;
     f->engine = *state;
     if (strcmp(f->engine, "postgresql") == 0) {
-        assert_int_equal(pgfx_new_store(&pg, f->db, sizeof f->db), 0);
+        assert_int_equal(pgfx_new_store(&pgfx_server, f->db, sizeof f->db), 0);
     } else {
         f->dir = fx_tmpdir();
         assert_non_null(f->dir);
@@ -702,19 +700,6 @@ static void a_batch_decided_after_another_writers_event_fails(void **state)
     gv_store_close(other);
 }
 
-static int group_setup(void **state)
-{
-    (void)state;
-    return pgfx_start(&pg);
-}
-
-static int group_teardown(void **state)
-{
-    (void)state;
-    pgfx_stop(&pg);
-    return 0;
-}
-
 int main(void)
 {
 #define SQ(t) cmocka_unit_test_prestate_setup_teardown(t, setup, teardown, (void *)"sqlite")
@@ -737,5 +722,5 @@ int main(void)
     };
 #undef T
 #undef SQ
-    return cmocka_run_group_tests(tests, group_setup, group_teardown);
+    return cmocka_run_group_tests(tests, pgfx_group_setup, pgfx_group_teardown);
 }

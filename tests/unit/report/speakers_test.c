@@ -2,7 +2,8 @@
  * The provisional list of speakers as a file (src/report/speakers.c): the
  * CSV's rows and words, in English and in French; the PDF read back with
  * pdftotext in English and in Arabic (the words, the names, the "why here"
- * of each place); the running item's live list; and the refusals.
+ * of each place); both in each of the six languages of the pages; the
+ * running item's live list; and the refusals.
  *
  * The meeting is support.h's: its item "un-round" (policy un) gets an
  * inscription window and five inscriptions days before the meeting.
@@ -184,6 +185,39 @@ static void pdf_reads_back_in_english_and_arabic(void **state)
     gv_meeting_free(m);
 }
 
+/* Each language the pages speak (web/i18n): the CSV's columns and the
+ * PDF's column heads, read back with pdftotext, are that language's words,
+ * taken from its file (not written here), and the names are there. */
+static void every_language_of_the_pages(void **state)
+{
+    (void)state;
+    static const char *const langs[] = {"en", "fr", "es", "ru", "zh", "ar"};
+    static const char *const keys[] = {"sl.col.speaker", "sl.col.delegation", "sl.col.why"};
+    gv_meeting *m = inscribed();
+    for (size_t l = 0; l < sizeof langs / sizeof *langs; l++) {
+        json_t *w = words(langs[l]);
+        size_t len = 0;
+        char *csv = render(m, langs[l], GV_SPEAKERS_CSV, &len);
+        char *pdf = render(m, langs[l], GV_SPEAKERS_PDF, &len);
+        char *text = gvt_pdf_text(pdf, len);
+        for (size_t k = 0; k < sizeof keys / sizeof *keys; k++) {
+            const char *word = json_string_value(json_object_get(w, keys[k]));
+            if (!word)
+                fail_msg("%s: no %s in web/i18n/%s.json", langs[l], keys[k], langs[l]);
+            if (!strstr(csv, word) || !strstr(text, word))
+                fail_msg("%s: \"%s\" (%s) is not in the %s:\n%s", langs[l], word, keys[k],
+                         strstr(csv, word) ? "PDF" : "CSV", strstr(csv, word) ? text : csv);
+        }
+        expect_in(text, "Arcadia");
+        expect_in(csv, "Arcadia");
+        free(text);
+        free(pdf);
+        free(csv);
+        json_decref(w);
+    }
+    gv_meeting_free(m);
+}
+
 static void the_running_item_gives_its_live_list(void **state)
 {
     (void)state;
@@ -228,6 +262,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(csv_in_english_and_french),
         cmocka_unit_test(pdf_reads_back_in_english_and_arabic),
+        cmocka_unit_test(every_language_of_the_pages),
         cmocka_unit_test(the_running_item_gives_its_live_list),
         cmocka_unit_test(refusals),
     };

@@ -84,8 +84,16 @@ static int take_next(gv__client *c)
         return rc;
     c->cur_off = 0;
     c->cur_wire = c->wire == GV__WIRE_COUNT ? c->cur : gv__frame_wire(c->cur, c->wire);
-    if (!c->cur_wire)
-        return -1; /* out of memory: the reader starts again from a snapshot */
+    if (!c->cur_wire) {
+        /* Out of memory: the connection closes, and a WebSocket reader is
+         * told why (lws keeps the reason in a buffer of its own), reconnects
+         * and starts again from a snapshot. */
+        static const char why[] = "the server ran out of memory writing to you: reconnect";
+        if (c->kind == GV__CLIENT_WS && c->wsi)
+            lws_close_reason(c->wsi, LWS_CLOSE_STATUS_UNEXPECTED_CONDITION, (unsigned char *)why,
+                             sizeof why - 1);
+        return -1;
+    }
     if (c->wire == GV__WIRE_GZIP) {
         c->gz_crc = (uint32_t)crc32_combine(c->gz_crc, c->cur->crc, (z_off_t)c->cur->len);
         c->gz_len += (uint32_t)c->cur->len;
@@ -130,6 +138,8 @@ int gv__client_write(gv__client *c)
 {
     if (!c->wsi || c->state == GV__GONE)
         return -1;
+    if (c->cur && !c->cur_wire)
+        return -1; /* its wire form could not be made: the connection is closing */
     unsigned char *out = scratch + LWS_PRE;
     size_t fill = 0;
     int rc = 0;

@@ -39,6 +39,11 @@ int gv__command_parse(const char *data, size_t len, const char *what, json_t **c
     json_t *j = json_loadb(data, len, JSON_REJECT_DUPLICATES, &jerr);
     *cmd = NULL;
     *id = NULL;
+    /* Out of memory: jansson says so, or (failing as it starts to read)
+     * returns no error at all. */
+    if (!j && (json_error_code(&jerr) == json_error_out_of_memory || !jerr.text[0]))
+        return gv_error_set(err, GV_ENOMEM,
+                            "the server ran out of memory reading the %s: send it again", what);
     if (!j && json_error_code(&jerr) == json_error_invalid_utf8)
         return gv_error_set(err, GV_EINVAL,
                             "the %s is not UTF-8: %s (line %d, column %d); send commands as "

@@ -31,6 +31,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "server/hangup.h"
 #include "server/metrics.h"
 #include "server/room.h"
 
@@ -68,6 +69,7 @@ void gv__client_unref(gv__client *c)
 {
     if (!c || --c->refs > 0)
         return;
+    gv__hangup_unwatch(c);
     queue_clear(c);
     gv__frame_unref(c->cur);
     free(c->rx);
@@ -108,6 +110,7 @@ void gv__client_gone(gv__client *c)
             c->srv->metrics.sse_open--;
         c->open_counted = false;
     }
+    gv__hangup_unwatch(c);
     c->state = GV__GONE;
     c->wsi = NULL;
     queue_clear(c);

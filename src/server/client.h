@@ -84,7 +84,8 @@ struct gv__client {
     /* HTTP command result: the response once the commit completes. */
     int http_status;
     char *http_body;
-    bool http_failed; /** no answer could be made: a fixed 500 is written instead */
+    bool http_failed;     /** no answer could be made: a fixed 500 is written instead */
+    struct ev_io *hangup; /** SSE over HTTP/1.1: its socket watched for a close (hangup.c) */
 };
 
 /* Sets the answer of an HTTP command (takes body, made with gv__error_json or

@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "server/auth.h"
+#include "server/hangup.h"
 #include "server/headers.h"
 #include "server/room.h"
 #include "server/routes.h"
@@ -133,6 +134,7 @@ int gv__route_events(struct lws *wsi, const gv__request *req)
     } else {
         lws_http_headers_detach(wsi);
         lws_set_timeout(wsi, NO_PENDING_TIMEOUT, 0);
+        gv__hangup_watch(c);
     }
     c->open_counted = true;
     s->metrics.sse_open++;

@@ -14,8 +14,9 @@
  * arms its one timer only from an idle watcher, which never runs while a
  * descriptor stays readable, and a closed SSE peer's does (libev hands lws
  * the hang-up as readable, and lws does not read a response it is still
- * sending). The tick finds such peers (peer_closed) and closes them at once
- * rather than through an lws timeout, which could wait on that same timer.
+ * sending). hangup.c closes such streams as soon as their peer closes; the
+ * tick's peek (peer_closed) remains for what it misses, and closes them at
+ * once rather than through an lws timeout, which could wait on that timer.
  * A do-nothing lws timer every tick keeps lws's own timer running, so that
  * lws's timeouts (e.g. LWS_TO_KILL_ASYNC) fire within a tick.
  *
@@ -224,7 +225,6 @@ static char *dup_or_null(const char *s, bool *failed)
         *failed = true;
     return d;
 }
-
 
 /*
  * Open files: the soft limit is raised to the hard one, and the streams held

@@ -1,0 +1,59 @@
+/*
+ * Closed SSE peers, found as soon as their socket says so.
+ *
+ * libwebsockets does not read an HTTP/1.1 connection while it sends the
+ * response, and in libev's loop (decision 0010) it is not told of a hang-up
+ * either: libev reports one as readable. So a closed peer's socket stays
+ * readable and unread, and the loop would turn without waiting until the
+ * tick's peek (server.c, peer_closed) found it, up to a second later. An SSE
+ * client sends nothing after its request, so the server watches each
+ * stream's socket for reading itself: readable with nothing to read (a peek
+ * gives 0) or with an error means the peer is gone, and the stream is closed
+ * there and then, outside every lws callback. Bytes after the request are
+ * left to lws, as before, and no longer watched.
+ */
+#include "server/hangup.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <sys/socket.h>
+
+#include <ev.h>
+
+static void readable(struct ev_loop *loop, ev_io *w, int revents)
+{
+    (void)revents;
+    gv__client *c = w->data;
+    char b;
+    ssize_t n = recv(w->fd, &b, 1, MSG_PEEK | MSG_DONTWAIT);
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
+        return;
+    ev_io_stop(loop, w);
+    if (n > 0 || !c->wsi)
+        return;
+    /* Closing calls gv__client_gone, which frees w and may free c. */
+    lws_set_timeout(c->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_SYNC);
+}
+
+void gv__hangup_watch(gv__client *c)
+{
+    int fd = c->wsi ? lws_get_socket_fd(c->wsi) : -1;
+    if (fd < 0 || c->hangup)
+        return;
+    ev_io *w = malloc(sizeof *w);
+    if (!w)
+        return;
+    ev_io_init(w, readable, fd, EV_READ);
+    w->data = c;
+    ev_io_start(c->srv->loop, w);
+    c->hangup = w;
+}
+
+void gv__hangup_unwatch(gv__client *c)
+{
+    if (!c->hangup)
+        return;
+    ev_io_stop(c->srv->loop, c->hangup);
+    free(c->hangup);
+    c->hangup = NULL;
+}

@@ -24,16 +24,12 @@
 #include "core/jsonf.h"
 
 static const gv_command_spec *const command_tables[] = {
-    gv__agenda_commands,
-    gv__floor_commands,
-    gv__questions_commands,
-    gv__summary_commands,
+    gv__agenda_commands,  gv__floor_commands,      gv__questions_commands,
+    gv__summary_commands, gv__statements_commands,
 };
 static const gv_event_spec *const event_tables[] = {
-    gv__agenda_events,
-    gv__floor_events,
-    gv__questions_events,
-    gv__summary_events,
+    gv__agenda_events,  gv__floor_events,      gv__questions_events,
+    gv__summary_events, gv__statements_events,
 };
 #define N_TABLES (sizeof command_tables / sizeof command_tables[0])
 
@@ -56,6 +52,7 @@ void gv_meeting_free(gv_meeting *m)
         return;
     gv__questions_release(&m->questions);
     gv__summary_release(&m->summary);
+    gv__statements_release(m);
     gv__floor_release(&m->floor);
     gv__agenda_release(m);
     gv__definition_release(m);
@@ -371,7 +368,7 @@ json_t *gv_meeting_to_json(const gv_meeting *m)
         return NULL;
     if (m->defined && (gv__definition_to_json(m, s) < 0 || gv__agenda_to_json(m, s) < 0 ||
                        gv__floor_to_json(m, s) < 0 || gv__questions_to_json(m, s) < 0 ||
-                       gv__summary_to_json(m, s) < 0)) {
+                       gv__summary_to_json(m, s) < 0 || gv__statements_to_json(m, s) < 0)) {
         json_decref(s);
         return NULL;
     }

@@ -217,6 +217,25 @@ typedef struct gv_summary {
     int approved_by; /** person index, -1 */
 } gv_summary;
 
+/* A written statement as the log says it (statements.c); the bytes are in
+ * the store. */
+typedef struct gv_statement {
+    int64_t id;          /** sequence number of its statement_attached event */
+    int person;          /** whose statement: person index */
+    int by;              /** who attached it: person index */
+    int item;            /** agenda item index */
+    int64_t speech;      /** the speech it is for, 0 when attached to the item */
+    char hash[65];       /** SHA-256 of the file, lower-case hex */
+    int type;            /** gv_doc_type */
+    int64_t size_bytes;  /** of the file */
+    char *file_name;     /** owned */
+    int64_t at_ms;       /** attached */
+    int64_t replaces;    /** the statement it replaced, 0 */
+    int64_t ended_at_ms; /** withdrawn or replaced, 0 while current */
+    int ended_by;        /** person index, -1 while current */
+    int64_t replaced_by; /** the statement that replaced it, 0 (withdrawn or current) */
+} gv_statement;
+
 struct gv_meeting {
     int64_t seq;        /** last applied event's sequence number */
     int64_t last_at_ms; /** time of the last applied event */
@@ -257,6 +276,9 @@ struct gv_meeting {
     int current_question; /** guiding question under discussion, -1 when none */
     gv_note *notes;
     size_t n_notes, cap_notes;
+
+    gv_statement *statements; /** ascending id, replaced and withdrawn ones included */
+    size_t n_statements, cap_statements;
 
     gv_summary summary;     /** the Chair's summary, drafted from the notes */
     gv_floor floor;         /** speakers' list, speeches, timers, totals */
@@ -328,6 +350,8 @@ extern const gv_command_spec gv__questions_commands[];
 extern const gv_event_spec gv__questions_events[];
 extern const gv_command_spec gv__summary_commands[];
 extern const gv_event_spec gv__summary_events[];
+extern const gv_command_spec gv__statements_commands[];
+extern const gv_event_spec gv__statements_events[];
 
 /* Module state lifecycles and JSON views (each adds its keys to `state`). */
 void gv__floor_init(gv_floor *f);
@@ -355,6 +379,16 @@ json_t *gv__question_json(const gv_meeting *m, const gv_question *q);
 /* Summary module: the Chair's summary. */
 void gv__summary_release(gv_summary *s);
 int gv__summary_to_json(const gv_meeting *m, json_t *state);
+
+/* Statements module: written statements. */
+void gv__statements_release(gv_meeting *m);
+int gv__statements_to_json(const gv_meeting *m, json_t *state);
+/* The statements as snapshot rows into the array `rows` (snapshot.c); 0 or
+ * GV_ENOMEM. */
+int gv__statements_snapshot(const gv_meeting *m, json_t *rows);
+/* The statements from snapshot rows, every value range-checked; 0,
+ * GV_ECORRUPT or GV_ENOMEM with err set. */
+int gv__statements_restore(gv_meeting *m, const json_t *rows, gv_error *err);
 
 /* Agenda module: live meeting status, notes. */
 int gv__agenda_to_json(const gv_meeting *m, json_t *state);

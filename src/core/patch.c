@@ -26,7 +26,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-const char *const gv_state_id_keys[] = {"id", "request", "speech", "question", "note", NULL};
+const char *const gv_state_id_keys[] = {"id",   "request",   "speech", "question",
+                                        "note", "statement", NULL};
 
 /* ---- JSON Pointers (RFC 6901) --------------------------------------------- */
 

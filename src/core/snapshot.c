@@ -319,6 +319,9 @@ json_t *gv_meeting_snapshot(const gv_meeting *m)
         put_i(&o, a, n->withdrawn_by);
     }
     write_summary(&o, &m->summary, set(&o, s, "summary", json_array()));
+    json_t *statements = set(&o, s, "statements", json_array());
+    if (statements && gv__statements_snapshot(m, statements) < 0)
+        o.failed = true;
     set(&o, s, "floor", write_floor(&o, m));
     write_questions(&o, &m->questions, set(&o, s, "questions", json_array()));
     set(&o, s, "shown_question", json_integer(m->questions.shown));
@@ -859,6 +862,7 @@ int gv_meeting_restore(const json_t *snapshot, gv_meeting **out, gv_error *err)
     m->defined = true;
     if ((rc = read_people_items(m, snapshot, err)) < 0 || (rc = read_notes(m, snapshot, err)) < 0 ||
         (rc = read_summary(m, json_object_get(snapshot, "summary"), err)) < 0 ||
+        (rc = gv__statements_restore(m, json_object_get(snapshot, "statements"), err)) < 0 ||
         (rc = read_floor(m, json_object_get(snapshot, "floor"), err)) < 0 ||
         (rc = read_questions(m, rows_of(snapshot, "questions", SIZE_MAX), err)) < 0 ||
         (rc = read_shown(m, json_object_get(snapshot, "shown_question"), err)) < 0 ||

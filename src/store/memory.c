@@ -38,18 +38,26 @@ typedef struct mem_snapshots {
     size_t n;
 } mem_snapshots;
 
+/* A file beside the log: the row as stored, its strings and bytes owned. */
+typedef struct mem_file {
+    gv_stored_file f;
+} mem_file;
+
 typedef struct mem_meeting {
     char *id;
     int64_t created_at_ms;
     mem_event *events; /** events[k - 1] is event k */
     size_t n, cap;
     mem_snapshots snaps;
+    mem_file *files; /** ascending by hash */
+    size_t n_files, cap_files;
 } mem_meeting;
 
 typedef struct mem_undo {
-    enum { UNDO_MEETING_CREATED, UNDO_EVENT_APPENDED, UNDO_SNAPSHOTS } kind;
+    enum { UNDO_MEETING_CREATED, UNDO_EVENT_APPENDED, UNDO_SNAPSHOTS, UNDO_FILE_ADDED } kind;
     mem_meeting *m;
     mem_snapshots was; /** UNDO_SNAPSHOTS: the set it replaced, owned until commit */
+    size_t file;       /** UNDO_FILE_ADDED: where the file went in m->files */
 } mem_undo;
 
 struct gv__engine_impl {
@@ -91,9 +99,18 @@ static void snapshots_free(mem_snapshots *ss)
     ss->n = 0;
 }
 
+static void file_release(mem_file *f)
+{
+    free((void *)f->f.media_type);
+    free((void *)f->f.bytes);
+}
+
 static void meeting_free(mem_meeting *m)
 {
     snapshots_free(&m->snaps);
+    for (size_t i = 0; i < m->n_files; i++)
+        file_release(&m->files[i]);
+    free(m->files);
     for (size_t i = 0; i < m->n; i++) {
         free(m->events[i].type);
         free(m->events[i].bytes);
@@ -160,6 +177,13 @@ static void undo_one(gv__engine_impl *e, const mem_undo *u)
     if (u->kind == UNDO_SNAPSHOTS) {
         snapshots_free(&m->snaps);
         m->snaps = u->was;
+        return;
+    }
+    if (u->kind == UNDO_FILE_ADDED) {
+        file_release(&m->files[u->file]);
+        memmove(&m->files[u->file], &m->files[u->file + 1],
+                (m->n_files - u->file - 1) * sizeof m->files[0]);
+        m->n_files--;
         return;
     }
     if (u->kind == UNDO_EVENT_APPENDED) {
@@ -433,6 +457,90 @@ static int mem_snapshot_seqs(gv__engine_impl *e, const char *meeting, gv_store_s
     return 0;
 }
 
+/* ---- files ------------------------------------------------------------- */
+
+/* Where the file of this hash is in m->files, or would go. */
+static size_t file_pos(const mem_meeting *m, const unsigned char hash[GV_FILE_HASH_BYTES],
+                       bool *found)
+{
+    size_t lo = 0, hi = m->n_files;
+    *found = false;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int c = memcmp(m->files[mid].f.hash, hash, GV_FILE_HASH_BYTES);
+        if (c == 0) {
+            *found = true;
+            return mid;
+        }
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+static int mem_put_file(gv__engine_impl *e, const char *meeting, const gv_stored_file *f,
+                        gv_error *err)
+{
+    mem_meeting *m = find(e, meeting);
+    bool found;
+    int rc;
+    if (!m)
+        return not_found(meeting, err);
+    size_t pos = file_pos(m, f->hash, &found);
+    if (found)
+        return 0;
+    if ((rc = reserve_undo(e, err)))
+        return rc;
+    mem_file nf = {.f = *f};
+    nf.f.media_type = strdup(f->media_type);
+    nf.f.bytes = malloc(f->len);
+    if (!nf.f.media_type || !nf.f.bytes ||
+        GV_ARRAY_RESERVE(m->files, m->cap_files, m->n_files + 1) < 0) {
+        file_release(&nf);
+        return gv_error_set(err, GV_ENOMEM, "out of memory storing a file of %s", meeting);
+    }
+    memcpy((void *)nf.f.bytes, f->bytes, f->len);
+    memmove(&m->files[pos + 1], &m->files[pos], (m->n_files - pos) * sizeof m->files[0]);
+    m->files[pos] = nf;
+    m->n_files++;
+    e->undo[e->n_undo++] = (mem_undo){.kind = UNDO_FILE_ADDED, .m = m, .file = pos};
+    return 0;
+}
+
+static int mem_get_file(gv__engine_impl *e, const char *meeting,
+                        const unsigned char hash[GV_FILE_HASH_BYTES], gv_store_file_fn fn, void *ud,
+                        gv_error *err)
+{
+    mem_meeting *m = find(e, meeting);
+    bool found = false;
+    size_t pos = m ? file_pos(m, hash, &found) : 0;
+    if (!found) {
+        char hex[GV_HASH_HEX_SIZE];
+        gv_hash_to_hex(hash, hex);
+        return gv_error_set(err, GV_ENOTFOUND, "meeting %s has no file %s", meeting, hex);
+    }
+    return fn(ud, &m->files[pos].f);
+}
+
+static int mem_list_files(gv__engine_impl *e, const char *meeting, gv_store_file_fn fn, void *ud,
+                          gv_error *err)
+{
+    mem_meeting *m = find(e, meeting);
+    if (!m)
+        return not_found(meeting, err);
+    for (size_t i = 0; i < m->n_files; i++) {
+        gv_stored_file f = m->files[i].f;
+        f.bytes = NULL;
+        f.len = 0;
+        int rc = fn(ud, &f);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
 const gv__store_engine gv__engine_memory = {
     .name = "memory",
     .match = mem_match,
@@ -453,4 +561,7 @@ const gv__store_engine gv__engine_memory = {
     .put_snapshot = mem_put_snapshot,
     .get_snapshot = mem_get_snapshot,
     .snapshot_seqs = mem_snapshot_seqs,
+    .put_file = mem_put_file,
+    .get_file = mem_get_file,
+    .list_files = mem_list_files,
 };

@@ -9,6 +9,8 @@
  *          PRIMARY KEY(meeting, seq))
  *   snapshots(meeting, seq, head bytea, version, body bytea, hash bytea,
  *             PRIMARY KEY(meeting, seq))
+ *   files(meeting, hash bytea, media_type, size, stored_at_ms, body bytea,
+ *         PRIMARY KEY(meeting, hash))                       (files.c)
  *
  * One connection per handle. Durability: every session sets
  * synchronous_commit = on, so COMMIT returns after the WAL is flushed on
@@ -85,6 +87,15 @@ static const char *const migrations[] = {
     " body bytea NOT NULL,"
     " hash bytea NOT NULL CHECK (length(hash) = 32),"
     " PRIMARY KEY (meeting, seq));",
+    /* 3: files beside the logs, by their SHA-256. */
+    "CREATE TABLE files("
+    " meeting text COLLATE \"C\" NOT NULL REFERENCES meetings(id),"
+    " hash bytea NOT NULL CHECK (length(hash) = 32),"
+    " media_type text NOT NULL,"
+    " size bigint NOT NULL CHECK (size >= 1),"
+    " stored_at_ms bigint NOT NULL,"
+    " body bytea NOT NULL,"
+    " PRIMARY KEY (meeting, hash));",
 };
 #define SCHEMA_VERSION ((int)(sizeof migrations / sizeof migrations[0]))
 
@@ -99,6 +110,9 @@ enum stmt_id {
     ST_DROP_SNAPSHOTS,
     ST_GET_SNAPSHOT,
     ST_SNAPSHOT_SEQS,
+    ST_PUT_FILE,
+    ST_GET_FILE,
+    ST_LIST_FILES,
     ST_COUNT
 };
 
@@ -132,6 +146,13 @@ static const struct {
                          " WHERE meeting = $1 AND seq <= $2 ORDER BY seq DESC LIMIT 1"},
     [ST_SNAPSHOT_SEQS] = {"gv_snapshot_seqs",
                           "SELECT seq FROM snapshots WHERE meeting = $1 ORDER BY seq"},
+    [ST_PUT_FILE] = {"gv_put_file",
+                     "INSERT INTO files(meeting, hash, media_type, size, stored_at_ms, body)"
+                     " VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (meeting, hash) DO NOTHING"},
+    [ST_GET_FILE] = {"gv_get_file", "SELECT hash, media_type, size, stored_at_ms, body FROM files"
+                                    " WHERE meeting = $1 AND hash = $2"},
+    [ST_LIST_FILES] = {"gv_list_files", "SELECT hash, media_type, size, stored_at_ms FROM files"
+                                        " WHERE meeting = $1 ORDER BY hash"},
 };
 
 typedef struct head_entry {
@@ -972,6 +993,90 @@ static int pg_snapshot_seqs(gv__engine_impl *e, const char *meeting, gv_store_se
     return rc;
 }
 
+/* ---- files ------------------------------------------------------------- */
+
+/* The meeting must exist before its file is queued: the foreign key would
+ * abort the whole transaction, not just refuse the file. */
+static int pg_put_file(gv__engine_impl *e, const char *meeting, const gv_stored_file *f,
+                       gv_error *err)
+{
+    char size[8], at[8];
+    int rc = heads_find(e, meeting) ? 0 : meeting_exists(e, meeting, err);
+    if (rc)
+        return rc;
+    if (f->len > INT32_MAX)
+        return gv_error_set(err, GV_ELIMIT, "a file is too large for %s", e->where);
+    be64(f->size_bytes, size);
+    be64(f->stored_at_ms, at);
+    const char *values[6] = {meeting, (const char *)f->hash, f->media_type, size,
+                             at,      (const char *)f->bytes};
+    const int lengths[6] = {0, GV_FILE_HASH_BYTES, 0, 8, 8, (int)f->len};
+    const int formats[6] = {0, 1, 0, 1, 1, 1};
+    return queue(e, stmts[ST_PUT_FILE].name, NULL, 6, values, lengths, formats, err);
+}
+
+/* Row i of a files result (hash, media_type, size, stored_at_ms[, body])
+ * into f; false when damaged. */
+static bool file_row(PGresult *r, int i, bool with_body, gv_stored_file *f)
+{
+    if (PQgetlength(r, i, 0) != GV_FILE_HASH_BYTES || PQgetlength(r, i, 2) != 8 ||
+        PQgetlength(r, i, 3) != 8 || (with_body && PQgetisnull(r, i, 4)))
+        return false;
+    *f = (gv_stored_file){.media_type = PQgetvalue(r, i, 1),
+                          .size_bytes = get_be64(PQgetvalue(r, i, 2)),
+                          .stored_at_ms = get_be64(PQgetvalue(r, i, 3))};
+    if (with_body) {
+        f->bytes = (const unsigned char *)PQgetvalue(r, i, 4);
+        f->len = (size_t)PQgetlength(r, i, 4);
+    }
+    memcpy(f->hash, PQgetvalue(r, i, 0), GV_FILE_HASH_BYTES);
+    return true;
+}
+
+static int pg_get_file(gv__engine_impl *e, const char *meeting,
+                       const unsigned char hash[GV_FILE_HASH_BYTES], gv_store_file_fn fn, void *ud,
+                       gv_error *err)
+{
+    const char *values[2] = {meeting, (const char *)hash};
+    const int lengths[2] = {0, GV_FILE_HASH_BYTES}, formats[2] = {0, 1};
+    char hex[GV_HASH_HEX_SIZE];
+    gv_stored_file f;
+    gv_hash_to_hex(hash, hex);
+    PGresult *r = run(e, ST_GET_FILE, 2, values, lengths, formats, "reading a file", err);
+    if (!r)
+        return err ? err->code : GV_EIO;
+    int rc;
+    if (PQntuples(r) == 0)
+        rc = gv_error_set(err, GV_ENOTFOUND, "meeting %s has no file %s", meeting, hex);
+    else if (!file_row(r, 0, true, &f))
+        rc = gv_error_set(err, GV_ECORRUPT, "%s: the file %s of meeting %s is damaged", e->where,
+                          hex, meeting);
+    else
+        rc = fn(ud, &f);
+    PQclear(r);
+    return rc;
+}
+
+static int pg_list_files(gv__engine_impl *e, const char *meeting, gv_store_file_fn fn, void *ud,
+                         gv_error *err)
+{
+    const char *values[1] = {meeting};
+    gv_stored_file f;
+    int rc = meeting_exists(e, meeting, err);
+    if (rc)
+        return rc;
+    PGresult *r = run(e, ST_LIST_FILES, 1, values, NULL, NULL, "listing files", err);
+    if (!r)
+        return err ? err->code : GV_EIO;
+    for (int i = 0; i < PQntuples(r) && rc == 0; i++)
+        rc = file_row(r, i, false, &f)
+                 ? fn(ud, &f)
+                 : gv_error_set(err, GV_ECORRUPT, "%s: a file of meeting %s is damaged", e->where,
+                                meeting);
+    PQclear(r);
+    return rc;
+}
+
 const gv__store_engine gv__engine_pg = {
     .name = "postgresql",
     .match = pg_match,
@@ -992,4 +1097,7 @@ const gv__store_engine gv__engine_pg = {
     .put_snapshot = pg_put_snapshot,
     .get_snapshot = pg_get_snapshot,
     .snapshot_seqs = pg_snapshot_seqs,
+    .put_file = pg_put_file,
+    .get_file = pg_get_file,
+    .list_files = pg_list_files,
 };

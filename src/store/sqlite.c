@@ -6,6 +6,8 @@
  *          PRIMARY KEY(meeting, seq))                                WITHOUT ROWID
  *   snapshots(meeting, seq, head BLOB, version, body BLOB, hash BLOB,
  *             PRIMARY KEY(meeting, seq))
+ *   files(meeting, hash BLOB, media_type, size, stored_at_ms, body BLOB,
+ *         PRIMARY KEY(meeting, hash))                                 (files.c)
  *
  * Durability: WAL journal with synchronous=FULL, so a COMMIT returns only
  * after its WAL frames are on disk; one COMMIT (one fsync) may carry many
@@ -76,6 +78,16 @@ static const char *const migrations[] = {
     " body BLOB NOT NULL,"
     " hash BLOB NOT NULL CHECK (length(hash) = 32),"
     " PRIMARY KEY (meeting, seq));",
+    /* 3: files beside the logs, by their SHA-256 (the body last, so that a
+     * listing reads no overflow page of it). */
+    "CREATE TABLE files("
+    " meeting TEXT NOT NULL REFERENCES meetings(id),"
+    " hash BLOB NOT NULL CHECK (length(hash) = 32),"
+    " media_type TEXT NOT NULL,"
+    " size INTEGER NOT NULL CHECK (size >= 1),"
+    " stored_at_ms INTEGER NOT NULL,"
+    " body BLOB NOT NULL,"
+    " PRIMARY KEY (meeting, hash));",
 };
 #define SCHEMA_VERSION ((int)(sizeof migrations / sizeof migrations[0]))
 
@@ -96,6 +108,9 @@ enum stmt_id {
     ST_DROP_SNAPSHOTS,
     ST_GET_SNAPSHOT,
     ST_SNAPSHOT_SEQS,
+    ST_PUT_FILE,
+    ST_GET_FILE,
+    ST_LIST_FILES,
     ST_COUNT
 };
 
@@ -123,6 +138,13 @@ static const char *const stmt_sql[ST_COUNT] = {
     [ST_GET_SNAPSHOT] = "SELECT seq, head, version, body, hash FROM snapshots"
                         " WHERE meeting = ?1 AND seq <= ?2 ORDER BY seq DESC LIMIT 1",
     [ST_SNAPSHOT_SEQS] = "SELECT seq FROM snapshots WHERE meeting = ?1 ORDER BY seq",
+    [ST_PUT_FILE] =
+        "INSERT OR IGNORE INTO files(meeting, hash, media_type, size, stored_at_ms, body)"
+        " VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    [ST_GET_FILE] = "SELECT hash, media_type, size, stored_at_ms, body FROM files"
+                    " WHERE meeting = ?1 AND hash = ?2",
+    [ST_LIST_FILES] = "SELECT hash, media_type, size, stored_at_ms FROM files"
+                      " WHERE meeting = ?1 ORDER BY hash",
 };
 
 struct gv__engine_impl {
@@ -885,6 +907,98 @@ static int sq_snapshot_seqs(gv__engine_impl *e, const char *meeting, gv_store_se
     return rc == SQLITE_DONE ? 0 : sq_error(e, rc, "listing snapshots", err);
 }
 
+/* ---- files ------------------------------------------------------------- */
+
+static int sq_put_file(gv__engine_impl *e, const char *meeting, const gv_stored_file *f,
+                       gv_error *err)
+{
+    int rc = meeting_exists(e, meeting, err);
+    if (rc)
+        return rc;
+    sqlite3_stmt *st = e->st[ST_PUT_FILE];
+    bind_text(st, 1, meeting);
+    sqlite3_bind_blob(st, 2, f->hash, GV_FILE_HASH_BYTES, SQLITE_STATIC);
+    bind_text(st, 3, f->media_type);
+    sqlite3_bind_int64(st, 4, f->size_bytes);
+    sqlite3_bind_int64(st, 5, f->stored_at_ms);
+    sqlite3_bind_blob64(st, 6, f->bytes, f->len, SQLITE_STATIC);
+    rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    return rc == SQLITE_DONE ? 0 : sq_error(e, rc, "storing a file", err);
+}
+
+/* The columns of a files row from column 0 (hash, media_type, size,
+ * stored_at_ms[, body]) into f; false when damaged. */
+static bool file_row(sqlite3_stmt *st, bool with_body, gv_stored_file *f)
+{
+    const void *hash = sqlite3_column_blob(st, 0);
+    *f = (gv_stored_file){.media_type = (const char *)sqlite3_column_text(st, 1),
+                          .size_bytes = sqlite3_column_int64(st, 2),
+                          .stored_at_ms = sqlite3_column_int64(st, 3)};
+    if (with_body) {
+        f->bytes = sqlite3_column_blob(st, 4);
+        f->len = (size_t)sqlite3_column_bytes(st, 4);
+    }
+    if (!hash || sqlite3_column_bytes(st, 0) != GV_FILE_HASH_BYTES || !f->media_type ||
+        sqlite3_column_type(st, 2) != SQLITE_INTEGER || (with_body && !f->bytes))
+        return false;
+    memcpy(f->hash, hash, GV_FILE_HASH_BYTES);
+    return true;
+}
+
+static int sq_get_file(gv__engine_impl *e, const char *meeting,
+                       const unsigned char hash[GV_FILE_HASH_BYTES], gv_store_file_fn fn, void *ud,
+                       gv_error *err)
+{
+    sqlite3_stmt *st = e->st[ST_GET_FILE];
+    gv_stored_file f;
+    char hex[GV_HASH_HEX_SIZE];
+    gv_hash_to_hex(hash, hex);
+    bind_text(st, 1, meeting);
+    sqlite3_bind_blob(st, 2, hash, GV_FILE_HASH_BYTES, SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        rc = file_row(st, true, &f) ? fn(ud, &f)
+                                    : gv_error_set(err, GV_ECORRUPT,
+                                                   "database %s: the file %s of meeting %s is "
+                                                   "damaged; restore the last backup",
+                                                   e->path, hex, meeting);
+    else if (rc == SQLITE_DONE)
+        rc = gv_error_set(err, GV_ENOTFOUND, "meeting %s has no file %s", meeting, hex);
+    else
+        rc = sq_error(e, rc, "reading a file", err);
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    return rc;
+}
+
+static int sq_list_files(gv__engine_impl *e, const char *meeting, gv_store_file_fn fn, void *ud,
+                         gv_error *err)
+{
+    sqlite3_stmt *st = e->st[ST_LIST_FILES];
+    gv_stored_file f;
+    int rc = meeting_exists(e, meeting, err);
+    if (rc)
+        return rc;
+    bind_text(st, 1, meeting);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (!file_row(st, false, &f))
+            rc = gv_error_set(err, GV_ECORRUPT,
+                              "database %s: a file of meeting %s is damaged; restore the last "
+                              "backup",
+                              e->path, meeting);
+        else
+            rc = fn(ud, &f);
+        if (rc) {
+            sqlite3_reset(st);
+            return rc;
+        }
+    }
+    sqlite3_reset(st);
+    return rc == SQLITE_DONE ? 0 : sq_error(e, rc, "listing files", err);
+}
+
 const gv__store_engine gv__engine_sqlite = {
     .name = "sqlite",
     .match = sq_match,
@@ -905,4 +1019,7 @@ const gv__store_engine gv__engine_sqlite = {
     .put_snapshot = sq_put_snapshot,
     .get_snapshot = sq_get_snapshot,
     .snapshot_seqs = sq_snapshot_seqs,
+    .put_file = sq_put_file,
+    .get_file = sq_get_file,
+    .list_files = sq_list_files,
 };

@@ -271,7 +271,7 @@ void gv_store_fail_next(gv_store *s, gv_store_fault where, int skip, int n, int 
 }
 
 /* Returns 0, or the forced failure's code (with err set) when one is due. */
-static int fault_due(gv_store *s, gv_store_fault where, gv_error *err)
+int gv__store_fault_due(gv_store *s, gv_store_fault where, gv_error *err)
 {
     gv__fault *f = &s->faults[where];
     if (f->n <= 0)
@@ -339,7 +339,7 @@ int gv__store_append_locked(gv_store *s, const char *meeting_id, bool create,
             .bytes = events[i].bytes,
             .len = events[i].len,
         };
-        rc = fault_due(s, GV_STORE_FAULT_WRITE, err);
+        rc = gv__store_fault_due(s, GV_STORE_FAULT_WRITE, err);
         if (rc)
             return rc;
         gv_hash_event(prev, ev.bytes, ev.len, ev.hash);
@@ -358,7 +358,7 @@ int gv__store_append_locked(gv_store *s, const char *meeting_id, bool create,
 
 int gv__store_commit_locked(gv_store *s, gv_error *err)
 {
-    int rc = fault_due(s, GV_STORE_FAULT_COMMIT, err);
+    int rc = gv__store_fault_due(s, GV_STORE_FAULT_COMMIT, err);
     if (rc)
         return rc;
     return s->engine->commit(s->impl, err);

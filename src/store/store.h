@@ -123,12 +123,39 @@ typedef struct gv_stored_snapshot {
     size_t len;
 } gv_stored_snapshot;
 
+/*
+ * Files kept beside a meeting's log (a speaker's written statement): bytes
+ * named by their SHA-256, never inside an event. The event that refers to
+ * a file carries its hash; the store keeps the bytes, once per meeting and
+ * hash, and checks them against the hash whenever it hands them out. The
+ * store does not read the bytes: what kind of file they are is the
+ * caller's to check (store/filetype.h) and to say (media_type).
+ */
+/** the bytes of one file; the server takes less (GV_STATEMENT_MAX_BYTES) */
+#define GV_FILE_MAX_BYTES (64u * 1024u * 1024u)
+/** SHA-256 */
+#define GV_FILE_HASH_BYTES 32
+/** longest media type, printable ASCII ("application/pdf") */
+#define GV_FILE_MEDIA_TYPE_MAX 127
+
+/* One stored file as the store hands it to a callback; borrowed, valid only
+ * during the callback. */
+typedef struct gv_stored_file {
+    unsigned char hash[GV_FILE_HASH_BYTES]; /** SHA-256 of the bytes */
+    const char *media_type;                 /** as stored: "application/pdf" */
+    int64_t size_bytes;
+    int64_t stored_at_ms;       /** when the store first took it (not part of the record) */
+    const unsigned char *bytes; /** NULL in a listing (gv_store_list_files) */
+    size_t len;                 /** 0 in a listing */
+} gv_stored_file;
+
 /* Callbacks return 0 to go on; any other value stops the walk, and the
  * function that called them returns that value. */
 typedef int (*gv_store_event_fn)(void *ud, const gv_stored_event *ev);
 typedef int (*gv_store_meeting_fn)(void *ud, const gv_meeting_info *m);
 typedef int (*gv_store_snapshot_fn)(void *ud, const gv_stored_snapshot *snap);
 typedef int (*gv_store_seq_fn)(void *ud, int64_t seq);
+typedef int (*gv_store_file_fn)(void *ud, const gv_stored_file *f);
 
 /*
  * Opens the store at `location` (see the top of this file). For a file, the
@@ -238,6 +265,37 @@ int gv_store_get_snapshot(gv_store *s, const char *meeting_id, int64_t max_seq,
 /* Calls fn with the seq of every stored snapshot of the meeting, in order. */
 int gv_store_snapshot_seqs(gv_store *s, const char *meeting_id, gv_store_seq_fn fn, void *ud,
                            gv_error *err);
+
+/*
+ * Stores `len` bytes (1 to GV_FILE_MAX_BYTES) as a file of the meeting, of
+ * `media_type` (1 to GV_FILE_MEDIA_TYPE_MAX printable ASCII bytes), and
+ * writes their SHA-256 into hash. The same bytes stored again are kept
+ * once: the call then changes nothing and succeeds. Durable on return.
+ * GV_ENOTFOUND for an unknown meeting, GV_EPERM on a read-only store,
+ * otherwise as gv_store_append.
+ */
+int gv_store_put_file(gv_store *s, const char *meeting_id, const char *media_type,
+                      const unsigned char *bytes, size_t len,
+                      unsigned char hash[GV_FILE_HASH_BYTES], gv_error *err);
+
+/*
+ * Calls fn once with the meeting's file of this hash, its bytes checked
+ * against it, and returns fn's value; GV_ENOTFOUND when the meeting has no
+ * such file, GV_ECORRUPT when the stored bytes no longer match their hash
+ * (or their stored size).
+ */
+int gv_store_get_file(gv_store *s, const char *meeting_id,
+                      const unsigned char hash[GV_FILE_HASH_BYTES], gv_store_file_fn fn, void *ud,
+                      gv_error *err);
+
+/* Calls fn for every file of the meeting, by hash, without their bytes
+ * (bytes NULL, len 0). GV_ENOTFOUND for an unknown meeting. */
+int gv_store_list_files(gv_store *s, const char *meeting_id, gv_store_file_fn fn, void *ud,
+                        gv_error *err);
+
+/* The SHA-256 of bytes, the name of a file (libsodium's crypto_hash_sha256,
+ * what `sha256sum` prints). */
+void gv_file_hash(const unsigned char *bytes, size_t len, unsigned char out[GV_FILE_HASH_BYTES]);
 
 /*
  * Checks the structure of the whole database file (SQLite's integrity_check):

@@ -69,6 +69,20 @@ typedef struct gv__store_engine {
     /** calls fn with the seq of every snapshot of the meeting, ascending */
     int (*snapshot_seqs)(gv__engine_impl *e, const char *meeting, gv_store_seq_fn fn, void *ud,
                          gv_error *err);
+
+    /** stores a file row unless the meeting has one of that hash (then
+     *  nothing); inside a transaction; GV_ENOTFOUND for no meeting */
+    int (*put_file)(gv__engine_impl *e, const char *meeting, const gv_stored_file *f,
+                    gv_error *err);
+    /** calls fn with the file of that hash, bytes included, as stored;
+     *  GV_ENOTFOUND when there is none */
+    int (*get_file)(gv__engine_impl *e, const char *meeting,
+                    const unsigned char hash[GV_FILE_HASH_BYTES], gv_store_file_fn fn, void *ud,
+                    gv_error *err);
+    /** calls fn with every file of the meeting, ascending by hash, without
+     *  bytes; GV_ENOTFOUND for no meeting */
+    int (*list_files)(gv__engine_impl *e, const char *meeting, gv_store_file_fn fn, void *ud,
+                      gv_error *err);
 } gv__store_engine;
 
 extern const gv__store_engine gv__engine_sqlite;
@@ -126,6 +140,19 @@ int gv__store_check_snapshot(const char *meeting_id, int64_t seq, const unsigned
  * checks against the log and its write. The caller commits or rolls back. */
 int gv__store_put_snapshot_locked(gv_store *s, const char *meeting_id, int64_t seq, int version,
                                   const unsigned char *bytes, size_t len, gv_error *err);
+
+/* Checks a file's id, media type and size (GV_EINVAL, GV_ELIMIT). */
+int gv__store_check_file(const char *meeting_id, const char *media_type, const unsigned char *bytes,
+                         size_t len, gv_error *err);
+
+/* With the mutex held and a transaction open: hashes the bytes into hash and
+ * stores the file (files.c). The caller commits or rolls back. */
+int gv__store_put_file_locked(gv_store *s, const char *meeting_id, const char *media_type,
+                              const unsigned char *bytes, size_t len,
+                              unsigned char hash[GV_FILE_HASH_BYTES], gv_error *err);
+
+/* Returns 0, or the forced failure's code (with err set) when one is due. */
+int gv__store_fault_due(gv_store *s, gv_store_fault where, gv_error *err);
 
 /* The engine's commit, or the forced failure when one is due. */
 int gv__store_commit_locked(gv_store *s, gv_error *err);

@@ -10,7 +10,8 @@
  * thread holds the store's mutex, so submitters never wait for a disk.
  *
  * A snapshot (gv_writer_submit_snapshot) is a batch too, stored in its
- * place among the others; its done() only frees it.
+ * place among the others; its done() only frees it. So is a file
+ * (gv_writer_put_file_wait), whose submitter waits for it.
  *
  * Failure rules of a group: a batch that fails is rolled back to its own
  * savepoint and fails alone; if the engine lost the whole transaction (a
@@ -40,6 +41,8 @@
 #define BATCH_MAX_BYTES (64u * 1024u * 1024u)
 /** batch_new's flag for a snapshot: one pseudo-event holds its bytes */
 #define BATCH_SNAPSHOT (1u << 30)
+/** batch_new's flag for a file: one pseudo-event holds its bytes, its type the media type */
+#define BATCH_FILE (1u << 29)
 
 typedef struct batch {
     gv_work work; /** first: the worker's item */
@@ -53,6 +56,8 @@ typedef struct batch {
     bool snapshot; /** a snapshot at snap_seq (events[0] holds its bytes), not events */
     int64_t snap_seq;
     int snap_version;
+    bool file; /** a file (events[0]: media type and bytes), not events */
+    unsigned char file_hash[GV_FILE_HASH_BYTES];
     int code;
     gv__append_result res;
     gv_error err;
@@ -88,15 +93,15 @@ static int batch_new(const char *meeting_id, unsigned flags, const gv_event_in *
     _Static_assert(sizeof(batch) % _Alignof(gv_event_in) == 0, "events follow the batch");
     *out = NULL;
     if ((rc = gv__store_check_id(meeting_id, err)) ||
-        (!(flags & BATCH_SNAPSHOT) && (rc = gv__store_check_events(events, n, err))))
+        (!(flags & (BATCH_SNAPSHOT | BATCH_FILE)) && (rc = gv__store_check_events(events, n, err))))
         return rc;
-    if (flags & ~(unsigned)(GV_WRITE_CREATE | BATCH_SNAPSHOT)) {
+    if (flags & ~(unsigned)(GV_WRITE_CREATE | BATCH_SNAPSHOT | BATCH_FILE)) {
         gv_error_set(err, GV_EINVAL, "unknown write flags 0x%x", flags);
         return GV_EINVAL;
     }
     for (size_t i = 0; i < n; i++) {
         payload += strlen(events[i].type) + 1 + events[i].len;
-        if (payload > BATCH_MAX_BYTES && !(flags & BATCH_SNAPSHOT)) {
+        if (payload > BATCH_MAX_BYTES && !(flags & (BATCH_SNAPSHOT | BATCH_FILE))) {
             gv_error_set(err, GV_ELIMIT,
                          "an append of %zu events to meeting %s holds more than %u bytes; split it",
                          n, meeting_id, BATCH_MAX_BYTES);
@@ -163,6 +168,10 @@ static void commit_group(gv_writer *w, batch *group)
         if (b->snapshot)
             b->code = gv__store_put_snapshot_locked(s, b->meeting, b->snap_seq, b->snap_version,
                                                     b->events[0].bytes, b->events[0].len, &b->err);
+        else if (b->file)
+            b->code =
+                gv__store_put_file_locked(s, b->meeting, b->events[0].type, b->events[0].bytes,
+                                          b->events[0].len, b->file_hash, &b->err);
         else
             b->code = gv__store_append_locked(s, b->meeting, b->flags & GV_WRITE_CREATE,
                                               b->has_after ? b->after : NULL, b->events, b->n,
@@ -200,6 +209,8 @@ static void run_group(void *ud, gv_work *first, size_t count)
         if (b->snapshot) {
             w->stats.snapshots += b->code == 0;
             w->stats.snapshots_failed += b->code != 0;
+        } else if (b->file) {
+            w->stats.files += b->code == 0;
         } else if (b->code) {
             w->stats.batches_failed++;
         } else {
@@ -349,6 +360,28 @@ int gv_writer_submit_snapshot(gv_writer *w, const char *meeting_id, int64_t seq,
     b->snap_version = version;
     if ((rc = gv_worker_submit(w->worker, &b->work, err)))
         free(b);
+    return rc;
+}
+
+int gv_writer_put_file_wait(gv_writer *w, const char *meeting_id, const char *media_type,
+                            const unsigned char *bytes, size_t len,
+                            unsigned char hash[GV_FILE_HASH_BYTES], gv_error *err)
+{
+    batch *b;
+    int rc = gv__store_check_file(meeting_id, media_type, bytes, len, err);
+    if (rc)
+        return rc;
+    gv_event_in ev = {.seq = 1, .type = media_type, .bytes = bytes, .len = len};
+    if ((rc = batch_new(meeting_id, BATCH_FILE, &ev, 1, NULL, &b, err)))
+        return rc;
+    b->file = true;
+    if ((rc = gv_worker_submit_wait(w->worker, &b->work, err)) == 0)
+        rc = b->code;
+    if (rc == 0)
+        memcpy(hash, b->file_hash, GV_FILE_HASH_BYTES);
+    else if (b->code && err)
+        *err = b->err;
+    free(b);
     return rc;
 }
 

@@ -68,6 +68,7 @@ typedef struct gv_writer_stats {
     uint64_t max_batches_per_tx; /** largest group so far */
     uint64_t snapshots;          /** snapshots stored (gv_writer_submit_snapshot) */
     uint64_t snapshots_failed;   /** snapshots that could not be stored */
+    uint64_t files;              /** files stored (gv_writer_put_file_wait) */
 } gv_writer_stats;
 
 /* Called on the writer thread after completions were queued; it must be
@@ -135,6 +136,18 @@ int gv_writer_submit_wait(gv_writer *w, const char *meeting_id, unsigned flags,
  */
 int gv_writer_submit_snapshot(gv_writer *w, const char *meeting_id, int64_t seq, int version,
                               const unsigned char *bytes, size_t len, gv_error *err);
+
+/*
+ * Stores a file beside the meeting's log (gv_store_put_file) through the
+ * writer thread, in its place among the batches submitted before it, and
+ * waits for the commit: for threads other than the loop (the job thread
+ * takes an upload this way), so that a file never races the loop's commits
+ * for the database. The bytes are copied. Returns 0 once committed, with
+ * the file's SHA-256 in hash, or the GV_E* code of gv_store_put_file.
+ */
+int gv_writer_put_file_wait(gv_writer *w, const char *meeting_id, const char *media_type,
+                            const unsigned char *bytes, size_t len,
+                            unsigned char hash[GV_FILE_HASH_BYTES], gv_error *err);
 
 /*
  * Hands every queued completion to fn, in the order the batches were

@@ -6,7 +6,7 @@
  * here. Each (command, role) pair runs on a fresh meeting in the same state:
  * open, the discussion item under way, a request from p1 waiting, an approved
  * question from p5, p2 speaking, a note from the rapporteur, and p3 inscribed
- * ahead for the closing item.
+ * ahead for the closing item, a statement of p3's on the discussion.
  */
 #include "support.h"
 
@@ -16,7 +16,7 @@ typedef struct row {
     const char *type;
     const char *allowed; /** roles that may send it, space separated */
     const char *fields;  /** the rest of the command; %R request, %Q question, %S speech, %N note,
-                             %I inscription */
+                             %I inscription, %T statement */
 } row;
 
 static const row table[] = {
@@ -82,6 +82,13 @@ static const row table[] = {
      "\"item\": \"closing\", \"opens_at_ms\": null"},
     {"edit_question", "chair moderator", "\"question\": %Q, \"text\": \"Why not?\""},
     {"show_question", "chair moderator", "\"question\": %Q"},
+    /* For oneself (and the secretariat, chair, moderators for anyone). */
+    {"attach_statement", "chair moderator secretariat rapporteur panelist participant",
+     "\"item\": \"discussion\", \"hash\": "
+     "\"2222222222222222222222222222222222222222222222222222222222222222\", \"media_type\": "
+     "\"text/plain\", \"size_bytes\": 5, \"file_name\": \"mine.txt\""},
+    /* p3's statement: p3 (the participant sender) and the officers. */
+    {"withdraw_statement", "chair moderator secretariat participant", "\"statement\": %T"},
 };
 #define N_ROWS (sizeof table / sizeof table[0])
 
@@ -94,7 +101,7 @@ static const struct {
 #define N_SENDERS (sizeof senders / sizeof senders[0])
 
 typedef struct ids {
-    int64_t request, question, speech, note, inscription;
+    int64_t request, question, speech, note, inscription, statement;
 } ids;
 
 static gv_meeting *prepared(ids *out)
@@ -119,6 +126,11 @@ static gv_meeting *prepared(ids *out)
            (long long)t);
     gvt_ok(m, "p3", t += 1000, "{\"type\": \"inscribe\", \"item\": \"closing\"}");
     out->inscription = gv_meeting_seq(m);
+    gvt_ok(m, "p3", t += 1000,
+           "{\"type\": \"attach_statement\", \"hash\": "
+           "\"1111111111111111111111111111111111111111111111111111111111111111\", \"media_type\": "
+           "\"application/pdf\", \"size_bytes\": 10, \"file_name\": \"p3.pdf\"}");
+    out->statement = gv_meeting_seq(m);
     return m;
 }
 
@@ -132,6 +144,7 @@ static void expand(const char *fields, const ids *id, char *buf, size_t size)
                         : p[1] == 'Q' ? id->question
                         : p[1] == 'S' ? id->speech
                         : p[1] == 'I' ? id->inscription
+                        : p[1] == 'T' ? id->statement
                                       : id->note;
             n += (size_t)snprintf(buf + n, size - n, "%lld", (long long)v);
             p++;

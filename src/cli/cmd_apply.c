@@ -18,6 +18,13 @@
  * order, and the events are stored together at the end. A rejected command
  * stops everything and nothing is stored, unless --keep-going, which reports
  * it and goes on with the next line.
+ *
+ * A written statement is attached with {"type": "attach_statement", "file":
+ * PATH, ...}: the file (a path relative to the script's folder) is read,
+ * identified by its bytes (store/filetype.h) and named by its SHA-256, which
+ * fill the command's hash, media_type, size_bytes and, unless given,
+ * file_name. The files are stored beside the log before the events that
+ * name them (docs/statements.md).
  */
 #include <getopt.h>
 #include <stdbool.h>
@@ -28,7 +35,10 @@
 #include "cli/cli.h"
 #include "cli/db.h"
 #include "cli/util.h"
+#include "core/array.h"
 #include "core/jsonf.h"
+#include "core/statements.h"
+#include "store/filetype.h"
 #include "store/replay.h"
 
 static const char usage_text[] =
@@ -39,6 +49,8 @@ static const char usage_text[] =
     "  {\"as\": \"PERSON\", \"at_ms\": MS, \"command\": {...}}\n"
     "naming its own sender and time. Blank lines and lines starting with '#' are skipped.\n"
     "A time given (at_ms or --at) before the meeting's last event is refused.\n"
+    "A statement is attached with {\"type\": \"attach_statement\", \"file\": PATH, ...}\n"
+    "(PATH relative to the file of commands): gavel stores the file and names it.\n"
     "  --at MS        the time of every command, in ms since 1970 (default: now)\n"
     "  --keep-going   report a rejected command and go on (default: reject all)\n"
     "  --snapshot-every N   store a snapshot of the state when the log passes a\n"
@@ -54,7 +66,93 @@ typedef struct apply_opts {
     long long at_ms; /** fixed time, or -1 for the clock */
     int keep_going;
     long long snapshot_every; /** events between snapshots, 0 for none */
+    const char *dir;          /** the folder statements' paths are relative to */
 } apply_opts;
+
+/* The statements' files read so far, stored before the events. */
+typedef struct file_list {
+    struct {
+        gv_doc_type type;
+        unsigned char *bytes;
+        size_t len;
+    } * v;
+    size_t n, cap;
+} file_list;
+
+static void files_release(file_list *fl)
+{
+    for (size_t i = 0; i < fl->n; i++)
+        free(fl->v[i].bytes);
+    free(fl->v);
+}
+
+/* Reads the file at path (relative to dir) whole, at most max bytes. */
+static int read_file(const char *dir, const char *path, size_t max, unsigned char **out,
+                     size_t *len, gv_error *err)
+{
+    char full[4200];
+    snprintf(full, sizeof full, "%s%s%s", path[0] == '/' ? "" : dir, path[0] == '/' ? "" : "/",
+             path);
+    FILE *f = fopen(full, "rb");
+    if (!f)
+        return gv_error_set(err, GV_ENOTFOUND, "cannot open the statement's file %.300s", full);
+    unsigned char *b = malloc(max + 1);
+    size_t n = b ? fread(b, 1, max + 1, f) : 0;
+    int bad = ferror(f);
+    fclose(f);
+    if (!b)
+        return gv_error_set(err, GV_ENOMEM, "out of memory");
+    if (bad || n > max) {
+        free(b);
+        return bad ? gv_error_set(err, GV_EIO, "cannot read %.300s", full)
+                   : gv_error_set(err, GV_ELIMIT,
+                                  "%.300s is larger than %u MiB, the most a "
+                                  "statement may be",
+                                  full, GV_STATEMENT_MAX_BYTES >> 20);
+    }
+    *out = b;
+    *len = n;
+    return 0;
+}
+
+/* An attach_statement naming its "file": the file read and identified, its
+ * hash, kind and size put in the command instead. */
+static int statement_file(json_t *cmd, const char *dir, file_list *fl, gv_error *err)
+{
+    const char *path = NULL;
+    int rc = gv__json_string(cmd, "file", false, 4000, &path, err);
+    if (rc < 0)
+        return rc;
+    if (!path)
+        return gv_error_set(err, GV_EINVAL,
+                            "attach_statement needs \"file\": the path of the statement's file "
+                            "(gavel reads it, stores it and names it by its SHA-256)");
+    unsigned char *bytes = NULL, hash[GV_FILE_HASH_BYTES];
+    char hex[GV_HASH_HEX_SIZE];
+    size_t len = 0;
+    gv_doc_type type;
+    if ((rc = read_file(dir, path, GV_STATEMENT_MAX_BYTES, &bytes, &len, err)) < 0)
+        return rc;
+    if ((rc = gv_filetype_identify(bytes, len, &type, err)) < 0 ||
+        GV_ARRAY_RESERVE(fl->v, fl->cap, fl->n + 1) < 0) {
+        free(bytes);
+        return rc < 0 ? rc : gv_error_set(err, GV_ENOMEM, "out of memory");
+    }
+    gv_file_hash(bytes, len, hash);
+    gv_hash_to_hex(hash, hex);
+    const char *base = strrchr(path, '/');
+    if (!json_object_get(cmd, "file_name"))
+        json_object_set_new(cmd, "file_name", json_string(base ? base + 1 : path));
+    json_object_del(cmd, "file");
+    json_object_set_new(cmd, "hash", json_string(hex));
+    json_object_set_new(cmd, "media_type", json_string(gv_doc_types[type].media_type));
+    json_object_set_new(cmd, "size_bytes", json_integer((json_int_t)len));
+    fl->v[fl->n].type = type;
+    fl->v[fl->n].bytes = bytes;
+    fl->v[fl->n].len = len;
+    fl->n++;
+    return 0;
+}
 
 /* Checks a command's time against the meeting's last event: a given time
  * before it is refused (GV_ESTATE), a clock behind it is warned about. */
@@ -79,14 +177,14 @@ static int check_time(const gv_meeting *m, int64_t at, bool given, size_t lineno
 
 /* Decides one line's command and applies its events to m, appending them to all. */
 static int apply_line(gv_meeting *m, const apply_opts *o, const char *line, size_t lineno,
-                      json_t *all, gv_error *err)
+                      json_t *all, file_list *fl, gv_error *err)
 {
     json_error_t jerr;
     json_t *j = json_loads(line, JSON_REJECT_DUPLICATES, &jerr);
     if (!j)
         return gv_error_set(err, GV_EINVAL, "not valid JSON: %s (column %d)", jerr.text,
                             jerr.column);
-    const json_t *cmd = j;
+    json_t *cmd = j;
     const char *as = o->as;
     int64_t at = o->at_ms >= 0 ? o->at_ms : gv_cli_now_ms();
     bool given = o->at_ms >= 0;
@@ -105,9 +203,17 @@ static int apply_line(gv_meeting *m, const apply_opts *o, const char *line, size
         rc = gv_error_set(err, GV_EINVAL, "no sender: give --as PERSON or \"as\" in the line");
         goto out;
     }
-    if ((rc = check_time(m, at, given, lineno, err)) < 0 ||
-        (rc = gv_meeting_decide(m, cmd, as, at, &events, err)) < 0)
+    const char *type = json_string_value(json_object_get(cmd, "type"));
+    size_t files_before = fl->n;
+    if (type && strcmp(type, "attach_statement") == 0 &&
+        (rc = statement_file(cmd, o->dir, fl, err)) < 0)
         goto out;
+    if ((rc = check_time(m, at, given, lineno, err)) < 0 ||
+        (rc = gv_meeting_decide(m, cmd, as, at, &events, err)) < 0) {
+        while (fl->n > files_before) /* the command's file goes with it */
+            free(fl->v[--fl->n].bytes);
+        goto out;
+    }
     for (size_t i = 0; i < json_array_size(events); i++) {
         json_t *ev = json_array_get(events, i);
         if ((rc = gv_meeting_apply(m, ev, err)) < 0)
@@ -120,10 +226,19 @@ out:
     return rc;
 }
 
-/* Stores the events of `all` (after the meeting's stored head) and prints them. */
-static int store_and_print(gv_store *s, const char *id, json_t *all, gv_error *err)
+/* Stores the statements' files, then the events of `all` (after the
+ * meeting's stored head), and prints the events. */
+static int store_and_print(gv_store *s, const char *id, json_t *all, const file_list *fl,
+                           gv_error *err)
 {
     size_t n = json_array_size(all);
+    unsigned char hash[GV_FILE_HASH_BYTES];
+    for (size_t i = 0; n && i < fl->n; i++) {
+        int rc = gv_store_put_file(s, id, gv_doc_types[fl->v[i].type].media_type, fl->v[i].bytes,
+                                   fl->v[i].len, hash, err);
+        if (rc < 0)
+            return rc;
+    }
     gv_event_in *in = calloc(n ? n : 1, sizeof *in);
     char **bytes = calloc(n ? n : 1, sizeof *bytes);
     int rc = 0;
@@ -161,6 +276,7 @@ static int apply_stream(gv_store *s, const char *id, FILE *f, const apply_opts *
     gv_error err;
     gv_meeting *m = NULL;
     json_t *all = json_array();
+    file_list fl = {0};
     char *line = NULL;
     size_t cap = 0, lineno = 0;
     int rc = GV_EXIT_OK;
@@ -180,7 +296,7 @@ static int apply_stream(gv_store *s, const char *id, FILE *f, const apply_opts *
             continue;
         int r = len > MAX_LINE_BYTES
                     ? gv_error_set(&err, GV_ELIMIT, "line is longer than %d bytes", MAX_LINE_BYTES)
-                    : apply_line(m, o, line, lineno, all, &err);
+                    : apply_line(m, o, line, lineno, all, &fl, &err);
         if (r < 0) {
             gv_cli_error("apply", "line %zu: %s: %s", lineno, gv_error_name(r), err.msg);
             rc = GV_EXIT_REFUSED;
@@ -190,7 +306,7 @@ static int apply_stream(gv_store *s, const char *id, FILE *f, const apply_opts *
             }
         }
     }
-    if (store_and_print(s, id, all, &err) < 0) {
+    if (store_and_print(s, id, all, &fl, &err) < 0) {
         gv_cli_error("apply", "%s; nothing was stored", err.msg);
         rc = gv_cli_exit_for(err.code);
     } else if (gv_snapshot_if_due(s, id, m, loaded_seq, o->snapshot_every, &err) < 0) {
@@ -202,6 +318,7 @@ static int apply_stream(gv_store *s, const char *id, FILE *f, const apply_opts *
     }
 out:
     free(line);
+    files_release(&fl);
     json_decref(all);
     gv_meeting_free(m);
     return rc;
@@ -247,6 +364,14 @@ int gv_cli_apply(int argc, char **argv)
         gv_cli_error("apply", "cannot open %s", path);
         return GV_EXIT_USAGE;
     }
+    /* Statements' files are found beside the script. */
+    char dir[4096] = ".";
+    const char *slash = strrchr(path, '/');
+    if (strcmp(path, "-") != 0 && slash)
+        snprintf(dir, sizeof dir, "%.*s", (int)(slash - path), path);
+    if (slash == path)
+        snprintf(dir, sizeof dir, "/");
+    o.dir = dir;
     gv_store *s;
     char *id;
     int rc = gv_cli_open_meeting("apply", d.db, 0, d.meeting, &s, &id);

@@ -34,7 +34,8 @@ static void usage(FILE *out)
             "       gavel invite --db DB [--meeting ID] --list\n\n"
             "Prints an invitation link for a person of the meeting, or for anyone holding a\n"
             "role (chair, moderator, secretariat, rapporteur, panelist, participant; viewer\n"
-            "reads only: a room screen, a public stream). The link opens the meeting on\n"
+            "reads only: a room screen, a public stream; interpreter reads as a viewer, on\n"
+            "the interpreters' page, statements included). The link opens the meeting on\n"
             "`gavel serve`; only its hash is stored, so it is shown once. --revoke ends every\n"
             "link of that person or role, --revoke-link one link.\n\n"
             "  --db DB          database: a file or a postgresql:// URI (required)\n"
@@ -45,10 +46,17 @@ static void usage(FILE *out)
             "            error, 4 the disk is full, 5 the database cannot be written\n");
 }
 
-/* A role a link may be for: a person's role, or "viewer" (reads only). */
+/* A link that reads only: a viewer's, or the interpreters' booth's (a
+ * viewer link whose subject says so). */
+static bool reads_only(const char *r)
+{
+    return strcmp(r, "viewer") == 0 || strcmp(r, "interpreter") == 0;
+}
+
+/* A role a link may be for: a person's role, or one that reads only. */
 static bool valid_role(const char *r)
 {
-    return gv_role_exists(r) || strcmp(r, "viewer") == 0;
+    return gv_role_exists(r) || reads_only(r);
 }
 
 /* Is `person` one of the meeting's people? Asks the core of the meeting its
@@ -166,7 +174,7 @@ int gv_cli_invite(int argc, char **argv)
     if (role && !valid_role(role)) {
         gv_cli_error("invite",
                      "unknown role \"%s\": chair, moderator, secretariat, rapporteur, panelist, "
-                     "participant or viewer",
+                     "participant, viewer or interpreter",
                      role);
         return GV_EXIT_USAGE;
     }
@@ -215,9 +223,7 @@ int gv_cli_invite(int argc, char **argv)
         printf("revoked 1 link of %s %s\n", gv_links_kind_name(link->kind), link->subject);
         goto done;
     }
-    gv_link_kind kind = person                        ? GV_LINK_PERSON
-                        : strcmp(role, "viewer") == 0 ? GV_LINK_VIEWER
-                                                      : GV_LINK_ROLE;
+    gv_link_kind kind = person ? GV_LINK_PERSON : reads_only(role) ? GV_LINK_VIEWER : GV_LINK_ROLE;
     const char *subject = person ? person : role;
     if (person) {
         bool known = false;

@@ -16,11 +16,13 @@
 #include "report/file.h"
 #include "report/record.h"
 #include "report/render.h"
+#include "report/statements.h"
 #include "report/summary.h"
 
 static const char usage_text[] =
     "usage: gavel report --db DB [--meeting ID] --format md|html|json|csv|pdf|docx|odt\n"
     "                    [-o FILE] [--upto SEQ | --summary [--draft]]\n"
+    "       gavel report --db DB [--meeting ID] --statements -o FILE.zip [--upto SEQ]\n"
     "Writes the outcome record of the meeting: the agenda as held, every speech, the\n"
     "guiding questions with their speakers and notes, questions from the audience,\n"
     "participation figures and the log's verification hash.\n"
@@ -33,9 +35,53 @@ static const char usage_text[] =
     "               approval as the annex (json: the summary alone, to sign);\n"
     "               formats json, md, docx, odt\n"
     "  --draft      with --summary: the summary as it stands, approved or not\n"
+    "  --statements the written statements, every current one as filed, with an\n"
+    "               index (index.csv), as one ZIP archive\n"
     "exit codes: 0 written, 1 unknown meeting or event, no summary (approved), 2 usage error,\n"
     "            3 database error, damaged log or cannot write, 4 the disk is full,\n"
     "            5 a -wal to recover on a read-only disk\n";
+
+/* gavel report --statements: the archive of the written statements. */
+static int report_statements(const gv_cli_db_opts *o, const char *format, const char *output,
+                             long long upto, bool summary, int argc)
+{
+    if (optind != argc || summary || (format && strcmp(format, "zip") != 0)) {
+        gv_cli_error("report", "--statements writes one ZIP archive: give -o FILE.zip (and "
+                               "--upto SEQ if wanted), no --format or --summary");
+        return GV_EXIT_USAGE;
+    }
+    if (!output && isatty(STDOUT_FILENO)) {
+        gv_cli_error("report", "a ZIP archive is not for the terminal: give -o FILE.zip");
+        return GV_EXIT_USAGE;
+    }
+    gv_store *s;
+    char *id;
+    int rc = gv_cli_open_meeting("report", o->db, GV_STORE_READONLY, o->meeting, &s, &id);
+    if (rc != GV_EXIT_OK)
+        return rc;
+    gv_error err;
+    json_t *record = NULL;
+    char *bytes = NULL;
+    size_t len = 0;
+    int r = gv_record_from_store(s, id, upto, &record, &err);
+    if (r == 0)
+        r = gv_statements_archive(s, record, &bytes, &len, &err);
+    if (r == 0) {
+        if (output)
+            r = gv_file_write(output, bytes, len, 0644, false, &err);
+        else if (fwrite(bytes, 1, len, stdout) != len || fflush(stdout) != 0)
+            r = gv_error_set(&err, GV_EIO, "cannot write to standard output");
+    }
+    if (r < 0) {
+        gv_cli_error("report", "%s", err.msg);
+        rc = r == GV_ENOTFOUND || r == GV_EINVAL ? GV_EXIT_REFUSED : gv_cli_exit_system(r);
+    }
+    free(bytes);
+    json_decref(record);
+    free(id);
+    gv_store_close(s);
+    return rc;
+}
 
 int gv_cli_report(int argc, char **argv)
 {
@@ -45,11 +91,12 @@ int gv_cli_report(int argc, char **argv)
                                          {"upto", required_argument, 0, 'u'},
                                          {"summary", no_argument, 0, 'S'},
                                          {"draft", no_argument, 0, 'D'},
+                                         {"statements", no_argument, 0, 'T'},
                                          {0, 0, 0, 0}};
     gv_cli_db_opts o = {0};
     const char *format = NULL, *output = NULL;
     long long upto = 0;
-    bool summary = false, draft = false;
+    bool summary = false, draft = false, statements = false;
     int c;
     optind = 0;
     while ((c = getopt_long(argc, argv, "o:", opts, NULL)) != -1) {
@@ -66,9 +113,13 @@ int gv_cli_report(int argc, char **argv)
             summary = true;
         else if (c == 'D')
             draft = true;
+        else if (c == 'T')
+            statements = true;
         else if (gv_cli_int_option("report", "upto", "an event number >= 1", optarg, 1, &upto) < 0)
             return GV_EXIT_USAGE;
     }
+    if (statements)
+        return report_statements(&o, format, output, upto, summary, argc);
     gv_report_format fmt;
     if (optind != argc || !format) {
         if (!format && optind == argc)

@@ -29,6 +29,7 @@
 #include "report/calendar.h"
 #include "report/record.h"
 #include "report/render.h"
+#include "report/statements.h"
 #include "report/summary.h"
 #include "report/speakers.h"
 #include "server/server.h"
@@ -111,10 +112,11 @@ static int render_record(void *ctx, const char *db_path, const char *meeting, co
     (void)ctx;
     gv_report_format fmt = GV_REPORT_JSON;
     bool ics = strcmp(format, "ics") == 0;
-    bool summary = strcmp(document, "record") != 0;
+    bool archive = strcmp(document, "statements") == 0;
+    bool summary = !archive && strcmp(document, "record") != 0;
     json_t *record = NULL, *doc = NULL;
     *out = NULL;
-    if (!ics && gv_report_format_from_name(format, &fmt) < 0)
+    if (archive ? strcmp(format, "zip") != 0 : !ics && gv_report_format_from_name(format, &fmt) < 0)
         return gv_error_set(err, GV_EINVAL, "unknown format \"%.20s\"", format);
     gv_store *st = gv_store_open(db_path, GV_STORE_READONLY, err);
     if (!st)
@@ -122,13 +124,15 @@ static int render_record(void *ctx, const char *db_path, const char *meeting, co
     int rc = summary ? gv_summary_from_store(st, meeting, strcmp(document, "draft") == 0, &doc,
                                              &record, err)
                      : gv_record_from_store(st, meeting, 0, &record, err);
-    if (rc == 0 && summary)
+    if (rc == 0 && archive)
+        rc = gv_statements_archive(st, record, out, len, err);
+    else if (rc == 0 && summary)
         rc = gv_summary_render(doc, record, fmt, out, len, err);
     else if (rc == 0 && ics)
         rc = gv_calendar_from_record(record, out, len, err);
     else if (rc == 0)
         rc = gv_report_render(record, fmt, out, len, err);
-    if (!ics && fmt == GV_REPORT_PDF)
+    if (!ics && !archive && fmt == GV_REPORT_PDF)
         pdf_rendered = true;
     json_decref(doc);
     json_decref(record);

@@ -7,7 +7,10 @@
  * its seq (store/replay.h, gv_snapshot_check); one that differs is damage
  * too, though the log itself may be intact. The snapshots' bytes are read
  * through a second handle, since the replay runs inside the first one's
- * walk.
+ * walk. Every written statement the log names (withdrawn and replaced ones
+ * too) must have its file in the store, its bytes matching the SHA-256, the
+ * size and the kind the event gave; files no statement names (an upload
+ * whose command was then refused) are counted, not damage.
  */
 #include <getopt.h>
 #include <stdbool.h>
@@ -19,6 +22,7 @@
 #include "cli/db.h"
 #include "cli/util.h"
 #include "core/array.h"
+#include "core/statements.h"
 #include "store/replay.h"
 
 static const char usage_text[] =
@@ -86,6 +90,72 @@ static int replay_check(void *ud, const gv_stored_event *ev, gv_error *err)
     return 0;
 }
 
+/* The statements' files of one meeting, checked against what the log says. */
+typedef struct files_ctx {
+    gv_store *st;
+    const char *id;
+    const gv_statement_ref *at; /** the statement being checked */
+    int checked;
+    json_t *named; /** hashes the log names (a set) */
+    int unnamed;   /** stored files no statement names */
+    gv_error bad;
+    int64_t bad_statement;
+} files_ctx;
+
+static int file_matches(void *ud, const gv_stored_file *f)
+{
+    files_ctx *c = ud;
+    if (f->size_bytes != c->at->size_bytes || strcmp(f->media_type, c->at->media_type) != 0)
+        return gv_error_set(&c->bad, GV_ECORRUPT,
+                            "its file is stored as %lld bytes of %s, the log says %lld bytes of "
+                            "%s",
+                            (long long)f->size_bytes, f->media_type, (long long)c->at->size_bytes,
+                            c->at->media_type);
+    return 0;
+}
+
+static int check_statement(void *ud, const gv_statement_ref *s)
+{
+    files_ctx *c = ud;
+    unsigned char hash[GV_FILE_HASH_BYTES];
+    c->at = s;
+    json_object_set_new(c->named, s->hash, json_true());
+    if (gv_hash_from_hex(s->hash, hash) < 0 ||
+        gv_store_get_file(c->st, c->id, hash, file_matches, c, &c->bad) < 0) {
+        c->bad_statement = s->id;
+        return 1;
+    }
+    c->checked++;
+    return 0;
+}
+
+static int count_unnamed(void *ud, const gv_stored_file *f)
+{
+    files_ctx *c = ud;
+    char hex[GV_HASH_HEX_SIZE];
+    gv_hash_to_hex(f->hash, hex);
+    c->unnamed += json_object_get(c->named, hex) == NULL;
+    return 0;
+}
+
+/* Checks the meeting's statements' files; prints a damaged one. 0 when all
+ * are there and right, GV_ECORRUPT when not, another code when unreadable. */
+static int verify_files(gv_store *st, const char *id, const gv_meeting *m, files_ctx *c)
+{
+    gv_error err;
+    *c = (files_ctx){.st = st, .id = id, .named = json_object()};
+    if (!c->named)
+        return GV_ENOMEM;
+    int rc = gv_meeting_statements_each(m, check_statement, c);
+    if (rc) {
+        printf("%s: DAMAGED statement %lld: %s\n", id, (long long)c->bad_statement, c->bad.msg);
+        return GV_ECORRUPT;
+    }
+    if ((rc = gv_store_list_files(st, id, count_unnamed, c, &err)) < 0)
+        gv_cli_error("verify", "%s: %s", id, err.msg);
+    return rc;
+}
+
 /* Verifies one meeting; prints its verdict. Returns an exit code. */
 static int verify_meeting(gv_store *s, gv_store *snaps, const char *id)
 {
@@ -124,13 +194,26 @@ static int verify_meeting(gv_store *s, gv_store *snaps, const char *id)
         code = GV_EXIT_REFUSED;
         goto out;
     }
-    char hex[GV_HASH_HEX_SIZE], snapshots[96] = "";
+    files_ctx files;
+    if (meeting && (rc = verify_files(snaps, id, v.m, &files)) < 0) {
+        json_decref(files.named);
+        code = rc == GV_ECORRUPT ? GV_EXIT_REFUSED : gv_cli_exit_for(rc);
+        goto out;
+    }
+    char hex[GV_HASH_HEX_SIZE], snapshots[96] = "", statements[160] = "";
     gv_hash_to_hex(hash, hex);
     if (v.checked || v.other_version)
         snprintf(snapshots, sizeof snapshots, " (%d snapshot%s checked%s)", v.checked,
                  v.checked == 1 ? "" : "s",
                  v.other_version ? ", others of another format not compared" : "");
-    printf("%s: intact, %lld events%s, head hash %s\n", id, (long long)head, snapshots, hex);
+    if (meeting && (files.checked || files.unnamed))
+        snprintf(statements, sizeof statements, ", the files of %d statement%s checked%s",
+                 files.checked, files.checked == 1 ? "" : "s",
+                 files.unnamed ? " (and stored files no statement names)" : "");
+    if (meeting)
+        json_decref(files.named);
+    printf("%s: intact, %lld events%s%s, head hash %s\n", id, (long long)head, snapshots,
+           statements, hex);
     goto out;
 failed:
     gv_cli_error("verify", "%s: %s", id, err.msg);

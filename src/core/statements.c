@@ -171,6 +171,18 @@ static bool delivered(const gv_meeting *m, const gv_statement *s)
     return m->status == GV_STATUS_CLOSED || (it->started_at_ms && m->current_item != s->item);
 }
 
+static gv_statement_ref ref_of(const gv_meeting *m, const gv_statement *s)
+{
+    return (gv_statement_ref){.id = s->id,
+                              .person = m->people[s->person].id,
+                              .file_name = s->file_name,
+                              .media_type = gv_doc_types[s->type].media_type,
+                              .size_bytes = s->size_bytes,
+                              .hash = s->hash,
+                              .current = !s->ended_at_ms,
+                              .delivered = delivered(m, s)};
+}
+
 int gv_meeting_statement_find(const gv_meeting *m, const char *hash_hex, gv_statement_ref *out)
 {
     const gv_statement *best = NULL;
@@ -181,13 +193,19 @@ int gv_meeting_statement_find(const gv_meeting *m, const char *hash_hex, gv_stat
     }
     if (!best)
         return GV_ENOTFOUND;
-    *out = (gv_statement_ref){.id = best->id,
-                              .person = m->people[best->person].id,
-                              .file_name = best->file_name,
-                              .media_type = gv_doc_types[best->type].media_type,
-                              .size_bytes = best->size_bytes,
-                              .current = !best->ended_at_ms,
-                              .delivered = delivered(m, best)};
+    *out = ref_of(m, best);
+    return 0;
+}
+
+int gv_meeting_statements_each(const gv_meeting *m, int (*fn)(void *ud, const gv_statement_ref *s),
+                               void *ud)
+{
+    for (size_t i = 0; i < m->n_statements; i++) {
+        gv_statement_ref r = ref_of(m, &m->statements[i]);
+        int rc = fn(ud, &r);
+        if (rc)
+            return rc;
+    }
     return 0;
 }
 

@@ -60,8 +60,9 @@ typedef struct gv_statement_ref {
     const char *file_name;  /** as attached */
     const char *media_type; /** gv_doc_types[...].media_type */
     int64_t size_bytes;
-    bool current;   /** neither withdrawn nor replaced */
-    bool delivered; /** its speech was given, or its item is over (docs/statements.md) */
+    const char *hash; /** the file's SHA-256, lower-case hex */
+    bool current;     /** neither withdrawn nor replaced */
+    bool delivered;   /** its speech was given, or its item is over (docs/statements.md) */
 } gv_statement_ref;
 
 /*
@@ -70,5 +71,13 @@ typedef struct gv_statement_ref {
  * 0 with *out filled, or GV_ENOTFOUND.
  */
 int gv_meeting_statement_find(const gv_meeting *m, const char *hash_hex, gv_statement_ref *out);
+
+/*
+ * Calls fn for every statement the log attached, withdrawn and replaced
+ * ones too, in the order they were attached; stops at fn's first non-zero
+ * value and returns it (0 after the last).
+ */
+int gv_meeting_statements_each(const gv_meeting *m, int (*fn)(void *ud, const gv_statement_ref *s),
+                               void *ud);
 
 #endif

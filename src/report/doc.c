@@ -439,6 +439,26 @@ static void write_agenda(w *x)
     table(x, &t);
 }
 
+/* "\nwritten statement S1, S2" for the statements beside speech s (their
+ * numbers in the Statements section), into out. */
+static void statements_beside(w *x, const json_t *s, char *out, size_t size)
+{
+    const json_t *ids = gv__a(s, "statements");
+    size_t n = 0, i, k;
+    const json_t *id, *st;
+    out[0] = '\0';
+    json_array_foreach(ids, i, id)
+    {
+        json_array_foreach(gv__a(x->rec, "statements"), k, st)
+        {
+            if (gv__i(st, "statement") != json_integer_value(id) || n + 24 >= size)
+                continue;
+            n += (size_t)snprintf(out + n, size - n, "%s%lld", i ? ", S" : "\nwritten statement S",
+                                  (long long)gv__i(st, "n"));
+        }
+    }
+}
+
 static void write_speeches(w *x)
 {
     static const char *const head[] = {"#",     "Start",   "Speaker", "Stakeholder group",
@@ -484,9 +504,10 @@ static void write_speeches(w *x)
         }
         if (json_is_integer(json_object_get(s, "answer_to"))) {
             const json_t *a = by_id(x->speeches, gv__i(s, "answer_to"));
-            snprintf(kind + len, sizeof kind - (size_t)len, "\nanswering #%lld",
-                     (long long)(a ? gv__i(a, "n") : gv__i(s, "answer_to")));
+            len += snprintf(kind + len, sizeof kind - (size_t)len, "\nanswering #%lld",
+                            (long long)(a ? gv__i(a, "n") : gv__i(s, "answer_to")));
         }
+        statements_beside(x, s, kind + len, sizeof kind - (size_t)len);
         const json_t *it = json_object_get(x->items, gv__s(s, "item"));
         char gq[64];
         gq_label(x, gv__s(s, "guiding_question"), gq);
@@ -513,6 +534,83 @@ static void write_speeches(w *x)
         gv__table_row(&t, row);
     }
     table(x, &t);
+}
+
+/* "PDF, 12.3 KB" for a statement's file. */
+static void file_kind(const json_t *st, char out[64])
+{
+    static const struct {
+        const char *media, *label;
+    } kinds[] = {
+        {"application/pdf", "PDF"},
+        {"application/vnd.openxmlformats-officedocument.wordprocessingml.document", "Word"},
+        {"application/vnd.oasis.opendocument.text", "OpenDocument"},
+        {"text/plain", "Text"}};
+    const char *label = gv__s(st, "media_type");
+    for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
+        if (strcmp(label, kinds[i].media) == 0)
+            label = kinds[i].label;
+    int64_t size = gv__i(st, "size_bytes");
+    if (size < 1000)
+        snprintf(out, 64, "%s, %lld bytes", label, (long long)size);
+    else if (size < 1000000)
+        snprintf(out, 64, "%s, %lld.%lld kB", label, (long long)(size / 1000),
+                 (long long)(size % 1000 / 100));
+    else
+        snprintf(out, 64, "%s, %lld.%lld MB", label, (long long)(size / 1000000),
+                 (long long)(size % 1000000 / 100000));
+}
+
+/* The written statements: who, on what, beside which speech, the file, and
+ * its SHA-256 (full, below the table, for whoever checks a copy). Left out
+ * when there are none. */
+static void write_statements(w *x)
+{
+    static const char *const head[] = {"#", "Speaker", "Item", "Speech", "File"};
+    static const gv__align al[] = {GV__RIGHT, GV__LEFT, GV__LEFT, GV__LEFT, GV__LEFT};
+    const json_t *list = gv__a(x->rec, "statements");
+    if (json_array_size(list) == 0)
+        return;
+    heading(x, 1, "statements", "Written statements");
+    para(x, "The statements speakers filed in writing, each beside the speech it belongs to "
+            "(\xE2\x80\x9CS1\xE2\x80\x9D in the list of speeches); one whose speaker did not "
+            "take the floor on its item stands as submitted in writing. The files are kept with "
+            "the record; each is named below by its SHA-256, so that a copy can be checked "
+            "(\xE2\x80\x9Csha256sum FILE\xE2\x80\x9D).");
+    gv__table t;
+    gv__table_init(&t, 5, head, al);
+    gv__buf hashes;
+    gv__buf_init(&hashes);
+    size_t i;
+    const json_t *st;
+    json_array_foreach(list, i, st)
+    {
+        char num[24], who[1200], item[600], speech[64], file[400], kind[64];
+        const char *name = gv__s(st, "name"), *aff = gv__s(st, "affiliation");
+        snprintf(num, sizeof num, "S%lld", (long long)gv__i(st, "n"));
+        snprintf(who, sizeof who, "%s%s%s%s%s%s%s", ISO(name), name, END(name), *aff ? "\n" : "",
+                 ISO(aff), aff, END(aff));
+        const json_t *it = json_object_get(x->items, gv__s(st, "item"));
+        snprintf(item, sizeof item, "%s", it ? gv__s(it, "title") : gv__s(st, "item"));
+        if (json_is_integer(json_object_get(st, "speech_n")))
+            snprintf(speech, sizeof speech, "#%lld", (long long)gv__i(st, "speech_n"));
+        else
+            snprintf(speech, sizeof speech, "in writing");
+        file_kind(st, kind);
+        snprintf(file, sizeof file, "%s\n%s", gv__s(st, "file_name"), kind);
+        const char *row[] = {num, who, item, speech, file};
+        gv__table_row(&t, row);
+        gv__buf_printf(&hashes, "%sS%lld %s", i ? "\n" : "", (long long)gv__i(st, "n"),
+                       gv__s(st, "sha256"));
+    }
+    table(x, &t);
+    size_t len;
+    char *text = gv__buf_take(&hashes, &len, NULL);
+    if (!text)
+        x->failed = true;
+    else if (!x->collecting)
+        x->d->mono(x->d, text);
+    free(text);
 }
 
 static void write_notes(w *x, const json_t *notes)
@@ -802,6 +900,7 @@ static void write_all(w *x)
     write_documents(x);
     write_agenda(x);
     write_speeches(x);
+    write_statements(x);
     write_guiding_questions(x);
     write_questions(x);
     write_people(x);

@@ -15,6 +15,8 @@
  *
  * Notes: a withdrawn note is left out (its author took it back; the log
  * keeps it); a note names the speech it is about by the speech's id.
+ * Written statements likewise: the current ones only, each beside its
+ * speech (statements.c).
  *
  * Attendance: a person attended when they checked in, joined online, or took
  * part (had the floor, or caused any event: presiding, writing a note, asking
@@ -26,6 +28,7 @@
 #include <string.h>
 
 #include "report/report_internal.h"
+#include "report/statements.h"
 #include "report/summary.h"
 
 /* The order of each breakdown, as the core lists its keys. Keys met in the
@@ -602,9 +605,10 @@ int gv_record_build(const json_t *state, const json_t *actors, const char *meeti
     }
     if ((rc = build_meeting(&b, rec)) < 0 || (rc = build_presiding(&b, rec)) < 0 ||
         (rc = build_documents(&b, rec)) < 0 || (rc = build_people(&b, rec)) < 0 ||
-        (rc = build_speeches(&b, rec)) < 0 || (rc = build_agenda(&b, rec)) < 0 ||
-        (rc = build_guiding_questions(&b, rec)) < 0 || (rc = build_questions(&b, rec)) < 0 ||
-        (rc = build_participation(&b, rec)) < 0 ||
+        (rc = build_speeches(&b, rec)) < 0 ||
+        (rc = gv__record_statements(state, b.zone, rec, b.err)) < 0 ||
+        (rc = build_agenda(&b, rec)) < 0 || (rc = build_guiding_questions(&b, rec)) < 0 ||
+        (rc = build_questions(&b, rec)) < 0 || (rc = build_participation(&b, rec)) < 0 ||
         (rc = gv__record_summary(state, b.zone, rec, b.err)) < 0)
         goto fail;
     json_t *v = json_pack("{s:s, s:I, s:s, s:s}", "meeting", meeting_id, "last_seq",

@@ -13,6 +13,8 @@
  *   people             everyone defined, with attendance
  *   agenda             each item planned against actual
  *   speeches           every speech in order, with its speaker's details
+ *                      and the written statements beside it
+ *   statements         the written statements, each with its file's SHA-256
  *   guiding_questions  per question: speakers, audience questions, notes
  *   other_notes        notes on no guiding question
  *   questions          audience questions with votes and whether answered

@@ -11,6 +11,9 @@
  * in the machine's legacy code page and turns Arabic and Chinese names into
  * mojibake; LibreOffice, Python's csv module with utf-8-sig and R read the
  * mark as what it is.
+ *
+ * The last two columns name the written statements beside each speech:
+ * their files and their SHA-256, several joined by "; ".
  */
 #include <stdio.h>
 #include <string.h>
@@ -43,13 +46,42 @@ static const char *const columns[] = {"n",
                                       "overtime_ms",
                                       "paused_ms",
                                       "extended_ms",
-                                      "in_progress"};
+                                      "in_progress",
+                                      "statements",
+                                      "statement_sha256"};
 #define NCOLS (sizeof columns / sizeof columns[0])
 
 static void int_cell(gv__buf *b, const json_t *v)
 {
     if (json_is_integer(v))
         gv__buf_printf(b, "%lld", (long long)json_integer_value(v));
+}
+
+/* The files and SHA-256 of the statements beside speech s, each cell a
+ * list joined by "; ". */
+static void statement_cells(gv__buf *b, const json_t *statements, const json_t *s)
+{
+    gv__buf files, hashes;
+    gv__buf_init(&files);
+    gv__buf_init(&hashes);
+    size_t i, k;
+    const json_t *id, *st;
+    json_array_foreach(gv__a(s, "statements"), i, id)
+    {
+        json_array_foreach(statements, k, st)
+        {
+            if (gv__i(st, "statement") != json_integer_value(id))
+                continue;
+            gv__buf_printf(&files, "%s%s", files.len ? "; " : "", gv__s(st, "file_name"));
+            gv__buf_printf(&hashes, "%s%s", hashes.len ? "; " : "", gv__s(st, "sha256"));
+        }
+    }
+    gv__csv_cell(b, files.data ? files.data : "");
+    gv__buf_puts(b, ",");
+    gv__buf_puts(b, hashes.data ? hashes.data : "");
+    b->failed = b->failed || files.failed || hashes.failed;
+    gv__buf_release(&files);
+    gv__buf_release(&hashes);
 }
 
 int gv__render_csv(const json_t *record, gv__buf *b, gv_error *err)
@@ -114,8 +146,9 @@ int gv__render_csv(const json_t *record, gv__buf *b, gv_error *err)
             gv__buf_puts(b, ",");
             int_cell(b, json_object_get(s, ints[t]));
         }
-        gv__buf_puts(b,
-                     json_is_true(json_object_get(s, "in_progress")) ? ",true\r\n" : ",false\r\n");
+        gv__buf_puts(b, json_is_true(json_object_get(s, "in_progress")) ? ",true," : ",false,");
+        statement_cells(b, gv__a(record, "statements"), s);
+        gv__buf_puts(b, "\r\n");
     }
     return 0;
 }

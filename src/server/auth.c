@@ -240,3 +240,8 @@ bool gv__grant_has_role(const gv__room *r, const gv__grant *g, const char *role)
     }
     return false;
 }
+
+bool gv__grant_is_interpreter(const gv__grant *g)
+{
+    return g->kind == GV__GRANT_VIEWER && strcmp(g->subject, GV__INTERPRETER) == 0;
+}

@@ -67,6 +67,12 @@ int gv__auth_actor(const gv__room *r, const gv__grant *g, const char *as, char *
                    gv_error *err);
 /* The view a grant reads (core/view.h): by the link's person or role; public for viewers. */
 gv_view gv__grant_view(const gv__room *r, const gv__grant *g);
+/* The subject of a viewer link for the interpreters' booth: it reads as a
+ * viewer does, lands on the interpreters' page and may read statements
+ * before they are delivered (docs/security.md, "Statements"). */
+#define GV__INTERPRETER "interpreter"
+/* Is this an interpreter's link? */
+bool gv__grant_is_interpreter(const gv__grant *g);
 /* Does the grant act with `role`: a role link for it, or a person link whose
  * person holds it? */
 bool gv__grant_has_role(const gv__room *r, const gv__grant *g, const char *role);

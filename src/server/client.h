@@ -81,6 +81,7 @@ struct gv__client {
     size_t rx_len;
     unsigned in_flight; /** its commands submitted, not yet completed */
     bool rx_paused;     /** reading paused: too many answers owed (gv__client_flow) */
+    bool upload;        /** an upload's command (route_statements.c): it may attach a statement */
     /* HTTP command result: the response once the commit completes. */
     int http_status;
     char *http_body;

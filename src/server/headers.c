@@ -75,7 +75,7 @@ int gv__parse_seq(const char *s, int64_t *out)
 bool gv__query_arg(struct lws *wsi, const char *name, char *buf, size_t size)
 {
     char key[40];
-    char tmp[160];
+    char tmp[1024]; /* a file name of 200 bytes, percent-encoded */
     snprintf(key, sizeof key, "%s=", name);
     const char *v = lws_get_urlarg_by_name(wsi, key, tmp, (int)sizeof tmp);
     if (!v)
@@ -317,4 +317,28 @@ void gv__security_headers_init(struct gv_server *s)
 void gv__security_headers_bound(struct gv_server *s)
 {
     write_csp(s);
+}
+
+void gv__content_disposition(char *buf, size_t size, const char *name)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    char plain[256], enc[768];
+    size_t n = 0, k = 0;
+    for (const unsigned char *p = (const unsigned char *)name; *p && n + 4 < sizeof enc; p++) {
+        bool safe = (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+                    (*p >= '0' && *p <= '9') || strchr("!#$&+-.^_`|~", *p);
+        if (safe) {
+            enc[n++] = (char)*p;
+        } else {
+            enc[n++] = '%';
+            enc[n++] = hex[*p >> 4];
+            enc[n++] = hex[*p & 15];
+        }
+        /* The quoted form keeps no quote, backslash, control or non-ASCII byte. */
+        if (k + 1 < sizeof plain)
+            plain[k++] = *p == '"' || *p == '\\' || *p < 0x20 || *p > 0x7e ? '_' : (char)*p;
+    }
+    enc[n] = '\0';
+    plain[k] = '\0';
+    snprintf(buf, size, "attachment; filename=\"%s\"; filename*=UTF-8''%s", plain, enc);
 }

@@ -33,8 +33,16 @@ int gv__header_copy(struct lws *wsi, enum lws_token_indexes t, char *buf, size_t
 /* Checks that a command's body is declared application/json: 0, or
  * GV_EINVAL with err set. */
 int gv__json_body_check(struct lws *wsi, gv_error *err);
-/* Copies the URL query argument `name` (without '='): true if present. */
+/* Copies the URL query argument `name` (without '='), as lws decoded it,
+ * into buf: true if present (and cut to size - 1 bytes when longer). */
 bool gv__query_arg(struct lws *wsi, const char *name, char *buf, size_t size);
+/*
+ * A Content-Disposition for a download named `name` (RFC 6266): the plain
+ * filename= for old clients, with every byte a quoted string cannot hold
+ * as '_', and filename* in UTF-8 with percent-encoding (RFC 8187). Cut to
+ * fit size.
+ */
+void gv__content_disposition(char *buf, size_t size, const char *name);
 /* Parses ?since= or Last-Event-ID: -1 when absent, GV_EINVAL when malformed. */
 int gv__since_param(struct lws *wsi, int64_t *since, gv_error *err);
 /* Fills addr with the peer's address ("unknown" when lws cannot tell); for

@@ -61,6 +61,10 @@ static const route routes[] = {
     {"/api/v1/meetings/{m}/speakers", GV__GET, gv__route_speakers, "use GET on a list of speakers"},
     {"/test/clock", GV__GET | GV__POST, gv__route_clock,
      "read the test clock with GET, move it with POST"},
+    {"/api/v1/meetings/{m}/statements", GV__GET | GV__POST, gv__route_statements,
+     "attach a statement with POST (the file as the body), download them with GET ?format=zip"},
+    {"/api/v1/meetings/{m}/statements/*", GV__GET, gv__route_statement,
+     "download a statement's file with GET"},
 };
 
 const size_t gv__http_pss_size = sizeof(gv__http_txn);

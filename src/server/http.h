@@ -143,6 +143,7 @@ typedef struct gv__http_txn {
      * complete; rx is NULL when the body is dropped. */
     char *rx;
     size_t rx_len, rx_max;
+    struct gv_server *srv; /** whose body budget rx counts against, once rx is set */
     int (*rx_done)(struct lws *wsi, char *body, size_t len);
     /* A response written in pieces: out_src[out_off..out_len), freeing `out`
      * (which may be out_src, or NULL for borrowed bytes) after; out_src is

@@ -11,6 +11,11 @@
  * the right to send it) is read and dropped, so the refusal reaches the
  * client on a connection that stays usable.
  *
+ * Bodies being read count against one budget of the server's,
+ * GV__BODIES_MAX_BYTES: a body that would pass it is refused (503, retry
+ * later) before it is read, so that many slow senders of large bodies
+ * cannot make the server hold more than that.
+ *
  * A deferred answer (gv__later): the route hands work to another thread
  * and the transaction waits with no timeout; the wait is bounded by the
  * worker's queue. Who frees the gv__later is written in http.h.
@@ -19,6 +24,15 @@
 #include <string.h>
 
 #include "server/http.h"
+
+/* Frees the body being read and gives its bytes back to the budget. */
+static void drop_rx(gv__http_txn *t)
+{
+    if (t->rx)
+        t->srv->body_bytes -= t->rx_max;
+    free(t->rx);
+    t->rx = NULL;
+}
 
 int gv__http_read_body(struct lws *wsi, size_t max, bool keep,
                        int (*done)(struct lws *wsi, char *body, size_t len))
@@ -39,10 +53,18 @@ int gv__http_read_body(struct lws *wsi, size_t max, bool keep,
                      max >> 20);
         return gv__http_refuse(wsi, 413, GV_ELIMIT, err.msg);
     }
-    free(t->rx);
-    t->rx = NULL;
+    drop_rx(t);
+    struct gv_server *s = gv__server_of(wsi);
+    if (keep && s->body_bytes + (size_t)n > GV__BODIES_MAX_BYTES)
+        return gv__http_refuse(wsi, 503, GV_EBUSY,
+                               "the server is receiving other large files: send again in a few "
+                               "seconds");
     if (keep && !(t->rx = malloc((size_t)n + 1)))
         return gv__http_refuse(wsi, 503, GV_ENOMEM, "out of memory for the body: retry later");
+    if (keep) {
+        t->srv = s;
+        s->body_bytes += (size_t)n;
+    }
     t->rx_len = 0;
     t->rx_max = (size_t)n;
     t->rx_done = done;
@@ -68,6 +90,8 @@ int gv__http_body_complete(struct lws *wsi, gv__http_txn *t)
     int (*done)(struct lws *, char *, size_t) = t->rx_done;
     char *body = t->rx;
     size_t n = t->rx_len;
+    if (t->rx)
+        t->srv->body_bytes -= t->rx_max;
     t->rx_done = NULL;
     t->rx = NULL;
     t->rx_len = 0;
@@ -118,8 +142,7 @@ int gv__http_later_write(struct lws *wsi, gv__http_txn *t)
 
 void gv__http_body_release(gv__http_txn *t)
 {
-    free(t->rx);
-    t->rx = NULL;
+    drop_rx(t);
     t->rx_len = 0;
     t->rx_done = NULL;
     if (t->later) {

@@ -481,6 +481,13 @@ void gv__room_command(gv__room *r, gv__client *c, const json_t *cmd, const json_
         return refuse(c, id, GV_EBUSY, "storage failed a moment ago: send the command again");
     if (!c->actor[0])
         return refuse(c, id, GV_EPERM, "this link is read-only: it cannot send commands");
+    /* A statement names a file the server stored first (route_statements.c):
+     * no client names one itself. */
+    const char *type = json_string_value(json_object_get(cmd, "type"));
+    if (!c->upload && type && strcmp(type, "attach_statement") == 0)
+        return refuse(c, id, GV_EINVAL,
+                      "statements are attached by sending their file: POST "
+                      "/api/v1/meetings/MEETING/statements?name=FILE");
     /* Catching up with what other servers stored: the command waits its
      * turn, to be decided against the state it will meet. */
     if (gv__room_behind(r)) {

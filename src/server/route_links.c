@@ -563,8 +563,8 @@ static int queue(struct lws *wsi, struct gv__links_writer *a, job *j)
 
 static int parse_issue(const gv__room *r, const char *body, size_t len, job *j, gv_error *err)
 {
-    static const char usage[] = "send {\"kind\": \"person\"|\"role\"|\"viewer\", \"subject\": "
-                                "PERSON or ROLE, \"label\": optional note}";
+    static const char usage[] = "send {\"kind\": \"person\"|\"role\"|\"viewer\"|\"interpreter\", "
+                                "\"subject\": PERSON or ROLE, \"label\": optional note}";
     if (!body || len == 0)
         return gv_error_set(err, GV_EINVAL, "the body is empty: %s", usage);
     json_error_t jerr;
@@ -628,15 +628,22 @@ static int parse_issue(const gv__room *r, const char *body, size_t len, job *j, 
                               r->id, subject);
         }
         j->kind = GV_LINK_ROLE;
-    } else if (strcmp(kind, "viewer") == 0) {
-        if (subject && strcmp(subject, "viewer") != 0)
+    } else if (strcmp(kind, "viewer") == 0 || strcmp(kind, GV__INTERPRETER) == 0) {
+        /* The interpreters' link is a viewer link for the booth (auth.h). */
+        const char *as =
+            strcmp(kind, "viewer") == 0 && !(subject && strcmp(subject, GV__INTERPRETER) == 0)
+                ? "viewer"
+                : GV__INTERPRETER;
+        if (subject && strcmp(subject, as) != 0)
             rc = gv_error_set(err, GV_EINVAL,
-                              "a viewer link names nobody: leave \"subject\" out (or \"viewer\")");
-        subject = "viewer";
+                              "a viewer link names nobody: leave \"subject\" out (or \"viewer\", "
+                              "or \"interpreter\" for the interpreters' booth)");
+        subject = as;
         j->kind = GV_LINK_VIEWER;
     } else {
         rc = gv_error_set(err, GV_EINVAL,
-                          "\"kind\" must be \"person\", \"role\" or \"viewer\", not \"%.40s\"",
+                          "\"kind\" must be \"person\", \"role\", \"viewer\" or \"interpreter\", "
+                          "not \"%.40s\"",
                           kind);
     }
     if (rc == 0) {

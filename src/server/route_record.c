@@ -57,6 +57,8 @@ static const format_info formats[] = {
     {"odt", "application/vnd.oasis.opendocument.text", "-record.odt"},
     {"ics", "text/calendar; charset=utf-8", "-agenda.ics"},
 };
+/* The statements' archive (GET .../statements?format=zip, route_statements.c). */
+static const format_info archive = {"zip", "application/zip", "-statements.zip"};
 
 static const char *const allowed_roles[] = {"secretariat", "chair", "moderator", "rapporteur"};
 
@@ -110,35 +112,6 @@ static void later_free(gv__later *l)
     job_free((record_job *)gv__http_job_of(l));
 }
 
-/*
- * RFC 6266 file name: the plain filename= for old clients and filename* in
- * UTF-8 with percent-encoding (RFC 8187) for the rest. Meeting ids are
- * already safe in both; anything else is encoded all the same.
- */
-static void disposition(char *buf, size_t size, const char *meeting, const char *suffix)
-{
-    static const char hex[] = "0123456789ABCDEF";
-    char name[2 * GV__ID_MAX], enc[6 * GV__ID_MAX];
-    snprintf(name, sizeof name, "%s%s", meeting, suffix);
-    size_t n = 0;
-    for (const unsigned char *p = (const unsigned char *)name; *p && n + 4 < sizeof enc; p++) {
-        bool plain = (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-                     (*p >= '0' && *p <= '9') || strchr("!#$&+-.^_`|~", *p);
-        if (plain) {
-            enc[n++] = (char)*p;
-        } else {
-            enc[n++] = '%';
-            enc[n++] = hex[*p >> 4];
-            enc[n++] = hex[*p & 15];
-        }
-    }
-    enc[n] = '\0';
-    for (char *p = name; *p; p++) /* the quoted form keeps no quote or backslash */
-        if (*p == '"' || *p == '\\' || (unsigned char)*p < 0x20 || (unsigned char)*p > 0x7e)
-            *p = '_';
-    snprintf(buf, size, "attachment; filename=\"%s\"; filename*=UTF-8''%s", name, enc);
-}
-
 /* Writeable callback of the transaction: the answer. */
 static int later_write(gv__later *l, struct lws *wsi)
 {
@@ -150,7 +123,9 @@ static int later_write(gv__later *l, struct lws *wsi)
         rc = gv__http_error(wsi, j->rc, j->err.msg);
     } else {
         char disp[8 * GV__ID_MAX], timing[120];
-        disposition(disp, sizeof disp, j->meeting, j->suffix);
+        char name[2 * GV__ID_MAX];
+        snprintf(name, sizeof name, "%s%s", j->meeting, j->suffix);
+        gv__content_disposition(disp, sizeof disp, name);
         /* How long the job waited and ran, for the browser's tools and the tests. */
         snprintf(timing, sizeof timing, "queue;dur=%.1f, render;dur=%.1f",
                  (double)(j->base.job.started_us - j->base.job.submitted_us) / 1000.0,
@@ -166,26 +141,78 @@ static int later_write(gv__later *l, struct lws *wsi)
     return rc;
 }
 
-/* May this link download the record? 0, or GV_EPERM with err set. */
-static int may_download(const gv__room *r, const gv__grant *g, gv_error *err)
+/* May this link download the record (or, with `interpreters`, the
+ * statements)? 0, or GV_EPERM with err set. */
+static int may_download(const gv__room *r, const gv__grant *g, bool interpreters, gv_error *err)
 {
     for (size_t i = 0; i < sizeof allowed_roles / sizeof allowed_roles[0]; i++)
         if (gv__grant_has_role(r, g, allowed_roles[i]))
             return 0;
+    if (interpreters && gv__grant_is_interpreter(g))
+        return 0;
     return gv_error_set(err, GV_EPERM,
-                        "the record is downloaded by the secretariat, the chair, the moderators "
-                        "and the rapporteurs; this is %s link",
+                        "the %s downloaded by the secretariat, the chair, the moderators%s and "
+                        "the rapporteurs; this is %s link",
+                        interpreters ? "statements are" : "record is",
+                        interpreters ? ", the interpreters" : "",
                         g->kind == GV__GRANT_VIEWER ? "a viewer's"
                         : g->kind == GV__GRANT_ROLE ? "another role's"
                                                     : "another person's");
 }
 
-int gv__route_record(struct lws *wsi, const gv__request *req)
+/* Checks the link and queues the job making `document` of the meeting in
+ * `fmt`; answers the request (now, or later). */
+static int start_job(struct lws *wsi, const char *meeting, const format_info *fmt,
+                     const char *document)
 {
     struct gv_server *s = gv__server_of(wsi);
-    const char *meeting = req->meeting;
     gv_error err;
     gv_error_clear(&err);
+    gv__grant g;
+    gv__room *r = NULL;
+    bool statements = strcmp(document, "statements") == 0;
+    int rc = gv__auth_meeting(s, wsi, meeting, &g, &r, &err);
+    if (rc == 0)
+        rc = may_download(r, &g, statements, &err);
+    if (rc < 0)
+        return gv__http_error(wsi, rc, err.msg);
+    if (!s->cfg.render_record)
+        return gv__http_error(wsi, GV_ENOTFOUND,
+                              "this server makes no records: run `gavel report` on its database");
+    if (s->stopping)
+        return gv__http_error(wsi, GV_EBUSY, "the server is stopping");
+
+    record_job *j = calloc(1, sizeof *j);
+    if (!j)
+        return gv__http_error(wsi, GV_ENOMEM, "out of memory");
+    gv__http_job_init(&j->base, s, job_run, later_write, later_free);
+    j->fmt = fmt;
+    j->gzip = gv__compressible(fmt->ctype) && gv__http_takes_gzip(wsi);
+    j->document = document;
+    if (strcmp(document, "record") == 0 || statements)
+        snprintf(j->suffix, sizeof j->suffix, "%s", fmt->suffix);
+    else
+        snprintf(j->suffix, sizeof j->suffix, "-summary%s.%s",
+                 strcmp(document, "draft") == 0 ? "-draft" : "", fmt->name);
+    snprintf(j->meeting, sizeof j->meeting, "%s", meeting);
+    return gv__jobs_answer_later(wsi, &j->base,
+                                 "the server is busy making other records: retry in a few "
+                                 "seconds");
+}
+
+int gv__record_statements_archive(struct lws *wsi, const gv__request *req)
+{
+    char name[16] = "";
+    gv__query_arg(wsi, "format", name, sizeof name);
+    if (strcmp(name, "zip") != 0)
+        return gv__http_error(wsi, GV_EINVAL,
+                              "the statements come as one archive: ask for ?format=zip");
+    return start_job(wsi, req->meeting, &archive, "statements");
+}
+
+int gv__route_record(struct lws *wsi, const gv__request *req)
+{
+    const char *meeting = req->meeting;
     char name[16] = "";
     const format_info *fmt = NULL;
     gv__query_arg(wsi, "format", name, sizeof name);
@@ -215,34 +242,5 @@ int gv__route_record(struct lws *wsi, const gv__request *req)
             return gv__http_error(wsi, GV_EINVAL,
                                   "the summary comes as format=docx, odt, md or json");
     }
-    gv__grant g;
-    gv__room *r = NULL;
-    int rc = gv__auth_meeting(s, wsi, meeting, &g, &r, &err);
-    if (rc == 0)
-        rc = may_download(r, &g, &err);
-    if (rc < 0)
-        return gv__http_error(wsi, rc, err.msg);
-    if (!s->cfg.render_record)
-        return gv__http_error(wsi, GV_ENOTFOUND,
-                              "this server makes no records: run `gavel report` on its database");
-    if (s->stopping)
-        return gv__http_error(wsi, GV_EBUSY, "the server is stopping");
-
-    record_job *j = calloc(1, sizeof *j);
-    if (!j)
-        return gv__http_error(wsi, GV_ENOMEM, "out of memory");
-    gv__http_job_init(&j->base, s, job_run, later_write, later_free);
-    j->fmt = fmt;
-    j->gzip = gv__compressible(fmt->ctype) && gv__http_takes_gzip(wsi);
-
-    j->document = document;
-    if (strcmp(document, "record") == 0)
-        snprintf(j->suffix, sizeof j->suffix, "%s", fmt->suffix);
-    else
-        snprintf(j->suffix, sizeof j->suffix, "-summary%s.%s",
-                 strcmp(document, "draft") == 0 ? "-draft" : "", fmt->name);
-    snprintf(j->meeting, sizeof j->meeting, "%s", meeting);
-    return gv__jobs_answer_later(wsi, &j->base,
-                                 "the server is busy making other records: retry in a few "
-                                 "seconds");
+    return start_job(wsi, meeting, fmt, document);
 }

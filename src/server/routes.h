@@ -13,6 +13,7 @@
  *   route_links.c     GET, POST .../links, POST .../links/{id}/revoke (their writer)
  *   route_speakers.c  GET .../speakers: a list of speakers as PDF or CSV (on the job thread)
  *   route_clock.c     GET, POST /test/clock: the test clock (gavel serve --test-clock)
+ *   route_statements.c POST, GET .../statements, GET .../statements/{sha256} (job thread)
  */
 #ifndef GV_SERVER_ROUTES_H
 #define GV_SERVER_ROUTES_H
@@ -32,6 +33,12 @@ int gv__route_links(struct lws *wsi, const gv__request *req);
 int gv__route_link_revoke(struct lws *wsi, const gv__request *req);
 int gv__route_speakers(struct lws *wsi, const gv__request *req);
 int gv__route_clock(struct lws *wsi, const gv__request *req);
+int gv__route_statements(struct lws *wsi, const gv__request *req);
+int gv__route_statement(struct lws *wsi, const gv__request *req);
+
+/* GET .../statements?format=zip: the statements' archive, made as a record
+ * is (route_record.c). */
+int gv__record_statements_archive(struct lws *wsi, const gv__request *req);
 
 /* The answer of a POSTed command, once its client has one (http.c calls it
  * on the writeable callback): 0 while in flight. */

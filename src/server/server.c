@@ -558,9 +558,11 @@ int gv_server_role_links(gv_server *s, const char *meeting_id,
     if (rc < 0)
         return rc;
     char token[GV_LINKS_TOKEN_CHARS + 1], url[600];
-    for (size_t i = 0; i <= sizeof roles / sizeof roles[0]; i++) {
-        bool viewer = i == sizeof roles / sizeof roles[0];
-        const char *role = viewer ? "viewer" : roles[i];
+    size_t n = sizeof roles / sizeof roles[0];
+    /* Then the two that read only: the viewer, and the interpreters' booth. */
+    for (size_t i = 0; i < n + 2; i++) {
+        bool viewer = i >= n;
+        const char *role = i == n ? "viewer" : i > n ? GV__INTERPRETER : roles[i];
         if (!viewer && gv_meeting_role_holders(r->state, role, NULL) == 0)
             continue;
         rc = gv_links_issue(s->storage ? gv__storage_reader(s) : NULL, meeting_id,

@@ -111,8 +111,9 @@ unsigned gv_server_max_streams(const gv_server *s, unsigned *fd_limit);
 /*
  * Loads the meeting `meeting_id` (which must exist in the database) and issues
  * a fresh invitation link for each role in it, calling print(arg, role, url)
- * for each: chair, moderator, secretariat, rapporteur, panelist, participant
- * and viewer (read-only). Roles nobody holds are skipped, except viewer.
+ * for each: chair, moderator, secretariat, rapporteur, panelist, participant,
+ * viewer (read-only) and interpreter (read-only, the interpreters' page).
+ * Roles nobody holds are skipped, except the two that read only.
  * Returns 0 or a negative GV_E* code with err set.
  */
 int gv_server_role_links(gv_server *s, const char *meeting_id,

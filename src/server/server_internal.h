@@ -47,6 +47,9 @@
 #define GV__FD_RESERVE 64
 /* The WebSocket subprotocol of this version of the protocol. */
 #define GV__WS_PROTOCOL "gavel.v1"
+/* Bytes of request bodies the server holds at once while they arrive
+ * (http_body.c): more waits for a 503's retry. */
+#define GV__BODIES_MAX_BYTES (96u * 1024u * 1024u)
 /* Security headers sent with every response, at most (headers.c). */
 #define GV__SEC_HEADERS 8
 
@@ -107,6 +110,7 @@ struct gv_server {
     bool shared_log;                   /** other servers append to the log (PostgreSQL, or a bus) */
     int64_t log_read_error_us;   /** when a failed read of the log was last said, 0: reads work */
     int64_t unavailable_said_us; /** when "the database cannot be reached" was last logged */
+    size_t body_bytes;           /** bytes of request bodies being read (http_body.c) */
 };
 
 /* The server an lws connection belongs to (the context's user pointer). */

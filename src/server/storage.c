@@ -240,3 +240,10 @@ int gv__storage_create(struct gv_server *s, const gv_meeting *m, const json_t *f
      * lock. */
     return gv_create_meeting(NULL, s->storage->writer, m, first, err);
 }
+
+int gv__storage_put_file(struct gv_server *s, const char *meeting, const char *media_type,
+                         const unsigned char *bytes, size_t len, unsigned char hash[32],
+                         gv_error *err)
+{
+    return gv_writer_put_file_wait(s->storage->writer, meeting, media_type, bytes, len, hash, err);
+}

@@ -59,4 +59,13 @@ unsigned gv__storage_in_flight(const struct gv_server *s);
 int gv__storage_create(struct gv_server *s, const gv_meeting *m, const json_t *first,
                        gv_error *err);
 
+/*
+ * Stores a file beside meeting's log through the writer thread and waits
+ * for the commit (gv_writer_put_file_wait): for the job thread, never the
+ * loop. 0 with the file's SHA-256 in hash, or the store's GV_E* code.
+ */
+int gv__storage_put_file(struct gv_server *s, const char *meeting, const char *media_type,
+                         const unsigned char *bytes, size_t len, unsigned char hash[32],
+                         gv_error *err);
+
 #endif

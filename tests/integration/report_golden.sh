@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The outcome record of the scripted two-hour panel (tests/scenarios/) in every
-# format: each output is compared byte for byte with tests/golden/, every
+# The outcome record of the scripted two-hour panel (tests/scenarios/: the
+# panel, then the written statements filed after it) in every format: each
+# output is compared byte for byte with tests/golden/, every
 # figure worked out by hand in tests/golden/cstd-2022-panel.figures.json is
 # checked in the JSON, CSV, Markdown, HTML and PDF outputs (report_check.js),
 # the JSON record is validated against docs/record.schema.json, and the
@@ -16,6 +17,7 @@ check=$GV_SOURCE_DIR/tests/integration/report_check.js
 db=panel.db
 expect_exit 0 "$GAVEL" init --db "$db" --at 1648726200000
 expect_exit 0 "$GAVEL" apply --db "$db" --as chair "$GV_SOURCE_DIR/tests/scenarios/cstd-2022-panel.jsonl"
+expect_exit 0 "$GAVEL" apply --db "$db" --as chair "$GV_SOURCE_DIR/tests/scenarios/cstd-2022-statements.jsonl"
 
 mkdir out
 expect_exit 0 "$GAVEL" report --db "$db" --format json -o out/record.json
@@ -35,7 +37,7 @@ cmp -s out/again.json out/record.json || fail "two reports of one log differ"
 # The hash in the record is the log's head hash as 'gavel verify' recomputes it.
 head_hash=$("$GAVEL" verify --db "$db" | sed -n 's/.*head hash \([0-9a-f]*\)$/\1/p')
 [ ${#head_hash} -eq 64 ] || fail "gavel verify printed no head hash"
-expect_contains "$(cat out/record.json)" "\"hash\":\"$head_hash\",\"last_seq\":100" "json hash"
+expect_contains "$(cat out/record.json)" "\"hash\":\"$head_hash\",\"last_seq\":105" "json hash"
 for f in record.md record.html; do
   expect_contains "$(cat out/$f)" "$head_hash" "$f hash"
 done
@@ -59,6 +61,35 @@ for f in record.json speeches.csv record.md record.html agenda.ics; do
     fail "out/$f differs from $g (GV_UPDATE_GOLDEN=1 rewrites it; review the diff)"
   fi
 done
+
+# The written statements: each beside its speech in every format, with the
+# SHA-256 of the file filed (sha256sum of the scenario's file).
+statements=$GV_SOURCE_DIR/tests/scenarios/statements
+for f in chen-statement.pdf haddad-statement.docx restrepo-statement.odt corvania-written-statement.txt; do
+  sum=$(sha256sum "$statements/$f" | cut -c1-64)
+  for out_file in record.json record.md record.html speeches.csv; do
+    # The CSV lists speeches: a statement submitted in writing has none.
+    [ "$out_file:$f" = speeches.csv:corvania-written-statement.txt ] && continue
+    expect_contains "$(cat out/$out_file)" "$sum" "$out_file: the SHA-256 of $f"
+  done
+  expect_contains "$(cat out/record.txt)" "$sum" "pdf: the SHA-256 of $f"
+done
+expect_contains "$(cat out/record.txt)" "Written statements" "pdf statements section"
+# A table cell wraps in the PDF: its text read cell by cell, spaces folded.
+expect_contains "$(pdftotext out/record.pdf - | tr -s '[:space:]' ' ')" "written statement S3" \
+  "pdf: S3 beside Haddad's speech"
+
+# The archive of the statements: each file as filed, and the index.
+expect_exit 0 "$GAVEL" report --db "$db" --statements -o out/statements.zip
+mkdir out/zip
+(cd out/zip && unzip -q ../statements.zip)
+for pair in 01-chen-statement.pdf:chen-statement.pdf 02-restrepo-statement.odt:restrepo-statement.odt \
+  03-haddad-statement.docx:haddad-statement.docx 04-corvania-written-statement.txt:corvania-written-statement.txt; do
+  cmp -s "out/zip/${pair%%:*}" "$statements/${pair#*:}" || fail "the archive's ${pair%%:*} is not the file filed"
+done
+expect_contains "$(cat out/zip/index.csv)" "04-corvania-written-statement.txt" "archive index"
+expect_exit 0 "$GAVEL" report --db "$db" --statements -o out/again.zip
+cmp -s out/statements.zip out/again.zip || fail "two archives of one log differ"
 
 node "$check" schema out/record.json
 node "$check" figures "$golden/cstd-2022-panel.figures.json" out

@@ -14,6 +14,7 @@ read=(/usr/bin/python3 "$GV_SOURCE_DIR/tests/integration/office_read.py")
 db=panel.db
 expect_exit 0 "$GAVEL" init --db "$db" --at 1648726200000
 expect_exit 0 "$GAVEL" apply --db "$db" --as chair "$GV_SOURCE_DIR/tests/scenarios/cstd-2022-panel.jsonl"
+expect_exit 0 "$GAVEL" apply --db "$db" --as chair "$GV_SOURCE_DIR/tests/scenarios/cstd-2022-statements.jsonl"
 expect_exit 0 "$GAVEL" report --db "$db" --format json -o record.json
 head_hash=$("$GAVEL" verify --db "$db" | sed -n 's/.*head hash \([0-9a-f]*\)$/\1/p')
 [ ${#head_hash} -eq 64 ] || fail "gavel verify printed no head hash"
@@ -29,6 +30,9 @@ for f in docx odt; do
   expect_exit 0 "${read[@]}" check record.$f record.json
   "${read[@]}" dump record.$f >record.$f.txt || fail "the $f reader failed"
   expect_contains "$(cat record.$f.txt)" "$head_hash" "$f hash"
+  # The written statements, beside their speeches and with their SHA-256.
+  expect_contains "$(cat record.$f.txt)" "written statement S3" "$f: S3 beside Haddad's speech"
+  expect_contains "$(cat record.$f.txt)" "$(sha256sum "$GV_SOURCE_DIR/tests/scenarios/statements/haddad-statement.docx" | cut -c1-64)" "$f: a statement's SHA-256"
   sed "s/$head_hash/HEAD-HASH/g" record.$f.txt >record.$f.golden
   g=$golden/cstd-2022-panel.$f.txt
   if [ "${GV_UPDATE_GOLDEN:-}" = 1 ]; then

@@ -12,6 +12,7 @@ pdf_lsan="suppressions=$GV_SOURCE_DIR/tests/integration/report_lsan.supp:fast_un
 db=panel.db
 expect_exit 0 "$GAVEL" init --db "$db" --at 1648726200000
 expect_exit 0 "$GAVEL" apply --db "$db" --as chair "$GV_SOURCE_DIR/tests/scenarios/cstd-2022-panel.jsonl"
+expect_exit 0 "$GAVEL" apply --db "$db" --as chair "$GV_SOURCE_DIR/tests/scenarios/cstd-2022-statements.jsonl"
 LSAN_OPTIONS=$pdf_lsan expect_exit 0 "$GAVEL" report --db "$db" --format pdf -o record.pdf
 
 info=$(pdfinfo record.pdf)

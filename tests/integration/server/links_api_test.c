@@ -198,7 +198,7 @@ static void test_issue_list_use_revoke(void **state)
         roles += strcmp(str(v, "kind"), "person") != 0;
     }
     assert_int_equal(yours, 1);
-    assert_int_equal(roles, 7); /* the role links `gavel serve` printed */
+    assert_int_equal(roles, 8); /* the role links `gavel serve` printed */
     json_decref(list);
 
     /* The link opens the meeting: /join sets the cookie, the snapshot and
@@ -561,7 +561,7 @@ static void test_requester_gone(void **state)
     assert_int_equal(tc_sse_open(&sse, f->srv.port, "/api/v1/meetings/test-panel/events", auth),
                      200);
     list = req_json(f, "GET", LINKS, sec, NULL, 200);
-    const char *viewer = id_where(list, "kind", "viewer");
+    const char *viewer = id_where(list, "subject", "viewer");
     assert_non_null(viewer);
     snprintf(path, sizeof path, LINKS "/%s/revoke", viewer);
     send_and_hang_up(f, path, sec, "{}");

@@ -109,6 +109,15 @@ static const struct {
     {"edit_summary", "\"section\": \"key_messages\", \"text\": \"edited\", \"base\": %n"},
     {"approve_summary", "\"version\": %n"},
     {"reopen_summary", ""},
+    {"attach_statement",
+     "\"item\": %I, \"hash\": "
+     "\"2222222222222222222222222222222222222222222222222222222222222222\", "
+     "\"media_type\": \"text/plain\", \"size_bytes\": 7, \"file_name\": \"s.txt\""},
+    {"attach_statement",
+     "\"person\": %P, \"hash\": "
+     "\"3333333333333333333333333333333333333333333333333333333333333333\", "
+     "\"media_type\": \"application/pdf\", \"size_bytes\": 9, \"file_name\": \"s.pdf\""},
+    {"withdraw_statement", "\"statement\": %N"},
     {"bogus_command", ""},
 };
 #define N_SHAPES (sizeof shapes / sizeof shapes[0])

@@ -247,10 +247,10 @@ static void schema_is_created_in_an_empty_file(void **state)
     gv_store_close(s);
 
     sqlite3 *db = raw_open(f->db);
-    assert_int_equal(raw_int(db, "PRAGMA user_version"), 2);
+    assert_int_equal(raw_int(db, "PRAGMA user_version"), 3);
     assert_int_equal(raw_int(db, "PRAGMA application_id"), 0x47766c31);
     assert_int_equal(raw_int(db, "SELECT count(*) FROM events WHERE meeting = 'alpha'"), 3);
-    assert_int_equal(raw_int(db, "SELECT count(*) FROM sqlite_schema WHERE type = 'table'"), 3);
+    assert_int_equal(raw_int(db, "SELECT count(*) FROM sqlite_schema WHERE type = 'table'"), 4);
     sqlite3_stmt *st = NULL;
     assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA journal_mode", -1, &st, NULL), SQLITE_OK);
     assert_int_equal(sqlite3_step(st), SQLITE_ROW);
@@ -296,6 +296,38 @@ static void missing_file_needs_create(void **state)
     assert_string_equal(gv_store_engine(s), "sqlite");
     gv_store_close(s);
     assert_int_equal(stat(f->db, &sb), 0);
+}
+
+/* A database of version 2 (before the files beside the logs) gains the
+ * files table at its first writable open, its logs untouched; a read-only
+ * open first says to open it for writing. */
+static void a_version_2_database_gains_the_files_table(void **state)
+{
+    fixture *f = *state;
+    gv_error err;
+    make_db(f->db);
+    sqlite3 *db = raw_open(f->db);
+    raw_exec(db, "DROP TABLE files; PRAGMA user_version = 2");
+    sqlite3_close(db);
+
+    assert_null(gv_store_open(f->db, GV_STORE_READONLY, &err));
+    assert_int_equal(err.code, GV_ESTATE);
+    assert_non_null(strstr(err.msg, "open it once for writing"));
+    gv_store *s = gv_store_open(f->db, 0, &err);
+    if (!s)
+        fail_msg("%s", err.msg);
+    unsigned char hash[GV_FILE_HASH_BYTES];
+    assert_int_equal(
+        gv_store_put_file(s, "alpha", "text/plain", (const unsigned char *)"abc", 3, hash, &err),
+        0);
+    int64_t seq = 0;
+    assert_int_equal(gv_store_head(s, "alpha", &seq, NULL, &err), 0);
+    assert_int_equal(seq, N_ALPHA);
+    gv_store_close(s);
+    db = raw_open(f->db);
+    assert_int_equal(raw_int(db, "PRAGMA user_version"), 3);
+    assert_int_equal(raw_int(db, "SELECT count(*) FROM files"), 1);
+    sqlite3_close(db);
 }
 
 static void newer_schema_is_refused(void **state)
@@ -777,6 +809,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         T(schema_is_created_in_an_empty_file),
         T(missing_file_needs_create),
+        T(a_version_2_database_gains_the_files_table),
         T(newer_schema_is_refused),
         T(other_sqlite_databases_are_refused),
         T(garbage_files_are_refused),

@@ -187,6 +187,9 @@ void gv__definition_release(gv_meeting *m)
         free(p->function);
         free(p->affiliation);
         free(p->delegation);
+        for (size_t k = 0; k < p->n_speaks; k++)
+            free(p->speaks[k]);
+        free(p->speaks);
     }
     free(m->people);
     free(m->people_by_id);

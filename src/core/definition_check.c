@@ -643,7 +643,7 @@ static const char *link_field(walker *w, const json_t *obj, const char *key)
 }
 
 /* BCP 47 shape: a 2-8 letter language, then subtags of 1-8 letters or digits. */
-static bool language_ok(const char *s)
+bool gv__language_ok(const char *s)
 {
     size_t len = strlen(s), k = 0;
     if (len > LANGUAGE_MAX_BYTES)
@@ -701,9 +701,9 @@ static const char *const document_fields[] = {"symbol", "title", "link", "transl
 static const char *const title_translated[] = {"title", NULL};
 static const char *const question_fields[] = {"id", "text", "translations", NULL};
 static const char *const text_translated[] = {"text", NULL};
-static const char *const person_fields[] = {"id",         "name",  "function", "affiliation",
-                                            "delegation", "group", "region",   "gender",
-                                            "mode",       "roles", "level",    NULL};
+static const char *const person_fields[] = {
+    "id",     "name", "function", "affiliation", "delegation", "group", "region",
+    "gender", "mode", "roles",    "level",       "speaks",     NULL};
 static const char *const item_fields[] = {"id",
                                           "title",
                                           "kind",
@@ -739,7 +739,7 @@ static json_t *walk_translations(walker *w, const json_t *obj, const char *const
     const json_t *one;
     json_object_foreach((json_t *)tr, lang, one)
     {
-        if (!language_ok(lang)) {
+        if (!gv__language_ok(lang)) {
             problem(w, GV_EINVAL, GV_DEF_AT_KEY, tr, lang,
                     "\"%.80s\" is not a language tag: use a BCP 47 code such as ar, zh, fr, "
                     "ru or es",
@@ -767,12 +767,15 @@ static json_t *walk_translations(walker *w, const json_t *obj, const char *const
     return copy;
 }
 
-static void walk_languages(walker *w, const json_t *mt)
+/* A list of language tags: the meeting's "languages" (required), a
+ * person's "speaks". *out and *n_out (when out is given) are the kept copy. */
+static void language_list(walker *w, const json_t *obj, const char *key, bool required,
+                          char ***out_list, size_t *n_out)
 {
-    const json_t *list = list_field(w, mt, "languages", true, 1, GV_DEF_LANGUAGES_MAX, "language");
+    const json_t *list = list_field(w, obj, key, required, 1, GV_DEF_LANGUAGES_MAX, "language");
     if (!list)
         return;
-    size_t n = json_array_size(list), mark = path_push(w, "languages", 0);
+    size_t n = json_array_size(list), mark = path_push(w, key, 0);
     char **out = keep_array(w, n, sizeof *out);
     for (size_t i = 0; i < n; i++) {
         loc l = IN_ARRAY(list, i);
@@ -780,7 +783,7 @@ static void walk_languages(walker *w, const json_t *mt)
             check_string(w, l, json_array_get(list, i), S_REQUIRED | S_LINE, LANGUAGE_MAX_BYTES);
         if (!s)
             continue;
-        if (!language_ok(s)) {
+        if (!gv__language_ok(s)) {
             bad(w, l, GV_EINVAL,
                 "\"%s\" is not a language tag: use a BCP 47 code such as en, "
                 "fr, zh-Hans or pt-BR",
@@ -798,10 +801,16 @@ static void walk_languages(walker *w, const json_t *mt)
             out[i] = keep(w, s);
     }
     path_pop(w, mark);
-    if (w->out) {
-        w->out->languages = out;
-        w->out->n_languages = out ? n : 0;
+    if (out_list) {
+        *out_list = out;
+        *n_out = out ? n : 0;
     }
+}
+
+static void walk_languages(walker *w, const json_t *mt)
+{
+    language_list(w, mt, "languages", true, w->out ? &w->out->languages : NULL,
+                  w->out ? &w->out->n_languages : NULL);
 }
 
 static void walk_meeting(walker *w, const json_t *root)
@@ -1006,6 +1015,7 @@ static void walk_person(walker *w, const json_t *p, size_t i, gv_person *out, bo
     unsigned roles = walk_roles(w, p);
     if (roles & GV_ROLES_PRESIDING)
         *presiding = true;
+    language_list(w, p, "speaks", false, out ? &out->speaks : NULL, out ? &out->n_speaks : NULL);
     if (out) {
         out->id = keep(w, id);
         out->name = keep(w, name);

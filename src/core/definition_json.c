@@ -62,14 +62,26 @@ static json_t *person_json(const gv_person *p)
             json_decref(roles);
             roles = NULL;
         }
-    return json_pack("{s:s, s:s, s:o, s:o, s:o, s:s, s:s, s:s, s:s, s:s, s:o, s:o, s:o, s:b}", "id",
-                     p->id, "name", p->name, "function", opt_string(p->function), "affiliation",
-                     opt_string(p->affiliation), "delegation", opt_string(p->delegation), "group",
-                     gv_group_names[p->group], "region", gv_region_names[p->region], "gender",
-                     gv_gender_names[p->gender], "mode", gv_mode_names[p->mode], "level",
-                     gv_level_names[p->level], "roles", roles, "checked_in_at_ms",
-                     opt_time(p->checked_in_at_ms), "joined_at_ms", opt_time(p->joined_at_ms),
-                     "present", (int)p->present);
+    /* "speaks" is left out when the definition does not say, so that a
+     * definition written back reads as it was written. */
+    json_t *speaks = p->n_speaks ? json_array() : NULL;
+    for (size_t k = 0; speaks && k < p->n_speaks; k++)
+        if (json_array_append_new(speaks, json_string(p->speaks[k])) < 0) {
+            json_decref(speaks);
+            speaks = NULL;
+        }
+    if (p->n_speaks && !speaks) {
+        json_decref(roles);
+        return NULL;
+    }
+    return json_pack("{s:s, s:s, s:o, s:o, s:o, s:s, s:s, s:s, s:s, s:s, s:o, s:o, s:o, s:b, s:o*}",
+                     "id", p->id, "name", p->name, "function", opt_string(p->function),
+                     "affiliation", opt_string(p->affiliation), "delegation",
+                     opt_string(p->delegation), "group", gv_group_names[p->group], "region",
+                     gv_region_names[p->region], "gender", gv_gender_names[p->gender], "mode",
+                     gv_mode_names[p->mode], "level", gv_level_names[p->level], "roles", roles,
+                     "checked_in_at_ms", opt_time(p->checked_in_at_ms), "joined_at_ms",
+                     opt_time(p->joined_at_ms), "present", (int)p->present, "speaks", speaks);
 }
 
 static json_t *item_json(const gv_meeting *m, const gv_item *it)

@@ -136,6 +136,8 @@ typedef struct gv_person {
     int64_t checked_in_at_ms; /** first check-in in the room, 0 if never */
     int64_t joined_at_ms;     /** first join online, 0 if never */
     bool present;             /** checked in or joined and not left */
+    char **speaks;   /** the languages they speak in (BCP 47 tags), the usual one first */
+    size_t n_speaks; /** 0 when the definition does not say */
 } gv_person;
 
 typedef struct gv_document {
@@ -334,6 +336,10 @@ int gv__event_corrupt_field(const json_t *ev, gv_error *err);
 /* Person index named by event field `key` (an id string); GV_EINVAL/ENOTFOUND with err. */
 int gv__event_person(const gv_meeting *m, const json_t *ev, const char *key, int *out,
                      gv_error *err);
+
+/* Is s a language tag as definitions and commands take them (BCP 47's
+ * shape: en, fr, zh-Hans, pt-BR; at most 35 bytes)? */
+bool gv__language_ok(const char *s);
 
 /* Index of the person with `id`, or -1. */
 int gv__person_find(const gv_meeting *m, const char *id);

@@ -351,6 +351,12 @@ static const change changes[] = {
      "no one presides: give at least one person the role chair or moderator"},
     /* the definition itself */
     {"meeting", "[]", "meeting", V, NULL, INV, "must be a mapping of fields, not a list"},
+    /* the languages a person speaks in (the interpreters' page) */
+    {"people[1].speaks", "[]", "people[1].speaks", V, NULL, INV, "must list at least one language"},
+    {"people[1].speaks", "['ar', 'arabic!']", "people[1].speaks[1]", V, NULL, INV,
+     "is not a language tag"},
+    {"people[1].speaks", "['fr', 'FR']", "people[1].speaks[1]", V, NULL, INV, "listed twice"},
+    {"people[1].speaks", "'fr'", "people[1].speaks", V, NULL, INV, ""},
     /* levels of representation and inscription ahead (docs/speakers-list.md) */
     {"people[0].level", "'king'", "people[0].level", V, NULL, INV, "head_of_state"},
     {"people[1].level", "'minister'", "people[1].level", V, NULL, INV,
@@ -433,6 +439,7 @@ static void base_and_edge_values_are_valid(void **state)
         {"agenda[0].speaking", "{'limit_minutes': 0.5, 'warning_minutes': 0.25}"},
         {"agenda[1].speakers", "[]"},
         {"people[0].roles", "['moderator']"},
+        {"people[1].speaks", "['ar', 'fr', 'zh-Hans']"},
     };
     json_t *def = json_q(BASE);
     assert_int_equal(check(def, &g), 0);
@@ -729,6 +736,19 @@ static void load_fills_the_meeting(void **state)
     assert_int_equal(p2->gender, GV_GENDER_UNDISCLOSED);
     assert_false(p2->present);
     assert_int_equal(p2->checked_in_at_ms, 0);
+    assert_int_equal(p2->n_speaks, 0); /* not said */
+    meeting_free(m);
+
+    /* What a person speaks in, the usual language first, as written. */
+    json_t *def = json_q(BASE);
+    edit(def, "people[1].speaks", json_q("['ar', 'fr']"));
+    char *text = json_dumps(def, 0);
+    json_decref(def);
+    m = load_text(text);
+    free(text);
+    assert_int_equal(m->people[1].n_speaks, 2);
+    assert_string_equal(m->people[1].speaks[0], "ar");
+    assert_string_equal(m->people[1].speaks[1], "fr");
     meeting_free(m);
 }
 
@@ -915,6 +935,7 @@ static void to_json_round_trips(void **state)
     edit(odd, "agenda[0].translations", json_q("{'zh': {'title': '开幕'}}"));
     edit(odd, "guiding_questions[0].translations", json_q("{'es': {'text': '¿Qué?'}}"));
     edit(odd, "documents[1].translations", json_q("{'ru': {'title': 'Записки'}}"));
+    edit(odd, "people[2].speaks", json_q("['es', 'en']"));
     char *odd_text = json_dumps(odd, 0);
     variants[1] = odd_text;
     for (size_t v = 0; v < 2; v++) {

@@ -24,7 +24,9 @@ static const char *page_for(const gv__grant *g, const gv__room *r, const char *t
     static const char *const order[] = {"chair",      "moderator", "secretariat",
                                         "rapporteur", "panelist",  "participant"};
     if (g->kind == GV__GRANT_VIEWER)
-        return to && strcmp(to, "overlay") == 0 ? "overlay" : "screen";
+        return gv__grant_is_interpreter(g)        ? "interpreter"
+               : to && strcmp(to, "overlay") == 0 ? "overlay"
+                                                  : "screen";
     if (!role) {
         for (size_t i = 0; i < sizeof order / sizeof order[0]; i++)
             if (gv_meeting_person_has_role(r->state, g->subject, order[i])) {

@@ -223,6 +223,7 @@ function qrSvg(qr) {
 }
 
 function whoOf(link) {
+  if (link.kind === 'interpreter' || (link.kind === 'viewer' && link.subject === 'interpreter')) return t('sec.links_for_interpreter');
   if (link.kind === 'viewer') return t('sec.links_for_viewer');
   if (link.kind === 'role') return t('sec.links_for_role', { role: label('role', link.subject) });
   const p = ui.state.people.find((x) => x.id === link.subject);
@@ -340,15 +341,16 @@ function peopleTable() {
 
 function sharedLinks() {
   const held = ROLES.filter((r) => ui.state.people.some((p) => p.roles.includes(r)));
-  if (ui.shared !== 'viewer' && !held.includes(ui.shared)) ui.shared = 'viewer';
+  if (ui.shared !== 'viewer' && ui.shared !== 'interpreter' && !held.includes(ui.shared)) ui.shared = 'viewer';
   const select = el('select', { id: 'links-for', onchange: (e) => { ui.shared = e.target.value; } },
     el('option', { value: 'viewer' }, t('sec.links_for_viewer')),
+    el('option', { value: 'interpreter' }, t('sec.links_for_interpreter')),
     held.map((r) => el('option', { value: r }, t('sec.links_for_role', { role: label('role', r) }))));
   select.value = ui.shared;
   const note = el('input', { type: 'text', id: 'links-note', maxlength: '100', value: ui.note, oninput: (e) => { ui.note = e.target.value; } });
   const submit = (e) => {
     e.preventDefault();
-    const body = ui.shared === 'viewer' ? { kind: 'viewer' } : { kind: 'role', subject: ui.shared };
+    const body = ui.shared === 'viewer' || ui.shared === 'interpreter' ? { kind: ui.shared } : { kind: 'role', subject: ui.shared };
     if (ui.note.trim()) body.label = ui.note.trim();
     ui.note = '';
     issue(body, whoOf(body), 'issue-shared');

@@ -65,6 +65,7 @@ async function main() {
       secretariat: [srv.links.secretariat, null],
       rapporteur: [srv.links.rapporteur, null],
       speakers: [srv.links.secretariat, null],
+      interpreter: [srv.links.interpreter, { width: 1920, height: 1080 }],
     };
     const open = {};
     for (const lang of ['en', 'ar']) {

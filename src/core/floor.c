@@ -304,6 +304,7 @@ int gv__floor_read_request_fields(const gv_meeting *m, const json_t *cmd, int pe
     rf->gq = m->current_question;
     rf->on_behalf_of = NULL;
     rf->on_behalf_len = 0;
+    rf->language = NULL;
     if ((rc = gv__json_enum(cmd, "kind", false, gv_request_kind_names, GV_REQUEST_KIND_COUNT,
                             &rf->kind, err)) < 0 ||
         (rc = gv__json_enum(cmd, "mode", false, gv_mode_names, GV_MODE_COUNT, &rf->mode, err)) <
@@ -312,8 +313,16 @@ int gv__floor_read_request_fields(const gv_meeting *m, const json_t *cmd, int pe
         (rc = gv__json_string(cmd, "guiding_question", false, GV_FLOOR_KEY_MAX_BYTES, &gq, err)) <
             0 ||
         (rc = gv__json_string(cmd, "on_behalf_of", false, GV_FLOOR_ON_BEHALF_MAX_BYTES, &obo,
+                              err)) < 0 ||
+        (rc = gv__json_string(cmd, "language", false, GV_FLOOR_LANGUAGE_MAX_BYTES, &rf->language,
                               err)) < 0)
         return rc;
+    if (rf->language && !gv__language_ok(rf->language))
+        return gv_error_set(err, GV_EINVAL,
+                            "field \"language\": \"%.40s\" is not a language tag: give the "
+                            "language you will speak in as a BCP 47 code such as en, fr, ar, "
+                            "zh-Hans or pt-BR",
+                            rf->language);
     if (to) {
         if (rf->kind != GV_REQUEST_QUESTION)
             return gv_error_set(err, GV_EINVAL,
@@ -358,6 +367,23 @@ int gv__floor_read_request_fields(const gv_meeting *m, const json_t *cmd, int pe
     return 0;
 }
 
+int gv__floor_event_language(json_t *ev, const gv__req_fields *rf, gv_error *err)
+{
+    if (!rf->language || !rf->language[0])
+        return 0;
+    return gv__event_set(ev, "language", json_string(rf->language), err);
+}
+
+int gv__floor_read_language(const json_t *ev, const char **out, gv_error *err)
+{
+    *out = NULL;
+    if (gv__json_string(ev, "language", false, GV_FLOOR_LANGUAGE_MAX_BYTES, out, err) < 0)
+        return gv__event_corrupt_field(ev, err);
+    if (*out && !gv__language_ok(*out))
+        return gv__event_corrupt(ev, err, "\"language\" must be a language tag");
+    return 0;
+}
+
 /* Appends floor_requested for `person`; position < 0 for none. */
 static int request_event(const gv_meeting *m, const gv_cmd *c, json_t *events, int person,
                          const gv__req_fields *rf, bool inserted, int position, int64_t continues,
@@ -381,6 +407,8 @@ static int request_event(const gv_meeting *m, const gv_cmd *c, json_t *events, i
         (rc = gv__event_set(ev, "on_behalf_of", json_stringn(rf->on_behalf_of, rf->on_behalf_len),
                             err)) < 0)
         return rc;
+    if ((rc = gv__floor_event_language(ev, rf, err)) < 0)
+        return rc;
     if (inserted && (rc = gv__event_set(ev, "inserted", json_true(), err)) < 0)
         return rc;
     if (continues > 0 && ((rc = gv__event_set(ev, "readded", json_true(), err)) < 0 ||
@@ -395,8 +423,8 @@ static int request_event(const gv_meeting *m, const gv_cmd *c, json_t *events, i
 
 static int decide_request(const gv_meeting *m, const gv_cmd *c, json_t *events, gv_error *err)
 {
-    static const char *const fields[] = {"type", "id",           "kind", "to", "guiding_question",
-                                         "mode", "on_behalf_of", NULL};
+    static const char *const fields[] = {
+        "type", "id", "kind", "to", "guiding_question", "mode", "on_behalf_of", "language", NULL};
     gv__req_fields rf;
     int rc;
     if ((rc = gv__json_only(c->json, fields, err)) < 0 ||
@@ -416,8 +444,8 @@ static int decide_request(const gv_meeting *m, const gv_cmd *c, json_t *events, 
 static int decide_insert(const gv_meeting *m, const gv_cmd *c, json_t *events, gv_error *err)
 {
     static const char *const fields[] = {
-        "type", "id",           "person",   "kind", "to", "guiding_question",
-        "mode", "on_behalf_of", "position", NULL};
+        "type", "id",           "person",   "kind",     "to", "guiding_question",
+        "mode", "on_behalf_of", "position", "language", NULL};
     const char *id = NULL;
     int64_t position = -1;
     gv__req_fields rf;
@@ -456,7 +484,13 @@ static int decide_readd(const gv_meeting *m, const gv_cmd *c, json_t *events, gv
                             m->people[s->person].id);
     if ((rc = need_no_pending(m, c, s->person, err)) < 0 || (rc = need_room_on_item(m, err)) < 0)
         return rc;
-    gv__req_fields rf = {.kind = s->kind, .mode = s->mode, .to = s->to, .gq = s->guiding_question};
+    /* They continue in the language they spoke in. */
+    int asked = s->request ? gv__floor_request_find(f, s->request) : -1;
+    gv__req_fields rf = {.kind = s->kind,
+                         .mode = s->mode,
+                         .to = s->to,
+                         .gq = s->guiding_question,
+                         .language = asked >= 0 ? f->requests[asked].language : NULL};
     return request_event(m, c, events, s->person, &rf, false, 0, s->id, err);
 }
 
@@ -464,7 +498,7 @@ static int apply_requested(gv_meeting *m, const json_t *ev, gv_error *err)
 {
     gv_floor *f = &m->floor;
     int64_t id = 0, position = -1, continues = 0;
-    const char *item = NULL, *to = NULL, *gq = NULL, *obo = NULL;
+    const char *item = NULL, *to = NULL, *gq = NULL, *obo = NULL, *language = NULL;
     int person = -1, by = -1, kind = -1, mode = -1, to_i = -1, gq_i = -1, rc;
     bool inserted = false, readded = false;
     if (gv__json_int(ev, "request", true, 1, INT64_MAX, &id, err) < 0 ||
@@ -482,6 +516,8 @@ static int apply_requested(gv_meeting *m, const json_t *ev, gv_error *err)
         gv__json_int(ev, "continues", false, 1, INT64_MAX, &continues, err) < 0 ||
         gv__json_int(ev, "position", false, 0, (int64_t)f->n_list, &position, err) < 0)
         return gv__event_corrupt_field(ev, err);
+    if ((rc = gv__floor_read_language(ev, &language, err)) < 0)
+        return rc;
     if (id != gv__event_seq(ev))
         return gv__event_corrupt(ev, err,
                                  "a request's id must be the sequence number of its event");
@@ -553,6 +589,8 @@ static int apply_requested(gv_meeting *m, const json_t *ev, gv_error *err)
         .status = GV_REQUEST_WAITING,
         .reason = readded ? GV_REASON_READDED : GV_REASON_PLACED,
     };
+    snprintf(f->requests[r].language, sizeof f->requests[r].language, "%s",
+             language ? language : "");
     gv__floor_rank_set(m, &f->requests[r], id);
     f->item_requests[m->current_item]++;
     gv__floor_list_insert(f, position >= 0 ? (size_t)position : gv__floor_entry_slot(f, kind), r);

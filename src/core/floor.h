@@ -33,6 +33,7 @@
 #define GV_FLOOR_REASON_MAX_BYTES    500 /* a decline's reason; a list entry's reason */
 #define GV_FLOOR_ON_BEHALF_MAX_BYTES 200 /* "on behalf of the Group of 77 and China" */
 #define GV_FLOOR_KEY_MAX_BYTES       256 /* a budget key, a person or item id */
+#define GV_FLOOR_LANGUAGE_MAX_BYTES  35  /* a BCP 47 tag, as definitions take them */
 /* Room for the stakeholder groups of meeting_internal.h (checked there by floor_policy.c). */
 #define GV_FLOOR_GROUPS_MAX 8
 
@@ -96,6 +97,8 @@ typedef struct gv_request {
     int pinned_by;        /** who moved or placed it, when pinned (-1: the moderator) */
     int level;            /** gv_level: the person's, or as declared for an inscription */
     bool inscribed;       /** inscribed ahead, before its item ran */
+    /** the language they will speak in (BCP 47), "" when the request does not say */
+    char language[GV_FLOOR_LANGUAGE_MAX_BYTES + 1];
     /* Its rank under the policy (floor_policy.c): class, then level, then the
      * event that set its time; a swap exchanges the three with another request. */
     int rank_class;

@@ -334,6 +334,8 @@ static int inscribed_event(const gv_meeting *m, const gv_cmd *c, json_t *events,
         (rc = gv__event_set(ev, "on_behalf_of", json_stringn(rf->on_behalf_of, rf->on_behalf_len),
                             err)) < 0)
         return rc;
+    if ((rc = gv__floor_event_language(ev, rf, err)) < 0)
+        return rc;
     if (in->position >= 0 &&
         (rc = gv__event_set(ev, "position", json_integer(in->position), err)) < 0)
         return rc;
@@ -343,8 +345,8 @@ static int inscribed_event(const gv_meeting *m, const gv_cmd *c, json_t *events,
 int gv__floor_decide_inscribe(const gv_meeting *m, const gv_cmd *c, json_t *events, gv_error *err)
 {
     static const char *const fields[] = {
-        "type", "id", "item", "kind", "to", "mode", "on_behalf_of", "level", "guiding_question",
-        NULL};
+        "type",     "id", "item", "kind", "to", "mode", "on_behalf_of", "level", "guiding_question",
+        "language", NULL};
     ins_fields in = {.person = c->actor, .position = -1};
     int rc;
     if ((rc = gv__json_only(c->json, fields, err)) < 0 ||
@@ -358,8 +360,8 @@ int gv__floor_decide_inscribe_speaker(const gv_meeting *m, const gv_cmd *c, json
                                       gv_error *err)
 {
     static const char *const fields[] = {
-        "type",         "id",    "item",     "person",           "kind", "to", "mode",
-        "on_behalf_of", "level", "position", "guiding_question", NULL};
+        "type",         "id",    "item",     "person",           "kind",     "to", "mode",
+        "on_behalf_of", "level", "position", "guiding_question", "language", NULL};
     ins_fields in = {.position = -1};
     const char *id = NULL;
     int rc;
@@ -398,6 +400,9 @@ static int ev_inscribed(const gv_meeting *m, const json_t *ev, ins_fields *in, i
         gv__json_string(ev, "on_behalf_of", false, GV_FLOOR_ON_BEHALF_MAX_BYTES, obo, err) < 0 ||
         gv__json_int(ev, "position", false, 0, INT32_MAX, &in->position, err) < 0)
         return gv__event_corrupt_field(ev, err);
+    int rc = gv__floor_read_language(ev, &rf->language, err);
+    if (rc < 0)
+        return rc;
     if (*id != gv__event_seq(ev))
         return gv__event_corrupt(ev, err,
                                  "a request's id must be the sequence number of its event");
@@ -485,6 +490,8 @@ int gv__floor_apply_inscribed(gv_meeting *m, const json_t *ev, gv_error *err)
         .status = GV_REQUEST_WAITING,
         .reason = GV_REASON_PLACED,
     };
+    snprintf(f->requests[r].language, sizeof f->requests[r].language, "%s",
+             in.rf.language ? in.rf.language : "");
     gv__floor_rank_set(m, &f->requests[r], id);
     f->item_requests[in.item]++;
     gv__floor_ints_insert(a->list, &a->n, in.position >= 0 ? (size_t)in.position : a->n, r);

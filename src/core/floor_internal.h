@@ -52,12 +52,19 @@ typedef struct gv__req_fields {
     int kind, mode, to, gq;
     const char *on_behalf_of; /** borrowed from the command, trimmed: on_behalf_len bytes */
     size_t on_behalf_len;
+    const char *language; /** borrowed: the language they will speak in, NULL if not said */
 } gv__req_fields;
-/* Reads and checks kind, mode, to, guiding_question, on_behalf_of of a
- * command for `person` (defaults: an intervention, the person's mode, the
- * guiding question under discussion). */
+/* Reads and checks kind, mode, to, guiding_question, on_behalf_of and
+ * language of a command for `person` (defaults: an intervention, the
+ * person's mode, the guiding question under discussion, no language). */
 int gv__floor_read_request_fields(const gv_meeting *m, const json_t *cmd, int person,
                                   gv__req_fields *rf, gv_error *err);
+/* Sets "language" on a floor_requested or speaker_inscribed event when rf
+ * names one. */
+int gv__floor_event_language(json_t *ev, const gv__req_fields *rf, gv_error *err);
+/* Reads an event's optional "language" into *out (NULL when absent);
+ * GV_ECORRUPT when it is not a language tag. */
+int gv__floor_read_language(const json_t *ev, const char **out, gv_error *err);
 /* Ordinal words for messages and reasons: "1st", "2nd", ... into buf. */
 const char *gv__floor_ordinal(long n, char *buf, size_t size);
 

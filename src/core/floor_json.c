@@ -38,12 +38,19 @@ static const char *gq_id(const gv_meeting *m, int q)
     return q >= 0 ? m->questions_def[q].id : NULL;
 }
 
+/* The language a request says they will speak in, or null. */
+static json_t *language_json(const gv_request *r)
+{
+    return ref_or_null(r && r->language[0] ? r->language : NULL);
+}
+
 static json_t *speech_json(const gv_meeting *m, const gv_speech *s)
 {
     const gv_timer *t = &s->timer;
+    int asked = s->request ? gv__floor_request_find(&m->floor, s->request) : -1;
     json_t *j = json_pack(
         "{s:I, s:s, s:s, s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:I, s:I, s:o, s:I, s:I, s:I, "
-        "s:o, s:o, s:o, s:b}",
+        "s:o, s:o, s:o, s:b, s:o}",
         "speech", (json_int_t)s->id, "person", m->people[s->person].id, "name",
         m->people[s->person].name ? m->people[s->person].name : "", "item", m->items[s->item].id,
         "kind", gv_request_kind_names[s->kind], "mode", gv_mode_names[s->mode], "request",
@@ -57,14 +64,15 @@ static json_t *speech_json(const gv_meeting *m, const gv_speech *s)
         t->ended ? json_integer(gv_timer_elapsed_ms(t, t->ended_at_ms)) : json_null(),
         "overtime_ms",
         t->ended ? json_integer(gv_timer_overtime_ms(t, t->ended_at_ms)) : json_null(),
-        "ended_with_item", s->ended_with_item);
+        "ended_with_item", s->ended_with_item, "language",
+        language_json(asked >= 0 ? &m->floor.requests[asked] : NULL));
     return j;
 }
 
 static json_t *request_json(const gv_meeting *m, const gv_request *r)
 {
     return json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:o, s:o, s:I, s:o, s:o, s:b, s:b, "
-                     "s:o, s:s, s:b}",
+                     "s:o, s:s, s:b, s:o}",
                      "request", (json_int_t)r->id, "person", m->people[r->person].id, "by",
                      m->people[r->by].id, "item", m->items[r->item].id, "kind",
                      gv_request_kind_names[r->kind], "mode", gv_mode_names[r->mode], "status",
@@ -74,7 +82,8 @@ static json_t *request_json(const gv_meeting *m, const gv_request *r)
                      "closed_at_ms", time_or_null(r->closed_at_ms, r->status != GV_REQUEST_WAITING),
                      "speech", id_or_null(r->speech), "inserted", r->inserted, "readded",
                      r->readded, "decline_reason", ref_or_null(r->decline_reason), "level",
-                     gv_level_names[r->level], "inscribed", r->inscribed);
+                     gv_level_names[r->level], "inscribed", r->inscribed, "language",
+                     language_json(r));
 }
 
 json_t *gv__floor_entry_json(const gv_meeting *m, const gv_request *r, size_t pos, int64_t wait_ms)
@@ -84,7 +93,7 @@ json_t *gv__floor_entry_json(const gv_meeting *m, const gv_request *r, size_t po
     const gv_person *p = &m->people[r->person];
     return json_pack(
         "{s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:o, s:o, s:I, s:I, s:I, s:s, s:s, "
-        "s:b, s:b, s:b, s:s, s:i, s:b, s:o, s:o, s:o}",
+        "s:b, s:b, s:b, s:s, s:i, s:b, s:o, s:o, s:o, s:o}",
         "request", (json_int_t)r->id, "person", p->id, "name", p->name ? p->name : "",
         "affiliation", p->affiliation ? p->affiliation : "", "group", gv_group_names[p->group],
         "kind", gv_request_kind_names[r->kind], "mode", gv_mode_names[r->mode], "to",
@@ -96,7 +105,8 @@ json_t *gv__floor_entry_json(const gv_meeting *m, const gv_request *r, size_t po
         gv_level_names[r->level], "reason_rank", r->reason_rank, "inscribed", r->inscribed,
         "swapped_with", id_or_null(r->swapped_with), "pinned_by",
         ref_or_null(r->pinned && r->pinned_by >= 0 ? m->people[r->pinned_by].id : NULL),
-        "level_changed_at_ms", time_or_null(r->level_changed_at_ms, r->level_changed_at_ms > 0));
+        "level_changed_at_ms", time_or_null(r->level_changed_at_ms, r->level_changed_at_ms > 0),
+        "language", language_json(r));
 }
 
 /* Planned speakers of the running item who have not spoken on it yet. */

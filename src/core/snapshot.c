@@ -108,6 +108,7 @@ static void write_requests(writer *o, const gv_floor *f, json_t *rows)
         put_i(o, a, r->reason_rank);
         put_i(o, a, r->reason_prev_mode);
         put_i(o, a, r->reason_prev_group);
+        put_s(o, a, r->language[0] ? r->language : NULL);
     }
 }
 
@@ -513,7 +514,7 @@ static int read_requests(gv_meeting *m, const json_t *rows, gv_error *err)
     if (GV_ARRAY_RESERVE(f->requests, f->cap_requests, n) < 0)
         return gv_error_set(err, GV_ENOMEM, "out of memory");
     for (size_t i = 0; i < n; i++) {
-        rd r = row(json_array_get(rows, i), 30);
+        rd r = row(json_array_get(rows, i), 31);
         gv_request *q = &f->requests[i];
         *q = (gv_request){0};
         f->n_requests = i + 1;
@@ -547,6 +548,12 @@ static int read_requests(gv_meeting *m, const json_t *rows, gv_error *err)
         q->reason_rank = (int)rd_i(&r, 0, INT32_MAX);
         q->reason_prev_mode = (int)rd_i(&r, -1, GV_MODE_COUNT - 1);
         q->reason_prev_group = (int)rd_i(&r, -1, GV_GROUP_COUNT - 1);
+        char *language = rd_s(&r, true);
+        if (language && (!gv__language_ok(language) || strlen(language) >= sizeof q->language))
+            r.bad = true;
+        else if (language)
+            memcpy(q->language, language, strlen(language) + 1);
+        free(language);
         if (r.bad || (i > 0 && q->id <= f->requests[i - 1].id))
             return corrupt(err, "request", i);
     }

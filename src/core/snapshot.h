@@ -11,7 +11,7 @@
 
 /* The format of the snapshots this code writes and reads; a change to the
  * state's fields is a new version (older snapshots are then not read). */
-#define GV_SNAPSHOT_VERSION 3
+#define GV_SNAPSHOT_VERSION 4
 
 /*
  * The whole state of m as a new JSON object (the caller owns it), NULL on

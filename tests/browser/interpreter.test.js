@@ -1,6 +1,7 @@
 // The interpreters' page, in Chromium: the interpreter link lands on it; it
 // shows who speaks next and now, in which language (from the definition:
 // 陈思远 speaks Chinese, Prof. Restrepo Spanish; nothing said for Mr. Ekberg),
+// or the one their request names (a delegate asks in French from their page),
 // the written statement each filed, the clock and the guiding question, in
 // large type; the booth downloads a statement before it is delivered (the
 // room screen may not), the file it gets is the one filed, byte for byte;
@@ -112,13 +113,24 @@ async function main() {
     eq(await booth.evaluate(() => document.title.split(' · ')[0]), ar['ip.title'], 'the title in Arabic');
     await axe(booth, 'interpreters (Arabic)');
 
+    // A delegate asks for the floor from their page in French, not their usual
+    // English: the booth shows French for them.
+    const del = await openPage(browser, srv.invite('aldoria'), null, { width: 390, height: 844 });
+    await del.waitForSelector('#req-lang option', { state: 'attached' });
+    eq(await del.inputValue('#req-lang'), 'en', 'the request form offers the usual language first');
+    await del.selectOption('#req-lang', 'fr');
+    await step(booth, 'aldoria asks for the floor in French', () => del.click('#req-go'));
+    eq(srv.state().floor.list[0].language, 'fr', 'the request says French');
+    eq((await nextRows(booth))[0], ['aldoria', 'fr', null], 'the booth shows the request\'s language');
+    await axe(del, 'participant with the language field');
+
     // Read-only: the booth sends no command.
     const refused = await booth.evaluate(async () => {
       try { await window.gavelLive.send({ type: 'pause_speech' }); return null; } catch (e) { return e.message; }
     });
     check(refused, 'a command from the booth is refused');
 
-    for (const p of [booth, screen]) eq(p.problems, [], `${new URL(p.url()).pathname}: no page errors`);
+    for (const p of [booth, screen, del]) eq(p.problems, [], `${new URL(p.url()).pathname}: no page errors`);
   } finally {
     await browser.close();
     await srv.stop();

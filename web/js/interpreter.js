@@ -3,24 +3,12 @@
 // first the definition says they speak), their written statement when they
 // filed one, the clock and the guiding question; large enough to read from a
 // booth, in every language of the pages. Read-only.
-import { boot, el, t, fill, setText, person, personLine, currentLang } from './ui.js';
+import { boot, el, t, fill, setText, person, personLine, languageName } from './ui.js';
 import { drawClock, speechOf, itemOf, gqOf } from './views.js';
 import { ClockAnnouncer, pageAddress } from './client.js';
 
 const API = '/api/v1/meetings/';
 let announcer = null;
-const names = new Map();
-
-// A language tag named in the page's language ("Arabic", "arabe"), with the
-// tag itself for the booth's board: "Arabic (ar)".
-export function languageName(tag) {
-  let n = names.get(`${currentLang()}|${tag}`);
-  if (n === undefined) {
-    try { n = new Intl.DisplayNames([currentLang()], { type: 'language' }).of(tag); } catch (e) { n = null; }
-    names.set(`${currentLang()}|${tag}`, n);
-  }
-  return n && n !== tag ? `${n} (${tag})` : tag;
-}
 
 // The language someone will speak in: the request's (or speech's), else
 // the first the definition lists for them; null when nothing says.

@@ -9,6 +9,7 @@
 // remembered on this device only, since the server keeps its author nowhere.
 import {
   boot, el, t, tn, fill, act, label, dur, person, personLine, message, bidi, cmdButton, guarded, sending,
+  languageName,
 } from './ui.js';
 import { nowBlock, clockBox, drawClock, agendaItems, documentItems, visibleQuestions, questionHead, options, gqOptions, speechOf, clockParts } from './views.js';
 import { ClockAnnouncer } from './client.js';
@@ -149,6 +150,12 @@ function renderFloor(s, live) {
   const panelists = s.people.filter((p) => p.roles.includes('panelist'));
   options(document.getElementById('req-to'), [['', t('p.to_panel')], ...panelists.map((p) => [p.id, p.name])]);
   document.getElementById('req-to-field').hidden = document.getElementById('req-kind').value !== 'question';
+  // The language for the interpreters: the person's usual one first (the
+  // definition's speaks), then the others they speak and the meeting's.
+  const me = person(s, live.me);
+  const speaks = (me && me.speaks) || [];
+  const langs = [...new Set([...speaks, ...s.meeting.languages])];
+  options(document.getElementById('req-lang'), [...(speaks.length ? [] : [['', t('p.speak_unsaid')]]), ...langs.map((l) => [l, languageName(l)])]);
 }
 
 function voteButton(s, live, q) {
@@ -194,6 +201,8 @@ const page = {
       const to = document.getElementById('req-to').value;
       if (gq) cmd.guiding_question = gq;
       if (to && cmd.kind === 'question') cmd.to = to;
+      const lang = document.getElementById('req-lang').value;
+      if (lang) cmd.language = lang;
       act(live, cmd, null, 'request_floor');
     });
     document.getElementById('ask-form').addEventListener('submit', (e) => {

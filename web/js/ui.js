@@ -312,6 +312,19 @@ export function showClocks(nowMs, zone) {
   if (e.textContent !== s) e.textContent = s;
 }
 
+// A language tag named in the page's language ("Arabic", "arabe"), with the
+// tag itself, as booths and delegates know them: "Arabic (ar)".
+const languageNames = new Map();
+export function languageName(tag) {
+  const key = `${lang}|${tag}`;
+  let n = languageNames.get(key);
+  if (n === undefined) {
+    try { n = new Intl.DisplayNames([lang], { type: 'language' }).of(tag); } catch (e) { n = null; }
+    languageNames.set(key, n);
+  }
+  return n && n !== tag ? `${n} (${tag})` : tag;
+}
+
 // Label helpers for the enumerations of the state.
 export const label = (kind, v) => (v === null || v === undefined ? '' : t(`${kind}.${v}`));
 

@@ -286,10 +286,12 @@ static void running_and_provisional_lists_keep_apart(void **state)
 static void the_carried_list_is_the_provisional_list(void **state)
 {
     ff *f = *state;
-    if_inscribe(f, "arcadia", "arcadia", "debate", NULL);
+    if_inscribe(f, "arcadia", "arcadia", "debate", "\"language\": \"es\"");
     int64_t b = if_inscribe(f, "borduria", "borduria", "debate", "\"level\": \"minister\"");
     if_inscribe(f, "ngo", "ngo", "debate", NULL);
-    if_inscribe(f, "sec", "carpania", "debate", "\"position\": 0");
+    if_inscribe(f, "sec", "carpania", "debate", "\"position\": 0, \"language\": \"fr\"");
+    ff_refused(f, GV_EINVAL, "dorado",
+               "{\"type\": \"inscribe\", \"item\": \"debate\", \"language\": \"?\"}");
     ff_ok(f, "sec", "{\"type\": \"move_inscription\", \"request\": %lld, \"position\": 3}",
           (long long)b);
     json_t *before = if_provisional(f, "debate");
@@ -298,8 +300,8 @@ static void the_carried_list_is_the_provisional_list(void **state)
     json_t *after = ff_list(f), *p = if_provisional(f, "debate");
     json_t *was = json_object_get(before, "list");
     assert_int_equal(json_array_size(after), json_array_size(was));
-    static const char *const keys[] = {"request", "person",   "reason", "reason_code",
-                                       "pinned",  "position", "level",  "reason_rank"};
+    static const char *const keys[] = {"request",  "person", "reason",      "reason_code", "pinned",
+                                       "position", "level",  "reason_rank", "language"};
     for (size_t i = 0; i < json_array_size(after); i++)
         for (size_t k = 0; k < sizeof keys / sizeof *keys; k++)
             assert_true(json_equal(json_object_get(json_array_get(after, i), keys[k]),
@@ -307,6 +309,10 @@ static void the_carried_list_is_the_provisional_list(void **state)
     assert_true(json_is_true(json_object_get(p, "running")));
     assert_int_equal(json_array_size(json_object_get(p, "list")), 0);
     assert_string_equal(ff_entry(f, 0, "reason"), "placed here by the secretariat");
+    /* Each carries the language it was inscribed with. */
+    assert_string_equal(ff_entry(f, 0, "language"), "fr");
+    assert_string_equal(ff_entry(f, 1, "language"), "es");
+    assert_string_equal(ff_entry(f, 2, "language"), "null");
     /* A point of order goes on top; the chair's list commands work on the inscriptions. */
     ff_ask(f, "firm", "\"kind\": \"point_of_order\"");
     ff_assert_order(f, "firm,carpania,arcadia,ngo,borduria");

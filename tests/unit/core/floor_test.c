@@ -11,6 +11,7 @@
 
 #include <cmocka.h>
 
+#include "core/snapshot.h"
 #include "floor_fixture.h"
 
 static int setup(void **state)
@@ -99,6 +100,63 @@ static void request_refusals(void **state)
     char want[64];
     snprintf(want, sizeof want, "request %lld (intervention), 2nd on the list", (long long)r);
     assert_non_null(strstr(msg, want));
+}
+
+/* The language of the current speech, or NULL when nothing says. */
+static const char *speech_language(const ff *f, char *buf, size_t size)
+{
+    json_t *floor = ff_get(f, "floor");
+    const json_t *v = json_object_get(json_object_get(floor, "speech"), "language");
+    snprintf(buf, size, "%s", json_is_string(v) ? json_string_value(v) : "null");
+    json_decref(floor);
+    return buf;
+}
+
+static void a_request_names_the_language_spoken(void **state)
+{
+    ff *f = *state;
+    char lang[64];
+    ff_start(f, "fifo");
+    json_t *evs = ff_ok(f, "ngo", "{\"type\": \"request_floor\", \"language\": \"ar\"}");
+    assert_string_equal(json_string_value(json_object_get(json_array_get(evs, 0), "language")),
+                        "ar");
+    assert_string_equal(ff_entry(f, 0, "language"), "ar");
+    /* Not said: the event says nothing and the list null (the definition's
+     * people[].speaks stands). */
+    evs = ff_ok(f, "firm", "{\"type\": \"request_floor\"}");
+    assert_null(json_object_get(json_array_get(evs, 0), "language"));
+    assert_string_equal(ff_entry(f, 1, "language"), "null");
+    /* The moderator inserts a speaker with theirs. */
+    ff_ok(f, "mod",
+          "{\"type\": \"insert_speaker\", \"person\": \"uni\", \"language\": \"zh-Hans\"}");
+    assert_string_equal(ff_entry(f, 2, "language"), "zh-Hans");
+    /* Refused: not a tag, not a string, too long; nothing changes. */
+    ff_refused(f, GV_EINVAL, "arcadia", "{\"type\": \"request_floor\", \"language\": \"arabic!\"}");
+    ff_refused(f, GV_EINVAL, "arcadia", "{\"type\": \"request_floor\", \"language\": 7}");
+    ff_refused(f, GV_ELIMIT, "arcadia",
+               "{\"type\": \"request_floor\", \"language\": "
+               "\"en-aaaaaaaa-bbbbbbbb-cccccccc-dddddddd\"}");
+    /* The speech carries its request's language, and a re-added request keeps it. */
+    ff_ok(f, "mod", "{\"type\": \"give_floor\", \"person\": \"ngo\"}");
+    assert_string_equal(speech_language(f, lang, sizeof lang), "ar");
+    ff_ok(f, "mod", "{\"type\": \"end_speech\"}");
+    ff_ok(f, "mod", "{\"type\": \"readd_last_speaker\"}");
+    assert_string_equal(ff_entry(f, 0, "person"), "ngo");
+    assert_string_equal(ff_entry(f, 0, "language"), "ar");
+    /* Given directly, with no request: nothing says. */
+    ff_ok(f, "mod", "{\"type\": \"give_floor\", \"person\": \"arcadia\"}");
+    assert_string_equal(speech_language(f, lang, sizeof lang), "null");
+    /* A snapshot keeps every request's language. */
+    json_t *snap = gv_meeting_snapshot(f->m);
+    gv_meeting *back = NULL;
+    gv_error err;
+    assert_int_equal(gv_meeting_restore(snap, &back, &err), 0);
+    json_t *a = gv_meeting_to_json(f->m), *b = gv_meeting_to_json(back);
+    assert_true(json_equal(a, b));
+    json_decref(a);
+    json_decref(b);
+    json_decref(snap);
+    gv_meeting_free(back);
 }
 
 static void withdraw_only_your_own(void **state)
@@ -433,6 +491,12 @@ static void damaged_events_are_refused(void **state)
     ff_start(f, "fifo");
     int64_t a = ff_ask(f, "ngo", NULL);
     int64_t next = gv_meeting_seq(f->m) + 1;
+    /* A language that is not a tag. */
+    forged(f,
+           "{\"type\": \"floor_requested\", \"by\": \"firm\", \"request\": %lld, "
+           "\"person\": \"firm\", \"item\": \"fifo\", \"kind\": \"intervention\", "
+           "\"mode\": \"room\", \"language\": \"no such\"}",
+           (long long)next);
     /* A request for someone else, a wrong id, a second pending one, a bad "to". */
     forged(f,
            "{\"type\": \"floor_requested\", \"by\": \"firm\", \"request\": %lld, "
@@ -516,6 +580,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(a_request_joins_the_list, setup, teardown),
         cmocka_unit_test_setup_teardown(request_refusals, setup, teardown),
+        cmocka_unit_test_setup_teardown(a_request_names_the_language_spoken, setup, teardown),
         cmocka_unit_test_setup_teardown(withdraw_only_your_own, setup, teardown),
         cmocka_unit_test_setup_teardown(leaving_withdraws_the_request, setup, teardown),
         cmocka_unit_test_setup_teardown(decline_and_moves, setup, teardown),

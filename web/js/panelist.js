@@ -4,13 +4,16 @@
 import { boot, el, t, tn, fill, act, dur, person, label, bidi, tr, sending } from './ui.js';
 import { drawClock, speechOf, gqOf, questionHead } from './views.js';
 import { ClockAnnouncer } from './client.js';
+import { StatementsCard } from './statements.js';
 
 let announcer = null;
+let statements = null;
 
 const page = {
   title: 'pn.title',
   init(live) {
     announcer = new ClockAnnouncer(document.getElementById('announce'), t);
+    statements = new StatementsCard(live, false);
     document.getElementById('pn-request').addEventListener('click', () => act(live, { type: 'request_floor' }, null, 'request_floor'));
   },
   render(s, live) {
@@ -37,6 +40,7 @@ const page = {
           el('span', { cls: 'asker-place' }, t('pn.asker_place', { n: r.position + 1, of: s.floor.list.length }))))),
       fromAudience.map((q) => el('li', { dataset: { question: q.question } }, questionHead(s, q))));
     if (!fromList.length && !fromAudience.length) fill('to-you', el('li', { cls: 'muted' }, t('q.none')));
+    statements.render(s);
   },
   tick(s, live) {
     const sp = speechOf(s);

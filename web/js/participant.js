@@ -14,8 +14,10 @@ import {
 import { nowBlock, clockBox, drawClock, agendaItems, documentItems, visibleQuestions, questionHead, options, gqOptions, speechOf, clockParts } from './views.js';
 import { ClockAnnouncer } from './client.js';
 import { initInscribe, renderInscribe, tickInscribe } from './inscription.js';
+import { StatementsCard } from './statements.js';
 
 let announcer = null;
+let statements = null;
 const KINDS = ['intervention', 'question', 'point_of_order', 'reply'];
 
 // ---- questions asked anonymously, remembered here -------------------------------
@@ -191,6 +193,7 @@ const page = {
   init(live) {
     announcer = new ClockAnnouncer(document.getElementById('announce'), t);
     initInscribe(live);
+    statements = new StatementsCard(live, false);
     document.getElementById('req-kind').addEventListener('change', () => {
       document.getElementById('req-to-field').hidden = document.getElementById('req-kind').value !== 'question';
     });
@@ -227,6 +230,7 @@ const page = {
     fill('now', nowBlock(s), speechOf(s) ? box : null);
     renderFloor(s, live);
     renderInscribe(s, live);
+    statements.render(s);
     renderQuestions(s, live);
     fill('docs', documentItems(s));
     fill('agenda', agendaItems(s));

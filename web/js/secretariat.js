@@ -1,6 +1,7 @@
 // The secretariat's page: the meeting as defined, the people with their
 // attendance (check someone in, or mark them online, on their behalf), the
-// invitation links, the documents and the outcome record.
+// invitation links, the written statements (filed for anyone, withdrawn,
+// downloaded as one archive), the documents and the outcome record.
 //
 // The links are secretariat_links.js's; the record's downloads and loading a
 // meeting definition are secretariat_record.js's; the Chair's summary is
@@ -10,8 +11,10 @@ import { documentItems, twoZones } from './views.js';
 import { initLinks, renderLinks } from './secretariat_links.js';
 import { initRecord, renderRecord } from './secretariat_record.js';
 import { SummaryEditor } from './summary.js';
+import { StatementsCard } from './statements.js';
 
 let summary = null;
+let statements = null;
 
 function renderMeeting(s, live) {
   const m = s.meeting;
@@ -51,13 +54,14 @@ function renderPeople(s, live) {
 
 const page = {
   title: 'sec.title',
-  init(live) { initLinks(live); initRecord(live); summary = new SummaryEditor(live); },
+  init(live) { initLinks(live); initRecord(live); summary = new SummaryEditor(live); statements = new StatementsCard(live, true); },
   render(s, live) {
     renderMeeting(s, live);
     renderPeople(s, live);
     renderLinks(s, live);
     renderRecord(s, live);
     summary.render(s);
+    statements.render(s);
     fill('docs', documentItems(s));
   },
 };

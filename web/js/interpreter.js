@@ -6,6 +6,7 @@
 import { boot, el, t, fill, setText, person, personLine, languageName } from './ui.js';
 import { drawClock, speechOf, itemOf, gqOf } from './views.js';
 import { ClockAnnouncer, pageAddress } from './client.js';
+import { statementHref } from './statements.js';
 
 const API = '/api/v1/meetings/';
 let announcer = null;
@@ -31,10 +32,6 @@ function statementOf(s, who, speech) {
   const mine = s.statements.filter((x) => x.person === who);
   return (speech && mine.find((x) => x.speech === speech)) ||
     mine.find((x) => x.speech === null && x.item === s.current_item) || null;
-}
-
-function statementHref(x) {
-  return `${API}${encodeURIComponent(pageAddress().meeting)}/statements/${x.hash}`;
 }
 
 function kib(n) { return t('ip.size', { n: Math.max(1, Math.round(n / 1024)) }); }

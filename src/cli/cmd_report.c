@@ -41,6 +41,23 @@ static const char usage_text[] =
     "            3 database error, damaged log or cannot write, 4 the disk is full,\n"
     "            5 a -wal to recover on a read-only disk\n";
 
+/* Writes what was made (r == 0) to `output`, or to standard output; says
+ * what went wrong otherwise. Returns the exit code. */
+static int deliver(int r, const char *output, const char *bytes, size_t len, gv_error *err)
+{
+    if (r == 0) {
+        if (output)
+            r = gv_file_write(output, bytes, len, 0644, false, err);
+        else if (fwrite(bytes, 1, len, stdout) != len || fflush(stdout) != 0)
+            r = gv_error_set(err, GV_EIO, "cannot write to standard output");
+    }
+    if (r == 0)
+        return GV_EXIT_OK;
+    gv_cli_error("report", "%s", err->msg);
+    return r == GV_ENOTFOUND || r == GV_EINVAL || r == GV_ESTATE ? GV_EXIT_REFUSED
+                                                                 : gv_cli_exit_system(r);
+}
+
 /* gavel report --statements: the archive of the written statements. */
 static int report_statements(const gv_cli_db_opts *o, const char *format, const char *output,
                              long long upto, bool summary, int argc)
@@ -66,16 +83,7 @@ static int report_statements(const gv_cli_db_opts *o, const char *format, const 
     int r = gv_record_from_store(s, id, upto, &record, &err);
     if (r == 0)
         r = gv_statements_archive(s, record, &bytes, &len, &err);
-    if (r == 0) {
-        if (output)
-            r = gv_file_write(output, bytes, len, 0644, false, &err);
-        else if (fwrite(bytes, 1, len, stdout) != len || fflush(stdout) != 0)
-            r = gv_error_set(&err, GV_EIO, "cannot write to standard output");
-    }
-    if (r < 0) {
-        gv_cli_error("report", "%s", err.msg);
-        rc = r == GV_ENOTFOUND || r == GV_EINVAL ? GV_EXIT_REFUSED : gv_cli_exit_system(r);
-    }
+    rc = deliver(r, output, bytes, len, &err);
     free(bytes);
     json_decref(record);
     free(id);
@@ -163,17 +171,7 @@ int gv_cli_report(int argc, char **argv)
     if (r == 0)
         r = summary ? gv_summary_render(doc, record, fmt, &bytes, &len, &err)
                     : gv_report_render(record, fmt, &bytes, &len, &err);
-    if (r == 0) {
-        if (output)
-            r = gv_file_write(output, bytes, len, 0644, false, &err);
-        else if (fwrite(bytes, 1, len, stdout) != len || fflush(stdout) != 0)
-            r = gv_error_set(&err, GV_EIO, "cannot write to standard output");
-    }
-    if (r < 0) {
-        gv_cli_error("report", "%s", err.msg);
-        rc = r == GV_ENOTFOUND || r == GV_EINVAL || r == GV_ESTATE ? GV_EXIT_REFUSED
-                                                                   : gv_cli_exit_system(r);
-    }
+    rc = deliver(r, output, bytes, len, &err);
     if (fmt == GV_REPORT_PDF)
         gv_report_release_fonts();
     free(bytes);

@@ -3,7 +3,7 @@
 // first the definition says they speak), their written statement when they
 // filed one, the clock and the guiding question; large enough to read from a
 // booth, in every language of the pages. Read-only.
-import { boot, el, t, fill, setText, person, personLine, languageName } from './ui.js';
+import { boot, el, t, fill, person, personLine, languageName, bidi, tr } from './ui.js';
 import { drawClock, speechOf, itemOf, gqOf } from './views.js';
 import { ClockAnnouncer, pageAddress } from './client.js';
 import { statementHref } from './statements.js';
@@ -46,11 +46,11 @@ const page = {
   init() { announcer = new ClockAnnouncer(document.getElementById('announce'), t); },
   render(s) {
     const item = itemOf(s);
-    setText('item-title', item ? item.title : s.status === 'closed' ? t('m.closed') : t('m.scheduled'));
+    fill('item-title', item ? bidi(tr(item, 'title')) : s.status === 'closed' ? t('m.closed') : t('m.scheduled'));
     const sp = speechOf(s);
     const p = sp ? person(s, sp.person) : null;
-    setText('who', sp ? sp.name : t('now.nobody'));
-    setText('who-sub', sp ? personLine(p) : '');
+    fill('who', sp ? bidi(sp.name) : t('now.nobody'));
+    fill('who-sub', sp ? bidi(personLine(p)) : '');
     fill('who-lang', sp ? languageLine(s, languageOf(s, sp.person, sp)) : null);
     const own = sp ? statementOf(s, sp.person, sp.speech) : null;
     fill('who-statement', own ? statementLink(own) : sp ? el('span', { cls: 'muted' }, t('ip.no_statement')) : null);
@@ -74,7 +74,7 @@ const page = {
 
     const gq = gqOf(s);
     document.getElementById('gq').hidden = !gq;
-    setText('gq-text', gq ? gq.text : '');
+    fill('gq-text', gq ? bidi(tr(gq, 'text')) : '');
 
     // Every current statement of the meeting, those of the running item first.
     const all = [...s.statements].sort((a, b) => (b.item === s.current_item) - (a.item === s.current_item) || a.statement - b.statement);
@@ -83,7 +83,7 @@ const page = {
       const q = person(s, x.person);
       const on = itemOf(s, x.item);
       return el('li', { dataset: { statement: x.statement } },
-        el('bdi', { cls: 'next-name' }, q ? q.name : x.person), on ? ` · ${on.title}` : '', ' ', statementLink(x));
+        el('bdi', { cls: 'next-name' }, q ? q.name : x.person), on ? [' · ', bidi(tr(on, 'title'))] : '', ' ', statementLink(x));
     }));
     const zip = document.getElementById('st-all');
     zip.hidden = all.length === 0;

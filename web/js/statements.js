@@ -5,7 +5,7 @@
 // through the WebSocket: the server reads it, stores it and then makes the
 // command, and the page sees the statement arrive on its stream like any
 // event. A refusal says why, on the page.
-import { el, t, fill, act, person, message, timeIn } from './ui.js';
+import { el, t, fill, act, person, message, timeIn, tr } from './ui.js';
 import { pageAddress } from './client.js';
 import { options, itemOf } from './views.js';
 
@@ -20,8 +20,9 @@ const kb = (n) => t('ip.size', { n: Math.max(1, Math.round(n / 1024)) });
 function target(s, x) {
   const sp = x.speech ? (s.speeches || []).find((y) => y.speech === x.speech) : null;
   const it = itemOf(s, x.item);
-  if (sp) return t('wst.on_speech', { item: it ? it.title : x.item, time: timeIn(sp.started_at_ms, s.meeting.timezone) });
-  return t('wst.on_item', { item: it ? it.title : x.item });
+  const title = it ? tr(it, 'title') : x.item;
+  if (sp) return t('wst.on_speech', { item: title, time: timeIn(sp.started_at_ms, s.meeting.timezone) });
+  return t('wst.on_item', { item: title });
 }
 
 export class StatementsCard {
@@ -77,9 +78,9 @@ export class StatementsCard {
     const speeches = (s.speeches || []).filter((x) => x.person === who);
     const items = [...s.agenda].sort((a, b) => (b.id === s.current_item) - (a.id === s.current_item));
     options(document.getElementById('st-for'), [
-      ...items.filter((i) => i.ended_at_ms === null || i.id === s.current_item).map((i) => [`item:${i.id}`, t('wst.on_item', { item: i.title })]),
+      ...items.filter((i) => i.ended_at_ms === null || i.id === s.current_item).map((i) => [`item:${i.id}`, t('wst.on_item', { item: tr(i, 'title') })]),
       ...speeches.map((x) => [`speech:${x.speech}`, target(s, { speech: x.speech, item: x.item })]),
-      ...items.filter((i) => i.ended_at_ms !== null && i.id !== s.current_item).map((i) => [`item:${i.id}`, t('wst.on_item', { item: i.title })]),
+      ...items.filter((i) => i.ended_at_ms !== null && i.id !== s.current_item).map((i) => [`item:${i.id}`, t('wst.on_item', { item: tr(i, 'title') })]),
     ]);
     document.getElementById('st-go').disabled = this.busy;
   }

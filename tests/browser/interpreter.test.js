@@ -11,7 +11,7 @@
 const crypto = require('node:crypto');
 const fs = require('node:fs');
 const path = require('node:path');
-const { ROOT, launch, startServer, openPage, step, check, eq, run } = require('./lib');
+const { ROOT, launch, startServer, openPage, step, postCommand, check, eq, run } = require('./lib');
 
 const AXE = fs.readFileSync(path.join(ROOT, 'node_modules', 'axe-core', 'axe.min.js'), 'utf8');
 const FILES = path.join(ROOT, 'tests', 'scenarios', 'statements');
@@ -31,17 +31,6 @@ async function axe(page, what) {
   const res = await page.evaluate(() => window.axe.run(document, { resultTypes: ['violations'] }));
   const v = res.violations.map((x) => `${x.id} (${x.impact}): ${x.help} — ${x.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(' | ')}`);
   eq(v, [], `${what}: axe-core violations`);
-}
-
-const token = (link) => new URL(link).pathname.split('/').pop();
-
-async function post(srv, link, cmd) {
-  const r = await fetch(`${srv.base}/api/v1/meetings/${srv.meeting}/commands`, {
-    method: 'POST', headers: { authorization: `Bearer ${token(link)}`, 'content-type': 'application/json' }, body: JSON.stringify(cmd),
-  });
-  const body = await r.json();
-  if (!r.ok) throw new Error(`${cmd.type}: ${body.message}`);
-  return body;
 }
 
 // What the page's own link gets for a URL of the meeting (status only).
@@ -86,7 +75,7 @@ async function main() {
     await axe(booth, 'interpreters (English)');
 
     // 陈思远 takes the floor: he is shown now, with Chinese and his statement.
-    await step(booth, 'chen takes the floor', () => post(srv, srv.links.chair, { type: 'next_speaker' }));
+    await step(booth, 'chen takes the floor', () => postCommand(srv, srv.links.chair, { type: 'next_speaker' }));
     eq(await booth.textContent('#who'), '陈思远', 'who speaks now');
     eq(await booth.getAttribute('#who-lang [data-lang]', 'data-lang'), 'zh', 'in which language');
     check(/Chinese/.test(await booth.textContent('#who-lang')), 'the language is named, not only tagged');

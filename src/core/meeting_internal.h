@@ -136,8 +136,8 @@ typedef struct gv_person {
     int64_t checked_in_at_ms; /** first check-in in the room, 0 if never */
     int64_t joined_at_ms;     /** first join online, 0 if never */
     bool present;             /** checked in or joined and not left */
-    char **speaks;   /** the languages they speak in (BCP 47 tags), the usual one first */
-    size_t n_speaks; /** 0 when the definition does not say */
+    char **speaks;            /** the languages they speak in (BCP 47 tags), the usual one first */
+    size_t n_speaks;          /** 0 when the definition does not say */
 } gv_person;
 
 typedef struct gv_document {

@@ -266,8 +266,8 @@ static void sse_is_one_gzip_stream(void **state)
     /* An event: its patch, then the event, as the plain stream has them. */
     tc_response r;
     assert_int_equal(tc_http(f->srv.port, "POST", "/api/v1/meetings/test-panel/commands",
-                             bearer(f, "chair", NULL),
-                             "{\"type\":\"open_meeting\"}", 23, &r, 10000),
+                             bearer(f, "chair", NULL), "{\"type\":\"open_meeting\"}", 23, &r,
+                             10000),
                      0);
     assert_int_equal(r.status, 200);
     tc_response_free(&r);

@@ -15,48 +15,15 @@
 
 #include <sqlite3.h>
 
-#include "pg_fixture.h"
+#include "engines_fixture.h"
 #include "store/store_internal.h"
 #include "store/writer.h"
-#include "store_fixture.h"
-
-static pgfx pg; /** the PostgreSQL server of this program */
-
-typedef struct fixture {
-    const char *engine; /** "memory", "sqlite" or "postgresql" */
-    char *dir;          /** scratch folder (sqlite only) */
-    char location[4200];
-    gv_store *s;
-} fixture;
 
 static int setup(void **state)
 {
-    fixture *f = calloc(1, sizeof *f);
     gv_error err;
-    f->engine = *state;
-    if (strcmp(f->engine, "sqlite") == 0) {
-        f->dir = fx_tmpdir();
-        assert_non_null(f->dir);
-        fx_path(f->location, sizeof f->location, f->dir, "store.db");
-    } else if (strcmp(f->engine, "postgresql") == 0) {
-        assert_int_equal(pgfx_new_store(&pg, f->location, sizeof f->location), 0);
-    } else {
-        snprintf(f->location, sizeof f->location, "memory:");
-    }
-    f->s = gv_store_open(f->location, GV_STORE_CREATE, &err);
-    if (!f->s)
-        fail_msg("open %s: %s", f->location, err.msg);
+    fixture *f = fx_engine_open(state);
     assert_int_equal(gv_store_create_meeting(f->s, "m", NULL, 0, &err), 0);
-    *state = f;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    fixture *f = *state;
-    gv_store_close(f->s);
-    fx_rmdir(f->dir);
-    free(f);
     return 0;
 }
 
@@ -267,23 +234,7 @@ static void damaged_bytes_are_refused_where_served(void **state)
     assert_non_null(strstr(err.msg, "damaged"));
 }
 
-#define ALL(t)                                                                                     \
-    cmocka_unit_test_prestate_setup_teardown(t, setup, teardown, (void *)"memory"),                \
-        cmocka_unit_test_prestate_setup_teardown(t, setup, teardown, (void *)"sqlite"),            \
-        cmocka_unit_test_prestate_setup_teardown(t, setup, teardown, (void *)"postgresql")
-
-static int group_setup(void **state)
-{
-    (void)state;
-    return pgfx_start(&pg);
-}
-
-static int group_teardown(void **state)
-{
-    (void)state;
-    pgfx_stop(&pg);
-    return 0;
-}
+#define ALL(t) FX_ON_EACH_ENGINE(t, setup, fx_engine_close)
 
 int main(void)
 {
@@ -294,7 +245,7 @@ int main(void)
         ALL(bad_arguments_change_nothing),
         ALL(the_writer_stores_a_file_and_waits_for_it),
         cmocka_unit_test_prestate_setup_teardown(damaged_bytes_are_refused_where_served, setup,
-                                                 teardown, (void *)"sqlite"),
+                                                 fx_engine_close, (void *)"sqlite"),
     };
-    return cmocka_run_group_tests(tests, group_setup, group_teardown);
+    return cmocka_run_group_tests(tests, pgfx_group_setup, pgfx_group_teardown);
 }

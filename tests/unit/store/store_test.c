@@ -16,45 +16,13 @@
 #include <sqlite3.h>
 #include <time.h>
 
-#include "pg_fixture.h"
+#include "engines_fixture.h"
 #include "store/store_internal.h"
-#include "store_fixture.h"
-
-typedef struct fixture {
-    const char *engine; /** "memory", "sqlite" or "postgresql" */
-    char *dir;          /** scratch folder (sqlite only) */
-    char location[4200];
-    gv_store *s;
-} fixture;
 
 static int setup(void **state)
 {
-    fixture *f = calloc(1, sizeof *f);
-    gv_error err;
-    f->engine = *state;
-    if (strcmp(f->engine, "sqlite") == 0) {
-        f->dir = fx_tmpdir();
-        assert_non_null(f->dir);
-        fx_path(f->location, sizeof f->location, f->dir, "store.db");
-    } else if (strcmp(f->engine, "postgresql") == 0) {
-        assert_int_equal(pgfx_new_store(&pgfx_server, f->location, sizeof f->location), 0);
-    } else {
-        snprintf(f->location, sizeof f->location, "memory:");
-    }
-    f->s = gv_store_open(f->location, GV_STORE_CREATE, &err);
-    if (!f->s)
-        fail_msg("open %s: %s", f->location, err.msg);
+    fixture *f = fx_engine_open(state);
     assert_string_equal(gv_store_engine(f->s), f->engine);
-    *state = f;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    fixture *f = *state;
-    gv_store_close(f->s);
-    fx_rmdir(f->dir);
-    free(f);
     return 0;
 }
 
@@ -937,12 +905,10 @@ static void a_read_only_store_takes_no_snapshot(void **state)
     gv_store_close(ro);
 }
 
-#define ALL(t)                                                                                     \
-    cmocka_unit_test_prestate_setup_teardown(t, setup, teardown, (void *)"memory"),                \
-        cmocka_unit_test_prestate_setup_teardown(t, setup, teardown, (void *)"sqlite"),            \
-        cmocka_unit_test_prestate_setup_teardown(t, setup, teardown, (void *)"postgresql")
-#define PG(t) cmocka_unit_test_prestate_setup_teardown(t, setup, teardown, (void *)"postgresql")
-#define SQ(t) cmocka_unit_test_prestate_setup_teardown(t, setup, teardown, (void *)"sqlite")
+#define ALL(t) FX_ON_EACH_ENGINE(t, setup, fx_engine_close)
+#define PG(t)                                                                                      \
+    cmocka_unit_test_prestate_setup_teardown(t, setup, fx_engine_close, (void *)"postgresql")
+#define SQ(t) cmocka_unit_test_prestate_setup_teardown(t, setup, fx_engine_close, (void *)"sqlite")
 
 int main(void)
 {

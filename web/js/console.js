@@ -1,4 +1,4 @@
-// The chair's and moderator's console (and, read-mostly, the rapporteur's):
+// The chair's and moderator's console (the rapporteur's page is rapporteur.js):
 // a bar that stays on screen with who has the floor, the clock and who is
 // next; the floor, where one action changes the speaker; the speakers' list
 // with the item's planned speakers and why each stands where they stand
@@ -391,7 +391,7 @@ function onKey(e) {
 }
 
 const page = {
-  title: location.pathname.endsWith('/rapporteur') ? 'r.title' : 'c.title',
+  title: 'c.title',
   init(live) {
     announcer = new ClockAnnouncer(document.getElementById('announce'), t);
     document.addEventListener('keydown', onKey);

@@ -378,19 +378,25 @@ void gv__rooms_free(struct gv_server *s)
     s->n_rooms = 0;
 }
 
-/* After a failed commit, once nothing is in flight: `ahead` = `state` again
- * (which holds exactly the durable events up to seq). */
-void gv__room_rebuild_ahead(struct gv_server *s, gv__room *r)
+int gv__room_reset_ahead(gv__room *r)
 {
-    (void)s;
     gv_meeting *m = gv_meeting_clone(r->state);
     if (!m)
-        return; /* stays broken; the next completion or command retries */
+        return GV_ENOMEM;
     gv_meeting_free(r->ahead);
     r->ahead = m;
     memcpy(r->ahead_head, r->head, GV_HASH_BYTES);
     r->ahead_stale = false;
-    r->broken = false;
+    return 0;
+}
+
+/* After a failed commit, once nothing is in flight: `ahead` = `state` again
+ * (which holds exactly the durable events up to seq). Out of memory, the room
+ * stays broken; the next completion or command retries. */
+void gv__room_rebuild_ahead(gv__room *r)
+{
+    if (gv__room_reset_ahead(r) == 0)
+        r->broken = false;
 }
 
 /* The command's error, to its sender. A WebSocket client that cannot be
@@ -476,7 +482,7 @@ void gv__room_command(gv__room *r, gv__client *c, const json_t *cmd, const json_
                       "the server is shutting down: send the command again "
                       "once it is back");
     if (r->broken && r->in_flight == 0)
-        gv__room_rebuild_ahead(s, r);
+        gv__room_rebuild_ahead(r);
     if (r->broken)
         return refuse(c, id, GV_EBUSY, "storage failed a moment ago: send the command again");
     if (!c->actor[0])
@@ -685,6 +691,6 @@ void gv__room_committed(struct gv_server *s, gv__room *r, const gv__commit *done
     }
     gv__client_flow(c);
     if (r->broken && r->in_flight == 0)
-        gv__room_rebuild_ahead(s, r);
+        gv__room_rebuild_ahead(r);
     gv__room_follow_progress(s, r);
 }

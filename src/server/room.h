@@ -132,9 +132,12 @@ void gv__room_ring_replace(gv__room *r, gv_view v, int64_t seq, gv__frame *ws, g
  */
 void gv__room_decide(gv__room *r, gv__client *c, const json_t *cmd, const json_t *id,
                      unsigned attempts);
+/* `ahead` = `state` again (ahead holds events that will not be stored);
+ * 0, or GV_ENOMEM with `ahead` unchanged. */
+int gv__room_reset_ahead(gv__room *r);
 /* After a failed commit, once nothing is in flight: `ahead` rebuilt from the
  * log up to seq; broken is cleared when that works. */
-void gv__room_rebuild_ahead(struct gv_server *s, gv__room *r);
+void gv__room_rebuild_ahead(gv__room *r);
 /* Answers a command with an error (and counts it). */
 void gv__room_refuse(gv__client *c, const json_t *id, int code, const char *msg);
 /*

@@ -167,19 +167,6 @@ static int fold_one(struct gv_server *s, gv__room *r, const gv__remote_event *e)
     return 0;
 }
 
-/* `ahead` holds events that will not be stored: it becomes `state` again. */
-static int reset_ahead(gv__room *r)
-{
-    gv_meeting *copy = gv_meeting_clone(r->state);
-    if (!copy)
-        return GV_ENOMEM;
-    gv_meeting_free(r->ahead);
-    r->ahead = copy;
-    memcpy(r->ahead_head, r->head, GV_HASH_BYTES);
-    r->ahead_stale = false;
-    return 0;
-}
-
 static int early_order(const void *a, const void *b)
 {
     int64_t x = ((const gv__remote_event *)a)->seq, y = ((const gv__remote_event *)b)->seq;
@@ -244,8 +231,8 @@ void gv__room_follow_progress(struct gv_server *s, gv__room *r)
     if (r->in_flight > 0 || s->stopping)
         return;
     if (r->broken)
-        gv__room_rebuild_ahead(s, r);
-    if (r->broken || (r->ahead_stale && reset_ahead(r) < 0))
+        gv__room_rebuild_ahead(r);
+    if (r->broken || (r->ahead_stale && gv__room_reset_ahead(r) < 0))
         return; /* out of memory: the next completion, read or tick tries again */
     fold_early(s, r);
     if (r->seq < r->log_seq)
@@ -319,7 +306,7 @@ void gv__room_read_done(struct gv_server *s, gv__room *r, int64_t asked_us,
     s->log_read_error_us = 0;
     if (r->in_flight > 0)
         return; /* overtaken by this room's own commands: their outcome will tell */
-    if (r->ahead_stale && reset_ahead(r) < 0)
+    if (r->ahead_stale && gv__room_reset_ahead(r) < 0)
         return;
     for (size_t i = 0; i < n; i++) {
         if (evs[i].seq <= r->seq)

@@ -27,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/meeting.h"
 #include "report/report_internal.h"
 #include "report/statements.h"
 #include "report/summary.h"
@@ -636,7 +637,7 @@ fail:
 
 char *gv_record_canonical(const json_t *record, size_t *len)
 {
-    char *s = json_dumps(record, JSON_COMPACT | JSON_SORT_KEYS);
+    char *s = gv_json_text(record);
     if (!s)
         return NULL;
     size_t n = strlen(s);

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/meeting.h"
 #include "report/record.h"
 
 static const char secret_tag[] = "gavel-ed25519-secret-key ";
@@ -126,7 +127,7 @@ int gv_sign_record(const char *record, size_t record_len,
                     "ed25519", "meeting", json_object_get(v, "meeting"), "last_seq",
                     json_object_get(v, "last_seq"), "public_key", pk_hex, "record_hash", hash_hex,
                     "signature", sig_hex);
-    char *text = out ? json_dumps(out, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+    char *text = out ? gv_json_text(out) : NULL;
     if (!text) {
         rc = gv_error_set(err, GV_ENOMEM, "out of memory");
         goto done;

@@ -15,6 +15,7 @@
  */
 #include "support.h"
 
+#include "client_pool.h"
 #include "cluster.h"
 #include "core/view.h"
 #include "store/store.h"
@@ -25,19 +26,7 @@
 #define N_CLIENTS (SENDERS + SCREENS)
 #define MAX_ACKS  4096
 
-typedef struct client {
-    bool sse;
-    tc_ws ws;
-    tc_sse es;
-    const char *person; /** NULL for screens */
-    const char *role;
-    int port; /** the node's, or nginx's */
-    gv_view view;
-    json_t *events; /** every event received, in order */
-    int64_t last_seq;
-    int pending; /** commands sent, not yet answered */
-    int acks, errors;
-} client;
+typedef tp_client client; /* port: the node's, or nginx's */
 
 typedef struct ack {
     int client;
@@ -72,20 +61,17 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     fixture *f = *state;
-    for (int i = 0; i < f->n; i++) {
-        if (f->c[i].sse)
-            tc_sse_close(&f->c[i].es);
-        else
-            tc_ws_close(&f->c[i].ws);
-        json_decref(f->c[i].events);
-    }
+    for (int i = 0; i < f->n; i++)
+        tp_close(&f->c[i]);
     int rc = tk_cluster_stop_all(&f->k);
     free(f);
     return rc;
 }
 
-static void take_event(fixture *f, client *c, const json_t *ev)
+static void take_event(void *ud, int i, const json_t *ev)
 {
+    fixture *f = ud;
+    client *c = &f->c[i];
     int64_t seq = json_integer_value(json_object_get(ev, "seq"));
     if (seq != c->last_seq + 1)
         fail_msg("a reader of %s on port %d got event %lld after %lld",
@@ -100,8 +86,9 @@ static void take_event(fixture *f, client *c, const json_t *ev)
         f->questions[f->n_questions++] = seq;
 }
 
-static void take_answer(fixture *f, int i, const json_t *j, const char *type)
+static void take_answer(void *ud, int i, const json_t *j, const char *type)
 {
+    fixture *f = ud;
     client *c = &f->c[i];
     if (strcmp(type, "ack") == 0) {
         int64_t first = json_integer_value(json_object_get(j, "first_seq"));
@@ -110,7 +97,6 @@ static void take_answer(fixture *f, int i, const json_t *j, const char *type)
         f->acks[f->n_acks++] = (ack){i, first, last};
         if (last > f->max_acked)
             f->max_acked = last;
-        c->acks++;
     } else {
         const char *code = json_string_value(json_object_get(j, "code"));
         /* The meeting may refuse (voted already, nobody waiting); the
@@ -118,39 +104,6 @@ static void take_answer(fixture *f, int i, const json_t *j, const char *type)
         if (strcmp(code, "conflict") != 0 && strcmp(code, "not_found") != 0)
             fail_msg("%s on port %d: %s: %s", c->person, c->port, code,
                      json_string_value(json_object_get(j, "message")));
-        c->errors++;
-    }
-    c->pending--;
-}
-
-/* Reads what client i has waiting (wait_ms for the first message). */
-static void drain_one(fixture *f, int i, int wait_ms)
-{
-    client *c = &f->c[i];
-    for (int first = 1;; first = 0) {
-        int t = first ? wait_ms : 0;
-        if (c->sse) {
-            tc_event e;
-            if (tc_sse_next(&c->es, t, &e) != 1)
-                return;
-            if (strcmp(e.name, "message") == 0) {
-                json_t *ev = json_loads(e.data, 0, NULL);
-                assert_non_null(ev);
-                take_event(f, c, ev);
-                json_decref(ev);
-            }
-            tc_event_free(&e);
-        } else {
-            json_t *j = tc_ws_recv_json(&c->ws, t);
-            if (!j)
-                return;
-            const char *type = json_string_value(json_object_get(j, "type"));
-            if (strcmp(type, "event") == 0)
-                take_event(f, c, json_object_get(j, "event"));
-            else if (strcmp(type, "ack") == 0 || strcmp(type, "error") == 0)
-                take_answer(f, i, j, type);
-            json_decref(j);
-        }
     }
 }
 
@@ -160,12 +113,10 @@ static void settle(fixture *f)
 {
     int64_t deadline = tc_now_ms() + 60000;
     for (;;) {
-        int pending = 0, behind = 0;
-        for (int i = 0; i < f->n; i++) {
-            drain_one(f, i, 0);
-            pending += f->c[i].pending;
+        const tp_handlers h = {take_event, take_answer, f};
+        int pending = tp_drain_all(f->c, f->n, &h), behind = 0;
+        for (int i = 0; i < f->n; i++)
             behind += f->c[i].last_seq < f->max_acked;
-        }
         if (pending == 0 && behind == 0)
             return;
         if (tc_now_ms() > deadline)
@@ -175,43 +126,14 @@ static void settle(fixture *f)
     }
 }
 
-static void say(fixture *f, int i, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static void say(fixture *f, int i, const char *fmt, ...)
-{
-    char body[512];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(body, sizeof body, fmt, ap);
-    va_end(ap);
-    client *c = &f->c[i];
-    assert_false(c->sse);
-    assert_int_equal(tc_ws_send(&c->ws, body), 0);
-    c->pending++;
-}
-
 /* A client of `role` acting as `person` (NULL: a screen on SSE) on the
  * k-th endpoint: a node, or nginx after the last node. */
 static int add_client(fixture *f, const char *role, const char *person, int k)
 {
-    client *c = &f->c[f->n];
-    char extra[128], path[200];
-    snprintf(extra, sizeof extra, "Authorization: Bearer %s\r\n",
-             tc_role_token(&f->k.node[0], role));
-    c->sse = person == NULL;
-    c->person = person;
-    c->role = role;
-    c->port = k < NODES ? f->k.port[k] : f->k.nginx_port;
-    c->events = json_array();
-    c->view = gv_view_of_role(role);
-    if (c->sse) {
-        assert_int_equal(
-            tc_sse_open(&c->es, c->port, "/api/v1/meetings/test-panel/events?since=0", extra), 200);
-    } else {
-        bool shared = strcmp(role, "participant") == 0 || strcmp(role, "panelist") == 0;
-        snprintf(path, sizeof path, "/api/v1/meetings/test-panel/ws?since=0%s%s",
-                 shared ? "&as=" : "", shared ? person : "");
-        assert_int_equal(tc_ws_open(&c->ws, c->port, path, extra, NULL), 101);
-    }
+    bool shared = person && (strcmp(role, "participant") == 0 || strcmp(role, "panelist") == 0);
+    tp_open(&f->c[f->n], k < NODES ? f->k.port[k] : f->k.nginx_port,
+            tc_role_token(&f->k.node[0], role), role, person, person == NULL,
+            shared ? person : NULL);
     return f->n++;
 }
 
@@ -242,38 +164,39 @@ static void test_sixty_clients_on_three_nodes_see_one_log(void **state)
     for (int i = 0; i < SCREENS; i++)
         add_client(f, "viewer", NULL, i % (NODES + 1));
 
-    say(f, chair[0], "{\"type\":\"open_meeting\"}");
-    say(f, chair[1], "{\"type\":\"start_item\",\"item\":\"discussion\"}");
+    tp_say(&f->c[chair[0]], "{\"type\":\"open_meeting\"}");
+    tp_say(&f->c[chair[1]], "{\"type\":\"start_item\",\"item\":\"discussion\"}");
     settle(f);
-    say(f, chair[0], "{\"type\":\"set_guiding_question\",\"guiding_question\":\"gq1\"}");
+    tp_say(&f->c[chair[0]], "{\"type\":\"set_guiding_question\",\"guiding_question\":\"gq1\"}");
     /* Everyone at once, on every node. */
     for (int i = 0; i < 48; i++) {
-        say(f, part[i], i % 2 ? "{\"type\":\"join\"}" : "{\"type\":\"check_in\"}");
-        say(f, part[i], "{\"type\":\"request_floor\",\"guiding_question\":\"gq1\"}");
-        say(f, part[i], "{\"type\":\"ask_question\",\"text\":\"Question %d from %s\"}", i,
-            participants[i % 6]);
+        tp_say(&f->c[part[i]], i % 2 ? "{\"type\":\"join\"}" : "{\"type\":\"check_in\"}");
+        tp_say(&f->c[part[i]], "{\"type\":\"request_floor\",\"guiding_question\":\"gq1\"}");
+        tp_say(&f->c[part[i]], "{\"type\":\"ask_question\",\"text\":\"Question %d from %s\"}", i,
+               participants[i % 6]);
     }
     for (int i = 0; i < 4; i++) {
-        say(f, pan[i], "{\"type\":\"request_floor\",\"kind\":\"reply\"}");
-        say(f, rap[i], "{\"type\":\"add_note\",\"text\":\"Note %d\"}", i);
+        tp_say(&f->c[pan[i]], "{\"type\":\"request_floor\",\"kind\":\"reply\"}");
+        tp_say(&f->c[rap[i]], "{\"type\":\"add_note\",\"text\":\"Note %d\"}", i);
     }
     settle(f);
     assert_int_equal(f->n_questions, 48);
     /* The moderators approve every question, from two nodes at once. */
     for (int q = 0; q < 48; q++)
-        say(f, mod[q % 2], "{\"type\":\"approve_question\",\"question\":%lld}",
-            (long long)f->questions[q]);
+        tp_say(&f->c[mod[q % 2]], "{\"type\":\"approve_question\",\"question\":%lld}",
+               (long long)f->questions[q]);
     settle(f);
     /* Votes, speakers and notes, all at once, three rounds. */
     for (int round = 0; round < 3; round++) {
         for (int i = 0; i < 48; i++)
             for (int v = 0; v < 2; v++)
-                say(f, part[i], "{\"type\":\"upvote\",\"question\":%lld}",
-                    (long long)f->questions[(i * 7 + v * 13 + round * 5) % 48]);
-        say(f, chair[round % 2], "{\"type\":\"next_speaker\"}");
-        say(f, chair[(round + 1) % 2], "{\"type\":\"end_speech\"}");
+                tp_say(&f->c[part[i]], "{\"type\":\"upvote\",\"question\":%lld}",
+                       (long long)f->questions[(i * 7 + v * 13 + round * 5) % 48]);
+        tp_say(&f->c[chair[round % 2]], "{\"type\":\"next_speaker\"}");
+        tp_say(&f->c[chair[(round + 1) % 2]], "{\"type\":\"end_speech\"}");
         for (int i = 0; i < 4; i++)
-            say(f, rap[i], "{\"type\":\"add_note\",\"text\":\"Round %d, note %d\"}", round, i);
+            tp_say(&f->c[rap[i]], "{\"type\":\"add_note\",\"text\":\"Round %d, note %d\"}", round,
+                   i);
         settle(f);
     }
 

@@ -11,36 +11,23 @@
  */
 #include "support.h"
 
-#include "core/view.h"
-#include "server_client.h"
+#include "client_pool.h"
 
 #define N_CLIENTS 50
 
-typedef struct client {
-    bool sse;
-    tc_ws ws;
-    tc_sse es;
-    const char *person; /** NULL for viewers */
-    gv_view view;       /** the view the client's link reads */
-    json_t *events;     /** every event received, in order */
-    gv_meeting *fold;   /** the fold of the events, for full-view clients */
-    int64_t last_seq;
-    int pending; /** commands sent, not yet answered */
-    int acks, errors;
-} client;
+typedef tp_client client;
 
 typedef struct fixture {
     char dir[128];
     char db[256];
     tc_server srv;
     client c[N_CLIENTS];
+    gv_meeting *fold[N_CLIENTS]; /** each client's fold of its events, for full-view clients */
     int n;
     int64_t questions[64]; /** ids of the questions asked, as the chair's client saw them */
     int n_questions;
     int64_t max_acked; /** highest seq any acknowledgement named */
 } fixture;
-
-static fixture *current; /* the running test's fixture, for fold() */
 
 static int setup(void **state)
 {
@@ -64,12 +51,8 @@ static int teardown(void **state)
 {
     fixture *f = *state;
     for (int i = 0; i < f->n; i++) {
-        if (f->c[i].sse)
-            tc_sse_close(&f->c[i].es);
-        else
-            tc_ws_close(&f->c[i].ws);
-        gv_meeting_free(f->c[i].fold);
-        json_decref(f->c[i].events);
+        tp_close(&f->c[i]);
+        gv_meeting_free(f->fold[i]);
     }
     int status = tc_server_stop(&f->srv, SIGTERM);
     char cmd[300];
@@ -80,70 +63,40 @@ static int teardown(void **state)
     return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -1;
 }
 
-static void fold(client *c, const json_t *ev)
+static void fold(void *ud, int i, const json_t *ev)
 {
+    fixture *f = ud;
+    client *c = &f->c[i];
     gv_error err = {0};
     int64_t seq = json_integer_value(json_object_get(ev, "seq"));
     if (seq != c->last_seq + 1)
         fail_msg("client of %s: event %lld after %lld", c->person ? c->person : "viewer",
                  (long long)seq, (long long)c->last_seq);
     json_array_append(c->events, (json_t *)ev);
-    if (c->view == GV_VIEW_FULL && gv_meeting_apply(c->fold, ev, &err) < 0)
+    if (c->view == GV_VIEW_FULL && gv_meeting_apply(f->fold[i], ev, &err) < 0)
         fail_msg("event %lld does not fold: %s", (long long)seq, err.msg);
     c->last_seq = seq;
-    if (c == &current->c[0] && current->n_questions < 64 &&
+    if (i == 0 && f->n_questions < 64 &&
         strcmp(json_string_value(json_object_get(ev, "type")), "question_asked") == 0)
-        current->questions[current->n_questions++] = seq;
+        f->questions[f->n_questions++] = seq;
 }
 
-/* Reads what client c has waiting (wait_ms for the first message). */
-static void drain_one(client *c, int wait_ms)
+static void answer(void *ud, int i, const json_t *j, const char *type)
 {
-    for (int first = 1;; first = 0) {
-        int t = first ? wait_ms : 0;
-        if (c->sse) {
-            tc_event e;
-            if (tc_sse_next(&c->es, t, &e) != 1)
-                return;
-            if (strcmp(e.name, "message") == 0) {
-                json_error_t jerr;
-                json_t *ev = json_loads(e.data, 0, &jerr);
-                fold(c, ev);
-                json_decref(ev);
-            }
-            tc_event_free(&e);
-        } else {
-            json_t *j = tc_ws_recv_json(&c->ws, t);
-            if (!j)
-                return;
-            const char *type = json_string_value(json_object_get(j, "type"));
-            if (strcmp(type, "event") == 0) {
-                fold(c, json_object_get(j, "event"));
-            } else if (strcmp(type, "ack") == 0) {
-                c->pending--;
-                c->acks++;
-                int64_t last = json_integer_value(json_object_get(j, "last_seq"));
-                if (last > current->max_acked)
-                    current->max_acked = last;
-            } else if (strcmp(type, "error") == 0) {
-                const char *code = json_string_value(json_object_get(j, "code"));
-                /* The core may refuse (a list already closed, a second check-in);
-                 * the server's own limits must not be hit in this scenario. */
-                if (strcmp(code, "too_large") == 0 || strcmp(code, "rate_limited") == 0 ||
-                    strcmp(code, "busy") == 0)
-                    fail_msg("%s: %s", code, json_string_value(json_object_get(j, "message")));
-                c->pending--;
-                c->errors++;
-            }
-            json_decref(j);
-        }
+    fixture *f = ud;
+    (void)i;
+    if (strcmp(type, "ack") == 0) {
+        int64_t last = json_integer_value(json_object_get(j, "last_seq"));
+        if (last > f->max_acked)
+            f->max_acked = last;
+    } else {
+        const char *code = json_string_value(json_object_get(j, "code"));
+        /* The core may refuse (a list already closed, a second check-in);
+         * the server's own limits must not be hit in this scenario. */
+        if (strcmp(code, "too_large") == 0 || strcmp(code, "rate_limited") == 0 ||
+            strcmp(code, "busy") == 0)
+            fail_msg("%s: %s", code, json_string_value(json_object_get(j, "message")));
     }
-}
-
-static void drain_all(fixture *f)
-{
-    for (int i = 0; i < f->n; i++)
-        drain_one(&f->c[i], 0);
 }
 
 /* Waits until every command has its answer. */
@@ -151,10 +104,8 @@ static void settle(fixture *f)
 {
     int64_t deadline = tc_now_ms() + 30000;
     for (;;) {
-        int pending = 0;
-        drain_all(f);
-        for (int i = 0; i < f->n; i++)
-            pending += f->c[i].pending;
+        const tp_handlers h = {fold, answer, f};
+        int pending = tp_drain_all(f->c, f->n, &h);
         /* ... and the chair's client has folded everything acknowledged. */
         if (pending == 0 && f->c[0].last_seq >= f->max_acked)
             return;
@@ -164,53 +115,19 @@ static void settle(fixture *f)
     }
 }
 
-static void say(fixture *f, int i, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static void say(fixture *f, int i, const char *fmt, ...)
-{
-    char body[512];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(body, sizeof body, fmt, ap);
-    va_end(ap);
-    client *c = &f->c[i];
-    assert_false(c->sse);
-    assert_int_equal(tc_ws_send(&c->ws, body), 0);
-    c->pending++;
-}
-
 static int add_client(fixture *f, const char *role, const char *person, bool sse)
 {
-    client *c = &f->c[f->n];
-    char extra[128], path[200];
-    snprintf(extra, sizeof extra, "Authorization: Bearer %s\r\n", tc_role_token(&f->srv, role));
-    c->sse = sse;
-    c->person = person;
-    c->fold = gv_meeting_new();
-    c->events = json_array();
-    c->view = gv_view_of_role(role);
-    if (sse) {
-        assert_int_equal(
-            tc_sse_open(&c->es, f->srv.port, "/api/v1/meetings/test-panel/events?since=0", extra),
-            200);
-    } else {
-        snprintf(path, sizeof path, "/api/v1/meetings/test-panel/ws?since=0%s%s",
-                 person && strcmp(role, "chair") && strcmp(role, "moderator") &&
-                         strcmp(role, "rapporteur")
-                     ? "&as="
-                     : "",
-                 person && strcmp(role, "chair") && strcmp(role, "moderator") &&
-                         strcmp(role, "rapporteur")
-                     ? person
-                     : "");
-        assert_int_equal(tc_ws_open(&c->ws, f->srv.port, path, extra, NULL), 101);
-    }
+    bool shared =
+        person && strcmp(role, "chair") && strcmp(role, "moderator") && strcmp(role, "rapporteur");
+    f->fold[f->n] = gv_meeting_new();
+    tp_open(&f->c[f->n], f->srv.port, tc_role_token(&f->srv, role), role, person, sse,
+            shared ? person : NULL);
     return f->n++;
 }
 
 static void test_fifty_clients_run_an_item(void **state)
 {
     fixture *f = *state;
-    current = f;
     static const char *const participants[] = {"p1", "p2", "p3", "p4", "p5", "p6"};
     int chair = add_client(f, "chair", "chair", false);
     int mod = add_client(f, "moderator", "mod", false);
@@ -224,40 +141,40 @@ static void test_fifty_clients_run_an_item(void **state)
         add_client(f, "viewer", NULL, true);
     assert_int_equal(f->n, 50);
 
-    say(f, chair, "{\"type\":\"open_meeting\"}");
-    say(f, chair, "{\"type\":\"start_item\",\"item\":\"discussion\"}");
-    say(f, chair, "{\"type\":\"set_guiding_question\",\"guiding_question\":\"gq1\"}");
+    tp_say(&f->c[chair], "{\"type\":\"open_meeting\"}");
+    tp_say(&f->c[chair], "{\"type\":\"start_item\",\"item\":\"discussion\"}");
+    tp_say(&f->c[chair], "{\"type\":\"set_guiding_question\",\"guiding_question\":\"gq1\"}");
     settle(f);
     /* Everyone at once: attendance, the floor, questions. */
     for (int i = 0; i < 36; i++) {
-        say(f, part[i], i % 2 ? "{\"type\":\"join\"}" : "{\"type\":\"check_in\"}");
-        say(f, part[i], "{\"type\":\"request_floor\",\"guiding_question\":\"gq1\"}");
-        say(f, part[i], "{\"type\":\"ask_question\",\"text\":\"Question %d from %s\"}", i,
-            participants[i % 6]);
+        tp_say(&f->c[part[i]], i % 2 ? "{\"type\":\"join\"}" : "{\"type\":\"check_in\"}");
+        tp_say(&f->c[part[i]], "{\"type\":\"request_floor\",\"guiding_question\":\"gq1\"}");
+        tp_say(&f->c[part[i]], "{\"type\":\"ask_question\",\"text\":\"Question %d from %s\"}", i,
+               participants[i % 6]);
     }
-    say(f, pan[0], "{\"type\":\"request_floor\",\"kind\":\"reply\"}");
-    say(f, pan[1], "{\"type\":\"check_in\"}");
-    say(f, rap, "{\"type\":\"add_note\",\"text\":\"Delegations raised capacity building\"}");
+    tp_say(&f->c[pan[0]], "{\"type\":\"request_floor\",\"kind\":\"reply\"}");
+    tp_say(&f->c[pan[1]], "{\"type\":\"check_in\"}");
+    tp_say(&f->c[rap], "{\"type\":\"add_note\",\"text\":\"Delegations raised capacity building\"}");
     settle(f);
     /* Everyone upvotes three of the questions. */
     assert_int_equal(f->n_questions, 36);
     for (int i = 0; i < 36; i++)
         for (int k = 0; k < 3; k++)
-            say(f, part[i], "{\"type\":\"upvote\",\"question\":%lld}",
-                (long long)f->questions[(i * 7 + k * 13) % 36]);
+            tp_say(&f->c[part[i]], "{\"type\":\"upvote\",\"question\":%lld}",
+                   (long long)f->questions[(i * 7 + k * 13) % 36]);
     /* The chair works through the list while the moderator handles questions. */
     for (int round = 0; round < 8; round++) {
-        say(f, chair, "{\"type\":\"next_speaker\"}");
+        tp_say(&f->c[chair], "{\"type\":\"next_speaker\"}");
         settle(f);
-        say(f, chair, "{\"type\":\"end_speech\"}");
-        say(f, mod, "{\"type\":\"approve_question\",\"question\":%lld}",
-            (long long)f->questions[round]);
-        say(f, mod, "{\"type\":\"mark_answered\",\"question\":%lld}",
-            (long long)f->questions[round + 10]);
-        say(f, rap, "{\"type\":\"add_note\",\"text\":\"Round %d\"}", round);
+        tp_say(&f->c[chair], "{\"type\":\"end_speech\"}");
+        tp_say(&f->c[mod], "{\"type\":\"approve_question\",\"question\":%lld}",
+               (long long)f->questions[round]);
+        tp_say(&f->c[mod], "{\"type\":\"mark_answered\",\"question\":%lld}",
+               (long long)f->questions[round + 10]);
+        tp_say(&f->c[rap], "{\"type\":\"add_note\",\"text\":\"Round %d\"}", round);
         settle(f);
     }
-    say(f, chair, "{\"type\":\"end_item\"}");
+    tp_say(&f->c[chair], "{\"type\":\"end_item\"}");
     settle(f);
 
     /* Every client has every event and the same state as `gavel state`. */
@@ -267,7 +184,7 @@ static void test_fifty_clients_run_an_item(void **state)
     for (int i = 0; i < f->n; i++) {
         int64_t deadline = tc_now_ms() + 10000;
         while (f->c[i].last_seq < last && tc_now_ms() < deadline)
-            drain_one(&f->c[i], 50);
+            tp_drain(f->c, i, 50, &(const tp_handlers){fold, answer, f});
         assert_int_equal(f->c[i].last_seq, last);
     }
     char *out = NULL;
@@ -295,7 +212,7 @@ static void test_fifty_clients_run_an_item(void **state)
     int acks = 0, errors = 0, n_full = 0;
     for (int k = 0; k < f->n; k++) {
         if (f->c[k].view == GV_VIEW_FULL) {
-            char *s = gvt_state(f->c[k].fold);
+            char *s = gvt_state(f->fold[k]);
             assert_string_equal(s, expect);
             free(s);
             n_full++;

@@ -645,7 +645,15 @@ void gv__room_committed(struct gv_server *s, gv__room *r, const gv__commit *done
         }
         r->broken = true;
         char text[GV_ERROR_MSG_MAX + 64];
-        if (rc == GV_EUNAVAIL) {
+        const char *reason = NULL;
+        if (done->in_doubt) {
+            /* Its events may be in the log: the room reads it as soon as
+             * it can, so that they reach every reader if they are. */
+            gv__log_unavailable(s, msg);
+            gv__room_must_read(r);
+            reason = "outcome_unknown";
+            snprintf(text, sizeof text, "%s", GV__IN_DOUBT_MSG);
+        } else if (rc == GV_EUNAVAIL) {
             /* The database server's address is the operator's, not the
              * sender's: said in the server's log, once a while. */
             gv__log_unavailable(s, msg);
@@ -653,7 +661,7 @@ void gv__room_committed(struct gv_server *s, gv__room *r, const gv__commit *done
         } else {
             snprintf(text, sizeof text, "the command could not be stored: %s", msg ? msg : "");
         }
-        refuse(c, req_id, rc, text);
+        refuse_why(c, req_id, rc, reason, text);
     } else {
         int64_t first = r->seq + 1;
         size_t i;

@@ -117,6 +117,7 @@ typedef struct gv__commit {
     const gv_event_in *stored; /** the events' bytes as stored, one per event */
     size_t n;
     const unsigned char *head; /** chain hash of the last event stored (when durable) */
+    bool in_doubt;             /** failed, but may have been stored (gv_write_done.in_doubt) */
 } gv__commit;
 
 /* Called by gv__storage_poll for each completed batch (loop thread). */
@@ -185,6 +186,16 @@ void gv__room_wants(struct gv_server *s, gv__room *r, int64_t seq);
 #define GV__UNAVAILABLE_MSG                                                                        \
     "the meeting's database cannot be reached at the moment: the command was not stored; send "    \
     "it again in a few seconds"
+/* What a command whose outcome is unknown says to its sender (reason
+ * "outcome_unknown"): its COMMIT's answer was lost with the database. */
+#define GV__IN_DOUBT_MSG                                                                           \
+    "the connection to the meeting's database was lost while this command was being stored, "      \
+    "and the database cannot be read yet to tell whether it was: the meeting's stream will show "  \
+    "its events if it was; send it again only with the same client command id (\"cid\"), so "      \
+    "that it is done once"
+/* The room reads the log before it decides anything more (it lacks, or may
+ * lack, what the log holds). */
+void gv__room_must_read(gv__room *r);
 /* Says in the server's log, at most every 10 s, why the database cannot be reached. */
 void gv__log_unavailable(struct gv_server *s, const char *why);
 /* Refuses the commands that waited longer than GV__PENDING_MAX_MS for the

@@ -250,17 +250,22 @@ void gv__room_follow_progress(struct gv_server *s, gv__room *r)
     }
 }
 
+void gv__room_must_read(gv__room *r)
+{
+    if (r->must_read)
+        return;
+    r->must_read = true;
+    r->must_read_us = gv__mono_us();
+    if (!r->behind_us)
+        r->behind_us = r->must_read_us;
+}
+
 void gv__room_lost_race(struct gv_server *s, gv__room *r, gv__client *c, const json_t *cmd,
                         const json_t *id, unsigned attempts)
 {
     s->metrics.commands_redecided++;
     r->ahead_stale = true;
-    if (!r->must_read) {
-        r->must_read = true;
-        r->must_read_us = gv__mono_us();
-        if (!r->behind_us)
-            r->behind_us = r->must_read_us;
-    }
+    gv__room_must_read(r);
     if (attempts >= RETRY_MAX) {
         gv__room_refuse(c, id, GV_EBUSY,
                         "the meeting changed on other servers each time this command was about "
@@ -275,12 +280,7 @@ void gv__room_recheck(struct gv_server *s, gv__room *r, gv__client *c, const jso
                       const json_t *id)
 {
     s->metrics.refusals_rechecked++;
-    if (!r->must_read) {
-        r->must_read = true;
-        r->must_read_us = gv__mono_us();
-        if (!r->behind_us)
-            r->behind_us = r->must_read_us;
-    }
+    gv__room_must_read(r);
     if (gv__room_park(r, c, cmd, id, 1, true) < 0) {
         gv__room_refuse(c, id, GV_ENOMEM, "out of memory: the command was not stored");
         return;

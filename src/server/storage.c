@@ -222,7 +222,8 @@ static void on_done(void *ud, const gv_write_done *done)
                     .code = done->code,
                     .message = done->message,
                     .stored = done->events,
-                    .n = done->n};
+                    .n = done->n,
+                    .in_doubt = done->in_doubt};
     gv__room_committed(s, b->room, &c);
     batch_free(b);
 }

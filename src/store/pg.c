@@ -46,7 +46,9 @@
  *
  * Connections lost (a server restart): the next call after a failure
  * reconnects once (PQreset) and prepares its statements again; a call that
- * fails meanwhile says so with GV_EIO and changes nothing it did not commit.
+ * fails meanwhile says so with GV_EUNAVAIL and changes nothing it did not
+ * commit. A COMMIT whose answer was lost may have been made: the engine
+ * says so (commit_in_doubt), and the writer reads the log to learn which.
  */
 #include "store/store_internal.h"
 
@@ -165,11 +167,13 @@ struct gv__engine_impl {
     PGconn *conn;
     char where[256]; /** the server and database, without a password, for messages */
     unsigned flags;
-    bool in_tx;       /** BEGIN queued, no COMMIT or ROLLBACK yet */
-    int queued;       /** statements sent whose results were not read */
-    bool unsynced;    /** statements sent since the last sync point */
-    int failed;       /** first error of the transaction's queued statements, 0 */
-    gv_error failure; /** its message */
+    bool in_tx;           /** BEGIN queued, no COMMIT or ROLLBACK yet */
+    int queued;           /** statements sent whose results were not read */
+    bool unsynced;        /** statements sent since the last sync point */
+    int failed;           /** first error of the transaction's queued statements, 0 */
+    bool commit_in_doubt; /** the last COMMIT was sent and its answer lost */
+    bool reset_due;       /** the connection is to be made anew before its next use */
+    gv_error failure;     /** its message */
     head_entry heads[HEADS_MAX];
     int n_heads;
 };
@@ -319,8 +323,9 @@ static int session_setup(gv__engine_impl *e, gv_error *err)
 /* Reconnects once when the connection was lost; GV_EIO when it stays lost. */
 static int ensure_connected(gv__engine_impl *e, gv_error *err)
 {
-    if (PQstatus(e->conn) == CONNECTION_OK)
+    if (PQstatus(e->conn) == CONNECTION_OK && !e->reset_due)
         return 0;
+    e->reset_due = false;
     PQreset(e->conn);
     if (PQstatus(e->conn) != CONNECTION_OK)
         return pg_error(e, NULL, "connecting again", err);
@@ -619,9 +624,9 @@ static int pg_begin(gv__engine_impl *e, gv_error *err)
     return queue(e, NULL, "BEGIN", 0, NULL, NULL, NULL, err);
 }
 
-/* Leaves pipeline mode; the connection is dropped when that is not possible,
- * so that the next call starts afresh. After a failed statement the server
- * ignores everything up to the next sync point, so there must be one. */
+/* Leaves pipeline mode; the connection is made anew by the next call when
+ * that is not possible (with its session set up again: ensure_connected). After a failed statement
+ * the server ignores everything up to the next sync point, so there must be one. */
 static void end_pipeline(gv__engine_impl *e)
 {
     if (e->queued > 0 || e->unsynced)
@@ -631,7 +636,7 @@ static void end_pipeline(gv__engine_impl *e)
         while ((r = PQgetResult(e->conn)))
             PQclear(r);
         if (!PQexitPipelineMode(e->conn))
-            PQreset(e->conn);
+            e->reset_due = true;
     }
     e->in_tx = false;
     e->queued = 0;
@@ -643,22 +648,38 @@ static void pg_rollback(gv__engine_impl *e)
     if (!e->in_tx)
         return;
     end_pipeline(e);
-    if (PQstatus(e->conn) == CONNECTION_OK)
+    if (PQstatus(e->conn) == CONNECTION_OK && !e->reset_due)
         PQclear(PQexec(e->conn, "ROLLBACK"));
     e->failed = 0;
 }
 
+/* A COMMIT that was sent may have been made even though its answer never
+ * came (the server restarted, or the connection was cut, in between): then
+ * the outcome is in doubt, and only the log can tell (writer.c reads it). A
+ * statement the server refused before it, or a COMMIT never sent, leaves no
+ * doubt: nothing was made. */
 static int pg_commit(gv__engine_impl *e, gv_error *err)
 {
+    e->commit_in_doubt = false;
     int rc = queue(e, NULL, "COMMIT", 0, NULL, NULL, NULL, err);
-    if (rc == 0)
-        rc = collect(e, true, NULL, err);
+    if (rc == 0 && (rc = collect(e, true, NULL, err)) == GV_EUNAVAIL) {
+        e->commit_in_doubt = true;
+        gv_error_set(err, GV_EUNAVAIL,
+                     "lost the connection to PostgreSQL at %s after sending COMMIT, before its "
+                     "answer: the change may or may not have been stored; read the log to know",
+                     e->where);
+    }
     if (rc) {
         pg_rollback(e);
         return rc;
     }
     end_pipeline(e);
     return 0;
+}
+
+static bool pg_commit_in_doubt(gv__engine_impl *e)
+{
+    return e->commit_in_doubt;
 }
 
 static int pg_savepoint(gv__engine_impl *e, gv_error *err)
@@ -1084,6 +1105,7 @@ const gv__store_engine gv__engine_pg = {
     .close = pg_close,
     .begin = pg_begin,
     .commit = pg_commit,
+    .commit_in_doubt = pg_commit_in_doubt,
     .rollback = pg_rollback,
     .savepoint = pg_savepoint,
     .release = pg_release,

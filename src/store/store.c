@@ -364,6 +364,11 @@ int gv__store_commit_locked(gv_store *s, gv_error *err)
     return s->engine->commit(s->impl, err);
 }
 
+bool gv__store_commit_in_doubt(gv_store *s)
+{
+    return s->engine->commit_in_doubt && s->engine->commit_in_doubt(s->impl);
+}
+
 /* One append in its own transaction, for callers without a writer. */
 static int append_tx(gv_store *s, const char *meeting_id, bool create, const gv_event_in *events,
                      size_t n, gv_error *err)
@@ -470,6 +475,19 @@ static int take_hash(void *ud, const gv_stored_event *ev)
     return 1;
 }
 
+int gv__store_event_hash_locked(gv_store *s, const char *meeting_id, int64_t seq,
+                                unsigned char hash[GV_HASH_BYTES], gv_error *err)
+{
+    event_hash at = {.seq = seq};
+    int rc = s->engine->read(s->impl, meeting_id, seq - 1, take_hash, &at, err);
+    if (rc < 0)
+        return rc;
+    if (!at.found)
+        return 0;
+    memcpy(hash, at.hash, GV_HASH_BYTES);
+    return 1;
+}
+
 int gv__store_check_snapshot(const char *meeting_id, int64_t seq, const unsigned char *bytes,
                              size_t len, gv_error *err)
 {
@@ -488,9 +506,8 @@ int gv__store_put_snapshot_locked(gv_store *s, const char *meeting_id, int64_t s
                                   const unsigned char *bytes, size_t len, gv_error *err)
 {
     const gv__store_engine *eng = s->engine;
-    event_hash at = {.seq = seq};
     int64_t head = 0;
-    unsigned char ignored[GV_HASH_BYTES], hash[GV_HASH_BYTES];
+    unsigned char ignored[GV_HASH_BYTES], hash[GV_HASH_BYTES], at[GV_HASH_BYTES];
     int rc;
     if (s->flags & GV_STORE_READONLY)
         return gv_error_set(err, GV_EPERM, "the store was opened read-only; no snapshot stored");
@@ -501,17 +518,17 @@ int gv__store_put_snapshot_locked(gv_store *s, const char *meeting_id, int64_t s
                             "meeting %s: a snapshot at seq %" PRId64
                             " but the log ends at seq %" PRId64,
                             meeting_id, seq, head);
-    rc = eng->read(s->impl, meeting_id, seq - 1, take_hash, &at, err);
-    if (rc == 1 && at.found)
+    rc = gv__store_event_hash_locked(s, meeting_id, seq, at, err);
+    if (rc == 1)
         rc = 0;
-    else if (rc >= 0)
+    else if (rc == 0)
         rc = gv_error_set(err, GV_ECORRUPT, "meeting %s: event %" PRId64 " is missing", meeting_id,
                           seq);
     if (rc)
         return rc;
     crypto_generichash(hash, GV_HASH_BYTES, bytes, len, NULL, 0);
     gv_stored_snapshot snap = {.seq = seq, .version = version, .bytes = bytes, .len = len};
-    memcpy(snap.head, at.hash, GV_HASH_BYTES);
+    memcpy(snap.head, at, GV_HASH_BYTES);
     return eng->put_snapshot(s->impl, meeting_id, &snap, hash, err);
 }
 

@@ -38,6 +38,10 @@ typedef struct gv__store_engine {
 
     int (*begin)(gv__engine_impl *e, gv_error *err);
     int (*commit)(gv__engine_impl *e, gv_error *err);
+    /** after a failed commit: true when the COMMIT was sent and its answer
+     *  lost with the connection, so that the transaction may have been made;
+     *  NULL for an engine whose failed commit is never made (SQLite, memory) */
+    bool (*commit_in_doubt)(gv__engine_impl *e);
     void (*rollback)(gv__engine_impl *e);
     int (*savepoint)(gv__engine_impl *e, gv_error *err);
     int (*release)(gv__engine_impl *e, gv_error *err);
@@ -156,6 +160,20 @@ int gv__store_fault_due(gv_store *s, gv_store_fault where, gv_error *err);
 
 /* The engine's commit, or the forced failure when one is due. */
 int gv__store_commit_locked(gv_store *s, gv_error *err);
+
+/* After gv__store_commit_locked failed: may the transaction have been made
+ * all the same (its answer lost with the connection)? The caller then reads
+ * the log to learn it (gv__store_event_hash_locked). */
+bool gv__store_commit_in_doubt(gv_store *s);
+
+/*
+ * With the mutex held, outside a transaction or inside one: the chain hash
+ * of the meeting's event `seq` into hash. 1 when the log has that event,
+ * 0 when it ends before it, or a GV_E* code with err set (GV_ENOTFOUND for
+ * no meeting, GV_EUNAVAIL when the database cannot be reached).
+ */
+int gv__store_event_hash_locked(gv_store *s, const char *meeting_id, int64_t seq,
+                                unsigned char hash[GV_HASH_BYTES], gv_error *err);
 
 /* Milliseconds since the Unix epoch, from the system clock. */
 int64_t gv__store_now_ms(void);

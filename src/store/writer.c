@@ -17,7 +17,10 @@
  * savepoint and fails alone; if the engine lost the whole transaction (a
  * savepoint could not be rolled back, or BEGIN or COMMIT failed), every
  * batch of the group that had not failed on its own fails with that error.
- * Nothing is reported as committed before COMMIT returned.
+ * Nothing is reported as committed before COMMIT returned, or, when its
+ * answer was lost, before the log was read and found to hold the group's
+ * events (commit_outcome): one transaction is made whole or not at all, so
+ * the last event of the group's first append tells for every batch.
  *
  * Shutdown (gv_writer_stop): the worker's rule is DRAIN, so every batch
  * accepted is committed or failed, and every waiter woken, before the
@@ -29,6 +32,7 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "store/store_internal.h"
 #include "work/worker.h"
@@ -59,6 +63,7 @@ typedef struct batch {
     bool file; /** a file (events[0]: media type and bytes), not events */
     unsigned char file_hash[GV_FILE_HASH_BYTES];
     int code;
+    bool in_doubt; /** failed, but its COMMIT's answer was lost and the log unread */
     gv__append_result res;
     gv_error err;
 } batch;
@@ -140,15 +145,67 @@ static int batch_new(const char *meeting_id, unsigned flags, const gv_event_in *
     return 0;
 }
 
-/* Fails a batch that had not failed on its own because its group failed. */
-static void fail_with_group(batch *b, int code, const gv_error *why)
+/* Fails a batch that had not failed on its own because its group failed
+ * (in_doubt: or may have been stored, and nobody could tell). */
+static void fail_with_group(batch *b, int code, const gv_error *why, bool in_doubt)
 {
     b->code = code;
+    b->in_doubt = in_doubt;
     memset(&b->res, 0, sizeof b->res);
-    gv_error_set(&b->err, code, "not stored: the transaction it shared failed: %s", why->msg);
+    gv_error_set(&b->err, code, "%s: %s",
+                 in_doubt ? "perhaps stored" : "not stored: the transaction it shared failed",
+                 why->msg);
 }
 
 /* ---- the writer thread ------------------------------------------------ */
+
+static int64_t mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/*
+ * After a COMMIT whose answer was lost: reads the log (the engine connects
+ * again), retrying for GV_WRITER_IN_DOUBT_MS, to learn whether the group's
+ * transaction was made. 1 when it was, 0 when it was not (err says so), or
+ * GV_EUNAVAIL with err set when the log could not be read. A group of
+ * snapshots and files alone counts as not made: storing either again
+ * changes nothing.
+ */
+static int commit_outcome(gv_store *s, const batch *group, gv_error *err)
+{
+    const batch *probe = group;
+    while (probe && (probe->snapshot || probe->file || probe->code || probe->n == 0))
+        probe = next_of(probe);
+    if (!probe)
+        return 0;
+    int64_t deadline = mono_ms() + GV_WRITER_IN_DOUBT_MS;
+    long pause_ms = 20;
+    for (;;) {
+        unsigned char hash[GV_HASH_BYTES];
+        gv_error why;
+        int rc = gv__store_event_hash_locked(s, probe->meeting, probe->res.last_seq, hash, &why);
+        if (rc == 1 && memcmp(hash, probe->res.head, GV_HASH_BYTES) == 0)
+            return 1;
+        if (rc >= 0) {
+            gv_error_set(err, GV_EUNAVAIL,
+                         "the connection to the database was lost while the events were "
+                         "committed, and the log, read again, does not hold them: nothing was "
+                         "stored");
+            return 0;
+        }
+        if (mono_ms() >= deadline)
+            return gv_error_set(err, GV_EUNAVAIL,
+                                "the connection to the database was lost while the events were "
+                                "committed, and the log could not be read again to tell whether "
+                                "they were stored (%s)",
+                                why.msg);
+        nanosleep(&(struct timespec){.tv_nsec = pause_ms * 1000000L}, NULL);
+        pause_ms = pause_ms < 250 ? pause_ms * 2 : 500;
+    }
+}
 
 /* Runs one transaction for the group, a savepoint per batch. */
 static void commit_group(gv_writer *w, batch *group)
@@ -156,6 +213,7 @@ static void commit_group(gv_writer *w, batch *group)
     gv_store *s = w->store;
     const gv__store_engine *eng = s->engine;
     gv_error err;
+    bool in_doubt = false;
     int rc;
 
     gv_error_clear(&err);
@@ -180,18 +238,29 @@ static void commit_group(gv_writer *w, batch *group)
         if (rc)
             goto group_failed;
     }
-    if ((rc = gv__store_commit_locked(s, &err)))
+    if ((rc = gv__store_commit_locked(s, &err))) {
+        in_doubt = gv__store_commit_in_doubt(s);
         goto group_failed;
+    }
     pthread_mutex_unlock(&s->mu);
     return;
 
 group_failed:
     eng->rollback(s->impl);
+    if (in_doubt) {
+        int made = commit_outcome(s, group, &err);
+        if (made == 1) {
+            pthread_mutex_unlock(&s->mu);
+            return;
+        }
+        in_doubt = made < 0;
+        rc = GV_EUNAVAIL;
+    }
     pthread_mutex_unlock(&s->mu);
     /* Batches not yet reached and those that had succeeded have code 0. */
     for (batch *b = group; b; b = next_of(b))
         if (b->code == 0)
-            fail_with_group(b, rc, &err);
+            fail_with_group(b, rc, &err, in_doubt);
 }
 
 /* The worker's run_group: commits the group, then counts it. */
@@ -329,6 +398,7 @@ static void batch_done(gv_work *item, void *arg)
             .last_seq = b->code ? 0 : b->res.last_seq,
             .events = b->events,
             .n = b->n,
+            .in_doubt = b->in_doubt,
         };
         if (b->code == 0)
             memcpy(d.head, b->res.head, GV_HASH_BYTES);

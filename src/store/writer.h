@@ -17,7 +17,12 @@
  * meeting's state (gv_writer_submit_snapshot, whose outcome is only
  * counted); it succeeds or fails alone (its savepoint), and only a failed
  * COMMIT fails the whole group. A batch's completion is reported only after
- * its COMMIT returned, so an acknowledged event is durable. Batches are
+ * its COMMIT returned, so an acknowledged event is durable. A COMMIT whose
+ * answer was lost with the connection (PostgreSQL) is in doubt: the writer
+ * reads the log, connecting again, for at most GV_WRITER_IN_DOUBT_MS, and
+ * reports the group committed if its events are there (by seq and chain
+ * hash), failed (GV_EUNAVAIL) if they are not, and failed `in_doubt` if the
+ * log could not be read. Batches are
  * taken in submission order, so a loop may submit seq 5-6 and then 7-8 of
  * one meeting before the first completes; if 5-6 fails, 7-8 fails too (its
  * seq no longer follows), unless another writer stored its own 5-6
@@ -34,11 +39,16 @@
 #ifndef GV_STORE_WRITER_H
 #define GV_STORE_WRITER_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "store/store.h"
 
 typedef struct gv_writer gv_writer;
+
+/** how long the writer tries to read the log after a COMMIT whose answer
+ *  was lost, before it reports the outcome unknown */
+#define GV_WRITER_IN_DOUBT_MS 5000
 
 /* Flags of a submitted batch. */
 enum {
@@ -57,6 +67,9 @@ typedef struct gv_write_done {
     unsigned char head[GV_HASH_BYTES]; /** chain hash of that event (zeros when failed) */
     const gv_event_in *events;         /** the batch's events, their bytes as stored */
     size_t n;                          /** how many */
+    /** failed with GV_EUNAVAIL although it may have been stored: its COMMIT's
+     *  answer was lost, and the log could not be read again to tell */
+    bool in_doubt;
 } gv_write_done;
 
 /* Counters since the writer started. */

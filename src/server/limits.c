@@ -3,7 +3,12 @@
  * address.
  *
  * A bucket holds at most `burst` tokens and refills at `per_second`; each
- * message or command takes one. Buckets live in the WebSocket's client (its
+ * message or command takes one. A command let through by another server of
+ * the same log is charged when this one folds it (gv__rate_charge): it takes
+ * its token even from an empty bucket, which then owes it (down to -burst)
+ * and repays it before it lets more through, so that a person who sends to
+ * several servers at once gets through, over time, what one server allows,
+ * and not that times the servers. Buckets live in the WebSocket's client (its
  * messages) and in a table by key: a meeting and a person for commands
  * (command.c), a link for the links routes' writes. Streams are counted by
  * peer address in a table of the same kind, a small chained hash table,
@@ -24,7 +29,7 @@ void gv__bucket_init(gv__bucket *b, unsigned burst, int64_t now_us)
     b->last_us = now_us;
 }
 
-bool gv__bucket_take(gv__bucket *b, unsigned per_second, unsigned burst, int64_t now_us)
+static void refill(gv__bucket *b, unsigned per_second, unsigned burst, int64_t now_us)
 {
     if (now_us > b->last_us) {
         b->tokens += (double)(now_us - b->last_us) * per_second / 1e6;
@@ -32,10 +37,23 @@ bool gv__bucket_take(gv__bucket *b, unsigned per_second, unsigned burst, int64_t
             b->tokens = burst;
         b->last_us = now_us;
     }
+}
+
+bool gv__bucket_take(gv__bucket *b, unsigned per_second, unsigned burst, int64_t now_us)
+{
+    refill(b, per_second, burst, now_us);
     if (b->tokens < 1.0)
         return false;
     b->tokens -= 1.0;
     return true;
+}
+
+void gv__bucket_charge(gv__bucket *b, unsigned per_second, unsigned burst, int64_t now_us)
+{
+    refill(b, per_second, burst, now_us);
+    b->tokens -= 1.0;
+    if (b->tokens < -(double)burst)
+        b->tokens = -(double)burst;
 }
 
 #define TABLE_BUCKETS 1024
@@ -140,7 +158,13 @@ bool gv__rate_take(gv__limit_table *t, const char *key, unsigned per_second, uns
 void gv__rate_charge(gv__limit_table *t, const char *key, unsigned per_second, unsigned burst,
                      int64_t now_us)
 {
-    (void)gv__rate_take(t, key, per_second, burst, now_us);
+    entry **p = slot(t, key);
+    if (!*p) {
+        if (!add(p, key))
+            return;
+        gv__bucket_init(&(*p)->bucket, burst, now_us);
+    }
+    gv__bucket_charge(&(*p)->bucket, per_second, burst, now_us);
 }
 
 int gv__stream_check(struct gv_server *s, const char *addr, gv_error *err)

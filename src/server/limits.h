@@ -21,6 +21,9 @@ typedef struct gv__bucket {
 void gv__bucket_init(gv__bucket *b, unsigned burst, int64_t now_us);
 /* Takes one token if there is one: true; false when the rate is exceeded. */
 bool gv__bucket_take(gv__bucket *b, unsigned per_second, unsigned burst, int64_t now_us);
+/* Takes one token whether there is one or not: an empty bucket owes it
+ * (down to -burst tokens) and refills from the debt. */
+void gv__bucket_charge(gv__bucket *b, unsigned per_second, unsigned burst, int64_t now_us);
 
 /* A table of counts or buckets by key (an address; a meeting and person). */
 typedef struct gv__limit_table gv__limit_table;
@@ -40,8 +43,8 @@ bool gv__rate_take(gv__limit_table *t, const char *key, unsigned per_second, uns
                    int64_t now_us);
 
 /* Takes a token from the bucket of `key` without refusing (none left: it
- * stays empty): for what counts toward a rate but was let through
- * elsewhere (a command another server stored). */
+ * owes it, gv__bucket_charge): for what counts toward a rate but was let
+ * through elsewhere (a command another server stored). */
 void gv__rate_charge(gv__limit_table *t, const char *key, unsigned per_second, unsigned burst,
                      int64_t now_us);
 

@@ -198,6 +198,11 @@ int gv__http_write_head(struct lws *wsi, int status, const char *ctype, size_t l
     return lws_finalize_write_http_header(wsi, start, &p, end) ? -1 : 0;
 }
 
+/* The connection whose writeable callback runs now, if any (loop thread). */
+static struct lws *writing;
+
+static int write_owed(struct lws *wsi, gv__http_txn *t);
+
 /* Sends a response whose body is src[0..len) (freeing `owned` afterwards; it
  * may be src, or NULL for bytes that outlive the response). The body goes
  * out in pieces on the next writeable callbacks (write_owed); a HEAD gets
@@ -220,6 +225,11 @@ static int respond_src(struct lws *wsi, int status, const char *ctype, char *own
     t->out_src = src;
     t->out_len = len;
     t->out_off = 0;
+    /* In the connection's writeable callback (a command's answer, a deferred
+     * one), the body follows its headers at once if they went out whole:
+     * one turn of the loop, not two. An HTTP/2 stream waits for its turn. */
+    if (writing == wsi && lws_get_network_wsi(wsi) == wsi && !lws_partial_buffered(wsi))
+        return write_owed(wsi, t);
     lws_callback_on_writable(wsi);
     return 0;
 }
@@ -397,10 +407,12 @@ static int writeable(struct lws *wsi, gv__http_txn *t)
         return 0;
     if (t->client && t->client->kind == GV__CLIENT_SSE)
         return gv__client_write(t->client);
-    if (t->client && t->client->kind == GV__CLIENT_HTTP_CMD)
-        return gv__commands_answer(wsi, t->client);
-    int rc = gv__http_later_write(wsi, t);
-    if (rc != 1)
+    /* Answers made here write their body with their headers (respond_src). */
+    bool command = t->client && t->client->kind == GV__CLIENT_HTTP_CMD;
+    writing = wsi;
+    int rc = command ? gv__commands_answer(wsi, t->client) : gv__http_later_write(wsi, t);
+    writing = NULL;
+    if (command || rc != 1)
         return rc;
     return write_owed(wsi, t);
 }

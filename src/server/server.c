@@ -27,7 +27,9 @@
  * everywhere else, so no handler ever runs on another thread's stack). Each
  * wakes the loop with lws_cancel_service; the wake-up arrives as
  * LWS_CALLBACK_EVENT_WAIT_CANCELLED at loop_callback, and wake() polls every
- * one of them.
+ * one of them. The commits a wake-up applied are settled (their patches
+ * made, their readers written) in the loop's next turn, after the answers
+ * they owe have been written (settle.c).
  *
  * Stopping (states of s->stopping and friends):
  *   running --stop requested--> stopping: new connections are closed as
@@ -70,6 +72,7 @@
 #include "server/logging.h"
 #include "server/room.h"
 #include "server/routes.h"
+#include "server/settle.h"
 #include "server/storage.h"
 #include "server/links.h"
 #include "server/ws.h"
@@ -342,6 +345,10 @@ gv_server *gv_server_new(const gv_server_config *cfg, gv_error *err)
         gv_error_set(err, GV_EIO, "cannot make the event loop (epoll): %s", strerror(errno));
         goto fail;
     }
+    if (gv__settle_open(s) < 0) {
+        gv_error_set(err, GV_ENOMEM, "out of memory");
+        goto fail;
+    }
     void *foreign[1] = {s->loop};
     info.foreign_loops = foreign;
     info.options |= LWS_SERVER_OPTION_LIBEV;
@@ -490,7 +497,9 @@ static void wake(gv_server *s)
 {
     for (size_t i = 0; i < N_THREADS; i++)
         threads[i].poll(s);
-    gv__rooms_settle(s); /* the commits' patches, then every reader written */
+    /* The commits' patches, then every reader written: after the answers
+     * the commits owe, in the next turn (settle.c). */
+    gv__settle_soon(s);
     if (atomic_load(&s->stop_requested) && !s->stopping) {
         s->stopping = true;
         s->stop_deadline_us = gv__mono_us() + (int64_t)s->cfg.shutdown_grace_ms * 1000;
@@ -590,6 +599,8 @@ void gv_server_free(gv_server *s)
     if (s->ctx)
         lws_context_destroy(s->ctx);
     s->ctx = NULL;
+    if (s->loop)
+        gv__settle_close(s);
     if (s->loop)
         ev_loop_destroy(s->loop); /* lws stopped its watchers on it */
     s->loop = NULL;

@@ -19,6 +19,7 @@
  *   links.h    invitation links and their log (public)          links.c
  *   follow.h   reading what other servers stored in the log      follow.c
  *   bus.h      events between servers over NATS                  bus.c
+ *   settle.h   when the rooms settle commits: after the answers  settle.c
  *
  * Everything is owned and used by the loop thread (server.c) unless a
  * comment says otherwise.
@@ -87,8 +88,9 @@ struct gv_server {
     lws_sorted_usec_list_t lws_keep; /** keeps lws's timer armed (server.c) */
     struct lws *dead[GV__DEAD_MAX];  /** SSE peers found closed by a tick */
     unsigned n_dead;
-    struct ev_loop *loop; /** libev's, on epoll; lws runs in it (server.c) */
-    lws_retry_bo_t retry; /** WebSocket ping and hang-up times (idle_timeout_s) */
+    struct ev_loop *loop;      /** libev's, on epoll; lws runs in it (server.c) */
+    struct gv__settle *settle; /** when the rooms settle their commits (settle.c) */
+    lws_retry_bo_t retry;      /** WebSocket ping and hang-up times (idle_timeout_s) */
     pthread_t sig_thread;
     bool sig_thread_running;
     gv__room **rooms; /** hash table of rooms by id (room.c) */

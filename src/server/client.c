@@ -21,7 +21,8 @@
  *
  * States: LIVE -> RESYNC (gv__client_cut: fell max_lag_events behind, its
  * queue overflowed or a message could not be made; writes only the resync
- * notice, then closes) or CLOSING
+ * notice, then closes; gv__client_cut_keeping_answers, when its room loads
+ * itself again: what was queued, then the notice) or CLOSING
  * (gv__client_close: writes what is queued, then closes) -> GONE
  * (gv__client_gone, from the connection's close callback). The memory goes
  * with the last reference: the connection's, or a command's in flight.
@@ -151,12 +152,17 @@ void gv__client_you(gv__client *c, gv__frame *f, int64_t after_seq)
         c->you_hash = 0;
 }
 
-/* Cuts a reader off: drops what it was owed and tells it to fetch a snapshot. */
-void gv__client_cut(gv__client *c, const char *why)
+/* Cuts a reader off and tells it to fetch a snapshot; what it was owed is
+ * dropped, or written first (keep), each message at once: the events it
+ * waited for will not come. */
+static void cut(gv__client *c, const char *why, bool keep)
 {
     if (c->state != GV__LIVE)
         return;
-    queue_clear(c);
+    if (!keep || c->q_len == GV__DIRECT_MAX)
+        queue_clear(c);
+    for (unsigned i = 0; i < c->q_len; i++)
+        c->q[(c->q_head + i) % GV__DIRECT_MAX].after_seq = 0;
     int64_t seq = c->room ? c->room->seq : 0;
     gv__frame *f =
         c->kind == GV__CLIENT_SSE
@@ -169,14 +175,24 @@ void gv__client_cut(gv__client *c, const char *why)
     c->close_reason = "resync";
     c->srv->metrics.slow_readers_cut++;
     if (f) {
-        c->q[c->q_head] = (gv__direct){.frame = f, .after_seq = 0};
-        c->q_len = 1;
+        c->q[(c->q_head + c->q_len) % GV__DIRECT_MAX] = (gv__direct){.frame = f, .after_seq = 0};
+        c->q_len++;
     }
     if (c->wsi) {
         /* A reader too slow to take even the notice is closed without it. */
         lws_set_timeout(c->wsi, PENDING_TIMEOUT_USER_OK, 5);
         want_write(c);
     }
+}
+
+void gv__client_cut(gv__client *c, const char *why)
+{
+    cut(c, why, false);
+}
+
+void gv__client_cut_keeping_answers(gv__client *c, const char *why)
+{
+    cut(c, why, true);
 }
 
 void gv__client_flow(gv__client *c)

@@ -152,6 +152,10 @@ int gv__client_subscribe(gv__client *c, gv__room *r, int64_t since_seq, gv_error
 void gv__client_close(gv__client *c, int status, const char *reason);
 /* Cuts a reader off: drops what it is owed, tells it to fetch a snapshot, closes. */
 void gv__client_cut(gv__client *c, const char *why);
+/* The same when the fault is the server's, not the reader's: the messages
+ * already queued for it (the answers to its commands among them) are
+ * written first, at once, then the notice; a full queue is dropped. */
+void gv__client_cut_keeping_answers(gv__client *c, const char *why);
 /* Back-pressure: stops reading a WebSocket's commands while half of its queue
  * is owed (queued answers plus commands in flight), resumes below a quarter. */
 void gv__client_flow(gv__client *c);

@@ -25,6 +25,17 @@
  * is marked broken, refuses commands until its other batches complete, then
  * rebuilds `ahead` from the store.
  *
+ * If a stored event cannot be folded into `state` (out of memory applying
+ * it, making its frames or noting whose part it changed; or it does not
+ * chain as stored), nothing is lost, since the store holds it, but the room
+ * no longer knows what its state and its readers' are. Its sender is still
+ * acknowledged with the seqs its events got; the room, marked stale and
+ * broken, folds and patches nothing more and refuses commands (busy).
+ * Batches that complete meanwhile are acknowledged without being folded.
+ * Once nothing is in flight, every reader is cut off after the answers
+ * queued for it (each then fetches a snapshot), the room loads itself
+ * again from the store, as a room is loaded, and takes commands again.
+ *
  * Client command ids: `state` knows the cid of every command its events
  * came from (gv_meeting_command_events: the fold keeps them, snapshots
  * too); `cids_ahead` holds those of batches in flight. A cid is in at most
@@ -286,6 +297,48 @@ static int load_snapshot(struct gv_server *s, gv__room *r, gv_error *err)
     return rc < 0 ? rc : 0;
 }
 
+/* An empty room for meeting id, its ring allocated; NULL on ENOMEM. */
+static gv__room *room_new(struct gv_server *s, const char *id)
+{
+    gv__room *r = calloc(1, sizeof *r);
+    if (!r)
+        return NULL;
+    r->ring_cap = s->cfg.max_lag_events ? s->cfg.max_lag_events : 1;
+    r->id = strdup(id);
+    r->state = gv_meeting_new();
+    r->ahead = gv_meeting_new();
+    r->cids_ahead = json_object();
+    bool made = r->id && r->state && r->ahead && r->cids_ahead;
+    for (int v = 0; made && v < GV_VIEW_COUNT; v++) {
+        r->ring_ws[v] = calloc(r->ring_cap, sizeof *r->ring_ws[v]);
+        r->ring_sse[v] = calloc(r->ring_cap, sizeof *r->ring_sse[v]);
+        made = r->ring_ws[v] && r->ring_sse[v];
+    }
+    if (!made) {
+        gv__room_free(r);
+        return NULL;
+    }
+    return r;
+}
+
+/* Loads a new room's state, ahead and ring from the store: the newest
+ * usable snapshot and the events after it. 0 or a GV_E* code with err set. */
+static int room_load(struct gv_server *s, gv__room *r, gv_error *err)
+{
+    int rc = load_snapshot(s, r, err);
+    if (rc < 0)
+        return rc;
+    rc = gv_replay_range(gv__storage_reader(s), r->id, r->seq, 0, r->state, loaded, r, err);
+    if (rc > 0 || rc == GV_ENOMEM) /* ring_put's ENOMEM comes without a message */
+        return gv_error_set(err, GV_ENOMEM, "out of memory loading meeting \"%s\"", r->id);
+    if (rc < 0)
+        return rc;
+    if (r->seq == 0)
+        return gv_error_set(err, GV_ENOTFOUND, "meeting \"%s\" has no events", r->id);
+    memcpy(r->ahead_head, r->head, GV_HASH_BYTES);
+    return 0;
+}
+
 int gv__room_get(struct gv_server *s, const char *id, gv__room **out, gv_error *err)
 {
     unsigned b = room_bucket(s, id);
@@ -295,44 +348,20 @@ int gv__room_get(struct gv_server *s, const char *id, gv__room **out, gv_error *
             return 0;
         }
     }
-    int rc = GV_ENOMEM;
-    gv__room *r = calloc(1, sizeof *r);
+    if (!gv_store_is_meeting_id(id))
+        return gv_error_set(err, GV_ENOTFOUND, "no meeting \"%s\"", id);
+    gv__room *r = room_new(s, id);
     if (!r)
-        goto nomem;
-    r->ring_cap = s->cfg.max_lag_events ? s->cfg.max_lag_events : 1;
-    r->id = strdup(id);
-    r->state = gv_meeting_new();
-    r->ahead = gv_meeting_new();
-    r->cids_ahead = json_object();
-    for (int v = 0; v < GV_VIEW_COUNT; v++) {
-        r->ring_ws[v] = calloc(r->ring_cap, sizeof *r->ring_ws[v]);
-        r->ring_sse[v] = calloc(r->ring_cap, sizeof *r->ring_sse[v]);
-        if (!r->ring_ws[v] || !r->ring_sse[v])
-            goto nomem;
-    }
-    if (!r->id || !r->state || !r->ahead || !r->cids_ahead)
-        goto nomem;
-    if (!gv_store_is_meeting_id(id)) {
-        rc = gv_error_set(err, GV_ENOTFOUND, "no meeting \"%s\"", id);
-        goto fail;
-    }
-    if ((rc = load_snapshot(s, r, err)) < 0)
-        goto fail;
-    rc = gv_replay_range(gv__storage_reader(s), id, r->seq, 0, r->state, loaded, r, err);
-    if (rc != 0) {
-        if (rc > 0 || rc == GV_ENOMEM) /* ring_put's ENOMEM comes without a message */
-            rc = gv_error_set(err, GV_ENOMEM, "out of memory loading meeting \"%s\"", id);
-        goto fail;
-    }
-    if (r->seq == 0) {
-        rc = gv_error_set(err, GV_ENOTFOUND, "meeting \"%s\" has no events", id);
-        goto fail;
+        return gv_error_set(err, GV_ENOMEM, "out of memory loading meeting \"%s\"", id);
+    int rc = room_load(s, r, err);
+    if (rc < 0) {
+        gv__room_free(r);
+        return rc;
     }
     /* Loaded events carry no patches: the views' patches start with their
      * first reader. */
     r->settled_seq = r->seq;
     r->log_seq = r->seq;
-    memcpy(r->ahead_head, r->head, GV_HASH_BYTES);
     r->waiting_tail = &r->waiting;
     r->retry_tail = &r->retry;
     r->hash_next = s->rooms[b];
@@ -348,11 +377,6 @@ int gv__room_get(struct gv_server *s, const char *id, gv__room **out, gv_error *
     if (s->shared_log)
         gv__follow_read(s, r);
     return 0;
-nomem:
-    gv_error_set(err, GV_ENOMEM, "out of memory loading meeting \"%s\"", id);
-fail:
-    gv__room_free(r);
-    return rc;
 }
 
 void gv__rooms_each_subscriber(struct gv_server *s, void (*fn)(struct gv_server *s, gv__client *c))
@@ -391,12 +415,88 @@ int gv__room_reset_ahead(gv__room *r)
     return 0;
 }
 
-/* After a failed commit, once nothing is in flight: `ahead` = `state` again
- * (which holds exactly the durable events up to seq). Out of memory, the room
- * stays broken; the next completion or command retries. */
-void gv__room_rebuild_ahead(gv__room *r)
+/* The readers' state is no longer known: no patch is made from it, and
+ * the events folded so far count as settled (nobody is written more). */
+static void stop_patching(gv__room *r)
 {
-    if (gv__room_reset_ahead(r) == 0)
+    for (int v = 0; v < GV_VIEW_COUNT; v++) {
+        json_decref(r->patched[v]);
+        r->patched[v] = NULL;
+        free(r->last_text[v]);
+        r->last_text[v] = NULL;
+    }
+    if (r->you_pending)
+        json_object_clear(r->you_pending);
+    r->settled_seq = r->seq;
+    state_changed(r);
+}
+
+/* Every reader is cut off, after the answers queued for it, and fetches a
+ * snapshot. */
+static void cut_readers(gv__room *r)
+{
+    for (gv__client *c = r->subs, *next; c; c = next) {
+        next = c->next;
+        gv__client_cut_keeping_answers(c, "the server ran out of memory sending the meeting: "
+                                          "fetch a snapshot");
+    }
+}
+
+/*
+ * A stale room, once nothing is in flight: loaded again from the store as
+ * a new room is (state, ahead, the ring). 0, or a GV_E* code: the room
+ * stays stale, and the next completion, command or tick tries again.
+ */
+static int reload(struct gv_server *s, gv__room *r)
+{
+    gv_error err;
+    gv_error_clear(&err);
+    gv__room *fresh = room_new(s, r->id);
+    int rc = fresh ? room_load(s, fresh, &err) : GV_ENOMEM;
+    if (rc < 0) {
+        lwsl_err("meeting %s: cannot load it again from the store: %s\n", r->id,
+                 err.msg[0] ? err.msg : "out of memory");
+        gv__room_free(fresh);
+        return rc;
+    }
+    /* The fresh room takes the old parts with it when it is freed. */
+    gv_meeting *state = r->state, *ahead = r->ahead;
+    r->state = fresh->state;
+    r->ahead = fresh->ahead;
+    fresh->state = state;
+    fresh->ahead = ahead;
+    for (int v = 0; v < GV_VIEW_COUNT; v++) {
+        gv__frame **ws = r->ring_ws[v], **sse = r->ring_sse[v];
+        r->ring_ws[v] = fresh->ring_ws[v];
+        r->ring_sse[v] = fresh->ring_sse[v];
+        fresh->ring_ws[v] = ws;
+        fresh->ring_sse[v] = sse;
+    }
+    r->seq = fresh->seq;
+    memcpy(r->head, fresh->head, GV_HASH_BYTES);
+    memcpy(r->ahead_head, fresh->head, GV_HASH_BYTES);
+    if (r->log_seq < r->seq)
+        r->log_seq = r->seq;
+    gv__room_free(fresh);
+    r->ahead_stale = false;
+    r->stale = false;
+    stop_patching(r);
+    lwsl_notice("meeting %s: loaded again from the store, at event %lld\n", r->id,
+                (long long)r->seq);
+    return 0;
+}
+
+/* Once nothing is in flight, after a failed commit: `ahead` = `state` again
+ * (which holds exactly the durable events up to seq); or, when `state` is
+ * stale, every reader cut off (now that the answers of all the batches are
+ * queued: they go first) and the room loaded again from the store. Out of
+ * memory, the room stays broken; the next completion, command or tick
+ * retries. */
+void gv__room_rebuild_ahead(struct gv_server *s, gv__room *r)
+{
+    if (r->stale)
+        cut_readers(r);
+    if ((r->stale ? reload(s, r) : gv__room_reset_ahead(r)) == 0)
         r->broken = false;
 }
 
@@ -483,7 +583,11 @@ void gv__room_command(gv__room *r, gv__client *c, const json_t *cmd, const json_
                       "the server is shutting down: send the command again "
                       "once it is back");
     if (r->broken && r->in_flight == 0)
-        gv__room_rebuild_ahead(r);
+        gv__room_rebuild_ahead(s, r);
+    if (r->broken && r->stale)
+        return refuse(c, id, GV_EBUSY,
+                      "the server is loading this meeting again after running out of memory: "
+                      "send the command again");
     if (r->broken)
         return refuse(c, id, GV_EBUSY, "storage failed a moment ago: send the command again");
     if (!c->actor[0])
@@ -562,13 +666,19 @@ void gv__room_decide(gv__room *r, gv__client *c, const json_t *cmd, const json_t
 int gv__room_fold(gv__room *r, const json_t *ev, const char *bytes, size_t len,
                   const unsigned char hash[GV_HASH_BYTES], gv_error *err)
 {
+    if (r->stale) /* it folds nothing until it is loaded again */
+        return gv_error_set(err, GV_ESTATE, "meeting %s is being loaded again", r->id);
     int rc = gv_meeting_apply(r->state, ev, err);
     if (rc == 0)
         rc = ring_put(r, r->seq + 1, ev, bytes, len);
     if (rc == 0)
         rc = gv__room_you_changed(r, ev);
-    if (rc < 0)
+    if (rc < 0) {
+        /* `state` may hold part of it: loaded again (the comment at the top). */
+        r->stale = r->broken = true;
+        stop_patching(r);
         return rc == GV_ENOMEM && !err->code ? gv_error_set(err, rc, "out of memory") : rc;
+    }
     r->seq++;
     memcpy(r->head, hash, GV_HASH_BYTES);
     return 0;
@@ -664,42 +774,44 @@ void gv__room_committed(struct gv_server *s, gv__room *r, const gv__commit *done
         }
         refuse_why(c, req_id, rc, reason, text);
     } else {
-        int64_t first = r->seq + 1;
-        size_t i;
-        json_t *ev;
-        json_array_foreach(events, i, ev)
-        {
+        /* The events are durable: whatever fails below, the sender is
+         * acknowledged with the seqs they got (the comment at the top). */
+        size_t n = done->n;
+        int64_t first = n ? done->stored[0].seq : r->seq + 1;
+        int64_t last = n ? done->stored[n - 1].seq : r->seq;
+        bool was_stale = r->stale; /* the chain before this batch is not known */
+        unsigned char hash[GV_HASH_BYTES];
+        memcpy(hash, r->head, GV_HASH_BYTES);
+        for (size_t i = 0; i < n; i++) {
             /* The frames carry the bytes as the writer stored them. */
             const gv_event_in *stored = &done->stored[i];
-            unsigned char hash[GV_HASH_BYTES];
-            gv_hash_event(r->head, stored->bytes, stored->len, hash);
-            rc = gv__room_fold(r, ev, (const char *)stored->bytes, stored->len, hash, &err);
-            if (rc < 0) {
-                /* Durable but not appliable: the store and memory disagree. */
-                lwsl_err("meeting %s: committed event does not apply: %s\n", r->id, err.msg);
-                r->broken = true;
-                break;
-            }
+            const char *bytes = (const char *)stored->bytes;
+            gv_hash_event(hash, stored->bytes, stored->len, hash);
+            if (!r->stale &&
+                gv__room_fold(r, json_array_get(events, i), bytes, stored->len, hash, &err) < 0)
+                lwsl_err("meeting %s: stored event %lld could not be taken in (%s): the meeting "
+                         "is loaded again from the store\n",
+                         r->id, (long long)stored->seq, err.msg);
             s->metrics.events_committed++;
-            gv__bus_publish(s, r, r->seq, hash, (const char *)stored->bytes, stored->len);
+            if (!was_stale)
+                gv__bus_publish(s, r, stored->seq, hash, bytes, stored->len);
         }
-        if (rc == 0 && memcmp(r->head, done->head, GV_HASH_BYTES) != 0) {
-            lwsl_err("meeting %s: the chain hash of event %lld differs from the stored one\n",
+        if (!r->stale && memcmp(r->head, done->head, GV_HASH_BYTES) != 0) {
+            lwsl_err("meeting %s: the chain hash of event %lld differs from the stored one: the "
+                     "meeting is loaded again from the store\n",
                      r->id, (long long)r->seq);
-            r->broken = true;
+            r->stale = r->broken = true;
+            stop_patching(r);
         }
-        gv__metrics_command(&s->metrics, rc);
+        gv__metrics_command(&s->metrics, 0);
         /* Every snapshot_every events, the state goes beside the log. */
         unsigned every = s->cfg.snapshot_every;
-        if (rc == 0 && every && r->seq / every > (first - 1) / every)
+        if (!r->stale && every && r->seq / every > (first - 1) / every)
             gv__storage_snapshot(s, r->id, r->state);
-        if (rc == 0)
-            acknowledge(c, req_id, events, first, r->seq, false);
-        else
-            refuse(c, req_id, rc, "the server could not apply this command's events");
+        acknowledge(c, req_id, events, first, last, false);
     }
     gv__client_flow(c);
     if (r->broken && r->in_flight == 0)
-        gv__room_rebuild_ahead(r);
+        gv__room_rebuild_ahead(s, r);
     gv__room_follow_progress(s, r);
 }

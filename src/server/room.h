@@ -38,8 +38,9 @@ struct gv__room {
     unsigned ring_cap;
     gv__client *subs; /** subscribers, doubly linked */
     unsigned n_subs;
-    unsigned in_flight;              /** batches submitted, not yet completed */
-    bool broken;                     /** a commit failed: refuse commands until ahead is rebuilt */
+    unsigned in_flight; /** batches submitted, not yet completed */
+    bool broken;        /** a commit failed: refuse commands until ahead is rebuilt */
+    bool stale;         /** state missed a stored event: loaded again from the store (room.c) */
     char *state_text[GV_VIEW_COUNT]; /** encoded state in each view at state_seq, NULL if stale */
     int64_t state_seq;
     gv__frame *snap_ws[GV_VIEW_COUNT], *snap_sse[GV_VIEW_COUNT]; /** snapshot frames at state_seq */
@@ -137,15 +138,18 @@ void gv__room_decide(gv__room *r, gv__client *c, const json_t *cmd, const json_t
  * 0, or GV_ENOMEM with `ahead` unchanged. */
 int gv__room_reset_ahead(gv__room *r);
 /* After a failed commit, once nothing is in flight: `ahead` rebuilt from the
- * log up to seq; broken is cleared when that works. */
-void gv__room_rebuild_ahead(gv__room *r);
+ * log up to seq, or the whole room loaded again from the store when its
+ * state is stale; broken is cleared when that works. */
+void gv__room_rebuild_ahead(struct gv_server *s, gv__room *r);
 /* Answers a command with an error (and counts it). */
 void gv__room_refuse(gv__client *c, const json_t *id, int code, const char *msg);
 /*
  * Folds one durable event into `state`: applies it, puts its frames (made
  * from `bytes`, as stored) in the ring, notes whose own part it changed,
- * and moves seq and head on. 0, or a GV_E* code with err set (the room is
- * then out of step with the log).
+ * and moves seq and head on. 0, or a GV_E* code with err set: the room is
+ * then stale and broken, folds and patches nothing more (GV_ESTATE), and is
+ * loaded again from the store once nothing is in flight
+ * (gv__room_rebuild_ahead).
  */
 int gv__room_fold(gv__room *r, const json_t *ev, const char *bytes, size_t len,
                   const unsigned char hash[GV_HASH_BYTES], gv_error *err);

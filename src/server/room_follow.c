@@ -231,7 +231,7 @@ void gv__room_follow_progress(struct gv_server *s, gv__room *r)
     if (r->in_flight > 0 || s->stopping)
         return;
     if (r->broken)
-        gv__room_rebuild_ahead(r);
+        gv__room_rebuild_ahead(s, r);
     if (r->broken || (r->ahead_stale && gv__room_reset_ahead(r) < 0))
         return; /* out of memory: the next completion, read or tick tries again */
     fold_early(s, r);

@@ -156,6 +156,31 @@ static inline void gvt_assert_replays(const gv_meeting *live, const json_t *log)
 }
 
 /*
+ * Applies each of `events` to m in its stored form (its canonical bytes
+ * read back, as a replay would read them) and appends that form to `log`
+ * (may be NULL). Fails the test naming `what` (the command) when one does
+ * not apply.
+ */
+static inline void gvt_apply_stored(gv_meeting *m, const json_t *events, json_t *log,
+                                    const char *what)
+{
+    gv_error err;
+    for (size_t i = 0; i < json_array_size(events); i++) {
+        char *bytes = gv_event_canonical(json_array_get(events, i));
+        json_error_t jerr;
+        json_t *stored = bytes ? json_loads(bytes, 0, &jerr) : NULL;
+        free(bytes);
+        if (!stored)
+            fail_msg("event %zu of %s has no stored form", i, what);
+        if (gv_meeting_apply(m, stored, &err) < 0)
+            fail_msg("event %zu of %s not applied: %s", i, what, err.msg);
+        if (log)
+            json_array_append(log, stored);
+        json_decref(stored);
+    }
+}
+
+/*
  * Sends the command `json` (printf-style) as `as` at `at_ms` and applies its
  * events. Returns 0 or the refusal's code; a refusal must leave the state as it
  * was (checked here). The events are freed.

@@ -93,18 +93,7 @@ static inline int fx_try(fx *f, const char *actor, const char *command, gv_error
         assert_null(events);
         return rc;
     }
-    size_t i;
-    json_t *ev;
-    json_array_foreach(events, i, ev)
-    {
-        /* The stored form is the canonical bytes: apply what a replay would read. */
-        char *bytes = gv_event_canonical(ev);
-        json_t *stored = json_loads(bytes, 0, &jerr);
-        free(bytes);
-        if (gv_meeting_apply(f->m, stored, err) < 0)
-            fail_msg("event %zu of %s not applied: %s", i, command, err->msg);
-        json_array_append_new(f->log, stored);
-    }
+    gvt_apply_stored(f->m, events, f->log, command);
     json_decref(f->last);
     f->last = events;
     return 0;

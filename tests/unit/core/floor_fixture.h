@@ -186,17 +186,7 @@ static inline int ff_vtry(ff *f, gv_error *err, const char *as, const char *fmt,
         return rc;
     }
     free(before);
-    size_t i;
-    json_t *ev;
-    json_array_foreach(events, i, ev)
-    {
-        char *bytes = gv_event_canonical(ev);
-        json_t *stored = json_loads(bytes, 0, &jerr);
-        free(bytes);
-        if (gv_meeting_apply(f->m, stored, err) < 0)
-            fail_msg("event %zu of %s not applied: %s", i, text, err->msg);
-        json_array_append_new(f->log, stored);
-    }
+    gvt_apply_stored(f->m, events, f->log, text);
     json_decref(f->last);
     f->last = events;
     return 0;

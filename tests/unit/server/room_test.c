@@ -333,7 +333,7 @@ static const char *told(const gv__client *c, json_int_t id, int64_t seq)
 {
     static char what[GV_ERROR_MSG_MAX + 64];
     snprintf(what, sizeof what, "nothing");
-    char stored_msg[64];
+    char stored_msg[128];
     snprintf(stored_msg, sizeof stored_msg, "was stored (events %lld to %lld)", (long long)seq,
              (long long)seq);
     for (unsigned i = 0; i < c->q_len; i++) {
@@ -387,7 +387,7 @@ static const char *told_http(const gv__client *h, int64_t seq)
     static char what[GV_ERROR_MSG_MAX + 64];
     json_t *j = h->http_body ? json_loads(h->http_body, 0, NULL) : NULL;
     const char *m = json_string_value(json_object_get(j, "message"));
-    char stored_msg[64];
+    char stored_msg[128];
     snprintf(stored_msg, sizeof stored_msg, "was stored (events %lld to %lld)", (long long)seq,
              (long long)seq);
     if (h->http_status == 200 && json_integer_value(json_object_get(j, "first_seq")) == seq &&

@@ -419,7 +419,10 @@ static const char *told_http(const gv__client *h, int64_t seq)
  * 0 (applying the first note to the state) failed it: the sender was
  * refused ("the server could not apply this command's events") although
  * its note was stored, and the room, behind the store, refused the next
- * command.
+ * command. With the readers cut off as a slow reader is, dropping what
+ * they were owed (gv__client_cut_keeping_answers doing what
+ * gv__client_cut does), it fails at allocation 0 too: the sender, a reader
+ * as well, is told nothing.
  */
 static void test_out_of_memory_after_a_commit_loses_nothing(void **state)
 {

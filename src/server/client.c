@@ -35,6 +35,7 @@
 #include "server/hangup.h"
 #include "server/metrics.h"
 #include "server/room.h"
+#include "server/settle.h"
 
 gv__client *gv__client_new(struct gv_server *s, gv__client_kind kind, struct lws *wsi)
 {
@@ -310,6 +311,7 @@ void gv__client_answer(gv__client *c, int status, char *body)
     c->http_body = body;
     c->http_status = status;
     c->http_failed = body == NULL;
+    gv__settle_answer_owed(c->srv);
     want_write(c);
 }
 

@@ -1,6 +1,6 @@
 /*
- * When the loop settles the rooms' commits: after the turn that applied them
- * has been followed by one pass over the sockets.
+ * When the loop settles the rooms' commits: after the HTTP answers they owe
+ * are written.
  *
  * Settling (room_patch.c) makes each read view's patch and writes every
  * reader: about one serialisation and one diff of the state per read view,
@@ -10,8 +10,9 @@
  * answer waited for the settle and, under load, for the next turn's too
  * (docs/decisions/0010-the-stream-write-path.md).
  *
- * So a wake-up that applied commits marks them due (gv__settle_soon) and the
- * settle runs in the next turn of the loop, after that turn's sockets:
+ * So a wake-up whose commits owe HTTP answers (gv__settle_answer_owed, from
+ * client.c) marks them due (gv__settle_soon) and the settle runs in the next
+ * turn of the loop, after that turn's sockets:
  *
  *   due --prepare (the next turn starts)--> armed
  *   armed --check, lowest priority, after the turn's I/O callbacks--> settled
@@ -20,10 +21,11 @@
  * priority (lws's sockets are at the default one), however busy the loop
  * is: an idle watcher would run only when nothing else is pending, never
  * under load. While a settle is due an idle watcher of ours is active, which
- * makes libev poll without waiting: the turn comes at once. A WebSocket
- * sender's acknowledgement still follows its events (docs/protocol.md, rule
- * 3), so it goes with the settle; readers get the events one turn later
- * than the wake-up, a turn that waits for nothing.
+ * makes libev poll without waiting: the turn comes at once, and its readers
+ * get the events one turn after the wake-up, a turn that waits for nothing.
+ * A wake-up that owes no HTTP answer settles at once, as before: a WebSocket
+ * sender's acknowledgement follows its events (docs/protocol.md, rule 3), so
+ * it goes with the settle, and nothing is gained by waiting.
  */
 #include "server/settle.h"
 
@@ -38,6 +40,7 @@ struct gv__settle {
     ev_check run;
     ev_idle nowait; /** active while a settle is due: the next poll does not wait */
     bool due;       /** commits were applied since the last settle */
+    bool answers;   /** HTTP answers were made since the last wake-up */
     bool armed;     /** due when this turn started: settled at its end */
 };
 
@@ -86,9 +89,20 @@ int gv__settle_open(struct gv_server *s)
     return 0;
 }
 
+void gv__settle_answer_owed(struct gv_server *s)
+{
+    if (s->settle)
+        s->settle->answers = true;
+}
+
 void gv__settle_soon(struct gv_server *s)
 {
     struct gv__settle *t = s->settle;
+    if (!t->answers) {
+        gv__rooms_settle(s);
+        return;
+    }
+    t->answers = false;
     t->due = true;
     ev_idle_start(s->loop, &t->nowait);
 }

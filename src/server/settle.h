@@ -6,8 +6,12 @@
 /* Sets up the loop's watchers for it; 0, or GV_ENOMEM. */
 int gv__settle_open(struct gv_server *s);
 
-/* Commits were applied: the rooms settle (room_patch.c, gv__rooms_settle)
- * once the loop has written what it can, within its next turn. */
+/* An HTTP answer was made: it waits for its writeable callback. */
+void gv__settle_answer_owed(struct gv_server *s);
+
+/* A wake-up's commits were applied: the rooms settle (room_patch.c,
+ * gv__rooms_settle) now if they owe no HTTP answer, else once the loop has
+ * written what it can, within its next turn. */
 void gv__settle_soon(struct gv_server *s);
 
 /* Stops the watchers and frees them; nothing if not open. */

@@ -7,7 +7,9 @@
  *   - an HTTP command's answer is on its socket, whole, before the room
  *     settles the commit: it does not wait for the patches;
  *   - the room settles within the turn that wrote the answer: the readers
- *     wait one turn of the loop, no more.
+ *     wait one turn of the loop, no more;
+ *   - a commit that owes no HTTP answer (a WebSocket sender's) settles in
+ *     the turn that applied it.
  *
  * A watcher of the test looks at the sender's socket in every turn, after
  * the turn's I/O callbacks and before the settle (a check watcher one
@@ -129,12 +131,73 @@ static void test_an_http_answer_goes_before_the_settle_and_readers_follow_in_its
     gv__client_gone(reader);
 }
 
+typedef struct applied {
+    gv__room *room;
+    int64_t before;    /** the room's seq before the command */
+    bool seen;         /** a check saw the room past it */
+    bool settled_then; /** and settled already */
+} applied;
+
+static void look_applied(struct ev_loop *loop, ev_check *c, int revents)
+{
+    (void)loop;
+    (void)revents;
+    applied *a = c->data;
+    if (a->seen || a->room->seq == a->before)
+        return;
+    a->seen = true;
+    a->settled_then = a->room->settled_seq == a->room->seq;
+}
+
+static void test_a_websocket_senders_commit_settles_in_the_turn_that_applies_it(void **state)
+{
+    ip_server *x = *state;
+    gv__room *r = NULL;
+    gv_error err;
+    assert_int_equal(gv__room_get(x->s, "test-panel", &r, &err), 0);
+    /* The chair, following the room as a WebSocket client would (no socket:
+     * what it is owed stays in its queue). */
+    gv__client *chair = gv__client_new(x->s, GV__CLIENT_WS, NULL);
+    assert_non_null(chair);
+    chair->grant.kind = GV__GRANT_PERSON;
+    snprintf(chair->grant.subject, sizeof chair->grant.subject, "chair");
+    snprintf(chair->actor, sizeof chair->actor, "chair");
+    chair->view = gv__grant_view(r, &chair->grant);
+    assert_int_equal(gv__client_subscribe(chair, r, r->seq, &err), 0);
+
+    applied a = {.room = r, .before = r->seq};
+    ev_check look_w;
+    ev_check_init(&look_w, look_applied);
+    ev_set_priority(&look_w, EV_MINPRI + 1);
+    look_w.data = &a;
+    ev_check_start(x->s->loop, &look_w);
+    ev_timer beat_w;
+    ev_timer_init(&beat_w, beat, 0.05, 0.05);
+    ev_timer_start(x->s->loop, &beat_w);
+
+    json_t *cmd = json_loads("{\"type\":\"add_note\",\"text\":\"a note\",\"id\":3}", 0, NULL);
+    assert_non_null(cmd);
+    gv__room_command(r, chair, cmd, json_object_get(cmd, "id"));
+    json_decref(cmd);
+
+    int64_t deadline = tc_now_ms() + 10000;
+    while (!a.seen && tc_now_ms() < deadline)
+        ev_run(x->s->loop, EVRUN_ONCE);
+    assert_true(a.seen);
+    assert_true(a.settled_then);
+    ev_timer_stop(x->s->loop, &beat_w);
+    ev_check_stop(x->s->loop, &look_w);
+    gv__client_gone(chair);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(
             test_an_http_answer_goes_before_the_settle_and_readers_follow_in_its_turn, setup,
             teardown),
+        cmocka_unit_test_setup_teardown(
+            test_a_websocket_senders_commit_settles_in_the_turn_that_applies_it, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

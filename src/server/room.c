@@ -6,9 +6,9 @@
  *     encode each event once per transport into the ring, note whose own
  *     part changed, acknowledge the sender; every cfg.snapshot_every events,
  *     hand a snapshot of `state` to the writer (stored after those events)
- *   gv__rooms_settle (room_patch.c, in the loop's turn after the wake-up,
- *     once the answers it owes are written: settle.c): the state's patch
- *     into the last event's frames, every reader written
+ *   gv__rooms_settle (room_patch.c, at the end of the wake-up, or in the
+ *     loop's next turn once the HTTP answers it owes are written: settle.c):
+ *     the state's patch into the last event's frames, every reader written
  *
  * A room is loaded from the meeting's newest usable snapshot and the events
  * after it (store/replay.h), with the frames of the ring_cap events before

@@ -28,8 +28,8 @@
  * wakes the loop with lws_cancel_service; the wake-up arrives as
  * LWS_CALLBACK_EVENT_WAIT_CANCELLED at loop_callback, and wake() polls every
  * one of them. The commits a wake-up applied are settled (their patches
- * made, their readers written) in the loop's next turn, after the answers
- * they owe have been written (settle.c).
+ * made, their readers written) at its end, or, when they owe HTTP answers,
+ * in the loop's next turn once those are written (settle.c).
  *
  * Stopping (states of s->stopping and friends):
  *   running --stop requested--> stopping: new connections are closed as
@@ -497,8 +497,8 @@ static void wake(gv_server *s)
 {
     for (size_t i = 0; i < N_THREADS; i++)
         threads[i].poll(s);
-    /* The commits' patches, then every reader written: after the answers
-     * the commits owe, in the next turn (settle.c). */
+    /* The commits' patches, then every reader written: now, or after the
+     * HTTP answers the commits owe, in the next turn (settle.c). */
     gv__settle_soon(s);
     if (atomic_load(&s->stop_requested) && !s->stopping) {
         s->stopping = true;

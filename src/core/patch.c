@@ -29,6 +29,36 @@
 const char *const gv_state_id_keys[] = {"id",   "request",   "speech", "question",
                                         "note", "statement", NULL};
 
+/* Sets key of obj to the integer v where obj has that key. */
+static int set_if_present(json_t *obj, const char *key, int64_t v)
+{
+    if (!json_object_get(obj, key))
+        return 0;
+    return json_object_set_new(obj, key, json_integer((json_int_t)v)) < 0 ? GV_ENOMEM : 0;
+}
+
+json_t *gv_state_took_event(const json_t *state, int64_t seq, int64_t at_ms)
+{
+    json_t *out = json_copy((json_t *)state);
+    const json_t *was = json_object_get(state, "floor");
+    if (!out || !json_is_object(state))
+        return out;
+    if (set_if_present(out, "seq", seq) < 0 || set_if_present(out, "last_at_ms", at_ms) < 0)
+        goto fail;
+    if (json_is_object(was) && json_object_get(was, "as_of_ms")) {
+        /* The floor is shared with `state`: a copy of its top takes the time
+         * (json_object_set_new takes the copy, or frees it on failure). */
+        json_t *floor = json_copy((json_t *)was);
+        if (json_object_set_new(out, "floor", floor) < 0 ||
+            set_if_present(floor, "as_of_ms", at_ms) < 0)
+            goto fail;
+    }
+    return out;
+fail:
+    json_decref(out);
+    return NULL;
+}
+
 /* ---- JSON Pointers (RFC 6901) --------------------------------------------- */
 
 /* A growing pointer: the path of the value being compared. */

@@ -17,6 +17,7 @@
 #define GV_CORE_PATCH_H
 
 #include <jansson.h>
+#include <stdint.h>
 
 #include "core/error.h"
 
@@ -33,6 +34,18 @@ extern const char *const gv_state_id_keys[];
  * while the operations are in use. Returns 0, or GV_ENOMEM with *ops NULL.
  */
 int gv_json_diff(const json_t *from, const json_t *to, const char *const *id_keys, json_t **ops);
+
+/*
+ * What a reader of the stream holds once it has read the event a patch comes
+ * with, before it applies the patch's operations: the view's `state` with
+ * "seq" set to the event's seq, and "last_at_ms" and the floor's "as_of_ms"
+ * to the event's at_ms, each where it is present. The event says these
+ * already, so the patch (made from what this returns) need not say them
+ * again; should the state ever not follow its event there, the patch
+ * carries the difference. A new reference that shares all else with `state`
+ * (change neither afterwards); NULL on ENOMEM.
+ */
+json_t *gv_state_took_event(const json_t *state, int64_t seq, int64_t at_ms);
 
 /*
  * Applies the operations of ops (an RFC 6902 array: add, remove, replace,

@@ -6,8 +6,8 @@
  * state, and a field added to it later is public unless this file says
  * otherwise. What is removed is decided here, in one place:
  *   state:  questions not visible (see public_question), "gender" of every
- *           person, "genders" of every totals block, the notes' contents,
- *           the Chair's summary (left as an empty one);
+ *           person, the running totals (the chair's figures), the notes'
+ *           contents, the Chair's summary (left as an empty one);
  *   events: the definition's genders, the voter of a vote, notes, the
  *           summary's drafts, edits and approval, and questions and question
  *           edits the public does not see (as "withheld" stubs).
@@ -81,31 +81,6 @@ static json_t *people_without_genders(const json_t *people)
     return out;
 }
 
-/* The totals without the figures by gender, for the meeting and each item. */
-static json_t *totals_without_genders(const json_t *totals)
-{
-    json_t *out = json_copy((json_t *)totals), *items = json_object();
-    const json_t *meeting = json_object_get(totals, "meeting");
-    int rc = out && items ? 0 : GV_ENOMEM;
-    const char *key;
-    json_t *t;
-    json_object_foreach((json_t *)json_object_get(totals, "items"), key, t)
-    {
-        if (rc == 0)
-            rc = put(items, key, without(t, "genders"));
-    }
-    if (rc == 0 && meeting)
-        rc = put(out, "meeting", without(meeting, "genders"));
-    if (rc == 0 && json_object_get(totals, "items"))
-        rc = put(out, "items", json_incref(items));
-    json_decref(items);
-    if (rc < 0) {
-        json_decref(out);
-        return NULL;
-    }
-    return out;
-}
-
 /* The state's questions the public sees (the question objects shared). */
 static json_t *public_questions(const gv_meeting *m, const json_t *list)
 {
@@ -132,13 +107,14 @@ json_t *gv_view_narrowed(const gv_meeting *m, const json_t *state, gv_view v)
     if (!out)
         return NULL;
     const json_t *people = json_object_get(state, "people"),
-                 *totals = json_object_get(state, "totals"),
                  *questions = json_object_get(state, "questions");
     int rc = 0;
     if (people)
         rc = put(out, "people", people_without_genders(people));
-    if (rc == 0 && totals)
-        rc = put(out, "totals", totals_without_genders(totals));
+    /* The running totals are the chair's: no public page shows them, and
+     * their changes made up a third of what the stream's patches carried
+     * (docs/decisions/0020). The record has them for everyone. */
+    json_object_del(out, "totals");
     if (rc == 0 && questions)
         rc = put(out, "questions", public_questions(m, questions));
     /* Working papers: the notes, and the summary while it is drafted (the

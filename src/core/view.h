@@ -10,7 +10,9 @@
  *             - questions awaiting moderation, and dismissed ones;
  *             - who upvoted or unvoted a question;
  *             - the rapporteur's working notes;
- *             - anyone's declared gender, alone or summed into totals.
+ *             - anyone's declared gender;
+ *             - the running totals ("totals": turns and time by person,
+ *               group, region, mode), which only the chair's console shows.
  *
  * A person also reads their own part (gv_meeting_you_json): the questions they
  * asked that the public view leaves out, and the questions they voted for.

@@ -7,7 +7,9 @@
  * wake-up are applied (gv__rooms_settle), the view's state now is compared
  * with it (gv_json_diff) and the patch goes into the frames of the last
  * event, as {"base": patched_seq, "ops": [...]}: a reader whose state is at
- * base applies it and is at the event's seq. The patch is made once per view
+ * base takes the event's seq and time (gv_state_took_event), applies the
+ * operations and is at the event's seq. The event says its seq and time
+ * already, so the operations leave them out. The patch is made once per view
  * and commit, and shared by every reader of the view, as the event is.
  *
  * A view's patches start with its first reader (from the state at that
@@ -80,19 +82,24 @@ int gv__room_you_changed(gv__room *r, const json_t *ev)
  * state now (gv_meeting_to_json), made once for every view. */
 static void patch_view(gv__room *r, gv_view v, const json_t *full)
 {
-    json_t *now = full ? gv_view_narrowed(r->state, full, v) : NULL, *ops = NULL;
+    /* The event (its seq, its at_ms: the state's last, meeting.c) is read
+     * before the patch: what it says, the patch does not repeat. */
+    long long base = (long long)r->patched_seq[v], seq = (long long)r->seq,
+              at_ms = (long long)gv_meeting_last_at_ms(r->state);
+    json_t *now = full ? gv_view_narrowed(r->state, full, v) : NULL, *ops = NULL,
+           *took = gv_state_took_event(r->patched[v], seq, at_ms);
     char *text = NULL;
     gv__frame *ws = NULL, *sse = NULL;
-    if (!now || gv_json_diff(r->patched[v], now, gv_state_id_keys, &ops) < 0 ||
+    if (!now || !took || gv_json_diff(took, now, gv_state_id_keys, &ops) < 0 ||
         !(text = gv_json_text(ops)))
         goto fail;
-    long long base = (long long)r->patched_seq[v], seq = (long long)r->seq;
     const char *ev = r->last_text[v];
     ws = gv__frame_printf("{\"type\":\"event\",\"patch\":{\"base\":%lld,\"ops\":%s},\"event\":%s}",
                           base, text, ev);
     sse = gv__frame_printf(
-        "event: patch\ndata: {\"base\":%lld,\"seq\":%lld,\"ops\":%s}\n\nid: %lld\ndata: %s\n\n",
-        base, seq, text, seq, ev);
+        "event: patch\ndata: "
+        "{\"at_ms\":%lld,\"base\":%lld,\"seq\":%lld,\"ops\":%s}\n\nid: %lld\ndata: %s\n\n",
+        at_ms, base, seq, text, seq, ev);
     if (!ws || !sse)
         goto fail;
     /* Latency counts from the event being durable, as it did unpatched. */
@@ -104,6 +111,7 @@ static void patch_view(gv__room *r, gv_view v, const json_t *full)
     r->patched[v] = now;
     r->patched_seq[v] = r->seq;
     json_decref(ops);
+    json_decref(took);
     free(text);
     return;
 fail:
@@ -113,6 +121,7 @@ fail:
     gv__frame_unref(sse);
     json_decref(ops);
     json_decref(now);
+    json_decref(took);
     free(text);
 }
 

@@ -172,7 +172,7 @@ export class Live {
         break;
       case 'event':
         this.onEventMsg(msg.event);
-        if (msg.patch) this.onPatch(msg.event.seq, msg.patch);
+        if (msg.patch) this.onPatch(msg.event.seq, msg.event.at_ms, msg.patch);
         break;
       case 'ack':
       case 'error':
@@ -221,7 +221,7 @@ export class Live {
     // An event's patch comes just before it (the event's id then ends the pair).
     es.addEventListener('patch', (e) => {
       const p = JSON.parse(e.data);
-      this.onPatch(p.seq, p);
+      this.onPatch(p.seq, p.at_ms, p);
     });
     es.addEventListener('resync', () => { this.state = null; });
     es.addEventListener('error', (e) => {
@@ -337,17 +337,18 @@ export class Live {
     this.opts.onEvent && this.opts.onEvent(ev);
   }
 
-  // The patch {base, ops} that takes the view's state from seq `base` to `seq`.
-  onPatch(seq, patch) {
+  // The patch {base, ops} that takes the view's state from seq `base` to
+  // `seq`, the seq of the event it came with (at `atMs`): the state takes
+  // what the event says (tookEvent), then the operations.
+  onPatch(seq, atMs, patch) {
     const s = this.state;
     if (!s || seq <= s.seq) return; // waiting for a snapshot, or seen already
     if (patch.base !== s.seq) return this.outOfStep();
     try {
-      this.state = applyPatch(s, patch.ops);
+      this.state = applyPatch(tookEvent(s, seq, atMs), patch.ops);
     } catch (e) {
       return this.outOfStep();
     }
-    this.state.seq = seq;
     this.emit();
     this.caughtUp();
   }
@@ -570,6 +571,18 @@ export class Live {
 }
 
 // ---- patches ----------------------------------------------------------------
+
+// What the event a patch comes with says of the state, which the patch does
+// not repeat (docs/protocol.md, "State patches"): its seq, and its time as the
+// state's last and the floor's as_of_ms, each where the state has it. Changes
+// state in place and returns it.
+export function tookEvent(state, seq, atMs) {
+  state.seq = seq;
+  if (Object.hasOwn(state, 'last_at_ms')) state.last_at_ms = atMs;
+  const f = state.floor;
+  if (f !== null && typeof f === 'object' && !Array.isArray(f) && Object.hasOwn(f, 'as_of_ms')) f.as_of_ms = atMs;
+  return state;
+}
 
 // Applies the operations of an RFC 6902 patch to doc, in order, changing it
 // in place; returns the document (a new one when an operation replaces the

@@ -141,12 +141,18 @@ static void test_ws_hello_snapshot_ack(void **state)
 }
 
 /* A patch event of an SSE stream applied to the state held: it must start
- * from it (base) and end where the server's fold is (m, at its seq). */
+ * from it (base), which takes the seq and time of its event first, and end
+ * where the server's fold is (m, at its seq). */
 static void apply_patch(const tc_event *e, json_t **held, int64_t *held_seq)
 {
     json_t *p = json_loads(e->data, 0, NULL);
     assert_non_null(p);
     assert_int_equal(json_integer_value(json_object_get(p, "base")), *held_seq);
+    json_t *took = gv_state_took_event(*held, json_integer_value(json_object_get(p, "seq")),
+                                       json_integer_value(json_object_get(p, "at_ms")));
+    assert_non_null(took);
+    json_decref(*held);
+    *held = took;
     gv_error err = {0};
     if (gv_json_patch(held, json_object_get(p, "ops"), &err) < 0)
         fail_msg("the patch to %lld does not apply: %s",

@@ -241,7 +241,16 @@ static void each_event(gv_meeting *m, const json_t *event, void *arg)
         json_t *now = gv_meeting_view_json(m, (gv_view)v);
         assert_non_null(now);
         if (w->prev[v]) {
-            char *p = round_trip(w->prev[v], now), *s = dump(now);
+            /* As the stream does: the reader's state takes the event's seq
+             * and time, then the patch; the patch does not repeat them. */
+            json_t *took = gv_state_took_event(w->prev[v], gv_meeting_seq(m),
+                                               json_integer_value(json_object_get(event, "at_ms")));
+            assert_non_null(took);
+            char *p = round_trip(took, now), *s = dump(now);
+            json_decref(took);
+            if (strstr(p, "\"/seq\"") || strstr(p, "\"/last_at_ms\"") || strstr(p, "/as_of_ms\""))
+                fail_msg("view %s, event %lld: the patch repeats the event: %s", gv_view_names[v],
+                         (long long)gv_meeting_seq(m), p);
             w->patch_bytes[v] += strlen(p);
             w->state_bytes[v] += strlen(s);
             if (v == GV_VIEW_PUBLIC && strcmp(type, "attended") == 0 &&
@@ -272,6 +281,37 @@ static void every_view_follows_the_panel_by_patches(void **state)
     if (w.biggest_attended == 0 || w.biggest_attended > 800)
         fail_msg("an arrival's patch has %zu bytes", w.biggest_attended);
     gv_meeting_free(m);
+}
+
+/* What the event says, the state takes before a patch: its seq, its time as
+ * the last and the floor's as of, where the state has them; nothing else
+ * changes, and the state given is left as it was. */
+static void the_state_takes_its_events_seq_and_time(void **state)
+{
+    (void)state;
+    json_t *s = parse("{\"seq\":4,\"last_at_ms\":10,\"floor\":{\"as_of_ms\":10,\"next\":null},"
+                      "\"items\":[1]}");
+    json_t *took = gv_state_took_event(s, 6, 25);
+    char *got = dump(took), *was = dump(s);
+    assert_string_equal(
+        got,
+        "{\"floor\":{\"as_of_ms\":25,\"next\":null},\"items\":[1],\"last_at_ms\":25,\"seq\":6}");
+    assert_string_equal(
+        was,
+        "{\"floor\":{\"as_of_ms\":10,\"next\":null},\"items\":[1],\"last_at_ms\":10,\"seq\":4}");
+    assert_ptr_equal(json_object_get(took, "items"), json_object_get(s, "items")); /* shared */
+    free(got);
+    free(was);
+    json_decref(took);
+    json_decref(s);
+    /* Where the state has no such member (no floor yet, a null floor), none is added. */
+    s = parse("{\"seq\":1,\"floor\":null}");
+    took = gv_state_took_event(s, 2, 7);
+    got = dump(took);
+    assert_string_equal(got, "{\"floor\":null,\"seq\":2}");
+    free(got);
+    json_decref(took);
+    json_decref(s);
 }
 
 /* ---- application -------------------------------------------------------------- */
@@ -352,6 +392,7 @@ int main(void)
         cmocka_unit_test(keyed_lists_change_by_element),
         cmocka_unit_test(random_documents_round_trip),
         cmocka_unit_test(every_view_follows_the_panel_by_patches),
+        cmocka_unit_test(the_state_takes_its_events_seq_and_time),
         cmocka_unit_test(bad_patches_are_refused),
         cmocka_unit_test(every_operation_applies),
     };

@@ -298,7 +298,7 @@ static int build_request(lg *g, const conn *c, char *buf, size_t size)
                     "Authorization: Bearer %s\r\n%s\r\n",
                     o->meeting, since, as, g->host, token,
                     page ? "Sec-WebSocket-Extensions: permessage-deflate; "
-                           "server_no_context_takeover; client_max_window_bits\r\n"
+                           "client_max_window_bits\r\n"
                          : "");
 }
 

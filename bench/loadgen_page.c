@@ -3,8 +3,10 @@
  * each costs the server what a page does and receives what a page receives:
  *
  *   open       WebSocket: the upgrade, offering permessage-deflate as
- *              browsers do (and server_no_context_takeover, so that one
- *              inflater serves every reader of a process); on hello, three
+ *              browsers do (the server may keep its context from one
+ *              message to the next, so each reader has an inflater of its
+ *              own, 32 KiB of window and all, as a browser's connection
+ *              does); on hello, three
  *              clock syncs, one after the other. SSE: the stream, gzip
  *              accepted; on hello, three GET /healthz, one after the other,
  *              on a second connection, as the page's fetch() makes them.

@@ -74,6 +74,7 @@ void gv__client_unref(gv__client *c)
     gv__hangup_unwatch(c);
     queue_clear(c);
     gv__frame_unref(c->cur);
+    gv__frame_unref(c->cur_ctx);
     free(c->rx);
     free(c->http_body);
     free(c);

@@ -31,6 +31,14 @@ typedef enum gv__client_state {
     GV__GONE,    /** its connection is closed; freed when the last reference goes */
 } gv__client_state;
 
+/* How a WebSocket client that agreed to compression with context takeover
+ * follows its view's deflate stream (room_deflate.c). */
+typedef enum gv__client_ctx {
+    GV__CTX_NONE,    /** not at all: each message compressed on its own, or plain */
+    GV__CTX_WAITING, /** for the stream's next start; meanwhile as NONE */
+    GV__CTX_SYNCED,  /** events from ctx_from on come from the stream */
+} gv__client_ctx;
+
 typedef struct gv__direct {
     gv__frame *frame;
     int64_t after_seq; /** written once every event up to this one has been written */
@@ -65,6 +73,9 @@ struct gv__client {
     size_t cur_off;      /** bytes of cur_wire already written */
     bool cur_event;      /** cur is the event cursor + 1 (else a direct message) */
     gv__wire wire;       /** the form its messages take; GV__WIRE_COUNT: the payload as is (SSE) */
+    gv__client_ctx ctx;  /** WebSocket: following the view's deflate stream */
+    int64_t ctx_from;    /** GV__CTX_SYNCED: the first event it takes from the stream */
+    gv__frame *cur_ctx;  /** cur compressed in the view's stream (a reference), or NULL */
     bool gz_started;     /** gzip (SSE): the stream's header is written */
     uint32_t gz_crc;     /** gzip: CRC-32 of what was sent, for the stream's trailer */
     uint32_t gz_len;     /** gzip: bytes sent (mod 2^32), for the trailer */

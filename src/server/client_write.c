@@ -76,6 +76,27 @@ static int next_frame(gv__client *c)
     return 0;
 }
 
+/* The bytes of cur for a client that follows its view's deflate stream
+ * (room_deflate.c): an event from ctx_from on as the stream compressed it;
+ * anything else once it takes events from the stream uncompressed, so that
+ * its inflater's window holds the stream's messages alone. NULL: the
+ * client's usual form. An event the stream does not hold sends the client
+ * back to waiting for the stream's next start. */
+static gv__frame *in_context(gv__client *c)
+{
+    if (c->ctx != GV__CTX_SYNCED)
+        return NULL;
+    if (!c->cur_event)
+        return c->cursor >= c->ctx_from ? gv__frame_wire(c->cur, GV__WIRE_WS) : NULL;
+    if (c->cursor + 1 < c->ctx_from)
+        return NULL;
+    gv__frame *z = gv__room_deflate_frame(c->room, c->view, c->cursor + 1);
+    if (z)
+        return c->cur_ctx = gv__frame_ref(z);
+    gv__room_deflate_wait(c->room, c);
+    return NULL;
+}
+
 /* Makes the next owed frame current, in the client's wire form. */
 static int take_next(gv__client *c)
 {
@@ -83,7 +104,9 @@ static int take_next(gv__client *c)
     if (rc <= 0)
         return rc;
     c->cur_off = 0;
-    c->cur_wire = c->wire == GV__WIRE_COUNT ? c->cur : gv__frame_wire(c->cur, c->wire);
+    c->cur_wire = in_context(c);
+    if (!c->cur_wire)
+        c->cur_wire = c->wire == GV__WIRE_COUNT ? c->cur : gv__frame_wire(c->cur, c->wire);
     if (!c->cur_wire) {
         /* Out of memory: the connection closes, and a WebSocket reader is
          * told why (lws keeps the reason in a buffer of its own), reconnects
@@ -110,7 +133,8 @@ static void frame_done(gv__client *c, int64_t now_us)
             gv__histogram_observe(&c->srv->metrics.broadcast_latency, now_us - f->made_us);
     }
     gv__frame_unref(f);
-    c->cur = c->cur_wire = NULL;
+    gv__frame_unref(c->cur_ctx);
+    c->cur = c->cur_wire = c->cur_ctx = NULL;
 }
 
 /* A gzip stream's header (RFC 1952): deflate, no name, no time, unknown OS. */

@@ -13,7 +13,9 @@
  * own (no dictionary from earlier messages), so the compressed bytes are the
  * same for every connection that agreed to them. The WebSocket form carries
  * its frame header too: a server's frames are not masked, so the whole frame
- * is the same bytes for every reader.
+ * is the same bytes for every reader. A room's events are also compressed
+ * in one deflate stream per view, context kept (gv__frame_ws_in_context,
+ * room_deflate.c), for the readers that follow that stream.
  */
 #include "server/frame.h"
 
@@ -95,12 +97,33 @@ void gv__frame_unref(gv__frame *f)
     free(f);
 }
 
-/* One deflater for every message (loop thread only), reset for each. */
+/* One deflater for every message compressed on its own (loop thread only),
+ * reset for each. */
 static z_stream deflater;
 static bool deflater_ready;
 
-/* f's payload deflated on its own, ending with a sync flush (its last four
- * bytes 00 00 ff ff), in a new frame with head bytes free before it. */
+/* f's payload deflated in z (its context as it stands), ending with a sync
+ * flush (its last four bytes 00 00 ff ff), in a new frame with head bytes
+ * free before it. */
+static gv__frame *deflated_in(z_stream *z, const gv__frame *f, size_t head)
+{
+    size_t bound = deflateBound(z, f->len) + 16;
+    gv__frame *out = gv__frame_new(head + bound);
+    if (!out)
+        return NULL;
+    z->next_in = f->payload;
+    z->avail_in = (uInt)f->len;
+    z->next_out = out->payload + head;
+    z->avail_out = (uInt)bound;
+    if (deflate(z, Z_SYNC_FLUSH) != Z_OK || z->avail_in) {
+        gv__frame_unref(out);
+        return NULL;
+    }
+    out->len = head + bound - z->avail_out;
+    return out;
+}
+
+/* f's payload deflated on its own. */
 static gv__frame *deflated(const gv__frame *f, size_t head)
 {
     if (!deflater_ready) {
@@ -110,20 +133,7 @@ static gv__frame *deflated(const gv__frame *f, size_t head)
     } else if (deflateReset(&deflater) != Z_OK) {
         return NULL;
     }
-    size_t bound = deflateBound(&deflater, f->len) + 16;
-    gv__frame *z = gv__frame_new(head + bound);
-    if (!z)
-        return NULL;
-    deflater.next_in = f->payload;
-    deflater.avail_in = (uInt)f->len;
-    deflater.next_out = z->payload + head;
-    deflater.avail_out = (uInt)bound;
-    if (deflate(&deflater, Z_FULL_FLUSH) != Z_OK || deflater.avail_in) {
-        gv__frame_unref(z);
-        return NULL;
-    }
-    z->len = head + bound - deflater.avail_out;
-    return z;
+    return deflated_in(&deflater, f, head);
 }
 
 /* Writes the header of an unmasked, final WebSocket text frame of len bytes
@@ -147,6 +157,20 @@ static size_t ws_header(unsigned char *out, size_t len, bool compressed)
     return 10;
 }
 
+/* z's output for one message (at z->payload + 10, with its trailing
+ * 00 00 ff ff) made a compressed WebSocket frame: its header put just before
+ * it, the trailer dropped (RFC 7692 7.2.1). */
+static gv__frame *ws_compressed(gv__frame *z)
+{
+    unsigned char head[10];
+    size_t zlen = z->len - 10 - 4;
+    size_t h = ws_header(head, zlen, true);
+    memcpy(z->payload + 10 - h, head, h);
+    z->payload += 10 - h; /* the headroom before it grows: still LWS_PRE at least */
+    z->len = h + zlen;
+    return z;
+}
+
 /* The WebSocket frame: header then payload (plain), or header then the
  * payload deflated without its trailing 00 00 ff ff (RFC 7692 7.2.1). */
 static gv__frame *ws_frame(const gv__frame *f, bool compress)
@@ -156,14 +180,8 @@ static gv__frame *ws_frame(const gv__frame *f, bool compress)
         gv__frame *z = deflated(f, 10);
         if (!z)
             return NULL;
-        size_t zlen = z->len - 10 - 4;
-        if (zlen < f->len) {
-            size_t h = ws_header(head, zlen, true);
-            memcpy(z->payload + 10 - h, head, h);
-            z->payload += 10 - h; /* the headroom before it grows: still LWS_PRE at least */
-            z->len = h + zlen;
-            return z;
-        }
+        if (z->len - 10 - 4 < f->len)
+            return ws_compressed(z);
         gv__frame_unref(z); /* not smaller: sent as it is, which RFC 7692 allows */
     }
     size_t h = ws_header(head, f->len, false);
@@ -188,4 +206,13 @@ gv__frame *gv__frame_wire(gv__frame *f, gv__wire w)
     if (f->wire[w])
         f->wire[w]->made_us = f->made_us;
     return f->wire[w];
+}
+
+gv__frame *gv__frame_ws_in_context(const gv__frame *f, z_stream *z)
+{
+    gv__frame *out = deflated_in(z, f, 10);
+    if (!out)
+        return NULL;
+    out->made_us = f->made_us;
+    return ws_compressed(out);
 }

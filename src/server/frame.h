@@ -8,6 +8,7 @@
 #include <jansson.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <zlib.h>
 
 /*
  * The forms a message takes on a connection, each made once, on first use,
@@ -49,6 +50,11 @@ gv__frame *gv__frame_json(const json_t *json);
 /* The bytes to write for f in form w: a frame owned by f (made on first
  * use; its payload is what goes on the wire). NULL on ENOMEM. */
 gv__frame *gv__frame_wire(gv__frame *f, gv__wire w);
+/* f as a compressed WebSocket frame, deflated in z with the context z holds
+ * from the messages before (RFC 7692 with context takeover), z's next
+ * message: a new frame (one reference), NULL on ENOMEM (z is then of no
+ * further use until reset). */
+gv__frame *gv__frame_ws_in_context(const gv__frame *f, z_stream *z);
 gv__frame *gv__frame_ref(gv__frame *f);
 void gv__frame_unref(gv__frame *f);
 

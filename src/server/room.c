@@ -83,6 +83,7 @@ void gv__room_free(gv__room *r)
     json_decref(r->you_pending);
     json_decref(r->cids_ahead);
     gv__room_follow_release(r);
+    gv__room_deflate_free(r);
     gv_meeting_free(r->state);
     gv_meeting_free(r->ahead);
     free(r->id);

@@ -56,6 +56,8 @@ struct gv__room {
     char *last_text[GV_VIEW_COUNT];   /** the last event as each view reads it, until settled */
     json_t *you_pending; /** people whose own part changed since the last settle: id -> true */
     int64_t settled_seq; /** events up to this one are patched and may be written */
+    struct gv__room_deflate
+        *deflate; /** each view's events in one deflate stream (room_deflate.c) */
     /* The log and the other servers that append to it (room_follow.c). */
     unsigned char head[GV_HASH_BYTES];       /** chain hash of event `seq`, as stored */
     unsigned char ahead_head[GV_HASH_BYTES]; /** chain hash after the batches in flight */
@@ -232,6 +234,22 @@ int gv__room_you_changed(gv__room *r, const json_t *ev);
  * reader is written what it is owed (gv__client_flush).
  */
 void gv__rooms_settle(struct gv_server *s);
+
+/* ---- one deflate stream per view (room_deflate.c) ----------------------- */
+
+/* WebSocket client c (compression agreed, context allowed) waits for the
+ * start of its view's next deflate stream: from then on it is written the
+ * events compressed in that stream (gv__room_deflate_frame). */
+void gv__room_deflate_wait(gv__room *r, gv__client *c);
+/* At a settle, once the frames of the new events are final (their patches
+ * made): each view followed in context compresses them in its stream,
+ * starting a new stream first if a client waits for one. */
+void gv__room_deflate_settle(gv__room *r);
+/* Event seq of view v as compressed in the view's stream (the room's
+ * reference), or NULL when it is not held. */
+gv__frame *gv__room_deflate_frame(gv__room *r, gv_view v, int64_t seq);
+/* Frees the streams (at the room's free). */
+void gv__room_deflate_free(gv__room *r);
 
 /* Calls fn(s, c) for every subscriber of every room (fn may close c). */
 void gv__rooms_each_subscriber(struct gv_server *s, void (*fn)(struct gv_server *s, gv__client *c));

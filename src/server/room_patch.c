@@ -174,6 +174,7 @@ static void settle(gv__room *r)
         r->last_text[v] = NULL;
     }
     json_decref(full);
+    gv__room_deflate_settle(r);
     send_yous(r);
     r->settled_seq = r->seq;
     /* Write every reader; cut off those too far behind to catch up from the ring. */

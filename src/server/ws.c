@@ -47,12 +47,18 @@ const size_t gv__ws_pss_size = sizeof(ws_pss);
 
 /* Did the client offer permessage-deflate in a form the shared frames fit?
  * lws accepts every offer; a client that asks for a smaller window than the
- * frames were compressed with is sent plain frames. */
-static bool takes_deflate(struct lws *wsi)
+ * frames were compressed with is sent plain frames. One that does not ask
+ * the server to compress each message on its own (server_no_context_takeover,
+ * which lws then promises) may follow its view's deflate stream
+ * (*context: room_deflate.c), as browsers do. */
+static bool takes_deflate(struct lws *wsi, bool *context)
 {
     char ext[256];
     int n = gv__header_copy(wsi, WSI_TOKEN_EXTENSIONS, ext, sizeof ext);
-    return n > 0 && strstr(ext, "permessage-deflate") && !strstr(ext, "server_max_window_bits");
+    bool takes =
+        n > 0 && strstr(ext, "permessage-deflate") && !strstr(ext, "server_max_window_bits");
+    *context = takes && !strstr(ext, "server_no_context_takeover");
+    return takes;
 }
 
 /* The WebSocket close status for a connection refused with code. */
@@ -124,7 +130,8 @@ static gv__client *establish(struct lws *wsi)
     c->grant = g;
     c->view = gv__grant_view(r, &g);
     c->room = r;
-    c->wire = takes_deflate(wsi) ? GV__WIRE_WS_DEFLATE : GV__WIRE_WS;
+    bool context = false;
+    c->wire = takes_deflate(wsi, &context) ? GV__WIRE_WS_DEFLATE : GV__WIRE_WS;
     if (gv__auth_actor(r, &g, has_as ? as : NULL, c->actor, sizeof c->actor, &err) < 0 ||
         gv__stream_acquire(s, addr, &err) < 0)
         return refused(wsi, c, &err);
@@ -145,8 +152,11 @@ static gv__client *establish(struct lws *wsi)
     json_decref(hello);
     if (gv__client_send(c, f, 0) < 0)
         gv_error_set(&err, GV_ENOMEM, "out of memory for the hello");
-    else if (gv__client_subscribe(c, r, since, &err) == 0)
+    else if (gv__client_subscribe(c, r, since, &err) == 0) {
+        if (context)
+            gv__room_deflate_wait(r, c);
         return c;
+    }
     return refused(wsi, c, &err);
 }
 

@@ -2,8 +2,10 @@
  * Compression, on the real server: a JSON answer is gzip-compressed when the
  * request takes it and plain otherwise, the same bytes once inflated; a
  * WebSocket that offered permessage-deflate gets its messages compressed,
- * each on its own (a fresh inflater reads every one), and may send its
- * commands compressed too; an SSE stream that takes gzip is one gzip stream
+ * each on its own (a fresh inflater reads every one) when it asked for
+ * that, else its events in its view's one deflate stream (one inflater
+ * reads them, whenever the reader joined), and may send its commands
+ * compressed too; an SSE stream that takes gzip is one gzip stream
  * whose pieces read as the plain stream's events, and which ends, when the
  * server stops, with the trailer zlib checks (CRC-32 and length of all).
  */
@@ -28,30 +30,37 @@ static char *bearer(fixture *f, const char *role, const char *more)
     return h;
 }
 
-/* data inflated: raw deflate (windowBits -15, with the 00 00 ff ff a
- * WebSocket message leaves out appended) or gzip (31). Fails the test on
- * bad data; the caller frees. */
+/* data inflated in z: raw deflate (windowBits -15, with the 00 00 ff ff a
+ * WebSocket message leaves out appended) or gzip (31), with whatever context
+ * z holds from before. Fails the test on bad data; the caller frees. */
+static char *inflated_in(z_stream *z, const void *data, size_t len, size_t *out_len, bool raw)
+{
+    size_t cap = 64 * len + 4096, n = 0;
+    char *out = malloc(cap + 1);
+    static const unsigned char tail[4] = {0, 0, 0xff, 0xff};
+    for (int part = 0; part < (raw ? 2 : 1); part++) {
+        z->next_in = part ? (unsigned char *)tail : (unsigned char *)data;
+        z->avail_in = part ? 4 : (uInt)len;
+        z->next_out = (unsigned char *)out + n;
+        z->avail_out = (uInt)(cap - n);
+        int rc = inflate(z, Z_SYNC_FLUSH);
+        if (rc != Z_OK && rc != Z_STREAM_END && rc != Z_BUF_ERROR)
+            fail_msg("not deflate data: %s", z->msg ? z->msg : "?");
+        n = cap - z->avail_out;
+    }
+    out[n] = '\0';
+    if (out_len)
+        *out_len = n;
+    return out;
+}
+
+/* data inflated on its own (see inflated_in). */
 static char *inflated(const void *data, size_t len, int window_bits, size_t *out_len)
 {
     z_stream z = {0};
     assert_int_equal(inflateInit2(&z, window_bits), Z_OK);
-    size_t cap = 64 * len + 4096, n = 0;
-    char *out = malloc(cap + 1);
-    static const unsigned char tail[4] = {0, 0, 0xff, 0xff};
-    for (int part = 0; part < (window_bits < 0 ? 2 : 1); part++) {
-        z.next_in = part ? (unsigned char *)tail : (unsigned char *)data;
-        z.avail_in = part ? 4 : (uInt)len;
-        z.next_out = (unsigned char *)out + n;
-        z.avail_out = (uInt)(cap - n);
-        int rc = inflate(&z, Z_SYNC_FLUSH);
-        if (rc != Z_OK && rc != Z_STREAM_END && rc != Z_BUF_ERROR)
-            fail_msg("not deflate data: %s", z.msg ? z.msg : "?");
-        n = cap - z.avail_out;
-    }
+    char *out = inflated_in(&z, data, len, out_len, window_bits < 0);
     inflateEnd(&z);
-    out[n] = '\0';
-    if (out_len)
-        *out_len = n;
     return out;
 }
 
@@ -92,8 +101,10 @@ static void json_answers_are_gzipped_when_taken(void **state)
 }
 
 /* The next WebSocket message, read frame by frame: *compressed says whether
- * RSV1 was set; the text inflated on its own when it was. */
-static char *ws_message(tc_ws *ws, bool *compressed)
+ * RSV1 was set; the text inflated when it was, in ctx (a browser's inflater,
+ * context kept) or on its own (ctx NULL); *wire_bytes, when not NULL, the
+ * frame's size. */
+static char *ws_message_in(tc_ws *ws, z_stream *ctx, bool *compressed, size_t *wire_bytes)
 {
     int64_t deadline = tc_now_ms() + 5000;
     for (;;) {
@@ -113,8 +124,11 @@ static char *ws_message(tc_ws *ws, bool *compressed)
                     assert_true(b[0] & 0x80); /* the server sends each message in one frame */
                     assert_int_equal(b[0] & 0x0f, TC_WS_TEXT);
                     *compressed = b[0] & 0x40;
-                    char *m = *compressed ? inflated(b + hl, (size_t)plen, -15, NULL)
-                                          : strndup((char *)b + hl, (size_t)plen);
+                    char *m = !*compressed ? strndup((char *)b + hl, (size_t)plen)
+                              : ctx        ? inflated_in(ctx, b + hl, (size_t)plen, NULL, true)
+                                           : inflated(b + hl, (size_t)plen, -15, NULL);
+                    if (wire_bytes)
+                        *wire_bytes = hl + (size_t)plen;
                     tc_consume(&ws->c, hl + (size_t)plen);
                     return m;
                 }
@@ -122,6 +136,11 @@ static char *ws_message(tc_ws *ws, bool *compressed)
         }
         assert_int_equal(tc_fill(&ws->c, deadline), 1);
     }
+}
+
+static char *ws_message(tc_ws *ws, bool *compressed)
+{
+    return ws_message_in(ws, NULL, compressed, NULL);
 }
 
 /* A client message compressed as RFC 7692 says: deflated, the final
@@ -147,17 +166,18 @@ static void ws_send_deflated(tc_ws *ws, const char *text)
     assert_int_equal(tc_write_all(ws->c.fd, frame, 6 + n), 0);
 }
 
+#define OFFER "Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits\r\n"
+#define OFFER_EACH_ALONE                                                                           \
+    "Sec-WebSocket-Extensions: permessage-deflate; server_no_context_takeover; "                   \
+    "client_max_window_bits\r\n"
+
 static void websocket_messages_are_deflated_each_on_its_own(void **state)
 {
     fixture *f = *state;
     tc_ws ws;
-    assert_int_equal(
-        tc_ws_open(
-            &ws, f->srv.port, "/api/v1/meetings/test-panel/ws",
-            bearer(f, "chair",
-                   "Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits\r\n"),
-            NULL),
-        101);
+    assert_int_equal(tc_ws_open(&ws, f->srv.port, "/api/v1/meetings/test-panel/ws",
+                                bearer(f, "chair", OFFER_EACH_ALONE), NULL),
+                     101);
     bool z;
     char *hello = ws_message(&ws, &z);
     assert_non_null(strstr(hello, "\"type\":\"hello\""));
@@ -203,6 +223,124 @@ static void websocket_messages_are_deflated_each_on_its_own(void **state)
     free(ws_message(&ws, &z));
     assert_false(z);
     tc_ws_close(&ws);
+}
+
+/* One reader of the test: its connection, its inflater (context kept, as a
+ * browser's), the seq of the last event it read, and the bytes of its
+ * events' frames. */
+typedef struct reader {
+    tc_ws ws;
+    z_stream z;
+    int64_t seq;
+    size_t event_bytes;
+} reader;
+
+static void reader_open(fixture *f, reader *r, const char *offer)
+{
+    memset(r, 0, sizeof *r);
+    assert_int_equal(inflateInit2(&r->z, -15), Z_OK);
+    assert_int_equal(tc_ws_open(&r->ws, f->srv.port, "/api/v1/meetings/test-panel/ws",
+                                bearer(f, "chair", offer), NULL),
+                     101);
+    bool z;
+    for (int i = 0; i < 3; i++) { /* hello, snapshot, the chair's own part */
+        char *m = ws_message_in(&r->ws, &r->z, &z, NULL);
+        json_t *j = json_loads(m, 0, NULL);
+        assert_non_null(j);
+        if (json_object_get(j, "seq"))
+            r->seq = json_integer_value(json_object_get(j, "seq"));
+        json_decref(j);
+        free(m);
+    }
+}
+
+/* Reads r's messages up to event `until`, each inflated in r's one inflater,
+ * and checks each event is the one the plain stream has (plain[seq]); an
+ * answer (ack) comes uncompressed once r takes its events in context. */
+static void reader_follow(reader *r, int64_t until, char **plain, bool in_context)
+{
+    while (r->seq < until) {
+        bool z;
+        size_t n;
+        char *m = ws_message_in(&r->ws, &r->z, &z, &n);
+        json_t *j = json_loads(m, 0, NULL);
+        if (!j)
+            fail_msg("not JSON once inflated: %.200s", m);
+        const char *type = json_string_value(json_object_get(j, "type"));
+        if (strcmp(type, "event") == 0) {
+            int64_t seq = json_integer_value(json_object_get(json_object_get(j, "event"), "seq"));
+            assert_int_equal(seq, r->seq + 1);
+            char *canon = json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS);
+            assert_string_equal(canon, plain[seq]);
+            free(canon);
+            assert_true(z); /* every event compressed, in context or on its own */
+            r->seq = seq;
+            r->event_bytes += n;
+        } else if (in_context) {
+            assert_false(z); /* answers do not disturb the stream's window */
+        }
+        json_decref(j);
+        free(m);
+    }
+}
+
+/* Browsers keep permessage-deflate's context from one message to the next:
+ * the events of a view are compressed once, in one stream, for every reader
+ * that follows it. Readers that joined at different times, and one that
+ * sends commands between the events, read every event whole with one
+ * inflater each; the events take fewer bytes than compressed each alone. */
+static void websocket_events_share_the_views_deflate_stream(void **state)
+{
+    fixture *f = *state;
+    char *plain[64] = {0};
+    tc_ws p; /* the plain stream: the events as they are */
+    assert_int_equal(tc_ws_open(&p, f->srv.port, "/api/v1/meetings/test-panel/ws",
+                                bearer(f, "chair", NULL), NULL),
+                     101);
+    json_decref(tc_ws_recv_json(&p, 5000));
+    json_decref(tc_ws_recv_json(&p, 5000));
+    json_decref(tc_ws_recv_json(&p, 5000));
+    reader early, alone, late;
+    reader_open(f, &early, OFFER);
+    reader_open(f, &alone, OFFER_EACH_ALONE);
+    int64_t last = early.seq;
+    for (int i = 0; i < 24; i++) {
+        char body[120];
+        if (i == 0)
+            snprintf(body, sizeof body, "{\"type\":\"open_meeting\",\"id\":0}");
+        else
+            snprintf(body, sizeof body,
+                     "{\"type\":\"add_note\",\"text\":\"note %d, as notes go\",\"id\":%d}", i, i);
+        tc_ws_send(&early.ws, body); /* its acks come between its events */
+        if (i == 12)
+            reader_open(f, &late, OFFER); /* joins in the middle */
+        last++;
+        while (!plain[last]) {
+            json_t *j = tc_ws_recv_json(&p, 5000);
+            if (strcmp(json_string_value(json_object_get(j, "type")), "event") == 0) {
+                int64_t seq =
+                    json_integer_value(json_object_get(json_object_get(j, "event"), "seq"));
+                assert_true(seq > 0 && seq < 64);
+                plain[seq] = json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS);
+            }
+            json_decref(j);
+        }
+    }
+    reader_follow(&early, last, plain, true);
+    reader_follow(&alone, last, plain, false);
+    reader_follow(&late, last, plain, true);
+    /* Not a speed figure: the point of the stream, fewer bytes for the same events. */
+    if (early.event_bytes >= alone.event_bytes)
+        fail_msg("events in context %zu bytes, each alone %zu", early.event_bytes,
+                 alone.event_bytes);
+    reader *all[] = {&early, &alone, &late};
+    for (int i = 0; i < 3; i++) {
+        inflateEnd(&all[i]->z);
+        tc_ws_close(&all[i]->ws);
+    }
+    tc_ws_close(&p);
+    for (int i = 0; i < 64; i++)
+        free(plain[i]);
 }
 
 /* Reads the SSE stream's gzip body until `until` shows in the inflated text
@@ -299,6 +437,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(json_answers_are_gzipped_when_taken, setup,
+                                        tc_fixture_teardown),
+        cmocka_unit_test_setup_teardown(websocket_events_share_the_views_deflate_stream, setup,
                                         tc_fixture_teardown),
         cmocka_unit_test_setup_teardown(websocket_messages_are_deflated_each_on_its_own, setup,
                                         tc_fixture_teardown),

@@ -31,7 +31,7 @@ foreach(src ${GV_UNIT_TESTS})
 endforeach()
 # Programs that fail allocations on demand (tests/unit/server/fault_alloc.h):
 # the project's calls to malloc, calloc and realloc reach its wrappers.
-foreach(target server_ws_test server_room_test)
+foreach(target server_ws_test server_room_test server_room_deflate_test)
   target_link_options(${target} PRIVATE
     -Wl,--wrap=malloc -Wl,--wrap=calloc -Wl,--wrap=realloc -rdynamic)
 endforeach()

@@ -32,6 +32,7 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #define TC_UNUSED __attribute__((unused))
 
@@ -342,6 +343,11 @@ typedef struct tc_ws {
     int close_code;         /** its status code */
     char close_reason[124]; /** its reason, "" without one */
     bool answer_pings;      /** reply to pings (true unless a test wants silence) */
+    /** set by a test that offered permessage-deflate: compressed messages
+     ** (RSV1) are inflated in it, its context kept, as a browser does */
+    z_stream *inflater;
+    bool last_compressed;   /** the last message came compressed */
+    size_t last_wire_bytes; /** its frames' bytes as received */
 } tc_ws;
 
 enum { TC_WS_TEXT = 1, TC_WS_BINARY = 2, TC_WS_CLOSE = 8, TC_WS_PING = 9, TC_WS_PONG = 10 };
@@ -437,12 +443,43 @@ static TC_UNUSED int tc_ws_open(tc_ws *ws, int port, const char *path, const cha
  * opcode with *msg malloc'd and NUL-terminated, TC_WS_CLOSE when the server
  * closed (close_code set), 0 on EOF, -1 on timeout.
  */
+/* A compressed message (RFC 7692) inflated in z, context kept: the payload
+ * and the 00 00 ff ff its sender left out. A new string, or NULL when it is
+ * not deflate data the inflater can read. */
+static TC_UNUSED char *tc_ws_inflate(z_stream *z, const char *data, size_t len, size_t *out_len)
+{
+    static const unsigned char tail[4] = {0, 0, 0xff, 0xff};
+    size_t cap = 64 * len + 4096, n = 0;
+    char *out = malloc(cap + 1);
+    for (int part = 0; out && part < 2; part++) {
+        z->next_in = part ? (unsigned char *)tail : (unsigned char *)data;
+        z->avail_in = part ? 4 : (uInt)len;
+        z->next_out = (unsigned char *)out + n;
+        z->avail_out = (uInt)(cap - n);
+        int rc = inflate(z, Z_SYNC_FLUSH);
+        if ((rc != Z_OK && rc != Z_BUF_ERROR) || z->avail_in) {
+            free(out);
+            return NULL;
+        }
+        n = cap - z->avail_out;
+    }
+    if (out) {
+        out[n] = '\0';
+        *out_len = n;
+    }
+    return out;
+}
+
+/* The next message (its opcode, *msg a new string), inflated when it came
+ * compressed and ws->inflater is set; 0 on timeout, -1 on EOF or data the
+ * inflater cannot read, TC_WS_CLOSE on a close frame. */
 static TC_UNUSED int tc_ws_recv(tc_ws *ws, int timeout_ms, char **msg, size_t *len)
 {
     int64_t deadline = tc_now_ms() + timeout_ms;
     char *acc = NULL;
-    size_t acc_len = 0;
+    size_t acc_len = 0, wire = 0;
     int acc_op = 0;
+    bool rsv1 = false;
     *msg = NULL;
     for (;;) {
         unsigned char *b = (unsigned char *)ws->c.buf;
@@ -481,14 +518,26 @@ static TC_UNUSED int tc_ws_recv(tc_ws *ws, int timeout_ms, char **msg, size_t *l
                     free(acc);
                     return TC_WS_CLOSE;
                 } else {
-                    if (op != 0)
+                    if (op != 0) {
                         acc_op = op;
+                        rsv1 = b[0] & 0x40;
+                    }
                     acc = realloc(acc, acc_len + (size_t)plen + 1);
                     memcpy(acc + acc_len, payload, (size_t)plen);
                     acc_len += (size_t)plen;
                     acc[acc_len] = '\0';
+                    wire += hl + (size_t)plen;
                     if (fin) {
                         tc_consume(&ws->c, hl + (size_t)plen);
+                        ws->last_compressed = rsv1;
+                        ws->last_wire_bytes = wire;
+                        if (rsv1 && ws->inflater) {
+                            char *text = tc_ws_inflate(ws->inflater, acc, acc_len, &acc_len);
+                            free(acc);
+                            if (!text)
+                                return -1;
+                            acc = text;
+                        }
                         *msg = acc;
                         if (len)
                             *len = acc_len;

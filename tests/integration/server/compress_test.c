@@ -30,37 +30,30 @@ static char *bearer(fixture *f, const char *role, const char *more)
     return h;
 }
 
-/* data inflated in z: raw deflate (windowBits -15, with the 00 00 ff ff a
- * WebSocket message leaves out appended) or gzip (31), with whatever context
- * z holds from before. Fails the test on bad data; the caller frees. */
-static char *inflated_in(z_stream *z, const void *data, size_t len, size_t *out_len, bool raw)
-{
-    size_t cap = 64 * len + 4096, n = 0;
-    char *out = malloc(cap + 1);
-    static const unsigned char tail[4] = {0, 0, 0xff, 0xff};
-    for (int part = 0; part < (raw ? 2 : 1); part++) {
-        z->next_in = part ? (unsigned char *)tail : (unsigned char *)data;
-        z->avail_in = part ? 4 : (uInt)len;
-        z->next_out = (unsigned char *)out + n;
-        z->avail_out = (uInt)(cap - n);
-        int rc = inflate(z, Z_SYNC_FLUSH);
-        if (rc != Z_OK && rc != Z_STREAM_END && rc != Z_BUF_ERROR)
-            fail_msg("not deflate data: %s", z->msg ? z->msg : "?");
-        n = cap - z->avail_out;
-    }
-    out[n] = '\0';
-    if (out_len)
-        *out_len = n;
-    return out;
-}
-
-/* data inflated on its own (see inflated_in). */
+/* data inflated: raw deflate (windowBits -15, with the 00 00 ff ff a
+ * WebSocket message leaves out appended) or gzip (31). Fails the test on
+ * bad data; the caller frees. */
 static char *inflated(const void *data, size_t len, int window_bits, size_t *out_len)
 {
     z_stream z = {0};
     assert_int_equal(inflateInit2(&z, window_bits), Z_OK);
-    char *out = inflated_in(&z, data, len, out_len, window_bits < 0);
+    size_t cap = 64 * len + 4096, n = 0;
+    char *out = malloc(cap + 1);
+    static const unsigned char tail[4] = {0, 0, 0xff, 0xff};
+    for (int part = 0; part < (window_bits < 0 ? 2 : 1); part++) {
+        z.next_in = part ? (unsigned char *)tail : (unsigned char *)data;
+        z.avail_in = part ? 4 : (uInt)len;
+        z.next_out = (unsigned char *)out + n;
+        z.avail_out = (uInt)(cap - n);
+        int rc = inflate(&z, Z_SYNC_FLUSH);
+        if (rc != Z_OK && rc != Z_STREAM_END && rc != Z_BUF_ERROR)
+            fail_msg("not deflate data: %s", z.msg ? z.msg : "?");
+        n = cap - z.avail_out;
+    }
     inflateEnd(&z);
+    out[n] = '\0';
+    if (out_len)
+        *out_len = n;
     return out;
 }
 
@@ -101,10 +94,8 @@ static void json_answers_are_gzipped_when_taken(void **state)
 }
 
 /* The next WebSocket message, read frame by frame: *compressed says whether
- * RSV1 was set; the text inflated when it was, in ctx (a browser's inflater,
- * context kept) or on its own (ctx NULL); *wire_bytes, when not NULL, the
- * frame's size. */
-static char *ws_message_in(tc_ws *ws, z_stream *ctx, bool *compressed, size_t *wire_bytes)
+ * RSV1 was set; the text inflated on its own when it was. */
+static char *ws_message(tc_ws *ws, bool *compressed)
 {
     int64_t deadline = tc_now_ms() + 5000;
     for (;;) {
@@ -124,11 +115,8 @@ static char *ws_message_in(tc_ws *ws, z_stream *ctx, bool *compressed, size_t *w
                     assert_true(b[0] & 0x80); /* the server sends each message in one frame */
                     assert_int_equal(b[0] & 0x0f, TC_WS_TEXT);
                     *compressed = b[0] & 0x40;
-                    char *m = !*compressed ? strndup((char *)b + hl, (size_t)plen)
-                              : ctx        ? inflated_in(ctx, b + hl, (size_t)plen, NULL, true)
-                                           : inflated(b + hl, (size_t)plen, -15, NULL);
-                    if (wire_bytes)
-                        *wire_bytes = hl + (size_t)plen;
+                    char *m = *compressed ? inflated(b + hl, (size_t)plen, -15, NULL)
+                                          : strndup((char *)b + hl, (size_t)plen);
                     tc_consume(&ws->c, hl + (size_t)plen);
                     return m;
                 }
@@ -136,11 +124,6 @@ static char *ws_message_in(tc_ws *ws, z_stream *ctx, bool *compressed, size_t *w
         }
         assert_int_equal(tc_fill(&ws->c, deadline), 1);
     }
-}
-
-static char *ws_message(tc_ws *ws, bool *compressed)
-{
-    return ws_message_in(ws, NULL, compressed, NULL);
 }
 
 /* A client message compressed as RFC 7692 says: deflated, the final
@@ -235,6 +218,16 @@ typedef struct reader {
     size_t event_bytes;
 } reader;
 
+/* The next message of r, inflated in r's inflater when compressed. */
+static char *reader_message(reader *r)
+{
+    char *m = NULL;
+    int op = tc_ws_recv(&r->ws, 5000, &m, NULL);
+    if (op != TC_WS_TEXT)
+        fail_msg("no message to read (%d): a compressed one the inflater could not read?", op);
+    return m;
+}
+
 static void reader_open(fixture *f, reader *r, const char *offer)
 {
     memset(r, 0, sizeof *r);
@@ -242,9 +235,9 @@ static void reader_open(fixture *f, reader *r, const char *offer)
     assert_int_equal(tc_ws_open(&r->ws, f->srv.port, "/api/v1/meetings/test-panel/ws",
                                 bearer(f, "chair", offer), NULL),
                      101);
-    bool z;
+    r->ws.inflater = &r->z;
     for (int i = 0; i < 3; i++) { /* hello, snapshot, the chair's own part */
-        char *m = ws_message_in(&r->ws, &r->z, &z, NULL);
+        char *m = reader_message(r);
         json_t *j = json_loads(m, 0, NULL);
         assert_non_null(j);
         if (json_object_get(j, "seq"))
@@ -260,9 +253,8 @@ static void reader_open(fixture *f, reader *r, const char *offer)
 static void reader_follow(reader *r, int64_t until, char **plain, bool in_context)
 {
     while (r->seq < until) {
-        bool z;
-        size_t n;
-        char *m = ws_message_in(&r->ws, &r->z, &z, &n);
+        char *m = reader_message(r);
+        bool z = r->ws.last_compressed;
         json_t *j = json_loads(m, 0, NULL);
         if (!j)
             fail_msg("not JSON once inflated: %.200s", m);
@@ -275,7 +267,7 @@ static void reader_follow(reader *r, int64_t until, char **plain, bool in_contex
             free(canon);
             assert_true(z); /* every event compressed, in context or on its own */
             r->seq = seq;
-            r->event_bytes += n;
+            r->event_bytes += r->ws.last_wire_bytes;
         } else if (in_context) {
             assert_false(z); /* answers do not disturb the stream's window */
         }

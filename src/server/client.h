@@ -82,6 +82,9 @@ struct gv__client {
     uint64_t you_hash;   /** hash of the last "you" queued, 0 for none */
     int64_t subscribed_us; /** only events made after this count in the broadcast latency */
     int64_t keepalive_us;  /** SSE: last time something was written */
+    int64_t heard_us;      /** WebSocket: last time the peer sent anything (a message, a pong) */
+    int64_t pinged_us;     /** WebSocket: when the last ping was asked for */
+    bool ping_due;         /** WebSocket: a ping to write at the next writeable callback */
     gv__direct q[GV__DIRECT_MAX];
     unsigned q_head, q_len;
     gv__bucket bucket;

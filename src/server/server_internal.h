@@ -90,7 +90,7 @@ struct gv_server {
     unsigned n_dead;
     struct ev_loop *loop;      /** libev's, on epoll; lws runs in it (server.c) */
     struct gv__settle *settle; /** when the rooms settle their commits (settle.c) */
-    lws_retry_bo_t retry;      /** WebSocket ping and hang-up times (idle_timeout_s) */
+    lws_retry_bo_t retry; /** lws's own pings, off: the tick pings idle WebSockets (server.c) */
     pthread_t sig_thread;
     bool sig_thread_running;
     gv__room **rooms; /** hash table of rooms by id (room.c) */

@@ -254,6 +254,20 @@ static int receive(ws_pss *pss, struct lws *wsi, const char *in, size_t len)
     return 0;
 }
 
+/* The ping the tick asked for (server.c, ws_idle): one write of its own,
+ * then the client's frames at the next writeable callback. */
+static int write_ping(gv__client *c, struct lws *wsi)
+{
+    /* With a payload: lws does not hand a callback the answer to an empty ping. */
+    unsigned char buf[LWS_PRE + 4] = {0};
+    c->ping_due = false;
+    memcpy(buf + LWS_PRE, "gv", 2);
+    if (lws_write(wsi, buf + LWS_PRE, 2, LWS_WRITE_PING) < 0)
+        return -1;
+    lws_callback_on_writable(wsi);
+    return 0;
+}
+
 int gv__ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
                     size_t len)
 {
@@ -261,10 +275,20 @@ int gv__ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
     switch (reason) {
     case LWS_CALLBACK_ESTABLISHED:
         pss->client = establish(wsi);
+        if (pss->client)
+            pss->client->heard_us = gv__mono_us();
         return pss->client ? 0 : -1;
     case LWS_CALLBACK_RECEIVE:
+        if (pss->client)
+            pss->client->heard_us = gv__mono_us();
         return receive(pss, wsi, in, len);
+    case LWS_CALLBACK_RECEIVE_PONG:
+        if (pss->client)
+            pss->client->heard_us = gv__mono_us();
+        return 0;
     case LWS_CALLBACK_SERVER_WRITEABLE:
+        if (pss->client && pss->client->ping_due)
+            return write_ping(pss->client, wsi);
         return pss->client ? gv__client_write(pss->client) : -1;
     case LWS_CALLBACK_CLOSED:
         if (pss && pss->client) {

@@ -303,10 +303,10 @@ gv_server *gv_server_new(const gv_server_config *cfg, gv_error *err)
 
     init_protocols();
     lws_set_log_level(LLL_ERR, gv__lws_log);
-    /* No pings of lws's: each valid message would move the connection's
-     * timer in lws's sorted list of timers, a walk over every connection
-     * (about 1.7 ms at 17,000 of them), and the server spent its loop on that
-     * past 14,000 WebSockets. The tick pings idle ones instead (sweep). */
+    /* No pings of lws's: each valid message would re-file the connection's
+     * timer in lws's one sorted list of timers, a walk over every other
+     * connection's, and past about 14,000 WebSockets a node spent its loop
+     * on that (docs/performance.md). The tick pings idle ones instead (sweep). */
     s->retry = (lws_retry_bo_t){.secs_since_valid_ping = 0, .secs_since_valid_hangup = 0};
     struct lws_context_creation_info info;
     memset(&info, 0, sizeof info);

@@ -47,8 +47,7 @@ expect_contains "$out" "~links: intact" "the links log verifies"
 # serve: a command over HTTP is stored in PostgreSQL before it is acknowledged.
 "$GAVEL" serve --db "$pgdb" --meeting cstd25-wsis-panel --listen 127.0.0.1:0 >serve.out 2>&1 &
 server=$!
-for _ in $(seq 1 100); do grep -q '^ready' serve.out && break; kill -0 $server || break; sleep 0.1; done
-grep -q '^ready' serve.out || fail "serve did not start: $(cat serve.out)"
+wait_ready serve.out "$server"
 port=$(grep -o 'listening on http://127.0.0.1:[0-9]*' serve.out | grep -o '[0-9]*$')
 expect_contains "$(head -1 serve.out)" "postgresql://gavel@127.0.0.1:" "serve names the database"
 rapporteur=$(grep '  rapporteur:' serve.out | sed 's#.*/join/##')

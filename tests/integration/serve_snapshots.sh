@@ -27,17 +27,19 @@ sql() { # sql DB STATEMENT
 }
 blob() { # blob DB HEX: a literal of those bytes in the database's SQL
   case $1 in
-    postgresql://*) printf "'\\x%s'" "$2" ;;
+    postgresql://*) printf "'%s%s'" '\x' "$2" ;;
     *) printf "X'%s'" "$2" ;;
   esac
 }
 
 start_server() { # start_server DB: serves the example meeting, sets $port and $rapporteur
+  # The last server's output goes first: the new one may not have opened
+  # serve.out yet when wait_ready reads it.
+  rm -f serve.out serve.err
   "$GAVEL" serve --db "$1" --meeting cstd25-wsis-panel --listen 127.0.0.1:0 --snapshot-every 4 \
     >serve.out 2>serve.err &
   server=$!
-  for _ in $(seq 1 600); do grep -q '^ready' serve.out && break; kill -0 $server || break; sleep 0.05; done
-  grep -q '^ready' serve.out || fail "serve did not start: $(cat serve.out serve.err)"
+  wait_ready serve.out "$server"
   port=$(grep -o 'listening on http://127.0.0.1:[0-9]*' serve.out | grep -o '[0-9]*$')
   rapporteur=$(grep '  rapporteur:' serve.out | sed 's#.*/join/##')
 }

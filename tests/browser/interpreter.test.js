@@ -11,9 +11,8 @@
 const crypto = require('node:crypto');
 const fs = require('node:fs');
 const path = require('node:path');
-const { ROOT, launch, startServer, openPage, step, postCommand, check, eq, run } = require('./lib');
+const { ROOT, launch, startServer, openPage, step, postCommand, check, eq, axe, run } = require('./lib');
 
-const AXE = fs.readFileSync(path.join(ROOT, 'node_modules', 'axe-core', 'axe.min.js'), 'utf8');
 const FILES = path.join(ROOT, 'tests', 'scenarios', 'statements');
 const CHEN_PDF = path.join(FILES, 'chen-statement.pdf');
 const HADDAD_DOCX = path.join(FILES, 'haddad-statement.docx');
@@ -25,13 +24,6 @@ const SETUP = [
   `{"as":"chen","command":{"type":"attach_statement","item":"panel","file":${JSON.stringify(CHEN_PDF)}}}`,
   `{"as":"secretariat","command":{"type":"attach_statement","person":"haddad","item":"panel","file":${JSON.stringify(HADDAD_DOCX)}}}`,
 ].join('\n') + '\n';
-
-async function axe(page, what) {
-  if (!(await page.evaluate(() => !!window.axe))) await page.evaluate(AXE);
-  const res = await page.evaluate(() => window.axe.run(document, { resultTypes: ['violations'] }));
-  const v = res.violations.map((x) => `${x.id} (${x.impact}): ${x.help} — ${x.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(' | ')}`);
-  eq(v, [], `${what}: axe-core violations`);
-}
 
 // What the page's own link gets for a URL of the meeting (status only).
 const statusOf = (page, url) => page.evaluate(async (u) => (await fetch(u, { credentials: 'same-origin' })).status, url);

@@ -211,6 +211,20 @@ function eq(a, b, what) {
   if (sa !== sb) throw new Error(`check failed: ${what}\n  page:  ${sa}\n  state: ${sb}`);
 }
 
+// axe-core's accessibility check of the page as it stands: no violation,
+// else each named with the first places it occurs. axe-core is loaded into
+// the page once.
+let axeSource = null;
+async function axe(page, what) {
+  if (!(await page.evaluate(() => !!window.axe))) {
+    if (axeSource === null) axeSource = fs.readFileSync(path.join(ROOT, 'node_modules', 'axe-core', 'axe.min.js'), 'utf8');
+    await page.evaluate(axeSource);
+  }
+  const res = await page.evaluate(() => window.axe.run(document, { resultTypes: ['violations'] }));
+  const v = res.violations.map((x) => `${x.id} (${x.impact}): ${x.help} — ${x.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(' | ')}`);
+  eq(v, [], `${what}: axe-core violations`);
+}
+
 // Runs main(), prints the ctest-friendly closing line, exits non-zero on failure.
 function run(name, main) {
   const t0 = Date.now();
@@ -225,4 +239,4 @@ function run(name, main) {
   });
 }
 
-module.exports = { ROOT, GAVEL, launch, startServer, countingProxy, openPage, waitSeq, seqOf, step, postCommand, check, eq, run, gavel };
+module.exports = { ROOT, GAVEL, launch, startServer, countingProxy, openPage, waitSeq, seqOf, step, postCommand, check, eq, axe, run, gavel };

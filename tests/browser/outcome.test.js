@@ -11,9 +11,8 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const { execFileSync } = require('node:child_process');
-const { ROOT, launch, startServer, openPage, check, eq, run } = require('./lib');
+const { ROOT, launch, startServer, openPage, check, eq, axe, run } = require('./lib');
 
-const AXE = fs.readFileSync(path.join(ROOT, 'node_modules', 'axe-core', 'axe.min.js'), 'utf8');
 
 const SETUP = [
   '{"type":"open_meeting"}',
@@ -21,13 +20,6 @@ const SETUP = [
   '{"as":"aldoria","command":{"type":"request_floor"}}',
   '{"type":"next_speaker"}',
 ].join('\n') + '\n';
-
-async function axe(page, what) {
-  if (!(await page.evaluate(() => !!window.axe))) await page.evaluate(AXE);
-  const res = await page.evaluate(() => window.axe.run(document, { resultTypes: ['violations'] }));
-  const v = res.violations.map((x) => `${x.id} (${x.impact}): ${x.help} — ${x.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(' | ')}`);
-  eq(v, [], `${what}: axe-core violations`);
-}
 
 // The page's own address for another role page of the meeting.
 function pageOf(page, name) {

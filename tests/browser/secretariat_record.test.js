@@ -9,9 +9,8 @@
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
-const { ROOT, launch, startServer, openPage, check, eq, run, gavel } = require('./lib');
+const { ROOT, launch, startServer, openPage, check, eq, axe, run, gavel } = require('./lib');
 
-const AXE = fs.readFileSync(path.join(ROOT, 'node_modules', 'axe-core', 'axe.min.js'), 'utf8');
 const BAD = path.join(ROOT, 'tests', 'definitions', 'several-errors.yaml');
 
 // A small meeting with one secretariat person: the file the page loads.
@@ -43,13 +42,6 @@ people:
     mode: room
     roles: [secretariat]
 `;
-
-async function axe(page, what) {
-  if (!(await page.evaluate(() => !!window.axe))) await page.evaluate(AXE);
-  const res = await page.evaluate(() => window.axe.run(document, { resultTypes: ['violations'] }));
-  const v = res.violations.map((x) => `${x.id} (${x.impact}): ${x.help} — ${x.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(' | ')}`);
-  eq(v, [], `${what}: axe-core violations`);
-}
 
 async function download(page, fmt, dir) {
   const [dl] = await Promise.all([

@@ -11,22 +11,14 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const { execFileSync } = require('node:child_process');
-const { ROOT, launch, startServer, openPage, step, check, eq, run } = require('./lib');
+const { ROOT, launch, startServer, openPage, step, check, eq, axe, run } = require('./lib');
 
-const AXE = fs.readFileSync(path.join(ROOT, 'node_modules', 'axe-core', 'axe.min.js'), 'utf8');
 const FILES = path.join(ROOT, 'tests', 'scenarios', 'statements');
 
 const SETUP = [
   '{"type":"open_meeting"}',
   '{"type":"start_item","item":"panel","guiding_question":"gq1"}',
 ].join('\n') + '\n';
-
-async function axe(page, what) {
-  if (!(await page.evaluate(() => !!window.axe))) await page.evaluate(AXE);
-  const res = await page.evaluate(() => window.axe.run(document, { resultTypes: ['violations'] }));
-  const v = res.violations.map((x) => `${x.id} (${x.impact}): ${x.help} — ${x.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(' | ')}`);
-  eq(v, [], `${what}: axe-core violations`);
-}
 
 const sha256 = (b) => crypto.createHash('sha256').update(b).digest('hex');
 

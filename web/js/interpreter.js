@@ -5,10 +5,9 @@
 // booth, in every language of the pages. Read-only.
 import { boot, el, t, fill, person, personLine, languageName, bidi, tr } from './ui.js';
 import { drawClock, speechOf, itemOf, gqOf } from './views.js';
-import { ClockAnnouncer, pageAddress } from './client.js';
-import { statementHref } from './statements.js';
+import { ClockAnnouncer } from './client.js';
+import { statementHref, statementsZipHref, kb } from './statements.js';
 
-const API = '/api/v1/meetings/';
 let announcer = null;
 
 // The language someone will speak in: the request's (or speech's), else
@@ -34,11 +33,9 @@ function statementOf(s, who, speech) {
     mine.find((x) => x.speech === null && x.item === s.current_item) || null;
 }
 
-function kib(n) { return t('ip.size', { n: Math.max(1, Math.round(n / 1024)) }); }
-
 function statementLink(x) {
   return el('a', { href: statementHref(x), download: x.file_name, dataset: { statement: x.statement } },
-    '📄 ', el('bdi', {}, x.file_name), ` · ${kib(x.size_bytes)}`);
+    '📄 ', el('bdi', {}, x.file_name), ` · ${kb(x.size_bytes)}`);
 }
 
 const page = {
@@ -87,7 +84,7 @@ const page = {
     }));
     const zip = document.getElementById('st-all');
     zip.hidden = all.length === 0;
-    zip.href = `${API}${encodeURIComponent(pageAddress().meeting)}/statements?format=zip`;
+    zip.href = statementsZipHref();
   },
   tick(s, live) {
     const sp = speechOf(s);

@@ -14,7 +14,9 @@ const ACCEPT = '.pdf,.docx,.odt,.txt,.text,.md,application/pdf,application/vnd.o
 
 const base = () => `${API}${encodeURIComponent(pageAddress().meeting)}/statements`;
 export const statementHref = (x) => `${base()}/${x.hash}`;
-const kb = (n) => t('ip.size', { n: Math.max(1, Math.round(n / 1024)) });
+export const statementsZipHref = () => `${base()}?format=zip`;
+// A file's size in whole kilobytes, at least 1.
+export const kb = (n) => t('ip.size', { n: Math.max(1, Math.round(n / 1024)) });
 
 // What a statement is for, in words: a speech (its item and time) or an item.
 function target(s, x) {
@@ -26,7 +28,7 @@ function target(s, x) {
 }
 
 export class StatementsCard {
-  // ids: the card's element ids share the prefix `st-`; forAnyone: the
+  // The card's element ids share the prefix `st-`; forAnyone: the
   // secretariat's choice of whose statement it is.
   constructor(live, forAnyone) {
     this.live = live;
@@ -65,7 +67,7 @@ export class StatementsCard {
     const zip = document.getElementById('st-zip');
     if (zip) {
       zip.hidden = !s.statements.length;
-      zip.href = `${base()}?format=zip`;
+      zip.href = statementsZipHref();
     }
     const pick = document.getElementById('st-person-field');
     pick.hidden = !this.forAnyone;

@@ -27,6 +27,24 @@ function target(s, x) {
   return t('wst.on_item', { item: title });
 }
 
+// The card's list and form, under the heading the page gives #st-card; the
+// secretariat's (forAnyone) also chooses whose statement it is and offers
+// the archive. The words are the pages' static ones (data-i18n), English
+// until the page's language is loaded.
+function cardBody(forAnyone) {
+  const field = (id, key, text, input, attrs) => el('div', { cls: 'field', ...attrs },
+    el('label', { for: id, dataset: { i18n: key } }, text), input);
+  return [
+    el('ul', { id: 'st-list', cls: 'plain stack' }),
+    el('form', { id: 'st-form', cls: 'stack' },
+      field('st-person', 'wst.whose', 'Whose statement', el('select', { id: 'st-person' }), { id: 'st-person-field', hidden: true }),
+      field('st-for', 'wst.for', 'For', el('select', { id: 'st-for' })),
+      field('st-file', 'wst.file', 'The file: PDF, Word, OpenDocument or text, at most 10 MB', el('input', { type: 'file', id: 'st-file' })),
+      el('button', { type: 'submit', cls: 'primary', id: 'st-go', dataset: { i18n: 'wst.send' } }, 'File the statement')),
+    forAnyone ? el('p', {}, el('a', { id: 'st-zip', hidden: true, download: true, dataset: { i18n: 'ip.all_statements' } }, 'All statements (ZIP)')) : null,
+  ];
+}
+
 export class StatementsCard {
   // The card's element ids share the prefix `st-`; forAnyone: the
   // secretariat's choice of whose statement it is.
@@ -35,6 +53,7 @@ export class StatementsCard {
     this.forAnyone = forAnyone;
     this.busy = false;
     this.state = null;
+    document.getElementById('st-card').append(...cardBody(forAnyone).filter(Boolean));
     const form = document.getElementById('st-form');
     document.getElementById('st-file').setAttribute('accept', ACCEPT);
     document.getElementById('st-person').addEventListener('change', () => this.render(this.state));
@@ -116,7 +135,3 @@ export class StatementsCard {
     this.render(this.state);
   }
 }
-
-// The card's HTML is in each page (participant, panelist, secretariat); the
-// markup is the same: #st-card, #st-list, #st-form with #st-person-field,
-// #st-person, #st-for, #st-file, #st-go, and on the secretariat's #st-zip.

@@ -108,11 +108,6 @@ int gv__bus_subject(const char *prefix, const char *meeting, char *out, size_t s
 
 /* ---- libnats' threads ---------------------------------------------------- */
 
-static void wake_loop(struct gv__bus *b)
-{
-    lws_cancel_service(b->srv->ctx);
-}
-
 /* Once the server stops, its loop's context goes: no more wake-ups. */
 static void on_up(natsConnection *nc, void *closure)
 {
@@ -121,7 +116,7 @@ static void on_up(natsConnection *nc, void *closure)
     if (atomic_load(&b->stopping))
         return;
     atomic_store(&b->state, BUS_UP);
-    wake_loop(b);
+    gv__server_wake(b->srv);
 }
 
 static void on_down(natsConnection *nc, void *closure)
@@ -131,7 +126,7 @@ static void on_down(natsConnection *nc, void *closure)
     if (atomic_load(&b->stopping))
         return;
     atomic_store(&b->state, BUS_DOWN);
-    wake_loop(b);
+    gv__server_wake(b->srv);
 }
 
 /* The last callback of a connection, after gv__bus_stop closed it; the bus
@@ -227,7 +222,8 @@ static void msg_done(gv_work *item, void *arg)
 
 static void inbox_wake(void *ud)
 {
-    wake_loop(ud);
+    struct gv__bus *b = ud;
+    gv__server_wake(b->srv);
 }
 
 int gv__bus_open(struct gv_server *s, const char *url, const char *prefix, gv_error *err)

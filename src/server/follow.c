@@ -118,12 +118,6 @@ static void read_done(gv_work *item, void *arg)
     read_free(rd);
 }
 
-static void wake_loop(void *ud)
-{
-    struct gv_server *s = ud;
-    lws_cancel_service(s->ctx);
-}
-
 int gv__follow_open(struct gv_server *s, const char *db_path, gv_error *err)
 {
     struct gv__follow *f = calloc(1, sizeof *f);
@@ -134,7 +128,7 @@ int gv__follow_open(struct gv_server *s, const char *db_path, gv_error *err)
         .name = "the log reader",
         .at_stop = GV_WORKER_DROP,
         .max_waiting = READS_WAITING_MAX,
-        .wake = wake_loop,
+        .wake = gv__server_wake,
         .wake_ud = s,
     };
     if (!(f->store = gv_store_open(db_path, 0, err)) || !(f->worker = gv_worker_new(&cfg, err)))

@@ -25,22 +25,13 @@
 
 #include "server/client.h"
 
-/* The job thread's wake-up: from the job thread, safe from any thread. The
- * context exists as long as the thread: gv_server_free stops the thread
- * before it destroys the context. */
-static void wake_loop(void *ud)
-{
-    struct gv_server *s = ud;
-    lws_cancel_service(s->ctx);
-}
-
 int gv__jobs_start(struct gv_server *s, gv_error *err)
 {
     gv_worker_config cfg = {
         .name = "the job thread",
         .at_stop = GV_WORKER_DROP,
         .max_waiting = GV__JOBS_WAITING_MAX,
-        .wake = wake_loop,
+        .wake = gv__server_wake,
         .wake_ud = s,
     };
     if (!(s->jobs = gv_worker_new(&cfg, err)))

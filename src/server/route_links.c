@@ -145,14 +145,6 @@ static void job_run(gv_work *item)
 
 static void job_back(gv_work *item, void *arg);
 
-/* The links writer's wake-up, from its thread. The context outlives the
- * thread (gv__links_writer_stop runs before the context goes). */
-static void wake_loop(void *ud)
-{
-    struct gv_server *s = ud;
-    lws_cancel_service(s->ctx);
-}
-
 /* The module's state, made on first use. NULL on ENOMEM. */
 static struct gv__links_writer *writer_of(struct gv_server *s)
 {
@@ -163,7 +155,7 @@ static struct gv__links_writer *writer_of(struct gv_server *s)
         .name = "the links writer",
         .at_stop = GV_WORKER_DRAIN, /* a revocation accepted is written */
         .max_waiting = TODO_MAX,
-        .wake = wake_loop,
+        .wake = gv__server_wake,
         .wake_ud = s,
     };
     if (!a || !(a->links = gv_links_new()) ||

@@ -118,6 +118,12 @@ int64_t gv__mono_us(void)
     return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
+void gv__server_wake(void *ud)
+{
+    struct gv_server *s = ud;
+    lws_cancel_service(s->ctx);
+}
+
 void gv_server_config_init(gv_server_config *c)
 {
     memset(c, 0, sizeof *c);

@@ -65,6 +65,12 @@ int64_t gv__now_ms(void);
 int gv__clock_set(int64_t now_ms);
 /* Monotonic time in microseconds: for latencies and rate limits. */
 int64_t gv__mono_us(void);
+/* Wakes the loop (ud: the server) so that it polls what another thread
+ * finished: the wake-up of the storage writer, the job thread, the log
+ * reader and the links writer. Safe from any thread while the context
+ * exists: gv_server_free stops each of those threads before it destroys
+ * the context. */
+void gv__server_wake(void *ud);
 
 /* SSE streams found closed that one tick closes; the rest wait a tick. */
 #define GV__DEAD_MAX 256

@@ -43,13 +43,6 @@ struct gv__storage {
     unsigned in_flight;
 };
 
-/* Writer thread: completions are queued; wake the loop to poll them. */
-static void notify(void *ud)
-{
-    struct gv_server *s = ud;
-    lws_cancel_service(s->ctx);
-}
-
 int gv__storage_open(struct gv_server *s, const char *db_path, gv_error *err)
 {
     struct gv__storage *l = calloc(1, sizeof *l);
@@ -58,7 +51,7 @@ int gv__storage_open(struct gv_server *s, const char *db_path, gv_error *err)
     s->storage = l;
     if (!(l->writer_store = gv_store_open(db_path, GV_STORE_CREATE, err)) ||
         !(l->reader = gv_store_open(db_path, 0, err)) ||
-        !(l->writer = gv_writer_new(l->writer_store, notify, s, err)))
+        !(l->writer = gv_writer_new(l->writer_store, gv__server_wake, s, err)))
         return err ? err->code : GV_EIO;
     return 0;
 }

@@ -143,28 +143,31 @@ unsigned gv__addr_count(gv__limit_table *t, const char *addr)
     return *p ? (*p)->count : 0;
 }
 
-bool gv__rate_take(gv__limit_table *t, const char *key, unsigned per_second, unsigned burst,
-                   int64_t now_us)
+/* The bucket of key, made full on first use; NULL on ENOMEM. */
+static gv__bucket *rate_bucket(gv__limit_table *t, const char *key, unsigned burst, int64_t now_us)
 {
     entry **p = slot(t, key);
     if (!*p) {
         if (!add(p, key))
-            return false;
+            return NULL;
         gv__bucket_init(&(*p)->bucket, burst, now_us);
     }
-    return gv__bucket_take(&(*p)->bucket, per_second, burst, now_us);
+    return &(*p)->bucket;
+}
+
+bool gv__rate_take(gv__limit_table *t, const char *key, unsigned per_second, unsigned burst,
+                   int64_t now_us)
+{
+    gv__bucket *b = rate_bucket(t, key, burst, now_us);
+    return b && gv__bucket_take(b, per_second, burst, now_us);
 }
 
 void gv__rate_charge(gv__limit_table *t, const char *key, unsigned per_second, unsigned burst,
                      int64_t now_us)
 {
-    entry **p = slot(t, key);
-    if (!*p) {
-        if (!add(p, key))
-            return;
-        gv__bucket_init(&(*p)->bucket, burst, now_us);
-    }
-    gv__bucket_charge(&(*p)->bucket, per_second, burst, now_us);
+    gv__bucket *b = rate_bucket(t, key, burst, now_us);
+    if (b)
+        gv__bucket_charge(b, per_second, burst, now_us);
 }
 
 int gv__stream_check(struct gv_server *s, const char *addr, gv_error *err)

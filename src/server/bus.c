@@ -108,25 +108,26 @@ int gv__bus_subject(const char *prefix, const char *meeting, char *out, size_t s
 
 /* ---- libnats' threads ---------------------------------------------------- */
 
-/* Once the server stops, its loop's context goes: no more wake-ups. */
+/* The connection went up or down: the loop sees it on its wake-up. Once the
+ * server stops, its loop's context goes: no more wake-ups. */
+static void set_state(struct gv__bus *b, int state)
+{
+    if (atomic_load(&b->stopping))
+        return;
+    atomic_store(&b->state, state);
+    gv__server_wake(b->srv);
+}
+
 static void on_up(natsConnection *nc, void *closure)
 {
     (void)nc;
-    struct gv__bus *b = closure;
-    if (atomic_load(&b->stopping))
-        return;
-    atomic_store(&b->state, BUS_UP);
-    gv__server_wake(b->srv);
+    set_state(closure, BUS_UP);
 }
 
 static void on_down(natsConnection *nc, void *closure)
 {
     (void)nc;
-    struct gv__bus *b = closure;
-    if (atomic_load(&b->stopping))
-        return;
-    atomic_store(&b->state, BUS_DOWN);
-    gv__server_wake(b->srv);
+    set_state(closure, BUS_DOWN);
 }
 
 /* The last callback of a connection, after gv__bus_stop closed it; the bus

@@ -326,18 +326,6 @@ static void write_documents(w *x)
     table(x, &t);
 }
 
-static const json_t *find(const json_t *list, const char *key, const char *id)
-{
-    size_t i;
-    const json_t *v;
-    json_array_foreach(list, i, v)
-    {
-        if (strcmp(gv__s(v, key), id) == 0)
-            return v;
-    }
-    return NULL;
-}
-
 static const json_t *by_id(const json_t *index, int64_t id)
 {
     char key[24];
@@ -831,7 +819,7 @@ static void write_dimension(w *x, const char *id, const char *title, const char 
     json_array_foreach(att, i, a)
     {
         const char *key = gv__s(a, "key");
-        const json_t *s = find(spk, "key", key);
+        const json_t *s = gv__find(spk, "key", key);
         char cnt[16], ash[16], turns[16], dur[32], ssh[16], ot[32];
         snprintf(cnt, sizeof cnt, "%lld", (long long)gv__i(a, "count"));
         gv__fmt_permille((int)gv__i(a, "share_permille"), ash);

@@ -75,6 +75,9 @@ const char *gv__s(const json_t *obj, const char *key);
 int64_t gv__i(const json_t *obj, const char *key);
 const json_t *gv__a(const json_t *obj, const char *key);
 const json_t *gv__o(const json_t *obj, const char *key);
+/* The first object of list whose string field key equals value; NULL if none
+ * (or value is NULL). */
+const json_t *gv__find(const json_t *list, const char *key, const char *value);
 
 /* The renderers, each filling b from a record (record.h describes it). */
 /* Markdown, Word and OpenDocument also lay out a Chair's summary (summary.h)

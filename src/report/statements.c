@@ -76,18 +76,6 @@ static int64_t item_place(const json_t *state, const char *item)
     return INT64_MAX;
 }
 
-static const json_t *person_of(const json_t *state, const char *id)
-{
-    size_t i;
-    const json_t *p;
-    json_array_foreach(json_object_get(state, "people"), i, p)
-    {
-        if (strcmp(gv__s(p, "id"), id) == 0)
-            return p;
-    }
-    return NULL;
-}
-
 static json_t *str_or_null(const json_t *obj, const char *key)
 {
     const json_t *v = json_object_get(obj, key);
@@ -116,7 +104,8 @@ int gv__record_statements(const json_t *state, icaltimezone *zone, json_t *rec, 
     }
     qsort(p, n, sizeof *p, cmp_placed);
     for (i = 0; i < n; i++) {
-        const json_t *s = p[i].s, *who = person_of(state, gv__s(s, "person"));
+        const json_t *s = p[i].s,
+                     *who = gv__find(json_object_get(state, "people"), "id", gv__s(s, "person"));
         json_t *o =
             json_pack("{s:I, s:I, s:s, s:o, s:o, s:s, s:o, s:o, s:s, s:s, s:I, s:s, s:o, s:s}", "n",
                       (json_int_t)(i + 1), "statement", (json_int_t)gv__i(s, "statement"), "person",

@@ -23,21 +23,9 @@
 #include "report/record.h"
 #include "report/report_internal.h"
 
-static const json_t *state_person(const json_t *state, const char *id)
-{
-    size_t i;
-    const json_t *p;
-    json_array_foreach(json_object_get(state, "people"), i, p)
-    {
-        if (id && strcmp(gv__s(p, "id"), id) == 0)
-            return p;
-    }
-    return NULL;
-}
-
 static json_t *name_of(const json_t *state, const char *id)
 {
-    const json_t *p = state_person(state, id);
+    const json_t *p = gv__find(json_object_get(state, "people"), "id", id);
     return p ? json_incref(json_object_get(p, "name")) : json_null();
 }
 
@@ -235,14 +223,7 @@ static void paragraphs(gv__doc *d, const char *text, const char *none)
 
 static const json_t *section_of(const json_t *summary, const char *name)
 {
-    size_t i;
-    const json_t *s;
-    json_array_foreach(gv__a(summary, "sections"), i, s)
-    {
-        if (strcmp(gv__s(s, "section"), name) == 0)
-            return s;
-    }
-    return NULL;
+    return gv__find(gv__a(summary, "sections"), "section", name);
 }
 
 static void write_fields(gv__doc *d, const json_t *summary)

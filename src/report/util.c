@@ -236,6 +236,20 @@ const json_t *gv__a(const json_t *obj, const char *key)
     return json_is_array(a) ? a : NULL;
 }
 
+const json_t *gv__find(const json_t *list, const char *key, const char *value)
+{
+    size_t i;
+    const json_t *v;
+    if (!value)
+        return NULL;
+    json_array_foreach(list, i, v)
+    {
+        if (strcmp(gv__s(v, key), value) == 0)
+            return v;
+    }
+    return NULL;
+}
+
 const json_t *gv__o(const json_t *obj, const char *key)
 {
     const json_t *o = json_object_get(obj, key);

@@ -12,23 +12,6 @@
 
 #include "core/fixture_meeting.h"
 
-static int setup(void **state)
-{
-    fx *f = malloc(sizeof *f);
-    fx_init(f, false, false);
-    *state = f;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    fx *f = *state;
-    fx_assert_replays(f);
-    fx_release(f);
-    free(f);
-    return 0;
-}
-
 static const char *str(const fx *f, const char *key, char *buf, size_t size)
 {
     json_t *v = fx_get(f, key);
@@ -661,29 +644,33 @@ static void every_command_by_every_role(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(open_meeting_by_chair_or_secretariat, setup, teardown),
-        cmocka_unit_test_setup_teardown(close_meeting_ends_the_running_item, setup, teardown),
-        cmocka_unit_test_setup_teardown(close_without_a_running_item_is_one_event, setup, teardown),
-        cmocka_unit_test_setup_teardown(start_item_needs_an_open_meeting_and_a_known_item, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(starting_an_item_ends_the_running_one, setup, teardown),
-        cmocka_unit_test_setup_teardown(a_resumed_item_sums_its_runs, setup, teardown),
-        cmocka_unit_test_setup_teardown(end_item_needs_a_running_item, setup, teardown),
-        cmocka_unit_test_setup_teardown(set_guiding_question_and_clear_it, setup, teardown),
-        cmocka_unit_test_setup_teardown(an_item_change_clears_the_guiding_question, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(check_in_join_and_leave_for_oneself, setup, teardown),
-        cmocka_unit_test_setup_teardown(someone_elses_attendance_by_secretariat_or_presiding, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(add_note_by_presiding_or_rapporteur, setup, teardown),
-        cmocka_unit_test_setup_teardown(note_text_is_bounded_at_4000_bytes, setup, teardown),
-        cmocka_unit_test_setup_teardown(amend_note_by_author_or_presiding, setup, teardown),
-        cmocka_unit_test_setup_teardown(a_note_names_its_speech_and_changes_question, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(withdraw_note_by_author_or_presiding, setup, teardown),
-        cmocka_unit_test_setup_teardown(at_most_10000_notes, setup, teardown),
-        cmocka_unit_test_setup_teardown(damaged_events_change_nothing, setup, teardown),
-        cmocka_unit_test_setup_teardown(state_has_the_agenda_keys, setup, teardown),
+        cmocka_unit_test_setup_teardown(open_meeting_by_chair_or_secretariat, fx_setup,
+                                        fx_teardown),
+        cmocka_unit_test_setup_teardown(close_meeting_ends_the_running_item, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(close_without_a_running_item_is_one_event, fx_setup,
+                                        fx_teardown),
+        cmocka_unit_test_setup_teardown(start_item_needs_an_open_meeting_and_a_known_item, fx_setup,
+                                        fx_teardown),
+        cmocka_unit_test_setup_teardown(starting_an_item_ends_the_running_one, fx_setup,
+                                        fx_teardown),
+        cmocka_unit_test_setup_teardown(a_resumed_item_sums_its_runs, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(end_item_needs_a_running_item, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(set_guiding_question_and_clear_it, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(an_item_change_clears_the_guiding_question, fx_setup,
+                                        fx_teardown),
+        cmocka_unit_test_setup_teardown(check_in_join_and_leave_for_oneself, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(someone_elses_attendance_by_secretariat_or_presiding,
+                                        fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(add_note_by_presiding_or_rapporteur, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(note_text_is_bounded_at_4000_bytes, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(amend_note_by_author_or_presiding, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(a_note_names_its_speech_and_changes_question, fx_setup,
+                                        fx_teardown),
+        cmocka_unit_test_setup_teardown(withdraw_note_by_author_or_presiding, fx_setup,
+                                        fx_teardown),
+        cmocka_unit_test_setup_teardown(at_most_10000_notes, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(damaged_events_change_nothing, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(state_has_the_agenda_keys, fx_setup, fx_teardown),
         cmocka_unit_test(every_command_by_every_role),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

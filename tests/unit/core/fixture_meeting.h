@@ -145,6 +145,33 @@ static inline void fx_assert_replays(const fx *f)
     gvt_assert_replays(f->m, f->log);
 }
 
+/* cmocka set-ups and tear-down: a fixture in *state, open or anonymous and
+ * moderated questions; the tear-down checks the log replays to the same state. */
+static inline int fx_setup(void **state)
+{
+    fx *f = malloc(sizeof *f);
+    fx_init(f, false, false);
+    *state = f;
+    return 0;
+}
+
+static inline int fx_setup_anonymous_moderated(void **state)
+{
+    fx *f = malloc(sizeof *f);
+    fx_init(f, true, true);
+    *state = f;
+    return 0;
+}
+
+static inline int fx_teardown(void **state)
+{
+    fx *f = *state;
+    fx_assert_replays(f);
+    fx_release(f);
+    free(f);
+    return 0;
+}
+
 /* A key of the state, as a new reference. */
 static inline json_t *fx_get(const fx *f, const char *key)
 {

@@ -14,31 +14,6 @@
 
 #include "core/fixture_meeting.h"
 
-static int setup_open(void **state)
-{
-    fx *f = malloc(sizeof *f);
-    fx_init(f, false, false);
-    *state = f;
-    return 0;
-}
-
-static int setup_anonymous_moderated(void **state)
-{
-    fx *f = malloc(sizeof *f);
-    fx_init(f, true, true);
-    *state = f;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    fx *f = *state;
-    fx_assert_replays(f);
-    fx_release(f);
-    free(f);
-    return 0;
-}
-
 /* The state entry of question `id` (new reference), or NULL. */
 static json_t *question(const fx *f, int64_t id)
 {
@@ -867,36 +842,36 @@ static void random_sequences_keep_votes_and_questions(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(ask_shows_the_question_at_once_when_not_moderated,
-                                        setup_open, teardown),
-        cmocka_unit_test_setup_teardown(ask_refusals, setup_open, teardown),
-        cmocka_unit_test_setup_teardown(text_is_at_most_500_characters_not_bytes, setup_open,
-                                        teardown),
+        cmocka_unit_test_setup_teardown(ask_shows_the_question_at_once_when_not_moderated, fx_setup,
+                                        fx_teardown),
+        cmocka_unit_test_setup_teardown(ask_refusals, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(text_is_at_most_500_characters_not_bytes, fx_setup,
+                                        fx_teardown),
         cmocka_unit_test_setup_teardown(anonymous_question_never_shows_its_author,
-                                        setup_anonymous_moderated, teardown),
+                                        fx_setup_anonymous_moderated, fx_teardown),
         cmocka_unit_test_setup_teardown(moderated_question_waits_for_approval,
-                                        setup_anonymous_moderated, teardown),
-        cmocka_unit_test_setup_teardown(approve_refused_when_not_moderated, setup_open, teardown),
-        cmocka_unit_test_setup_teardown(dismiss_and_restore, setup_open, teardown),
-        cmocka_unit_test_setup_teardown(one_vote_a_person, setup_open, teardown),
-        cmocka_unit_test_setup_teardown(list_is_ordered_by_votes_then_id, setup_open, teardown),
-        cmocka_unit_test_setup_teardown(merge_unites_votes_without_counting_anyone_twice,
-                                        setup_open, teardown),
-        cmocka_unit_test_setup_teardown(merge_refusals, setup_open, teardown),
-        cmocka_unit_test_setup_teardown(merged_into_always_names_a_live_question, setup_open,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(merge_a_pending_duplicate, setup_anonymous_moderated,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(mark_answered_once, setup_open, teardown),
-        cmocka_unit_test_setup_teardown(no_votes_once_answered, setup_open, teardown),
-        cmocka_unit_test_setup_teardown(edit_the_wording, setup_open, teardown),
-        cmocka_unit_test_setup_teardown(show_one_question_on_screen, setup_open, teardown),
-        cmocka_unit_test_setup_teardown(link_to_guiding_question_and_panelist, setup_open,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(closed_meeting_takes_no_question_commands, setup_open,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(at_most_10000_questions, setup_open, teardown),
-        cmocka_unit_test_setup_teardown(damaged_events_change_nothing, setup_open, teardown),
+                                        fx_setup_anonymous_moderated, fx_teardown),
+        cmocka_unit_test_setup_teardown(approve_refused_when_not_moderated, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(dismiss_and_restore, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(one_vote_a_person, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(list_is_ordered_by_votes_then_id, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(merge_unites_votes_without_counting_anyone_twice, fx_setup,
+                                        fx_teardown),
+        cmocka_unit_test_setup_teardown(merge_refusals, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(merged_into_always_names_a_live_question, fx_setup,
+                                        fx_teardown),
+        cmocka_unit_test_setup_teardown(merge_a_pending_duplicate, fx_setup_anonymous_moderated,
+                                        fx_teardown),
+        cmocka_unit_test_setup_teardown(mark_answered_once, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(no_votes_once_answered, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(edit_the_wording, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(show_one_question_on_screen, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(link_to_guiding_question_and_panelist, fx_setup,
+                                        fx_teardown),
+        cmocka_unit_test_setup_teardown(closed_meeting_takes_no_question_commands, fx_setup,
+                                        fx_teardown),
+        cmocka_unit_test_setup_teardown(at_most_10000_questions, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(damaged_events_change_nothing, fx_setup, fx_teardown),
         cmocka_unit_test(every_command_by_every_role),
         cmocka_unit_test(random_sequences_keep_votes_and_questions),
     };

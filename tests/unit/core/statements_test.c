@@ -24,18 +24,9 @@
 #define DOCX                                                                                       \
     "\"media_type\":\"application/vnd.openxmlformats-officedocument.wordprocessingml.document\""
 
-static int setup(void **state)
-{
-    fx *f = malloc(sizeof *f);
-    fx_init(f, false, false);
-    *state = f;
-    return 0;
-}
-
-static int teardown(void **state)
+static int teardown_restoring(void **state)
 {
     fx *f = *state;
-    fx_assert_replays(f);
     /* A snapshot restores the statements, replaced and withdrawn ones too. */
     json_t *snap = gv_meeting_snapshot(f->m);
     gv_meeting *back = NULL;
@@ -46,9 +37,7 @@ static int teardown(void **state)
     json_decref(again);
     json_decref(snap);
     gv_meeting_free(back);
-    fx_release(f);
-    free(f);
-    return 0;
+    return fx_teardown(state);
 }
 
 static json_t *statements(const fx *f)
@@ -279,15 +268,17 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(
-            a_speaker_attaches_before_speaking_and_it_follows_the_speech, setup, teardown),
+            a_speaker_attaches_before_speaking_and_it_follows_the_speech, fx_setup,
+            teardown_restoring),
         cmocka_unit_test_setup_teardown(
-            the_secretariat_attaches_for_a_speech_and_a_new_file_replaces, setup, teardown),
-        cmocka_unit_test_setup_teardown(who_may_attach_and_withdraw, setup, teardown),
-        cmocka_unit_test_setup_teardown(bad_statements_are_refused, setup, teardown),
+            the_secretariat_attaches_for_a_speech_and_a_new_file_replaces, fx_setup,
+            teardown_restoring),
+        cmocka_unit_test_setup_teardown(who_may_attach_and_withdraw, fx_setup, teardown_restoring),
+        cmocka_unit_test_setup_teardown(bad_statements_are_refused, fx_setup, teardown_restoring),
         cmocka_unit_test_setup_teardown(a_statement_on_an_item_is_delivered_once_the_item_is_over,
-                                        setup, teardown),
-        cmocka_unit_test_setup_teardown(stored_statements_that_do_not_fit_are_corrupt, setup,
-                                        teardown),
+                                        fx_setup, teardown_restoring),
+        cmocka_unit_test_setup_teardown(stored_statements_that_do_not_fit_are_corrupt, fx_setup,
+                                        teardown_restoring),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

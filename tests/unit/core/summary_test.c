@@ -15,23 +15,6 @@
 #include "core/fixture_meeting.h"
 #include "core/view.h"
 
-static int setup(void **state)
-{
-    fx *f = malloc(sizeof *f);
-    fx_init(f, false, false);
-    *state = f;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    fx *f = *state;
-    fx_assert_replays(f);
-    fx_release(f);
-    free(f);
-    return 0;
-}
-
 /* Text of section i of the summary in the state. */
 static char *section(const fx *f, size_t i)
 {
@@ -209,11 +192,13 @@ static void section_text_is_bounded(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(drafted_from_the_notes_in_one_action, setup, teardown),
-        cmocka_unit_test_setup_teardown(edits_are_one_section_from_a_version, setup, teardown),
-        cmocka_unit_test_setup_teardown(approved_by_the_chair_and_frozen, setup, teardown),
-        cmocka_unit_test_setup_teardown(the_public_view_carries_no_draft, setup, teardown),
-        cmocka_unit_test_setup_teardown(section_text_is_bounded, setup, teardown),
+        cmocka_unit_test_setup_teardown(drafted_from_the_notes_in_one_action, fx_setup,
+                                        fx_teardown),
+        cmocka_unit_test_setup_teardown(edits_are_one_section_from_a_version, fx_setup,
+                                        fx_teardown),
+        cmocka_unit_test_setup_teardown(approved_by_the_chair_and_frozen, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(the_public_view_carries_no_draft, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(section_text_is_bounded, fx_setup, fx_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

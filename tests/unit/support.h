@@ -127,6 +127,21 @@ static inline gv_meeting *gvt_meeting(void)
     return gvt_meeting_from(gvt_definition_json);
 }
 
+/* The bytes of a file, malloc'd with one spare byte; *len set. */
+static inline void *gvt_slurp(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    assert_non_null(f);
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    unsigned char *b = malloc((size_t)n + 1);
+    assert_int_equal(fread(b, 1, (size_t)n, f), (size_t)n);
+    fclose(f);
+    *len = (size_t)n;
+    return b;
+}
+
 /* The state as compact JSON with sorted keys; caller frees. */
 static inline char *gvt_state(const gv_meeting *m)
 {

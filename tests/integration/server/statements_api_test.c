@@ -30,21 +30,6 @@ static int setup(void **state)
     return tc_fixture_setup(state, "statements", NULL);
 }
 
-/* The bytes of a file, malloc'd. */
-static char *slurp(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    assert_non_null(f);
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *b = malloc((size_t)n + 1);
-    assert_int_equal(fread(b, 1, (size_t)n, f), (size_t)n);
-    fclose(f);
-    *len = (size_t)n;
-    return b;
-}
-
 static void sha256_hex(const void *b, size_t len, char out[65])
 {
     unsigned char h[32];
@@ -167,7 +152,7 @@ static void a_panelist_attaches_before_speaking_and_it_is_served_once_delivered(
     tc_response r;
     size_t len;
     char hex[65], path[128];
-    char *pdf = slurp(STATEMENTS "chen-statement.pdf", &len);
+    char *pdf = gvt_slurp(STATEMENTS "chen-statement.pdf", &len);
     sha256_hex(pdf, len, hex);
     assert_int_equal(command(f, "", "chair", "{\"type\":\"open_meeting\"}"), 200);
     assert_int_equal(command(f, "", "chair", "{\"type\":\"start_item\",\"item\":\"panel\"}"), 200);
@@ -242,7 +227,7 @@ static void the_secretariat_attaches_for_a_participant_and_the_archive_holds_it(
     tc_response r;
     size_t len;
     char hex[65];
-    char *docx = slurp(STATEMENTS "haddad-statement.docx", &len);
+    char *docx = gvt_slurp(STATEMENTS "haddad-statement.docx", &len);
     sha256_hex(docx, len, hex);
     assert_int_equal(command(f, "", "chair", "{\"type\":\"open_meeting\"}"), 200);
     /* Before the item starts: the secretariat names it. No Content-Type:
@@ -292,8 +277,8 @@ static void hostile_uploads_are_refused_and_store_nothing(void **state)
     fixture *f = *state;
     tc_response r;
     size_t pdf_len, docx_len;
-    char *pdf = slurp(STATEMENTS "chen-statement.pdf", &pdf_len);
-    char *docx = slurp(STATEMENTS "haddad-statement.docx", &docx_len);
+    char *pdf = gvt_slurp(STATEMENTS "chen-statement.pdf", &pdf_len);
+    char *docx = gvt_slurp(STATEMENTS "haddad-statement.docx", &docx_len);
     const char *pan = tc_role_token(&f->srv, "panelist");
     assert_int_equal(command(f, "", "chair", "{\"type\":\"open_meeting\"}"), 200);
     assert_int_equal(command(f, "", "chair", "{\"type\":\"start_item\",\"item\":\"panel\"}"), 200);

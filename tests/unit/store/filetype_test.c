@@ -20,23 +20,9 @@
 #include <zip.h>
 
 #include "store/filetype.h"
+#include "support.h"
 
 #define STATEMENTS GV_SOURCE_DIR "/tests/scenarios/statements/"
-
-/* The bytes of a file, malloc'd; *len set. */
-static unsigned char *slurp(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    assert_non_null(f);
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    unsigned char *b = malloc((size_t)n + 1);
-    assert_int_equal(fread(b, 1, (size_t)n, f), (size_t)n);
-    fclose(f);
-    *len = (size_t)n;
-    return b;
-}
 
 static int identify(const void *b, size_t len, gv_doc_type *t, gv_error *err)
 {
@@ -72,7 +58,7 @@ static void the_panels_statements_are_what_they_are(void **state)
         gv_error err;
         gv_doc_type t;
         snprintf(path, sizeof path, "%s%s", STATEMENTS, cases[i].file);
-        unsigned char *b = slurp(path, &len);
+        unsigned char *b = gvt_slurp(path, &len);
         if (identify(b, len, &t, &err) != 0)
             fail_msg("%s: %s", cases[i].file, err.msg);
         assert_int_equal(t, cases[i].type);
@@ -84,7 +70,7 @@ static void a_pdf_cut_short_or_pointing_elsewhere_is_refused(void **state)
 {
     (void)state;
     size_t len;
-    unsigned char *b = slurp(STATEMENTS "chen-statement.pdf", &len);
+    unsigned char *b = gvt_slurp(STATEMENTS "chen-statement.pdf", &len);
     refused(b, len / 2, "cut short");
     refused(b, len - 7, "cut short"); /* "%%EOF\n" and a byte of the offset gone */
     /* The offset after startxref moved: it points into an object. */
@@ -154,11 +140,11 @@ static void archives_that_are_not_statements_are_named(void **state)
     free(b);
 
     /* The real Word document cut short: libzip finds no directory. */
-    b = slurp(STATEMENTS "haddad-statement.docx", &len);
+    b = gvt_slurp(STATEMENTS "haddad-statement.docx", &len);
     refused(b, len - 100, "damaged or cut short");
     refused(b, 4, "damaged or cut short");
     free(b);
-    b = slurp(STATEMENTS "restrepo-statement.odt", &len);
+    b = gvt_slurp(STATEMENTS "restrepo-statement.odt", &len);
     refused(b, len / 3, "damaged or cut short");
     free(b);
 }

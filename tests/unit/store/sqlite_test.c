@@ -19,6 +19,7 @@
 #include <sys/stat.h>
 
 #include "store_fixture.h"
+#include "support.h"
 
 #define N_ALPHA 300
 #define N_BETA  200
@@ -75,20 +76,6 @@ static void make_db(const char *path)
     append_n(s, "alpha", N_ALPHA);
     append_n(s, "beta", N_BETA);
     gv_store_close(s);
-}
-
-static unsigned char *slurp(const char *path, size_t *len)
-{
-    FILE *fp = fopen(path, "rb");
-    assert_non_null(fp);
-    fseek(fp, 0, SEEK_END);
-    long n = ftell(fp);
-    fseek(fp, 0, SEEK_SET);
-    unsigned char *buf = malloc((size_t)n + 1);
-    assert_int_equal(fread(buf, 1, (size_t)n, fp), (size_t)n);
-    fclose(fp);
-    *len = (size_t)n;
-    return buf;
 }
 
 static void spit(const char *path, const unsigned char *buf, size_t len)
@@ -392,7 +379,7 @@ static void garbage_files_are_refused(void **state)
 
     /* The refused files are left as they were. */
     size_t len;
-    unsigned char *back = slurp(f->db, &len);
+    unsigned char *back = gvt_slurp(f->db, &len);
     assert_int_equal(len, strlen(text));
     assert_memory_equal(back, text, len);
     free(back);
@@ -408,7 +395,7 @@ static void truncated_files_give_clear_errors(void **state)
     size_t len;
     make_db(f->db);
     snapshot_take(f->db, &snap);
-    unsigned char *orig = slurp(f->db, &len);
+    unsigned char *orig = gvt_slurp(f->db, &len);
     assert_true(len >= 16 * 4096); /* several pages, so truncation loses rows */
 
     const size_t cuts[] = {0, 50, 100, 4096, 4096 + 1, len / 2, len - 4096, len - 100, len - 1};
@@ -439,7 +426,7 @@ static void flipped_bytes_are_caught_or_harmless(void **state)
     size_t len;
     make_db(f->db);
     snapshot_take(f->db, &snap);
-    unsigned char *orig = slurp(f->db, &len);
+    unsigned char *orig = gvt_slurp(f->db, &len);
     unsigned char *buf = malloc(len);
 
     /* Every byte of the 100-byte header, then positions all over the file. */
@@ -493,7 +480,7 @@ static void flipped_body_byte_in_the_file_names_the_event(void **state)
     gv_error err;
     size_t len;
     make_db(f->db);
-    unsigned char *buf = slurp(f->db, &len);
+    unsigned char *buf = gvt_slurp(f->db, &len);
     size_t at = find_bytes(buf, len, "alpha event 157\"");
     buf[at + 6] ^= 0x01; /* "event" -> "dvent": still valid JSON */
     spit(f->copy, buf, len);
@@ -758,7 +745,7 @@ static void readonly_open_reads_and_never_writes(void **state)
     gv_error err;
     size_t len_before, len_after;
     make_db(f->db);
-    unsigned char *before = slurp(f->db, &len_before);
+    unsigned char *before = gvt_slurp(f->db, &len_before);
 
     gv_store *s = gv_store_open(f->db, GV_STORE_READONLY, &err);
     if (!s)
@@ -774,7 +761,7 @@ static void readonly_open_reads_and_never_writes(void **state)
     assert_int_equal(gv_store_append(s, "alpha", &ev, 1, &err), GV_EPERM);
     gv_store_close(s);
 
-    unsigned char *after = slurp(f->db, &len_after);
+    unsigned char *after = gvt_slurp(f->db, &len_after);
     assert_int_equal(len_before, len_after);
     assert_memory_equal(before, after, len_before);
     free(before);

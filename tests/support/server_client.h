@@ -262,6 +262,25 @@ static TC_UNUSED int tc_read_head(tc_conn *c, tc_response *r, int64_t deadline)
     return 0;
 }
 
+/* After tc_read_head: the body, by its Content-Length or to the end of the
+ * connection, into r->body; -1 when it is shorter than announced. */
+static TC_UNUSED int tc_read_body(tc_conn *c, tc_response *r, int64_t deadline)
+{
+    char cl[32];
+    tc_header(r->head, "content-length", cl, sizeof cl);
+    long want = cl[0] ? atol(cl) : -1;
+    while (want < 0 ? !c->eof : (long)c->len < want)
+        if (tc_fill(c, deadline) < 0)
+            break;
+    size_t got = want >= 0 && (long)c->len > want ? (size_t)want : c->len;
+    r->body = malloc(got + 1);
+    if (got)
+        memcpy(r->body, c->buf, got);
+    r->body[got] = '\0';
+    r->body_len = got;
+    return (want >= 0 && (long)got < want) ? -1 : 0;
+}
+
 /*
  * One HTTP/1.1 request on a new connection (Connection: close). extra is more
  * header lines, each ending with \r\n (may be NULL). Returns 0 with r filled,
@@ -288,20 +307,9 @@ static TC_UNUSED int tc_http(int port, const char *method, const char *path, con
         tc_conn_close(&c);
         return -1;
     }
-    char cl[32];
-    tc_header(r->head, "content-length", cl, sizeof cl);
-    long want = cl[0] ? atol(cl) : -1;
-    while (want < 0 ? !c.eof : (long)c.len < want)
-        if (tc_fill(&c, deadline) < 0)
-            break;
-    size_t got = want >= 0 && (long)c.len > want ? (size_t)want : c.len;
-    r->body = malloc(got + 1);
-    if (got)
-        memcpy(r->body, c.buf, got);
-    r->body[got] = '\0';
-    r->body_len = got;
+    int rc = tc_read_body(&c, r, deadline);
     tc_conn_close(&c);
-    return (want >= 0 && (long)got < want) ? -1 : 0;
+    return rc;
 }
 
 /* GET with an optional bearer token; returns the status or -1. */

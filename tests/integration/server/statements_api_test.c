@@ -65,16 +65,7 @@ static int upload_raw(fixture *f, const char *query, const char *token, const ch
         tc_write_all(c.fd, body, len);
     if (tc_read_head(&c, r, deadline) < 0)
         fail_msg("POST statements%s: no answer", query);
-    char cl[32];
-    tc_header(r->head, "content-length", cl, sizeof cl);
-    long want = cl[0] ? atol(cl) : -1;
-    while (want < 0 ? !c.eof : (long)c.len < want)
-        if (tc_fill(&c, deadline) < 0)
-            break;
-    r->body = malloc(c.len + 1);
-    memcpy(r->body, c.buf ? c.buf : "", c.len);
-    r->body[c.len] = '\0';
-    r->body_len = c.len;
+    tc_read_body(&c, r, deadline);
     tc_conn_close(&c);
     return r->status;
 }

@@ -38,6 +38,7 @@
 #include <strings.h>
 
 #include "core/array.h"
+#include "core/floor_internal.h"
 #include "core/jsonf.h"
 #include "core/meeting_internal.h"
 
@@ -115,17 +116,10 @@ int gv_statement_name_check(const char *name, gv_doc_type type, gv_error *err)
 
 /* ---- lookups ------------------------------------------------------------------------------ */
 
-static int cmp_speech(const void *key, const void *elem)
-{
-    int64_t id = *(const int64_t *)key, other = ((const gv_speech *)elem)->id;
-    return (id > other) - (id < other);
-}
-
 static const gv_speech *speech_of(const gv_meeting *m, int64_t id)
 {
-    if (!m->floor.n_speeches) /* no array yet: bsearch takes no NULL */
-        return NULL;
-    return bsearch(&id, m->floor.speeches, m->floor.n_speeches, sizeof(gv_speech), cmp_speech);
+    int i = gv__floor_speech_find(&m->floor, id);
+    return i < 0 ? NULL : &m->floor.speeches[i];
 }
 
 static gv_statement *statement_of(const gv_meeting *m, int64_t id)

@@ -311,6 +311,25 @@ static inline void ff_assert_replays(const ff *f)
     gvt_assert_replays(f->m, f->log);
 }
 
+/* cmocka set-up and tear-down: a fixture in *state; the tear-down checks the
+ * log replays to the same state. */
+static inline int ff_setup(void **state)
+{
+    ff *f = calloc(1, sizeof *f);
+    ff_init(f);
+    *state = f;
+    return 0;
+}
+
+static inline int ff_teardown(void **state)
+{
+    ff *f = *state;
+    ff_assert_replays(f);
+    ff_release(f);
+    free(f);
+    return 0;
+}
+
 /* Opens the meeting and starts `item`. */
 static inline void ff_start(ff *f, const char *item)
 {

@@ -22,15 +22,6 @@ static int setup(void **state)
     return 0;
 }
 
-static int teardown(void **state)
-{
-    ff *f = *state;
-    ff_assert_replays(f);
-    ff_release(f);
-    free(f);
-    return 0;
-}
-
 static void window_from_the_definition(void **state)
 {
     ff *f = *state;
@@ -434,19 +425,23 @@ static void damaged_events_are_refused(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(window_from_the_definition, setup, teardown),
-        cmocka_unit_test_setup_teardown(a_person_inscribes_only_inside_the_window, setup, teardown),
-        cmocka_unit_test_setup_teardown(set_inscription_opens_and_closes, setup, teardown),
-        cmocka_unit_test_setup_teardown(what_an_inscription_may_be, setup, teardown),
-        cmocka_unit_test_setup_teardown(one_place_a_person_and_a_delegation, setup, teardown),
-        cmocka_unit_test_setup_teardown(withdraw_move_and_swap_who_may, setup, teardown),
-        cmocka_unit_test_setup_teardown(swaps_on_other_policies, setup, teardown),
-        cmocka_unit_test_setup_teardown(running_and_provisional_lists_keep_apart, setup, teardown),
-        cmocka_unit_test_setup_teardown(the_carried_list_is_the_provisional_list, setup, teardown),
-        cmocka_unit_test_setup_teardown(the_meeting_closes_and_inscriptions_lapse, setup, teardown),
-        cmocka_unit_test_setup_teardown(expected_waits_count_from_the_start, setup, teardown),
-        cmocka_unit_test_setup_teardown(balanced_lists_follow_the_speeches, setup, teardown),
-        cmocka_unit_test_setup_teardown(damaged_events_are_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(window_from_the_definition, setup, ff_teardown),
+        cmocka_unit_test_setup_teardown(a_person_inscribes_only_inside_the_window, setup,
+                                        ff_teardown),
+        cmocka_unit_test_setup_teardown(set_inscription_opens_and_closes, setup, ff_teardown),
+        cmocka_unit_test_setup_teardown(what_an_inscription_may_be, setup, ff_teardown),
+        cmocka_unit_test_setup_teardown(one_place_a_person_and_a_delegation, setup, ff_teardown),
+        cmocka_unit_test_setup_teardown(withdraw_move_and_swap_who_may, setup, ff_teardown),
+        cmocka_unit_test_setup_teardown(swaps_on_other_policies, setup, ff_teardown),
+        cmocka_unit_test_setup_teardown(running_and_provisional_lists_keep_apart, setup,
+                                        ff_teardown),
+        cmocka_unit_test_setup_teardown(the_carried_list_is_the_provisional_list, setup,
+                                        ff_teardown),
+        cmocka_unit_test_setup_teardown(the_meeting_closes_and_inscriptions_lapse, setup,
+                                        ff_teardown),
+        cmocka_unit_test_setup_teardown(expected_waits_count_from_the_start, setup, ff_teardown),
+        cmocka_unit_test_setup_teardown(balanced_lists_follow_the_speeches, setup, ff_teardown),
+        cmocka_unit_test_setup_teardown(damaged_events_are_refused, setup, ff_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -13,23 +13,6 @@
 
 #include "floor_fixture.h"
 
-static int setup(void **state)
-{
-    ff *f = calloc(1, sizeof *f);
-    ff_init(f);
-    *state = f;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    ff *f = *state;
-    ff_assert_replays(f);
-    ff_release(f);
-    free(f);
-    return 0;
-}
-
 static void assert_reasons(const ff *f, const char *const *reasons, size_t n)
 {
     for (size_t i = 0; i < n; i++)
@@ -213,12 +196,12 @@ static void readd_goes_on_top(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(fifo_example, setup, teardown),
-        cmocka_unit_test_setup_teardown(un_example, setup, teardown),
-        cmocka_unit_test_setup_teardown(balanced_example, setup, teardown),
-        cmocka_unit_test_setup_teardown(balanced_counts_the_whole_meeting, setup, teardown),
-        cmocka_unit_test_setup_teardown(points_of_order_pins_and_replies, setup, teardown),
-        cmocka_unit_test_setup_teardown(readd_goes_on_top, setup, teardown),
+        cmocka_unit_test_setup_teardown(fifo_example, ff_setup, ff_teardown),
+        cmocka_unit_test_setup_teardown(un_example, ff_setup, ff_teardown),
+        cmocka_unit_test_setup_teardown(balanced_example, ff_setup, ff_teardown),
+        cmocka_unit_test_setup_teardown(balanced_counts_the_whole_meeting, ff_setup, ff_teardown),
+        cmocka_unit_test_setup_teardown(points_of_order_pins_and_replies, ff_setup, ff_teardown),
+        cmocka_unit_test_setup_teardown(readd_goes_on_top, ff_setup, ff_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -13,23 +13,6 @@
 
 #include "floor_fixture.h"
 
-static int setup(void **state)
-{
-    ff *f = calloc(1, sizeof *f);
-    ff_init(f);
-    *state = f;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    ff *f = *state;
-    ff_assert_replays(f);
-    ff_release(f);
-    free(f);
-    return 0;
-}
-
 /* Integer field of the current speech in the state; -1 for null. */
 static int64_t speech_field(const ff *f, const char *key)
 {
@@ -562,20 +545,24 @@ static void expected_wait_counts_the_speech_under_way(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(give_floor_refusals, setup, teardown),
-        cmocka_unit_test_setup_teardown(the_timer_through_commands, setup, teardown),
-        cmocka_unit_test_setup_teardown(limits_given_by_the_moderator, setup, teardown),
-        cmocka_unit_test_setup_teardown(autopilot_gives_the_floor_to_the_next, setup, teardown),
-        cmocka_unit_test_setup_teardown(planned_speakers_follow_the_list, setup, teardown),
-        cmocka_unit_test_setup_teardown(next_speaker_ends_the_speech_under_way, setup, teardown),
-        cmocka_unit_test_setup_teardown(a_stale_console_is_refused, setup, teardown),
-        cmocka_unit_test_setup_teardown(planned_speakers_before_the_list, setup, teardown),
-        cmocka_unit_test_setup_teardown(a_moved_request_goes_before_the_programme, setup, teardown),
-        cmocka_unit_test_setup_teardown(an_answer_and_a_continued_speech, setup, teardown),
-        cmocka_unit_test_setup_teardown(totals_by_person_group_and_mode, setup, teardown),
-        cmocka_unit_test_setup_teardown(budgets_per_group_and_delegation, setup, teardown),
-        cmocka_unit_test_setup_teardown(segments_of_the_discussion, setup, teardown),
-        cmocka_unit_test_setup_teardown(expected_wait_counts_the_speech_under_way, setup, teardown),
+        cmocka_unit_test_setup_teardown(give_floor_refusals, ff_setup, ff_teardown),
+        cmocka_unit_test_setup_teardown(the_timer_through_commands, ff_setup, ff_teardown),
+        cmocka_unit_test_setup_teardown(limits_given_by_the_moderator, ff_setup, ff_teardown),
+        cmocka_unit_test_setup_teardown(autopilot_gives_the_floor_to_the_next, ff_setup,
+                                        ff_teardown),
+        cmocka_unit_test_setup_teardown(planned_speakers_follow_the_list, ff_setup, ff_teardown),
+        cmocka_unit_test_setup_teardown(next_speaker_ends_the_speech_under_way, ff_setup,
+                                        ff_teardown),
+        cmocka_unit_test_setup_teardown(a_stale_console_is_refused, ff_setup, ff_teardown),
+        cmocka_unit_test_setup_teardown(planned_speakers_before_the_list, ff_setup, ff_teardown),
+        cmocka_unit_test_setup_teardown(a_moved_request_goes_before_the_programme, ff_setup,
+                                        ff_teardown),
+        cmocka_unit_test_setup_teardown(an_answer_and_a_continued_speech, ff_setup, ff_teardown),
+        cmocka_unit_test_setup_teardown(totals_by_person_group_and_mode, ff_setup, ff_teardown),
+        cmocka_unit_test_setup_teardown(budgets_per_group_and_delegation, ff_setup, ff_teardown),
+        cmocka_unit_test_setup_teardown(segments_of_the_discussion, ff_setup, ff_teardown),
+        cmocka_unit_test_setup_teardown(expected_wait_counts_the_speech_under_way, ff_setup,
+                                        ff_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -14,23 +14,6 @@
 #include "core/snapshot.h"
 #include "floor_fixture.h"
 
-static int setup(void **state)
-{
-    ff *f = calloc(1, sizeof *f);
-    ff_init(f);
-    *state = f;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    ff *f = *state;
-    ff_assert_replays(f);
-    ff_release(f);
-    free(f);
-    return 0;
-}
-
 static void a_request_joins_the_list(void **state)
 {
     ff *f = *state;
@@ -578,20 +561,21 @@ static void damaged_events_are_refused(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(a_request_joins_the_list, setup, teardown),
-        cmocka_unit_test_setup_teardown(request_refusals, setup, teardown),
-        cmocka_unit_test_setup_teardown(a_request_names_the_language_spoken, setup, teardown),
-        cmocka_unit_test_setup_teardown(withdraw_only_your_own, setup, teardown),
-        cmocka_unit_test_setup_teardown(leaving_withdraws_the_request, setup, teardown),
-        cmocka_unit_test_setup_teardown(decline_and_moves, setup, teardown),
-        cmocka_unit_test_setup_teardown(insert_speaker, setup, teardown),
-        cmocka_unit_test_setup_teardown(closing_the_list, setup, teardown),
-        cmocka_unit_test_setup_teardown(the_list_closes_by_itself, setup, teardown),
-        cmocka_unit_test_setup_teardown(undo_walks_back, setup, teardown),
-        cmocka_unit_test_setup_teardown(undo_skips_changes_that_no_longer_apply, setup, teardown),
-        cmocka_unit_test_setup_teardown(changing_the_item_lapses_the_list, setup, teardown),
-        cmocka_unit_test_setup_teardown(requests_per_item_are_bounded, setup, teardown),
-        cmocka_unit_test_setup_teardown(damaged_events_are_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(a_request_joins_the_list, ff_setup, ff_teardown),
+        cmocka_unit_test_setup_teardown(request_refusals, ff_setup, ff_teardown),
+        cmocka_unit_test_setup_teardown(a_request_names_the_language_spoken, ff_setup, ff_teardown),
+        cmocka_unit_test_setup_teardown(withdraw_only_your_own, ff_setup, ff_teardown),
+        cmocka_unit_test_setup_teardown(leaving_withdraws_the_request, ff_setup, ff_teardown),
+        cmocka_unit_test_setup_teardown(decline_and_moves, ff_setup, ff_teardown),
+        cmocka_unit_test_setup_teardown(insert_speaker, ff_setup, ff_teardown),
+        cmocka_unit_test_setup_teardown(closing_the_list, ff_setup, ff_teardown),
+        cmocka_unit_test_setup_teardown(the_list_closes_by_itself, ff_setup, ff_teardown),
+        cmocka_unit_test_setup_teardown(undo_walks_back, ff_setup, ff_teardown),
+        cmocka_unit_test_setup_teardown(undo_skips_changes_that_no_longer_apply, ff_setup,
+                                        ff_teardown),
+        cmocka_unit_test_setup_teardown(changing_the_item_lapses_the_list, ff_setup, ff_teardown),
+        cmocka_unit_test_setup_teardown(requests_per_item_are_bounded, ff_setup, ff_teardown),
+        cmocka_unit_test_setup_teardown(damaged_events_are_refused, ff_setup, ff_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -47,6 +47,9 @@ gv__client *gv__client_new(struct gv_server *s, gv__client_kind kind, struct lws
     c->state = GV__LIVE;
     c->srv = s;
     c->wsi = wsi;
+    /* Known once: client_write.c asks on every write. */
+    c->own_conn = wsi && lws_get_network_wsi(wsi) == wsi;
+    c->fd = c->own_conn && !lws_is_ssl(wsi) ? lws_get_socket_fd(wsi) : -1;
     c->keepalive_us = gv__mono_us();
     gv__bucket_init(&c->bucket, s->cfg.command_burst, c->keepalive_us);
     return c;

@@ -58,6 +58,8 @@ struct gv__client {
     gv__client_state state;
     struct gv_server *srv;
     struct lws *wsi;         /** NULL once the connection is closed */
+    bool own_conn;           /** wsi is its connection, not a stream of an HTTP/2 one */
+    int fd;                  /** own_conn without TLS: its socket, written directly; else -1 */
     gv__room *room;          /** the room it follows or commands (holds no reference) */
     gv__client *prev, *next; /** in the room's subscriber list */
     gv__grant grant;

@@ -13,8 +13,18 @@
  * Whole messages are gathered, one after the other, into one write of up to
  * GV__WRITE_CHUNK bytes: a reader that is many events behind catches up in
  * a few writes, not one write and one turn of the loop per event. A message
- * larger than that goes in pieces, one write each; lws keeps what the socket
- * did not take and writes it before anything else.
+ * larger than that goes in pieces, one write each.
+ *
+ * A write is a list of pieces of the frames themselves (struct iovec), not
+ * a copy. On a connection that is its own plain socket (no TLS, not an
+ * HTTP/2 stream) and of whose output lws holds nothing, it goes to the
+ * socket with one sendmsg (docs/decisions/0022): the bytes are the wire's
+ * already, and lws_write would only copy them and send them the same way.
+ * What the socket does not take is copied and handed to lws_write, which
+ * keeps it, writes it before anything else (its own control frames too)
+ * and asks for a writeable callback; the next write goes directly again
+ * only once lws holds nothing, so the order holds. TLS connections and
+ * HTTP/2 streams go through lws_write whole.
  *
  * gv__client_flush writes at once, from outside lws's writeable callback,
  * when lws holds nothing of the connection's output and the connection is
@@ -22,8 +32,12 @@
  * control): a commit then reaches its readers without a writeable request
  * per reader. Otherwise it asks for the callback.
  */
+#include <assert.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
 #include <zlib.h>
 
 #include "server/client.h"
@@ -124,7 +138,31 @@ static int take_next(gv__client *c)
     return 1;
 }
 
-static void frame_done(gv__client *c, int64_t now_us)
+/* One write: the pieces of the frames it takes, in order, pointing into the
+ * frames themselves (shared by every reader; copied only when the socket
+ * does not take them all), and the frames finished in it, released once the
+ * write is done. */
+#define BATCH_IOV 64
+
+typedef struct batch {
+    struct iovec iov[BATCH_IOV];
+    int n_iov;
+    size_t len;
+    gv__frame *done[2 * BATCH_IOV]; /** references to drop after the write */
+    int n_done;
+    unsigned char tail[16]; /** gzip: the stream's end, when it ends here */
+} batch;
+
+static void batch_add(batch *b, const void *p, size_t len)
+{
+    assert(b->n_iov < BATCH_IOV);
+    b->iov[b->n_iov++] = (struct iovec){(void *)p, len};
+    b->len += len;
+}
+
+/* The frame is written (or handed on): the cursor moves past an event, and
+ * its references go with the batch. */
+static void frame_done(gv__client *c, batch *b, int64_t now_us)
 {
     gv__frame *f = c->cur;
     if (c->cur_event) {
@@ -132,8 +170,9 @@ static void frame_done(gv__client *c, int64_t now_us)
         if (f->made_us >= c->subscribed_us)
             gv__histogram_observe(&c->srv->metrics.broadcast_latency, now_us - f->made_us);
     }
-    gv__frame_unref(f);
-    gv__frame_unref(c->cur_ctx);
+    b->done[b->n_done++] = f;
+    if (c->cur_ctx)
+        b->done[b->n_done++] = c->cur_ctx;
     c->cur = c->cur_wire = c->cur_ctx = NULL;
 }
 
@@ -153,10 +192,49 @@ static size_t gzip_tail(const gv__client *c, unsigned char *out)
     return GZIP_TAIL;
 }
 
-/* Where a write is put together, with lws's headroom before it: lws may
- * write its framing there (HTTP/2), which inside a shared frame would be
- * bytes other connections still need. Loop thread only. */
+/* Where what the socket did not take is put together for lws_write, with
+ * lws's headroom before it: lws may write its framing there (HTTP/2),
+ * which inside a shared frame would be bytes other connections still need.
+ * Loop thread only. */
 static unsigned char scratch[LWS_PRE + GV__WRITE_CHUNK];
+
+/* Writes the batch's bytes from offset from on through lws, which keeps
+ * what the socket does not take and writes it before anything else. */
+static int write_lws(gv__client *c, const batch *b, size_t from)
+{
+    unsigned char *out = scratch + LWS_PRE;
+    size_t fill = 0;
+    for (int i = 0; i < b->n_iov; i++) {
+        size_t len = b->iov[i].iov_len;
+        if (from >= len) {
+            from -= len;
+            continue;
+        }
+        memcpy(out + fill, (const unsigned char *)b->iov[i].iov_base + from, len - from);
+        fill += len - from;
+        from = 0;
+    }
+    return lws_write(c->wsi, out, fill, LWS_WRITE_HTTP) < (int)fill ? -1 : 0;
+}
+
+/* Writes the batch: straight to the socket from the frames' own bytes when
+ * the connection is its own plain socket and lws holds none of its output
+ * (then nothing can be ahead of these bytes), else, or for what the socket
+ * did not take, through lws (write_lws). */
+static int write_batch(gv__client *c, const batch *b)
+{
+    size_t sent = 0;
+    if (c->fd >= 0 && !lws_partial_buffered(c->wsi)) {
+        struct msghdr m = {.msg_iov = (struct iovec *)b->iov, .msg_iovlen = (size_t)b->n_iov};
+        ssize_t n = sendmsg(c->fd, &m, MSG_DONTWAIT | MSG_NOSIGNAL);
+        if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
+            return -1; /* the peer is gone: the connection closes */
+        sent = n > 0 ? (size_t)n : 0;
+        if (sent == b->len)
+            return 0;
+    }
+    return write_lws(c, b, sent);
+}
 
 int gv__client_write(gv__client *c)
 {
@@ -164,40 +242,42 @@ int gv__client_write(gv__client *c)
         return -1;
     if (c->cur && !c->cur_wire)
         return -1; /* its wire form could not be made: the connection is closing */
-    unsigned char *out = scratch + LWS_PRE;
-    size_t fill = 0;
+    batch b;
+    b.n_iov = b.n_done = 0;
+    b.len = 0;
     int rc = 0;
     int64_t now_us = gv__mono_us();
     if (c->wire == GV__WIRE_GZIP && !c->gz_started) {
-        memcpy(out, gzip_head, sizeof gzip_head);
-        fill = sizeof gzip_head;
+        batch_add(&b, gzip_head, sizeof gzip_head);
         c->gz_started = true;
     }
     /* Whole frames while they fit, or one piece of a large one; room is left
      * for the gzip trailer should the stream end here. */
-    while (fill + GZIP_TAIL < GV__WRITE_CHUNK) {
+    while (b.len + GZIP_TAIL < GV__WRITE_CHUNK && b.n_iov < BATCH_IOV - 1) {
         if (!c->cur && (rc = take_next(c)) <= 0)
             break;
-        const gv__frame *b = c->cur_wire;
-        size_t k = b->len - c->cur_off;
-        size_t room = GV__WRITE_CHUNK - GZIP_TAIL - fill;
+        const gv__frame *w = c->cur_wire;
+        size_t k = w->len - c->cur_off;
+        size_t room = GV__WRITE_CHUNK - GZIP_TAIL - b.len;
         if (k > room) {
-            if (fill)
+            if (b.len)
                 break; /* a large frame starts a write of its own */
             k = room;
         }
-        memcpy(out + fill, b->payload + c->cur_off, k);
-        fill += k;
+        batch_add(&b, w->payload + c->cur_off, k);
         c->cur_off += k;
-        if (c->cur_off < b->len)
+        if (c->cur_off < w->len)
             break;
-        frame_done(c, now_us);
+        frame_done(c, &b, now_us);
     }
     if (rc < 0 && c->wire == GV__WIRE_GZIP)
-        fill += gzip_tail(c, out + fill);
-    if (fill && lws_write(c->wsi, out, fill, LWS_WRITE_HTTP) < (int)fill)
+        batch_add(&b, b.tail, gzip_tail(c, b.tail));
+    int wrc = b.len ? write_batch(c, &b) : 0;
+    for (int i = 0; i < b.n_done; i++)
+        gv__frame_unref(b.done[i]);
+    if (wrc < 0)
         return -1;
-    if (fill)
+    if (b.len)
         c->keepalive_us = now_us;
     if (rc < 0)
         return -1;
@@ -211,7 +291,7 @@ void gv__client_flush(gv__client *c)
 {
     if (!c->wsi || c->state == GV__GONE)
         return;
-    if (lws_get_network_wsi(c->wsi) != c->wsi || lws_partial_buffered(c->wsi)) {
+    if (!c->own_conn || lws_partial_buffered(c->wsi)) {
         lws_callback_on_writable(c->wsi);
         return;
     }

@@ -31,6 +31,7 @@
 struct gv__auth {
     gv_links *links;
     int64_t refreshed_us; /** last refresh from the links log */
+    uint64_t revocations; /** revocations read since the start */
     json_t *used;         /** hex of a link's hash -> ms of its last use */
 };
 
@@ -77,6 +78,12 @@ void gv__auth_refresh(struct gv_server *s)
     s->auth->refreshed_us = gv__mono_us();
     if (gv_links_refresh(s->auth->links, gv__storage_reader(s), &err) < 0)
         lwsl_err("cannot read the links log: %s\n", err.msg);
+    s->auth->revocations += gv_links_revoked_by_last_refresh(s->auth->links);
+}
+
+uint64_t gv__auth_revocations(struct gv_server *s)
+{
+    return s->auth->revocations;
 }
 
 void gv__auth_tick(struct gv_server *s)

@@ -54,6 +54,9 @@ int gv__auth_token(struct gv_server *s, const char *token, const char *meeting, 
 int64_t gv__auth_last_used(struct gv_server *s, const unsigned char hash[32]);
 /* Is the link behind this grant still valid? (Revocation is seen within a second.) */
 bool gv__auth_still_valid(struct gv_server *s, const gv__grant *g);
+/* Revocations read since the server started: while it stays the same, every
+ * grant still valid stays so. */
+uint64_t gv__auth_revocations(struct gv_server *s);
 /* Periodic work: reads new links and revocations once a second. */
 void gv__auth_tick(struct gv_server *s);
 /* Reads new links and revocations now. */

@@ -84,6 +84,9 @@ struct gv_server {
     int port;
     unsigned fd_limit; /** files the process may open (soft limit, raised to the hard one) */
     unsigned ticks;    /** of the periodic tick, since the start */
+    int64_t tick_us;   /** gv__mono_us() when the current tick began */
+    uint64_t swept_revocations; /** gv__auth_revocations() at the last tick's sweep */
+    bool tick_revoked;          /** links were revoked since: the sweep checks each grant */
     bool tls;
     char *base_url;
     atomic_bool stop_requested;

@@ -8,7 +8,7 @@
  * does not take goes to lws, which writes it before anything else. With
  * buffers this small nearly every write is taken only in part, so every
  * event below passes through that hand-over; the reader then gets every
- * event, whole and in order, over WebSocket and over SSE.
+ * event, whole and in order, over WebSocket and over SSE, plain or gzip.
  */
 #define _GNU_SOURCE
 #include "support.h"
@@ -177,24 +177,71 @@ static void test_a_websocket_reader_behind_tight_buffers_gets_every_event_in_ord
     tc_ws_close(&ws);
 }
 
-static void test_an_sse_reader_behind_tight_buffers_gets_every_event_in_order(void **state)
+/* Inflates what comes on c (a gzip stream) until the text holds note i's
+ * text twice, in its patch and in its event. Returns the text (malloc'd,
+ * NUL-terminated), its length in *n. */
+static char *inflate_until_note(tc_conn *c, z_stream *z, int i, size_t *n)
 {
-    ip_server *x = *state;
+    char want[NOTE_BYTES + 1];
+    note_text(i, want);
+    size_t cap = 1 << 20;
+    char *text = malloc(cap + 1);
+    *n = 0;
+    int64_t deadline = tc_now_ms() + 10000;
+    for (;;) {
+        if (c->len) {
+            if (cap - *n < 64 * c->len + 4096) {
+                cap = 2 * cap + 64 * c->len + 4096;
+                text = realloc(text, cap + 1);
+            }
+            z->next_in = (unsigned char *)c->buf;
+            z->avail_in = (uInt)c->len;
+            z->next_out = (unsigned char *)text + *n;
+            z->avail_out = (uInt)(cap - *n);
+            int rc = inflate(z, Z_SYNC_FLUSH);
+            if (rc != Z_OK && rc != Z_BUF_ERROR)
+                fail_msg("the stream is not gzip: %s", z->msg ? z->msg : "?");
+            *n = (size_t)((char *)z->next_out - text);
+            text[*n] = '\0';
+            tc_consume(c, c->len - z->avail_in);
+        }
+        const char *first = strstr(text, want);
+        if (first && strstr(first + 1, want))
+            return text;
+        assert_int_equal(tc_fill(c, deadline), 1);
+    }
+}
+
+/* An SSE reader (taking gzip or not) behind tight buffers on both ends. */
+static void sse_reader_gets_every_event_in_order(ip_server *x, bool gzip)
+{
     tc_sse sse;
     memset(&sse, 0, sizeof sse);
     sse.c.fd = tight_connect(x->port);
     char req[1024];
     int n = snprintf(req, sizeof req,
                      "GET /api/v1/meetings/test-panel/events HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-                     "Accept: text/event-stream\r\nAuthorization: Bearer %s\r\n\r\n",
-                     ip_token(x, "secretariat"));
+                     "Accept: text/event-stream\r\nAuthorization: Bearer %s\r\n%s\r\n",
+                     ip_token(x, "secretariat"), gzip ? "Accept-Encoding: gzip\r\n" : "");
     assert_int_equal(tc_write_all(sse.c.fd, req, (size_t)n), 0);
     assert_int_equal(tc_read_head(&sse.c, &sse.head, tc_now_ms() + 10000), 0);
     assert_int_equal(sse.head.status, 200);
+    char enc[32];
+    assert_string_equal(tc_header(sse.head.head, "content-encoding", enc, sizeof enc),
+                        gzip ? "gzip" : "");
     int sndbuf = tighten_server_end(sse.c.fd);
     assert_true(10 * (sndbuf + 2 * TIGHT_BYTES) < NOTES * 2 * NOTE_BYTES);
 
     add_notes(x);
+    z_stream z = {0};
+    if (gzip) {
+        /* The whole stream inflated first; the events are then read from
+         * its text as from a plain stream that has ended. */
+        assert_int_equal(inflateInit2(&z, 31), Z_OK);
+        sse.text = inflate_until_note(&sse.c, &z, NOTES - 1, &sse.text_len);
+        inflateEnd(&z);
+        sse.c.eof = true;
+    }
     int64_t seq = 0;
     int notes = 0;
     int patched = 0; /* the patches that carried note `notes` */
@@ -219,7 +266,18 @@ static void test_an_sse_reader_behind_tight_buffers_gets_every_event_in_order(vo
         }
         tc_event_free(&e);
     }
+    tc_response_free(&sse.head);
     tc_sse_close(&sse);
+}
+
+static void test_an_sse_reader_behind_tight_buffers_gets_every_event_in_order(void **state)
+{
+    sse_reader_gets_every_event_in_order(*state, false);
+}
+
+static void test_a_gzip_sse_reader_behind_tight_buffers_gets_every_event_in_order(void **state)
+{
+    sse_reader_gets_every_event_in_order(*state, true);
 }
 
 int main(void)
@@ -230,6 +288,8 @@ int main(void)
             teardown),
         cmocka_unit_test_setup_teardown(
             test_an_sse_reader_behind_tight_buffers_gets_every_event_in_order, setup, teardown),
+        cmocka_unit_test_setup_teardown(
+            test_a_gzip_sse_reader_behind_tight_buffers_gets_every_event_in_order, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

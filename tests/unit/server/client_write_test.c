@@ -148,7 +148,7 @@ static void test_a_websocket_reader_behind_tight_buffers_gets_every_event_in_ord
                      "Sec-WebSocket-Protocol: gavel.v1\r\nAuthorization: Bearer %s\r\n\r\n",
                      ip_token(x, "secretariat"));
     assert_int_equal(tc_write_all(ws.c.fd, req, (size_t)n), 0);
-    tc_response head;
+    tc_response head = {0};
     assert_int_equal(tc_read_head(&ws.c, &head, tc_now_ms() + 10000), 0);
     assert_int_equal(head.status, 101);
     tc_response_free(&head);

@@ -17,7 +17,9 @@
  *              client's own delay;
  *   catch-up   some clients, as pages whose state is some events old,
  *              reconnect from it (?since= over WebSocket, Last-Event-ID
- *              over SSE) and are timed until their state is the newest;
+ *              over SSE, asking for resume=state as pages do: the server
+ *              may send the view's snapshot instead of the events) and are
+ *              timed until their state is the newest;
  *   commands   M clients, each acting as its own person, send durable
  *              commands (check_in, leave, check_in, ...): first as fast as
  *              acknowledgements come back (a window of W in flight each),

@@ -281,25 +281,34 @@ static int build_request(lg *g, const conn *c, char *buf, size_t size)
     if (person[0])
         snprintf(as, sizeof as, "%sas=%s", c->since >= 0 ? "&" : "?", person);
     bool page = c->role == R_VIEWER;
+    /* A page keeps the state, not every event: it asks to resume from the
+     * view's snapshot when that is lighter (web/js/client.js: since, as,
+     * then resume, in that order). */
+    const char *resume = !page                        ? ""
+                         : c->since >= 0 || person[0] ? "&resume=state"
+                                                      : "?resume=state";
     if (c->proto == P_SSE) {
         if (c->since >= 0)
             snprintf(since, sizeof since, "Last-Event-ID: %lld\r\n", (long long)c->since);
+        /* As EventSource resumes: the stream's own URL, and the header. */
         return snprintf(buf, size,
-                        "GET /api/v1/meetings/%s/events HTTP/1.1\r\nHost: %s\r\n"
+                        "GET /api/v1/meetings/%s/events%s HTTP/1.1\r\nHost: %s\r\n"
                         "Accept: text/event-stream\r\nAuthorization: Bearer %s\r\n%s%s\r\n",
-                        o->meeting, g->host, token, since, page ? ACCEPT_ENCODING : "");
+                        o->meeting, page ? "?resume=state" : "", g->host, token, since,
+                        page ? ACCEPT_ENCODING : "");
     }
     if (c->since >= 0)
         snprintf(since, sizeof since, "?since=%lld", (long long)c->since);
-    return snprintf(buf, size,
-                    "GET /api/v1/meetings/%s/ws%s%s HTTP/1.1\r\nHost: %s\r\nUpgrade: websocket\r\n"
-                    "Connection: Upgrade\r\nSec-WebSocket-Key: " WS_KEY "\r\n"
-                    "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: gavel.v1\r\n"
-                    "Authorization: Bearer %s\r\n%s\r\n",
-                    o->meeting, since, as, g->host, token,
-                    page ? "Sec-WebSocket-Extensions: permessage-deflate; "
-                           "client_max_window_bits\r\n"
-                         : "");
+    return snprintf(
+        buf, size,
+        "GET /api/v1/meetings/%s/ws%s%s%s HTTP/1.1\r\nHost: %s\r\nUpgrade: websocket\r\n"
+        "Connection: Upgrade\r\nSec-WebSocket-Key: " WS_KEY "\r\n"
+        "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: gavel.v1\r\n"
+        "Authorization: Bearer %s\r\n%s\r\n",
+        o->meeting, since, as, resume, g->host, token,
+        page ? "Sec-WebSocket-Extensions: permessage-deflate; "
+               "client_max_window_bits\r\n"
+             : "");
 }
 
 /* ---- what each role does with what it receives --------------------------- */

@@ -16,7 +16,10 @@
  *              .../snapshot, as the page does. "you" messages are read.
  *   reconnect  a stream the server closes is opened again after the page's
  *              backoff (0.5 s, doubling up to 16 s, with jitter), from the
- *              state's seq (?since= / Last-Event-ID).
+ *              state's seq (?since= / Last-Event-ID), asking, as the page
+ *              does, for resume=state: a snapshot on the stream, when the
+ *              server sends one instead of the events missed, sets the
+ *              state's seq as at opening.
  *
  * Counted per worker in shared memory: HTTP requests (the streams' own
  * included), bytes received with their headers, snapshots fetched, patches

@@ -350,10 +350,18 @@ int gv__client_subscribe(gv__client *c, gv__room *r, int64_t since_seq, gv_error
     c->subscribed_us = gv__mono_us();
     /* Events after since_seq if the ring still holds them all, else a
      * snapshot. (A page whose state the patches since then do not start
-     * from finds itself out of step and asks for a snapshot.) */
+     * from finds itself out of step and asks for a snapshot.) A reader that
+     * asked for the state rather than every event (resume=state) gets the
+     * snapshot when it is the lighter; since=0 asks for the whole log. */
     int rc = 0;
-    if (since_seq >= 0 && since_seq <= r->seq &&
-        (since_seq == r->seq || gv__room_event_frame(r, since_seq + 1, c->kind, c->view))) {
+    gv__metrics *m = &c->srv->metrics;
+    bool resumed = since_seq >= 1 && since_seq < r->seq;
+    bool events = since_seq >= 0 && since_seq <= r->seq &&
+                  (since_seq == r->seq || gv__room_event_frame(r, since_seq + 1, c->kind, c->view));
+    if (events && c->resume_state && since_seq > 0)
+        events = !gv__room_snapshot_lighter(r, since_seq, c->kind, c->view);
+    if (events) {
+        m->resumed_events += resumed;
         c->cursor = since_seq;
         want_write(c);
     } else if (since_seq > r->seq && c->srv->shared_log) {
@@ -362,9 +370,10 @@ int gv__client_subscribe(gv__client *c, gv__room *r, int64_t since_seq, gv_error
         c->cursor = since_seq;
         gv__room_wants(c->srv, r, since_seq);
     } else {
-        gv__frame *snap = gv__room_snapshot_frame(r, c->kind, c->view);
+        gv__frame *snap = gv__room_snapshot_frame(r, c->kind, c->view, &m->snapshot_frames);
         if (!snap)
             return gv_error_set(err, GV_ENOMEM, "out of memory encoding the snapshot");
+        m->resumed_snapshot += resumed;
         c->cursor = r->seq;
         rc = gv__client_send(c, gv__frame_ref(snap), 0);
     }

@@ -69,6 +69,7 @@ struct gv__client {
     bool addr_counted;
     bool open_counted; /** counted in the metrics' open connections */
     bool subscribed;
+    bool resume_state;   /** ?resume=state: resumed far behind, it takes the snapshot instead */
     int64_t cursor;      /** seq of the last event written */
     gv__frame *cur;      /** frame being written (a reference), NULL between frames */
     gv__frame *cur_wire; /** cur's bytes in the client's wire form (owned by cur) */
@@ -161,7 +162,8 @@ void gv__client_you(gv__client *c, gv__frame *f, int64_t after_seq);
  * releases its address slot, drops the connection's reference. NULL allowed. */
 void gv__client_gone(gv__client *c);
 /* Subscribes to the room: the stream starts after since_seq, or with a
- * snapshot when since_seq < 0 or the room no longer holds those events. */
+ * snapshot when since_seq < 0 or the room no longer holds those events, or
+ * (c->resume_state, since_seq > 0) when they weigh more than the snapshot. */
 int gv__client_subscribe(gv__client *c, gv__room *r, int64_t since_seq, gv_error *err);
 /* Starts a clean close: pending frames are written first, then the
  * connection closes with status and reason (static text). */

@@ -144,6 +144,23 @@ int gv__since_param(struct lws *wsi, int64_t *since, gv_error *err)
     return 0;
 }
 
+int gv__resume_param(struct lws *wsi, bool *state, gv_error *err)
+{
+    char buf[16];
+    *state = false;
+    if (!gv__query_arg(wsi, "resume", buf, sizeof buf) || strcmp(buf, "events") == 0)
+        return 0;
+    if (strcmp(buf, "state") == 0) {
+        *state = true;
+        return 0;
+    }
+    return gv_error_set(
+        err, GV_EINVAL,
+        "resume=\"%.15s\" is not a way to resume: say resume=state (the view's "
+        "snapshot when the events missed weigh more) or resume=events (every event)",
+        buf);
+}
+
 /* ---- origins -------------------------------------------------------------- */
 
 /* Characters of a host[:port] as browsers send them (IPv6 in brackets). */

@@ -45,6 +45,10 @@ bool gv__query_arg(struct lws *wsi, const char *name, char *buf, size_t size);
 void gv__content_disposition(char *buf, size_t size, const char *name);
 /* Parses ?since= or Last-Event-ID: -1 when absent, GV_EINVAL when malformed. */
 int gv__since_param(struct lws *wsi, int64_t *since, gv_error *err);
+/* Parses ?resume=: *state true for "state" (a stream resumed far behind
+ * may start again from the view's snapshot instead of the events owed),
+ * false for "events" or when absent; GV_EINVAL for anything else. */
+int gv__resume_param(struct lws *wsi, bool *state, gv_error *err);
 /* Fills addr with the peer's address ("unknown" when lws cannot tell); for
  * a peer named by --trusted-proxy, the client's address its X-Real-IP
  * header gives. */

@@ -115,6 +115,20 @@ char *gv__metrics_text(const gv__metrics *m, unsigned rooms_loaded)
         "gavel_slow_readers_cut_total %llu\n",
         (unsigned long long)m->slow_readers_cut);
     put(&t,
+        "# HELP gavel_stream_resumes_total Streams resumed after a seq: with the events after "
+        "it, or with the view's snapshot (the events no longer held, or heavier than it with "
+        "resume=state).\n"
+        "# TYPE gavel_stream_resumes_total counter\n"
+        "gavel_stream_resumes_total{answer=\"events\"} %llu\n"
+        "gavel_stream_resumes_total{answer=\"snapshot\"} %llu\n",
+        (unsigned long long)m->resumed_events, (unsigned long long)m->resumed_snapshot);
+    put(&t,
+        "# HELP gavel_stream_snapshot_messages_total Snapshot messages made for the streams, "
+        "one per view, seq and transport, shared by the readers that take it.\n"
+        "# TYPE gavel_stream_snapshot_messages_total counter\n"
+        "gavel_stream_snapshot_messages_total %llu\n",
+        (unsigned long long)m->snapshot_frames);
+    put(&t,
         "# HELP gavel_http_requests_total HTTP requests answered.\n"
         "# TYPE gavel_http_requests_total counter\n"
         "gavel_http_requests_total %llu\n",

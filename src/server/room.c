@@ -184,6 +184,8 @@ static void encode_views(gv__room *r)
         json_t *j = r->state_text[v] ? NULL : gv_view_narrowed(r->state, full, (gv_view)v);
         if (j)
             r->state_text[v] = gv_json_text(j);
+        if (r->state_text[v])
+            r->state_len[v] = strlen(r->state_text[v]);
         json_decref(j);
     }
     json_decref(full);
@@ -201,6 +203,22 @@ const char *gv__room_state_text(gv__room *r, gv_view v)
     return r->state_text[v];
 }
 
+bool gv__room_snapshot_lighter(gv__room *r, int64_t since_seq, gv__client_kind kind, gv_view v)
+{
+    if (!r->state_len[v] && !gv__room_state_text(r, v))
+        return false; /* out of memory: the events, which are made already */
+    size_t owed = 0;
+    for (int64_t seq = since_seq + 1; seq <= r->seq; seq++) {
+        const gv__frame *f = gv__room_event_frame(r, seq, kind, v);
+        if (!f)
+            return true; /* no longer held: only the snapshot can do */
+        owed += f->len;
+        if (owed > r->state_len[v])
+            return true;
+    }
+    return false;
+}
+
 gv__frame *gv__room_you_frame(gv__room *r, gv__client_kind kind, const char *person)
 {
     json_t *you = gv_meeting_you_json(r->state, person);
@@ -214,19 +232,21 @@ gv__frame *gv__room_you_frame(gv__room *r, gv__client_kind kind, const char *per
     return f;
 }
 
-gv__frame *gv__room_snapshot_frame(gv__room *r, gv__client_kind kind, gv_view v)
+gv__frame *gv__room_snapshot_frame(gv__room *r, gv__client_kind kind, gv_view v, uint64_t *made)
 {
     const char *text = gv__room_state_text(r, v);
     if (!text)
         return NULL;
     gv__frame **slot = kind == GV__CLIENT_SSE ? &r->snap_sse[v] : &r->snap_ws[v];
-    if (!*slot)
+    if (!*slot) {
+        (*made)++;
         *slot = kind == GV__CLIENT_SSE
                     ? gv__frame_printf(
                           "event: snapshot\nid: %lld\ndata: {\"seq\":%lld,\"state\":%s}\n\n",
                           (long long)r->seq, (long long)r->seq, text)
                     : gv__frame_printf("{\"type\":\"snapshot\",\"seq\":%lld,\"state\":%s}",
                                        (long long)r->seq, text);
+    }
     return *slot;
 }
 

@@ -42,6 +42,7 @@ struct gv__room {
     bool broken;        /** a commit failed: refuse commands until ahead is rebuilt */
     bool stale;         /** state missed a stored event: loaded again from the store (room.c) */
     char *state_text[GV_VIEW_COUNT]; /** encoded state in each view at state_seq, NULL if stale */
+    size_t state_len[GV_VIEW_COUNT]; /** bytes of the last state_text made, kept when stale */
     int64_t state_seq;
     gv__frame *snap_ws[GV_VIEW_COUNT], *snap_sse[GV_VIEW_COUNT]; /** snapshot frames at state_seq */
     json_t *cids_ahead; /** client command ids of the batches submitted, not yet durable */
@@ -86,10 +87,20 @@ int gv__room_get(struct gv_server *s, const char *id, gv__room **out, gv_error *
 void gv__room_free(gv__room *r);
 /* The frame of event seq in view v, or NULL if the ring no longer holds it. */
 gv__frame *gv__room_event_frame(gv__room *r, int64_t seq, gv__client_kind kind, gv_view v);
-/* Snapshot frame in view v for the kind at the room's current seq (borrowed, cached). */
-gv__frame *gv__room_snapshot_frame(gv__room *r, gv__client_kind kind, gv_view v);
+/* Snapshot frame in view v for the kind at the room's current seq (borrowed,
+ * cached: made once per view, seq and kind, and its wire forms once each, for
+ * every reader that takes it; *made counts the frames made). */
+gv__frame *gv__room_snapshot_frame(gv__room *r, gv__client_kind kind, gv_view v, uint64_t *made);
 /* The encoded state in view v at the current seq (borrowed, cached); NULL on ENOMEM. */
 const char *gv__room_state_text(gv__room *r, gv_view v);
+/*
+ * Would the view's snapshot be lighter than the events after since_seq (in
+ * the ring, as kind reads them in view v)? For a reader resuming with
+ * ?resume=state. An estimate: the bytes of the events' frames as they stand
+ * against the last encoding of the view's state, whatever its seq (the
+ * state is encoded now only if it never was).
+ */
+bool gv__room_snapshot_lighter(gv__room *r, int64_t since_seq, gv__client_kind kind, gv_view v);
 /* What `person` reads of the room beyond its view (gv_meeting_you_json), as a
  * frame for the kind: a "you" message or SSE event. NULL on ENOMEM or for an
  * unknown person. */

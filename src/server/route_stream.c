@@ -5,7 +5,8 @@
  *   GET .../snapshot  the state in the link's view, tagged with its seq, and
  *                     the reader's own part ("you")
  *   GET .../events    a Server-Sent Events stream: a hello, then a snapshot
- *                     or the events after ?since= / Last-Event-ID, then
+ *                     or the events after ?since= / Last-Event-ID (with
+ *                     ?resume=state, the snapshot when lighter), then
  *                     every event as it is committed, with the state's
  *                     patches and the reader's own part; gzip-encoded when
  *                     the client takes it (client_write.c)
@@ -93,10 +94,13 @@ int gv__route_events(struct lws *wsi, const gv__request *req)
     gv__grant g;
     gv__room *r = NULL;
     int64_t since;
+    bool resume_state;
     char addr[64];
     int rc = gv__auth_meeting(s, wsi, req->meeting, &g, &r, &err);
     if (rc == 0)
         rc = gv__since_param(wsi, &since, &err);
+    if (rc == 0)
+        rc = gv__resume_param(wsi, &resume_state, &err);
     if (rc == 0) {
         gv__peer_addr(wsi, addr, sizeof addr);
         rc = gv__stream_acquire(s, addr, &err);
@@ -112,6 +116,7 @@ int gv__route_events(struct lws *wsi, const gv__request *req)
     c->addr_counted = true;
     c->grant = g;
     c->view = gv__grant_view(r, &g);
+    c->resume_state = resume_state;
     gv__http_attach(wsi, c);
     s->metrics.http_requests++;
     if (snapshot_person(wsi, r, &g, c->actor, sizeof c->actor, &err) < 0)

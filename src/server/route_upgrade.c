@@ -54,6 +54,9 @@ int gv__upgrade_check(struct lws *wsi, const char *to)
     int rc = gv__auth_meeting(s, wsi, req.meeting, &g, &r, &err);
     if (rc == 0)
         rc = gv__since_param(wsi, &since, &err);
+    bool resume_state;
+    if (rc == 0)
+        rc = gv__resume_param(wsi, &resume_state, &err);
     if (rc == 0) {
         bool has_as = gv__query_arg(wsi, "as", as, sizeof as);
         rc = gv__auth_actor(r, &g, has_as ? as : NULL, actor, sizeof actor, &err);

@@ -6,7 +6,7 @@
  * so that refusals carry an HTTP status; here, at LWS_CALLBACK_ESTABLISHED,
  * the same checks run again to bind the connection (they hit memory only),
  * the client takes its stream slot and gets its hello, then a snapshot or
- * the events after ?since=.
+ * the events after ?since= (with ?resume=state, the snapshot when lighter).
  *
  * Sending: every message is a text frame Gavel makes itself (frame.c),
  * compressed when the client offered permessage-deflate (lws accepts the
@@ -113,6 +113,7 @@ static gv__client *establish(struct lws *wsi)
     gv__grant g;
     gv__room *r = NULL;
     int64_t since = -1;
+    bool resume_state = false;
     gv__client *c = NULL;
     if (s->stopping)
         gv_error_set(&err, GV_EBUSY, "the server is shutting down");
@@ -121,6 +122,7 @@ static gv__client *establish(struct lws *wsi)
     else if (gv__origin_check(s, wsi, &err) == 0 &&
              gv__auth_meeting(s, wsi, req.meeting, &g, &r, &err) == 0 &&
              gv__since_param(wsi, &since, &err) == 0 &&
+             gv__resume_param(wsi, &resume_state, &err) == 0 &&
              !(c = gv__client_new(s, GV__CLIENT_WS, wsi)))
         gv_error_set(&err, GV_ENOMEM, "out of memory for a new connection");
     if (!c)
@@ -130,6 +132,7 @@ static gv__client *establish(struct lws *wsi)
     c->grant = g;
     c->view = gv__grant_view(r, &g);
     c->room = r;
+    c->resume_state = resume_state;
     bool context = false;
     c->wire = takes_deflate(wsi, &context) ? GV__WIRE_WS_DEFLATE : GV__WIRE_WS;
     if (gv__auth_actor(r, &g, has_as ? as : NULL, c->actor, sizeof c->actor, &err) < 0 ||

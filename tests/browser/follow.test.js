@@ -12,7 +12,9 @@
 // same bytes within 10%. So for each transport: the participant follows over
 // the WebSocket on one page and over SSE on another, each held to a
 // generator's client of that transport. The pages' bytes are counted on the
-// wire, through a proxy in front of the server for each.
+// wire, through a proxy in front of the server for each; the generators'
+// clients go through proxies of their own, so that their requests are seen
+// too: the same paths as the page's (the streams' ?resume=state included).
 'use strict';
 const { execFile } = require('node:child_process');
 const fs = require('node:fs');
@@ -79,11 +81,11 @@ const isApi = (u) => /\/api\/|\/healthz/.test(u);
 
 // gavel-loadgen --follow: one page-faithful client; resolves with its JSON
 // once it follows (the script may start), and again when it is done.
-function follow(srv, token, until, transport) {
+function follow(srv, token, until, transport, port) {
   let ready;
   const following = new Promise((r) => { ready = r; });
   const done = new Promise((resolve, reject) => {
-    const p = execFile(LOADGEN, ['--target', 'gavel', '--port', String(new URL(srv.base).port), '--meeting', srv.meeting,
+    const p = execFile(LOADGEN, ['--target', 'gavel', '--port', String(port), '--meeting', srv.meeting,
       '--viewer-token', token, '--clients', '1', '--transport', transport, '--follow', String(until), '--json',
       '--max-seconds', '240', '--check'],
     (err, stdout, stderr) => {
@@ -98,8 +100,10 @@ function follow(srv, token, until, transport) {
 // The generator's client of a transport against the participant's page of
 // that transport: the same requests to the API and the streams, the same
 // bytes within 10%, and at most 1 MB for the page in all.
-function sameAsPage(transport, g, requests, conns, until) {
+function sameAsPage(transport, g, requests, conns, genConns, until) {
   const pageApi = requests.filter(isApi);
+  const paths = (cs) => cs.flatMap((c) => c.requests).map((r) => r.path).filter(isApi).sort();
+  eq(paths(genConns), paths(conns), `${transport}: the generator asks for the page's paths`);
   const streamBytes = conns.flatMap((c) => c.requests).filter((r) => isApi(r.path)).reduce((a, r) => a + r.bytes, 0);
   const allBytes = conns.reduce((a, c) => a + c.bytes, 0);
   console.log(`participant page (${transport}): ${requests.length} requests (${pageApi.length} to the API and streams), `
@@ -116,9 +120,13 @@ function sameAsPage(transport, g, requests, conns, until) {
 async function main() {
   const proxy = await countingProxy();
   const proxySse = await countingProxy();
+  const proxyGen = await countingProxy();
+  const proxyGenSse = await countingProxy();
   const srv = await startServer({ serveArgs: ['--public-url', proxy.base, '--commands-per-second', '1000', '--command-burst', '1000'] });
   proxy.target(Number(new URL(srv.base).port));
   proxySse.target(Number(new URL(srv.base).port));
+  proxyGen.target(Number(new URL(srv.base).port));
+  proxyGenSse.target(Number(new URL(srv.base).port));
   const browser = await launch();
   try {
     const until = finalSeq(srv.dir);
@@ -177,8 +185,8 @@ async function main() {
       opened[name] = requests[name].length;
     }
 
-    const gen = follow(srv, linkOf.participant, until, 'ws');
-    const genSse = follow(srv, linkOf.participantSse, until, 'sse');
+    const gen = follow(srv, linkOf.participant, until, 'ws', new URL(proxyGen.base).port);
+    const genSse = follow(srv, linkOf.participantSse, until, 'sse', new URL(proxyGenSse.base).port);
     await gen.following;
     await genSse.following;
 
@@ -200,13 +208,12 @@ async function main() {
     }
 
     // The generators' clients against the participant's pages.
-    sameAsPage('ws', await gen.done, requests.participant, proxy.conns, until);
-    sameAsPage('sse', await genSse.done, requests.participantSse, proxySse.conns, until);
+    sameAsPage('ws', await gen.done, requests.participant, proxy.conns, proxyGen.conns, until);
+    sameAsPage('sse', await genSse.done, requests.participantSse, proxySse.conns, proxyGenSse.conns, until);
   } finally {
     await browser.close();
     await srv.stop();
-    proxy.close();
-    proxySse.close();
+    for (const p of [proxy, proxySse, proxyGen, proxyGenSse]) p.close();
   }
 }
 

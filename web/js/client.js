@@ -6,7 +6,12 @@
 // commands (?transport=sse asks for that at once). Both resume from the last
 // sequence number held (?since= / Last-Event-ID), so a reconnect misses
 // nothing; a reader cut off for lagging is told to resync and starts again
-// from a snapshot. Reconnects back off from 0.5 s to 15 s, with jitter.
+// from a snapshot. The page keeps the state, not a record of every event, so
+// it asks for resume=state (kept in the URL, which EventSource's own
+// reconnection sends again): when the events missed weigh more than the
+// view's snapshot, the server sends that snapshot on the stream instead, and
+// it replaces the state held. Reconnects back off from 0.5 s to 15 s, with
+// jitter.
 //
 // Views: the server sends each link its view (docs/protocol.md, "Views"):
 // panelists, participants and viewers do not receive questions awaiting
@@ -97,6 +102,7 @@ export class Live {
     this.sock = null;
     this.status = 'connecting';
     this.fetches = 0;       // snapshots fetched over HTTP (out of step), for tests and benchmarks
+    this.snapshots = 0;     // snapshots taken from the stream (at opening, or resumed far behind)
     addEventListener('online', () => { if (this.status === 'offline') this.reconnectNow(); });
     addEventListener('offline', () => { if (this.sock) this.dead(); });
     setInterval(() => this.heartbeat(), 1000);
@@ -126,6 +132,7 @@ export class Live {
     const q = new URLSearchParams();
     if (this.state) q.set('since', String(this.state.seq));
     if (this.as && this.mode === 'ws') q.set('as', this.as);
+    q.set('resume', 'state');
     const qs = q.toString() ? `?${q}` : '';
     if (this.mode === 'ws') this.openWs(qs); else this.openSse(qs);
   }
@@ -383,6 +390,7 @@ export class Live {
   // when it is not older (the stream may have moved on meanwhile).
   takeSnapshot(seq, state, fetched) {
     if (fetched && this.state && this.state.seq > seq) return;
+    if (!fetched) this.snapshots++;
     state.seq = seq;
     this.state = state;
     this.emit();

@@ -1,0 +1,123 @@
+// A page whose stream drops while many events pass resumes from one snapshot
+// on the stream (docs/protocol.md, "Resuming far behind"): the participant's
+// page, over the WebSocket and over SSE (there through EventSource's own
+// reconnection, which sends the stream's URL again with Last-Event-ID), is
+// cut off behind a proxy while the chair makes 200 events, then let through
+// again. Each page takes exactly one more snapshot from its stream, fetches
+// none over HTTP, makes no request at all, and its state (and its person's
+// own part) equals the server's snapshot; the next event's patch applies to
+// it. Over the WebSocket, none of the missed events comes.
+'use strict';
+const { launch, waitSeq, check, eq, run, postCommand } = require('./lib');
+const { serverBehindProxy } = require('./netproxy');
+
+const MISSED = 200;
+
+async function snapshot(srv, token) {
+  const r = await fetch(`${srv.base}/api/v1/meetings/${srv.meeting}/snapshot`, { headers: { authorization: `Bearer ${token}` } });
+  check(r.ok, `snapshot: HTTP ${r.status}`);
+  return r.json();
+}
+
+// The page's state and own part against the snapshot, compared in the page
+// (keys sorted: a patched object may list its keys in another order).
+async function sameAsSnapshot(page, snap) {
+  return page.evaluate((s) => {
+    const canon = (v) => JSON.stringify(v, (k, x) => (x && typeof x === 'object' && !Array.isArray(x)
+      ? Object.fromEntries(Object.keys(x).sort().map((key) => [key, x[key]])) : x));
+    const live = window.gavelLive;
+    if (!live.state || live.state.seq !== s.seq) return `seq ${live.state && live.state.seq} against ${s.seq}`;
+    if (canon(live.state) !== canon(s.state)) return `state ${canon(live.state).slice(0, 2000)}\n  snapshot ${canon(s.state).slice(0, 2000)}`;
+    if (canon(live.you) !== canon(s.you)) return `you ${canon(live.you)} against ${canon(s.you)}`;
+    return '';
+  }, snap);
+}
+
+// Opens the participant's page through the proxy on a transport, and
+// watches its requests and, over the WebSocket, the messages it receives.
+async function openParticipant(browser, link, transport) {
+  const ctx = await browser.newContext({ viewport: { width: 390, height: 844 } });
+  const page = await ctx.newPage();
+  page.problems = [];
+  page.on('pageerror', (e) => page.problems.push(`page error: ${e.message}`));
+  page.requestsSeen = [];
+  page.on('request', (r) => page.requestsSeen.push(r.url()));
+  page.sockets = [];
+  page.on('websocket', (ws) => {
+    const s = { url: ws.url(), types: [] };
+    page.sockets.push(s);
+    ws.on('framereceived', (f) => {
+      const m = /^\{"type":"(\w+)"/.exec(typeof f.payload === 'string' ? f.payload : f.payload.toString());
+      if (m) s.types.push(m[1]);
+    });
+  });
+  const joined = await ctx.request.get(link, { maxRedirects: 0 });
+  eq(joined.status(), 303, 'the link redirects to its page');
+  const url = new URL(joined.headers().location, link);
+  if (transport === 'sse') url.searchParams.set('transport', 'sse');
+  await page.goto(url.href);
+  await page.waitForSelector('#conn[data-status="live"]', { state: 'attached', timeout: 15000 });
+  return page;
+}
+
+const counters = (page) => page.evaluate(() => ({ snapshots: window.gavelLive.snapshots, fetches: window.gavelLive.fetches }));
+
+async function main() {
+  const { srv, proxy, via } = await serverBehindProxy({
+    commands: '{"type":"open_meeting"}\n',
+    serveArgs: ['--commands-per-second', '1000', '--command-burst', '1000'],
+  });
+  const browser = await launch();
+  try {
+    const link = via(srv.invite('aldoria'));
+    const token = link.split('/join/')[1];
+    const pages = { ws: await openParticipant(browser, link, 'ws'), sse: await openParticipant(browser, link, 'sse') };
+    const before = {};
+    for (const [name, p] of Object.entries(pages)) {
+      before[name] = { counters: await counters(p), requests: p.requestsSeen.length };
+      eq(before[name].counters, { snapshots: 1, fetches: 0 }, `${name}: one snapshot at opening, from the stream`);
+      check([...p.requestsSeen, ...p.sockets.map((s) => s.url)].some((u) => /\/(ws|events)\?(.*&)?resume=state/.test(u)), `${name}: the stream asks for resume=state`);
+    }
+    const wsSocketsBefore = pages.ws.sockets.length;
+
+    // The network goes: nothing flows, the pages' connections are dropped
+    // and their new ones hang, while the chair moves the meeting on.
+    proxy.setCut(true);
+    for (const p of proxy.pairs) { p.client.destroy(); p.upstream.destroy(); }
+    for (let i = 0; i < MISSED; i++) {
+      await postCommand(srv, srv.links.chair, { type: 'set_guiding_question', guiding_question: i % 2 ? 'gq2' : 'gq1' });
+    }
+    const head = srv.state().seq;
+    proxy.setCut(false);
+
+    for (const [name, p] of Object.entries(pages)) {
+      await waitSeq(p, head, 20000);
+      const problem = await sameAsSnapshot(p, await snapshot(srv, token));
+      check(!problem, `${name} resumed: ${problem}`);
+      eq(await counters(p), { snapshots: 2, fetches: 0 }, `${name}: resumed with one snapshot from the stream, none fetched`);
+      const after = p.requestsSeen.slice(before[name].requests);
+      check(!after.some((u) => /\/snapshot/.test(u)), `${name}: no HTTP snapshot request (${after.join(', ')})`);
+    }
+    // The resumed WebSocket: the snapshot, not the events missed.
+    const resumed = pages.ws.sockets.slice(wsSocketsBefore).find((s) => s.types.includes('snapshot'));
+    check(resumed, 'the WebSocket resumed with a snapshot message');
+    check(/since=\d+/.test(resumed.url) && /resume=state/.test(resumed.url), `the resumed WebSocket's URL: ${resumed.url}`);
+    eq(resumed.types.filter((t) => t === 'snapshot' || t === 'event'), ['snapshot'], 'the resumed WebSocket: one snapshot, no missed event');
+
+    // Live again: the next event's patch applies to the snapshot's state.
+    const ack = await postCommand(srv, srv.links.chair, { type: 'set_guiding_question', guiding_question: MISSED % 2 ? 'gq2' : 'gq1' });
+    for (const [name, p] of Object.entries(pages)) {
+      await waitSeq(p, ack.last_seq);
+      const problem = await sameAsSnapshot(p, await snapshot(srv, token));
+      check(!problem, `${name} after the resume's next event: ${problem}`);
+      eq((await counters(p)).fetches, 0, `${name}: still no snapshot fetched`);
+      eq(p.problems, [], `${name}: no page errors`);
+    }
+  } finally {
+    await browser.close();
+    await srv.stop();
+    await proxy.stop();
+  }
+}
+
+run('browser/resume', main);

@@ -19,7 +19,7 @@
 const { execFile } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
-const { ROOT, GAVEL, launch, startServer, countingProxy, openPage, waitSeq, check, eq, run, gavel } = require('./lib');
+const { ROOT, GAVEL, launch, startServer, countingProxy, openPage, waitSeq, check, eq, run, gavel, snapshot, sameAsSnapshot } = require('./lib');
 
 const SCENARIO = path.join(ROOT, 'tests', 'scenarios', 'cstd-2022-panel.jsonl');
 const LOADGEN = process.env.LOADGEN || path.join(path.dirname(GAVEL), 'gavel-loadgen');
@@ -46,27 +46,6 @@ async function post(srv, token, cmd) {
   const body = await r.json();
   if (!r.ok) throw new Error(`${cmd.type}: ${body.message}`);
   return body;
-}
-
-async function snapshot(srv, token) {
-  const r = await fetch(`${srv.base}/api/v1/meetings/${srv.meeting}/snapshot`, { headers: { authorization: `Bearer ${token}` } });
-  check(r.ok, `snapshot: HTTP ${r.status}`);
-  return r.json();
-}
-
-// The page's state and own part against the snapshot, compared in the page
-// (keys sorted: a patched object may list its keys in another order).
-async function sameAsSnapshot(page, snap) {
-  return page.evaluate((s) => {
-    const canon = (v) => JSON.stringify(v, (k, x) => (x && typeof x === 'object' && !Array.isArray(x)
-      ? Object.fromEntries(Object.keys(x).sort().map((key) => [key, x[key]])) : x));
-    const live = window.gavelLive;
-    const diff = [];
-    if (!live.state || live.state.seq !== s.seq) diff.push(`seq ${live.state && live.state.seq} against ${s.seq}`);
-    else if (canon(live.state) !== canon(s.state)) diff.push(`state ${canon(live.state).slice(0, 4000)}\n  snapshot ${canon(s.state).slice(0, 4000)}`);
-    if (canon(live.you) !== canon(s.you)) diff.push(`you ${canon(live.you)} against ${canon(s.you)}`);
-    return diff.join('; ');
-  }, snap);
 }
 
 // Requests a page makes, from the moment it is watched.

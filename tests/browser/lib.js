@@ -201,6 +201,29 @@ async function postCommand(srv, link, cmd) {
   return body;
 }
 
+// The snapshot over HTTP with a link's token (its JSON).
+async function snapshot(srv, token) {
+  const r = await fetch(`${srv.base}/api/v1/meetings/${srv.meeting}/snapshot`, { headers: { authorization: `Bearer ${token}` } });
+  check(r.ok, `snapshot: HTTP ${r.status}`);
+  return r.json();
+}
+
+// The page's state and own part against a snapshot, compared in the page
+// (keys sorted: a patched object may list its keys in another order): ''
+// when equal, else what differs.
+async function sameAsSnapshot(page, snap) {
+  return page.evaluate((s) => {
+    const canon = (v) => JSON.stringify(v, (k, x) => (x && typeof x === 'object' && !Array.isArray(x)
+      ? Object.fromEntries(Object.keys(x).sort().map((key) => [key, x[key]])) : x));
+    const live = window.gavelLive;
+    const diff = [];
+    if (!live.state || live.state.seq !== s.seq) diff.push(`seq ${live.state && live.state.seq} against ${s.seq}`);
+    else if (canon(live.state) !== canon(s.state)) diff.push(`state ${canon(live.state).slice(0, 4000)}\n  snapshot ${canon(s.state).slice(0, 4000)}`);
+    if (canon(live.you) !== canon(s.you)) diff.push(`you ${canon(live.you)} against ${canon(s.you)}`);
+    return diff.join('; ');
+  }, snap);
+}
+
 function check(cond, what) {
   if (!cond) throw new Error(`check failed: ${what}`);
 }
@@ -239,4 +262,4 @@ function run(name, main) {
   });
 }
 
-module.exports = { ROOT, GAVEL, launch, startServer, countingProxy, openPage, waitSeq, seqOf, step, postCommand, check, eq, axe, run, gavel };
+module.exports = { ROOT, GAVEL, launch, startServer, countingProxy, openPage, waitSeq, seqOf, step, postCommand, snapshot, sameAsSnapshot, check, eq, axe, run, gavel };

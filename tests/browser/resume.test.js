@@ -8,30 +8,10 @@
 // own part) equals the server's snapshot; the next event's patch applies to
 // it. Over the WebSocket, none of the missed events comes.
 'use strict';
-const { launch, waitSeq, check, eq, run, postCommand } = require('./lib');
+const { launch, waitSeq, check, eq, run, postCommand, snapshot, sameAsSnapshot } = require('./lib');
 const { serverBehindProxy } = require('./netproxy');
 
 const MISSED = 200;
-
-async function snapshot(srv, token) {
-  const r = await fetch(`${srv.base}/api/v1/meetings/${srv.meeting}/snapshot`, { headers: { authorization: `Bearer ${token}` } });
-  check(r.ok, `snapshot: HTTP ${r.status}`);
-  return r.json();
-}
-
-// The page's state and own part against the snapshot, compared in the page
-// (keys sorted: a patched object may list its keys in another order).
-async function sameAsSnapshot(page, snap) {
-  return page.evaluate((s) => {
-    const canon = (v) => JSON.stringify(v, (k, x) => (x && typeof x === 'object' && !Array.isArray(x)
-      ? Object.fromEntries(Object.keys(x).sort().map((key) => [key, x[key]])) : x));
-    const live = window.gavelLive;
-    if (!live.state || live.state.seq !== s.seq) return `seq ${live.state && live.state.seq} against ${s.seq}`;
-    if (canon(live.state) !== canon(s.state)) return `state ${canon(live.state).slice(0, 2000)}\n  snapshot ${canon(s.state).slice(0, 2000)}`;
-    if (canon(live.you) !== canon(s.you)) return `you ${canon(live.you)} against ${canon(s.you)}`;
-    return '';
-  }, snap);
-}
 
 // Opens the participant's page through the proxy on a transport, and
 // watches its requests and, over the WebSocket, the messages it receives.

@@ -1032,6 +1032,31 @@ static TC_UNUSED int64_t tc_server_seq(const tc_server *s)
     return seq;
 }
 
+/* "Authorization: Bearer TOKEN\r\n" for `role`'s link on server s, as an
+ * extra header line (a static buffer: the next call overwrites it). */
+static TC_UNUSED const char *tc_bearer(const tc_server *s, const char *role)
+{
+    static char h[128];
+    snprintf(h, sizeof h, "Authorization: Bearer %s\r\n", tc_role_token(s, role));
+    return h;
+}
+
+/* The test meeting's state on server s now as `role`'s link reads it over
+ * HTTP, compact sorted JSON (caller frees); its seq in *seq when not NULL. */
+static TC_UNUSED char *tc_snapshot_state(const tc_server *s, const char *role, int64_t *seq)
+{
+    tc_response r;
+    assert_int_equal(
+        tc_get(s->port, "/api/v1/meetings/test-panel/snapshot", tc_role_token(s, role), &r), 200);
+    json_t *j = tc_json(&r);
+    tc_response_free(&r);
+    if (seq)
+        *seq = json_integer_value(json_object_get(j, "seq"));
+    char *text = json_dumps(json_object_get(j, "state"), JSON_COMPACT | JSON_SORT_KEYS);
+    json_decref(j);
+    return text;
+}
+
 /* The sequence number of the fixture's meeting now. */
 static TC_UNUSED int64_t tc_meeting_seq(tc_fixture *f)
 {

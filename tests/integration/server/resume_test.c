@@ -53,34 +53,12 @@ static void make_events(fixture *f, int n)
     assert_int_equal(command(f, "chair", "{\"type\":\"add_note\",\"text\":\"SECRET-NOTE\"}"), 200);
 }
 
-static char *bearer(fixture *f, const char *role)
-{
-    static char h[128];
-    snprintf(h, sizeof h, "Authorization: Bearer %s\r\n", tc_role_token(&f->srv, role));
-    return h;
-}
-
-/* The state `role`'s link reads now over HTTP, compact sorted JSON (caller frees). */
-static char *http_state(fixture *f, const char *role, int64_t *seq)
-{
-    tc_response r;
-    assert_int_equal(tc_get(f->srv.port, "/api/v1/meetings/test-panel/snapshot",
-                            tc_role_token(&f->srv, role), &r),
-                     200);
-    json_t *j = tc_json(&r);
-    tc_response_free(&r);
-    *seq = json_integer_value(json_object_get(j, "seq"));
-    char *s = json_dumps(json_object_get(j, "state"), JSON_COMPACT | JSON_SORT_KEYS);
-    json_decref(j);
-    return s;
-}
-
 /* A snapshot message's state is the HTTP snapshot's, at the same seq; the
  * public one shows none of the chair's fields. */
 static void same_as_http(fixture *f, const char *role, int64_t seq, const json_t *state)
 {
     int64_t want_seq;
-    char *want = http_state(f, role, &want_seq);
+    char *want = tc_snapshot_state(&f->srv, role, &want_seq);
     char *got = json_dumps(state, JSON_COMPACT | JSON_SORT_KEYS);
     assert_int_equal(seq, want_seq);
     assert_string_equal(got, want);
@@ -100,7 +78,7 @@ static void ws_open(fixture *f, tc_ws *ws, const char *role, const char *query)
 {
     char path[200];
     snprintf(path, sizeof path, "/api/v1/meetings/test-panel/ws%s", query);
-    assert_int_equal(tc_ws_open(ws, f->srv.port, path, bearer(f, role), NULL), 101);
+    assert_int_equal(tc_ws_open(ws, f->srv.port, path, tc_bearer(&f->srv, role), NULL), 101);
     json_t *hello = tc_ws_recv_json(ws, 5000);
     assert_string_equal(json_string_value(json_object_get(hello, "type")), "hello");
     json_decref(hello);
@@ -189,7 +167,7 @@ static void test_ws_few_behind_gets_the_events(void **state)
     make_events(f, 100);
     int64_t head = tc_meeting_seq(f);
     tc_ws ws;
-    ws_open(f, &ws, "viewer", "?since=100&resume=state"); /* 101 and 102 owed */
+    ws_open(f, &ws, "viewer", "?since=100&resume=state"); /* 101 to 103 owed */
     ws_expect_events(&ws, 101, head);
     tc_ws_close(&ws);
     /* Nothing owed: nothing but what comes. */
@@ -220,14 +198,14 @@ static void test_bad_resume_is_refused(void **state)
     tc_ws ws;
     tc_response r;
     assert_int_equal(tc_ws_open(&ws, f->srv.port, "/api/v1/meetings/test-panel/ws?resume=snapshot",
-                                bearer(f, "viewer"), &r),
+                                tc_bearer(&f->srv, "viewer"), &r),
                      400);
     assert_non_null(strstr(r.body, "resume=state"));
     tc_response_free(&r);
     tc_ws_close(&ws);
     tc_sse sse;
     assert_int_equal(tc_sse_open(&sse, f->srv.port, "/api/v1/meetings/test-panel/events?resume=1",
-                                 bearer(f, "viewer")),
+                                 tc_bearer(&f->srv, "viewer")),
                      400);
     tc_sse_close(&sse);
 }
@@ -240,7 +218,8 @@ static void sse_open(fixture *f, tc_sse *sse, const char *role, const char *quer
 {
     char path[200], extra[300];
     snprintf(path, sizeof path, "/api/v1/meetings/test-panel/events%s", query);
-    snprintf(extra, sizeof extra, "%sLast-Event-ID: %lld\r\n", bearer(f, role), (long long)since);
+    snprintf(extra, sizeof extra, "%sLast-Event-ID: %lld\r\n", tc_bearer(&f->srv, role),
+             (long long)since);
     assert_int_equal(tc_sse_open(sse, f->srv.port, path, extra), 200);
     tc_event e;
     assert_int_equal(tc_sse_next(sse, 5000, &e), 1);
@@ -338,7 +317,7 @@ static void test_sse_few_behind_or_not_asking_gets_the_events(void **state)
     tc_sse_close(&sse);
     /* since=0 (no Last-Event-ID): the whole log, asked or not. */
     char extra[200];
-    snprintf(extra, sizeof extra, "%s", bearer(f, "viewer"));
+    snprintf(extra, sizeof extra, "%s", tc_bearer(&f->srv, "viewer"));
     assert_int_equal(tc_sse_open(&sse, f->srv.port,
                                  "/api/v1/meetings/test-panel/events?since=0&resume=state", extra),
                      200);
@@ -387,7 +366,7 @@ static void test_readers_resuming_together_share_one_snapshot(void **state)
     snprintf(extra, sizeof extra,
              "%sSec-WebSocket-Extensions: permessage-deflate; "
              "client_max_window_bits\r\n",
-             bearer(f, "viewer"));
+             tc_bearer(&f->srv, "viewer"));
     for (int i = 0; i < CROWD; i++) {
         assert_int_equal(tc_ws_open(&ws[i], f->srv.port,
                                     "/api/v1/meetings/test-panel/ws?since=3&resume=state", extra,

@@ -59,36 +59,13 @@ static void make_events(fixture *f, int n)
     }
 }
 
-static char *bearer(fixture *f, const char *role)
-{
-    static char h[128];
-    snprintf(h, sizeof h, "Authorization: Bearer %s\r\n", tc_role_token(&f->srv, role));
-    return h;
-}
-
-/* The server's state now as `role`'s link reads it, compact sorted JSON (caller frees). */
-static char *snapshot_state(fixture *f, const char *role, int64_t *seq)
-{
-    tc_response r;
-    assert_int_equal(tc_get(f->srv.port, "/api/v1/meetings/test-panel/snapshot",
-                            tc_role_token(&f->srv, role), &r),
-                     200);
-    json_t *j = tc_json(&r);
-    tc_response_free(&r);
-    if (seq)
-        *seq = json_integer_value(json_object_get(j, "seq"));
-    char *s = json_dumps(json_object_get(j, "state"), JSON_COMPACT | JSON_SORT_KEYS);
-    json_decref(j);
-    return s;
-}
-
 static void test_ws_hello_snapshot_ack(void **state)
 {
     fixture *f = *state;
     tc_ws ws;
-    assert_int_equal(
-        tc_ws_open(&ws, f->srv.port, "/api/v1/meetings/test-panel/ws", bearer(f, "chair"), NULL),
-        101);
+    assert_int_equal(tc_ws_open(&ws, f->srv.port, "/api/v1/meetings/test-panel/ws",
+                                tc_bearer(&f->srv, "chair"), NULL),
+                     101);
     json_t *hello = tc_ws_recv_json(&ws, 5000);
     assert_string_equal(json_string_value(json_object_get(hello, "type")), "hello");
     assert_string_equal(json_string_value(json_object_get(hello, "person")), "chair");
@@ -169,7 +146,7 @@ static void test_stream_folds_to_snapshot(void **state)
     fixture *f = *state;
     tc_sse sse;
     assert_int_equal(tc_sse_open(&sse, f->srv.port, "/api/v1/meetings/test-panel/events?since=0",
-                                 bearer(f, "secretariat")),
+                                 tc_bearer(&f->srv, "secretariat")),
                      200);
     char ct[64];
     tc_header(sse.head.head, "content-type", ct, sizeof ct);
@@ -181,7 +158,7 @@ static void test_stream_folds_to_snapshot(void **state)
     /* A second reader joins in the middle: it gets a snapshot at its seq. */
     tc_ws ws;
     assert_int_equal(tc_ws_open(&ws, f->srv.port, "/api/v1/meetings/test-panel/ws",
-                                bearer(f, "secretariat"), NULL),
+                                tc_bearer(&f->srv, "secretariat"), NULL),
                      101);
     json_t *hello = tc_ws_recv_json(&ws, 5000);
     json_t *snap = tc_ws_recv_json(&ws, 5000);
@@ -194,7 +171,7 @@ static void test_stream_folds_to_snapshot(void **state)
     assert_int_equal(command(f, "participant", "{\"type\":\"check_in\"}"), 400); /* needs ?as= */
     make_events(f, 4);
     int64_t last;
-    char *final_state = snapshot_state(f, "secretariat", &last);
+    char *final_state = tc_snapshot_state(&f->srv, "secretariat", &last);
 
     /* Fold the SSE stream: ids 1..last in order, nothing twice. */
     gv_meeting *m = gv_meeting_new();
@@ -300,14 +277,14 @@ static void test_sse_resumes_with_last_event_id(void **state)
     int64_t ids[64];
     make_events(f, 3); /* seq 2..4 */
     assert_int_equal(tc_sse_open(&sse, f->srv.port, "/api/v1/meetings/test-panel/events?since=1",
-                                 bearer(f, "viewer")),
+                                 tc_bearer(&f->srv, "viewer")),
                      200);
     assert_int_equal(read_ids(&sse, 3, ids, 64), 2);
     assert_int_equal(ids[0], 2);
     assert_int_equal(ids[1], 3);
     tc_sse_close(&sse); /* cut off mid-stream: event 4 may have been on its way */
     make_events(f, 4);  /* seq 5..8 while away */
-    snprintf(extra, sizeof extra, "%sLast-Event-ID: 3\r\n", bearer(f, "viewer"));
+    snprintf(extra, sizeof extra, "%sLast-Event-ID: 3\r\n", tc_bearer(&f->srv, "viewer"));
     /* Last-Event-ID wins over since= (it is what EventSource sends on reconnect). */
     assert_int_equal(
         tc_sse_open(&sse, f->srv.port, "/api/v1/meetings/test-panel/events?since=0", extra), 200);
@@ -318,7 +295,7 @@ static void test_sse_resumes_with_last_event_id(void **state)
     tc_sse_close(&sse);
 
     /* A malformed Last-Event-ID is refused. */
-    snprintf(extra, sizeof extra, "%sLast-Event-ID: 3x\r\n", bearer(f, "viewer"));
+    snprintf(extra, sizeof extra, "%sLast-Event-ID: 3x\r\n", tc_bearer(&f->srv, "viewer"));
     assert_int_equal(tc_sse_open(&sse, f->srv.port, "/api/v1/meetings/test-panel/events", extra),
                      400);
     tc_sse_close(&sse);
@@ -330,7 +307,7 @@ static void test_ws_resumes_with_since(void **state)
     make_events(f, 2); /* seq 2, 3 */
     tc_ws ws;
     assert_int_equal(tc_ws_open(&ws, f->srv.port, "/api/v1/meetings/test-panel/ws?since=2",
-                                bearer(f, "viewer"), NULL),
+                                tc_bearer(&f->srv, "viewer"), NULL),
                      101);
     json_t *j = tc_ws_recv_json(&ws, 5000); /* hello */
     json_decref(j);
@@ -341,7 +318,7 @@ static void test_ws_resumes_with_since(void **state)
     tc_ws_close(&ws);
     make_events(f, 3); /* 4..6 while away */
     assert_int_equal(tc_ws_open(&ws, f->srv.port, "/api/v1/meetings/test-panel/ws?since=3",
-                                bearer(f, "viewer"), NULL),
+                                tc_bearer(&f->srv, "viewer"), NULL),
                      101);
     json_decref(tc_ws_recv_json(&ws, 5000)); /* hello */
     for (int64_t s = 4; s <= 6; s++) {
@@ -357,7 +334,7 @@ static void test_ws_resumes_with_since(void **state)
 
     /* A since from the future or malformed: a snapshot, or a refusal. */
     assert_int_equal(tc_ws_open(&ws, f->srv.port, "/api/v1/meetings/test-panel/ws?since=999",
-                                bearer(f, "viewer"), NULL),
+                                tc_bearer(&f->srv, "viewer"), NULL),
                      101);
     json_decref(tc_ws_recv_json(&ws, 5000));
     j = tc_ws_recv_json(&ws, 5000);
@@ -367,7 +344,7 @@ static void test_ws_resumes_with_since(void **state)
     tc_ws_close(&ws);
     tc_response r;
     assert_int_equal(tc_ws_open(&ws, f->srv.port, "/api/v1/meetings/test-panel/ws?since=-1",
-                                bearer(f, "viewer"), &r),
+                                tc_bearer(&f->srv, "viewer"), &r),
                      400);
     tc_response_free(&r);
     tc_ws_close(&ws);
@@ -401,10 +378,10 @@ static void test_public_stream_is_the_view_of_the_full_stream(void **state)
     fixture *f = *state;
     tc_sse full, pub;
     assert_int_equal(tc_sse_open(&full, f->srv.port, "/api/v1/meetings/test-panel/events?since=0",
-                                 bearer(f, "moderator")),
+                                 tc_bearer(&f->srv, "moderator")),
                      200);
     assert_int_equal(tc_sse_open(&pub, f->srv.port, "/api/v1/meetings/test-panel/events?since=0",
-                                 bearer(f, "viewer")),
+                                 tc_bearer(&f->srv, "viewer")),
                      200);
     assert_int_equal(command(f, "chair", "{\"type\":\"open_meeting\"}"), 200); /* 2 */
     const char *p = "participant";
@@ -419,8 +396,8 @@ static void test_public_stream_is_the_view_of_the_full_stream(void **state)
     assert_int_equal(command(f, "chair", "{\"type\":\"start_item\",\"item\":\"discussion\"}"), 200);
     assert_int_equal(command_as(f, p, "p4", "{\"type\":\"request_floor\"}"), 200);
     int64_t last;
-    char *full_state = snapshot_state(f, "moderator", &last);
-    char *pub_state = snapshot_state(f, "viewer", NULL);
+    char *full_state = tc_snapshot_state(&f->srv, "moderator", &last);
+    char *pub_state = tc_snapshot_state(&f->srv, "viewer", NULL);
     assert_int_equal(last, 9);
 
     json_t *fe = read_events(&full, last), *pe = read_events(&pub, last);
@@ -494,7 +471,7 @@ static void test_too_far_behind_gets_snapshot(void **state)
     make_events(f, 8); /* seq 2..9 */
     tc_ws ws;
     assert_int_equal(tc_ws_open(&ws, f->srv.port, "/api/v1/meetings/test-panel/ws?since=3",
-                                bearer(f, "viewer"), NULL),
+                                tc_bearer(&f->srv, "viewer"), NULL),
                      101);
     json_decref(tc_ws_recv_json(&ws, 5000));
     json_t *j = tc_ws_recv_json(&ws, 5000);
@@ -504,7 +481,7 @@ static void test_too_far_behind_gets_snapshot(void **state)
     tc_ws_close(&ws);
     /* 4 behind is still served from the ring. */
     assert_int_equal(tc_ws_open(&ws, f->srv.port, "/api/v1/meetings/test-panel/ws?since=5",
-                                bearer(f, "viewer"), NULL),
+                                tc_bearer(&f->srv, "viewer"), NULL),
                      101);
     json_decref(tc_ws_recv_json(&ws, 5000));
     j = tc_ws_recv_json(&ws, 5000);
@@ -526,11 +503,11 @@ static void test_large_snapshot_arrives_whole(void **state)
         assert_int_equal(command(f, "chair", body), 200);
     }
     int64_t seq;
-    char *want = snapshot_state(f, "rapporteur", &seq);
+    char *want = tc_snapshot_state(&f->srv, "rapporteur", &seq);
     assert_true(strlen(want) > 3 * 16384);
     tc_ws ws;
     assert_int_equal(tc_ws_open(&ws, f->srv.port, "/api/v1/meetings/test-panel/ws",
-                                bearer(f, "rapporteur"), NULL),
+                                tc_bearer(&f->srv, "rapporteur"), NULL),
                      101);
     json_t *snap = tc_ws_until(&ws, "snapshot", 5000, NULL, NULL);
     assert_non_null(snap);
@@ -541,7 +518,7 @@ static void test_large_snapshot_arrives_whole(void **state)
     tc_ws_close(&ws);
     tc_sse sse;
     assert_int_equal(tc_sse_open(&sse, f->srv.port, "/api/v1/meetings/test-panel/events",
-                                 bearer(f, "rapporteur")),
+                                 tc_bearer(&f->srv, "rapporteur")),
                      200);
     tc_event e;
     do {

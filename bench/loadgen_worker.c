@@ -110,6 +110,23 @@ void worker_link(lg *g)
     }
 }
 
+/* Has every page of this worker that follows the meeting reached the round's
+ * target? The pages held, and when following (--follow) those reconnecting
+ * too (waiting for their backoff, or opening again), as a page that lost its
+ * stream goes on from where it was. */
+static bool round_reached(const lg *g)
+{
+    long want = atomic_load(&g->st->held);
+    if (g->reached < want || !g->o.follow)
+        return g->reached >= want;
+    for (int i = 0; i < g->v_count; i++) {
+        const conn *c = &g->viewers[i];
+        if (!c->counted && (c->reopen_at || (c->again && c->state != S_CLOSED)))
+            want++;
+    }
+    return g->reached >= want;
+}
+
 static void worker_check(lg *g)
 {
     ramp(g);
@@ -118,8 +135,7 @@ static void worker_check(lg *g)
         g->ready_sent = true;
         link_send(g->link.fd, W_READY, 0, 0, 0, 0);
     }
-    if (g->target != INT64_MAX &&
-        (g->reached >= atomic_load(&g->st->held) || now_us() > g->deadline)) {
+    if (g->target != INT64_MAX && (round_reached(g) || now_us() > g->deadline)) {
         link_send(g->link.fd, W_GOT, (int)g->reached, g->target, 0, 0);
         g->target = INT64_MAX; /* late arrivals of this round are not recorded */
     }

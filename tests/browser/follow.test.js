@@ -16,13 +16,11 @@
 // clients go through proxies of their own, so that their requests are seen
 // too: the same paths as the page's (the streams' ?resume=state included).
 'use strict';
-const { execFile } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
-const { ROOT, GAVEL, launch, startServer, countingProxy, openPage, waitSeq, check, eq, run, gavel, snapshot, sameAsSnapshot } = require('./lib');
+const { ROOT, launch, startServer, countingProxy, openPage, waitSeq, check, eq, run, gavel, snapshot, sameAsSnapshot, follow } = require('./lib');
 
 const SCENARIO = path.join(ROOT, 'tests', 'scenarios', 'cstd-2022-panel.jsonl');
-const LOADGEN = process.env.LOADGEN || path.join(path.dirname(GAVEL), 'gavel-loadgen');
 const PHONE = { width: 390, height: 844 };
 
 function scenario() {
@@ -57,24 +55,6 @@ function watchRequests(page) {
 }
 
 const isApi = (u) => /\/api\/|\/healthz/.test(u);
-
-// gavel-loadgen --follow: one page-faithful client; resolves with its JSON
-// once it follows (the script may start), and again when it is done.
-function follow(srv, token, until, transport, port) {
-  let ready;
-  const following = new Promise((r) => { ready = r; });
-  const done = new Promise((resolve, reject) => {
-    const p = execFile(LOADGEN, ['--target', 'gavel', '--port', String(port), '--meeting', srv.meeting,
-      '--viewer-token', token, '--clients', '1', '--transport', transport, '--follow', String(until), '--json',
-      '--max-seconds', '240', '--check'],
-    (err, stdout, stderr) => {
-      if (err) reject(new Error(`gavel-loadgen: ${err.message}\n${stderr}`));
-      else resolve(JSON.parse(stdout));
-    });
-    p.stderr.on('data', (d) => { if (/following/.test(d)) ready(); });
-  });
-  return { following, done };
-}
 
 // The generator's client of a transport against the participant's page of
 // that transport: the same requests to the API and the streams, the same

@@ -6,13 +6,14 @@
 // downloaded. Each person gets a browser context of their own, so cookies
 // (the invitation's session) are not shared between pages.
 'use strict';
-const { spawn, execFileSync } = require('node:child_process');
+const { spawn, execFile, execFileSync } = require('node:child_process');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 
 const ROOT = process.env.GV_SOURCE_DIR || path.resolve(__dirname, '..', '..');
 const GAVEL = process.env.GAVEL || path.join(ROOT, 'build', 'gavel');
+const LOADGEN = process.env.LOADGEN || path.join(path.dirname(GAVEL), 'gavel-loadgen');
 
 function requirePlaywright() {
   try {
@@ -224,6 +225,27 @@ async function sameAsSnapshot(page, snap) {
   }, snap);
 }
 
+// gavel-loadgen --follow: one page-faithful client of the meeting on
+// 127.0.0.1:port (the server, or a proxy in front of it) with a link's token;
+// `following` resolves once it follows, `done` with its JSON once its state
+// reached seq `until`. With check (the default) the generator fails on a
+// lost connection, a gap or a snapshot fetched.
+function follow(srv, token, until, transport, port, { check: strict = true } = {}) {
+  let ready;
+  const following = new Promise((r) => { ready = r; });
+  const done = new Promise((resolve, reject) => {
+    const p = execFile(LOADGEN, ['--target', 'gavel', '--port', String(port), '--meeting', srv.meeting,
+      '--viewer-token', token, '--clients', '1', '--transport', transport, '--follow', String(until), '--json',
+      '--max-seconds', '240', ...(strict ? ['--check'] : [])],
+    (err, stdout, stderr) => {
+      if (err) reject(new Error(`gavel-loadgen: ${err.message}\n${stderr}`));
+      else resolve(JSON.parse(stdout));
+    });
+    p.stderr.on('data', (d) => { if (/following/.test(d)) ready(); });
+  });
+  return { following, done };
+}
+
 function check(cond, what) {
   if (!cond) throw new Error(`check failed: ${what}`);
 }
@@ -262,4 +284,4 @@ function run(name, main) {
   });
 }
 
-module.exports = { ROOT, GAVEL, launch, startServer, countingProxy, openPage, waitSeq, seqOf, step, postCommand, snapshot, sameAsSnapshot, check, eq, axe, run, gavel };
+module.exports = { ROOT, GAVEL, launch, startServer, countingProxy, openPage, waitSeq, seqOf, step, postCommand, snapshot, sameAsSnapshot, follow, check, eq, axe, run, gavel };

@@ -6,9 +6,12 @@
 // again. Each page takes exactly one more snapshot from its stream, fetches
 // none over HTTP, makes no request at all, and its state (and its person's
 // own part) equals the server's snapshot; the next event's patch applies to
-// it. Over the WebSocket, none of the missed events comes.
+// it. Over the WebSocket, none of the missed events comes. Beside each page,
+// gavel-loadgen's page-faithful client of that transport, cut off by the same
+// proxy, resumes the same way: one more snapshot on its stream, none
+// fetched, no gap, and (over the WebSocket) the page's number of requests.
 'use strict';
-const { launch, waitSeq, check, eq, run, postCommand, snapshot, sameAsSnapshot } = require('./lib');
+const { launch, waitSeq, check, eq, run, postCommand, snapshot, sameAsSnapshot, follow } = require('./lib');
 const { serverBehindProxy } = require('./netproxy');
 
 const MISSED = 200;
@@ -58,15 +61,34 @@ async function main() {
       eq(before[name].counters, { snapshots: 1, fetches: 0 }, `${name}: one snapshot at opening, from the stream`);
       check([...p.requestsSeen, ...p.sockets.map((s) => s.url)].some((u) => /\/(ws|events)\?(.*&)?resume=state/.test(u)), `${name}: the stream asks for resume=state`);
     }
+    let flips = 0;
+    const move = () => postCommand(srv, srv.links.chair, { type: 'set_guiding_question', guiding_question: flips++ % 2 ? 'gq2' : 'gq1' });
+
+    // The generators follow until the event after the resume: one event
+    // before the cut, the missed ones, one after.
+    const until = srv.state().seq + 1 + MISSED + 1;
+    const port = new URL(link).port;
+    const gens = { ws: follow(srv, token, until, 'ws', port, { check: false }), sse: follow(srv, token, until, 'sse', port, { check: false }) };
+    await gens.ws.following;
+    await gens.sse.following;
+    // Their streams are open (a second one of each transport beside the
+    // pages'), and an event goes through to everyone before the cut: the
+    // generators' snapshots, written before it, are in.
+    for (const t0 = Date.now(); ; await new Promise((r) => setTimeout(r, 50))) {
+      const m = await (await fetch(`${srv.base}/metrics`)).text();
+      const open = (t) => Number(new RegExp(`gavel_connections\\{transport="${t}"\\} (\\d+)`).exec(m)[1]);
+      if (open('websocket') >= 2 && open('sse') >= 2) break;
+      check(Date.now() - t0 < 10000, 'the generators\' streams opened within 10 s');
+    }
+    const warm = await move();
+    for (const p of Object.values(pages)) await waitSeq(p, warm.last_seq);
     const wsSocketsBefore = pages.ws.sockets.length;
 
     // The network goes: nothing flows, the pages' connections are dropped
     // and their new ones hang, while the chair moves the meeting on.
     proxy.setCut(true);
     for (const p of proxy.pairs) { p.client.destroy(); p.upstream.destroy(); }
-    for (let i = 0; i < MISSED; i++) {
-      await postCommand(srv, srv.links.chair, { type: 'set_guiding_question', guiding_question: i % 2 ? 'gq2' : 'gq1' });
-    }
+    for (let i = 0; i < MISSED; i++) await move();
     const head = srv.state().seq;
     proxy.setCut(false);
 
@@ -85,13 +107,26 @@ async function main() {
     eq(resumed.types.filter((t) => t === 'snapshot' || t === 'event'), ['snapshot'], 'the resumed WebSocket: one snapshot, no missed event');
 
     // Live again: the next event's patch applies to the snapshot's state.
-    const ack = await postCommand(srv, srv.links.chair, { type: 'set_guiding_question', guiding_question: MISSED % 2 ? 'gq2' : 'gq1' });
+    const ack = await move();
     for (const [name, p] of Object.entries(pages)) {
       await waitSeq(p, ack.last_seq);
       const problem = await sameAsSnapshot(p, await snapshot(srv, token));
       check(!problem, `${name} after the resume's next event: ${problem}`);
       eq((await counters(p)).fetches, 0, `${name}: still no snapshot fetched`);
       eq(p.problems, [], `${name}: no page errors`);
+    }
+    for (const [name, gen] of Object.entries(gens)) {
+      const g = await gen.done;
+      console.log(`gavel-loadgen's client (${name}): ${g.readers.requests} requests, ${g.readers.snapshots} snapshots on the stream, `
+        + `${g.readers.fetched} fetched, ${g.readers.reopened} reconnection, ${g.readers.patches} patches`);
+      const pageApi = [...pages[name].requestsSeen, ...pages[name].sockets.map((x) => x.url)].filter((u) => /\/api\/|\/healthz/.test(u));
+      eq({ snapshots: g.readers.snapshots, fetched: g.readers.fetched, reopened: g.readers.reopened },
+        { snapshots: 2, fetched: 0, reopened: 1 }, `${name}: the generator resumed from one snapshot on its stream`);
+      eq(g.hold.gaps, 0, `${name}: the generator's client saw no gap`);
+      eq(pageApi.filter((u) => /\/(ws|events)\?/.test(u)).length, 2, `${name}: the page opened its stream twice (${pageApi.join(', ')})`);
+      // Over SSE the page may also have asked /healthz whether the silent
+      // link was alive (its heartbeat, which the generator does not make).
+      if (name === 'ws') eq(g.readers.requests, pageApi.length, `${name}: the generator makes the page's requests (${pageApi.join(', ')})`);
     }
   } finally {
     await browser.close();

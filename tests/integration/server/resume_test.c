@@ -196,7 +196,7 @@ static void test_bad_resume_is_refused(void **state)
 {
     fixture *f = *state;
     tc_ws ws;
-    tc_response r;
+    tc_response r = {0};
     assert_int_equal(tc_ws_open(&ws, f->srv.port, "/api/v1/meetings/test-panel/ws?resume=snapshot",
                                 tc_bearer(&f->srv, "viewer"), &r),
                      400);

@@ -348,6 +348,7 @@ int gv__client_subscribe(gv__client *c, gv__room *r, int64_t since_seq, gv_error
     r->n_subs++;
     c->subscribed = true;
     c->subscribed_us = gv__mono_us();
+    c->srv->sweep_due_us = 0; /* its pings are not in the tick's reckoning yet (server.c) */
     /* Events after since_seq if the ring still holds them all, else a
      * snapshot. (A page whose state the patches since then do not start
      * from finds itself out of step and asks for a snapshot.) A reader that

@@ -457,6 +457,13 @@ static bool peer_closed(gv__client *c)
     return fd >= 0 && recv(fd, &b, 1, MSG_PEEK | MSG_DONTWAIT) == 0;
 }
 
+/* The next walk is due by at_us (a reader's next ping or keep-alive). */
+static void sweep_by(gv_server *s, int64_t at_us)
+{
+    if (at_us < s->sweep_next_us)
+        s->sweep_next_us = at_us;
+}
+
 /* A WebSocket whose peer has sent nothing (no message, no pong) for the
  * idle timeout is pinged; one silent for twice that is closed (counted from
  * what it last sent, as lws's own "validity" did). */
@@ -472,13 +479,22 @@ static void ws_idle(gv_server *s, gv__client *c)
         c->ping_due = true;
         lws_callback_on_writable(c->wsi);
     }
+    /* Pinged and not heard since: closed at twice the timeout; else pinged
+     * at the timeout. */
+    sweep_by(s, c->heard_us + (c->pinged_us > c->heard_us ? 2 : 1) * idle_us);
 }
 
 /* Streams of revoked links end (saying so, reason "link_revoked"); idle SSE
  * streams get a "ping" event, so that proxies keep them, pages see the
  * stream alive and dead peers are found; idle WebSockets a ping (ws_idle).
- * It runs over every subscriber four times a second, so it asks the clock
- * and the links once per tick (tick_us, tick_revoked), not per reader. */
+ *
+ * A walk over every subscriber costs a cache miss or two per reader (a few
+ * milliseconds at 10,000, during which no event goes out), so a tick walks
+ * only when something may be due: a link was revoked (tick_revoked), a
+ * reader's ping or keep-alive is due (sweep_due_us, the earliest found by
+ * the last walk, or 0 once a reader subscribes: client.c), or, with SSE
+ * streams open, it is time to peek at their peers. A walk asks the clock and
+ * the links once (tick_us, tick_revoked), not per reader. */
 static void sweep(gv_server *s, gv__client *c)
 {
     if (c->state != GV__LIVE)
@@ -504,6 +520,9 @@ static void sweep(gv_server *s, gv__client *c)
         static const char ping[] = "event: ping\ndata: {}\n\n";
         (void)!gv__client_send(c, gv__frame_copy(ping, sizeof ping - 1), 0); /* else cut off */
     }
+    /* A ping queued is written at once and moves keepalive_us on; one that
+     * waits behind others leaves this in the past: the next tick looks again. */
+    sweep_by(s, c->keepalive_us + quiet_us);
 }
 
 static void stop_progress(gv_server *s)
@@ -557,7 +576,12 @@ static void tick(struct ev_loop *loop, ev_timer *w, int revents)
     uint64_t revocations = gv__auth_revocations(s);
     s->tick_revoked = revocations != s->swept_revocations;
     s->swept_revocations = revocations;
-    gv__rooms_each_subscriber(s, sweep);
+    bool peek = s->ticks % PEEK_EVERY_TICKS == 0 && s->metrics.sse_open > 0;
+    if (s->tick_revoked || peek || s->tick_us >= s->sweep_due_us) {
+        s->sweep_next_us = INT64_MAX;
+        gv__rooms_each_subscriber(s, sweep);
+        s->sweep_due_us = s->sweep_next_us;
+    }
     /* Closed here, outside every lws callback and after the walk over the
      * subscribers that closing changes. */
     for (unsigned i = 0; i < s->n_dead; i++)

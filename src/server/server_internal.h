@@ -87,6 +87,8 @@ struct gv_server {
     int64_t tick_us;   /** gv__mono_us() when the current tick began */
     uint64_t swept_revocations; /** gv__auth_revocations() at the last tick's sweep */
     bool tick_revoked;          /** links were revoked since: the sweep checks each grant */
+    int64_t sweep_due_us;       /** a tick at or after this walks the subscribers (server.c) */
+    int64_t sweep_next_us;      /** the earliest due found by the walk under way */
     bool tls;
     char *base_url;
     atomic_bool stop_requested;

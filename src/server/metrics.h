@@ -27,8 +27,9 @@ typedef struct gv__metrics {
     uint64_t refused_streams;  /** streams refused by per-address or total limits */
     uint64_t slow_readers_cut; /** readers cut off and told to resync */
     uint64_t resumed_events;   /** streams resumed (since >= 1) with the events after it */
-    uint64_t resumed_snapshot; /** ... with the view's snapshot instead (resume=state) */
-    uint64_t snapshot_frames;  /** snapshot messages made for the streams (view, seq, transport) */
+    uint64_t
+        resumed_snapshot; /** ... with the snapshot (events not held, or heavier: resume=state) */
+    uint64_t snapshot_frames; /** snapshot messages made for the streams (view, seq, transport) */
     uint64_t events_committed;
     uint64_t snapshots_stored;   /** snapshots of rooms' states stored (the writer's count) */
     uint64_t snapshots_failed;   /** ... and those that could not be */

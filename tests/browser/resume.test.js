@@ -2,11 +2,12 @@
 // on the stream (docs/protocol.md, "Resuming far behind"): the participant's
 // page, over the WebSocket and over SSE (there through EventSource's own
 // reconnection, which sends the stream's URL again with Last-Event-ID), is
-// cut off behind a proxy while the chair makes 200 events, then let through
-// again. Each page takes exactly one more snapshot from its stream, fetches
-// none over HTTP, makes no request at all, and its state (and its person's
-// own part) equals the server's snapshot; the next event's patch applies to
-// it. Over the WebSocket, none of the missed events comes. Beside each page,
+// cut off behind a proxy while the chair makes 200 events and she asks a
+// question, then let through again. Each page takes exactly one more
+// snapshot from its stream and asks for none over HTTP; its state and her
+// own part (with the question, which her view leaves out until approved)
+// equal the server's snapshot, and the next event's patch applies to it.
+// Over the WebSocket, none of the missed events comes. Beside each page,
 // gavel-loadgen's page-faithful client of that transport, cut off by the same
 // proxy, resumes the same way: one more snapshot on its stream, none
 // fetched, no gap, and (over the WebSocket) the page's number of requests.
@@ -65,8 +66,8 @@ async function main() {
     const move = () => postCommand(srv, srv.links.chair, { type: 'set_guiding_question', guiding_question: flips++ % 2 ? 'gq2' : 'gq1' });
 
     // The generators follow until the event after the resume: one event
-    // before the cut, the missed ones, one after.
-    const until = srv.state().seq + 1 + MISSED + 1;
+    // before the cut, the missed ones and her question, one after.
+    const until = srv.state().seq + 1 + MISSED + 1 + 1;
     const port = new URL(link).port;
     const gens = { ws: follow(srv, token, until, 'ws', port, { check: false }), sse: follow(srv, token, until, 'sse', port, { check: false }) };
     await gens.ws.following;
@@ -89,6 +90,9 @@ async function main() {
     proxy.setCut(true);
     for (const p of proxy.pairs) { p.client.destroy(); p.upstream.destroy(); }
     for (let i = 0; i < MISSED; i++) await move();
+    // Her own question, which her view leaves out until it is approved:
+    // it comes back in her own part ("you"), after the snapshot.
+    await postCommand(srv, token, { type: 'ask_question', text: 'Asked while the page was away?' });
     const head = srv.state().seq;
     proxy.setCut(false);
 
@@ -97,6 +101,8 @@ async function main() {
       const problem = await sameAsSnapshot(p, await snapshot(srv, token));
       check(!problem, `${name} resumed: ${problem}`);
       eq(await counters(p), { snapshots: 2, fetches: 0 }, `${name}: resumed with one snapshot from the stream, none fetched`);
+      eq(await p.evaluate(() => window.gavelLive.shown().questions.filter((q) => q.text === 'Asked while the page was away?').length), 1,
+        `${name}: her question asked meanwhile is shown, from her own part`);
       const after = p.requestsSeen.slice(before[name].requests);
       check(!after.some((u) => /\/snapshot/.test(u)), `${name}: no HTTP snapshot request (${after.join(', ')})`);
     }

@@ -62,12 +62,7 @@ struct gv__client {
     int fd;                  /** own_conn without TLS: its socket, written directly; else -1 */
     gv__room *room;          /** the room it follows or commands (holds no reference) */
     gv__client *prev, *next; /** in the room's subscriber list */
-    gv__grant grant;
-    gv_view view;               /** what the client reads (gv__grant_view), fixed at subscribe */
-    char actor[GV__ID_MAX + 1]; /** person the client acts as, "" for viewers */
-    char addr[64];              /** peer address, counted in the per-address table */
-    bool addr_counted;
-    bool open_counted; /** counted in the metrics' open connections */
+    gv_view view;            /** what the client reads (gv__grant_view), fixed at subscribe */
     bool subscribed;
     bool resume_state;   /** ?resume=state: resumed far behind, it takes the snapshot instead */
     int64_t cursor;      /** seq of the last event written */
@@ -88,8 +83,15 @@ struct gv__client {
     int64_t heard_us;      /** WebSocket: last time the peer sent anything (a message, a pong) */
     int64_t pinged_us;     /** WebSocket: when the last ping was asked for */
     bool ping_due;         /** WebSocket: a ping to write at the next writeable callback */
-    gv__direct q[GV__DIRECT_MAX];
     unsigned q_head, q_len;
+    /* What the fan-out reads of every reader at every event (settle, client_write.c)
+     * is above, in the struct's first few cache lines; what it does not, below. */
+    gv__grant grant;
+    char actor[GV__ID_MAX + 1]; /** person the client acts as, "" for viewers */
+    char addr[64];              /** peer address, counted in the per-address table */
+    bool addr_counted;
+    bool open_counted; /** counted in the metrics' open connections */
+    gv__direct q[GV__DIRECT_MAX];
     gv__bucket bucket;
     int close_status;         /** WebSocket close code once CLOSING or RESYNC */
     const char *close_reason; /** static text sent with it */

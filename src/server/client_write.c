@@ -287,8 +287,16 @@ int gv__client_write(gv__client *c)
     return 0;
 }
 
+/* The lines of a client the fan-out reads (the top of the struct, client.h). */
+#define HOT_LINES 4
+
 void gv__client_flush(gv__client *c)
 {
+    /* The settle flushes the room's readers one after the other: the next
+     * one's lines are fetched while this one's send runs, rather than
+     * missed when its turn comes (10,000 readers are megabytes apart). */
+    for (int i = 0; c->next && i < HOT_LINES; i++)
+        __builtin_prefetch((const char *)c->next + 64 * i);
     if (!c->wsi || c->state == GV__GONE)
         return;
     if (!c->own_conn || lws_partial_buffered(c->wsi)) {

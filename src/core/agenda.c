@@ -725,18 +725,23 @@ const gv_command_spec gv__agenda_commands[] = {
     {NULL, 0, NULL},
 };
 
+/* The floor reads the meeting's status and its running item (the
+ * inscriptions' windows, the list of the item), and is told of a new item
+ * and of the close (gv__floor_item_changed, gv__floor_lapse_inscriptions). */
+#define PROCEEDINGS_AND_FLOOR (GV_SECTION_PROCEEDINGS | GV_SECTION_FLOOR)
+
 const gv_event_spec gv__agenda_events[] = {
-    {"meeting_opened", apply_opened},
-    {"item_started", apply_item_started},
-    {"item_ended", apply_item_ended},
-    {"meeting_closed", apply_closed},
-    {"guiding_question_set", apply_guiding_question},
-    {"attended", apply_attended},
-    {"left", apply_left},
-    {"note_added", apply_note_added},
-    {"note_amended", apply_note_amended},
-    {"note_withdrawn", apply_note_withdrawn},
-    {NULL, NULL},
+    {"meeting_opened", apply_opened, PROCEEDINGS_AND_FLOOR},
+    {"item_started", apply_item_started, PROCEEDINGS_AND_FLOOR | GV_SECTION_AGENDA},
+    {"item_ended", apply_item_ended, PROCEEDINGS_AND_FLOOR | GV_SECTION_AGENDA},
+    {"meeting_closed", apply_closed, PROCEEDINGS_AND_FLOOR},
+    {"guiding_question_set", apply_guiding_question, GV_SECTION_PROCEEDINGS},
+    {"attended", apply_attended, GV_SECTION_PEOPLE},
+    {"left", apply_left, GV_SECTION_PEOPLE},
+    {"note_added", apply_note_added, GV_SECTION_NOTES},
+    {"note_amended", apply_note_amended, GV_SECTION_NOTES},
+    {"note_withdrawn", apply_note_withdrawn, GV_SECTION_NOTES},
+    {NULL, NULL, 0},
 };
 
 /* ---- state JSON ---------------------------------------------------------------------------- */
@@ -759,7 +764,7 @@ static json_t *note_json(const gv_meeting *m, const gv_note *n)
                      ref_json(n->withdrawn_by >= 0 ? m->people[n->withdrawn_by].id : NULL));
 }
 
-int gv__agenda_to_json(const gv_meeting *m, json_t *state)
+int gv__notes_to_json(const gv_meeting *m, json_t *state)
 {
     json_t *notes = json_array();
     if (!notes)
@@ -770,10 +775,14 @@ int gv__agenda_to_json(const gv_meeting *m, json_t *state)
             return GV_ENOMEM;
         }
     }
+    return json_object_set_new(state, "notes", notes) < 0 ? GV_ENOMEM : 0;
+}
+
+int gv__agenda_to_json(const gv_meeting *m, json_t *state)
+{
     const char *item = m->current_item >= 0 ? m->items[m->current_item].id : NULL;
     const char *gq = m->current_question >= 0 ? m->questions_def[m->current_question].id : NULL;
-    if (json_object_set_new(state, "notes", notes) < 0 ||
-        json_object_set_new(state, "status", json_string(status_names[m->status])) < 0 ||
+    if (json_object_set_new(state, "status", json_string(status_names[m->status])) < 0 ||
         json_object_set_new(state, "opened_at_ms", time_json(m->opened_at_ms)) < 0 ||
         json_object_set_new(state, "closed_at_ms", time_json(m->closed_at_ms)) < 0 ||
         json_object_set_new(state, "current_item", ref_json(item)) < 0 ||

@@ -1,6 +1,9 @@
 /*
- * The definition part of the state JSON (gv__definition_to_json): meeting,
- * documents, guiding_questions, agenda and people.
+ * The definition part of the state JSON (gv__definition_to_json), in three
+ * sections of the state (meeting.h): meeting, documents and
+ * guiding_questions, which only the definition sets (gv__meeting_to_json);
+ * agenda (gv__items_to_json) and people (gv__people_to_json), which have
+ * live fields.
  *
  * It writes the definition back in its own shape and units (durations in
  * minutes), defaults filled in and absent optional text as null, so the
@@ -150,13 +153,29 @@ static json_t *person_at(const gv_meeting *m, size_t i)
     return person_json(&m->people[i]);
 }
 
-int gv__definition_to_json(const gv_meeting *m, json_t *state)
+int gv__meeting_to_json(const gv_meeting *m, json_t *state)
 {
     if (json_object_set_new(state, "meeting", meeting_json(m)) < 0 ||
         set_list(state, "documents", m->n_documents, document_at, m) < 0 ||
-        set_list(state, "guiding_questions", m->n_questions_def, question_at, m) < 0 ||
-        set_list(state, "agenda", m->n_items, item_at, m) < 0 ||
-        set_list(state, "people", m->n_people, person_at, m) < 0)
+        set_list(state, "guiding_questions", m->n_questions_def, question_at, m) < 0)
+        return GV_ENOMEM;
+    return 0;
+}
+
+int gv__items_to_json(const gv_meeting *m, json_t *state)
+{
+    return set_list(state, "agenda", m->n_items, item_at, m);
+}
+
+int gv__people_to_json(const gv_meeting *m, json_t *state)
+{
+    return set_list(state, "people", m->n_people, person_at, m);
+}
+
+int gv__definition_to_json(const gv_meeting *m, json_t *state)
+{
+    if (gv__meeting_to_json(m, state) < 0 || gv__items_to_json(m, state) < 0 ||
+        gv__people_to_json(m, state) < 0)
         return GV_ENOMEM;
     return 0;
 }

@@ -11,6 +11,9 @@
  * - the first event of a meeting is "meeting_defined" and no other event is
  *   accepted before it;
  * - decide never changes the meeting; apply changes it only on success;
+ * - each event type's entry names the sections of the state (meeting.h)
+ *   its apply may change; gv_meeting_event_sections adds the floor's when
+ *   time moves, and every section for the definition;
  * - a command's "cid" is checked here, hidden from the module's decide (whose
  *   field lists need not know it) and set on every event it makes; apply
  *   checks its shape and records which events each cid made (m->cids: the
@@ -360,19 +363,67 @@ int64_t gv_meeting_last_at_ms(const gv_meeting *m)
     return m->last_at_ms;
 }
 
-json_t *gv_meeting_to_json(const gv_meeting *m)
+/* Each section of the state, its keys (as its writer sets them) and its
+ * writer, in the order the state's keys are written. */
+static const struct section {
+    unsigned bit;
+    const char *const keys[6];
+    int (*write)(const gv_meeting *m, json_t *state);
+} sections[] = {
+    {GV_SECTION_MEETING, {"meeting", "documents", "guiding_questions"}, gv__meeting_to_json},
+    {GV_SECTION_AGENDA, {"agenda"}, gv__items_to_json},
+    {GV_SECTION_PEOPLE, {"people"}, gv__people_to_json},
+    {GV_SECTION_NOTES, {"notes"}, gv__notes_to_json},
+    {GV_SECTION_PROCEEDINGS,
+     {"status", "opened_at_ms", "closed_at_ms", "current_item", "current_guiding_question"},
+     gv__agenda_to_json},
+    {GV_SECTION_FLOOR,
+     {"floor", "floor_requests", "speeches", "totals", "provisional"},
+     gv__floor_to_json},
+    {GV_SECTION_QUESTIONS, {"questions", "shown_question"}, gv__questions_to_json},
+    {GV_SECTION_SUMMARY, {"summary"}, gv__summary_to_json},
+    {GV_SECTION_STATEMENTS, {"statements"}, gv__statements_to_json},
+};
+#define N_SECTIONS (sizeof sections / sizeof sections[0])
+
+json_t *gv_meeting_sections_json(const gv_meeting *m, unsigned which)
 {
     json_t *s =
         json_pack("{s:I, s:I}", "seq", (json_int_t)m->seq, "last_at_ms", (json_int_t)m->last_at_ms);
-    if (!s)
-        return NULL;
-    if (m->defined && (gv__definition_to_json(m, s) < 0 || gv__agenda_to_json(m, s) < 0 ||
-                       gv__floor_to_json(m, s) < 0 || gv__questions_to_json(m, s) < 0 ||
-                       gv__summary_to_json(m, s) < 0 || gv__statements_to_json(m, s) < 0)) {
-        json_decref(s);
-        return NULL;
+    for (size_t i = 0; s && m->defined && i < N_SECTIONS; i++) {
+        if ((which & sections[i].bit) && sections[i].write(m, s) < 0) {
+            json_decref(s);
+            return NULL;
+        }
     }
     return s;
+}
+
+json_t *gv_meeting_to_json(const gv_meeting *m)
+{
+    return gv_meeting_sections_json(m, GV_SECTIONS_ALL);
+}
+
+unsigned gv_meeting_key_section(const char *key)
+{
+    for (size_t i = 0; i < N_SECTIONS; i++)
+        for (size_t k = 0; k < sizeof sections[i].keys / sizeof *sections[i].keys; k++)
+            if (sections[i].keys[k] && strcmp(sections[i].keys[k], key) == 0)
+                return sections[i].bit;
+    return 0;
+}
+
+unsigned gv_meeting_event_sections(const gv_meeting *m, const json_t *event)
+{
+    const char *type = json_string_value(json_object_get(event, "type"));
+    const json_t *at = json_object_get(event, "at_ms");
+    const gv_event_spec *spec = type && m->defined ? event_find(type) : NULL;
+    if (!spec || !spec->sections)
+        return GV_SECTIONS_ALL;
+    unsigned out = spec->sections;
+    if (!json_is_integer(at) || json_integer_value(at) != m->last_at_ms)
+        out |= GV_SECTION_FLOOR;
+    return out;
 }
 
 char *gv_event_canonical(const json_t *event)

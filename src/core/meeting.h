@@ -103,6 +103,48 @@ int64_t gv_meeting_last_at_ms(const gv_meeting *m);
 json_t *gv_meeting_to_json(const gv_meeting *m);
 
 /*
+ * The sections of the state: its top-level keys (besides "seq" and
+ * "last_at_ms"), grouped by what changes them together. An event changes a
+ * few of them; the live stream rebuilds only those
+ * (docs/decisions/0021-patch-cost-follows-the-event.md).
+ */
+enum {
+    GV_SECTION_MEETING = 1u << 0,     /** meeting, documents, guiding_questions */
+    GV_SECTION_AGENDA = 1u << 1,      /** agenda (the items, with their runs) */
+    GV_SECTION_PEOPLE = 1u << 2,      /** people (with their attendance) */
+    GV_SECTION_NOTES = 1u << 3,       /** notes */
+    GV_SECTION_PROCEEDINGS = 1u << 4, /** status, opened_at_ms, closed_at_ms, current_item,
+                                          current_guiding_question */
+    GV_SECTION_FLOOR = 1u << 5,       /** floor, floor_requests, speeches, totals, provisional */
+    GV_SECTION_QUESTIONS = 1u << 6,   /** questions, shown_question */
+    GV_SECTION_SUMMARY = 1u << 7,     /** summary */
+    GV_SECTION_STATEMENTS = 1u << 8,  /** statements */
+};
+#define GV_SECTIONS_ALL 0x1ffu
+
+/*
+ * The state with only the given sections (and "seq", "last_at_ms"): what
+ * gv_meeting_to_json writes for them, the other keys left out. Before the
+ * definition, no section has keys. A new object the caller owns; NULL on
+ * ENOMEM.
+ */
+json_t *gv_meeting_sections_json(const gv_meeting *m, unsigned sections);
+
+/*
+ * The sections `event` may change when applied to `m` (call it before
+ * gv_meeting_apply): those of its type (every one for the definition, and
+ * for a type the core does not know), and the floor's whenever the event
+ * moves the state's time, since the floor's countdowns, windows and closing
+ * are read at the state's time. Never fewer than the event changes; "seq"
+ * and "last_at_ms" change with every event (gv_state_took_event).
+ */
+unsigned gv_meeting_event_sections(const gv_meeting *m, const json_t *event);
+
+/* The section whose key of the state `key` is; 0 for "seq" and
+ * "last_at_ms" and for keys the state does not have. */
+unsigned gv_meeting_key_section(const char *key);
+
+/*
  * The meeting `definition` defines, with its first event applied (made at
  * now_ms, as gv_meeting_define makes it): for every place that creates a
  * meeting. *first, when not NULL, gets that event (a new reference). Returns

@@ -5,7 +5,8 @@
  *
  * A module exports two tables, each ended by an entry with type NULL:
  *   gv_command_spec: command type, roles allowed to send it, decide function;
- *   gv_event_spec:   event type, apply function.
+ *   gv_event_spec:   event type, apply function, the state's sections apply
+ *                    may change (meeting.h, GV_SECTION_*).
  * meeting.c checks the sender's roles against the table before calling decide,
  * so a decide function only checks what depends on the state or on who the
  * sender is (a person may withdraw only their own request).
@@ -312,6 +313,9 @@ typedef struct gv_command_spec {
 typedef struct gv_event_spec {
     const char *type;
     gv_apply_fn apply;
+    /** GV_SECTION_* of the state that apply may change, through any module:
+     * when unsure, a section is named (0 would mean all of them) */
+    unsigned sections;
 } gv_event_spec;
 
 /* ---- events (event.c) ------------------------------------------------------------------------ */
@@ -398,6 +402,7 @@ int gv__statements_restore(gv_meeting *m, const json_t *rows, gv_error *err);
 
 /* Agenda module: live meeting status, notes. */
 int gv__agenda_to_json(const gv_meeting *m, json_t *state);
+int gv__notes_to_json(const gv_meeting *m, json_t *state);
 void gv__agenda_release(gv_meeting *m);
 
 /* The command spec for `type`, or NULL. */
@@ -410,6 +415,12 @@ const char *gv__role_name(unsigned role);
 /* Definition: check a JSON definition and build the meeting's fixed part from it. */
 int gv__definition_load(gv_meeting *m, const json_t *def, gv_error *err);
 void gv__definition_release(gv_meeting *m);
+/* The definition part of the state: the three sections below. */
 int gv__definition_to_json(const gv_meeting *m, json_t *state);
+/* The definition's sections of the state: meeting, documents and
+ * guiding_questions; agenda (the items); people. */
+int gv__meeting_to_json(const gv_meeting *m, json_t *state);
+int gv__items_to_json(const gv_meeting *m, json_t *state);
+int gv__people_to_json(const gv_meeting *m, json_t *state);
 
 #endif

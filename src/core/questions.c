@@ -824,17 +824,17 @@ static int apply_shown(gv_meeting *m, const json_t *ev, gv_error *err)
 }
 
 const gv_event_spec gv__questions_events[] = {
-    {"question_asked", apply_asked},
-    {"question_upvoted", apply_upvoted},
-    {"question_unvoted", apply_unvoted},
-    {"question_approved", apply_approved},
-    {"question_dismissed", apply_dismissed},
-    {"question_answered", apply_answered},
-    {"question_merged", apply_merged},
-    {"question_linked", apply_linked},
-    {"question_edited", apply_edited},
-    {"question_shown", apply_shown},
-    {NULL, NULL},
+    {"question_asked", apply_asked, GV_SECTION_QUESTIONS},
+    {"question_upvoted", apply_upvoted, GV_SECTION_QUESTIONS},
+    {"question_unvoted", apply_unvoted, GV_SECTION_QUESTIONS},
+    {"question_approved", apply_approved, GV_SECTION_QUESTIONS},
+    {"question_dismissed", apply_dismissed, GV_SECTION_QUESTIONS},
+    {"question_answered", apply_answered, GV_SECTION_QUESTIONS},
+    {"question_merged", apply_merged, GV_SECTION_QUESTIONS},
+    {"question_linked", apply_linked, GV_SECTION_QUESTIONS},
+    {"question_edited", apply_edited, GV_SECTION_QUESTIONS},
+    {"question_shown", apply_shown, GV_SECTION_QUESTIONS},
+    {NULL, NULL, 0},
 };
 
 /* ---- state JSON ---------------------------------------------------------------------------- */

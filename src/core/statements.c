@@ -426,9 +426,9 @@ const gv_command_spec gv__statements_commands[] = {
 };
 
 const gv_event_spec gv__statements_events[] = {
-    {"statement_attached", apply_attached},
-    {"statement_withdrawn", apply_withdrawn},
-    {NULL, NULL},
+    {"statement_attached", apply_attached, GV_SECTION_STATEMENTS},
+    {"statement_withdrawn", apply_withdrawn, GV_SECTION_STATEMENTS},
+    {NULL, NULL, 0},
 };
 
 /* ---- state -------------------------------------------------------------------------------- */

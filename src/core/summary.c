@@ -372,11 +372,11 @@ const gv_command_spec gv__summary_commands[] = {
 };
 
 const gv_event_spec gv__summary_events[] = {
-    {"summary_drafted", apply_drafted},
-    {"summary_edited", apply_edited},
-    {"summary_approved", apply_approved},
-    {"summary_reopened", apply_reopened},
-    {NULL, NULL},
+    {"summary_drafted", apply_drafted, GV_SECTION_SUMMARY},
+    {"summary_edited", apply_edited, GV_SECTION_SUMMARY},
+    {"summary_approved", apply_approved, GV_SECTION_SUMMARY},
+    {"summary_reopened", apply_reopened, GV_SECTION_SUMMARY},
+    {NULL, NULL, 0},
 };
 
 /* ---- state JSON ------------------------------------------------------------------------------ */

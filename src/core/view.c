@@ -119,10 +119,10 @@ json_t *gv_view_narrowed(const gv_meeting *m, const json_t *state, gv_view v)
         rc = put(out, "questions", public_questions(m, questions));
     /* Working papers: the notes, and the summary while it is drafted (the
      * approved one goes out as a document, not through the room's view). */
-    if (rc == 0)
+    if (rc == 0 && json_object_get(state, "summary"))
         rc = put(out, "summary",
                  json_pack("{s:I, s:n, s:[]}", "version", (json_int_t)0, "approved", "sections"));
-    if (rc == 0)
+    if (rc == 0 && json_object_get(state, "notes"))
         rc = put(out, "notes", json_array());
     if (rc < 0) {
         json_decref(out);
@@ -137,6 +137,53 @@ json_t *gv_meeting_view_json(const gv_meeting *m, gv_view v)
     json_t *view = full ? gv_view_narrowed(m, full, v) : NULL;
     json_decref(full);
     return view;
+}
+
+/* Puts into `now` (a copy of the view's state before) each key of the
+ * sections `which` as `part` (those sections' view now) has it, and takes
+ * out those it has not. GV_EINVAL when either holds a key of no section. */
+static int replace_sections(json_t *now, const json_t *part, unsigned which)
+{
+    const char *k;
+    json_t *v;
+    void *tmp;
+    json_object_foreach_safe(now, tmp, k, v)
+    {
+        unsigned section = gv_meeting_key_section(k);
+        if (!section && strcmp(k, "seq") != 0 && strcmp(k, "last_at_ms") != 0)
+            return GV_EINVAL;
+        if ((section & which) && !json_object_get(part, k))
+            json_object_del(now, k);
+    }
+    json_object_foreach((json_t *)part, k, v)
+    {
+        unsigned section = gv_meeting_key_section(k);
+        if (!section && strcmp(k, "seq") != 0 && strcmp(k, "last_at_ms") != 0)
+            return GV_EINVAL;
+        if (section && json_object_set(now, k, v) < 0)
+            return GV_ENOMEM;
+    }
+    return 0;
+}
+
+json_t *gv_view_update(const gv_meeting *m, const json_t *took, const json_t *part, unsigned which,
+                       gv_view v)
+{
+    if (!json_is_object(took) || !m->defined || (which & GV_SECTION_MEETING))
+        return gv_meeting_view_json(m, v);
+    json_t *seen = gv_view_narrowed(m, part, v);
+    json_t *now = seen ? json_copy((json_t *)took) : NULL;
+    int rc = now ? replace_sections(now, seen, which) : GV_ENOMEM;
+    json_decref(seen);
+    if (rc == GV_EINVAL) {
+        json_decref(now);
+        return gv_meeting_view_json(m, v);
+    }
+    if (rc < 0) {
+        json_decref(now);
+        return NULL;
+    }
+    return now;
 }
 
 static int cmp_int(const void *a, const void *b)

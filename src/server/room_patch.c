@@ -22,8 +22,13 @@
  * left out: the next one starts from the same base, so readers that hold it
  * miss nothing.
  *
- * A settle costs about one serialisation of the state per read view,
- * whatever the number of events it covers: when commits come faster than
+ * A settle costs what its events changed, whatever the number of events it
+ * covers: each event names the sections of the state it may change
+ * (gv_meeting_event_sections; `changed`, per view, since its last patch),
+ * and only those are made again, narrowed to the view, and compared
+ * (gv_view_update; docs/decisions/0021-patch-cost-follows-the-event.md).
+ * A patch left out keeps its view's `changed` for the next one. When
+ * commits come faster than
  * the loop settles them, the writer commits more of them at a time and each
  * settle covers more (holding settles back on a timer to batch them was
  * measured: it cost half the command throughput in acknowledgement waits).
@@ -55,6 +60,7 @@ int gv__room_reader_joined(gv__room *r, gv_view v)
         if (!r->patched[v])
             return GV_ENOMEM;
         r->patched_seq[v] = r->seq;
+        r->changed[v] = 0;
     }
     r->readers[v]++;
     return 0;
@@ -78,20 +84,22 @@ int gv__room_you_changed(gv__room *r, const json_t *ev)
     return gv_event_you_people(r->state, ev, note_person, r->you_pending);
 }
 
-/* Puts view v's patch into the frames of the room's last event; full is the
- * state now (gv_meeting_to_json), made once for every view. */
-static void patch_view(gv__room *r, gv_view v, const json_t *full)
+/* Puts view v's patch into the frames of the room's last event; part is
+ * the state's sections `which` now (gv_meeting_sections_json), made once for
+ * every view, `which` holding at least the view's `changed`. */
+static void patch_view(gv__room *r, gv_view v, const json_t *part, unsigned which)
 {
     /* The event (its seq, its at_ms: the state's last, meeting.c) is read
      * before the patch: what it says, the patch does not repeat. */
     long long base = (long long)r->patched_seq[v], seq = (long long)r->seq,
               at_ms = (long long)gv_meeting_last_at_ms(r->state);
-    json_t *now = full ? gv_view_narrowed(r->state, full, v) : NULL, *ops = NULL,
-           *took = gv_state_took_event(r->patched[v], seq, at_ms);
+    json_t *took = gv_state_took_event(r->patched[v], seq, at_ms), *ops = NULL;
+    /* Only the sections the events changed are made again; the others are
+     * took's own values, which the diff passes over at once. */
+    json_t *now = took && part ? gv_view_update(r->state, took, part, which, v) : NULL;
     char *text = NULL;
     gv__frame *ws = NULL, *sse = NULL;
-    if (!now || !took || gv_json_diff(took, now, gv_state_id_keys, &ops) < 0 ||
-        !(text = gv_json_text(ops)))
+    if (!now || gv_json_diff(took, now, gv_state_id_keys, &ops) < 0 || !(text = gv_json_text(ops)))
         goto fail;
     const char *ev = r->last_text[v];
     ws = gv__frame_printf("{\"type\":\"event\",\"patch\":{\"base\":%lld,\"ops\":%s},\"event\":%s}",
@@ -110,6 +118,7 @@ static void patch_view(gv__room *r, gv_view v, const json_t *full)
     json_decref(r->patched[v]);
     r->patched[v] = now;
     r->patched_seq[v] = r->seq;
+    r->changed[v] = 0;
     json_decref(ops);
     json_decref(took);
     free(text);
@@ -160,20 +169,25 @@ static void send_yous(gv__room *r)
 static void settle(gv__room *r)
 {
     int64_t now = gv__mono_us();
-    json_t *full = NULL;
+    unsigned which = 0;
+    bool patched = false;
     for (int v = 0; v < GV_VIEW_COUNT; v++) {
         if (r->patched[v] && !r->readers[v] && now - r->unread_us[v] > GV__PATCH_GRACE_US) {
             json_decref(r->patched[v]);
             r->patched[v] = NULL;
         }
-        if (r->patched[v] && !full)
-            full = gv_meeting_to_json(r->state);
         if (r->patched[v])
-            patch_view(r, (gv_view)v, full);
+            which |= r->changed[v];
+        patched |= r->patched[v] != NULL;
+    }
+    json_t *part = patched ? gv_meeting_sections_json(r->state, which) : NULL;
+    for (int v = 0; v < GV_VIEW_COUNT; v++) {
+        if (r->patched[v])
+            patch_view(r, (gv_view)v, part, which);
         free(r->last_text[v]);
         r->last_text[v] = NULL;
     }
-    json_decref(full);
+    json_decref(part);
     gv__room_deflate_settle(r);
     send_yous(r);
     r->settled_seq = r->seq;

@@ -13,7 +13,9 @@
  * - when an item starts, its speakers' list is the provisional list of the
  *   moment before, entry for entry (request, reason, pin);
  * - refused commands change nothing (the fixture compares states);
- * and at the end the log replays to the same state.
+ * and at the end the log replays to the same state, and (first sequence) the
+ * stream's patches made from the sections each event names follow it in
+ * every view (view_follow.h).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -23,6 +25,7 @@
 #include <cmocka.h>
 
 #include "inscription_fixture.h"
+#include "view_follow.h"
 
 #define MAX_IDS 4096
 #define N_OPS   350
@@ -259,6 +262,8 @@ static void nothing_lost_nothing_doubled(void **state)
         follow(md, &f, NULL);
         check(md, &f);
         ff_assert_replays(&f);
+        if (s == 1) /* the stream's patches follow the log, once */
+            gvt_assert_views_follow(f.log, 4, s);
         ff_release(&f);
         free(md);
     }

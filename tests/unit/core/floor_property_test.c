@@ -19,7 +19,10 @@
  *   balanced rules among those not yet placed (checked here as a property of
  *   each position, not by re-running the ordering);
  * - refused commands change nothing (the fixture compares states);
- * and at the end the log replays to the same state.
+ * and at the end the log replays to the same state, and, for the first
+ * balanced sequence (the list's every rule at work), the stream's patches
+ * made from the sections each event names follow it in every view
+ * (view_follow.h).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -29,6 +32,7 @@
 #include <cmocka.h>
 
 #include "floor_fixture.h"
+#include "view_follow.h"
 
 #define MAX_SEQ    60000
 #define MAX_LIST   512
@@ -446,7 +450,8 @@ static void random_command(ff *f, const entry *l, size_t n)
     }
 }
 
-static void run(const char *item, uint64_t seed, int steps)
+/* follow: also check the stream's patches follow the log (view_follow.h). */
+static void run(const char *item, uint64_t seed, int steps, bool follow)
 {
     static entry before[MAX_LIST], after[MAX_LIST];
     ff f;
@@ -485,6 +490,8 @@ static void run(const char *item, uint64_t seed, int steps)
     assert_true(accepted > steps / 4);
     assert_true(lists > steps / 10);
     ff_assert_replays(&f);
+    if (follow)
+        gvt_assert_views_follow(f.log, 4, seed);
     ff_release(&f);
 }
 
@@ -497,21 +504,21 @@ static void fifo_sequences(void **state)
 {
     (void)state;
     for (uint64_t seed = 1; seed <= SEEDS; seed++)
-        run("fifo", seed * 7919, STEPS);
+        run("fifo", seed * 7919, STEPS, false);
 }
 
 static void un_sequences(void **state)
 {
     (void)state;
     for (uint64_t seed = 1; seed <= SEEDS; seed++)
-        run("un", seed * 104729, STEPS);
+        run("un", seed * 104729, STEPS, false);
 }
 
 static void balanced_sequences(void **state)
 {
     (void)state;
     for (uint64_t seed = 1; seed <= SEEDS; seed++)
-        run("balanced", seed * 1299709, STEPS);
+        run("balanced", seed * 1299709, STEPS, seed == 1);
 }
 
 int main(void)

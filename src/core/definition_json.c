@@ -148,7 +148,7 @@ static json_t *item_at(const gv_meeting *m, size_t i)
     return item_json(m, &m->items[i]);
 }
 
-static json_t *person_at(const gv_meeting *m, size_t i)
+json_t *gv__person_json(const gv_meeting *m, size_t i)
 {
     return person_json(&m->people[i]);
 }
@@ -169,7 +169,7 @@ int gv__items_to_json(const gv_meeting *m, json_t *state)
 
 int gv__people_to_json(const gv_meeting *m, json_t *state)
 {
-    return set_list(state, "people", m->n_people, person_at, m);
+    return set_list(state, "people", m->n_people, gv__person_json, m);
 }
 
 int gv__definition_to_json(const gv_meeting *m, json_t *state)

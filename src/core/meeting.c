@@ -413,7 +413,9 @@ unsigned gv_meeting_key_section(const char *key)
     return 0;
 }
 
-unsigned gv_meeting_event_sections(const gv_meeting *m, const json_t *event)
+/* The sections of the event's type (GV__ROW_PERSON as is), the floor's
+ * when time moves; every section when the type does not say. */
+static unsigned event_sections(const gv_meeting *m, const json_t *event)
 {
     const char *type = json_string_value(json_object_get(event, "type"));
     const json_t *at = json_object_get(event, "at_ms");
@@ -424,6 +426,31 @@ unsigned gv_meeting_event_sections(const gv_meeting *m, const json_t *event)
     if (!json_is_integer(at) || json_integer_value(at) != m->last_at_ms)
         out |= GV_SECTION_FLOOR;
     return out;
+}
+
+unsigned gv_meeting_event_sections(const gv_meeting *m, const json_t *event)
+{
+    unsigned out = event_sections(m, event);
+    return out & GV__ROW_PERSON ? (out & ~GV__ROW_PERSON) | GV_SECTION_PEOPLE : out;
+}
+
+void gv_changes_add(gv_changes *c, const gv_meeting *m, const json_t *event)
+{
+    unsigned out = event_sections(m, event);
+    if (!(out & GV__ROW_PERSON)) {
+        c->sections |= out;
+        return;
+    }
+    c->sections |= out & ~GV__ROW_PERSON;
+    const char *id = json_string_value(json_object_get(event, "person"));
+    int p = id ? gv__person_find(m, id) : -1;
+    bool known = false;
+    for (size_t i = 0; p >= 0 && i < c->n_people; i++)
+        known |= c->people[i] == p;
+    if (p < 0 || (!known && c->n_people == GV_CHANGES_PEOPLE_MAX))
+        c->sections |= GV_SECTION_PEOPLE;
+    else if (!known)
+        c->people[c->n_people++] = p;
 }
 
 char *gv_event_canonical(const json_t *event)

@@ -144,6 +144,26 @@ unsigned gv_meeting_event_sections(const gv_meeting *m, const json_t *event);
  * "last_at_ms" and for keys the state does not have. */
 unsigned gv_meeting_key_section(const char *key);
 
+/* How many single rows of "people" gv_changes holds before it counts the
+ * whole section changed. */
+#define GV_CHANGES_PEOPLE_MAX 16
+
+/*
+ * What the events applied since some moment may have changed, finer than
+ * sections where it pays: someone arriving or leaving changes their own row
+ * of "people" (a room of hundreds), not the others'. Starts zeroed.
+ */
+typedef struct gv_changes {
+    unsigned sections;                 /** GV_SECTION_* that may have changed anywhere */
+    size_t n_people;                   /** rows of "people" that may have changed besides: */
+    int people[GV_CHANGES_PEOPLE_MAX]; /** their places in "people" (once each) */
+} gv_changes;
+
+/* Adds to c what `event` may change when applied to m (call it before
+ * gv_meeting_apply): gv_meeting_event_sections, with one person's row
+ * instead of all "people" where the event's type allows it. */
+void gv_changes_add(gv_changes *c, const gv_meeting *m, const json_t *event);
+
 /*
  * The meeting `definition` defines, with its first event applied (made at
  * now_ms, as gv_meeting_define makes it): for every place that creates a

@@ -314,9 +314,14 @@ typedef struct gv_event_spec {
     const char *type;
     gv_apply_fn apply;
     /** GV_SECTION_* of the state that apply may change, through any module:
-     * when unsure, a section is named (0 would mean all of them) */
+     * when unsure, a section is named (0 would mean all of them); or
+     * GV__ROW_PERSON */
     unsigned sections;
 } gv_event_spec;
+
+/* In an event spec's sections: of the state, only the row of "people" of
+ * the person the event's "person" names changes (gv_changes_add). */
+#define GV__ROW_PERSON (1u << 16)
 
 /* ---- events (event.c) ------------------------------------------------------------------------ */
 
@@ -420,6 +425,9 @@ int gv__definition_to_json(const gv_meeting *m, json_t *state);
 /* The definition's sections of the state: meeting, documents and
  * guiding_questions; agenda (the items); people. */
 int gv__meeting_to_json(const gv_meeting *m, json_t *state);
+/* The row of "people" of person i, as gv__people_to_json writes it (new
+ * reference, NULL on ENOMEM). */
+json_t *gv__person_json(const gv_meeting *m, size_t i);
 int gv__items_to_json(const gv_meeting *m, json_t *state);
 int gv__people_to_json(const gv_meeting *m, json_t *state);
 

@@ -63,6 +63,14 @@ static int put(json_t *out, const char *key, json_t *value)
     return value && json_object_set_new(out, key, value) == 0 ? 0 : GV_ENOMEM;
 }
 
+/* A person without their declared gender (someone who declared none is
+ * shared as they are): a new reference, NULL on ENOMEM. */
+static json_t *without_gender(const json_t *person)
+{
+    return json_object_get(person, "gender") ? without(person, "gender")
+                                             : json_incref((json_t *)person);
+}
+
 /* The people without their declared gender. */
 static json_t *people_without_genders(const json_t *people)
 {
@@ -71,8 +79,7 @@ static json_t *people_without_genders(const json_t *people)
     json_t *p;
     json_array_foreach(people, i, p)
     {
-        /* Someone who declared none is shared as they are. */
-        json_t *q = json_object_get(p, "gender") ? without(p, "gender") : json_incref(p);
+        json_t *q = without_gender(p);
         if (!out || json_array_append_new(out, q) < 0) {
             json_decref(out);
             return NULL;
@@ -160,20 +167,47 @@ static int replace_sections(json_t *now, const json_t *part, unsigned which)
         unsigned section = gv_meeting_key_section(k);
         if (!section && strcmp(k, "seq") != 0 && strcmp(k, "last_at_ms") != 0)
             return GV_EINVAL;
-        if (section && json_object_set(now, k, v) < 0)
+        if ((section & which) && json_object_set(now, k, v) < 0)
             return GV_ENOMEM;
     }
     return 0;
 }
 
-json_t *gv_view_update(const gv_meeting *m, const json_t *took, const json_t *part, unsigned which,
-                       gv_view v)
+/* Puts into `now` the rows of "people" that c names, made again and
+ * narrowed to view v, the other rows shared. GV_EINVAL when `now` has no
+ * people of the meeting's size. */
+static int replace_people(const gv_meeting *m, json_t *now, const gv_changes *c, gv_view v)
 {
-    if (!json_is_object(took) || !m->defined || (which & GV_SECTION_MEETING))
+    const json_t *was = json_object_get(now, "people");
+    if (!c->n_people || (c->sections & GV_SECTION_PEOPLE))
+        return 0;
+    if (!json_is_array(was) || json_array_size(was) != m->n_people)
+        return GV_EINVAL;
+    json_t *people = json_copy((json_t *)was);
+    if (!people || json_object_set_new(now, "people", people) < 0)
+        return GV_ENOMEM;
+    for (size_t i = 0; i < c->n_people; i++) {
+        json_t *row = gv__person_json(m, (size_t)c->people[i]), *seen = row;
+        if (row && v == GV_VIEW_PUBLIC) {
+            seen = without_gender(row);
+            json_decref(row);
+        }
+        if (!seen || json_array_set_new(people, (size_t)c->people[i], seen) < 0)
+            return GV_ENOMEM;
+    }
+    return 0;
+}
+
+json_t *gv_view_update(const gv_meeting *m, const json_t *took, const json_t *part,
+                       const gv_changes *c, gv_view v)
+{
+    if (!json_is_object(took) || !m->defined || (c->sections & GV_SECTION_MEETING))
         return gv_meeting_view_json(m, v);
     json_t *seen = gv_view_narrowed(m, part, v);
     json_t *now = seen ? json_copy((json_t *)took) : NULL;
-    int rc = now ? replace_sections(now, seen, which) : GV_ENOMEM;
+    int rc = now ? replace_sections(now, seen, c->sections) : GV_ENOMEM;
+    if (rc == 0)
+        rc = replace_people(m, now, c, v);
     json_decref(seen);
     if (rc == GV_EINVAL) {
         json_decref(now);

@@ -64,17 +64,18 @@ json_t *gv_view_narrowed(const gv_meeting *m, const json_t *state, gv_view v);
 /*
  * View v's state now, made from what it was before the events applied since
  * (`took`: that state as gv_state_took_event(was, seq now, time now) leaves
- * it), when those events changed only sections among `which` (the union of
- * their gv_meeting_event_sections) and `part` is gv_meeting_sections_json(m,
- * which): the other sections are taken from `took` as they are, the same
- * values, so that a diff from `took` passes over them at once; those of
- * `which` are taken from `part`, narrowed to the view. Equal to
- * gv_meeting_view_json(m, v), which is what it returns for the definition
- * and when `took` is not a state. A new reference sharing parts with `took`
- * and `part` (change none afterwards); NULL on ENOMEM.
+ * it), when those events changed only what `c` says (gv_changes_add for
+ * each) and `part` is gv_meeting_sections_json(m, s) for sections s holding
+ * c->sections: the sections and rows `c` names are made again (the sections
+ * taken from `part`), narrowed to the view; the others are taken from
+ * `took` as they are, the same values, so that a diff from `took` passes
+ * over them at once. Equal to gv_meeting_view_json(m, v), which is what it
+ * returns for the definition and when `took` is not a state. A new
+ * reference sharing parts with `took` and `part` (change none afterwards);
+ * NULL on ENOMEM.
  */
-json_t *gv_view_update(const gv_meeting *m, const json_t *took, const json_t *part, unsigned which,
-                       gv_view v);
+json_t *gv_view_update(const gv_meeting *m, const json_t *took, const json_t *part,
+                       const gv_changes *c, gv_view v);
 
 /*
  * What `person` reads beyond the public view:

@@ -23,11 +23,12 @@
  * miss nothing.
  *
  * A settle costs what its events changed, whatever the number of events it
- * covers: each event names the sections of the state it may change
- * (gv_meeting_event_sections; `changed`, per view, since its last patch),
- * and only those are made again, narrowed to the view, and compared
- * (gv_view_update; docs/decisions/0021-patch-cost-follows-the-event.md).
- * A patch left out keeps its view's `changed` for the next one. When
+ * covers: each event names the sections of the state it may change, or
+ * for an arrival or a departure one person's row (gv_changes_add; kept per
+ * view since its last patch in `changes`), and only those are made again,
+ * narrowed to the view, and compared (gv_view_update;
+ * docs/decisions/0021-patch-cost-follows-the-event.md). A patch left out
+ * keeps its view's `changes` for the next one. When
  * commits come faster than
  * the loop settles them, the writer commits more of them at a time and each
  * settle covers more (holding settles back on a timer to batch them was
@@ -60,7 +61,7 @@ int gv__room_reader_joined(gv__room *r, gv_view v)
         if (!r->patched[v])
             return GV_ENOMEM;
         r->patched_seq[v] = r->seq;
-        r->changed[v] = 0;
+        r->changes[v] = (gv_changes){0};
     }
     r->readers[v]++;
     return 0;
@@ -85,9 +86,9 @@ int gv__room_you_changed(gv__room *r, const json_t *ev)
 }
 
 /* Puts view v's patch into the frames of the room's last event; part is
- * the state's sections `which` now (gv_meeting_sections_json), made once for
- * every view, `which` holding at least the view's `changed`. */
-static void patch_view(gv__room *r, gv_view v, const json_t *part, unsigned which)
+ * the state's sections now that the views' changes name (the union of
+ * theirs: gv_meeting_sections_json), made once for every view. */
+static void patch_view(gv__room *r, gv_view v, const json_t *part)
 {
     /* The event (its seq, its at_ms: the state's last, meeting.c) is read
      * before the patch: what it says, the patch does not repeat. */
@@ -96,7 +97,7 @@ static void patch_view(gv__room *r, gv_view v, const json_t *part, unsigned whic
     json_t *took = gv_state_took_event(r->patched[v], seq, at_ms), *ops = NULL;
     /* Only the sections the events changed are made again; the others are
      * took's own values, which the diff passes over at once. */
-    json_t *now = took && part ? gv_view_update(r->state, took, part, which, v) : NULL;
+    json_t *now = took && part ? gv_view_update(r->state, took, part, &r->changes[v], v) : NULL;
     char *text = NULL;
     gv__frame *ws = NULL, *sse = NULL;
     if (!now || gv_json_diff(took, now, gv_state_id_keys, &ops) < 0 || !(text = gv_json_text(ops)))
@@ -118,7 +119,7 @@ static void patch_view(gv__room *r, gv_view v, const json_t *part, unsigned whic
     json_decref(r->patched[v]);
     r->patched[v] = now;
     r->patched_seq[v] = r->seq;
-    r->changed[v] = 0;
+    r->changes[v] = (gv_changes){0};
     json_decref(ops);
     json_decref(took);
     free(text);
@@ -177,13 +178,13 @@ static void settle(gv__room *r)
             r->patched[v] = NULL;
         }
         if (r->patched[v])
-            which |= r->changed[v];
+            which |= r->changes[v].sections;
         patched |= r->patched[v] != NULL;
     }
     json_t *part = patched ? gv_meeting_sections_json(r->state, which) : NULL;
     for (int v = 0; v < GV_VIEW_COUNT; v++) {
         if (r->patched[v])
-            patch_view(r, (gv_view)v, part, which);
+            patch_view(r, (gv_view)v, part);
         free(r->last_text[v]);
         r->last_text[v] = NULL;
     }

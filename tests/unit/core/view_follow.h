@@ -1,8 +1,8 @@
 /*
  * A reader that follows a log by the stream's patches, made as the server
  * makes them (room_patch.c): events applied in settles of one or more, each
- * settle rebuilding only the sections of the state its events named
- * (gv_meeting_event_sections, their union; gv_view_update), diffing that
+ * settle rebuilding only the sections and rows of the state its events
+ * named (gv_changes_add; gv_view_update), diffing that
  * against the view's last patched state, and the reader applying the patch
  * to what it holds after taking the event's seq and time.
  *
@@ -33,11 +33,11 @@ static inline char *gvt_view_text(const json_t *state)
 /* One settle of view v at m's last event: the server's `*patched` and the
  * reader's `*held` move to now. */
 static inline void gvt_view_settle(const gv_meeting *m, gv_view v, const json_t *part,
-                                   unsigned which, json_t **patched, json_t **held)
+                                   const gv_changes *c, json_t **patched, json_t **held)
 {
     int64_t seq = gv_meeting_seq(m), at = gv_meeting_last_at_ms(m);
     json_t *took = gv_state_took_event(*patched, seq, at), *ops = NULL;
-    json_t *now = gv_view_update(m, took, part, which, v);
+    json_t *now = gv_view_update(m, took, part, c, v);
     json_t *want = gv_meeting_view_json(m, v);
     assert_non_null(now);
     assert_non_null(want);
@@ -50,9 +50,9 @@ static inline void gvt_view_settle(const gv_meeting *m, gv_view v, const json_t 
     /* json_equal tells 1 from 1.0 and compares objects whatever their keys' order. */
     if (!json_equal(now, want) || !json_equal(reader, want)) {
         char *w = gvt_view_text(want), *n = gvt_view_text(now), *r = gvt_view_text(reader);
-        fail_msg("view %s after event %lld (sections 0x%x):\n  whole view  %s\n  patched     "
-                 "%s\n  reader      %s",
-                 gv_view_names[v], (long long)seq, which, w, n, r);
+        fail_msg("view %s after event %lld (sections 0x%x, %zu people):\n  whole view  %s\n  "
+                 "patched     %s\n  reader      %s",
+                 gv_view_names[v], (long long)seq, c->sections, c->n_people, w, n, r);
     }
     json_decref(want);
     json_decref(ops);
@@ -73,13 +73,13 @@ static inline int gvt_assert_views_follow(const json_t *log, int max_batch, uint
 {
     gv_meeting *m = gv_meeting_new();
     json_t *patched[GV_VIEW_COUNT] = {0}, *held[GV_VIEW_COUNT] = {0};
-    unsigned which = 0;
+    gv_changes c = {0};
     int pending = 0, batch = 1, settles = 0;
     gv_error err;
     assert_non_null(m);
     for (size_t i = 0; i < json_array_size(log); i++) {
         const json_t *ev = json_array_get(log, i);
-        which |= gv_meeting_event_sections(m, ev);
+        gv_changes_add(&c, m, ev);
         if (gv_meeting_apply(m, ev, &err) < 0)
             fail_msg("event %zu of the log does not apply: %s", i, err.msg);
         if (i == 0) { /* the readers start from the defined meeting */
@@ -88,18 +88,18 @@ static inline int gvt_assert_views_follow(const json_t *log, int max_batch, uint
                 held[v] = json_deep_copy(patched[v]);
                 assert_non_null(held[v]);
             }
-            which = 0;
+            c = (gv_changes){0};
             continue;
         }
         if (++pending < batch && i + 1 < json_array_size(log))
             continue;
-        json_t *part = gv_meeting_sections_json(m, which);
+        json_t *part = gv_meeting_sections_json(m, c.sections);
         assert_non_null(part);
         for (int v = 0; v < GV_VIEW_COUNT; v++)
-            gvt_view_settle(m, (gv_view)v, part, which, &patched[v], &held[v]);
+            gvt_view_settle(m, (gv_view)v, part, &c, &patched[v], &held[v]);
         json_decref(part);
         settles++;
-        which = 0;
+        c = (gv_changes){0};
         pending = 0;
         seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
         batch = 1 + (int)((seed >> 33) % (uint64_t)max_batch);

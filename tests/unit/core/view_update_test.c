@@ -5,8 +5,9 @@
  * every part of a meeting, settled one event at a time and several at a
  * time, a reader holds exactly the view of the whole state, in every view
  * (view_follow.h). The sections partition the state's keys, and an event
- * names its type's sections, the floor's when time moves, and every
- * section for the definition.
+ * names its type's sections, the floor's when time moves, every section
+ * for the definition, and for an arrival or departure one row of "people"
+ * (gv_changes), the whole section past GV_CHANGES_PEOPLE_MAX rows.
  */
 #include <stdint.h>
 
@@ -179,6 +180,8 @@ static void random_views_follow_by_sections(void **state)
         json_decref(st);
         gvt_assert_views_follow(f.log, 1, 0);
         gvt_assert_views_follow(f.log, 8, (uint64_t)run);
+        /* Long settles: many sections and rows in each. */
+        gvt_assert_views_follow(f.log, 60, (uint64_t)run);
         ff_release(&f);
     }
 }
@@ -234,6 +237,26 @@ static void events_name_their_sections(void **state)
     assert_int_equal(gv_meeting_event_sections(f.m, ev), GV_SECTIONS_ALL);
     json_object_set_new(ev, "type", json_string("meeting_defined"));
     assert_int_equal(gv_meeting_event_sections(f.m, ev), GV_SECTIONS_ALL);
+    /* An arrival: one person's row, once however often; past the rows it
+     * keeps, the whole section. */
+    gv_changes c = {0};
+    json_object_set_new(ev, "type", json_string("attended"));
+    json_object_set_new(ev, "person", json_string("d05"));
+    assert_int_equal(gv_meeting_event_sections(f.m, ev), GV_SECTION_PEOPLE | GV_SECTION_FLOOR);
+    gv_changes_add(&c, f.m, ev);
+    gv_changes_add(&c, f.m, ev);
+    assert_int_equal(c.sections, GV_SECTION_FLOOR);
+    assert_int_equal(c.n_people, 1);
+    assert_int_equal(c.people[0], gv__person_find(f.m, "d05"));
+    for (int i = 0; i < GV_CHANGES_PEOPLE_MAX; i++) {
+        char id[8];
+        snprintf(id, sizeof id, "d%02d", i + 6);
+        json_object_set_new(ev, "person", json_string(id));
+        gv_changes_add(&c, f.m, ev);
+    }
+    assert_int_equal(c.sections, GV_SECTION_FLOOR | GV_SECTION_PEOPLE);
+    assert_int_equal(c.n_people, GV_CHANGES_PEOPLE_MAX);
+    json_object_del(ev, "person");
     gv_meeting *empty = gv_meeting_new();
     json_object_set_new(ev, "type", json_string("attended"));
     assert_int_equal(gv_meeting_event_sections(empty, ev), GV_SECTIONS_ALL);

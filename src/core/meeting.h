@@ -146,7 +146,7 @@ unsigned gv_meeting_key_section(const char *key);
 
 /* How many single rows of "people" gv_changes holds before it counts the
  * whole section changed. */
-#define GV_CHANGES_PEOPLE_MAX 16
+#define GV_CHANGES_PEOPLE_MAX 64
 
 /*
  * What the events applied since some moment may have changed, finer than

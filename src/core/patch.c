@@ -145,6 +145,8 @@ static int diff_value(differ *d, const json_t *a, const json_t *b);
 /* Compares element a of from with element b of to, both at index i. */
 static int diff_at(differ *d, size_t i, const json_t *a, const json_t *b)
 {
+    if (a == b) /* shared, as the parts of a state no event changed are */
+        return 0;
     size_t len = d->at.len;
     int rc = ptr_push_index(&d->at, i);
     if (rc == 0)
@@ -183,6 +185,8 @@ static int diff_object(differ *d, const json_t *a, const json_t *b)
     json_object_foreach((json_t *)b, k, v)
     {
         const json_t *old = json_object_get(a, k);
+        if (old == v)
+            continue;
         if ((rc = ptr_push_key(&d->at, k)) == 0)
             rc = old ? diff_value(d, old, v) : emit(d, "add", v, NULL);
         ptr_pop(&d->at, len);
@@ -222,6 +226,8 @@ static const char *array_key(const differ *d, const json_t *a, const json_t *b)
 
 static bool same_key(const json_t *x, const json_t *y, const char *key)
 {
+    if (x == y)
+        return true;
     const json_t *a = json_object_get(x, key), *b = json_object_get(y, key);
     if (json_is_integer(a) && json_is_integer(b))
         return json_integer_value(a) == json_integer_value(b);

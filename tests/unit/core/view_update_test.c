@@ -225,7 +225,14 @@ static void events_name_their_sections(void **state)
 {
     (void)state;
     ff f;
-    ff_init(&f);
+    json_t *def = ff_definition();
+    for (int i = 0; i < GV_CHANGES_PEOPLE_MAX; i++) { /* a room with more than that */
+        char id[8];
+        snprintf(id, sizeof id, "e%02d", i);
+        json_array_append_new(json_object_get(def, "people"),
+                              ff_person(id, "participant", "civil_society", "room", "NGO"));
+    }
+    ff_init_with(&f, def, FF_T0);
     json_t *ev = json_pack("{s:i, s:s, s:I}", "seq", 2, "type", "guiding_question_set", "at_ms",
                            (json_int_t)FF_T0);
     /* At the state's time: the proceedings only; later, the floor's clock too. */
@@ -250,7 +257,7 @@ static void events_name_their_sections(void **state)
     assert_int_equal(c.people[0], gv__person_find(f.m, "d05"));
     for (int i = 0; i < GV_CHANGES_PEOPLE_MAX; i++) {
         char id[8];
-        snprintf(id, sizeof id, "d%02d", i + 6);
+        snprintf(id, sizeof id, "e%02d", i);
         json_object_set_new(ev, "person", json_string(id));
         gv_changes_add(&c, f.m, ev);
     }

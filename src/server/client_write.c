@@ -303,6 +303,12 @@ void gv__client_flush(gv__client *c)
         lws_callback_on_writable(c->wsi);
         return;
     }
-    if (gv__client_write(c) < 0)
-        lws_set_timeout(c->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
+    if (gv__client_write(c) < 0) {
+        /* Closed from its writeable callback, where gv__client_write fails
+         * again and lws sends the close with its reason (killed from a
+         * timeout, the socket would just be cut); the timeout if that
+         * callback never comes. */
+        lws_callback_on_writable(c->wsi);
+        lws_set_timeout(c->wsi, PENDING_TIMEOUT_USER_OK, 1);
+    }
 }

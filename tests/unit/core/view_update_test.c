@@ -157,7 +157,7 @@ static json_t *definition(void)
 static void random_views_follow_by_sections(void **state)
 {
     (void)state;
-    int runs = GVT_CASES(3), steps = GVT_SANITIZED ? 200 : 400;
+    int runs = GVT_CASES(3), steps = 400;
     for (int run = 0; run < runs; run++) {
         ff f;
         rng = 0x9E3779B97F4A7C15ULL * (uint64_t)(run + 1);

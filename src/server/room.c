@@ -689,8 +689,11 @@ int gv__room_fold(gv__room *r, const json_t *ev, const char *bytes, size_t len,
 {
     if (r->stale) /* it folds nothing until it is loaded again */
         return gv_error_set(err, GV_ESTATE, "meeting %s is being loaded again", r->id);
-    for (int v = 0; v < GV_VIEW_COUNT; v++) /* a failure stops the patches */
-        gv_changes_add(&r->changes[v], r->state, ev);
+    /* Only a patched view reads its changes (a first reader starts them
+     * afresh); a failure below stops the patches. */
+    for (int v = 0; v < GV_VIEW_COUNT; v++)
+        if (r->patched[v])
+            gv_changes_add(&r->changes[v], r->state, ev);
     int rc = gv_meeting_apply(r->state, ev, err);
     if (rc == 0)
         rc = ring_put(r, r->seq + 1, ev, bytes, len);

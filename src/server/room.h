@@ -52,7 +52,8 @@ struct gv__room {
     /** the view's state at patched_seq, NULL until it has a reader */
     json_t *patched[GV_VIEW_COUNT];
     int64_t patched_seq[GV_VIEW_COUNT];
-    /** what the events after patched_seq may have changed (gv_changes_add) */
+    /** what the events after patched_seq may have changed (gv_changes_add),
+     * kept while the view is patched */
     gv_changes changes[GV_VIEW_COUNT];
     unsigned readers[GV_VIEW_COUNT];  /** subscribers reading each view */
     int64_t unread_us[GV_VIEW_COUNT]; /** gv__mono_us() when a view's last reader left */

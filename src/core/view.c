@@ -146,6 +146,16 @@ json_t *gv_meeting_view_json(const gv_meeting *m, gv_view v)
     return view;
 }
 
+/* The section of the state's key k into *section (0 for "seq" and
+ * "last_at_ms"); GV_EINVAL for a key of no section. */
+static int key_section(const char *k, unsigned *section)
+{
+    *section = gv_meeting_key_section(k);
+    if (!*section && strcmp(k, "seq") != 0 && strcmp(k, "last_at_ms") != 0)
+        return GV_EINVAL;
+    return 0;
+}
+
 /* Puts into `now` (a copy of the view's state before) each key of the
  * sections `which` as `part` (those sections' view now) has it, and takes
  * out those it has not. GV_EINVAL when either holds a key of no section. */
@@ -154,18 +164,17 @@ static int replace_sections(json_t *now, const json_t *part, unsigned which)
     const char *k;
     json_t *v;
     void *tmp;
+    unsigned section;
     json_object_foreach_safe(now, tmp, k, v)
     {
-        unsigned section = gv_meeting_key_section(k);
-        if (!section && strcmp(k, "seq") != 0 && strcmp(k, "last_at_ms") != 0)
+        if (key_section(k, &section) < 0)
             return GV_EINVAL;
         if ((section & which) && !json_object_get(part, k))
             json_object_del(now, k);
     }
     json_object_foreach((json_t *)part, k, v)
     {
-        unsigned section = gv_meeting_key_section(k);
-        if (!section && strcmp(k, "seq") != 0 && strcmp(k, "last_at_ms") != 0)
+        if (key_section(k, &section) < 0)
             return GV_EINVAL;
         if ((section & which) && json_object_set(now, k, v) < 0)
             return GV_ENOMEM;

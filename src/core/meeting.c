@@ -437,19 +437,17 @@ unsigned gv_meeting_event_sections(const gv_meeting *m, const json_t *event)
 void gv_changes_add(gv_changes *c, const gv_meeting *m, const json_t *event)
 {
     unsigned out = event_sections(m, event);
-    if (!(out & GV__ROW_PERSON)) {
-        c->sections |= out;
-        return;
-    }
     c->sections |= out & ~GV__ROW_PERSON;
+    if (!(out & GV__ROW_PERSON))
+        return;
     const char *id = json_string_value(json_object_get(event, "person"));
     int p = id ? gv__person_find(m, id) : -1;
-    bool known = false;
     for (size_t i = 0; p >= 0 && i < c->n_people; i++)
-        known |= c->people[i] == p;
-    if (p < 0 || (!known && c->n_people == GV_CHANGES_PEOPLE_MAX))
+        if (c->people[i] == p)
+            return; /* their row is noted already */
+    if (p < 0 || c->n_people == GV_CHANGES_PEOPLE_MAX)
         c->sections |= GV_SECTION_PEOPLE;
-    else if (!known)
+    else
         c->people[c->n_people++] = p;
 }
 

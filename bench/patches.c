@@ -74,31 +74,9 @@ static double now_us(void)
     return (double)ts.tv_sec * 1e6 + (double)ts.tv_nsec / 1e3;
 }
 
-/* Bytes of text deflated on its own: raw deflate, level 6, flushed as a
- * WebSocket message is (RFC 7692: the final 00 00 ff ff left out). */
-static size_t deflated(const char *text, size_t len)
-{
-    z_stream z = {0};
-    if (deflateInit2(&z, 6, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY) != Z_OK)
-        die("zlib");
-    uLong bound = deflateBound(&z, len) + 16;
-    unsigned char *out = malloc(bound);
-    if (!out)
-        die("out of memory");
-    z.next_in = (unsigned char *)text;
-    z.avail_in = (uInt)len;
-    z.next_out = out;
-    z.avail_out = (uInt)bound;
-    if (deflate(&z, Z_SYNC_FLUSH) != Z_OK)
-        die("deflate");
-    size_t n = bound - z.avail_out - 4;
-    deflateEnd(&z);
-    free(out);
-    return n;
-}
-
-/* Bytes of text deflated in the reader's stream z, context kept from the
- * messages before, flushed as a WebSocket message is. */
+/* Bytes of text deflated in the reader's stream z (raw deflate, level 6,
+ * started on first use), context kept from the messages before, flushed as
+ * a WebSocket message is (RFC 7692: the final 00 00 ff ff left out). */
 static size_t deflated_in(z_stream *z, bool *ready, const char *text, size_t len)
 {
     if (!*ready && deflateInit2(z, 6, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY) != Z_OK)
@@ -116,6 +94,17 @@ static size_t deflated_in(z_stream *z, bool *ready, const char *text, size_t len
         die("deflate");
     size_t n = bound - z->avail_out - 4;
     free(out);
+    return n;
+}
+
+/* Bytes of text deflated on its own: a stream of its own, ended after the
+ * one message. */
+static size_t deflated(const char *text, size_t len)
+{
+    z_stream z = {0};
+    bool ready = false;
+    size_t n = deflated_in(&z, &ready, text, len);
+    deflateEnd(&z);
     return n;
 }
 

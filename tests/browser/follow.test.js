@@ -18,7 +18,7 @@
 'use strict';
 const fs = require('node:fs');
 const path = require('node:path');
-const { ROOT, launch, startServer, countingProxy, openPage, waitSeq, check, eq, run, gavel, snapshot, sameAsSnapshot, follow } = require('./lib');
+const { ROOT, launch, startServer, countingProxy, openPage, waitSeq, postCommand, check, eq, run, gavel, snapshot, sameAsSnapshot, follow } = require('./lib');
 
 const SCENARIO = path.join(ROOT, 'tests', 'scenarios', 'cstd-2022-panel.jsonl');
 const PHONE = { width: 390, height: 844 };
@@ -35,15 +35,6 @@ function finalSeq(dir) {
   gavel(['init', '--db', db, '--at', '1648726200000']);
   gavel(['apply', '--db', db, '--as', 'chair', SCENARIO]);
   return JSON.parse(gavel(['state', '--db', db, '--meeting', 'cstd25-wsis-panel'])).seq;
-}
-
-async function post(srv, token, cmd) {
-  const r = await fetch(`${srv.base}/api/v1/meetings/${srv.meeting}/commands`, {
-    method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(cmd),
-  });
-  const body = await r.json();
-  if (!r.ok) throw new Error(`${cmd.type}: ${body.message}`);
-  return body;
 }
 
 // Requests a page makes, from the moment it is watched.
@@ -150,7 +141,7 @@ async function main() {
     await genSse.following;
 
     for (const env of scenario()) {
-      const ack = await post(srv, tokens[env.as], env.command);
+      const ack = await postCommand(srv, tokens[env.as], env.command);
       for (const [name, p] of Object.entries(pages)) {
         await waitSeq(p, ack.last_seq);
         const problem = await sameAsSnapshot(p, await snapshot(srv, linkOf[name]));

@@ -44,6 +44,8 @@ static inline void gvt_view_settle(const gv_meeting *m, gv_view v, const json_t 
     assert_int_equal(gv_json_diff(took, now, gv_state_id_keys, &ops), 0);
     json_t *reader = gv_state_took_event(*held, seq, at);
     gv_error err = {0};
+    assert_non_null(took);
+    assert_non_null(reader);
     if (gv_json_patch(&reader, ops, &err) < 0)
         fail_msg("view %s, event %lld: the patch does not apply: %s", gv_view_names[v],
                  (long long)seq, err.msg);

@@ -100,14 +100,9 @@ int gv__render_csv(const json_t *record, gv__buf *b, gv_error *err)
     const json_t *s;
     json_array_foreach(speeches, i, s)
     {
-        const char *title = "";
-        size_t k;
-        const json_t *it;
-        json_array_foreach(agenda, k, it)
-        {
-            if (strcmp(gv__s(it, "id"), gv__s(s, "item")) == 0)
-                title = gv__s(it, "title");
-        }
+        /* Agenda ids are unique (definition_check.c). */
+        const json_t *it = gv__find(agenda, "id", gv__s(s, "item"));
+        const char *title = it ? gv__s(it, "title") : "";
         char dur[32];
         gv__fmt_duration(gv__i(s, "duration_ms"), false, dur);
         const json_t *start = gv__o(s, "start"), *end = gv__o(s, "end");

@@ -65,14 +65,8 @@ int gv__record_summary(const json_t *state, icaltimezone *zone, json_t *rec, gv_
 /* The text of guiding question `id` in the record, or null. */
 static json_t *question_text(const json_t *record, const char *id)
 {
-    size_t i;
-    const json_t *g;
-    json_array_foreach(gv__a(record, "guiding_questions"), i, g)
-    {
-        if (id && strcmp(gv__s(g, "id"), id) == 0)
-            return json_incref(json_object_get(g, "text"));
-    }
-    return json_null();
+    const json_t *g = gv__find(gv__a(record, "guiding_questions"), "id", id);
+    return g ? json_incref(json_object_get(g, "text")) : json_null();
 }
 
 int gv_summary_from_record(const json_t *record, json_t **summary, gv_error *err)

@@ -35,17 +35,7 @@ static void tune(gv_server_config *c, void *ud)
 
 static int setup(void **state)
 {
-    static ip_server x;
-    ip_new(&x, "client_write", tune, NULL);
-    ip_run(&x);
-    *state = &x;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    ip_free(*state);
-    return 0;
+    return ip_setup_running(state, "client_write", tune);
 }
 
 /* A connection to the server with a receive buffer of TIGHT_BYTES. */
@@ -285,11 +275,12 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(
             test_a_websocket_reader_behind_tight_buffers_gets_every_event_in_order, setup,
-            teardown),
+            ip_teardown),
         cmocka_unit_test_setup_teardown(
-            test_an_sse_reader_behind_tight_buffers_gets_every_event_in_order, setup, teardown),
+            test_an_sse_reader_behind_tight_buffers_gets_every_event_in_order, setup, ip_teardown),
         cmocka_unit_test_setup_teardown(
-            test_a_gzip_sse_reader_behind_tight_buffers_gets_every_event_in_order, setup, teardown),
+            test_a_gzip_sse_reader_behind_tight_buffers_gets_every_event_in_order, setup,
+            ip_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

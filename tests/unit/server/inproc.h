@@ -114,6 +114,24 @@ static TC_UNUSED void ip_free(ip_server *x)
         fprintf(stderr, "could not remove %s\n", x->dir);
 }
 
+/* A test's setup, kept in one ip_server per test program: a server made by
+ * ip_new (name, tune) with its loop running. ip_teardown frees it. */
+static TC_UNUSED int ip_setup_running(void **state, const char *name,
+                                      void (*tune)(gv_server_config *c, void *ud))
+{
+    static ip_server x;
+    ip_new(&x, name, tune, NULL);
+    ip_run(&x);
+    *state = &x;
+    return 0;
+}
+
+static TC_UNUSED int ip_teardown(void **state)
+{
+    ip_free(*state);
+    return 0;
+}
+
 /* What the loop's wake-up does for commits, for a loop that does not run:
  * polls the store's writer until nothing is in flight (failing after 10 s),
  * then settles the rooms (their patches, the readers' own parts). */

@@ -99,19 +99,14 @@ static void tune(gv_server_config *c, void *ud)
 
 static int setup(void **state)
 {
-    static ip_server x;
     gate_reset();
-    ip_new(&x, "jobs", tune, NULL);
-    ip_run(&x);
-    *state = &x;
-    return 0;
+    return ip_setup_running(state, "jobs", tune);
 }
 
 static int teardown(void **state)
 {
     gate_open(); /* whatever a failed test left held */
-    ip_free(*state);
-    return 0;
+    return ip_teardown(state);
 }
 
 /* Sends a GET of the record (no answer read): the socket. */

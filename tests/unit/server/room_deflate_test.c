@@ -27,17 +27,7 @@ static void many_commands(gv_server_config *c, void *ud)
 
 static int setup(void **state)
 {
-    static ip_server x;
-    ip_new(&x, "room-deflate", many_commands, NULL);
-    ip_run(&x);
-    *state = &x;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    ip_free(*state);
-    return 0;
+    return ip_setup_running(state, "room-deflate", many_commands);
 }
 
 typedef struct reader {
@@ -192,7 +182,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(a_failing_allocation_never_breaks_the_stream, setup,
-                                        teardown),
+                                        ip_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

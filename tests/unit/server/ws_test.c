@@ -15,17 +15,7 @@
 
 static int setup(void **state)
 {
-    static ip_server x;
-    ip_new(&x, "ws", NULL, NULL);
-    ip_run(&x);
-    *state = &x;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    ip_free(*state);
-    return 0;
+    return ip_setup_running(state, "ws", NULL);
 }
 
 static void open_as(ip_server *x, tc_ws *ws, const char *role)
@@ -214,10 +204,10 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_a_failed_commit_is_answered_with_its_cause, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(test_every_message_is_answered, setup, teardown),
+                                        ip_teardown),
+        cmocka_unit_test_setup_teardown(test_every_message_is_answered, setup, ip_teardown),
         cmocka_unit_test_setup_teardown(test_out_of_memory_on_a_new_connection_is_told, setup,
-                                        teardown),
+                                        ip_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

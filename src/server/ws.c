@@ -257,6 +257,14 @@ static int receive(ws_pss *pss, struct lws *wsi, const char *in, size_t len)
     return 0;
 }
 
+/* The peer sent something (a message, a pong): the tick's idle reckoning
+ * starts again (server.c, ws_idle). */
+static void heard(ws_pss *pss)
+{
+    if (pss->client)
+        pss->client->heard_us = gv__mono_us();
+}
+
 /* The ping the tick asked for (server.c, ws_idle): one write of its own,
  * then the client's frames at the next writeable callback. */
 static int write_ping(gv__client *c, struct lws *wsi)
@@ -278,16 +286,13 @@ int gv__ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
     switch (reason) {
     case LWS_CALLBACK_ESTABLISHED:
         pss->client = establish(wsi);
-        if (pss->client)
-            pss->client->heard_us = gv__mono_us();
+        heard(pss);
         return pss->client ? 0 : -1;
     case LWS_CALLBACK_RECEIVE:
-        if (pss->client)
-            pss->client->heard_us = gv__mono_us();
+        heard(pss);
         return receive(pss, wsi, in, len);
     case LWS_CALLBACK_RECEIVE_PONG:
-        if (pss->client)
-            pss->client->heard_us = gv__mono_us();
+        heard(pss);
         return 0;
     case LWS_CALLBACK_SERVER_WRITEABLE:
         if (pss->client && pss->client->ping_due)

@@ -168,7 +168,8 @@ static void test_a_websocket_reader_behind_tight_buffers_gets_every_event_in_ord
 }
 
 /* Inflates what comes on c (a gzip stream) until the text holds note i's
- * text twice, in its patch and in its event. Returns the text (malloc'd,
+ * text twice, in its patch and in its event, and that event has ended (a
+ * write may end inside it). Returns the text (malloc'd,
  * NUL-terminated), its length in *n. */
 static char *inflate_until_note(tc_conn *c, z_stream *z, int i, size_t *n)
 {
@@ -196,7 +197,8 @@ static char *inflate_until_note(tc_conn *c, z_stream *z, int i, size_t *n)
             tc_consume(c, c->len - z->avail_in);
         }
         const char *first = strstr(text, want);
-        if (first && strstr(first + 1, want))
+        const char *second = first ? strstr(first + 1, want) : NULL;
+        if (second && strstr(second, "\n\n"))
             return text;
         assert_int_equal(tc_fill(c, deadline), 1);
     }

@@ -445,12 +445,6 @@ static TC_UNUSED int tc_ws_open(tc_ws *ws, int port, const char *path, const cha
     return r.status;
 }
 
-/*
- * Receives the next data message (text or binary, reassembled) within
- * timeout_ms. Pings are answered (when answer_pings) and skipped. Returns the
- * opcode with *msg malloc'd and NUL-terminated, TC_WS_CLOSE when the server
- * closed (close_code set), 0 on EOF, -1 on timeout.
- */
 /* A compressed message (RFC 7692) inflated in z, context kept: the payload
  * and the 00 00 ff ff its sender left out. A new string, or NULL when it is
  * not deflate data the inflater can read. */
@@ -478,9 +472,14 @@ static TC_UNUSED char *tc_ws_inflate(z_stream *z, const char *data, size_t len, 
     return out;
 }
 
-/* The next message (its opcode, *msg a new string), inflated when it came
- * compressed and ws->inflater is set; 0 on timeout, -1 on EOF or data the
- * inflater cannot read, TC_WS_CLOSE on a close frame. */
+/*
+ * Receives the next data message (text or binary, reassembled) within
+ * timeout_ms, inflated in ws->inflater when it came compressed and that is
+ * set. Pings are answered (when answer_pings) and skipped. Returns the
+ * opcode with *msg malloc'd and NUL-terminated, TC_WS_CLOSE when the server
+ * closed (close_code set), 0 on EOF, -1 on timeout or on a compressed
+ * message the inflater cannot read.
+ */
 static TC_UNUSED int tc_ws_recv(tc_ws *ws, int timeout_ms, char **msg, size_t *len)
 {
     int64_t deadline = tc_now_ms() + timeout_ms;

@@ -33,12 +33,6 @@ static int setup(void **state)
     return 0;
 }
 
-static int teardown(void **state)
-{
-    ip_free(*state);
-    return 0;
-}
-
 typedef struct watch {
     int fd;              /** the sender's socket */
     gv__room *room;      /** the sender's room */
@@ -80,6 +74,40 @@ static void beat(struct ev_loop *loop, ev_timer *t, int revents)
     (void)revents;
 }
 
+/* The test's look at every turn (cb, with data), after the turn's I/O
+ * callbacks and before the settle (one priority above the settle's check),
+ * and a beat that bounds each turn's wait: nothing else may come while the
+ * writer works. */
+typedef struct turns {
+    ev_check look;
+    ev_timer beat;
+} turns;
+
+static void turns_start(ip_server *x, turns *t, void (*cb)(struct ev_loop *, ev_check *, int),
+                        void *data)
+{
+    ev_check_init(&t->look, cb);
+    ev_set_priority(&t->look, EV_MINPRI + 1);
+    t->look.data = data;
+    ev_check_start(x->s->loop, &t->look);
+    ev_timer_init(&t->beat, beat, 0.05, 0.05);
+    ev_timer_start(x->s->loop, &t->beat);
+}
+
+/* Turns the loop until *done, for 10 s at most. */
+static void turns_until(ip_server *x, const bool *done)
+{
+    int64_t deadline = tc_now_ms() + 10000;
+    while (!*done && tc_now_ms() < deadline)
+        ev_run(x->s->loop, EVRUN_ONCE);
+}
+
+static void turns_stop(ip_server *x, turns *t)
+{
+    ev_timer_stop(x->s->loop, &t->beat);
+    ev_check_stop(x->s->loop, &t->look);
+}
+
 static void test_an_http_answer_goes_before_the_settle_and_readers_follow_in_its_turn(void **state)
 {
     ip_server *x = *state;
@@ -95,15 +123,8 @@ static void test_an_http_answer_goes_before_the_settle_and_readers_follow_in_its
 
     watch w = {.fd = tc_connect(x->port), .room = r};
     assert_true(w.fd >= 0);
-    ev_check look_w;
-    ev_check_init(&look_w, look);
-    ev_set_priority(&look_w, EV_MINPRI + 1);
-    look_w.data = &w;
-    ev_check_start(x->s->loop, &look_w);
-    /* Bounds each turn's wait: nothing else may come while the writer works. */
-    ev_timer beat_w;
-    ev_timer_init(&beat_w, beat, 0.05, 0.05);
-    ev_timer_start(x->s->loop, &beat_w);
+    turns t;
+    turns_start(x, &t, look, &w);
 
     const char body[] = "{\"type\":\"add_note\",\"text\":\"a note\",\"id\":\"n1\"}";
     char req[1024];
@@ -114,9 +135,7 @@ static void test_an_http_answer_goes_before_the_settle_and_readers_follow_in_its
                      ip_token(x, "chair"), sizeof body - 1, body);
     assert_int_equal(tc_write_all(w.fd, req, (size_t)n), 0);
 
-    int64_t deadline = tc_now_ms() + 10000;
-    while (!w.answered && tc_now_ms() < deadline)
-        ev_run(x->s->loop, EVRUN_ONCE);
+    turns_until(x, &w.answered);
     assert_true(w.answered);
     assert_non_null(strstr(w.text, "HTTP/1.1 200"));
     assert_non_null(strstr(w.text, "\"type\":\"ack\""));
@@ -125,8 +144,7 @@ static void test_an_http_answer_goes_before_the_settle_and_readers_follow_in_its
     /* The turn that wrote the answer ended with the settle. */
     assert_int_equal(r->settled_seq, r->seq);
 
-    ev_timer_stop(x->s->loop, &beat_w);
-    ev_check_stop(x->s->loop, &look_w);
+    turns_stop(x, &t);
     tc_close_fd(w.fd);
     gv__client_gone(reader);
 }
@@ -166,27 +184,18 @@ static void test_a_websocket_senders_commit_settles_in_the_turn_that_applies_it(
     assert_int_equal(gv__client_subscribe(chair, r, r->seq, &err), 0);
 
     applied a = {.room = r, .before = r->seq};
-    ev_check look_w;
-    ev_check_init(&look_w, look_applied);
-    ev_set_priority(&look_w, EV_MINPRI + 1);
-    look_w.data = &a;
-    ev_check_start(x->s->loop, &look_w);
-    ev_timer beat_w;
-    ev_timer_init(&beat_w, beat, 0.05, 0.05);
-    ev_timer_start(x->s->loop, &beat_w);
+    turns t;
+    turns_start(x, &t, look_applied, &a);
 
     json_t *cmd = json_loads("{\"type\":\"add_note\",\"text\":\"a note\",\"id\":3}", 0, NULL);
     assert_non_null(cmd);
     gv__room_command(r, chair, cmd, json_object_get(cmd, "id"));
     json_decref(cmd);
 
-    int64_t deadline = tc_now_ms() + 10000;
-    while (!a.seen && tc_now_ms() < deadline)
-        ev_run(x->s->loop, EVRUN_ONCE);
+    turns_until(x, &a.seen);
     assert_true(a.seen);
     assert_true(a.settled_then);
-    ev_timer_stop(x->s->loop, &beat_w);
-    ev_check_stop(x->s->loop, &look_w);
+    turns_stop(x, &t);
     gv__client_gone(chair);
 }
 
@@ -195,9 +204,10 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(
             test_an_http_answer_goes_before_the_settle_and_readers_follow_in_its_turn, setup,
-            teardown),
+            ip_teardown),
         cmocka_unit_test_setup_teardown(
-            test_a_websocket_senders_commit_settles_in_the_turn_that_applies_it, setup, teardown),
+            test_a_websocket_senders_commit_settles_in_the_turn_that_applies_it, setup,
+            ip_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -96,8 +96,14 @@ static void print_json(const lg *g, const results *r)
             r->gen_cpu_ms_per_event, r->others_cores, r->bytes_per_event);
     print_dist_json(f, "last", &r->last, true);
     print_dist_json(f, "each", &r->each, true);
-    print_dist_json(f, "first", &r->first, false);
-    fprintf(f, "},\"catchup\":{\"clients\":%d,\"caught\":%ld,\"behind\":%d,", r->catch_want,
+    print_dist_json(f, "first", &r->first, true);
+    fprintf(f, "\"warmup\":%d,\"per_event\":[", o->warmup);
+    for (int i = 0; i < r->events_counted; i++) {
+        const double *ev = &r->per_event[(size_t)i * EVENT_FIGURES];
+        fprintf(f, "%s[%.3f,%.3f,%.3f,%.3f]", i ? "," : "", ev[EV_AT_S], ev[EV_LAST_MS],
+                ev[EV_FIRST_MS], ev[EV_MEDIAN_MS]);
+    }
+    fprintf(f, "]},\"catchup\":{\"clients\":%d,\"caught\":%ld,\"behind\":%d,", r->catch_want,
             r->catch_done, o->catchup_behind);
     print_dist_json(f, "time", &r->catchup, false);
     fprintf(f,
@@ -211,6 +217,8 @@ static const char usage_text[] =
     "  --ramp-timeout S           give up ramping after S seconds (default 120)\n"
     "  --events N                 events broadcast one after the other (default 100)\n"
     "  --gap-ms MS                pause between events (default 20)\n"
+    "  --warmup N                 N events before those counted, counted in nothing\n"
+    "                             (default 0)\n"
     "  --event-timeout-ms MS      an event not everywhere by then is incomplete (default 10000)\n"
     "  --catchup N --behind E     N clients reconnect E events behind (default 100, 50)\n"
     "  --commanders M             clients sending commands (default 16; 0: none)\n"
@@ -254,6 +262,7 @@ static void parse_options(options *o, int argc, char **argv)
         O_RAMP_WINDOW,
         O_RAMP_TIMEOUT,
         O_EVENTS,
+        O_WARMUP,
         O_GAP,
         O_EVENT_TIMEOUT,
         O_CATCHUP,
@@ -293,6 +302,7 @@ static void parse_options(options *o, int argc, char **argv)
         {"ramp-timeout", required_argument, 0, O_RAMP_TIMEOUT},
         {"events", required_argument, 0, O_EVENTS},
         {"gap-ms", required_argument, 0, O_GAP},
+        {"warmup", required_argument, 0, O_WARMUP},
         {"event-timeout-ms", required_argument, 0, O_EVENT_TIMEOUT},
         {"catchup", required_argument, 0, O_CATCHUP},
         {"behind", required_argument, 0, O_BEHIND},
@@ -382,6 +392,9 @@ static void parse_options(options *o, int argc, char **argv)
             break;
         case O_EVENTS:
             o->events = int_arg("--events", optarg, 0, 1000000);
+            break;
+        case O_WARMUP:
+            o->warmup = int_arg("--warmup", optarg, 0, 1000000);
             break;
         case O_GAP:
             o->gap_ms = int_arg("--gap-ms", optarg, 0, 60000);
@@ -551,7 +564,7 @@ int main(int argc, char **argv)
     if (o->follow)
         phase_follow(g, &r);
     if (o->events)
-        fprintf(stderr, "  broadcasting %d events\n", o->events);
+        fprintf(stderr, "  broadcasting %d events (after %d of warm-up)\n", o->events, o->warmup);
     phase_broadcast(g, &r);
     if (o->target == T_GAVEL && o->catchup)
         fprintf(stderr, "  catch-up: %d clients\n", o->catchup);
@@ -579,5 +592,7 @@ int main(int argc, char **argv)
         print_json(g, &r);
     else
         print_table(g, &r);
-    return o->check ? check(o, &r) : 0;
+    int status = o->check ? check(o, &r) : 0;
+    free(r.per_event);
+    return status;
 }

@@ -70,7 +70,7 @@ typedef struct options {
     int64_t follow; /** only follow: wait until every reader's state reaches this seq */
     const char *sub_path, *pub_path;
     int clients, procs, per_addr, ramp_window, ramp_timeout_s;
-    int events, gap_ms, event_timeout_ms;
+    int events, warmup, gap_ms, event_timeout_ms;
     int catchup, catchup_behind;
     int commanders, window, cmd_seconds, rate_seconds;
     double rate;
@@ -208,6 +208,11 @@ typedef struct dist {
     double p50, p99, max, mean;
 } dist;
 
+/* The figures kept for each event counted: when it was sent (seconds after
+ * the ramp began), and when its last, its first and its median client had it
+ * (milliseconds after it was sent). */
+enum { EV_AT_S, EV_LAST_MS, EV_FIRST_MS, EV_MEDIAN_MS, EVENT_FIGURES };
+
 typedef struct results {
     long held, failed, pending, lost, resyncs, gaps, snapshots;
     long fetched, requests, bytes, patches, yous, reopened;
@@ -216,6 +221,9 @@ typedef struct results {
     int events, missed_events;
     long missed_deliveries;
     dist last, each, first;      /** per event: the last client, every client, the first client */
+    double *per_event;           /** each event counted, in order: its EVENT_FIGURES figures */
+    int events_counted;          /** events in per_event (those every client had) */
+    int64_t started_us;          /** when the ramp began (now_us) */
     double cpu_ms_per_event;     /** the server's CPU time over the events, per event */
     double gen_cpu_ms_per_event; /** the workers' (this generator's clients) */
     double bytes_per_event;      /** received per event and reader, on the wire */

@@ -222,6 +222,7 @@ void phase_hold(lg *g, results *r)
     r->slab_before = slab_kib();
     int64_t t0 = now_us(), deadline = t0 + (int64_t)g->o.ramp_timeout_s * 1000000;
     int64_t last_print = 0;
+    r->started_us = t0;
     while (g->ready < g->procs && now_us() < deadline) {
         loop_once(g, 100000);
         if (now_us() - last_print > 250000 || g->ready == g->procs) {
@@ -284,64 +285,88 @@ static void send_event(lg *g, int k, int64_t seq)
     conn_send(g, &g->pub, req, (size_t)rl);
 }
 
+/* One event: sent once every worker is waiting for it, then waited for until
+ * every client has it or the deadline passes (arrival times in recv_us).
+ * Returns when it was sent. */
+static int64_t event_round(lg *g, int k, int64_t seq)
+{
+    for (int i = 0; i < g->o.clients; i++)
+        g->recv_us[i] = 0;
+    g->waiting = g->got = 0;
+    g->got_count = 0;
+    int64_t deadline = now_us() + (int64_t)g->o.event_timeout_ms * 1000;
+    broadcast_all(g, W_WAIT, 0, seq, 0, deadline);
+    if (!wait_for(g, &g->waiting, g->procs, now_us() + 10000000))
+        die("the workers did not answer");
+    int answers = g->chair_answers, errors = g->chair_errors;
+    int64_t t0 = now_us();
+    send_event(g, k, seq);
+    /* Wait for every worker, or for the chair's refusal. */
+    while (g->got < g->procs) {
+        loop_once(g, 100000);
+        if (g->o.target == T_GAVEL && g->chair_errors > errors)
+            die("the chair's command was refused: %s", g->chair_error);
+    }
+    if (g->o.target == T_GAVEL)
+        wait_for(g, &g->chair_answers, answers + 1, now_us() + 10000000);
+    else
+        while (!g->pub_answered)
+            loop_once(g, 100000);
+    if (g->o.target == T_GAVEL && g->head != seq)
+        die("the chair's event has seq %lld, not %lld: is someone else using the meeting?",
+            (long long)g->head, (long long)seq);
+    return t0;
+}
+
+/* Counts event round's arrivals (sent at t0) into the run's figures. */
+static void count_round(lg *g, results *r, int64_t t0, sample_set *last, sample_set *each,
+                        sample_set *first)
+{
+    sample_set one = {0};
+    for (int i = 0; i < g->o.clients; i++)
+        if (g->recv_us[i] > 0)
+            sample_add(&one, (double)(g->recv_us[i] - t0) / 1000.0);
+    for (size_t i = 0; i < one.n; i++)
+        sample_add(each, one.v[i]);
+    long live = STAT(g, held);
+    if ((long)one.n < live) {
+        r->missed_events++;
+        r->missed_deliveries += live - (long)one.n;
+    } else if (one.n) {
+        dist d = summarize(&one); /* sorts one */
+        sample_add(last, d.max);
+        sample_add(first, one.v[0]);
+        double *ev = &r->per_event[(size_t)(r->events_counted++) * EVENT_FIGURES];
+        ev[EV_AT_S] = (double)(t0 - r->started_us) / 1e6;
+        ev[EV_LAST_MS] = d.max;
+        ev[EV_FIRST_MS] = one.v[0];
+        ev[EV_MEDIAN_MS] = d.p50;
+    }
+    free(one.v);
+}
+
+/* The warm-up's events first, counted in nothing (a connection's first
+ * segments are acknowledged at once, its later ones not: a run that starts
+ * on new connections measures that change, not the server); then the
+ * events counted, with the server's and the generator's CPU time over them. */
 void phase_broadcast(lg *g, results *r)
 {
     sample_set last = {0}, each = {0}, first = {0};
-    int n = g->o.clients;
+    int64_t seq = g->o.target == T_GAVEL ? g->head : 0;
+    int k = 0;
+    for (; k < g->o.warmup && g->o.events; k++) {
+        event_round(g, k, ++seq);
+        pause_ms(g, g->o.gap_ms);
+    }
+    r->per_event = xmalloc(((size_t)g->o.events + 1) * EVENT_FIGURES * sizeof *r->per_event);
     double cpu0 = proc_cpu_ms(g->o.pids, g->o.n_pids), own0 = proc_cpu_ms(g->kids, g->procs);
     long bytes0 = STAT(g, bytes);
     pid_t self = getpid();
     double me0 = proc_cpu_ms(&self, 1), busy0 = machine_busy_ms();
     int64_t wall0 = now_us();
-    int64_t seq = g->o.target == T_GAVEL ? g->head : 0;
-    for (int k = 0; k < g->o.events; k++) {
-        seq++;
-        for (int i = 0; i < n; i++)
-            g->recv_us[i] = 0;
-        g->waiting = g->got = 0;
-        g->got_count = 0;
-        int64_t deadline = now_us() + (int64_t)g->o.event_timeout_ms * 1000;
-        broadcast_all(g, W_WAIT, 0, seq, 0, deadline);
-        if (!wait_for(g, &g->waiting, g->procs, now_us() + 10000000))
-            die("the workers did not answer");
-        int answers = g->chair_answers, errors = g->chair_errors;
-        int64_t t0 = now_us();
-        send_event(g, k, seq);
-        /* Wait for every worker, or for the chair's refusal. */
-        while (g->got < g->procs) {
-            loop_once(g, 100000);
-            if (g->o.target == T_GAVEL && g->chair_errors > errors)
-                die("the chair's command was refused: %s", g->chair_error);
-        }
-        double worst = 0, best = 1e18;
-        long got = 0;
-        for (int i = 0; i < n; i++) {
-            if (g->recv_us[i] <= 0)
-                continue;
-            double ms = (double)(g->recv_us[i] - t0) / 1000.0;
-            sample_add(&each, ms);
-            if (ms > worst)
-                worst = ms;
-            if (ms < best)
-                best = ms;
-            got++;
-        }
-        long live = STAT(g, held);
-        if (got < live) {
-            r->missed_events++;
-            r->missed_deliveries += live - got;
-        } else {
-            sample_add(&last, worst);
-            sample_add(&first, best);
-        }
-        if (g->o.target == T_GAVEL)
-            wait_for(g, &g->chair_answers, answers + 1, now_us() + 10000000);
-        else
-            while (!g->pub_answered)
-                loop_once(g, 100000);
-        if (g->o.target == T_GAVEL && g->head != seq)
-            die("the chair's event has seq %lld, not %lld: is someone else using the meeting?",
-                (long long)g->head, (long long)seq);
+    for (int e = 0; e < g->o.events; e++, k++) {
+        int64_t t0 = event_round(g, k, ++seq);
+        count_round(g, r, t0, &last, &each, &first);
         pause_ms(g, g->o.gap_ms);
     }
     double cpu1 = proc_cpu_ms(g->o.pids, g->o.n_pids), own1 = proc_cpu_ms(g->kids, g->procs);

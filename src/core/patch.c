@@ -166,9 +166,48 @@ static int emit_at(differ *d, const char *name, size_t i, const json_t *value)
     return rc;
 }
 
+static bool flat(const json_t *o)
+{
+    const char *k;
+    json_t *v;
+    json_object_foreach((json_t *)o, k, v)
+    {
+        if (json_is_object(v) || json_is_array(v))
+            return false;
+    }
+    return true;
+}
+
+static size_t encoded_len(const json_t *ops, size_t from, size_t to)
+{
+    size_t n = 0;
+    for (size_t i = from; i < to; i++)
+        n += json_dumpb(json_array_get(ops, i), NULL, 0, JSON_COMPACT) + 1;
+    return n;
+}
+
+/* The operations from index `from` on changed members of the object b is
+ * (flat: its members are all scalars): one "replace" of b whole instead, when
+ * that is shorter, as when most of a row of figures changed. */
+static int whole_if_shorter(differ *d, const json_t *b, size_t from)
+{
+    size_t n = json_array_size(d->ops);
+    if (n - from < 2 || d->at.len == 0 || !flat(b))
+        return 0;
+    int rc = emit(d, "replace", b, NULL);
+    if (rc < 0)
+        return rc;
+    bool whole = encoded_len(d->ops, n, n + 1) < encoded_len(d->ops, from, n);
+    size_t drop_from = whole ? from : n, drop_to = whole ? n : n + 1;
+    for (size_t i = drop_to; i-- > drop_from;)
+        if (json_array_remove(d->ops, i) < 0)
+            return GV_ENOMEM;
+    return 0;
+}
+
 static int diff_object(differ *d, const json_t *a, const json_t *b)
 {
-    size_t len = d->at.len;
+    size_t len = d->at.len, from = json_array_size(d->ops);
     const char *k;
     json_t *v;
     int rc = 0;
@@ -193,7 +232,7 @@ static int diff_object(differ *d, const json_t *a, const json_t *b)
         if (rc < 0)
             return rc;
     }
-    return 0;
+    return whole_if_shorter(d, b, from);
 }
 
 static int diff_positional(differ *d, const json_t *a, const json_t *b)

@@ -87,6 +87,34 @@ static void small_operations(void **state)
                  "\"path\":\"/b\",\"value\":false}]");
 }
 
+/* An object of scalars whose members changed is replaced whole when that is
+ * the shorter patch (a row of running totals), member by member otherwise. */
+static void a_row_mostly_changed_is_replaced_whole(void **state)
+{
+    (void)state;
+    expect_patch("{\"t\":{\"row\":{\"turns\":1,\"spoken_ms\":60000,\"overtime_ms\":0}}}",
+                 "{\"t\":{\"row\":{\"turns\":2,\"spoken_ms\":120000,\"overtime_ms\":0}}}",
+                 "[{\"op\":\"replace\",\"path\":\"/t/row\",\"value\":{\"overtime_ms\":0,"
+                 "\"spoken_ms\":120000,\"turns\":2}}]");
+    /* One member changed: that member. */
+    expect_patch("{\"row\":{\"turns\":1,\"spoken_ms\":60000}}",
+                 "{\"row\":{\"turns\":2,\"spoken_ms\":60000}}",
+                 "[{\"op\":\"replace\",\"path\":\"/row/turns\",\"value\":2}]");
+    /* Two changed beside a long one that did not: the two. */
+    expect_patch("{\"o\":{\"a\":1,\"b\":2,\"name\":\"the Commission on Science and Technology\"}}",
+                 "{\"o\":{\"a\":3,\"b\":4,\"name\":\"the Commission on Science and Technology\"}}",
+                 "[{\"op\":\"replace\",\"path\":\"/o/a\",\"value\":3},{\"op\":\"replace\","
+                 "\"path\":\"/o/b\",\"value\":4}]");
+    /* An object holding others is patched within, however short. */
+    expect_patch("{\"o\":{\"a\":1,\"b\":2,\"c\":{}}}", "{\"o\":{\"a\":3,\"b\":4,\"c\":{}}}",
+                 "[{\"op\":\"replace\",\"path\":\"/o/a\",\"value\":3},{\"op\":\"replace\","
+                 "\"path\":\"/o/b\",\"value\":4}]");
+    /* The root is never replaced whole: a reader keeps what the patch leaves. */
+    expect_patch("{\"a\":1,\"b\":2}", "{\"a\":3,\"b\":4}",
+                 "[{\"op\":\"replace\",\"path\":\"/a\",\"value\":3},{\"op\":\"replace\","
+                 "\"path\":\"/b\",\"value\":4}]");
+}
+
 static void keyed_lists_change_by_element(void **state)
 {
     (void)state;
@@ -389,6 +417,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(small_operations),
+        cmocka_unit_test(a_row_mostly_changed_is_replaced_whole),
         cmocka_unit_test(keyed_lists_change_by_element),
         cmocka_unit_test(random_documents_round_trip),
         cmocka_unit_test(every_view_follows_the_panel_by_patches),

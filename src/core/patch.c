@@ -178,17 +178,24 @@ static bool flat(const json_t *o)
     return true;
 }
 
+/* The bytes ops[from..to) take encoded (compact, one separator each), or 0
+ * if one of them cannot be encoded. */
 static size_t encoded_len(const json_t *ops, size_t from, size_t to)
 {
     size_t n = 0;
-    for (size_t i = from; i < to; i++)
-        n += json_dumpb(json_array_get(ops, i), NULL, 0, JSON_COMPACT) + 1;
+    for (size_t i = from; i < to; i++) {
+        size_t one = json_dumpb(json_array_get(ops, i), NULL, 0, JSON_COMPACT);
+        if (one == 0)
+            return 0;
+        n += one + 1;
+    }
     return n;
 }
 
-/* The operations from index `from` on changed members of the object b is
- * (flat: its members are all scalars): one "replace" of b whole instead, when
- * that is shorter, as when most of a row of figures changed. */
+/* Replaces the operations from index `from` on, one per changed member of b
+ * (an object of scalars, not the root), with one "replace" of b whole when
+ * that encodes shorter, as when most of a row of figures changed
+ * (docs/decisions/0024). */
 static int whole_if_shorter(differ *d, const json_t *b, size_t from)
 {
     size_t n = json_array_size(d->ops);
@@ -197,8 +204,9 @@ static int whole_if_shorter(differ *d, const json_t *b, size_t from)
     int rc = emit(d, "replace", b, NULL);
     if (rc < 0)
         return rc;
-    bool whole = encoded_len(d->ops, n, n + 1) < encoded_len(d->ops, from, n);
-    size_t drop_from = whole ? from : n, drop_to = whole ? n : n + 1;
+    size_t whole = encoded_len(d->ops, n, n + 1), parts = encoded_len(d->ops, from, n);
+    bool shorter = whole > 0 && parts > 0 && whole < parts;
+    size_t drop_from = shorter ? from : n, drop_to = shorter ? n : n + 1;
     for (size_t i = drop_to; i-- > drop_from;)
         if (json_array_remove(d->ops, i) < 0)
             return GV_ENOMEM;

@@ -109,6 +109,15 @@ static void a_row_mostly_changed_is_replaced_whole(void **state)
     expect_patch("{\"o\":{\"a\":1,\"b\":2,\"c\":{}}}", "{\"o\":{\"a\":3,\"b\":4,\"c\":{}}}",
                  "[{\"op\":\"replace\",\"path\":\"/o/a\",\"value\":3},{\"op\":\"replace\","
                  "\"path\":\"/o/b\",\"value\":4}]");
+    /* In a list of identified objects, a moved element mostly changed: the move,
+     * then the element whole at its new place. */
+    expect_patch("[{\"id\":1,\"a\":1,\"b\":2},{\"id\":2,\"a\":1,\"b\":2}]",
+                 "[{\"id\":2,\"a\":3,\"b\":4},{\"id\":1,\"a\":1,\"b\":2}]",
+                 "[{\"op\":\"move\",\"from\":\"/1\",\"path\":\"/0\"},{\"op\":\"replace\","
+                 "\"path\":\"/0\",\"value\":{\"a\":3,\"b\":4,\"id\":2}}]");
+    /* Members added and removed count as changed members. */
+    expect_patch("{\"row\":{\"a\":1,\"b\":2}}", "{\"row\":{\"c\":1,\"d\":2}}",
+                 "[{\"op\":\"replace\",\"path\":\"/row\",\"value\":{\"c\":1,\"d\":2}}]");
     /* The root is never replaced whole: a reader keeps what the patch leaves. */
     expect_patch("{\"a\":1,\"b\":2}", "{\"a\":3,\"b\":4}",
                  "[{\"op\":\"replace\",\"path\":\"/a\",\"value\":3},{\"op\":\"replace\","

@@ -14,7 +14,7 @@
  *   broadcast  the chair (Gavel) or the publisher (Nchan) sends one command
  *              at a time; for each, the time from the send to the moment the
  *              last of the N clients has the resulting event, and each
- *              client's own delay;
+ *              client's own delay; after --warmup events counted in nothing;
  *   catch-up   some clients, as pages whose state is some events old,
  *              reconnect from it (?since= over WebSocket, Last-Event-ID
  *              over SSE, asking for resume=state as pages do: the server
@@ -97,11 +97,17 @@ static void print_json(const lg *g, const results *r)
     print_dist_json(f, "last", &r->last, true);
     print_dist_json(f, "each", &r->each, true);
     print_dist_json(f, "first", &r->first, true);
-    fprintf(f, "\"warmup\":%d,\"per_event\":[", o->warmup);
+    fprintf(f, "\"warmup\":%d,\"per_event\":[", r->warmed_up);
     for (int i = 0; i < r->events_counted; i++) {
         const double *ev = &r->per_event[(size_t)i * EVENT_FIGURES];
-        fprintf(f, "%s[%.3f,%.3f,%.3f,%.3f]", i ? "," : "", ev[EV_AT_S], ev[EV_LAST_MS],
-                ev[EV_FIRST_MS], ev[EV_MEDIAN_MS]);
+        fputs(i ? ",[" : "[", f);
+        for (int k = 0; k < EVENT_FIGURES; k++) {
+            if (isnan(ev[k]))
+                fprintf(f, "%snull", k ? "," : "");
+            else
+                fprintf(f, "%s%.3f", k ? "," : "", ev[k]);
+        }
+        fputc(']', f);
     }
     fprintf(f, "]},\"catchup\":{\"clients\":%d,\"caught\":%ld,\"behind\":%d,", r->catch_want,
             r->catch_done, o->catchup_behind);
@@ -140,9 +146,10 @@ static void print_table(const lg *g, const results *r)
         printf("  %-26s each client: p50 %.2f ms, p99 %.2f ms (%zu deliveries)\n", "", r->each.p50,
                r->each.p99, r->each.n);
         printf("  %-26s first client: p50 %.2f ms, p99 %.2f ms\n", "", r->first.p50, r->first.p99);
-        printf("  %-26s %d events, %d incomplete (%ld deliveries missing); %.0f bytes per event "
-               "and reader",
-               "", r->events, r->missed_events, r->missed_deliveries, r->bytes_per_event);
+        printf("  %-26s %d events after %d of warm-up, %d incomplete (%ld deliveries missing); "
+               "%.0f bytes per event and reader",
+               "", r->events, r->warmed_up, r->missed_events, r->missed_deliveries,
+               r->bytes_per_event);
         if (o->n_pids)
             printf("; CPU per event: server %.2f ms, clients %.2f ms", r->cpu_ms_per_event,
                    r->gen_cpu_ms_per_event);
@@ -217,8 +224,8 @@ static const char usage_text[] =
     "  --ramp-timeout S           give up ramping after S seconds (default 120)\n"
     "  --events N                 events broadcast one after the other (default 100)\n"
     "  --gap-ms MS                pause between events (default 20)\n"
-    "  --warmup N                 N events before those counted, counted in nothing\n"
-    "                             (default 0)\n"
+    "  --warmup N                 N events before those counted, counted in nothing, not\n"
+    "                             even as missed (default 0)\n"
     "  --event-timeout-ms MS      an event not everywhere by then is incomplete (default 10000)\n"
     "  --catchup N --behind E     N clients reconnect E events behind (default 100, 50)\n"
     "  --commanders M             clients sending commands (default 16; 0: none)\n"
@@ -500,7 +507,7 @@ static void parse_options(options *o, int argc, char **argv)
     if (o->follow) {
         if (o->target != T_GAVEL || !o->meeting || !o->viewer_token)
             die("--follow follows a Gavel meeting: it needs --meeting and --viewer-token");
-        o->events = o->catchup = o->commanders = 0;
+        o->events = o->warmup = o->catchup = o->commanders = 0;
     } else if (o->target == T_GAVEL && (!o->meeting || !o->viewer_token || !o->chair_token ||
                                         (o->commanders && !o->participant_token))) {
         die("Gavel needs --meeting, --viewer-token, --chair-token and, with commanders, "

@@ -210,7 +210,8 @@ typedef struct dist {
 
 /* The figures kept for each event counted: when it was sent (seconds after
  * the ramp began), and when its last, its first and its median client had it
- * (milliseconds after it was sent). */
+ * (milliseconds after it was sent; NAN when no client or not every client
+ * had it). */
 enum { EV_AT_S, EV_LAST_MS, EV_FIRST_MS, EV_MEDIAN_MS, EVENT_FIGURES };
 
 typedef struct results {
@@ -222,7 +223,8 @@ typedef struct results {
     long missed_deliveries;
     dist last, each, first;      /** per event: the last client, every client, the first client */
     double *per_event;           /** each event counted, in order: its EVENT_FIGURES figures */
-    int events_counted;          /** events in per_event (those every client had) */
+    int events_counted;          /** events in per_event */
+    int warmed_up;               /** warm-up events sent */
     int64_t started_us;          /** when the ramp began (now_us) */
     double cpu_ms_per_event;     /** the server's CPU time over the events, per event */
     double gen_cpu_ms_per_event; /** the workers' (this generator's clients) */

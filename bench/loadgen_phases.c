@@ -318,7 +318,9 @@ static int64_t event_round(lg *g, int k, int64_t seq)
     return t0;
 }
 
-/* Counts event round's arrivals (sent at t0) into the run's figures. */
+/* Counts an event's arrivals (it was sent at t0) into the run's figures, and
+ * keeps its own (per_event; those of an event some client missed are NAN but
+ * when it was sent and its first client). */
 static void count_round(lg *g, results *r, int64_t t0, sample_set *last, sample_set *each,
                         sample_set *first)
 {
@@ -328,36 +330,39 @@ static void count_round(lg *g, results *r, int64_t t0, sample_set *last, sample_
             sample_add(&one, (double)(g->recv_us[i] - t0) / 1000.0);
     for (size_t i = 0; i < one.n; i++)
         sample_add(each, one.v[i]);
+    dist d = summarize(&one); /* sorts one */
+    double *ev = &r->per_event[(size_t)(r->events_counted++) * EVENT_FIGURES];
+    ev[EV_AT_S] = (double)(t0 - r->started_us) / 1e6;
+    ev[EV_FIRST_MS] = one.n ? one.v[0] : NAN;
+    ev[EV_LAST_MS] = ev[EV_MEDIAN_MS] = NAN;
     long live = STAT(g, held);
     if ((long)one.n < live) {
         r->missed_events++;
         r->missed_deliveries += live - (long)one.n;
     } else if (one.n) {
-        dist d = summarize(&one); /* sorts one */
         sample_add(last, d.max);
         sample_add(first, one.v[0]);
-        double *ev = &r->per_event[(size_t)(r->events_counted++) * EVENT_FIGURES];
-        ev[EV_AT_S] = (double)(t0 - r->started_us) / 1e6;
         ev[EV_LAST_MS] = d.max;
-        ev[EV_FIRST_MS] = one.v[0];
         ev[EV_MEDIAN_MS] = d.p50;
     }
     free(one.v);
 }
 
-/* The warm-up's events first, counted in nothing (a connection's first
- * segments are acknowledged at once, its later ones not: a run that starts
- * on new connections measures that change, not the server); then the
- * events counted, with the server's and the generator's CPU time over them. */
+/* The warm-up's events first, counted in nothing, not even as missed
+ * (docs/performance.md, "Warmed up, each on its own core", says why); then
+ * the events counted, with the server's and the generator's CPU time over
+ * them. */
 void phase_broadcast(lg *g, results *r)
 {
     sample_set last = {0}, each = {0}, first = {0};
     int64_t seq = g->o.target == T_GAVEL ? g->head : 0;
     int k = 0;
-    for (; k < g->o.warmup && g->o.events; k++) {
-        event_round(g, k, ++seq);
-        pause_ms(g, g->o.gap_ms);
-    }
+    if (g->o.events)
+        for (; k < g->o.warmup; k++) {
+            event_round(g, k, ++seq);
+            pause_ms(g, g->o.gap_ms);
+        }
+    r->warmed_up = k;
     r->per_event = xmalloc(((size_t)g->o.events + 1) * EVENT_FIGURES * sizeof *r->per_event);
     double cpu0 = proc_cpu_ms(g->o.pids, g->o.n_pids), own0 = proc_cpu_ms(g->kids, g->procs);
     long bytes0 = STAT(g, bytes);

@@ -100,8 +100,9 @@ static void patch_view(gv__room *r, gv_view v, const json_t *part)
     json_t *now = took && part ? gv_view_update(r->state, took, part, &r->changes[v], v) : NULL;
     char *text = NULL;
     gv__frame *ws = NULL, *sse = NULL;
+    int rc = GV_ENOMEM;
     if (!now || gv_json_diff(took, now, gv_state_id_keys, &ops) < 0 || !(text = gv_json_text(ops)))
-        goto fail;
+        goto out;
     const char *ev = r->last_text[v];
     ws = gv__frame_printf("{\"type\":\"event\",\"patch\":{\"base\":%lld,\"ops\":%s},\"event\":%s}",
                           base, text, ev);
@@ -110,23 +111,24 @@ static void patch_view(gv__room *r, gv_view v, const json_t *part)
         "{\"at_ms\":%lld,\"base\":%lld,\"seq\":%lld,\"ops\":%s}\n\nid: %lld\ndata: %s\n\n",
         at_ms, base, seq, text, seq, ev);
     if (!ws || !sse)
-        goto fail;
+        goto out;
     /* Latency counts from the event being durable, as it did unpatched. */
     gv__frame *old = gv__room_event_frame(r, r->seq, GV__CLIENT_WS, v);
     if (old)
         ws->made_us = sse->made_us = old->made_us;
+    /* The ring takes the frames, the view takes now: not ours to release. */
     gv__room_ring_replace(r, v, r->seq, ws, sse);
+    ws = sse = NULL;
     json_decref(r->patched[v]);
     r->patched[v] = now;
+    now = NULL;
     r->patched_seq[v] = r->seq;
     r->changes[v] = (gv_changes){0};
-    json_decref(ops);
-    json_decref(took);
-    free(text);
-    return;
-fail:
-    lwsl_warn("meeting %s: out of memory making the %s view's patch at %lld\n", r->id,
-              gv_view_names[v], (long long)r->seq);
+    rc = 0;
+out:
+    if (rc < 0)
+        lwsl_warn("meeting %s: out of memory making the %s view's patch at %lld\n", r->id,
+                  gv_view_names[v], (long long)r->seq);
     gv__frame_unref(ws);
     gv__frame_unref(sse);
     json_decref(ops);

@@ -463,6 +463,25 @@ static void cut_readers(gv__room *r)
     }
 }
 
+/* Exchanges the parts a load makes that reload takes over: the state,
+ * ahead and the rings. */
+static void swap_loaded(gv__room *a, gv__room *b)
+{
+#define SWAP(T, x, y)                                                                              \
+    do {                                                                                           \
+        T t_ = (x);                                                                                \
+        (x) = (y);                                                                                 \
+        (y) = t_;                                                                                  \
+    } while (0)
+    SWAP(gv_meeting *, a->state, b->state);
+    SWAP(gv_meeting *, a->ahead, b->ahead);
+    for (int v = 0; v < GV_VIEW_COUNT; v++) {
+        SWAP(gv__frame **, a->ring_ws[v], b->ring_ws[v]);
+        SWAP(gv__frame **, a->ring_sse[v], b->ring_sse[v]);
+    }
+#undef SWAP
+}
+
 /*
  * A stale room, once nothing is in flight: loaded again from the store as
  * a new room is (state, ahead, the ring). 0, or a GV_E* code: the room
@@ -481,18 +500,7 @@ static int reload(struct gv_server *s, gv__room *r)
         return rc;
     }
     /* The fresh room takes the old parts with it when it is freed. */
-    gv_meeting *state = r->state, *ahead = r->ahead;
-    r->state = fresh->state;
-    r->ahead = fresh->ahead;
-    fresh->state = state;
-    fresh->ahead = ahead;
-    for (int v = 0; v < GV_VIEW_COUNT; v++) {
-        gv__frame **ws = r->ring_ws[v], **sse = r->ring_sse[v];
-        r->ring_ws[v] = fresh->ring_ws[v];
-        r->ring_sse[v] = fresh->ring_sse[v];
-        fresh->ring_ws[v] = ws;
-        fresh->ring_sse[v] = sse;
-    }
+    swap_loaded(r, fresh);
     r->seq = fresh->seq;
     memcpy(r->head, fresh->head, GV_HASH_BYTES);
     memcpy(r->ahead_head, fresh->head, GV_HASH_BYTES);

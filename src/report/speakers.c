@@ -333,18 +333,8 @@ int gv_speakers_format_from_name(const char *name, gv_speakers_format *fmt)
 /* Finds the item, its list and the people in the state; x->people is then owned. */
 static int load(sl *x, const char *item, gv_error *err)
 {
-    const json_t *p;
-    size_t i;
-    json_array_foreach(gv__a(x->state, "agenda"), i, p)
-    {
-        if (strcmp(gv__s(p, "id"), item) == 0)
-            x->item = p;
-    }
-    json_array_foreach(gv__a(x->state, "provisional"), i, p)
-    {
-        if (strcmp(gv__s(p, "item"), item) == 0)
-            x->prov = p;
-    }
+    x->item = gv__find(gv__a(x->state, "agenda"), "id", item);
+    x->prov = gv__find(gv__a(x->state, "provisional"), "item", item);
     if (!x->item)
         return gv_error_set(err, GV_ENOTFOUND, "there is no agenda item \"%s\"", item);
     if (!x->prov)
@@ -357,6 +347,8 @@ static int load(sl *x, const char *item, gv_error *err)
         return rc;
     if (!(x->people = json_object()))
         return gv_error_set(err, GV_ENOMEM, "out of memory");
+    const json_t *p;
+    size_t i;
     json_array_foreach(gv__a(x->state, "people"), i, p)
     {
         if (json_object_set(x->people, gv__s(p, "id"), (json_t *)p) < 0)

@@ -398,21 +398,10 @@ static int apply_left(gv_meeting *m, const json_t *ev, gv_error *err)
 
 /* ---- notes --------------------------------------------------------------------------------- */
 
-/* Whether the meeting has a speech with this id (speeches are kept in
- * ascending id order). */
+/* Whether the meeting has a speech with this id. */
 static bool speech_exists(const gv_meeting *m, int64_t id)
 {
-    size_t lo = 0, hi = m->floor.n_speeches;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (m->floor.speeches[mid].id == id)
-            return true;
-        if (m->floor.speeches[mid].id < id)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return false;
+    return gv__floor_speech_find(&m->floor, id) >= 0;
 }
 
 /* The guiding question and the speech a command names for a note:

@@ -17,9 +17,8 @@
 
 /* ---- lookups (floor.c) ---------------------------------------------------------------------- */
 
-/* Index of the request / speech with this id, or -1. */
+/* Index of the request with this id, or -1 (the speech's: meeting_internal.h). */
 int gv__floor_request_find(const gv_floor *f, int64_t id);
-int gv__floor_speech_find(const gv_floor *f, int64_t id);
 /* Position of request index r on the list, or -1. */
 int gv__floor_position(const gv_floor *f, int r);
 /* Index of the person's waiting request, or -1. */

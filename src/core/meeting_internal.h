@@ -355,6 +355,8 @@ int gv__person_find(const gv_meeting *m, const char *id);
 /* Index of the agenda item / guiding question with `id`, or -1. */
 int gv__item_find(const gv_meeting *m, const char *id);
 int gv__question_def_find(const gv_meeting *m, const char *id);
+/* Index of the speech with this id in the floor's speeches, or -1 (floor.c). */
+int gv__floor_speech_find(const gv_floor *f, int64_t id);
 
 /* Module tables (each ended by a NULL type). */
 extern const gv_command_spec gv__agenda_commands[];

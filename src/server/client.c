@@ -176,6 +176,7 @@ static void cut(gv__client *c, const char *why, bool keep)
             : gv__frame_printf("{\"type\":\"resync\",\"seq\":%lld,\"reason\":\"%s\"}",
                                (long long)seq, why);
     c->state = GV__RESYNC;
+    c->ctx = GV__CTX_NONE; /* what it is still sent, each message on its own */
     c->close_status = LWS_CLOSE_STATUS_POLICY_VIOLATION;
     c->close_reason = "resync";
     c->srv->metrics.slow_readers_cut++;

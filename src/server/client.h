@@ -18,6 +18,9 @@
 /* Messages (acknowledgements, errors, snapshots) a client may have waiting. */
 #define GV__DIRECT_MAX 64
 
+/* What a quiet SSE stream is sent: pages take it as a sign of life. */
+#define GV__SSE_PING "event: ping\ndata: {}\n\n"
+
 typedef enum gv__client_kind {
     GV__CLIENT_WS,       /** WebSocket: streams events, sends commands */
     GV__CLIENT_SSE,      /** Server-Sent Events: streams events */
@@ -31,8 +34,9 @@ typedef enum gv__client_state {
     GV__GONE,    /** its connection is closed; freed when the last reference goes */
 } gv__client_state;
 
-/* How a WebSocket client that agreed to compression with context takeover
- * follows its view's deflate stream (room_deflate.c). */
+/* How a WebSocket client that agreed to compression with context takeover,
+ * or an SSE client that takes gzip, follows its view's deflate stream
+ * (room_deflate.c). */
 typedef enum gv__client_ctx {
     GV__CTX_NONE,    /** not at all: each message compressed on its own, or plain */
     GV__CTX_WAITING, /** for the stream's next start; meanwhile as NONE */
@@ -71,7 +75,7 @@ struct gv__client {
     size_t cur_off;      /** bytes of cur_wire already written */
     bool cur_event;      /** cur is the event cursor + 1 (else a direct message) */
     gv__wire wire;       /** the form its messages take; GV__WIRE_COUNT: the payload as is (SSE) */
-    gv__client_ctx ctx;  /** WebSocket: following the view's deflate stream */
+    gv__client_ctx ctx;  /** following the view's deflate stream */
     int64_t ctx_from;    /** GV__CTX_SYNCED: the first event it takes from the stream */
     gv__frame *cur_ctx;  /** cur compressed in the view's stream (a reference), or NULL */
     bool gz_started;     /** gzip (SSE): the stream's header is written */

@@ -92,19 +92,29 @@ static int next_frame(gv__client *c)
 
 /* The bytes of cur for a client that follows its view's deflate stream
  * (room_deflate.c): an event from ctx_from on as the stream compressed it;
- * anything else once it takes events from the stream uncompressed, so that
- * its inflater's window holds the stream's messages alone. NULL: the
+ * once it takes events from the stream, anything else uncompressed over
+ * WebSocket (so that its inflater's window holds the stream's messages
+ * alone), or over SSE the stream's ping as the stream compressed it, and
+ * any other message takes the SSE client out of the stream. NULL: the
  * client's usual form. An event the stream does not hold sends the client
  * back to waiting for the stream's next start. */
 static gv__frame *in_context(gv__client *c)
 {
     if (c->ctx != GV__CTX_SYNCED)
         return NULL;
-    if (!c->cur_event)
-        return c->cursor >= c->ctx_from ? gv__frame_wire(c->cur, GV__WIRE_WS) : NULL;
+    if (!c->cur_event) {
+        if (c->cursor < c->ctx_from)
+            return NULL;
+        if (c->kind == GV__CLIENT_WS)
+            return gv__frame_wire(c->cur, GV__WIRE_WS);
+        gv__frame *ping = gv__frame_wire(c->cur, GV__WIRE_GZIP_STREAM);
+        if (!ping)
+            gv__room_deflate_wait(c->room, c);
+        return ping;
+    }
     if (c->cursor + 1 < c->ctx_from)
         return NULL;
-    gv__frame *z = gv__room_deflate_frame(c->room, c->view, c->cursor + 1);
+    gv__frame *z = gv__room_deflate_frame(c->room, c->kind, c->view, c->cursor + 1);
     if (z)
         return c->cur_ctx = gv__frame_ref(z);
     gv__room_deflate_wait(c->room, c);

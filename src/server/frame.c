@@ -193,13 +193,18 @@ static gv__frame *ws_frame(const gv__frame *f, bool compress)
     return w;
 }
 
+static uint32_t payload_crc(const gv__frame *f)
+{
+    return (uint32_t)crc32(crc32(0L, Z_NULL, 0), f->payload, (uInt)f->len);
+}
+
 gv__frame *gv__frame_wire(gv__frame *f, gv__wire w)
 {
-    if (f->wire[w])
+    if (f->wire[w] || w == GV__WIRE_GZIP_STREAM)
         return f->wire[w];
     if (w == GV__WIRE_GZIP) {
         f->wire[w] = deflated(f, 0);
-        f->crc = (uint32_t)crc32(crc32(0L, Z_NULL, 0), f->payload, (uInt)f->len);
+        f->crc = payload_crc(f);
     } else {
         f->wire[w] = ws_frame(f, w == GV__WIRE_WS_DEFLATE);
     }
@@ -215,4 +220,20 @@ gv__frame *gv__frame_ws_in_context(const gv__frame *f, z_stream *z)
         return NULL;
     out->made_us = f->made_us;
     return ws_compressed(out);
+}
+
+gv__frame *gv__frame_gzip_in_context(gv__frame *f, z_stream *z)
+{
+    gv__frame *out = deflated_in(z, f, 0);
+    if (!out)
+        return NULL;
+    out->made_us = f->made_us;
+    f->crc = payload_crc(f);
+    return out;
+}
+
+void gv__frame_set_stream_form(gv__frame *f, gv__frame *z)
+{
+    gv__frame_unref(f->wire[GV__WIRE_GZIP_STREAM]);
+    f->wire[GV__WIRE_GZIP_STREAM] = z;
 }

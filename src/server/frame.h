@@ -15,11 +15,13 @@
  * and then written as is to every connection that takes that form:
  */
 typedef enum gv__wire {
-    GV__WIRE_WS,         /** a WebSocket text message: its header, then the payload */
-    GV__WIRE_WS_DEFLATE, /** the same compressed on its own (RFC 7692: RSV1 set, no
-                          ** context taken over), or plain when that is not smaller */
-    GV__WIRE_GZIP,       /** the payload deflated on its own and flushed in full: a
-                          ** piece that fits anywhere in a gzip stream (SSE) */
+    GV__WIRE_WS,          /** a WebSocket text message: its header, then the payload */
+    GV__WIRE_WS_DEFLATE,  /** the same compressed on its own (RFC 7692: RSV1 set, no
+                           ** context taken over), or plain when that is not smaller */
+    GV__WIRE_GZIP,        /** the payload deflated on its own and flushed in full: a
+                           ** piece that fits anywhere in a gzip stream (SSE) */
+    GV__WIRE_GZIP_STREAM, /** a message of a view's SSE deflate stream (a ping), as
+                           ** compressed there: set by gv__frame_set_stream_form */
     GV__WIRE_COUNT
 } gv__wire;
 
@@ -55,6 +57,14 @@ gv__frame *gv__frame_wire(gv__frame *f, gv__wire w);
  * message: a new frame (one reference), NULL on ENOMEM (z is then of no
  * further use until reset). */
 gv__frame *gv__frame_ws_in_context(const gv__frame *f, z_stream *z);
+/* f deflated in z with the context z holds, ending with a sync flush: the
+ * next piece of a gzip stream whose reader was sent z's messages before
+ * (a new frame, one reference; NULL on ENOMEM, z then of no further use
+ * until reset). Sets f's CRC-32, which the stream's trailer sums. */
+gv__frame *gv__frame_gzip_in_context(gv__frame *f, z_stream *z);
+/* Gives f its form in a view's SSE stream (GV__WIRE_GZIP_STREAM; takes z's
+ * reference). */
+void gv__frame_set_stream_form(gv__frame *f, gv__frame *z);
 gv__frame *gv__frame_ref(gv__frame *f);
 void gv__frame_unref(gv__frame *f);
 

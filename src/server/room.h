@@ -249,19 +249,22 @@ int gv__room_you_changed(gv__room *r, const json_t *ev);
  */
 void gv__rooms_settle(struct gv_server *s);
 
-/* ---- one deflate stream per view (room_deflate.c) ----------------------- */
+/* ---- one deflate stream per view and transport (room_deflate.c) -------- */
 
-/* WebSocket client c (compression agreed, context allowed) waits for the
- * start of its view's next deflate stream: from then on it is written the
- * events compressed in that stream (gv__room_deflate_frame). */
+/* Client c (WebSocket with compression and context agreed, or SSE taking
+ * gzip) waits for the start of its view's next deflate stream: from then on
+ * it is written the events compressed in that stream (gv__room_deflate_frame). */
 void gv__room_deflate_wait(gv__room *r, gv__client *c);
 /* At a settle, once the frames of the new events are final (their patches
- * made): each view followed in context compresses them in its stream,
- * starting a new stream first if a client waits for one. */
+ * made): each stream followed compresses them, starting again first if a
+ * client waits for a start. */
 void gv__room_deflate_settle(gv__room *r);
-/* Event seq of view v as compressed in the view's stream (the room's
- * reference), or NULL when it is not held. */
-gv__frame *gv__room_deflate_frame(gv__room *r, gv_view v, int64_t seq);
+/* Event seq of view v as compressed in the view's stream for clients of kind
+ * k (the room's reference), or NULL when it is not held. */
+gv__frame *gv__room_deflate_frame(gv__room *r, gv__client_kind k, gv_view v, int64_t seq);
+/* Each SSE stream of every room quiet for longer than quiet_us gets a ping
+ * compressed in it, queued to every reader that follows it. */
+void gv__rooms_deflate_ping(struct gv_server *s, int64_t now_us, int64_t quiet_us);
 /* Frees the streams (at the room's free). */
 void gv__room_deflate_free(gv__room *r);
 

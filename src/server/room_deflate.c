@@ -1,119 +1,142 @@
 /*
- * One deflate stream per view: a room's events compressed with the context
- * of the events before them, shared by every WebSocket reader that follows
- * the stream (docs/decisions/0020-what-the-stream-leaves-out.md).
+ * One deflate stream per view and transport: a room's events compressed
+ * with the context of the events before them, shared by every reader of the
+ * view that follows the stream (docs/decisions/0020-what-the-stream-leaves-out.md,
+ * docs/decisions/0025-sse-in-the-views-deflate-stream.md).
  *
  * A message compressed on its own starts from an empty dictionary, and the
  * stream's messages are alike from one to the next (the same keys, the same
  * paths): with the context kept, the public view's message per event of the
- * scripted panel is about a third of its size compressed alone. A browser's
- * permessage-deflate keeps the context unless the server promises not to
- * (RFC 7692 "server_no_context_takeover"), so the compressed bytes may refer
- * to the messages before, as long as the reader's inflater saw the same
- * ones: its window is what it inflated, and only compressed messages go
- * through it (an uncompressed message, RSV1 clear, does not).
+ * scripted panel is about a third of its size compressed alone. A reader
+ * inflates what it is sent with one inflater whose window is what it
+ * inflated, so the compressed bytes may refer to the messages before as long
+ * as that reader was sent the same ones:
+ * - a WebSocket reader's permessage-deflate keeps the context unless the
+ *   server promises not to (RFC 7692 "server_no_context_takeover"), and
+ *   only compressed messages go through its inflater (an uncompressed one,
+ *   RSV1 clear, does not): its other messages (answers, its own part) go
+ *   uncompressed once it follows the stream;
+ * - an SSE reader that takes gzip has one gzip stream, and everything in it
+ *   goes through its inflater: a message of its own (its part, a refusal)
+ *   takes it out of the stream (back to waiting), and the stream's quiet
+ *   is kept by a ping compressed in the stream itself, written to every
+ *   reader that follows it (gv__room_deflate_ping), where a ping of its own
+ *   would take each out.
  *
- * So each view keeps one deflater, and each event, once its frame is final
- * (the patch made, at the settle), is compressed in it once, in seq order,
- * for every reader of the view. A reader joins the stream where it starts
- * (`start`: the deflater reset, nothing before it referred to): it waits
- * (GV__CTX_WAITING, meanwhile taking each message compressed on its own)
- * until the next settle, which starts the stream again when someone waits,
- * and takes every event from there (ctx_from) from the stream; its other
- * messages (answers, its own part) go uncompressed from then on, so that
- * its window holds exactly the stream's messages. A later start changes
- * nothing for those already following: what comes after it refers to
- * nothing before it. An event the stream does not hold (a failed
- * allocation, a ring overrun) sends the reader back to waiting, with that
- * event compressed on its own.
+ * So each view keeps one deflater per transport, and each event, once its
+ * frame is final (the patch made, at the settle), is compressed in it once,
+ * in seq order, for every reader of the view. A reader joins the stream
+ * where it starts (`start`: the deflater reset, nothing before it referred
+ * to): it waits (GV__CTX_WAITING, meanwhile taking each message compressed
+ * on its own) until the next settle, which starts the stream again when
+ * someone waits, and takes every event from there (ctx_from) from the
+ * stream. A later start changes nothing for those already following: what
+ * comes after it refers to nothing before it. An event the stream does not
+ * hold (a failed allocation, a ring overrun) sends the reader back to
+ * waiting, with that event compressed on its own.
  *
- * The stream costs one more compression per event and view (not per
- * reader) and a deflater's memory (about 256 KiB) per followed view; a view
- * nobody reads any more gives it back.
+ * A stream costs one more compression per event and view (not per reader)
+ * and a deflater's memory (about 256 KiB) per followed view and transport;
+ * a view nobody reads any more gives them back.
  */
 #include <stdlib.h>
 #include <zlib.h>
 
+#include "server/client.h"
 #include "server/room.h"
 
+typedef struct stream {
+    z_stream z;
+    bool ready;        /** z is initialised */
+    bool waiting;      /** a reader waits for the next start */
+    int64_t seq;       /** the last event compressed in the stream; 0: none (or broken) */
+    int64_t last_us;   /** gv__mono_us() when something was last compressed in it */
+    gv__frame **ring;  /** the events as compressed, by seq modulo ring_cap */
+    int64_t *ring_seq; /** the seq each slot holds */
+} stream;
+
+/* [0]: WebSocket, [1]: SSE. */
 typedef struct gv__room_deflate {
-    z_stream z[GV_VIEW_COUNT];
-    bool ready[GV_VIEW_COUNT];        /** z is initialised */
-    bool waiting[GV_VIEW_COUNT];      /** a reader waits for the next start */
-    int64_t seq[GV_VIEW_COUNT];       /** the last event compressed in the stream; 0: none */
-    gv__frame **ring[GV_VIEW_COUNT];  /** the events as compressed, by seq modulo ring_cap */
-    int64_t *ring_seq[GV_VIEW_COUNT]; /** the seq each slot holds */
+    stream st[2][GV_VIEW_COUNT];
 } gv__room_deflate;
+
+static int transport(gv__client_kind k)
+{
+    return k == GV__CLIENT_SSE;
+}
 
 void gv__room_deflate_wait(gv__room *r, gv__client *c)
 {
     if (!r->deflate && !(r->deflate = calloc(1, sizeof *r->deflate)))
         return; /* out of memory: the client takes messages compressed on their own */
     c->ctx = GV__CTX_WAITING;
-    r->deflate->waiting[c->view] = true;
+    r->deflate->st[transport(c->kind)][c->view].waiting = true;
 }
 
-/* Gives a view's stream back: nobody follows it. */
-static void view_release(gv__room *r, gv__room_deflate *d, gv_view v)
+/* Gives a stream back: nobody follows it. */
+static void stream_release(gv__room *r, stream *st)
 {
-    if (d->ready[v])
-        deflateEnd(&d->z[v]);
-    d->ready[v] = false;
-    d->waiting[v] = false;
-    d->seq[v] = 0;
-    for (unsigned i = 0; d->ring[v] && i < r->ring_cap; i++)
-        gv__frame_unref(d->ring[v][i]);
-    free(d->ring[v]);
-    free(d->ring_seq[v]);
-    d->ring[v] = NULL;
-    d->ring_seq[v] = NULL;
+    if (st->ready)
+        deflateEnd(&st->z);
+    for (unsigned i = 0; st->ring && i < r->ring_cap; i++)
+        gv__frame_unref(st->ring[i]);
+    free(st->ring);
+    free(st->ring_seq);
+    *st = (stream){0};
 }
 
-/* Starts view v's stream again at event `start`: every waiting reader of
- * the view follows it from there. 0, or GV_ENOMEM. */
-static int restart(gv__room *r, gv__room_deflate *d, gv_view v, int64_t start)
+/* Starts the stream of transport t and view v again at event `start`: every
+ * waiting reader of it follows it from there. 0, or GV_ENOMEM. */
+static int restart(gv__room *r, stream *st, int t, gv_view v, int64_t start)
 {
-    if (!d->ring[v]) {
-        d->ring[v] = calloc(r->ring_cap, sizeof *d->ring[v]);
-        d->ring_seq[v] = calloc(r->ring_cap, sizeof *d->ring_seq[v]);
-        if (!d->ring[v] || !d->ring_seq[v])
+    if (!st->ring) {
+        st->ring = calloc(r->ring_cap, sizeof *st->ring);
+        st->ring_seq = calloc(r->ring_cap, sizeof *st->ring_seq);
+        if (!st->ring || !st->ring_seq)
             return GV_ENOMEM;
     }
-    if (!d->ready[v]) {
-        if (deflateInit2(&d->z[v], 6, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+    if (!st->ready) {
+        if (deflateInit2(&st->z, 6, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY) != Z_OK)
             return GV_ENOMEM;
-        d->ready[v] = true;
-    } else if (deflateReset(&d->z[v]) != Z_OK) {
+        st->ready = true;
+    } else if (deflateReset(&st->z) != Z_OK) {
         return GV_ENOMEM;
     }
     for (gv__client *c = r->subs; c; c = c->next)
-        if (c->view == v && c->ctx == GV__CTX_WAITING) {
+        if (c->view == v && transport(c->kind) == t && c->ctx == GV__CTX_WAITING) {
             c->ctx = GV__CTX_SYNCED;
             c->ctx_from = start;
         }
-    d->waiting[v] = false;
+    st->waiting = false;
     return 0;
 }
 
-/* Compresses view v's events after the last settle in its stream. */
-static void settle_view(gv__room *r, gv__room_deflate *d, gv_view v)
+/* Event frame f compressed in the stream of transport t. */
+static gv__frame *compress_in(stream *st, int t, gv__frame *f)
+{
+    return t ? gv__frame_gzip_in_context(f, &st->z) : gv__frame_ws_in_context(f, &st->z);
+}
+
+/* Compresses view v's events after the last settle in the stream of
+ * transport t. */
+static void settle_stream(gv__room *r, stream *st, int t, gv_view v)
 {
     int64_t first = r->settled_seq + 1;
     /* Not one after the other with what the stream holds: start again, and
      * so also when someone waits. */
-    if ((d->waiting[v] || d->seq[v] != r->settled_seq || !d->ready[v]) &&
-        restart(r, d, v, first) < 0)
+    if ((st->waiting || st->seq != r->settled_seq || !st->ready) && restart(r, st, t, v, first) < 0)
         goto fail;
     for (int64_t s = first; s <= r->seq; s++) {
-        gv__frame *f = gv__room_event_frame(r, s, GV__CLIENT_WS, v);
-        gv__frame *z = f ? gv__frame_ws_in_context(f, &d->z[v]) : NULL;
+        gv__frame *f = gv__room_event_frame(r, s, t ? GV__CLIENT_SSE : GV__CLIENT_WS, v);
+        gv__frame *z = f ? compress_in(st, t, f) : NULL;
         if (!z)
             goto fail;
         unsigned i = (unsigned)((s - 1) % r->ring_cap);
-        gv__frame_unref(d->ring[v][i]);
-        d->ring[v][i] = z;
-        d->ring_seq[v][i] = s;
-        d->seq[v] = s;
+        gv__frame_unref(st->ring[i]);
+        st->ring[i] = z;
+        st->ring_seq[i] = s;
+        st->seq = s;
+        st->last_us = gv__mono_us();
     }
     return;
 fail:
@@ -122,7 +145,7 @@ fail:
      * finds nothing). */
     lwsl_warn("meeting %s: out of memory compressing the %s view's events at %lld\n", r->id,
               gv_view_names[v], (long long)r->seq);
-    d->seq[v] = 0;
+    st->seq = 0;
 }
 
 void gv__room_deflate_settle(gv__room *r)
@@ -130,29 +153,67 @@ void gv__room_deflate_settle(gv__room *r)
     gv__room_deflate *d = r->deflate;
     if (!d)
         return;
-    for (int v = 0; v < GV_VIEW_COUNT; v++) {
-        if (!r->readers[v])
-            view_release(r, d, (gv_view)v);
-        else if (d->waiting[v] || d->ready[v])
-            settle_view(r, d, (gv_view)v);
+    for (int t = 0; t < 2; t++)
+        for (int v = 0; v < GV_VIEW_COUNT; v++) {
+            stream *st = &d->st[t][v];
+            if (!r->readers[v])
+                stream_release(r, st);
+            else if (st->waiting || st->ready)
+                settle_stream(r, st, t, (gv_view)v);
+        }
+}
+
+gv__frame *gv__room_deflate_frame(gv__room *r, gv__client_kind k, gv_view v, int64_t seq)
+{
+    gv__room_deflate *d = r->deflate;
+    stream *st = d ? &d->st[transport(k)][v] : NULL;
+    if (!st || !st->ring || seq < 1 || seq > st->seq)
+        return NULL;
+    unsigned i = (unsigned)((seq - 1) % r->ring_cap);
+    return st->ring_seq[i] == seq ? st->ring[i] : NULL;
+}
+
+static void room_ping(gv__room *r, int64_t now_us, int64_t quiet_us)
+{
+    gv__room_deflate *d = r->deflate;
+    for (int v = 0; d && v < GV_VIEW_COUNT; v++) {
+        stream *st = &d->st[1][v];
+        if (!st->ready || !st->seq || now_us - st->last_us <= quiet_us)
+            continue;
+        gv__frame *p = gv__frame_copy(GV__SSE_PING, sizeof GV__SSE_PING - 1);
+        gv__frame *z = p ? gv__frame_gzip_in_context(p, &st->z) : NULL;
+        if (!z) {
+            /* The deflater may have taken part of it: the stream starts
+             * again, its readers waiting for that. */
+            gv__frame_unref(p);
+            st->seq = 0;
+            continue;
+        }
+        gv__frame_set_stream_form(p, z);
+        st->last_us = now_us;
+        for (gv__client *c = r->subs, *next; c; c = next) {
+            next = c->next;
+            if (c->kind == GV__CLIENT_SSE && c->view == (gv_view)v && c->ctx == GV__CTX_SYNCED)
+                (void)!gv__client_send(c, gv__frame_ref(p), st->seq); /* else cut off */
+        }
+        gv__frame_unref(p);
     }
 }
 
-gv__frame *gv__room_deflate_frame(gv__room *r, gv_view v, int64_t seq)
+void gv__rooms_deflate_ping(struct gv_server *s, int64_t now_us, int64_t quiet_us)
 {
-    gv__room_deflate *d = r->deflate;
-    if (!d || !d->ring[v] || seq < 1 || seq > d->seq[v])
-        return NULL;
-    unsigned i = (unsigned)((seq - 1) % r->ring_cap);
-    return d->ring_seq[v][i] == seq ? d->ring[v][i] : NULL;
+    for (unsigned b = 0; b < s->n_rooms_buckets; b++)
+        for (gv__room *r = s->rooms[b]; r; r = r->hash_next)
+            room_ping(r, now_us, quiet_us);
 }
 
 void gv__room_deflate_free(gv__room *r)
 {
     if (!r->deflate)
         return;
-    for (int v = 0; v < GV_VIEW_COUNT; v++)
-        view_release(r, r->deflate, (gv_view)v);
+    for (int t = 0; t < 2; t++)
+        for (int v = 0; v < GV_VIEW_COUNT; v++)
+            stream_release(r, &r->deflate->st[t][v]);
     free(r->deflate);
     r->deflate = NULL;
 }

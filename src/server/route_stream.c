@@ -159,5 +159,7 @@ int gv__route_events(struct lws *wsi, const gv__request *req)
                  err.code ? err.msg : "out of memory for the hello");
         return -1;
     }
+    if (gzip)
+        gv__room_deflate_wait(r, c); /* its view's deflate stream, from its next start */
     return 0;
 }

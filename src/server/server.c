@@ -484,6 +484,13 @@ static void ws_idle(gv_server *s, gv__client *c)
     sweep_by(s, c->heard_us + (c->pinged_us > c->heard_us ? 2 : 1) * idle_us);
 }
 
+/* How long an SSE stream may say nothing before it is sent a ping. */
+static int64_t sse_quiet_us(const gv_server *s)
+{
+    int64_t quiet_us = (int64_t)s->cfg.idle_timeout_s * 500000;
+    return quiet_us < SSE_PING_US ? quiet_us : SSE_PING_US;
+}
+
 /* Streams of revoked links end (saying so, reason "link_revoked"); idle SSE
  * streams get a "ping" event, so that proxies keep them, pages see the
  * stream alive and dead peers are found; idle WebSockets a ping (ws_idle).
@@ -513,12 +520,12 @@ static void sweep(gv_server *s, gv__client *c)
             s->dead[s->n_dead++] = c->wsi; /* else the next peek finds it */
         return;
     }
-    int64_t quiet_us = (int64_t)s->cfg.idle_timeout_s * 500000;
-    if (quiet_us > SSE_PING_US)
-        quiet_us = SSE_PING_US;
-    if (c->q_len == 0 && s->tick_us - c->keepalive_us > quiet_us) {
-        static const char ping[] = "event: ping\ndata: {}\n\n";
-        (void)!gv__client_send(c, gv__frame_copy(ping, sizeof ping - 1), 0); /* else cut off */
+    int64_t quiet_us = sse_quiet_us(s);
+    /* One that follows its view's deflate stream gets the stream's ping
+     * (gv__rooms_deflate_ping): one of its own would take it out. */
+    if (c->ctx != GV__CTX_SYNCED && c->q_len == 0 && s->tick_us - c->keepalive_us > quiet_us) {
+        (void)!gv__client_send(c, gv__frame_copy(GV__SSE_PING, sizeof GV__SSE_PING - 1),
+                               0); /* else cut off */
     }
     /* A ping queued is written at once and moves keepalive_us on; one that
      * waits behind others leaves this in the past: the next tick looks again. */
@@ -576,6 +583,8 @@ static void tick(struct ev_loop *loop, ev_timer *w, int revents)
     uint64_t revocations = gv__auth_revocations(s);
     s->tick_revoked = revocations != s->swept_revocations;
     s->swept_revocations = revocations;
+    if (s->metrics.sse_open > 0)
+        gv__rooms_deflate_ping(s, s->tick_us, sse_quiet_us(s));
     bool peek = s->ticks % PEEK_EVERY_TICKS == 0 && s->metrics.sse_open > 0;
     if (s->tick_revoked || peek || s->tick_us >= s->sweep_due_us) {
         s->sweep_next_us = INT64_MAX;

@@ -6,7 +6,8 @@
  * that, else its events in its view's one deflate stream (one inflater
  * reads them, whenever the reader joined), and may send its commands
  * compressed too; an SSE stream that takes gzip is one gzip stream
- * whose pieces read as the plain stream's events, and which ends, when the
+ * whose pieces read as the plain stream's events, its events too in its
+ * view's one deflate stream (pings included), and which ends, when the
  * server stops, with the trailer zlib checks (CRC-32 and length of all).
  */
 #include <zlib.h>
@@ -335,34 +336,69 @@ static void websocket_events_share_the_views_deflate_stream(void **state)
         free(plain[i]);
 }
 
-/* Reads the SSE stream's gzip body until `until` shows in the inflated text
- * (or, with until NULL, to the end of the stream: the gzip stream must end
- * there, its trailer checked). Returns all the text so far (caller frees). */
-static char *gzip_stream_until(tc_conn *c, z_stream *z, char *text, size_t *n, const char *until)
+/* A reader of an SSE stream that takes gzip: its connection, its one
+ * inflater, the text inflated so far and the compressed bytes read. */
+typedef struct gz_reader {
+    tc_conn c;
+    z_stream z;
+    char *text;
+    size_t n;
+    size_t wire;
+} gz_reader;
+
+static void gz_open(fixture *f, gz_reader *r, const char *role)
+{
+    memset(r, 0, sizeof *r);
+    r->c.fd = tc_connect(f->srv.port);
+    char req[600];
+    int len = snprintf(req, sizeof req,
+                       "GET /api/v1/meetings/test-panel/events HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                       "Accept: text/event-stream\r\nAccept-Encoding: gzip\r\n%s\r\n",
+                       bearer(f, role, NULL));
+    tc_response head;
+    assert_int_equal(tc_write_all(r->c.fd, req, (size_t)len), 0);
+    assert_int_equal(tc_read_head(&r->c, &head, tc_now_ms() + 10000), 0);
+    char v[64];
+    assert_string_equal(tc_header(head.head, "content-encoding", v, sizeof v), "gzip");
+    assert_int_equal(inflateInit2(&r->z, 31), Z_OK);
+    r->text = calloc(1, 1);
+}
+
+static void gz_close(gz_reader *r)
+{
+    inflateEnd(&r->z);
+    free(r->text);
+    tc_conn_close(&r->c);
+}
+
+/* Reads r's gzip body until `until` shows in the inflated text from offset
+ * `from` on (or, with until NULL, to the end of the stream: the gzip stream
+ * must end there, its trailer checked). */
+static void gz_until(gz_reader *r, size_t from, const char *until)
 {
     int64_t deadline = tc_now_ms() + 10000;
     int rc = Z_OK;
-    if (!text)
-        text = calloc(1, 1);
     for (;;) {
-        if (c->len) {
-            text = realloc(text, *n + 64 * c->len + 4096);
-            z->next_in = (unsigned char *)c->buf;
-            z->avail_in = (uInt)c->len;
-            z->next_out = (unsigned char *)text + *n;
-            z->avail_out = (uInt)(64 * c->len + 4095);
-            rc = inflate(z, Z_SYNC_FLUSH);
+        if (r->c.len) {
+            r->text = realloc(r->text, r->n + 64 * r->c.len + 4096);
+            r->z.next_in = (unsigned char *)r->c.buf;
+            r->z.avail_in = (uInt)r->c.len;
+            r->z.next_out = (unsigned char *)r->text + r->n;
+            r->z.avail_out = (uInt)(64 * r->c.len + 4095);
+            rc = inflate(&r->z, Z_SYNC_FLUSH);
             if (rc != Z_OK && rc != Z_STREAM_END && rc != Z_BUF_ERROR)
-                fail_msg("the stream is not gzip: %s", z->msg ? z->msg : "?");
-            *n = (size_t)((char *)z->next_out - text);
-            text[*n] = '\0';
-            tc_consume(c, c->len - z->avail_in);
+                fail_msg("the stream is not gzip: %s", r->z.msg ? r->z.msg : "?");
+            r->n = (size_t)((char *)r->z.next_out - r->text);
+            r->text[r->n] = '\0';
+            size_t used = r->c.len - r->z.avail_in;
+            r->wire += used;
+            tc_consume(&r->c, used);
         }
-        if (until && strstr(text, until))
-            return text;
+        if (until && strstr(r->text + from, until))
+            return;
         if (!until && rc == Z_STREAM_END)
-            return text;
-        int fill = tc_fill(c, deadline);
+            return;
+        int fill = tc_fill(&r->c, deadline);
         if (fill == 0 && !until)
             fail_msg("the stream ended without the gzip trailer");
         assert_int_equal(fill, 1);
@@ -376,23 +412,11 @@ static void sse_is_one_gzip_stream(void **state)
     assert_int_equal(tc_sse_open(&plain, f->srv.port, "/api/v1/meetings/test-panel/events",
                                  bearer(f, "chair", NULL)),
                      200);
-    tc_conn c = {.fd = tc_connect(f->srv.port)};
-    char req[600];
-    int len = snprintf(req, sizeof req,
-                       "GET /api/v1/meetings/test-panel/events HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-                       "Accept: text/event-stream\r\nAccept-Encoding: gzip\r\n%s\r\n",
-                       bearer(f, "chair", NULL));
-    tc_response head;
-    assert_int_equal(tc_write_all(c.fd, req, (size_t)len), 0);
-    assert_int_equal(tc_read_head(&c, &head, tc_now_ms() + 10000), 0);
-    char v[64];
-    assert_string_equal(tc_header(head.head, "content-encoding", v, sizeof v), "gzip");
-    z_stream z = {0};
-    assert_int_equal(inflateInit2(&z, 31), Z_OK);
-    size_t n = 0;
-    char *text = gzip_stream_until(&c, &z, NULL, &n, "event: you\n");
-    assert_non_null(strstr(text, "event: hello\n"));
-    assert_non_null(strstr(text, "event: snapshot\nid: 1\n"));
+    gz_reader g;
+    gz_open(f, &g, "chair");
+    gz_until(&g, 0, "event: you\n");
+    assert_non_null(strstr(g.text, "event: hello\n"));
+    assert_non_null(strstr(g.text, "event: snapshot\nid: 1\n"));
     /* An event: its patch, then the event, as the plain stream has them. */
     tc_response r;
     assert_int_equal(tc_http(f->srv.port, "POST", "/api/v1/meetings/test-panel/commands",
@@ -401,13 +425,12 @@ static void sse_is_one_gzip_stream(void **state)
                      0);
     assert_int_equal(r.status, 200);
     tc_response_free(&r);
-    text = gzip_stream_until(&c, &z, text, &n, "id: 2\ndata: ");
+    gz_until(&g, 0, "id: 2\ndata: ");
     tc_event e;
     for (int got = 0; got < 2;) {
         assert_int_equal(tc_sse_next(&plain, 5000, &e), 1);
         if (strcmp(e.name, "patch") == 0 || strcmp(e.name, "message") == 0) {
-            char *line = strstr(text, e.data);
-            if (!line)
+            if (!strstr(g.text, e.data))
                 fail_msg("the gzip stream lacks the plain stream's %s: %s", e.name, e.data);
             got++;
         }
@@ -416,13 +439,122 @@ static void sse_is_one_gzip_stream(void **state)
     tc_sse_close(&plain);
     /* The server stops: the stream ends, and with it the gzip stream. */
     assert_int_equal(tc_server_stop(&f->srv, SIGTERM), 0);
-    text = gzip_stream_until(&c, &z, text, &n, NULL);
-    inflateEnd(&z);
-    free(text);
-    tc_conn_close(&c);
+    gz_until(&g, 0, NULL);
+    gz_close(&g);
     /* The teardown stops nothing now: start another server for it. */
     const char *args[] = {"--meeting", "test-panel", NULL};
     assert_int_equal(tc_server_start(&f->srv, f->db, args), 0);
+}
+
+/* The bytes of text deflated on its own, as a piece of a gzip stream
+ * compressed alone is. */
+static size_t deflated_alone(const char *text, size_t len)
+{
+    z_stream z = {0};
+    assert_int_equal(deflateInit2(&z, 6, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY), Z_OK);
+    unsigned char out[8192];
+    z.next_in = (unsigned char *)text;
+    z.avail_in = (uInt)len;
+    z.next_out = out;
+    z.avail_out = sizeof out;
+    assert_int_equal(deflate(&z, Z_SYNC_FLUSH), Z_OK);
+    size_t n = sizeof out - z.avail_out;
+    deflateEnd(&z);
+    return n;
+}
+
+/* Posts a command as the chair. */
+static void chair_posts(fixture *f, const char *body)
+{
+    tc_response r;
+    assert_int_equal(tc_http(f->srv.port, "POST", "/api/v1/meetings/test-panel/commands",
+                             bearer(f, "chair", NULL), body, strlen(body), &r, 10000),
+                     0);
+    assert_int_equal(r.status, 200);
+    tc_response_free(&r);
+}
+
+/* SSE readers that take gzip follow their view's events in one deflate
+ * stream too: readers that joined at different times read every event as
+ * the plain stream has it, with one inflater each, in fewer bytes than the
+ * events compressed each alone; a quiet stream's ping is compressed in the
+ * stream, so the event after it still comes in context; and the stream
+ * ends with the trailer zlib checks (CRC-32 and length of all it sent). */
+static void sse_events_share_the_views_deflate_stream(void **state)
+{
+    fixture *f = *state;
+    /* A short quiet before a ping: 1 s. */
+    assert_int_equal(tc_server_stop(&f->srv, SIGTERM), 0);
+    const char *args[] = {"--meeting", "test-panel", "--idle-timeout", "2", NULL};
+    assert_int_equal(tc_server_start(&f->srv, f->db, args), 0);
+    tc_sse plain;
+    assert_int_equal(tc_sse_open(&plain, f->srv.port, "/api/v1/meetings/test-panel/events",
+                                 bearer(f, "chair", NULL)),
+                     200);
+    gz_reader early, late;
+    gz_open(f, &early, "chair");
+    gz_until(&early, 0, "event: you\n");
+    size_t early_from = early.n, early_wire = early.wire, late_from = 0, alone = 0;
+    for (int i = 0; i < 24; i++) {
+        char body[120];
+        if (i == 0)
+            snprintf(body, sizeof body, "{\"type\":\"open_meeting\"}");
+        else
+            snprintf(body, sizeof body, "{\"type\":\"add_note\",\"text\":\"note %d, as notes go\"}",
+                     i);
+        if (i == 12) { /* joins in the middle */
+            gz_open(f, &late, "chair");
+            gz_until(&late, 0, "event: you\n");
+            late_from = late.n;
+        }
+        chair_posts(f, body);
+        /* The plain stream's patch and event, each found in both readers' text. */
+        tc_event e;
+        for (int got = 0; got < 2;) {
+            assert_int_equal(tc_sse_next(&plain, 5000, &e), 1);
+            if (strcmp(e.name, "patch") == 0 || strcmp(e.name, "message") == 0) {
+                gz_until(&early, early_from, e.data);
+                if (i >= 12)
+                    gz_until(&late, late_from, e.data);
+                got++;
+            }
+            tc_event_free(&e);
+        }
+    }
+    /* What the same events take compressed each alone: each event's piece
+     * (its patch, then the event) as the reader inflated it. */
+    for (char *p = strstr(early.text + early_from, "event: patch\n"), *next; p; p = next) {
+        next = strstr(p + 1, "event: patch\n");
+        alone += deflated_alone(p, next ? (size_t)(next - p) : strlen(p));
+    }
+    size_t in_stream = early.wire - early_wire;
+    if (in_stream * 2 >= alone)
+        fail_msg("24 events in the stream took %zu bytes, each alone %zu", in_stream, alone);
+    /* Quiet: the ping comes in the stream, to both. */
+    size_t quiet_from = early.n;
+    gz_until(&early, quiet_from, "event: ping\n");
+    gz_until(&late, late_from, "event: ping\n");
+    /* The event after it comes in context still: fewer bytes than alone. */
+    size_t before = early.n, wire_before = early.wire;
+    chair_posts(f, "{\"type\":\"add_note\",\"text\":\"note 24, as notes go\"}");
+    gz_until(&early, before, "note 24, as notes go\"");
+    gz_until(&early, before, "\"type\":\"note_added\"");
+    char *piece = strstr(early.text + before, "event: patch\n");
+    assert_non_null(piece);
+    size_t piece_alone = deflated_alone(piece, strlen(piece));
+    if (early.wire - wire_before >= piece_alone)
+        fail_msg("the event after a ping took %zu bytes, alone %zu: not in context",
+                 early.wire - wire_before, piece_alone);
+    gz_until(&late, late_from, "note 24, as notes go\"");
+    tc_sse_close(&plain);
+    /* The server stops: both gzip streams end, their trailers checked. */
+    assert_int_equal(tc_server_stop(&f->srv, SIGTERM), 0);
+    gz_until(&early, 0, NULL);
+    gz_until(&late, 0, NULL);
+    gz_close(&early);
+    gz_close(&late);
+    const char *again[] = {"--meeting", "test-panel", NULL};
+    assert_int_equal(tc_server_start(&f->srv, f->db, again), 0);
 }
 
 int main(void)
@@ -435,6 +567,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(websocket_messages_are_deflated_each_on_its_own, setup,
                                         tc_fixture_teardown),
         cmocka_unit_test_setup_teardown(sse_is_one_gzip_stream, setup, tc_fixture_teardown),
+        cmocka_unit_test_setup_teardown(sse_events_share_the_views_deflate_stream, setup,
+                                        tc_fixture_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

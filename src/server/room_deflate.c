@@ -102,13 +102,32 @@ static int restart(gv__room *r, stream *st, int t, gv_view v, int64_t start)
     } else if (deflateReset(&st->z) != Z_OK) {
         return GV_ENOMEM;
     }
+    /* A reader already past `start` (resumed from a seq this server has not
+     * reached: a shared log) cannot take it: it waits for a later start. */
+    st->waiting = false;
     for (gv__client *c = r->subs; c; c = c->next)
         if (c->view == v && transport(c->kind) == t && c->ctx == GV__CTX_WAITING) {
+            if (c->cursor >= start) {
+                st->waiting = true;
+                continue;
+            }
             c->ctx = GV__CTX_SYNCED;
             c->ctx_from = start;
         }
-    st->waiting = false;
     return 0;
+}
+
+/* The stream cannot be continued (out of memory): it starts again at the
+ * next settle, and its readers wait for that, taking meanwhile what they are
+ * sent compressed on its own (a ping of their own included). */
+static void stream_break(gv__room *r, stream *st, int t, gv_view v)
+{
+    st->seq = 0;
+    for (gv__client *c = r->subs; c; c = c->next)
+        if (c->view == v && transport(c->kind) == t && c->ctx == GV__CTX_SYNCED) {
+            c->ctx = GV__CTX_WAITING;
+            st->waiting = true;
+        }
 }
 
 /* Event frame f compressed in the stream of transport t. */
@@ -140,12 +159,9 @@ static void settle_stream(gv__room *r, stream *st, int t, gv_view v)
     }
     return;
 fail:
-    /* The stream is not whole: it starts again at the next settle; readers
-     * that would need what is missing wait for that (gv__room_deflate_frame
-     * finds nothing). */
     lwsl_warn("meeting %s: out of memory compressing the %s view's events at %lld\n", r->id,
               gv_view_names[v], (long long)r->seq);
-    st->seq = 0;
+    stream_break(r, st, t, v);
 }
 
 void gv__room_deflate_settle(gv__room *r)
@@ -173,6 +189,23 @@ gv__frame *gv__room_deflate_frame(gv__room *r, gv__client_kind k, gv_view v, int
     return st->ring_seq[i] == seq ? st->ring[i] : NULL;
 }
 
+/* Counts the SSE readers of view v that follow its stream; one with
+ * messages still queued (a reader that does not read: pings would pile up
+ * until it is cut off) leaves the stream, to get pings of its own. */
+static unsigned followers(gv__room *r, gv_view v)
+{
+    unsigned n = 0;
+    for (gv__client *c = r->subs; c; c = c->next) {
+        if (c->kind != GV__CLIENT_SSE || c->view != v || c->ctx != GV__CTX_SYNCED)
+            continue;
+        if (c->q_len)
+            gv__room_deflate_wait(r, c);
+        else
+            n++;
+    }
+    return n;
+}
+
 static void room_ping(gv__room *r, int64_t now_us, int64_t quiet_us)
 {
     gv__room_deflate *d = r->deflate;
@@ -180,22 +213,25 @@ static void room_ping(gv__room *r, int64_t now_us, int64_t quiet_us)
         stream *st = &d->st[1][v];
         if (!st->ready || !st->seq || now_us - st->last_us <= quiet_us)
             continue;
+        if (!followers(r, (gv_view)v)) {
+            if (!st->waiting)
+                stream_release(r, st); /* nobody follows it: no more compressing */
+            continue;
+        }
         gv__frame *p = gv__frame_copy(GV__SSE_PING, sizeof GV__SSE_PING - 1);
         gv__frame *z = p ? gv__frame_gzip_in_context(p, &st->z) : NULL;
         if (!z) {
-            /* The deflater may have taken part of it: the stream starts
-             * again, its readers waiting for that. */
+            /* The deflater may have taken part of it. */
             gv__frame_unref(p);
-            st->seq = 0;
+            stream_break(r, st, 1, (gv_view)v);
             continue;
         }
         gv__frame_set_stream_form(p, z);
         st->last_us = now_us;
-        for (gv__client *c = r->subs, *next; c; c = next) {
-            next = c->next;
-            if (c->kind == GV__CLIENT_SSE && c->view == (gv_view)v && c->ctx == GV__CTX_SYNCED)
-                (void)!gv__client_send(c, gv__frame_ref(p), st->seq); /* else cut off */
-        }
+        for (gv__client *c = r->subs; c; c = c->next)
+            if (c->kind == GV__CLIENT_SSE && c->view == (gv_view)v && c->ctx == GV__CTX_SYNCED &&
+                gv__client_send(c, gv__frame_ref(p), st->seq) < 0)
+                c->ctx = GV__CTX_NONE; /* dropped: it must not take the stream's next piece */
         gv__frame_unref(p);
     }
 }

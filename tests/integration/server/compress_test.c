@@ -346,15 +346,16 @@ typedef struct gz_reader {
     size_t wire;
 } gz_reader;
 
-static void gz_open(fixture *f, gz_reader *r, const char *role)
+/* Opens r's stream as role, from the seq `since` names ("" for none). */
+static void gz_open(fixture *f, gz_reader *r, const char *role, const char *since)
 {
     memset(r, 0, sizeof *r);
     r->c.fd = tc_connect(f->srv.port);
     char req[600];
     int len = snprintf(req, sizeof req,
-                       "GET /api/v1/meetings/test-panel/events HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                       "GET /api/v1/meetings/test-panel/events%s HTTP/1.1\r\nHost: 127.0.0.1\r\n"
                        "Accept: text/event-stream\r\nAccept-Encoding: gzip\r\n%s\r\n",
-                       bearer(f, role, NULL));
+                       since, bearer(f, role, NULL));
     tc_response head;
     assert_int_equal(tc_write_all(r->c.fd, req, (size_t)len), 0);
     assert_int_equal(tc_read_head(&r->c, &head, tc_now_ms() + 10000), 0);
@@ -413,7 +414,7 @@ static void sse_is_one_gzip_stream(void **state)
                                  bearer(f, "chair", NULL)),
                      200);
     gz_reader g;
-    gz_open(f, &g, "chair");
+    gz_open(f, &g, "chair", "");
     gz_until(&g, 0, "event: you\n");
     assert_non_null(strstr(g.text, "event: hello\n"));
     assert_non_null(strstr(g.text, "event: snapshot\nid: 1\n"));
@@ -491,8 +492,10 @@ static void sse_events_share_the_views_deflate_stream(void **state)
     assert_int_equal(tc_sse_open(&plain, f->srv.port, "/api/v1/meetings/test-panel/events",
                                  bearer(f, "chair", NULL)),
                      200);
-    gz_reader early, late;
-    gz_open(f, &early, "chair");
+    gz_reader early, late, behind;
+    char *texts[48] = {0}; /* the plain stream's patches and events, in order */
+    int n_texts = 0;
+    gz_open(f, &early, "chair", "");
     gz_until(&early, 0, "event: you\n");
     size_t early_from = early.n, early_wire = early.wire, late_from = 0, alone = 0;
     for (int i = 0; i < 24; i++) {
@@ -503,10 +506,12 @@ static void sse_events_share_the_views_deflate_stream(void **state)
             snprintf(body, sizeof body, "{\"type\":\"add_note\",\"text\":\"note %d, as notes go\"}",
                      i);
         if (i == 12) { /* joins in the middle */
-            gz_open(f, &late, "chair");
+            gz_open(f, &late, "chair", "");
             gz_until(&late, 0, "event: you\n");
             late_from = late.n;
         }
+        if (i == 18) /* comes back far behind: the events it missed, then the stream */
+            gz_open(f, &behind, "chair", "?since=5");
         chair_posts(f, body);
         /* The plain stream's patch and event, each found in both readers' text. */
         tc_event e;
@@ -516,6 +521,7 @@ static void sse_events_share_the_views_deflate_stream(void **state)
                 gz_until(&early, early_from, e.data);
                 if (i >= 12)
                     gz_until(&late, late_from, e.data);
+                texts[n_texts++] = strdup(e.data);
                 got++;
             }
             tc_event_free(&e);
@@ -530,29 +536,39 @@ static void sse_events_share_the_views_deflate_stream(void **state)
     size_t in_stream = early.wire - early_wire;
     if (in_stream * 2 >= alone)
         fail_msg("24 events in the stream took %zu bytes, each alone %zu", in_stream, alone);
-    /* Quiet: the ping comes in the stream, to both. */
-    size_t quiet_from = early.n;
-    gz_until(&early, quiet_from, "event: ping\n");
-    gz_until(&late, late_from, "event: ping\n");
-    /* The event after it comes in context still: fewer bytes than alone. */
-    size_t before = early.n, wire_before = early.wire;
+    /* The one far behind read every event after 5 as the plain stream has it
+     * (texts holds two for each event from event 2 on). */
+    for (int k = 2 * (6 - 2); k < n_texts; k++)
+        gz_until(&behind, 0, texts[k]);
+    /* Quiet: the ping comes in the stream, to all. The event after it comes
+     * in context still: fewer bytes than alone. */
+    gz_reader *all[] = {&early, &late, &behind};
+    size_t before[3], wire_before[3];
+    for (int k = 0; k < 3; k++) {
+        gz_until(all[k], all[k]->n, "event: ping\n");
+        before[k] = all[k]->n;
+        wire_before[k] = all[k]->wire;
+    }
     chair_posts(f, "{\"type\":\"add_note\",\"text\":\"note 24, as notes go\"}");
-    gz_until(&early, before, "note 24, as notes go\"");
-    gz_until(&early, before, "\"type\":\"note_added\"");
-    char *piece = strstr(early.text + before, "event: patch\n");
-    assert_non_null(piece);
-    size_t piece_alone = deflated_alone(piece, strlen(piece));
-    if (early.wire - wire_before >= piece_alone)
-        fail_msg("the event after a ping took %zu bytes, alone %zu: not in context",
-                 early.wire - wire_before, piece_alone);
-    gz_until(&late, late_from, "note 24, as notes go\"");
+    for (int k = 0; k < 3; k++) {
+        gz_until(all[k], before[k], "\"type\":\"note_added\"");
+        char *piece = strstr(all[k]->text + before[k], "event: patch\n");
+        assert_non_null(piece);
+        assert_non_null(strstr(piece, "note 24, as notes go\""));
+        size_t piece_alone = deflated_alone(piece, strlen(piece));
+        if (all[k]->wire - wire_before[k] >= piece_alone)
+            fail_msg("reader %d: the event after a ping took %zu bytes, alone %zu: not in context",
+                     k, all[k]->wire - wire_before[k], piece_alone);
+    }
     tc_sse_close(&plain);
     /* The server stops: both gzip streams end, their trailers checked. */
     assert_int_equal(tc_server_stop(&f->srv, SIGTERM), 0);
-    gz_until(&early, 0, NULL);
-    gz_until(&late, 0, NULL);
-    gz_close(&early);
-    gz_close(&late);
+    for (int k = 0; k < 3; k++) {
+        gz_until(all[k], 0, NULL);
+        gz_close(all[k]);
+    }
+    for (int k = 0; k < n_texts; k++)
+        free(texts[k]);
     const char *again[] = {"--meeting", "test-panel", NULL};
     assert_int_equal(tc_server_start(&f->srv, f->db, again), 0);
 }

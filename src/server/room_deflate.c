@@ -20,7 +20,7 @@
  *   goes through its inflater: a message of its own (its part, a refusal)
  *   takes it out of the stream (back to waiting), and the stream's quiet
  *   is kept by a ping compressed in the stream itself, written to every
- *   reader that follows it (gv__room_deflate_ping), where a ping of its own
+ *   reader that follows it (gv__rooms_deflate_ping), where a ping of its own
  *   would take each out.
  *
  * So each view keeps one deflater per transport, and each event, once its
@@ -37,7 +37,8 @@
  *
  * A stream costs one more compression per event and view (not per reader)
  * and a deflater's memory (about 256 KiB) per followed view and transport;
- * a view nobody reads any more gives them back.
+ * a view nobody reads any more gives them back, and so does an SSE stream
+ * nobody follows when it falls quiet.
  */
 #include <stdlib.h>
 #include <zlib.h>

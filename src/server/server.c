@@ -493,7 +493,9 @@ static int64_t sse_quiet_us(const gv_server *s)
 
 /* Streams of revoked links end (saying so, reason "link_revoked"); idle SSE
  * streams get a "ping" event, so that proxies keep them, pages see the
- * stream alive and dead peers are found; idle WebSockets a ping (ws_idle).
+ * stream alive and dead peers are found (those that follow their view's
+ * deflate stream get the stream's: gv__rooms_deflate_ping); idle WebSockets
+ * a ping (ws_idle).
  *
  * A walk over every subscriber costs a cache miss or two per reader (a few
  * milliseconds at 10,000, during which no event goes out), so a tick walks

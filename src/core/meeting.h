@@ -120,7 +120,7 @@ enum {
     GV_SECTION_SUMMARY = 1u << 7,     /** summary */
     GV_SECTION_STATEMENTS = 1u << 8,  /** statements */
 };
-#define GV_SECTIONS_ALL 0x1ffu
+#define GV_SECTIONS_ALL ((GV_SECTION_STATEMENTS << 1) - 1u)
 
 /*
  * The state with only the given sections (and "seq", "last_at_ms"): what

@@ -71,6 +71,13 @@ static json_t *without_gender(const json_t *person)
                                              : json_incref((json_t *)person);
 }
 
+/* A person as view v shows them: the public view without their declared
+ * gender (a new reference, NULL on ENOMEM). */
+static json_t *person_in_view(const json_t *person, gv_view v)
+{
+    return v == GV_VIEW_PUBLIC ? without_gender(person) : json_incref((json_t *)person);
+}
+
 /* The people without their declared gender. */
 static json_t *people_without_genders(const json_t *people)
 {
@@ -196,11 +203,9 @@ static int replace_people(const gv_meeting *m, json_t *now, const gv_changes *c,
     if (!people || json_object_set_new(now, "people", people) < 0)
         return GV_ENOMEM;
     for (size_t i = 0; i < c->n_people; i++) {
-        json_t *row = gv__person_json(m, (size_t)c->people[i]), *seen = row;
-        if (row && v == GV_VIEW_PUBLIC) {
-            seen = without_gender(row);
-            json_decref(row);
-        }
+        json_t *row = gv__person_json(m, (size_t)c->people[i]);
+        json_t *seen = row ? person_in_view(row, v) : NULL;
+        json_decref(row);
         if (!seen || json_array_set_new(people, (size_t)c->people[i], seen) < 0)
             return GV_ENOMEM;
     }

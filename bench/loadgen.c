@@ -98,7 +98,7 @@ static void print_json(const lg *g, const results *r)
     print_dist_json(f, "each", &r->each, true);
     print_dist_json(f, "first", &r->first, true);
     fprintf(f, "\"warmup\":%d,\"per_event\":[", r->warmed_up);
-    for (int i = 0; i < r->events_counted; i++) {
+    for (int i = 0; i < r->events; i++) {
         const double *ev = &r->per_event[(size_t)i * EVENT_FIGURES];
         fputs(i ? ",[" : "[", f);
         for (int k = 0; k < EVENT_FIGURES; k++) {

@@ -318,10 +318,10 @@ static int64_t event_round(lg *g, int k, int64_t seq)
     return t0;
 }
 
-/* Counts an event's arrivals (it was sent at t0) into the run's figures, and
+/* Counts event e's arrivals (it was sent at t0) into the run's figures, and
  * keeps its own (per_event; those of an event some client missed are NAN but
  * when it was sent and its first client). */
-static void count_round(lg *g, results *r, int64_t t0, sample_set *last, sample_set *each,
+static void count_round(lg *g, results *r, int e, int64_t t0, sample_set *last, sample_set *each,
                         sample_set *first)
 {
     sample_set one = {0};
@@ -331,7 +331,7 @@ static void count_round(lg *g, results *r, int64_t t0, sample_set *last, sample_
     for (size_t i = 0; i < one.n; i++)
         sample_add(each, one.v[i]);
     dist d = summarize(&one); /* sorts one */
-    double *ev = &r->per_event[(size_t)(r->events_counted++) * EVENT_FIGURES];
+    double *ev = &r->per_event[(size_t)e * EVENT_FIGURES];
     ev[EV_AT_S] = (double)(t0 - r->started_us) / 1e6;
     ev[EV_FIRST_MS] = one.n ? one.v[0] : NAN;
     ev[EV_LAST_MS] = ev[EV_MEDIAN_MS] = NAN;
@@ -363,6 +363,7 @@ void phase_broadcast(lg *g, results *r)
             pause_ms(g, g->o.gap_ms);
         }
     r->warmed_up = k;
+    /* (one row at least: xmalloc(0) may give NULL) */
     r->per_event = xmalloc(((size_t)g->o.events + 1) * EVENT_FIGURES * sizeof *r->per_event);
     double cpu0 = proc_cpu_ms(g->o.pids, g->o.n_pids), own0 = proc_cpu_ms(g->kids, g->procs);
     long bytes0 = STAT(g, bytes);
@@ -371,7 +372,7 @@ void phase_broadcast(lg *g, results *r)
     int64_t wall0 = now_us();
     for (int e = 0; e < g->o.events; e++, k++) {
         int64_t t0 = event_round(g, k, ++seq);
-        count_round(g, r, t0, &last, &each, &first);
+        count_round(g, r, e, t0, &last, &each, &first);
         pause_ms(g, g->o.gap_ms);
     }
     double cpu1 = proc_cpu_ms(g->o.pids, g->o.n_pids), own1 = proc_cpu_ms(g->kids, g->procs);

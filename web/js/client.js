@@ -133,7 +133,7 @@ export class Live {
     if (this.state) q.set('since', String(this.state.seq));
     if (this.as && this.mode === 'ws') q.set('as', this.as);
     q.set('resume', 'state');
-    const qs = q.toString() ? `?${q}` : '';
+    const qs = `?${q}`;
     if (this.mode === 'ws') this.openWs(qs); else this.openSse(qs);
   }
 

@@ -360,7 +360,7 @@ int gv__client_subscribe(gv__client *c, gv__room *r, int64_t since_seq, gv_error
     bool resumed = since_seq >= 1 && since_seq < r->seq;
     bool events = since_seq >= 0 && since_seq <= r->seq &&
                   (since_seq == r->seq || gv__room_event_frame(r, since_seq + 1, c->kind, c->view));
-    if (events && c->resume_state && since_seq > 0)
+    if (events && c->resume_state && resumed)
         events = !gv__room_snapshot_lighter(r, since_seq, c->kind, c->view);
     if (events) {
         m->resumed_events += resumed;

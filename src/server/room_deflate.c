@@ -66,6 +66,12 @@ static int transport(gv__client_kind k)
     return k == GV__CLIENT_SSE;
 }
 
+/* Is c a reader of the stream of transport t and view v, at stage ctx? */
+static bool on_stream(const gv__client *c, int t, gv_view v, gv__client_ctx ctx)
+{
+    return c->view == v && transport(c->kind) == t && c->ctx == ctx;
+}
+
 void gv__room_deflate_wait(gv__room *r, gv__client *c)
 {
     if (!r->deflate && !(r->deflate = calloc(1, sizeof *r->deflate)))
@@ -107,7 +113,7 @@ static int restart(gv__room *r, stream *st, int t, gv_view v, int64_t start)
      * reached: a shared log) cannot take it: it waits for a later start. */
     st->waiting = false;
     for (gv__client *c = r->subs; c; c = c->next)
-        if (c->view == v && transport(c->kind) == t && c->ctx == GV__CTX_WAITING) {
+        if (on_stream(c, t, v, GV__CTX_WAITING)) {
             if (c->cursor >= start) {
                 st->waiting = true;
                 continue;
@@ -125,7 +131,7 @@ static void stream_break(gv__room *r, stream *st, int t, gv_view v)
 {
     st->seq = 0;
     for (gv__client *c = r->subs; c; c = c->next)
-        if (c->view == v && transport(c->kind) == t && c->ctx == GV__CTX_SYNCED) {
+        if (on_stream(c, t, v, GV__CTX_SYNCED)) {
             c->ctx = GV__CTX_WAITING;
             st->waiting = true;
         }
@@ -156,8 +162,8 @@ static void settle_stream(gv__room *r, stream *st, int t, gv_view v)
         st->ring[i] = z;
         st->ring_seq[i] = s;
         st->seq = s;
-        st->last_us = gv__mono_us();
     }
+    st->last_us = gv__mono_us();
     return;
 fail:
     lwsl_warn("meeting %s: out of memory compressing the %s view's events at %lld\n", r->id,
@@ -190,21 +196,40 @@ gv__frame *gv__room_deflate_frame(gv__room *r, gv__client_kind k, gv_view v, int
     return st->ring_seq[i] == seq ? st->ring[i] : NULL;
 }
 
-/* Counts the SSE readers of view v that follow its stream; one with
- * messages still queued (a reader that does not read: pings would pile up
- * until it is cut off) leaves the stream, to get pings of its own. */
-static unsigned followers(gv__room *r, gv_view v)
+/* The ping of view v's quiet SSE stream, made in the stream on the first
+ * reader that follows it and queued to each after the stream's last event.
+ * A reader with messages still queued (one that does not read: pings would
+ * pile up until it is cut off) leaves the stream, to get pings of its own;
+ * a stream nobody follows any more is given back. */
+static void stream_ping(gv__room *r, stream *st, gv_view v, int64_t now_us)
 {
-    unsigned n = 0;
+    gv__frame *p = NULL;
     for (gv__client *c = r->subs; c; c = c->next) {
-        if (c->kind != GV__CLIENT_SSE || c->view != v || c->ctx != GV__CTX_SYNCED)
+        if (!on_stream(c, 1, v, GV__CTX_SYNCED))
             continue;
-        if (c->q_len)
+        if (c->q_len) {
             gv__room_deflate_wait(r, c);
-        else
-            n++;
+            continue;
+        }
+        if (!p) {
+            p = gv__frame_copy(GV__SSE_PING, sizeof GV__SSE_PING - 1);
+            gv__frame *z = p ? gv__frame_gzip_in_context(p, &st->z) : NULL;
+            if (!z) {
+                /* The deflater may have taken part of it. */
+                gv__frame_unref(p);
+                stream_break(r, st, 1, v);
+                return;
+            }
+            gv__frame_set_stream_form(p, z);
+            st->last_us = now_us;
+        }
+        if (gv__client_send(c, gv__frame_ref(p), st->seq) < 0)
+            c->ctx = GV__CTX_NONE; /* dropped: it must not take the stream's next piece */
     }
-    return n;
+    if (p)
+        gv__frame_unref(p);
+    else if (!st->waiting)
+        stream_release(r, st); /* nobody follows it: no more compressing */
 }
 
 static void room_ping(gv__room *r, int64_t now_us, int64_t quiet_us)
@@ -212,28 +237,8 @@ static void room_ping(gv__room *r, int64_t now_us, int64_t quiet_us)
     gv__room_deflate *d = r->deflate;
     for (int v = 0; d && v < GV_VIEW_COUNT; v++) {
         stream *st = &d->st[1][v];
-        if (!st->ready || !st->seq || now_us - st->last_us <= quiet_us)
-            continue;
-        if (!followers(r, (gv_view)v)) {
-            if (!st->waiting)
-                stream_release(r, st); /* nobody follows it: no more compressing */
-            continue;
-        }
-        gv__frame *p = gv__frame_copy(GV__SSE_PING, sizeof GV__SSE_PING - 1);
-        gv__frame *z = p ? gv__frame_gzip_in_context(p, &st->z) : NULL;
-        if (!z) {
-            /* The deflater may have taken part of it. */
-            gv__frame_unref(p);
-            stream_break(r, st, 1, (gv_view)v);
-            continue;
-        }
-        gv__frame_set_stream_form(p, z);
-        st->last_us = now_us;
-        for (gv__client *c = r->subs; c; c = c->next)
-            if (c->kind == GV__CLIENT_SSE && c->view == (gv_view)v && c->ctx == GV__CTX_SYNCED &&
-                gv__client_send(c, gv__frame_ref(p), st->seq) < 0)
-                c->ctx = GV__CTX_NONE; /* dropped: it must not take the stream's next piece */
-        gv__frame_unref(p);
+        if (st->ready && st->seq && now_us - st->last_us > quiet_us)
+            stream_ping(r, st, (gv_view)v, now_us);
     }
 }
 

@@ -468,10 +468,8 @@ static size_t deflated_alone(const char *text, size_t len)
 static void chair_posts(fixture *f, const char *body)
 {
     tc_response r;
-    assert_int_equal(tc_http(f->srv.port, "POST", "/api/v1/meetings/test-panel/commands",
-                             bearer(f, "chair", NULL), body, strlen(body), &r, 10000),
-                     0);
-    assert_int_equal(r.status, 200);
+    assert_int_equal(tc_post_command(f->srv.port, tc_role_token(&f->srv, "chair"), NULL, body, &r),
+                     200);
     tc_response_free(&r);
 }
 

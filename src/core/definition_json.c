@@ -1,6 +1,6 @@
 /*
- * The definition part of the state JSON (gv__definition_to_json), in three
- * sections of the state (meeting.h): meeting, documents and
+ * The definition part of the state JSON, in three sections of the state
+ * (meeting.h): meeting, documents and
  * guiding_questions, which only the definition sets (gv__meeting_to_json);
  * agenda (gv__items_to_json) and people (gv__people_to_json), which have
  * live fields.
@@ -170,12 +170,4 @@ int gv__items_to_json(const gv_meeting *m, json_t *state)
 int gv__people_to_json(const gv_meeting *m, json_t *state)
 {
     return set_list(state, "people", m->n_people, gv__person_json, m);
-}
-
-int gv__definition_to_json(const gv_meeting *m, json_t *state)
-{
-    if (gv__meeting_to_json(m, state) < 0 || gv__items_to_json(m, state) < 0 ||
-        gv__people_to_json(m, state) < 0)
-        return GV_ENOMEM;
-    return 0;
 }

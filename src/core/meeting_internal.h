@@ -422,8 +422,6 @@ const char *gv__role_name(unsigned role);
 /* Definition: check a JSON definition and build the meeting's fixed part from it. */
 int gv__definition_load(gv_meeting *m, const json_t *def, gv_error *err);
 void gv__definition_release(gv_meeting *m);
-/* The definition part of the state: the three sections below. */
-int gv__definition_to_json(const gv_meeting *m, json_t *state);
 /* The definition's sections of the state: meeting, documents and
  * guiding_questions; agenda (the items); people. */
 int gv__meeting_to_json(const gv_meeting *m, json_t *state);

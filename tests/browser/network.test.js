@@ -7,6 +7,8 @@
 // - a request made while cut is shown as not sent, then, once the network is
 //   back, sent once: the log holds one request, not two;
 // - the request button stands above the fold of a 390x844 phone;
+// - with its translations slow to come, a page does not say "Live" before
+//   it shows the meeting;
 // - a stall that loses the answer (the request reaches the server, nothing
 //   comes back): "Live" goes, no error shows, and once the network is back
 //   the page says the person is on the list, the request in the log once
@@ -61,6 +63,22 @@ async function main() {
     await phone.click(`[data-key="withdraw-${first}"]`);
     await phone.waitForFunction(() => /not on the speakers' list/.test(document.getElementById('status-line').textContent), null, { timeout: 15000 });
     proxy.setLatency(0);
+
+    // Translations slow to come: the connection is up before the page can
+    // draw, and the page does not say Live until it shows the meeting.
+    const held = await browser.newContext({ viewport: PHONE });
+    let release;
+    const translations = new Promise((r) => { release = r; });
+    await held.route('**/static/i18n/*.json', async (route) => { await translations; await route.continue(); });
+    const late = await held.newPage();
+    await late.goto(srv.invite('bexland'), { waitUntil: 'commit' });
+    await late.waitForFunction(() => window.gavelLive && window.gavelLive.status === 'live', null, { timeout: 15000 });
+    eq(await late.evaluate(() => [document.getElementById('conn').dataset.status, document.body.dataset.seq || null]), ['connecting', null],
+      'live but nothing drawn: the indicator says connecting');
+    release();
+    await late.waitForSelector('body[data-seq]', { state: 'attached', timeout: 15000 });
+    eq(await late.evaluate(() => document.getElementById('conn').dataset.status), 'live', 'drawn: the indicator says live');
+    await held.close();
 
     // The room screen, over SSE through the same proxy.
     const screen = await openPage(browser, via(srv.links.viewer), { transport: 'sse', lang: 'en' }, { width: 1920, height: 1080 });

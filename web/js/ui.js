@@ -377,7 +377,10 @@ export async function boot(page) {
   live = new Live({
     t,
     onState: draw,
-    onStatus: (st) => {
+    onStatus: (raw) => {
+      // The indicator says live only once the page shows the state: until the
+      // translations are in, a live connection has drawn nothing yet.
+      const st = ready || raw.status !== 'live' ? raw : { ...raw, status: 'connecting' };
       showStatus(st);
       document.body.dataset.conn = st.status;
       if (st.status === 'revoked') message(t('err.revoked'));
@@ -397,8 +400,9 @@ export async function boot(page) {
   langSwitch();
   onLang(() => { draw(); showStatus({ status: live.status }); if (page.outbox) page.outbox(live); });
   document.title = t(page.title);
-  showStatus({ status: live.status });
   draw();
+  showStatus({ status: live.status });
+  document.body.dataset.conn = live.status;
   setInterval(() => {
     const s = live.shown();
     if (!s) return;

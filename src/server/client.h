@@ -110,6 +110,7 @@ struct gv__client {
     char *http_body;
     bool http_failed;     /** no answer could be made: a fixed 500 is written instead */
     struct ev_io *hangup; /** SSE over HTTP/1.1: its socket watched for a close (hangup.c) */
+    bool peeked;          /** SSE not so watched: the tick peeks at its peer (server.c) */
 };
 
 /* Sets the answer of an HTTP command (takes body, made with gv__error_json or

@@ -10,7 +10,12 @@
  * stream's socket for reading itself: readable with nothing to read (a peek
  * gives 0) or with an error means the peer is gone, and the stream is closed
  * there and then, outside every lws callback. Bytes after the request are
- * left to lws, as before, and no longer watched.
+ * left to lws, as before, and the stream to the tick's peek.
+ *
+ * The peek is a system call per stream, about 10 ms at 10,000 streams once a
+ * second, during which no event goes out; so the tick peeks only at the
+ * streams not watched here (peeked, counted in n_peeked), and walks the
+ * readers for it only when there are some.
  */
 #include "server/hangup.h"
 
@@ -29,6 +34,8 @@ static void readable(struct ev_loop *loop, ev_io *w, int revents)
     if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
         return;
     ev_io_stop(loop, w);
+    if (n > 0)
+        gv__hangup_peek(c);
     if (n > 0 || !c->wsi)
         return;
     /* Closing calls gv__client_gone, which frees w and may free c. */
@@ -38,19 +45,33 @@ static void readable(struct ev_loop *loop, ev_io *w, int revents)
 void gv__hangup_watch(gv__client *c)
 {
     int fd = c->wsi ? lws_get_socket_fd(c->wsi) : -1;
-    if (fd < 0 || c->hangup)
+    if (c->hangup)
         return;
-    ev_io *w = malloc(sizeof *w);
-    if (!w)
+    ev_io *w = fd < 0 ? NULL : malloc(sizeof *w);
+    if (!w) {
+        gv__hangup_peek(c);
         return;
+    }
     ev_io_init(w, readable, fd, EV_READ);
     w->data = c;
     ev_io_start(c->srv->loop, w);
     c->hangup = w;
 }
 
+void gv__hangup_peek(gv__client *c)
+{
+    if (c->peeked)
+        return;
+    c->peeked = true;
+    c->srv->n_peeked++;
+}
+
 void gv__hangup_unwatch(gv__client *c)
 {
+    if (c->peeked) {
+        c->peeked = false;
+        c->srv->n_peeked--;
+    }
     if (!c->hangup)
         return;
     ev_io_stop(c->srv->loop, c->hangup);

@@ -136,6 +136,7 @@ int gv__route_events(struct lws *wsi, const gv__request *req)
      * for an HTTP/2 stream but complains on HTTP/1.1, where it is done here. */
     if (lws_get_network_wsi(wsi) != wsi) {
         lws_http_mark_sse(wsi);
+        gv__hangup_peek(c);
     } else {
         lws_http_headers_detach(wsi);
         lws_set_timeout(wsi, NO_PENDING_TIMEOUT, 0);

@@ -15,7 +15,7 @@
  * descriptor stays readable, and a closed SSE peer's does (libev hands lws
  * the hang-up as readable, and lws does not read a response it is still
  * sending). hangup.c closes such streams as soon as their peer closes; the
- * tick's peek (peer_closed) remains for what it misses, and closes them at
+ * tick's peek (peer_closed) remains for those it does not watch, and closes them at
  * once rather than through an lws timeout, which could wait on that timer.
  * A do-nothing lws timer every tick keeps lws's own timer running, so that
  * lws's timeouts (e.g. LWS_TO_KILL_ASYNC) fire within a tick.
@@ -501,8 +501,8 @@ static int64_t sse_quiet_us(const gv_server *s)
  * milliseconds at 10,000, during which no event goes out), so a tick walks
  * only when something may be due: a link was revoked (tick_revoked), a
  * reader's ping or keep-alive is due (sweep_due_us, the earliest found by
- * the last walk, or 0 once a reader subscribes: client.c), or, with SSE
- * streams open, it is time to peek at their peers. A walk asks the clock and
+ * the last walk, or 0 once a reader subscribes: client.c), or it is time to
+ * peek at the SSE peers hangup.c does not watch (n_peeked). A walk asks the clock and
  * the links once (tick_us, tick_revoked), not per reader. */
 static void sweep(gv_server *s, gv__client *c)
 {
@@ -517,7 +517,7 @@ static void sweep(gv_server *s, gv__client *c)
         ws_idle(s, c);
     if (c->kind != GV__CLIENT_SSE)
         return;
-    if (s->ticks % PEEK_EVERY_TICKS == 0 && c->wsi && peer_closed(c)) {
+    if (c->peeked && s->ticks % PEEK_EVERY_TICKS == 0 && c->wsi && peer_closed(c)) {
         if (s->n_dead < GV__DEAD_MAX)
             s->dead[s->n_dead++] = c->wsi; /* else the next peek finds it */
         return;
@@ -587,7 +587,7 @@ static void tick(struct ev_loop *loop, ev_timer *w, int revents)
     s->swept_revocations = revocations;
     if (s->metrics.sse_open > 0)
         gv__rooms_deflate_ping(s, s->tick_us, sse_quiet_us(s));
-    bool peek = s->ticks % PEEK_EVERY_TICKS == 0 && s->metrics.sse_open > 0;
+    bool peek = s->ticks % PEEK_EVERY_TICKS == 0 && s->n_peeked > 0;
     if (s->tick_revoked || peek || s->tick_us >= s->sweep_due_us) {
         s->sweep_next_us = INT64_MAX;
         gv__rooms_each_subscriber(s, sweep);

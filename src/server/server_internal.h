@@ -89,6 +89,7 @@ struct gv_server {
     bool tick_revoked;          /** links were revoked since: the sweep checks each grant */
     int64_t sweep_due_us;       /** a tick at or after this walks the subscribers (server.c) */
     int64_t sweep_next_us;      /** the earliest due found by the walk under way */
+    unsigned n_peeked;          /** SSE streams whose peer the tick peeks at (hangup.c) */
     bool tls;
     char *base_url;
     atomic_bool stop_requested;

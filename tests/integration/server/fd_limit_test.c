@@ -51,7 +51,7 @@ static void test_streams_stay_below_the_descriptor_limit(void **state)
     tc_response_free(&r);
 
     /* A stream whose reader hangs up makes room for another: the server
-     * looks for closed SSE peers every second (server.c, peer_closed), not
+     * watches each SSE stream's socket for its peer's close (hangup.c), not
      * only when a keep-alive write fails 15 to 30 s later. */
     tc_sse_close(&s[0]);
     int64_t t0 = tc_now_ms();

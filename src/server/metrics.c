@@ -146,6 +146,13 @@ char *gv__metrics_text(const gv__metrics *m, unsigned rooms_loaded)
         "gavel_snapshots_total{result=\"failed\"} %llu\n",
         (unsigned long long)m->snapshots_stored, (unsigned long long)m->snapshots_failed);
     put(&t,
+        "# HELP gavel_deflate_streams Views' deflate streams held, by transport (one per view "
+        "and transport read, about 256 KiB each).\n"
+        "# TYPE gavel_deflate_streams gauge\n"
+        "gavel_deflate_streams{transport=\"websocket\"} %llu\n"
+        "gavel_deflate_streams{transport=\"sse\"} %llu\n",
+        (unsigned long long)m->deflate_streams[0], (unsigned long long)m->deflate_streams[1]);
+    put(&t,
         "# HELP gavel_meetings_loaded Meetings held in memory.\n"
         "# TYPE gavel_meetings_loaded gauge\n"
         "gavel_meetings_loaded %u\n",

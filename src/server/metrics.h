@@ -33,6 +33,7 @@ typedef struct gv__metrics {
     uint64_t events_committed;
     uint64_t snapshots_stored;   /** snapshots of rooms' states stored (the writer's count) */
     uint64_t snapshots_failed;   /** ... and those that could not be */
+    uint64_t deflate_streams[2]; /** views' deflate streams held: WebSocket, SSE (a gauge) */
     uint64_t events_followed;    /** events other servers stored, folded here */
     uint64_t commands_redecided; /** commands decided again: another server took their seq */
     uint64_t refusals_rechecked; /** refusals decided again after reading the log */

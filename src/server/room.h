@@ -55,9 +55,10 @@ struct gv__room {
     /** what the events after patched_seq may have changed (gv_changes_add),
      * kept while the view is patched */
     gv_changes changes[GV_VIEW_COUNT];
-    unsigned readers[GV_VIEW_COUNT];  /** subscribers reading each view */
-    int64_t unread_us[GV_VIEW_COUNT]; /** gv__mono_us() when a view's last reader left */
-    char *last_text[GV_VIEW_COUNT];   /** the last event as each view reads it, until settled */
+    unsigned readers[GV_VIEW_COUNT];     /** subscribers reading each view */
+    unsigned readers_sse[GV_VIEW_COUNT]; /** of them, those over SSE (room_deflate.c) */
+    int64_t unread_us[GV_VIEW_COUNT];    /** gv__mono_us() when a view's last reader left */
+    char *last_text[GV_VIEW_COUNT];      /** the last event as each view reads it, until settled */
     json_t *you_pending; /** people whose own part changed since the last settle: id -> true */
     int64_t settled_seq; /** events up to this one are patched and may be written */
     struct gv__room_deflate
@@ -230,12 +231,13 @@ void gv__room_follow_release(gv__room *r);
 
 /* ---- what readers hold (room_patch.c) ----------------------------------- */
 
-/* A reader of view v joins: the view's patches start now if they had not.
- * 0, or GV_ENOMEM. Settles the room first (gv__room_settle_now). */
-int gv__room_reader_joined(gv__room *r, gv_view v);
+/* A reader of view v joins (over SSE or not): the view's patches start now
+ * if they had not. 0, or GV_ENOMEM. Settles the room first
+ * (gv__room_settle_now). */
+int gv__room_reader_joined(gv__room *r, gv_view v, bool sse);
 /* A reader of view v left: a view nobody has read for a while is no longer
  * patched (room_patch.c). */
-void gv__room_reader_left(gv__room *r, gv_view v);
+void gv__room_reader_left(gv__room *r, gv_view v, bool sse);
 /* Settles the room now if events wait: before its state is shown (a
  * snapshot), so that the next patch starts from the state shown. */
 void gv__room_settle_now(gv__room *r);
@@ -267,6 +269,8 @@ gv__frame *gv__room_deflate_frame(gv__room *r, gv__client_kind k, gv_view v, int
 void gv__rooms_deflate_ping(struct gv_server *s, int64_t now_us, int64_t quiet_us);
 /* Frees the streams (at the room's free). */
 void gv__room_deflate_free(gv__room *r);
+/* The deflate streams every room holds, by transport ([0] WebSocket, [1] SSE). */
+void gv__rooms_deflate_count(struct gv_server *s, uint64_t held[2]);
 
 /* Calls fn(s, c) for every subscriber of every room (fn may close c). */
 void gv__rooms_each_subscriber(struct gv_server *s, void (*fn)(struct gv_server *s, gv__client *c));

@@ -37,8 +37,9 @@
  *
  * A stream costs one more compression per event and view (not per reader)
  * and a deflater's memory (about 256 KiB) per followed view and transport;
- * a view nobody reads any more gives them back, and so does an SSE stream
- * nobody follows when it falls quiet.
+ * a view and transport nobody reads any more gives them back at the next
+ * settle, and an SSE stream nobody follows does when it falls quiet
+ * (gavel_deflate_streams in /metrics counts those held).
  */
 #include <stdlib.h>
 #include <zlib.h>
@@ -179,7 +180,8 @@ void gv__room_deflate_settle(gv__room *r)
     for (int t = 0; t < 2; t++)
         for (int v = 0; v < GV_VIEW_COUNT; v++) {
             stream *st = &d->st[t][v];
-            if (!r->readers[v])
+            unsigned sse = r->readers_sse[v], readers = t ? sse : r->readers[v] - sse;
+            if (!readers)
                 stream_release(r, st);
             else if (st->waiting || st->ready)
                 settle_stream(r, st, t, (gv_view)v);
@@ -258,4 +260,14 @@ void gv__room_deflate_free(gv__room *r)
             stream_release(r, &r->deflate->st[t][v]);
     free(r->deflate);
     r->deflate = NULL;
+}
+
+void gv__rooms_deflate_count(struct gv_server *s, uint64_t held[2])
+{
+    held[0] = held[1] = 0;
+    for (unsigned b = 0; b < s->n_rooms_buckets; b++)
+        for (gv__room *r = s->rooms[b]; r; r = r->hash_next)
+            for (int t = 0; r->deflate && t < 2; t++)
+                for (int v = 0; v < GV_VIEW_COUNT; v++)
+                    held[t] += r->deflate->st[t][v].ready;
 }

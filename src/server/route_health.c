@@ -12,6 +12,7 @@
 #include "core/meeting.h"
 #include "server/routes.h"
 #include "server/follow.h"
+#include "server/room.h"
 #include "server/storage.h"
 
 int gv__route_health(struct lws *wsi, const gv__request *req)
@@ -43,6 +44,7 @@ int gv__route_metrics(struct lws *wsi, const gv__request *req)
     struct gv_server *s = gv__server_of(wsi);
     (void)req;
     gv__storage_snapshot_counts(s, &s->metrics.snapshots_stored, &s->metrics.snapshots_failed);
+    gv__rooms_deflate_count(s, s->metrics.deflate_streams);
     char *text = gv__metrics_text(&s->metrics, s->n_rooms);
     char *follow = text ? gv__follow_metrics_text(s) : NULL;
     if (follow) {

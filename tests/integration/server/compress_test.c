@@ -9,6 +9,8 @@
  * whose pieces read as the plain stream's events, its events too in its
  * view's one deflate stream (pings included), and which ends, when the
  * server stops, with the trailer zlib checks (CRC-32 and length of all).
+ * A view's stream of a transport nobody reads any more is given back
+ * (gavel_deflate_streams in /metrics).
  */
 #include <zlib.h>
 
@@ -571,6 +573,80 @@ static void sse_events_share_the_views_deflate_stream(void **state)
     assert_int_equal(tc_server_start(&f->srv, f->db, again), 0);
 }
 
+/* The value of a gauge line of /metrics ("gavel_connections{transport=\"sse\"}"). */
+static long gauge(fixture *f, const char *line)
+{
+    tc_response r;
+    assert_int_equal(tc_get(f->srv.port, "/metrics", NULL, &r), 200);
+    const char *at = strstr(r.body, line);
+    if (!at)
+        fail_msg("no %s in /metrics", line);
+    long v = strtol(at + strlen(line), NULL, 10);
+    tc_response_free(&r);
+    return v;
+}
+
+/* Waits until the gauge reads want (10 s at most). */
+static void gauge_until(fixture *f, const char *line, long want)
+{
+    int64_t deadline = tc_now_ms() + 10000;
+    long v;
+    while ((v = gauge(f, line)) != want && tc_now_ms() < deadline)
+        tc_sleep_ms(20);
+    if (v != want)
+        fail_msg("%s is %ld, not %ld", line, v, want);
+}
+
+#define WS_STREAMS  "gavel_deflate_streams{transport=\"websocket\"} "
+#define SSE_STREAMS "gavel_deflate_streams{transport=\"sse\"} "
+
+/* A note posted by the chair, read by both readers of the chair's view. */
+static void note_read(fixture *f, reader *ws, gz_reader *sse, int i)
+{
+    char body[80], text[40];
+    snprintf(text, sizeof text, "note %d, for both", i);
+    snprintf(body, sizeof body, "{\"type\":\"add_note\",\"text\":\"%s\"}", text);
+    size_t from = sse->n;
+    chair_posts(f, body);
+    gz_until(sse, from, text);
+    for (bool seen = !ws; !seen;) {
+        char *m = reader_message(ws);
+        seen = strstr(m, text) && strstr(m, "\"type\":\"event\"");
+        free(m);
+    }
+}
+
+/* Each view keeps a deflate stream per transport while that transport reads
+ * it: a view whose WebSocket readers all left gives its WebSocket stream
+ * back at the next event, while its SSE readers keep theirs; a view nobody
+ * reads gives back both. */
+static void a_transport_nobody_reads_gives_its_stream_back(void **state)
+{
+    fixture *f = *state;
+    reader ws;
+    gz_reader sse;
+    reader_open(f, &ws, OFFER);
+    gz_open(f, &sse, "chair", "");
+    gz_until(&sse, 0, "event: you\n");
+    chair_posts(f, "{\"type\":\"open_meeting\"}");
+    note_read(f, &ws, &sse, 1);
+    note_read(f, &ws, &sse, 2);
+    assert_int_equal(gauge(f, WS_STREAMS), 1);
+    assert_int_equal(gauge(f, SSE_STREAMS), 1);
+
+    tc_ws_close(&ws.ws);
+    inflateEnd(&ws.z);
+    gauge_until(f, "gavel_connections{transport=\"websocket\"} ", 0);
+    note_read(f, NULL, &sse, 3);
+    assert_int_equal(gauge(f, WS_STREAMS), 0);
+    assert_int_equal(gauge(f, SSE_STREAMS), 1);
+
+    gz_close(&sse);
+    gauge_until(f, "gavel_connections{transport=\"sse\"} ", 0);
+    chair_posts(f, "{\"type\":\"add_note\",\"text\":\"note 4, for nobody\"}");
+    gauge_until(f, SSE_STREAMS, 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -581,6 +657,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(websocket_messages_are_deflated_each_on_its_own, setup,
                                         tc_fixture_teardown),
         cmocka_unit_test_setup_teardown(sse_is_one_gzip_stream, setup, tc_fixture_teardown),
+        cmocka_unit_test_setup_teardown(a_transport_nobody_reads_gives_its_stream_back, setup,
+                                        tc_fixture_teardown),
         cmocka_unit_test_setup_teardown(sse_events_share_the_views_deflate_stream, setup,
                                         tc_fixture_teardown),
     };

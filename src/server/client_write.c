@@ -8,7 +8,7 @@
  * a gzip stream. A gzip stream is the 10-byte header written first, then
  * the pieces, each compressed on its own, then, when the stream ends, an
  * empty final block and the CRC-32 and length of everything sent, kept per
- * client with crc32_combine.
+ * client with crc32_combine_op (its operator made once per frame).
  *
  * Whole messages are gathered, one after the other, into one write of up to
  * GV__WRITE_CHUNK bytes: a reader that is many events behind catches up in
@@ -142,7 +142,7 @@ static int take_next(gv__client *c)
         return -1;
     }
     if (c->wire == GV__WIRE_GZIP) {
-        c->gz_crc = (uint32_t)crc32_combine(c->gz_crc, c->cur->crc, (z_off_t)c->cur->len);
+        c->gz_crc = (uint32_t)crc32_combine_op(c->gz_crc, c->cur->crc, c->cur->crc_op);
         c->gz_len += (uint32_t)c->cur->len;
     }
     return 1;

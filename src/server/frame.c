@@ -39,7 +39,7 @@ gv__frame *gv__frame_new(size_t len)
     f->refs = 1;
     f->made_us = gv__mono_us();
     memset(f->wire, 0, sizeof f->wire);
-    f->crc = 0;
+    f->crc = f->crc_op = 0;
     f->len = len;
     f->payload = f->mem + LWS_PRE;
     f->payload[len] = '\0';
@@ -193,9 +193,12 @@ static gv__frame *ws_frame(const gv__frame *f, bool compress)
     return w;
 }
 
-static uint32_t payload_crc(const gv__frame *f)
+/* The payload's CRC-32, and what appends it to another's (once per frame:
+ * every gzip reader's stream takes it with one crc32_combine_op). */
+static void payload_crc(gv__frame *f)
 {
-    return (uint32_t)crc32(crc32(0L, Z_NULL, 0), f->payload, (uInt)f->len);
+    f->crc = (uint32_t)crc32(crc32(0L, Z_NULL, 0), f->payload, (uInt)f->len);
+    f->crc_op = (uint32_t)crc32_combine_gen((z_off_t)f->len);
 }
 
 gv__frame *gv__frame_wire(gv__frame *f, gv__wire w)
@@ -204,7 +207,7 @@ gv__frame *gv__frame_wire(gv__frame *f, gv__wire w)
         return f->wire[w];
     if (w == GV__WIRE_GZIP) {
         f->wire[w] = deflated(f, 0);
-        f->crc = payload_crc(f);
+        payload_crc(f);
     } else {
         f->wire[w] = ws_frame(f, w == GV__WIRE_WS_DEFLATE);
     }
@@ -228,7 +231,7 @@ gv__frame *gv__frame_gzip_in_context(gv__frame *f, z_stream *z)
     if (!out)
         return NULL;
     out->made_us = f->made_us;
-    f->crc = payload_crc(f);
+    payload_crc(f);
     return out;
 }
 

@@ -37,7 +37,8 @@ typedef struct gv__frame {
     unsigned char *payload;
     struct gv__frame *wire[GV__WIRE_COUNT]; /** its forms on the wire, NULL until made */
     uint32_t crc;                           /** CRC-32 of the payload, once the gzip form is made */
-    unsigned char mem[];                    /** LWS_PRE headroom, payload, NUL */
+    uint32_t crc_op;     /** crc32_combine_gen(len), with it: appends crc to a stream's CRC-32 */
+    unsigned char mem[]; /** LWS_PRE headroom, payload, NUL */
 } gv__frame;
 
 /* A frame of len payload bytes (uninitialised, NUL-terminated), one reference.

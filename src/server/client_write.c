@@ -107,7 +107,7 @@ static gv__frame *in_context(gv__client *c)
             return NULL;
         if (c->kind == GV__CLIENT_WS)
             return gv__frame_wire(c->cur, GV__WIRE_WS);
-        gv__frame *ping = gv__frame_wire(c->cur, GV__WIRE_GZIP_STREAM);
+        gv__frame *ping = c->cur->wire[GV__WIRE_GZIP_STREAM];
         if (!ping)
             gv__room_deflate_wait(c->room, c);
         return ping;

@@ -193,17 +193,21 @@ static gv__frame *ws_frame(const gv__frame *f, bool compress)
     return w;
 }
 
-/* The payload's CRC-32, and what appends it to another's (once per frame:
- * every gzip reader's stream takes it with one crc32_combine_op). */
+/* The payload's CRC-32, and what appends it to another's, made once per
+ * frame (a frame may be compressed alone and in each view's stream): every
+ * gzip reader's stream takes it with one crc32_combine_op. crc_op is never 0
+ * once made (x^n modulo the CRC's polynomial). */
 static void payload_crc(gv__frame *f)
 {
+    if (f->crc_op)
+        return;
     f->crc = (uint32_t)crc32(crc32(0L, Z_NULL, 0), f->payload, (uInt)f->len);
     f->crc_op = (uint32_t)crc32_combine_gen((z_off_t)f->len);
 }
 
 gv__frame *gv__frame_wire(gv__frame *f, gv__wire w)
 {
-    if (f->wire[w] || w == GV__WIRE_GZIP_STREAM)
+    if (f->wire[w])
         return f->wire[w];
     if (w == GV__WIRE_GZIP) {
         f->wire[w] = deflated(f, 0);

@@ -21,7 +21,8 @@ typedef enum gv__wire {
     GV__WIRE_GZIP,        /** the payload deflated on its own and flushed in full: a
                            ** piece that fits anywhere in a gzip stream (SSE) */
     GV__WIRE_GZIP_STREAM, /** a message of a view's SSE deflate stream (a ping), as
-                           ** compressed there: set by gv__frame_set_stream_form */
+                           ** compressed there: set by gv__frame_set_stream_form,
+                           ** never made by gv__frame_wire */
     GV__WIRE_COUNT
 } gv__wire;
 
@@ -50,8 +51,9 @@ gv__frame *gv__frame_copy(const void *data, size_t len);
 gv__frame *gv__frame_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* A frame holding json compactly encoded (keys sorted). NULL on ENOMEM. */
 gv__frame *gv__frame_json(const json_t *json);
-/* The bytes to write for f in form w: a frame owned by f (made on first
- * use; its payload is what goes on the wire). NULL on ENOMEM. */
+/* The bytes to write for f in form w (not GV__WIRE_GZIP_STREAM, which only
+ * a stream gives): a frame owned by f (made on first use; its payload is
+ * what goes on the wire). NULL on ENOMEM. */
 gv__frame *gv__frame_wire(gv__frame *f, gv__wire w);
 /* f as a compressed WebSocket frame, deflated in z with the context z holds
  * from the messages before (RFC 7692 with context takeover), z's next

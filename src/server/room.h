@@ -259,8 +259,8 @@ void gv__rooms_settle(struct gv_server *s);
 void gv__room_deflate_wait(gv__room *r, gv__client *c);
 /* At a settle, once the frames of the new events are final (their patches
  * made): each stream followed compresses them, starting again first if a
- * client waits for a start. */
-void gv__room_deflate_settle(gv__room *r);
+ * client waits for a start (now_us: the settle's clock). */
+void gv__room_deflate_settle(gv__room *r, int64_t now_us);
 /* Event seq of view v as compressed in the view's stream for clients of kind
  * k (the room's reference), or NULL when it is not held. */
 gv__frame *gv__room_deflate_frame(gv__room *r, gv__client_kind k, gv_view v, int64_t seq);

@@ -145,8 +145,8 @@ static gv__frame *compress_in(stream *st, int t, gv__frame *f)
 }
 
 /* Compresses view v's events after the last settle in the stream of
- * transport t. */
-static void settle_stream(gv__room *r, stream *st, int t, gv_view v)
+ * transport t, at now_us. */
+static void settle_stream(gv__room *r, stream *st, int t, gv_view v, int64_t now_us)
 {
     int64_t first = r->settled_seq + 1;
     /* Not one after the other with what the stream holds: start again, and
@@ -164,7 +164,7 @@ static void settle_stream(gv__room *r, stream *st, int t, gv_view v)
         st->ring_seq[i] = s;
         st->seq = s;
     }
-    st->last_us = gv__mono_us();
+    st->last_us = now_us;
     return;
 fail:
     lwsl_warn("meeting %s: out of memory compressing the %s view's events at %lld\n", r->id,
@@ -172,7 +172,7 @@ fail:
     stream_break(r, st, t, v);
 }
 
-void gv__room_deflate_settle(gv__room *r)
+void gv__room_deflate_settle(gv__room *r, int64_t now_us)
 {
     gv__room_deflate *d = r->deflate;
     if (!d)
@@ -184,7 +184,7 @@ void gv__room_deflate_settle(gv__room *r)
             if (!readers)
                 stream_release(r, st);
             else if (st->waiting || st->ready)
-                settle_stream(r, st, t, (gv_view)v);
+                settle_stream(r, st, t, (gv_view)v, now_us);
         }
 }
 
@@ -196,6 +196,21 @@ gv__frame *gv__room_deflate_frame(gv__room *r, gv__client_kind k, gv_view v, int
         return NULL;
     unsigned i = (unsigned)((seq - 1) % r->ring_cap);
     return st->ring_seq[i] == seq ? st->ring[i] : NULL;
+}
+
+/* A ping compressed in SSE stream st (its stream form set), or NULL on
+ * ENOMEM: the deflater may then have taken part of it, and the stream is
+ * of no further use. */
+static gv__frame *ping_in(stream *st)
+{
+    gv__frame *p = gv__frame_copy(GV__SSE_PING, sizeof GV__SSE_PING - 1);
+    gv__frame *z = p ? gv__frame_gzip_in_context(p, &st->z) : NULL;
+    if (!z) {
+        gv__frame_unref(p);
+        return NULL;
+    }
+    gv__frame_set_stream_form(p, z);
+    return p;
 }
 
 /* The ping of view v's quiet SSE stream, made in the stream on the first
@@ -214,19 +229,14 @@ static void stream_ping(gv__room *r, stream *st, gv_view v, int64_t now_us)
             continue;
         }
         if (!p) {
-            p = gv__frame_copy(GV__SSE_PING, sizeof GV__SSE_PING - 1);
-            gv__frame *z = p ? gv__frame_gzip_in_context(p, &st->z) : NULL;
-            if (!z) {
-                /* The deflater may have taken part of it. */
-                gv__frame_unref(p);
+            if (!(p = ping_in(st))) {
                 stream_break(r, st, 1, v);
                 return;
             }
-            gv__frame_set_stream_form(p, z);
             st->last_us = now_us;
         }
-        if (gv__client_send(c, gv__frame_ref(p), st->seq) < 0)
-            c->ctx = GV__CTX_NONE; /* dropped: it must not take the stream's next piece */
+        /* Cannot fail: its queue is empty (a reader not live drops it). */
+        (void)!gv__client_send(c, gv__frame_ref(p), st->seq);
     }
     if (p)
         gv__frame_unref(p);

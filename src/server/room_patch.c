@@ -194,7 +194,7 @@ static void settle(gv__room *r)
         r->last_text[v] = NULL;
     }
     json_decref(part);
-    gv__room_deflate_settle(r);
+    gv__room_deflate_settle(r, now);
     send_yous(r);
     r->settled_seq = r->seq;
     /* Write every reader; cut off those too far behind to catch up from the ring. */

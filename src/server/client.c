@@ -88,7 +88,8 @@ static void unsubscribe(gv__client *c)
     if (!c->subscribed)
         return;
     gv__room *r = c->room;
-    gv__room_reader_left(r, c->view, c->kind == GV__CLIENT_SSE);
+    gv__room_reader_left(r, c->view);
+    gv__room_deflate_reader(r, c, -1);
     if (c->prev)
         c->prev->next = c->next;
     else
@@ -338,8 +339,9 @@ int gv__client_subscribe(gv__client *c, gv__room *r, int64_t since_seq, gv_error
 {
     /* First, as it settles the room's waiting events (writing its readers):
      * this one is not among them yet. */
-    if (gv__room_reader_joined(r, c->view, c->kind == GV__CLIENT_SSE) < 0)
+    if (gv__room_reader_joined(r, c->view) < 0)
         return gv_error_set(err, GV_ENOMEM, "out of memory encoding the state");
+    gv__room_deflate_reader(r, c, 1);
     c->room = r;
     c->next = r->subs;
     c->prev = NULL;

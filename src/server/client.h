@@ -111,6 +111,8 @@ struct gv__client {
     bool http_failed;     /** no answer could be made: a fixed 500 is written instead */
     struct ev_io *hangup; /** SSE over HTTP/1.1: its socket watched for a close (hangup.c) */
     bool peeked;          /** SSE not so watched: the tick peeks at its peer (server.c) */
+    bool streamed;        /** takes its view's deflate stream (gzip SSE, a WebSocket keeping its
+                           ** context), set before it subscribes (room_deflate.c) */
 };
 
 /* Sets the answer of an HTTP command (takes body, made with gv__error_json or

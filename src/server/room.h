@@ -55,10 +55,12 @@ struct gv__room {
     /** what the events after patched_seq may have changed (gv_changes_add),
      * kept while the view is patched */
     gv_changes changes[GV_VIEW_COUNT];
-    unsigned readers[GV_VIEW_COUNT];     /** subscribers reading each view */
-    unsigned readers_sse[GV_VIEW_COUNT]; /** of them, those over SSE (room_deflate.c) */
-    int64_t unread_us[GV_VIEW_COUNT];    /** gv__mono_us() when a view's last reader left */
-    char *last_text[GV_VIEW_COUNT];      /** the last event as each view reads it, until settled */
+    unsigned readers[GV_VIEW_COUNT];  /** subscribers reading each view */
+    int64_t unread_us[GV_VIEW_COUNT]; /** gv__mono_us() when a view's last reader left */
+    char *last_text[GV_VIEW_COUNT];   /** the last event as each view reads it, until settled */
+    /** of them, those that take each view's deflate stream, by transport
+     * (gv__room_deflate_reader) */
+    unsigned streamed[2][GV_VIEW_COUNT];
     json_t *you_pending; /** people whose own part changed since the last settle: id -> true */
     int64_t settled_seq; /** events up to this one are patched and may be written */
     struct gv__room_deflate
@@ -231,13 +233,12 @@ void gv__room_follow_release(gv__room *r);
 
 /* ---- what readers hold (room_patch.c) ----------------------------------- */
 
-/* A reader of view v joins (over SSE or not): the view's patches start now
- * if they had not. 0, or GV_ENOMEM. Settles the room first
- * (gv__room_settle_now). */
-int gv__room_reader_joined(gv__room *r, gv_view v, bool sse);
+/* A reader of view v joins: the view's patches start now if they had not.
+ * 0, or GV_ENOMEM. Settles the room first (gv__room_settle_now). */
+int gv__room_reader_joined(gv__room *r, gv_view v);
 /* A reader of view v left: a view nobody has read for a while is no longer
  * patched (room_patch.c). */
-void gv__room_reader_left(gv__room *r, gv_view v, bool sse);
+void gv__room_reader_left(gv__room *r, gv_view v);
 /* Settles the room now if events wait: before its state is shown (a
  * snapshot), so that the next patch starts from the state shown. */
 void gv__room_settle_now(gv__room *r);
@@ -257,6 +258,9 @@ void gv__rooms_settle(struct gv_server *s);
  * gzip) waits for the start of its view's next deflate stream: from then on
  * it is written the events compressed in that stream (gv__room_deflate_frame). */
 void gv__room_deflate_wait(gv__room *r, gv__client *c);
+/* Counts subscriber c in (delta 1) or out (-1) of those that take its view's
+ * deflate stream (c->streamed): a stream nobody takes is given back. */
+void gv__room_deflate_reader(gv__room *r, const gv__client *c, int delta);
 /* At a settle, once the frames of the new events are final (their patches
  * made): each stream followed compresses them, starting again first if a
  * client waits for a start (now_us: the settle's clock). */

@@ -37,8 +37,9 @@
  *
  * A stream costs one more compression per event and view (not per reader)
  * and a deflater's memory (about 256 KiB) per followed view and transport;
- * a view and transport nobody reads any more gives them back at the next
- * settle, and an SSE stream nobody follows does when it falls quiet
+ * a view and transport none of whose readers takes the stream any more
+ * (gv__room_deflate_reader) gives them back at the next settle, and an SSE
+ * stream nobody follows at the moment does when it falls quiet
  * (gavel_deflate_streams in /metrics counts those held).
  */
 #include <stdlib.h>
@@ -79,6 +80,12 @@ void gv__room_deflate_wait(gv__room *r, gv__client *c)
         return; /* out of memory: the client takes messages compressed on their own */
     c->ctx = GV__CTX_WAITING;
     r->deflate->st[transport(c->kind)][c->view].waiting = true;
+}
+
+void gv__room_deflate_reader(gv__room *r, const gv__client *c, int delta)
+{
+    if (c->streamed)
+        r->streamed[transport(c->kind)][c->view] += (unsigned)delta;
 }
 
 /* Gives a stream back: nobody follows it. */
@@ -180,8 +187,7 @@ void gv__room_deflate_settle(gv__room *r, int64_t now_us)
     for (int t = 0; t < 2; t++)
         for (int v = 0; v < GV_VIEW_COUNT; v++) {
             stream *st = &d->st[t][v];
-            unsigned sse = r->readers_sse[v], readers = t ? sse : r->readers[v] - sse;
-            if (!readers)
+            if (!r->streamed[t][v])
                 stream_release(r, st);
             else if (st->waiting || st->ready)
                 settle_stream(r, st, t, (gv_view)v, now_us);

@@ -53,7 +53,7 @@
 /* How long a view's patches go on without a reader. */
 #define GV__PATCH_GRACE_US (15 * 1000000LL)
 
-int gv__room_reader_joined(gv__room *r, gv_view v, bool sse)
+int gv__room_reader_joined(gv__room *r, gv_view v)
 {
     gv__room_settle_now(r);
     if (!r->patched[v]) {
@@ -64,14 +64,11 @@ int gv__room_reader_joined(gv__room *r, gv_view v, bool sse)
         r->changes[v] = (gv_changes){0};
     }
     r->readers[v]++;
-    r->readers_sse[v] += sse;
     return 0;
 }
 
-void gv__room_reader_left(gv__room *r, gv_view v, bool sse)
+void gv__room_reader_left(gv__room *r, gv_view v)
 {
-    if (sse && r->readers_sse[v] > 0)
-        r->readers_sse[v]--;
     if (r->readers[v] > 0 && --r->readers[v] == 0)
         r->unread_us[v] = gv__mono_us();
 }

@@ -125,6 +125,7 @@ int gv__route_events(struct lws *wsi, const gv__request *req)
     bool gzip = gv__header_copy(wsi, WSI_TOKEN_HTTP_ACCEPT_ENCODING, ae, sizeof ae) > 0 &&
                 gv__accepts_gzip(ae);
     c->wire = gzip ? GV__WIRE_GZIP : GV__WIRE_COUNT;
+    c->streamed = gzip;
     gv__header extra[] = {
         {"x-accel-buffering:", "no"}, {"vary:", "accept-encoding"}, {NULL, NULL}, {NULL, NULL}};
     if (gzip)
@@ -160,7 +161,7 @@ int gv__route_events(struct lws *wsi, const gv__request *req)
                  err.code ? err.msg : "out of memory for the hello");
         return -1;
     }
-    if (gzip)
+    if (c->streamed)
         gv__room_deflate_wait(r, c); /* its view's deflate stream, from its next start */
     return 0;
 }

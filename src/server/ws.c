@@ -133,8 +133,7 @@ static gv__client *establish(struct lws *wsi)
     c->view = gv__grant_view(r, &g);
     c->room = r;
     c->resume_state = resume_state;
-    bool context = false;
-    c->wire = takes_deflate(wsi, &context) ? GV__WIRE_WS_DEFLATE : GV__WIRE_WS;
+    c->wire = takes_deflate(wsi, &c->streamed) ? GV__WIRE_WS_DEFLATE : GV__WIRE_WS;
     if (gv__auth_actor(r, &g, has_as ? as : NULL, c->actor, sizeof c->actor, &err) < 0 ||
         gv__stream_acquire(s, addr, &err) < 0)
         return refused(wsi, c, &err);
@@ -156,7 +155,7 @@ static gv__client *establish(struct lws *wsi)
     if (gv__client_send(c, f, 0) < 0)
         gv_error_set(&err, GV_ENOMEM, "out of memory for the hello");
     else if (gv__client_subscribe(c, r, since, &err) == 0) {
-        if (context)
+        if (c->streamed)
             gv__room_deflate_wait(r, c);
         return c;
     }

@@ -269,11 +269,11 @@ static void test_sixty_clients_on_three_nodes_see_one_log(void **state)
      * carried them, and races for a seq were decided again. */
     double redecided = 0, received = 0;
     for (int n = 0; n < NODES; n++) {
-        double followed = tk_metric(f->k.port[n], "gavel_events_followed_total");
+        double followed = tc_metric(f->k.port[n], "gavel_events_followed_total");
         print_message("  node %d: %.0f events of other nodes folded\n", n, followed);
         assert_true(followed > 0);
-        received += tk_metric(f->k.port[n], "gavel_bus_messages_total{result=\"received\"}");
-        redecided += tk_metric(f->k.port[n], "gavel_commands_redecided_total");
+        received += tc_metric(f->k.port[n], "gavel_bus_messages_total{result=\"received\"}");
+        redecided += tc_metric(f->k.port[n], "gavel_commands_redecided_total");
         json_t *h = tk_health(f->k.port[n]);
         assert_non_null(h);
         assert_string_equal(json_string_value(json_object_get(h, "nats")), "connected");

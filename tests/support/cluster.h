@@ -171,24 +171,6 @@ static TC_UNUSED void tk_cluster_stop(tk_cluster *k)
     tk_cluster_stop_all(k);
 }
 
-/* A number from a node's /metrics: the first line starting with `name`
- * (its labels included, e.g. "gavel_bus_messages_total{result=\"received\"}"). */
-static TC_UNUSED double tk_metric(int port, const char *name)
-{
-    tc_response r;
-    if (tc_get(port, "/metrics", NULL, &r) != 200)
-        return -1;
-    double v = -1;
-    size_t n = strlen(name);
-    for (const char *p = r.body; p && *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL)
-        if (strncmp(p, name, n) == 0 && p[n] == ' ') {
-            v = strtod(p + n + 1, NULL);
-            break;
-        }
-    tc_response_free(&r);
-    return v;
-}
-
 /* A node's /healthz, parsed (the caller decrefs it); NULL when it does not answer. */
 static TC_UNUSED json_t *tk_health(int port)
 {

@@ -321,6 +321,29 @@ static TC_UNUSED int tc_get(int port, const char *path, const char *token, tc_re
     return tc_http(port, "GET", path, extra, NULL, 0, r, 10000) < 0 ? -1 : r->status;
 }
 
+/* A number from a server's /metrics: the first line starting with `name`
+ * (its labels included, e.g. "gavel_bus_messages_total{result=\"received\"}"),
+ * or -1 when it has none or does not answer. */
+static TC_UNUSED double tc_metric(int port, const char *name)
+{
+    tc_response r;
+    int status = tc_get(port, "/metrics", NULL, &r);
+    if (status != 200) {
+        if (status > 0)
+            tc_response_free(&r);
+        return -1;
+    }
+    double v = -1;
+    size_t n = strlen(name);
+    for (const char *p = r.body; p && *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL)
+        if (strncmp(p, name, n) == 0 && p[n] == ' ') {
+            v = strtod(p + n + 1, NULL);
+            break;
+        }
+    tc_response_free(&r);
+    return v;
+}
+
 /* POSTs a command (body, JSON) to test-panel's commands, with token as the
    Bearer if given and query ("?as=...") if given; returns the HTTP status,
    or -1 when the server did not answer in 10 s. */

@@ -25,6 +25,12 @@ static int setup(void **state)
     return tc_fixture_setup(state, "compress", NULL);
 }
 
+/* A short quiet before a ping: 1 s. */
+static int setup_quick_ping(void **state)
+{
+    return tc_fixture_setup(state, "compress", (const char *const[]){"--idle-timeout", "2", NULL});
+}
+
 static char *bearer(fixture *f, const char *role, const char *more)
 {
     static char h[400];
@@ -129,20 +135,28 @@ static char *ws_message(tc_ws *ws, bool *compressed)
     }
 }
 
+/* len bytes of text deflated on their own (raw deflate, a fresh context),
+ * ending with a sync flush, into out (cap bytes); returns their length. */
+static size_t deflate_alone(const void *text, size_t len, unsigned char *out, size_t cap)
+{
+    z_stream z = {0};
+    assert_int_equal(deflateInit2(&z, 6, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY), Z_OK);
+    z.next_in = (unsigned char *)text;
+    z.avail_in = (uInt)len;
+    z.next_out = out;
+    z.avail_out = (uInt)cap;
+    assert_int_equal(deflate(&z, Z_SYNC_FLUSH), Z_OK);
+    size_t n = cap - z.avail_out;
+    deflateEnd(&z);
+    return n;
+}
+
 /* A client message compressed as RFC 7692 says: deflated, the final
  * 00 00 ff ff left out, RSV1 set, masked. */
 static void ws_send_deflated(tc_ws *ws, const char *text)
 {
-    z_stream z = {0};
     unsigned char out[512], frame[600];
-    assert_int_equal(deflateInit2(&z, 6, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY), Z_OK);
-    z.next_in = (unsigned char *)text;
-    z.avail_in = (uInt)strlen(text);
-    z.next_out = out;
-    z.avail_out = sizeof out;
-    assert_int_equal(deflate(&z, Z_SYNC_FLUSH), Z_OK);
-    size_t n = sizeof out - z.avail_out - 4;
-    deflateEnd(&z);
+    size_t n = deflate_alone(text, strlen(text), out, sizeof out) - 4;
     const unsigned char mask[4] = {1, 2, 3, 4};
     frame[0] = 0x80 | 0x40 | TC_WS_TEXT;
     frame[1] = (unsigned char)(0x80 | n);
@@ -352,17 +366,14 @@ typedef struct gz_reader {
 static void gz_open(fixture *f, gz_reader *r, const char *role, const char *since)
 {
     memset(r, 0, sizeof *r);
-    r->c.fd = tc_connect(f->srv.port);
-    char req[600];
-    int len = snprintf(req, sizeof req,
-                       "GET /api/v1/meetings/test-panel/events%s HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-                       "Accept: text/event-stream\r\nAccept-Encoding: gzip\r\n%s\r\n",
-                       since, bearer(f, role, NULL));
-    tc_response head;
-    assert_int_equal(tc_write_all(r->c.fd, req, (size_t)len), 0);
-    assert_int_equal(tc_read_head(&r->c, &head, tc_now_ms() + 10000), 0);
+    char path[200];
+    snprintf(path, sizeof path, "/api/v1/meetings/test-panel/events%s", since);
+    tc_sse s;
+    assert_int_equal(
+        tc_sse_open(&s, f->srv.port, path, bearer(f, role, "Accept-Encoding: gzip\r\n")), 200);
     char v[64];
-    assert_string_equal(tc_header(head.head, "content-encoding", v, sizeof v), "gzip");
+    assert_string_equal(tc_header(s.head.head, "content-encoding", v, sizeof v), "gzip");
+    r->c = s.c; /* read as gzip here, not as events */
     assert_int_equal(inflateInit2(&r->z, 31), Z_OK);
     r->text = calloc(1, 1);
 }
@@ -408,6 +419,15 @@ static void gz_until(gz_reader *r, size_t from, const char *until)
     }
 }
 
+/* Posts a command as the chair. */
+static void chair_posts(fixture *f, const char *body)
+{
+    tc_response r;
+    assert_int_equal(tc_post_command(f->srv.port, tc_role_token(&f->srv, "chair"), NULL, body, &r),
+                     200);
+    tc_response_free(&r);
+}
+
 static void sse_is_one_gzip_stream(void **state)
 {
     fixture *f = *state;
@@ -421,13 +441,7 @@ static void sse_is_one_gzip_stream(void **state)
     assert_non_null(strstr(g.text, "event: hello\n"));
     assert_non_null(strstr(g.text, "event: snapshot\nid: 1\n"));
     /* An event: its patch, then the event, as the plain stream has them. */
-    tc_response r;
-    assert_int_equal(tc_http(f->srv.port, "POST", "/api/v1/meetings/test-panel/commands",
-                             bearer(f, "chair", NULL), "{\"type\":\"open_meeting\"}", 23, &r,
-                             10000),
-                     0);
-    assert_int_equal(r.status, 200);
-    tc_response_free(&r);
+    chair_posts(f, "{\"type\":\"open_meeting\"}");
     gz_until(&g, 0, "id: 2\ndata: ");
     tc_event e;
     for (int got = 0; got < 2;) {
@@ -453,26 +467,8 @@ static void sse_is_one_gzip_stream(void **state)
  * compressed alone is. */
 static size_t deflated_alone(const char *text, size_t len)
 {
-    z_stream z = {0};
-    assert_int_equal(deflateInit2(&z, 6, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY), Z_OK);
     unsigned char out[8192];
-    z.next_in = (unsigned char *)text;
-    z.avail_in = (uInt)len;
-    z.next_out = out;
-    z.avail_out = sizeof out;
-    assert_int_equal(deflate(&z, Z_SYNC_FLUSH), Z_OK);
-    size_t n = sizeof out - z.avail_out;
-    deflateEnd(&z);
-    return n;
-}
-
-/* Posts a command as the chair. */
-static void chair_posts(fixture *f, const char *body)
-{
-    tc_response r;
-    assert_int_equal(tc_post_command(f->srv.port, tc_role_token(&f->srv, "chair"), NULL, body, &r),
-                     200);
-    tc_response_free(&r);
+    return deflate_alone(text, len, out, sizeof out);
 }
 
 /* SSE readers that take gzip follow their view's events in one deflate
@@ -484,10 +480,6 @@ static void chair_posts(fixture *f, const char *body)
 static void sse_events_share_the_views_deflate_stream(void **state)
 {
     fixture *f = *state;
-    /* A short quiet before a ping: 1 s. */
-    assert_int_equal(tc_server_stop(&f->srv, SIGTERM), 0);
-    const char *args[] = {"--meeting", "test-panel", "--idle-timeout", "2", NULL};
-    assert_int_equal(tc_server_start(&f->srv, f->db, args), 0);
     tc_sse plain;
     assert_int_equal(tc_sse_open(&plain, f->srv.port, "/api/v1/meetings/test-panel/events",
                                  bearer(f, "chair", NULL)),
@@ -573,17 +565,13 @@ static void sse_events_share_the_views_deflate_stream(void **state)
     assert_int_equal(tc_server_start(&f->srv, f->db, again), 0);
 }
 
-/* The value of a gauge line of /metrics ("gavel_connections{transport=\"sse\"}"). */
-static long gauge(fixture *f, const char *line)
+/* The value of a gauge of /metrics ("gavel_connections{transport=\"sse\"}"). */
+static long gauge(fixture *f, const char *name)
 {
-    tc_response r;
-    assert_int_equal(tc_get(f->srv.port, "/metrics", NULL, &r), 200);
-    const char *at = strstr(r.body, line);
-    if (!at)
-        fail_msg("no %s in /metrics", line);
-    long v = strtol(at + strlen(line), NULL, 10);
-    tc_response_free(&r);
-    return v;
+    double v = tc_metric(f->srv.port, name);
+    if (v < 0)
+        fail_msg("no %s in /metrics", name);
+    return (long)v;
 }
 
 /* Waits until the gauge reads want (10 s at most). */
@@ -597,8 +585,8 @@ static void gauge_until(fixture *f, const char *line, long want)
         fail_msg("%s is %ld, not %ld", line, v, want);
 }
 
-#define WS_STREAMS  "gavel_deflate_streams{transport=\"websocket\"} "
-#define SSE_STREAMS "gavel_deflate_streams{transport=\"sse\"} "
+#define WS_STREAMS  "gavel_deflate_streams{transport=\"websocket\"}"
+#define SSE_STREAMS "gavel_deflate_streams{transport=\"sse\"}"
 
 /* A note posted by the chair, read by both readers of the chair's view. */
 static void note_read(fixture *f, reader *ws, gz_reader *sse, int i)
@@ -616,15 +604,20 @@ static void note_read(fixture *f, reader *ws, gz_reader *sse, int i)
     }
 }
 
-/* Each view keeps a deflate stream per transport while that transport reads
- * it: a view whose WebSocket readers all left gives its WebSocket stream
- * back at the next event, while its SSE readers keep theirs; a view nobody
- * reads gives back both. */
+/* Each view keeps a deflate stream per transport while a reader that takes
+ * it remains: a view whose WebSocket readers all left gives its WebSocket
+ * stream back at the next event, while its gzip SSE readers keep theirs;
+ * once those left too, a plain SSE reader keeps nothing, from the next
+ * event on. */
 static void a_transport_nobody_reads_gives_its_stream_back(void **state)
 {
     fixture *f = *state;
     reader ws;
     gz_reader sse;
+    tc_sse plain;
+    assert_int_equal(tc_sse_open(&plain, f->srv.port, "/api/v1/meetings/test-panel/events",
+                                 bearer(f, "chair", NULL)),
+                     200);
     reader_open(f, &ws, OFFER);
     gz_open(f, &sse, "chair", "");
     gz_until(&sse, 0, "event: you\n");
@@ -636,15 +629,21 @@ static void a_transport_nobody_reads_gives_its_stream_back(void **state)
 
     tc_ws_close(&ws.ws);
     inflateEnd(&ws.z);
-    gauge_until(f, "gavel_connections{transport=\"websocket\"} ", 0);
+    gauge_until(f, "gavel_connections{transport=\"websocket\"}", 0);
     note_read(f, NULL, &sse, 3);
     assert_int_equal(gauge(f, WS_STREAMS), 0);
     assert_int_equal(gauge(f, SSE_STREAMS), 1);
 
     gz_close(&sse);
-    gauge_until(f, "gavel_connections{transport=\"sse\"} ", 0);
-    chair_posts(f, "{\"type\":\"add_note\",\"text\":\"note 4, for nobody\"}");
-    gauge_until(f, SSE_STREAMS, 0);
+    gauge_until(f, "gavel_connections{transport=\"sse\"}", 1);
+    chair_posts(f, "{\"type\":\"add_note\",\"text\":\"note 4, plain\"}");
+    tc_event e;
+    for (bool seen = false; !seen; tc_event_free(&e)) {
+        assert_int_equal(tc_sse_next(&plain, 5000, &e), 1);
+        seen = strstr(e.data, "note 4, plain") != NULL;
+    }
+    assert_int_equal(gauge(f, SSE_STREAMS), 0);
+    tc_sse_close(&plain);
 }
 
 int main(void)
@@ -659,7 +658,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(sse_is_one_gzip_stream, setup, tc_fixture_teardown),
         cmocka_unit_test_setup_teardown(a_transport_nobody_reads_gives_its_stream_back, setup,
                                         tc_fixture_teardown),
-        cmocka_unit_test_setup_teardown(sse_events_share_the_views_deflate_stream, setup,
+        cmocka_unit_test_setup_teardown(sse_events_share_the_views_deflate_stream, setup_quick_ping,
                                         tc_fixture_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -34,9 +34,11 @@ static void readable(struct ev_loop *loop, ev_io *w, int revents)
     if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
         return;
     ev_io_stop(loop, w);
-    if (n > 0)
-        gv__hangup_peek(c);
-    if (n > 0 || !c->wsi)
+    if (n > 0) {
+        gv__hangup_peek(c); /* bytes after the request: lws's to read */
+        return;
+    }
+    if (!c->wsi)
         return;
     /* Closing calls gv__client_gone, which frees w and may free c. */
     lws_set_timeout(c->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_SYNC);

@@ -17,16 +17,7 @@
 
 static int setup(void **state)
 {
-    static ip_server x;
-    ip_new(&x, "client", NULL, NULL);
-    *state = &x;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    ip_free(*state);
-    return 0;
+    return ip_setup(state, "client", NULL);
 }
 
 static gv__client *subscriber(ip_server *x, gv__client_kind kind)
@@ -121,11 +112,11 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_a_message_that_cannot_be_made_cuts_the_client, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(test_a_full_queue_cuts_the_client, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_errors_carry_the_id_and_are_utf8, setup, teardown),
+                                        ip_teardown),
+        cmocka_unit_test_setup_teardown(test_a_full_queue_cuts_the_client, setup, ip_teardown),
+        cmocka_unit_test_setup_teardown(test_errors_carry_the_id_and_are_utf8, setup, ip_teardown),
         cmocka_unit_test_setup_teardown(test_a_client_gone_gives_back_what_it_held, setup,
-                                        teardown),
+                                        ip_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -115,14 +115,23 @@ static TC_UNUSED void ip_free(ip_server *x)
 }
 
 /* A test's setup, kept in one ip_server per test program: a server made by
- * ip_new (name, tune) with its loop running. ip_teardown frees it. */
-static TC_UNUSED int ip_setup_running(void **state, const char *name,
-                                      void (*tune)(gv_server_config *c, void *ud))
+ * ip_new (name, tune), its loop not running (the test turns it: ip_settle).
+ * ip_teardown frees it. */
+static TC_UNUSED int ip_setup(void **state, const char *name,
+                              void (*tune)(gv_server_config *c, void *ud))
 {
     static ip_server x;
     ip_new(&x, name, tune, NULL);
-    ip_run(&x);
     *state = &x;
+    return 0;
+}
+
+/* The same with its loop running. */
+static TC_UNUSED int ip_setup_running(void **state, const char *name,
+                                      void (*tune)(gv_server_config *c, void *ud))
+{
+    ip_setup(state, name, tune);
+    ip_run(*state);
     return 0;
 }
 

@@ -36,16 +36,7 @@ static void tune(gv_server_config *c, void *ud)
 
 static int setup(void **state)
 {
-    static ip_server x;
-    ip_new(&x, "room", tune, NULL);
-    *state = &x;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    ip_free(*state);
-    return 0;
+    return ip_setup(state, "room", tune);
 }
 
 static gv__room *room(ip_server *x)
@@ -508,18 +499,19 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_events_travel_as_stored_and_the_ack_follows_them,
-                                        setup, teardown),
+                                        setup, ip_teardown),
         cmocka_unit_test_setup_teardown(test_a_failed_commit_says_why_and_the_room_recovers, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(test_a_batch_behind_a_failed_one_is_busy, setup, teardown),
+                                        ip_teardown),
+        cmocka_unit_test_setup_teardown(test_a_batch_behind_a_failed_one_is_busy, setup,
+                                        ip_teardown),
         cmocka_unit_test_setup_teardown(test_an_http_command_is_answered_with_its_events, setup,
-                                        teardown),
+                                        ip_teardown),
         cmocka_unit_test_setup_teardown(test_a_log_that_fails_replay_does_not_load, setup,
-                                        teardown),
+                                        ip_teardown),
         cmocka_unit_test_setup_teardown(test_a_reader_resumes_from_the_ring_or_gets_a_snapshot,
-                                        setup, teardown),
+                                        setup, ip_teardown),
         cmocka_unit_test_setup_teardown(test_out_of_memory_after_a_commit_loses_nothing, setup,
-                                        teardown),
+                                        ip_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

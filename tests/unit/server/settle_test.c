@@ -27,10 +27,7 @@
 
 static int setup(void **state)
 {
-    static ip_server x;
-    ip_new(&x, "settle", NULL, NULL);
-    *state = &x;
-    return 0;
+    return ip_setup(state, "settle", NULL);
 }
 
 typedef struct watch {

@@ -37,15 +37,15 @@ static inline void gvt_view_settle(const gv_meeting *m, gv_view v, const json_t 
 {
     int64_t seq = gv_meeting_seq(m), at = gv_meeting_last_at_ms(m);
     json_t *took = gv_state_took_event(*patched, seq, at), *ops = NULL;
+    assert_non_null(took);
     json_t *now = gv_view_update(m, took, part, c, v);
     json_t *want = gv_meeting_view_json(m, v);
     assert_non_null(now);
     assert_non_null(want);
     assert_int_equal(gv_json_diff(took, now, gv_state_id_keys, &ops), 0);
     json_t *reader = gv_state_took_event(*held, seq, at);
-    gv_error err = {0};
-    assert_non_null(took);
     assert_non_null(reader);
+    gv_error err = {0};
     if (gv_json_patch(&reader, ops, &err) < 0)
         fail_msg("view %s, event %lld: the patch does not apply: %s", gv_view_names[v],
                  (long long)seq, err.msg);

@@ -38,7 +38,6 @@
 #include <strings.h>
 
 #include "core/array.h"
-#include "core/floor_internal.h"
 #include "core/jsonf.h"
 #include "core/meeting_internal.h"
 

@@ -19,7 +19,6 @@
 #include "core/definition.h"
 #include "core/meeting_internal.h"
 
-/* JSON written with single quotes (easier to read in C) and parsed. */
 /* The definition part of the state: its three sections (definition_json.c). */
 static int definition_to_json(const gv_meeting *m, json_t *state)
 {
@@ -29,6 +28,7 @@ static int definition_to_json(const gv_meeting *m, json_t *state)
     return 0;
 }
 
+/* JSON written with single quotes (easier to read in C) and parsed. */
 static json_t *json_q(const char *text)
 {
     char *s = strdup(text);

@@ -192,8 +192,9 @@ static size_t encoded_len(const json_t *ops, size_t from, size_t to)
     return n;
 }
 
-/* Replaces the operations from index `from` on, one per changed member of b
- * (an object of scalars, not the root), with one "replace" of b whole when
+/* Replaces the operations from index `from` on, one per changed member of
+ * either object (removed from the old, added to b or given a new value),
+ * with one "replace" of b (an object of scalars, not the root) whole when
  * that encodes shorter, as when most of a row of figures changed
  * (docs/decisions/0024). */
 static int whole_if_shorter(differ *d, const json_t *b, size_t from)

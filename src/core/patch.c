@@ -207,8 +207,10 @@ static int whole_if_shorter(differ *d, const json_t *b, size_t from)
         return rc;
     size_t whole = encoded_len(d->ops, n, n + 1), parts = encoded_len(d->ops, from, n);
     bool shorter = whole > 0 && parts > 0 && whole < parts;
-    size_t drop_from = shorter ? from : n, drop_to = shorter ? n : n + 1;
-    for (size_t i = drop_to; i-- > drop_from;)
+    if (!shorter) /* the whole goes, the members' operations stay */
+        return json_array_remove(d->ops, n) < 0 ? GV_ENOMEM : 0;
+    /* The members' operations go, from the last; the whole moves up to `from`. */
+    for (size_t i = n; i-- > from;)
         if (json_array_remove(d->ops, i) < 0)
             return GV_ENOMEM;
     return 0;

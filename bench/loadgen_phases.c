@@ -324,13 +324,17 @@ static int64_t event_round(lg *g, int k, int64_t seq)
 static void count_round(lg *g, results *r, int e, int64_t t0, sample_set *last, sample_set *each,
                         sample_set *first)
 {
-    sample_set one = {0};
+    size_t from = each->n;
     for (int i = 0; i < g->o.clients; i++)
         if (g->recv_us[i] > 0)
-            sample_add(&one, (double)(g->recv_us[i] - t0) / 1000.0);
-    for (size_t i = 0; i < one.n; i++)
-        sample_add(each, one.v[i]);
-    dist d = summarize(&one); /* sorts one */
+            sample_add(each, (double)(g->recv_us[i] - t0) / 1000.0);
+    /* This event's arrivals: the samples just added, which summarize sorts in
+     * place (each's order matters to nothing: it is summarized whole). Taken
+     * after the adds, which may move each's samples. */
+    sample_set one = {.n = each->n - from};
+    if (one.n)
+        one.v = each->v + from;
+    dist d = summarize(&one);
     double *ev = &r->per_event[(size_t)e * EVENT_FIGURES];
     ev[EV_AT_S] = (double)(t0 - r->started_us) / 1e6;
     ev[EV_FIRST_MS] = one.n ? one.v[0] : NAN;
@@ -345,7 +349,6 @@ static void count_round(lg *g, results *r, int e, int64_t t0, sample_set *last, 
         ev[EV_LAST_MS] = d.max;
         ev[EV_MEDIAN_MS] = d.p50;
     }
-    free(one.v);
 }
 
 /* The warm-up's events first, counted in nothing, not even as missed

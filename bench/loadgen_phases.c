@@ -321,8 +321,7 @@ static int64_t event_round(lg *g, int k, int64_t seq)
 /* Counts event e's arrivals (it was sent at t0) into the run's figures, and
  * keeps its own (per_event; those of an event some client missed are NAN but
  * when it was sent and its first client). */
-static void count_round(lg *g, results *r, int e, int64_t t0, sample_set *last, sample_set *each,
-                        sample_set *first)
+static void count_round(lg *g, results *r, int e, int64_t t0, sample_set *each)
 {
     size_t from = each->n;
     for (int i = 0; i < g->o.clients; i++)
@@ -344,11 +343,24 @@ static void count_round(lg *g, results *r, int e, int64_t t0, sample_set *last, 
         r->missed_events++;
         r->missed_deliveries += live - (long)one.n;
     } else if (one.n) {
-        sample_add(last, d.max);
-        sample_add(first, one.v[0]);
         ev[EV_LAST_MS] = d.max;
         ev[EV_MEDIAN_MS] = d.p50;
     }
+}
+
+/* Figure col of the events every client got (those with a last client),
+ * summarized. */
+static dist complete_events(const results *r, int col)
+{
+    sample_set s = {0};
+    for (int e = 0; e < r->events; e++) {
+        const double *ev = &r->per_event[(size_t)e * EVENT_FIGURES];
+        if (!isnan(ev[EV_LAST_MS]))
+            sample_add(&s, ev[col]);
+    }
+    dist d = summarize(&s);
+    free(s.v);
+    return d;
 }
 
 /* The warm-up's events first, counted in nothing, not even as missed
@@ -357,7 +369,7 @@ static void count_round(lg *g, results *r, int e, int64_t t0, sample_set *last, 
  * them. */
 void phase_broadcast(lg *g, results *r)
 {
-    sample_set last = {0}, each = {0}, first = {0};
+    sample_set each = {0};
     int64_t seq = g->o.target == T_GAVEL ? g->head : 0;
     int k = 0;
     if (g->o.events)
@@ -375,7 +387,7 @@ void phase_broadcast(lg *g, results *r)
     int64_t wall0 = now_us();
     for (int e = 0; e < g->o.events; e++, k++) {
         int64_t t0 = event_round(g, k, ++seq);
-        count_round(g, r, e, t0, &last, &each, &first);
+        count_round(g, r, e, t0, &each);
         pause_ms(g, g->o.gap_ms);
     }
     double cpu1 = proc_cpu_ms(g->o.pids, g->o.n_pids), own1 = proc_cpu_ms(g->kids, g->procs);
@@ -390,12 +402,10 @@ void phase_broadcast(lg *g, results *r)
     r->events = g->o.events;
     r->cpu_ms_per_event = g->o.events ? (cpu1 - cpu0) / g->o.events : 0;
     r->gen_cpu_ms_per_event = g->o.events ? (own1 - own0) / g->o.events : 0;
-    r->last = summarize(&last);
+    r->last = complete_events(r, EV_LAST_MS);
     r->each = summarize(&each);
-    r->first = summarize(&first);
-    free(last.v);
+    r->first = complete_events(r, EV_FIRST_MS);
     free(each.v);
-    free(first.v);
 }
 
 void phase_catchup(lg *g, results *r)

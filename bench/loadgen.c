@@ -97,7 +97,7 @@ static void print_json(const lg *g, const results *r)
     print_dist_json(f, "last", &r->last, true);
     print_dist_json(f, "each", &r->each, true);
     print_dist_json(f, "first", &r->first, true);
-    fprintf(f, "\"warmup\":%d,\"per_event\":[", r->warmed_up);
+    fprintf(f, "\"warmup\":%d,\"per_event\":[", o->warmup);
     for (int i = 0; i < r->events; i++) {
         const double *ev = &r->per_event[(size_t)i * EVENT_FIGURES];
         fputs(i ? ",[" : "[", f);
@@ -148,7 +148,7 @@ static void print_table(const lg *g, const results *r)
         printf("  %-26s first client: p50 %.2f ms, p99 %.2f ms\n", "", r->first.p50, r->first.p99);
         printf("  %-26s %d events after %d of warm-up, %d incomplete (%ld deliveries missing); "
                "%.0f bytes per event and reader",
-               "", r->events, r->warmed_up, r->missed_events, r->missed_deliveries,
+               "", r->events, o->warmup, r->missed_events, r->missed_deliveries,
                r->bytes_per_event);
         if (o->n_pids)
             printf("; CPU per event: server %.2f ms, clients %.2f ms", r->cpu_ms_per_event,
@@ -507,12 +507,14 @@ static void parse_options(options *o, int argc, char **argv)
     if (o->follow) {
         if (o->target != T_GAVEL || !o->meeting || !o->viewer_token)
             die("--follow follows a Gavel meeting: it needs --meeting and --viewer-token");
-        o->events = o->warmup = o->catchup = o->commanders = 0;
+        o->events = o->catchup = o->commanders = 0;
     } else if (o->target == T_GAVEL && (!o->meeting || !o->viewer_token || !o->chair_token ||
                                         (o->commanders && !o->participant_token))) {
         die("Gavel needs --meeting, --viewer-token, --chair-token and, with commanders, "
             "--participant-token");
     }
+    if (!o->events)
+        o->warmup = 0; /* a warm-up leads to counted events: without them, none is sent */
     if (o->target == T_NCHAN)
         o->commanders = o->catchup = 0; /* Nchan stores nothing: only the broadcast compares */
 }

@@ -223,7 +223,6 @@ typedef struct results {
     long missed_deliveries;
     dist last, each, first;      /** per event: the last client, every client, the first client */
     double *per_event;           /** each event counted, in order: its EVENT_FIGURES figures */
-    int warmed_up;               /** warm-up events sent */
     int64_t started_us;          /** when the ramp began (now_us) */
     double cpu_ms_per_event;     /** the server's CPU time over the events, per event */
     double gen_cpu_ms_per_event; /** the workers' (this generator's clients) */

@@ -372,12 +372,10 @@ void phase_broadcast(lg *g, results *r)
     sample_set each = {0};
     int64_t seq = g->o.target == T_GAVEL ? g->head : 0;
     int k = 0;
-    if (g->o.events)
-        for (; k < g->o.warmup; k++) {
-            event_round(g, k, ++seq);
-            pause_ms(g, g->o.gap_ms);
-        }
-    r->warmed_up = k;
+    for (; k < g->o.warmup; k++) {
+        event_round(g, k, ++seq);
+        pause_ms(g, g->o.gap_ms);
+    }
     /* (one row at least: xmalloc(0) may give NULL) */
     r->per_event = xmalloc(((size_t)g->o.events + 1) * EVENT_FIGURES * sizeof *r->per_event);
     double cpu0 = proc_cpu_ms(g->o.pids, g->o.n_pids), own0 = proc_cpu_ms(g->kids, g->procs);

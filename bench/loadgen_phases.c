@@ -376,8 +376,7 @@ void phase_broadcast(lg *g, results *r)
         event_round(g, k, ++seq);
         pause_ms(g, g->o.gap_ms);
     }
-    /* (one row at least: xmalloc(0) may give NULL) */
-    r->per_event = xmalloc(((size_t)g->o.events + 1) * EVENT_FIGURES * sizeof *r->per_event);
+    r->per_event = xmalloc((size_t)g->o.events * EVENT_FIGURES * sizeof *r->per_event);
     double cpu0 = proc_cpu_ms(g->o.pids, g->o.n_pids), own0 = proc_cpu_ms(g->kids, g->procs);
     long bytes0 = STAT(g, bytes);
     pid_t self = getpid();

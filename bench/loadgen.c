@@ -102,10 +102,12 @@ static void print_json(const lg *g, const results *r)
         const double *ev = &r->per_event[(size_t)i * EVENT_FIGURES];
         fputs(i ? ",[" : "[", f);
         for (int k = 0; k < EVENT_FIGURES; k++) {
+            if (k)
+                fputc(',', f);
             if (isnan(ev[k]))
-                fprintf(f, "%snull", k ? "," : "");
+                fputs("null", f);
             else
-                fprintf(f, "%s%.3f", k ? "," : "", ev[k]);
+                fprintf(f, "%.3f", ev[k]);
         }
         fputc(']', f);
     }

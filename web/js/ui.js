@@ -374,6 +374,11 @@ export async function boot(page) {
     document.body.dataset.seq = String(s.seq);
   };
   redrawPage = draw;
+  // The connection's status, in the indicator and on the body (data-conn).
+  const showConn = (st) => {
+    showStatus(st);
+    document.body.dataset.conn = st.status;
+  };
   live = new Live({
     t,
     onState: draw,
@@ -381,8 +386,7 @@ export async function boot(page) {
       // The indicator says live only once the page shows the state: until the
       // translations are in, a live connection has drawn nothing yet.
       const st = ready || raw.status !== 'live' ? raw : { ...raw, status: 'connecting' };
-      showStatus(st);
-      document.body.dataset.conn = st.status;
+      showConn(st);
       if (st.status === 'revoked') message(t('err.revoked'));
       else if (st.error) message(t('err.fatal', { msg: st.error }));
       if (page.status) page.status(st, live);
@@ -401,8 +405,7 @@ export async function boot(page) {
   onLang(() => { draw(); showStatus({ status: live.status }); if (page.outbox) page.outbox(live); });
   document.title = t(page.title);
   draw();
-  showStatus({ status: live.status });
-  document.body.dataset.conn = live.status;
+  showConn({ status: live.status });
   setInterval(() => {
     const s = live.shown();
     if (!s) return;

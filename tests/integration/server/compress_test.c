@@ -362,6 +362,14 @@ typedef struct gz_reader {
     size_t wire;
 } gz_reader;
 
+/* Opens the chair's plain SSE stream (no gzip): the events as they are. */
+static void plain_open(fixture *f, tc_sse *plain)
+{
+    assert_int_equal(tc_sse_open(plain, f->srv.port, "/api/v1/meetings/test-panel/events",
+                                 bearer(f, "chair", NULL)),
+                     200);
+}
+
 /* Opens r's stream as role, from the seq `since` names ("" for none). */
 static void gz_open(fixture *f, gz_reader *r, const char *role, const char *since)
 {
@@ -432,9 +440,7 @@ static void sse_is_one_gzip_stream(void **state)
 {
     fixture *f = *state;
     tc_sse plain;
-    assert_int_equal(tc_sse_open(&plain, f->srv.port, "/api/v1/meetings/test-panel/events",
-                                 bearer(f, "chair", NULL)),
-                     200);
+    plain_open(f, &plain);
     gz_reader g;
     gz_open(f, &g, "chair", "");
     gz_until(&g, 0, "event: you\n");
@@ -481,9 +487,7 @@ static void sse_events_share_the_views_deflate_stream(void **state)
 {
     fixture *f = *state;
     tc_sse plain;
-    assert_int_equal(tc_sse_open(&plain, f->srv.port, "/api/v1/meetings/test-panel/events",
-                                 bearer(f, "chair", NULL)),
-                     200);
+    plain_open(f, &plain);
     gz_reader early, late, behind;
     char *texts[48] = {0}; /* the plain stream's patches and events, in order */
     int n_texts = 0;
@@ -615,9 +619,7 @@ static void a_transport_nobody_reads_gives_its_stream_back(void **state)
     reader ws;
     gz_reader sse;
     tc_sse plain;
-    assert_int_equal(tc_sse_open(&plain, f->srv.port, "/api/v1/meetings/test-panel/events",
-                                 bearer(f, "chair", NULL)),
-                     200);
+    plain_open(f, &plain);
     reader_open(f, &ws, OFFER);
     gz_open(f, &sse, "chair", "");
     gz_until(&sse, 0, "event: you\n");
